@@ -1,0 +1,9 @@
+/**
+ * Further commands, one installer each (ui, publish, import-nginx, …), so
+ * their owners add them without touching main.ts.
+ */
+import type { Command } from 'commander';
+
+export type CommandInstaller = (program: Command) => void;
+
+export const COMMANDS: CommandInstaller[] = [];

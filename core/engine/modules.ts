@@ -1,0 +1,11 @@
+/**
+ * The engine's modules, installed once per Engine. Each owner adds its line:
+ * a module follows the config (apply/stop); a hook acts on every HTTP
+ * exchange. Hook order matters: faults first, then limits, so a slice fault
+ * is shaped too.
+ */
+import type { EngineServices } from './services.js';
+
+export function installModules(services: EngineServices): void {
+  void services;
+}

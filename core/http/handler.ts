@@ -1,0 +1,37 @@
+/**
+ * The contract between the listener and route kinds: a factory per kind
+ * builds a handler for one route when a config is applied; the handler serves
+ * each exchange on that route.
+ */
+import type { HttpServerConfig, RouteConfig } from '../config/index.js';
+import type { EngineServices } from '../engine/services.js';
+import type { Exchange } from './exchange.js';
+
+/** Serves exchanges for one route. */
+export interface RouteHandler {
+  /** Serves one exchange; throw a SluiceError for a clear 4xx/5xx, CleanAbort to close quietly. */
+  handle(ex: Exchange): Promise<void>;
+  /** The route was removed or replaced: stop timers. In-flight exchanges may still finish. */
+  dispose?(): void;
+  /** One sentence saying what the route does (for the UI and logs). */
+  explain?(): string;
+}
+
+/** What a handler factory gets besides its route. */
+export interface HandlerContext {
+  server: HttpServerConfig;
+  listener: string;
+  services: EngineServices;
+}
+
+/** Builds the handler of one route. */
+export type HandlerFactory = (route: RouteConfig, ctx: HandlerContext) => RouteHandler;
+
+/** Sends a short plain-text answer (errors, 404s) unless headers already went out. */
+export function sendText(ex: Pick<Exchange, 'res'>, status: number, text: string, headers: Record<string, string> = {}): void {
+  const { res } = ex;
+  if (res.headersSent || res.destroyed) return;
+  const body = Buffer.from(text.endsWith('\n') ? text : `${text}\n`);
+  res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length });
+  res.end(body);
+}

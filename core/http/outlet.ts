@@ -1,0 +1,122 @@
+/**
+ * The one way bytes go from a handler to a client.
+ *
+ *   handler ──write()──▶ [stage: faults] ─▶ [stage: limit] ─▶ sink ──▶ res (socket)
+ *                                                              │
+ *                                      counters (per chunk) ◀──┘──▶ traffic capture (only when observed)
+ *
+ * `write()` resolves when the handler may write more: after every stage has
+ * passed the chunk on and the socket drained. That is backpressure end to
+ * end — a slow client or a limit slows the producer; nothing buffers without
+ * bound. Stages are decided at the first write, when status and headers are
+ * known (limit rules match on content type and size).
+ */
+import type { ServerResponse } from 'node:http';
+import type { Counters } from '../telemetry/counters.js';
+
+/** One step on the response path (a limit, a fault). */
+export interface OutletStage {
+  /** Passes `chunk` on through `next` — possibly split, delayed or not at all. */
+  write(chunk: Buffer, next: (chunk: Buffer) => Promise<void>): Promise<void>;
+  /** The exchange ended: release timers and shared-bucket membership. */
+  dispose?(): void;
+}
+
+/** Things the outlet reports per chunk. */
+export interface OutletObserver {
+  counters: Counters[];
+  /** Called per chunk that reached the socket, only while traffic is observed. */
+  onChunk?(chunk: Buffer): void;
+  /** Called once, on the first byte. */
+  onFirstByte?(): void;
+}
+
+/** Writes to a response through stages, honouring backpressure. */
+export class Outlet {
+  private stages: OutletStage[] | undefined;
+  private firstByte = true;
+  private readonly sink = (chunk: Buffer) => this.toSocket(chunk);
+
+  constructor(
+    readonly res: ServerResponse,
+    private readonly observer: OutletObserver,
+    private readonly decideStages: () => OutletStage[],
+  ) {}
+
+  /** True when the client has gone away (writes are dropped). */
+  get closed(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
+  }
+
+  /** Stages for this response (decided once, at the first write). */
+  private pipeline(): OutletStage[] {
+    if (!this.stages) this.stages = this.decideStages();
+    return this.stages;
+  }
+
+  /** True when no stage sits on the path: fan-out code may use writeDirect(). */
+  get direct(): boolean {
+    return this.pipeline().length === 0;
+  }
+
+  /** Writes a chunk; resolves when more may be written. Rejects never; a closed client resolves at once. */
+  write(chunk: Buffer | string): Promise<void> {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (buf.length === 0 || this.closed) return Promise.resolve();
+    const stages = this.pipeline();
+    if (stages.length === 0) return this.toSocket(buf);
+    return this.through(0, buf);
+  }
+
+  private through(i: number, chunk: Buffer): Promise<void> {
+    const stage = this.stages![i];
+    if (!stage) return this.toSocket(chunk);
+    return stage.write(chunk, (c) => this.through(i + 1, c));
+  }
+
+  /** Synchronous write for fan-out (no stages): counts and writes; returns res.write()'s answer. */
+  writeDirect(buf: Buffer): boolean {
+    if (this.closed) return false;
+    this.count(buf);
+    return this.res.write(buf);
+  }
+
+  private count(buf: Buffer): void {
+    if (this.firstByte) {
+      this.firstByte = false;
+      this.observer.onFirstByte?.();
+    }
+    for (const c of this.observer.counters) c.bytesOut += buf.length;
+    this.observer.onChunk?.(buf);
+  }
+
+  private toSocket(buf: Buffer): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.count(buf);
+    if (this.res.write(buf)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.res.on('close', done);
+    });
+  }
+
+  /** Ends the response after everything written has passed the stages. */
+  async end(chunk?: Buffer | string): Promise<void> {
+    if (chunk !== undefined) await this.write(chunk);
+    if (!this.res.writableEnded && !this.res.destroyed) {
+      if (!this.res.headersSent && this.firstByte) this.observer.onFirstByte?.();
+      this.firstByte = false;
+      this.res.end();
+    }
+  }
+
+  /** Releases stage resources; called once when the exchange is over. */
+  dispose(): void {
+    for (const s of this.stages ?? []) s.dispose?.();
+  }
+}

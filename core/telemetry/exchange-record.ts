@@ -1,0 +1,44 @@
+/**
+ * One exchange as the traffic log keeps it: request line, headers, status,
+ * timings, bytes, and — only while someone observes — a capped chunk timeline
+ * and decoded SSE events.
+ */
+
+/** How an exchange ended. `closed` is a clean close by either side, not an error. */
+export type ExchangeOutcome = 'open' | 'complete' | 'closed' | 'error' | 'aborted';
+
+/** A chunk as it went out: time since start (ms) and size. */
+export interface ChunkMark { t: number; bytes: number }
+
+/** An SSE event seen on the wire. */
+export interface SseEventMark { t: number; event?: string; data: string; id?: string; retry?: number }
+
+/** The traffic log's view of one exchange. */
+export interface ExchangeRecord {
+  id: number;
+  listener: string;
+  route?: string;
+  kind?: string;
+  method: string;
+  url: string;
+  client: string;
+  startedAt: number;
+  requestHeaders: Record<string, string | string[] | undefined>;
+  status?: number;
+  responseHeaders?: Record<string, string | number | string[] | undefined>;
+  contentType?: string;
+  bytesIn: number;
+  bytesOut: number;
+  /** ms from start: upstream connected, first response byte, end. */
+  connectMs?: number;
+  ttfbMs?: number;
+  durationMs?: number;
+  outcome: ExchangeOutcome;
+  error?: string;
+  upstream?: string;
+  chunks: ChunkMark[];
+  events: SseEventMark[];
+}
+
+/** Caps that keep capture bounded whatever the traffic. */
+export const CAPTURE_LIMITS = { chunks: 2000, events: 2000, eventData: 16 * 1024 };

@@ -1,0 +1,69 @@
+/**
+ * A bounded log of recent exchanges. Records are created per request (cheap:
+ * a small object); chunk timelines and SSE decoding happen only while someone
+ * observes (`observed`), and are capped.
+ */
+import { CAPTURE_LIMITS, type ExchangeRecord } from './exchange-record.js';
+
+/** The recent-exchanges ring plus observer bookkeeping. */
+export class TrafficLog {
+  private readonly ring: ExchangeRecord[] = [];
+  private nextId = 1;
+  private observers = 0;
+  private readonly updateListeners = new Set<(r: ExchangeRecord) => void>();
+
+  constructor(private capacity = 1000) {}
+
+  setCapacity(n: number): void {
+    this.capacity = n;
+    while (this.ring.length > n) this.ring.shift();
+  }
+
+  /** True while a UI or API client watches traffic detail; gates capture work. */
+  get observed(): boolean {
+    return this.observers > 0;
+  }
+
+  /** Marks one more observer; returns the function that removes it. */
+  observe(): () => void {
+    this.observers++;
+    let done = false;
+    return () => {
+      if (!done) { done = true; this.observers--; }
+    };
+  }
+
+  /** Starts a record and keeps it in the ring. */
+  begin(fields: Omit<ExchangeRecord, 'id' | 'bytesIn' | 'bytesOut' | 'outcome' | 'chunks' | 'events'>): ExchangeRecord {
+    const rec: ExchangeRecord = { ...fields, id: this.nextId++, bytesIn: 0, bytesOut: 0, outcome: 'open', chunks: [], events: [] };
+    if (this.capacity > 0) {
+      this.ring.push(rec);
+      if (this.ring.length > this.capacity) this.ring.shift();
+    }
+    return rec;
+  }
+
+  /** Records a chunk arrival when observed. */
+  chunk(rec: ExchangeRecord, bytes: number, now: number): void {
+    if (rec.chunks.length < CAPTURE_LIMITS.chunks) rec.chunks.push({ t: now - rec.startedAt, bytes });
+  }
+
+  /** Notifies listeners that a record changed state (started, ended). */
+  changed(rec: ExchangeRecord): void {
+    for (const fn of this.updateListeners) fn(rec);
+  }
+
+  onChange(fn: (r: ExchangeRecord) => void): () => void {
+    this.updateListeners.add(fn);
+    return () => this.updateListeners.delete(fn);
+  }
+
+  /** Most recent first. */
+  recent(limit = 100): ExchangeRecord[] {
+    return this.ring.slice(-limit).reverse();
+  }
+
+  get(id: number): ExchangeRecord | undefined {
+    return this.ring.find((r) => r.id === id);
+  }
+}

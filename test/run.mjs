@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// The one test command (`npm test`): every test file under test/ runs with
+// node:test (TypeScript through tsx), and the run ends with the plain line
+// `N passed, N failed` that CI reads. Pass file paths to run just those.
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const GROUPS = ['unit', 'integration', 'e2e'];
+
+function collect(dir) {
+  let out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out = out.concat(collect(p));
+    else if (/\.test\.(ts|tsx|mjs|js)$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+const args = process.argv.slice(2);
+const files = args.length > 0
+  ? args
+  : GROUPS.flatMap((g) => { try { return collect(join(root, 'test', g)); } catch { return []; } }).map((f) => relative(root, f));
+
+const concurrency = process.env.TEST_CONCURRENCY ?? '3';
+const child = spawn(process.execPath, [
+  '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`,
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  ...files,
+], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } });
+
+let pass = 0;
+let fail = 0;
+let tail = '';
+child.stdout.on('data', (buf) => {
+  process.stdout.write(buf);
+  tail = (tail + buf.toString()).slice(-4000);
+});
+child.on('close', (code) => {
+  for (const line of tail.split('\n')) {
+    const m = /^(?:ℹ|#) (pass|fail) (\d+)/.exec(line.trim());
+    if (m) (m[1] === 'pass' ? (pass = Number(m[2])) : (fail = Number(m[2])));
+  }
+  if (code !== 0 && fail === 0) fail = 1; // the runner itself failed (e.g. a file that does not load)
+  const summary = `${pass} passed, ${fail} failed`;
+  mkdirSync(join(root, '.tmp'), { recursive: true });
+  writeFileSync(join(root, '.tmp', 'test-summary.txt'), summary + '\n');
+  process.stdout.write(`\n${summary}\n`);
+  process.exit(fail > 0 ? 1 : 0);
+});
