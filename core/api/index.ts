@@ -1,0 +1,3 @@
+/** The API module's public surface (isomorphic). */
+export * from './types.js';
+export * from './sluice-api.js';

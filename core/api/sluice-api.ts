@@ -1,0 +1,61 @@
+/**
+ * The one Sluice API. The Electron preload exposes it as `window.sluice`, the
+ * browser mode carries it over a WebSocket, the admin HTTP listener serves the
+ * same calls as JSON. The channel table below drives all three, so they cannot
+ * drift (STYLE 12–13).
+ */
+import type {
+  ApplyResponse, ChannelInfo, ConfigState, ExchangeDetail, ExchangeSummary, LogLine, PublishRequest,
+  Stats, TelemetryTick, TrafficQuery, UpstreamServerState, ValidateResult,
+} from './types.js';
+
+/** Calls (request → response). Errors come back as values (`{ ok: false, … }`) or a rejected promise with a message. */
+export interface SluiceApiCalls {
+  health(): Promise<{ ok: true; version: string }>;
+  getConfig(): Promise<ConfigState>;
+  /** Validates source text (YAML or JSON); nothing is applied. */
+  validateConfig(text: string): Promise<ValidateResult>;
+  /** Validates and applies source text; the running engine keeps its last good config on failure. */
+  applyConfig(text: string): Promise<ApplyResponse>;
+  /** Saves source text to the current file (or `file`), atomically, keeping comments. */
+  saveConfig(text: string, file?: string): Promise<{ ok: true; file: string } | { ok: false; message: string }>;
+  startEngine(): Promise<ApplyResponse>;
+  stopEngine(): Promise<{ ok: true }>;
+  publish(channel: string, event: PublishRequest): Promise<{ id: string }>;
+  getChannels(): Promise<ChannelInfo[]>;
+  getStats(): Promise<Stats>;
+  getUpstreams(): Promise<UpstreamServerState[]>;
+  getTraffic(query: TrafficQuery): Promise<ExchangeSummary[]>;
+  getExchange(id: number): Promise<ExchangeDetail | null>;
+  /** Turns a recorded SSE/chunked exchange into a script route; returns the route as YAML text. */
+  recordAsMock(id: number, options?: { speed?: number; path?: string }): Promise<{ ok: true; yaml: string } | { ok: false; message: string }>;
+}
+
+/** Pushed events: one telemetry tick per 250 ms, new/changed traffic rows in batches, log lines. */
+export interface SluiceApiEvents {
+  telemetry: TelemetryTick;
+  traffic: ExchangeSummary[];
+  log: LogLine;
+  state: { running: boolean };
+}
+
+/** The API surface a renderer sees: the calls plus removable listeners. */
+export interface SluiceApi extends SluiceApiCalls {
+  on<K extends keyof SluiceApiEvents>(event: K, listener: (payload: SluiceApiEvents[K]) => void): () => void;
+}
+
+/** Every call name, in one table: preload, IPC handlers, WebSocket and allowlists are built from it. */
+export const API_CALLS = [
+  'health', 'getConfig', 'validateConfig', 'applyConfig', 'saveConfig', 'startEngine', 'stopEngine',
+  'publish', 'getChannels', 'getStats', 'getUpstreams', 'getTraffic', 'getExchange', 'recordAsMock',
+] as const satisfies readonly (keyof SluiceApiCalls)[];
+
+/** Every pushed event name. */
+export const API_EVENTS = ['telemetry', 'traffic', 'log', 'state'] as const satisfies readonly (keyof SluiceApiEvents)[];
+
+export type ApiCallName = (typeof API_CALLS)[number];
+export type ApiEventName = (typeof API_EVENTS)[number];
+
+/** IPC channel of a call / event (`sluice:getStats`, `sluice:event:telemetry`). */
+export const callChannel = (name: ApiCallName) => `sluice:${name}`;
+export const eventChannel = (name: ApiEventName) => `sluice:event:${name}`;

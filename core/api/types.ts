@@ -1,0 +1,145 @@
+/**
+ * Wire types of the one Sluice API: what the Electron preload, the browser-mode
+ * WebSocket and the admin HTTP listener all carry. Isomorphic (no Node
+ * built-ins): the renderer imports these too.
+ */
+import type { ApplyPlan, ConfigError } from '../config/index.js';
+
+/** Rates over one tick, totals since start, and a gauge of open connections — for one scope. */
+export interface ScopeSample {
+  /** Scope name: listener name, `server /path` for routes, channel name, `group address` for upstream servers. */
+  name: string;
+  kind?: string;
+  active: number;
+  requestsPerSec: number;
+  bytesInPerSec: number;
+  bytesOutPerSec: number;
+  eventsPerSec: number;
+  totals: { requests: number; bytesIn: number; bytesOut: number; events: number; errors: number; drops: number };
+}
+
+/** An upstream server's state as the balancer and health checks see it. */
+export interface UpstreamServerState {
+  group: string;
+  section: 'http' | 'stream';
+  address: string;
+  weight: number;
+  backup: boolean;
+  /** up | down (health check or max_fails) | draining (configured down) | unknown (no check yet). */
+  health: 'up' | 'down' | 'unknown' | 'disabled';
+  active: number;
+  requests: number;
+  failures: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** One limit's live state, for the rate tuner: target vs achieved. */
+export interface LimitSample {
+  /** e.g. `route mock /downloads` or `stream pg`. */
+  scope: string;
+  explain: string;
+  rate: number;
+  burst: number;
+  achievedPerSec: number;
+  /** Fraction of the tick spent waiting on the bucket (0–1): "limited" vs "not limited". */
+  throttled: number;
+}
+
+/** One telemetry tick (every 250 ms): everything the dashboard charts. */
+export interface TelemetryTick {
+  /** Wall-clock time of the sample (epoch ms). */
+  t: number;
+  intervalMs: number;
+  total: ScopeSample;
+  listeners: ScopeSample[];
+  routes: ScopeSample[];
+  channels: (ScopeSample & { clients: number })[];
+  upstreams: UpstreamServerState[];
+  limits: LimitSample[];
+}
+
+/** A row of the traffic table. */
+export interface ExchangeSummary {
+  id: number;
+  listener: string;
+  route?: string;
+  kind?: string;
+  method: string;
+  url: string;
+  client: string;
+  status?: number;
+  contentType?: string;
+  bytesIn: number;
+  bytesOut: number;
+  startedAt: number;
+  ttfbMs?: number;
+  durationMs?: number;
+  outcome: 'open' | 'complete' | 'closed' | 'error' | 'aborted';
+  error?: string;
+  upstream?: string;
+  events: number;
+}
+
+/** The detail pane: headers, timings, chunks and decoded SSE events. */
+export interface ExchangeDetail extends ExchangeSummary {
+  requestHeaders: Record<string, string | string[] | undefined>;
+  responseHeaders?: Record<string, string | number | string[] | undefined>;
+  connectMs?: number;
+  chunks: { t: number; bytes: number }[];
+  sseEvents: { t: number; event?: string; data: string; id?: string; retry?: number }[];
+}
+
+/** Query for the traffic table. */
+export interface TrafficQuery {
+  limit?: number;
+  /** Only exchanges newer than this id (for incremental polling). */
+  after?: number;
+  search?: string;
+}
+
+/** The config as the UI edits it: the source text (comments kept) and where it lives. */
+export interface ConfigState {
+  text: string;
+  file?: string;
+  running: boolean;
+}
+
+/** Validation answer: errors as `file:line:col` records, and the plan applying would carry out. */
+export interface ValidateResult {
+  ok: boolean;
+  errors: ConfigError[];
+  plan?: ApplyPlan;
+  changes?: string[];
+}
+
+/** Apply answer. */
+export type ApplyResponse =
+  | { ok: true; plan: ApplyPlan; changes: string[] }
+  | { ok: false; message: string; errors: ConfigError[] };
+
+/** An event to publish on a channel. */
+export interface PublishRequest { event?: string; data: string; id?: string }
+
+/** A channel's clients and recent events. */
+export interface ChannelInfo {
+  name: string;
+  clients: number;
+  replay: number;
+  lastId?: string;
+  recent: { id: string; event?: string; data: string; t: number }[];
+}
+
+/** Counters per listener, route, channel and upstream server (GET /api/stats). */
+export interface Stats {
+  version: string;
+  uptimeMs: number;
+  running: boolean;
+  listeners: (ScopeSample & { listen: string; address: string })[];
+  routes: ScopeSample[];
+  channels: (ScopeSample & { clients: number })[];
+  upstreams: UpstreamServerState[];
+}
+
+/** A log line from the engine. */
+export interface LogLine { level: 'info' | 'warn' | 'error'; message: string; at: number }
