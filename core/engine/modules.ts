@@ -5,7 +5,9 @@
  * is shaped too.
  */
 import type { EngineServices } from './services.js';
+import { SseHub } from '../sse/hub.js';
 
 export function installModules(services: EngineServices): void {
   void services;
+  services.modules.set('sse', new SseHub(services));
 }

@@ -1,0 +1,134 @@
+/**
+ * One SSE subscriber on the response path, with a bounded send queue.
+ *
+ *   publish ─▶ deliver(buf) ─┬─ idle:    res.write(buf) (direct) or outlet.write(buf) (stages)
+ *                            └─ lagging: queue[] += buf ── 'drain' ─▶ ONE write of everything queued
+ *                                           │
+ *                                           └─ queued bytes > cap ─▶ drop (socket destroyed, counted)
+ *
+ * The same Buffer object goes to every subscriber; a lagging client only
+ * holds references to it until its socket drains. A client that never reads
+ * costs at most `cap` queued bytes plus the socket's own buffer — then it is
+ * gone.
+ */
+import type { Exchange } from '../http/exchange.js';
+import type { Counters } from '../telemetry/counters.js';
+import { CAPTURE_LIMITS } from '../telemetry/exchange-record.js';
+
+/** An event as the channel or player hands it to a client: encoded bytes plus fields for the traffic log. */
+export interface DeliveredEvent {
+  bytes: Buffer;
+  event?: string;
+  data: string;
+  id?: string;
+  retry?: number;
+}
+
+/** What a client needs from its exchange. */
+export type ClientExchange = Pick<Exchange, 'outlet' | 'res' | 'record' | 'services' | 'counters'>;
+
+/** A subscriber with a bounded per-client queue. */
+export class SseClient {
+  private queue: Buffer[] | null = null;
+  private queuedBytes = 0;
+  private dead = false;
+  private readonly direct: boolean;
+  private readonly counters: Counters[];
+  private readonly flush = () => this.flushQueue();
+
+  /**
+   * @param ex the exchange (headers already sent)
+   * @param cap queued bytes past which the client is dropped
+   * @param extra counters besides the exchange's (the channel's)
+   * @param onDrop called once when the client is dropped for not reading
+   */
+  constructor(private readonly ex: ClientExchange, private readonly cap: number, extra: Counters[] = [], private readonly onDrop?: () => void) {
+    this.direct = ex.outlet.direct;
+    this.counters = [...ex.counters, ...extra];
+  }
+
+  /** True once dropped or closed. */
+  get closed(): boolean {
+    return this.dead || this.ex.outlet.closed;
+  }
+
+  /** Bytes waiting for this client right now. */
+  get pendingBytes(): number {
+    return this.queuedBytes;
+  }
+
+  /** Sends an event (counted as a delivery, recorded while traffic is observed). */
+  deliver(ev: DeliveredEvent): void {
+    if (this.dead) return;
+    for (const c of this.counters) c.events++;
+    if (this.ex.services.traffic.observed) this.recordEvent(ev);
+    this.send(ev.bytes);
+  }
+
+  /** Sends raw bytes (comments, retry, replayed batches) through the same queue. */
+  send(buf: Buffer): void {
+    if (this.dead) return;
+    if (this.queue) {
+      this.queue.push(buf);
+      this.queuedBytes += buf.length;
+      if (this.queuedBytes > this.cap) this.drop();
+      return;
+    }
+    this.write(buf);
+  }
+
+  private write(buf: Buffer): void {
+    const { outlet, res } = this.ex;
+    if (this.direct) {
+      if (outlet.writeDirect(buf) || outlet.closed) return;
+      this.queue = [];
+      res.once('drain', this.flush);
+      return;
+    }
+    this.queue = [];
+    void outlet.write(buf).then(this.flush);
+  }
+
+  /** Everything queued while the socket was full goes out in one write. */
+  private flushQueue(): void {
+    const q = this.queue;
+    const bytes = this.queuedBytes;
+    this.queue = null;
+    this.queuedBytes = 0;
+    if (this.dead || !q || q.length === 0 || this.ex.outlet.closed) return;
+    this.write(q.length === 1 ? q[0]! : Buffer.concat(q, bytes));
+  }
+
+  private recordEvent(ev: DeliveredEvent): void {
+    const rec = this.ex.record;
+    if (rec.events.length >= CAPTURE_LIMITS.events) return;
+    const data = ev.data.length > CAPTURE_LIMITS.eventData ? ev.data.slice(0, CAPTURE_LIMITS.eventData) : ev.data;
+    rec.events.push({ t: this.ex.services.clock.now() - rec.startedAt, event: ev.event, data, id: ev.id, retry: ev.retry });
+  }
+
+  /** Drops a client that will not read: its socket is destroyed and the drop counted. */
+  private drop(): void {
+    this.dead = true;
+    this.queue = null;
+    this.queuedBytes = 0;
+    for (const c of this.counters) c.drops++;
+    this.ex.record.error = `dropped: send queue over ${this.cap} bytes (client not reading)`;
+    this.ex.res.off('drain', this.flush);
+    this.ex.res.destroy();
+    this.onDrop?.();
+  }
+
+  /** Ends the stream cleanly (channel removed, script done): EventSource clients reconnect. */
+  end(): void {
+    this.dispose();
+    void this.ex.outlet.end();
+  }
+
+  /** Stops sending (client gone or channel removed); queued bytes are released. */
+  dispose(): void {
+    this.dead = true;
+    this.queue = null;
+    this.queuedBytes = 0;
+    this.ex.res.off('drain', this.flush);
+  }
+}
