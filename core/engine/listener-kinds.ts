@@ -2,6 +2,7 @@
 import type { ListenerDef } from '../config/index.js';
 import { HttpListener } from '../http/listener.js';
 import { SluiceError } from '../util/errors.js';
+import { TcpListener } from '../stream/tcp-listener.js';
 import type { Listener, ListenerFactory } from './listener.js';
 
 function unsupported(what: string): ListenerFactory {
@@ -16,7 +17,7 @@ function unsupported(what: string): ListenerFactory {
 
 export const LISTENER_KINDS: Record<ListenerDef['kind'], ListenerFactory> = {
   http: (def, services) => new HttpListener(def as Extract<ListenerDef, { kind: 'http' }>, services) as Listener,
-  tcp: unsupported('TCP stream'),
+  tcp: (def, services) => new TcpListener(def as Extract<ListenerDef, { kind: 'tcp' | 'udp' }>, services),
   udp: unsupported('UDP stream'),
   admin: unsupported('admin API'),
 };

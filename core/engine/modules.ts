@@ -6,8 +6,10 @@
  */
 import type { EngineServices } from './services.js';
 import { SseHub } from '../sse/hub.js';
+import { StreamUpstreams, STREAM_UPSTREAMS } from '../stream/upstreams.js';
 
 export function installModules(services: EngineServices): void {
   void services;
   services.modules.set('sse', new SseHub(services));
+  services.modules.set(STREAM_UPSTREAMS, new StreamUpstreams(services));
 }

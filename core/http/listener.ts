@@ -18,6 +18,7 @@ import { sendText } from './handler.js';
 import { Outlet, type OutletStage } from './outlet.js';
 import type { Exchange } from './exchange.js';
 import type { Counters } from '../telemetry/counters.js';
+import { sentContentType, sentHeaders } from '../telemetry/sent-headers.js';
 
 const STATUS_OF: Partial<Record<SluiceError['code'], number>> = {
   E_UPSTREAM_CONNECT: 502,
@@ -173,10 +174,15 @@ export class HttpListener implements Listener {
     const hooks = services.hooks;
     const outlet = new Outlet(res, {
       counters,
-      onFirstByte: () => { rec.ttfbMs = services.clock.now() - rec.startedAt; },
+      onFirstByte: () => {
+        rec.ttfbMs = services.clock.now() - rec.startedAt;
+        // Known now (headers are out); the traffic capture decides on SSE decoding by it.
+        rec.responseHeaders = sentHeaders(res);
+        rec.contentType = sentContentType(res);
+      },
       onChunk: (chunk) => {
         rec.bytesOut += chunk.length;
-        if (services.traffic.observed) services.traffic.chunk(rec, chunk.length, services.clock.now());
+        if (services.traffic.observed) services.traffic.capture(rec, chunk, services.clock.now());
       },
     }, () => hooks.map((h) => h.outStage?.(ex)).filter((s): s is OutletStage => s !== undefined));
 

@@ -4,6 +4,7 @@
  * observes (`observed`), and are capped.
  */
 import { CAPTURE_LIMITS, type ExchangeRecord } from './exchange-record.js';
+import { isEventStream, SseCapture } from './sse-capture.js';
 
 /** The recent-exchanges ring plus observer bookkeeping. */
 export class TrafficLog {
@@ -11,6 +12,8 @@ export class TrafficLog {
   private nextId = 1;
   private observers = 0;
   private readonly updateListeners = new Set<(r: ExchangeRecord) => void>();
+  /** SSE decoders of observed event-stream exchanges (null: not an event stream). */
+  private readonly decoders = new WeakMap<ExchangeRecord, SseCapture | null>();
 
   constructor(private capacity = 1000) {}
 
@@ -48,6 +51,21 @@ export class TrafficLog {
     if (rec.chunks.length < CAPTURE_LIMITS.chunks) rec.chunks.push({ t: now - rec.startedAt, bytes });
   }
 
+  /**
+   * Captures one response chunk while observed: its timing, and for
+   * `text/event-stream` responses our own SSE handler did not write (proxied
+   * ones) the decoded events. `rec.contentType` must be set before the first chunk.
+   */
+  capture(rec: ExchangeRecord, chunk: Uint8Array, now: number): void {
+    this.chunk(rec, chunk.length, now);
+    let dec = this.decoders.get(rec);
+    if (dec === undefined) {
+      dec = rec.kind !== 'sse' && isEventStream(rec.contentType) ? new SseCapture(rec, rec.bytesOut > chunk.length) : null;
+      this.decoders.set(rec, dec);
+    }
+    if (dec && !dec.done) dec.feed(chunk, now);
+  }
+
   /** Notifies listeners that a record changed state (started, ended). */
   changed(rec: ExchangeRecord): void {
     for (const fn of this.updateListeners) fn(rec);
@@ -61,6 +79,18 @@ export class TrafficLog {
   /** Most recent first. */
   recent(limit = 100): ExchangeRecord[] {
     return this.ring.slice(-limit).reverse();
+  }
+
+  /** Records newer than `afterId`, oldest first. */
+  since(afterId: number): ExchangeRecord[] {
+    let i = this.ring.length;
+    while (i > 0 && this.ring[i - 1]!.id > afterId) i--;
+    return this.ring.slice(i);
+  }
+
+  /** The id the next record will get (ids only grow). */
+  get lastId(): number {
+    return this.nextId - 1;
   }
 
   get(id: number): ExchangeRecord | undefined {

@@ -1,0 +1,147 @@
+/**
+ * A `protocol: tcp` stream server. Accepting only counts and hands off: the
+ * client socket stays paused (pauseOnConnect) while the upstream is dialled
+ * asynchronously; once connected the two sockets are joined (TcpConnection).
+ *
+ *   accept ─▶ max_connections? ─▶ drop_connection? ─▶ dial (balancer, retries) ─▶ join ─▶ pump | links
+ */
+import net, { type Socket } from 'node:net';
+import { parseAddress, stableJson, type ListenerDef, type StreamServerConfig } from '../config/index.js';
+import type { EngineServices } from '../engine/services.js';
+import type { Listener } from '../engine/listener.js';
+import type { Counters } from '../telemetry/counters.js';
+import { listenError } from '../util/errors.js';
+import { clientIp, formatAddress } from './addresses.js';
+import { connectionStages, needsLinks } from './stages.js';
+import { shapingOf } from '../shaping/module.js';
+import { dialUpstream } from './tcp-dial.js';
+import { TcpConnection } from './tcp-connection.js';
+import { STREAM_UPSTREAMS, type StreamUpstreams } from './upstreams.js';
+
+type TcpDef = Extract<ListenerDef, { kind: 'tcp' | 'udp' }>;
+
+/** Serves one `stream.servers[]` entry with `protocol: tcp`. */
+export class TcpListener implements Listener {
+  private server: net.Server | undefined;
+  private config: StreamServerConfig;
+  private readonly counters: Counters;
+  private readonly conns = new Set<TcpConnection>();
+  /** Accepted sockets still dialling (closed on stop). */
+  private readonly pending = new Set<Socket>();
+  private readonly onClosed = (c: TcpConnection) => this.closed(c);
+  private readonly now: () => number;
+
+  constructor(public def: TcpDef, private readonly services: EngineServices) {
+    this.config = def.server;
+    this.counters = services.counters.get('listener', def.name, { kind: 'tcp', listen: def.listen });
+    this.now = () => services.clock.now();
+  }
+
+  address(): string {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? formatAddress(a.address, a.port) : this.def.listen;
+  }
+
+  async start(): Promise<void> {
+    const { host, port } = parseAddress(this.def.listen)!;
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (s) => this.accept(s));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, this.def.listen)));
+      server.listen({ host, port, backlog: 1024 }, () => resolve());
+    });
+    server.on('error', (err) => this.services.log('error', `${this.def.name}: ${err.message}`));
+    this.server = server;
+  }
+
+  /** New connections use the new settings; a changed limit re-tunes open connections too. */
+  update(def: ListenerDef): void {
+    if (def.kind !== 'tcp') return;
+    const faultsChanged = stableJson(this.config.faults) !== stableJson(def.server.faults);
+    const hadLinks = needsLinks(this.config);
+    this.def = def;
+    this.config = def.server;
+    // A changed limit is re-tuned live by the shaping module. Changed faults reach open connections that already run links; fast-pumped ones keep their pump.
+    if (faultsChanged && hadLinks && needsLinks(def.server)) for (const c of this.conns) c.setStages(this.stagesFor(c));
+  }
+
+  async stop(deadlineMs: number): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    for (const s of this.pending) s.destroy();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const timer = setTimeout(() => { for (const c of this.conns) c.destroy(); }, deadlineMs);
+    await closed;
+    clearTimeout(timer);
+  }
+
+  private accept(client: Socket): void {
+    const counters = this.counters;
+    const config = this.config;
+    counters.requests++;
+    if (config.max_connections > 0 && counters.active >= config.max_connections) {
+      counters.drops++;
+      client.destroy();
+      return;
+    }
+    const dropP = config.faults?.drop_connection;
+    if (dropP !== undefined && Math.random() < dropP) {
+      client.destroy();
+      return;
+    }
+    counters.active++;
+    this.dial(client, config);
+  }
+
+  private dial(client: Socket, config: StreamServerConfig): void {
+    const group = this.services.modules.get(STREAM_UPSTREAMS) as StreamUpstreams | undefined;
+    const g = group?.get(config.upstream);
+    const end = () => { this.counters.active--; };
+    if (!g) {
+      this.counters.errors++;
+      client.destroy();
+      end();
+      return;
+    }
+    this.pending.add(client);
+    const onEarlyClose = () => dial.cancel();
+    client.on('error', noop);
+    client.once('close', onEarlyClose);
+    const dial = dialUpstream({ group: g, clientIp: clientIp(client), connectTimeout: config.connect_timeout, tries: config.next_upstream_tries }, (err, upstream, peer) => {
+      this.pending.delete(client);
+      client.off('close', onEarlyClose);
+      if (err || !upstream || !peer || client.destroyed) {
+        if (err) this.counters.errors++;
+        upstream?.destroy();
+        if (peer) g.group.release(peer, 'ok');
+        if (err && !client.destroyed) this.services.log('warn', `${this.def.name}: ${err.message}`);
+        client.destroy();
+        end();
+        return;
+      }
+      const conn = new TcpConnection(client, upstream, { listener: this.counters, group: g, peer, proxyTimeout: config.proxy_timeout, now: this.now, onClosed: this.onClosed });
+      this.conns.add(conn);
+      conn.start(needsLinks(config) ? this.stagesFor(conn) : NO_STAGES);
+    });
+    if (client.destroyed) dial.cancel();
+  }
+
+  private stagesFor(conn: TcpConnection) {
+    return connectionStages(this.config, {
+      clock: this.services.clock,
+      rng: Math.random,
+      shaping: shapingOf(this.services),
+      server: this.def.name,
+      clientIp: clientIp(conn.client),
+      reset: () => conn.reset(),
+    });
+  }
+
+  private closed(conn: TcpConnection): void {
+    this.conns.delete(conn);
+    this.counters.active--;
+  }
+}
+
+const NO_STAGES = { in: [], out: [] };
+function noop(): void {}

@@ -1,0 +1,36 @@
+/**
+ * Wire views of traffic records: the table row (summary) and the detail pane.
+ * Copies, never the live record, so a host can send them across a process
+ * boundary and the engine may keep mutating its own.
+ */
+import type { ExchangeDetail, ExchangeSummary } from '../api/types.js';
+import type { ExchangeRecord } from './exchange-record.js';
+
+/**
+ * The traffic-table row of a record. Records keep monotonic engine-clock
+ * times; `epochOffset` (epoch ms − clock ms) turns `startedAt` into wall time.
+ */
+export function toSummary(r: ExchangeRecord, epochOffset = 0): ExchangeSummary {
+  return {
+    id: r.id, listener: r.listener, route: r.route, kind: r.kind, method: r.method, url: r.url, client: r.client,
+    status: r.status, contentType: r.contentType, bytesIn: r.bytesIn, bytesOut: r.bytesOut, startedAt: Math.round(r.startedAt + epochOffset),
+    ttfbMs: r.ttfbMs, durationMs: r.durationMs, outcome: r.outcome, error: r.error, upstream: r.upstream, events: r.events.length,
+  };
+}
+
+/** The detail pane of a record: summary plus headers, timings, chunks and decoded SSE events. */
+export function toDetail(r: ExchangeRecord, epochOffset = 0): ExchangeDetail {
+  return {
+    ...toSummary(r, epochOffset),
+    requestHeaders: { ...r.requestHeaders },
+    responseHeaders: r.responseHeaders ? { ...r.responseHeaders } : undefined,
+    connectMs: r.connectMs,
+    chunks: r.chunks.slice(),
+    sseEvents: r.events.map((e) => ({ ...e })),
+  };
+}
+
+/** A cheap fingerprint of what a table row shows, to send a row again only when it changed. */
+export function rowSignature(r: ExchangeRecord): string {
+  return `${r.outcome}|${r.status ?? ''}|${r.bytesIn}|${r.bytesOut}|${r.events.length}|${r.ttfbMs ?? ''}`;
+}
