@@ -6,13 +6,18 @@ import type { RouteKind } from '../../config/index.js';
 import type { HandlerFactory } from '../handler.js';
 import { createRespondHandler } from './respond.js';
 import { notImplemented } from './not-implemented.js';
+import { createSseHandler } from './sse.js';
+import { createStaticHandler } from './static.js';
+import { createChunkedHandler } from './chunked.js';
+import { createStreamHandler } from './stream.js';
+import { createUploadHandler } from './upload.js';
 
 export const HANDLERS: Record<RouteKind, HandlerFactory> = {
   respond: createRespondHandler,
-  static: notImplemented('static'),
-  chunked: notImplemented('chunked'),
-  stream: notImplemented('stream'),
-  upload: notImplemented('upload'),
-  sse: notImplemented('sse'),
+  static: createStaticHandler,
+  chunked: createChunkedHandler,
+  stream: createStreamHandler,
+  upload: createUploadHandler,
+  sse: createSseHandler,
   proxy: notImplemented('proxy'),
 };
