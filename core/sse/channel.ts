@@ -119,7 +119,6 @@ export class Channel {
     this.ring.push(ev);
     this.last = ev;
     for (const c of this.subscribers) c.deliver(ev);
-    this.counters.events += this.subscribers.size;
     return ev;
   }
 

@@ -35,6 +35,7 @@ export class SseClient {
   private readonly direct: boolean;
   private readonly counters: Counters[];
   private readonly flush = () => this.flushQueue();
+  private waiters: (() => void)[] = [];
 
   /**
    * @param ex the exchange (headers already sent)
@@ -55,6 +56,19 @@ export class SseClient {
   /** Bytes waiting for this client right now. */
   get pendingBytes(): number {
     return this.queuedBytes;
+  }
+
+  /** Resolves when nothing is queued (the socket took everything) or the client is gone: producers that can wait (scripts) await this instead of queueing. */
+  idle(): Promise<void> {
+    if (!this.queue || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    if (w.length === 0) return;
+    this.waiters = [];
+    for (const fn of w) fn();
   }
 
   /** Sends an event (counted as a delivery, recorded while traffic is observed). */
@@ -95,8 +109,8 @@ export class SseClient {
     const bytes = this.queuedBytes;
     this.queue = null;
     this.queuedBytes = 0;
-    if (this.dead || !q || q.length === 0 || this.ex.outlet.closed) return;
-    this.write(q.length === 1 ? q[0]! : Buffer.concat(q, bytes));
+    if (!this.dead && q && q.length > 0 && !this.ex.outlet.closed) this.write(q.length === 1 ? q[0]! : Buffer.concat(q, bytes));
+    if (!this.queue) this.wake();
   }
 
   private recordEvent(ev: DeliveredEvent): void {
@@ -116,6 +130,7 @@ export class SseClient {
     this.ex.res.off('drain', this.flush);
     this.ex.res.destroy();
     this.onDrop?.();
+    this.wake();
   }
 
   /** Ends the stream cleanly (channel removed, script done): EventSource clients reconnect. */
@@ -130,5 +145,6 @@ export class SseClient {
     this.queue = null;
     this.queuedBytes = 0;
     this.ex.res.off('drain', this.flush);
+    this.wake();
   }
 }

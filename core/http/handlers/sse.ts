@@ -1,0 +1,134 @@
+/**
+ * `sse`: Server-Sent Events routes. A channel route subscribes the client to
+ * a hub channel (replay on `Last-Event-ID`, heartbeats, `max_clients`); a
+ * script or scenario route plays its steps for each connection.
+ */
+import type { RouteConfig, SseConfig } from '../../config/index.js';
+import type { Exchange } from '../exchange.js';
+import type { HandlerFactory, RouteHandler } from '../handler.js';
+import { sendText } from '../handler.js';
+import { SluiceError } from '../../util/errors.js';
+import { sseHubOf } from '../../sse/hub.js';
+import { GAP_EVENT, type Channel } from '../../sse/channel.js';
+import { SseClient } from '../../sse/client.js';
+import { encodeEvent } from '../../sse/encoder.js';
+import { lastEventId, openStream, sendRetry, startHeartbeat, untilAborted } from '../../sse/stream.js';
+import { ScriptPlayer, scriptSteps, type PlayOutcome, type PlayStep, type ScriptSink } from '../../sse/script-player.js';
+import { describeScenario, scenarioSteps } from '../../sse/scenarios.js';
+
+/** Sends what a reconnecting client missed; a gap notice first when the ring no longer has it all. */
+function replayMissed(ch: Channel, client: SseClient, last: string): void {
+  const missed = ch.missedSince(last);
+  if (missed.gap) {
+    const data = JSON.stringify({ lastEventId: last, oldestId: missed.events[0]?.id ?? null, channel: ch.name, replay: ch.replay });
+    client.deliver({ event: GAP_EVENT, data, bytes: encodeEvent({ event: GAP_EVENT, data }) });
+  }
+  for (const ev of missed.events) client.deliver(ev);
+}
+
+function channelHandler(cfg: SseConfig): RouteHandler {
+  const name = cfg.channel!;
+  return {
+    async handle(ex) {
+      const ch = sseHubOf(ex.services)?.channel(name);
+      if (!ch) throw new SluiceError('E_UNKNOWN_CHANNEL', `unknown channel "${name}"`);
+      if (ch.clientCount >= cfg.max_clients) {
+        return sendText(ex, 503, `channel "${name}" is full: ${cfg.max_clients} clients connected (max_clients); try again later`, { 'retry-after': '5' });
+      }
+      openStream(ex);
+      if (ex.req.method === 'HEAD') return ex.outlet.end();
+      const client: SseClient = new SseClient(ex, cfg.queue, [ch.counters], () => ch.unsubscribe(client));
+      sendRetry(client, cfg);
+      const last = lastEventId(ex.req, ex.query);
+      if (last !== undefined) replayMissed(ch, client, last);
+      ch.subscribe(client);
+      const stopBeat = startHeartbeat(client, cfg.heartbeat, ex.services.clock);
+      await untilAborted(ex.signal);
+      stopBeat();
+      ch.unsubscribe(client);
+      client.dispose();
+    },
+    explain: () => `SSE channel "${name}": replays the last ${cfg.replay} events on reconnect, heartbeat every ${cfg.heartbeat} ms, up to ${cfg.max_clients} clients`,
+  };
+}
+
+/** The steps one connection plays: the config script or a fresh scenario generator, looped when asked. */
+function* connectionSteps(cfg: SseConfig): Generator<PlayStep> {
+  if (cfg.script) return yield* scriptSteps(cfg.script, cfg.loop);
+  do {
+    let any = false;
+    for (const step of scenarioSteps(cfg.scenario!, { rng: Math.random, now: Date.now })) {
+      any = true;
+      yield step;
+    }
+    if (!any) return;
+  } while (cfg.loop);
+}
+
+/** Ends the response the way the playback ended. */
+async function finish(ex: Exchange, client: SseClient | undefined, outcome: PlayOutcome): Promise<void> {
+  switch (outcome) {
+    case 'done':
+    case 'close':
+      if (!client) return ex.outlet.end();
+      await client.idle();
+      client.end();
+      return;
+    case 'stall':
+      await untilAborted(ex.signal);
+      return;
+    case 'reset': {
+      client?.dispose();
+      const socket = ex.res.socket;
+      if (socket && typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
+      else ex.res.destroy();
+      ex.record.outcome = 'aborted';
+      return;
+    }
+    default:
+      client?.dispose();
+  }
+}
+
+function scriptHandler(cfg: SseConfig): RouteHandler {
+  return {
+    async handle(ex) {
+      let client: SseClient | undefined;
+      let stopBeat = () => {};
+      const sink: ScriptSink = {
+        respond: (status, body) => sendText(ex, status, body),
+        open: () => {
+          openStream(ex);
+          client = new SseClient(ex, cfg.queue);
+          sendRetry(client, cfg);
+          stopBeat = startHeartbeat(client, cfg.heartbeat, ex.services.clock);
+        },
+        event: (ev) => client!.deliver(ev),
+        raw: (buf) => client!.send(buf),
+        ready: () => client!.idle(),
+      };
+      if (ex.req.method === 'HEAD') {
+        openStream(ex);
+        return ex.outlet.end();
+      }
+      const player = new ScriptPlayer({ clock: ex.services.clock, signal: ex.signal, sink, template: { query: ex.query, headers: ex.req.headers } });
+      try {
+        const outcome = await player.play(connectionSteps(cfg));
+        stopBeat();
+        await finish(ex, client, outcome);
+      } finally {
+        stopBeat();
+        client?.dispose();
+      }
+    },
+    explain: () => cfg.script
+      ? `plays a ${cfg.script.length}-step SSE script per connection${cfg.loop ? ', looping' : ''}`
+      : describeScenario(cfg.scenario!),
+  };
+}
+
+/** Builds the handler of an `sse` route. */
+export const createSseHandler: HandlerFactory = (route: RouteConfig) => {
+  const cfg = route.sse!;
+  return cfg.channel !== undefined ? channelHandler(cfg) : scriptHandler(cfg);
+};

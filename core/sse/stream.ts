@@ -1,0 +1,62 @@
+/**
+ * What every SSE response shares: the headers, flushed at once so clients see
+ * the stream open; the `retry:` field first; heartbeat comments; reading
+ * `Last-Event-ID`; and waiting until the client goes away.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { SseConfig } from '../config/index.js';
+import type { Exchange } from '../http/exchange.js';
+import type { Clock } from '../util/clock.js';
+import { HEARTBEAT, encodeRetry } from './encoder.js';
+import type { SseClient } from './client.js';
+
+/** Response headers of an event stream (CORS is set by the listener from the route). */
+export const SSE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
+
+/** Sends the 200 and the SSE headers now (no body byte needed), and records the status. */
+export function openStream(ex: Pick<Exchange, 'res' | 'record'>): void {
+  ex.res.writeHead(200, SSE_HEADERS);
+  ex.res.flushHeaders();
+  ex.record.status = 200;
+}
+
+/** Sends the route's `retry:` field first when configured. */
+export function sendRetry(client: SseClient, cfg: Pick<SseConfig, 'retry'>): void {
+  if (cfg.retry !== undefined) client.send(encodeRetry(cfg.retry));
+}
+
+/**
+ * The `Last-Event-ID` a reconnecting client sent (header, or the `lastEventId`
+ * query parameter some polyfills use). Node hands header values over as
+ * latin1; ids are UTF-8 on the wire, so the bytes are decoded again.
+ */
+export function lastEventId(req: IncomingMessage, query?: URLSearchParams): string | undefined {
+  const raw = req.headers['last-event-id'];
+  const v = Array.isArray(raw) ? raw[0] : raw;
+  if (v !== undefined && v !== '') return Buffer.from(v, 'latin1').toString('utf8');
+  const q = query?.get('lastEventId');
+  return q ? q : undefined;
+}
+
+/** Sends a heartbeat comment every `everyMs` until stopped; returns the stop function. */
+export function startHeartbeat(client: SseClient, everyMs: number, clock: Clock): () => void {
+  let timer: { cancel(): void } | undefined;
+  const beat = () => {
+    if (client.closed) return;
+    client.send(HEARTBEAT);
+    timer = clock.setTimeout(beat, everyMs);
+  };
+  timer = clock.setTimeout(beat, everyMs);
+  return () => timer?.cancel();
+}
+
+/** Resolves when the signal aborts (client gone, listener draining). */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
