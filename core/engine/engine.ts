@@ -46,6 +46,7 @@ export class Engine {
       modules: new Map(),
       config: () => this.current,
       log: (level, message) => this.log(level, message),
+      engine: this,
     };
     installModules(this.services);
   }

@@ -8,6 +8,7 @@ import type { Clock } from '../util/clock.js';
 import type { CounterRegistry } from '../telemetry/counters.js';
 import type { ExchangeHook } from '../http/exchange.js';
 import type { TrafficLog } from '../telemetry/traffic-log.js';
+import type { Engine } from './engine.js';
 
 /** A part of the engine that follows the config (channels, upstreams, limits). */
 export interface EngineModule {
@@ -33,6 +34,8 @@ export interface EngineServices {
   config(): SluiceConfig | undefined;
   /** Modules by name: `sse`, `upstreams`, `shaping`, … (see core/engine/modules.ts). */
   modules: Map<string, EngineModule>;
+  /** The engine these services belong to (the admin listener serves the API over it); unset in bare test services. */
+  engine?: Engine;
 }
 
 /** Typed access to a module registered by its owner. */
