@@ -6,10 +6,15 @@
  */
 import type { EngineServices } from './services.js';
 import { SseHub } from '../sse/hub.js';
+import { ShapingModule, SHAPING_MODULE } from '../shaping/module.js';
 import { StreamUpstreams, STREAM_UPSTREAMS } from '../stream/upstreams.js';
 
 export function installModules(services: EngineServices): void {
   void services;
   services.modules.set('sse', new SseHub(services));
+  // Limits: the hook goes last so faults (installed before) are shaped too.
+  const shaping = new ShapingModule(services);
+  services.modules.set(SHAPING_MODULE, shaping);
+  services.hooks.push(shaping.hook);
   services.modules.set(STREAM_UPSTREAMS, new StreamUpstreams(services));
 }
