@@ -1,9 +1,11 @@
 /** `respond`: a fixed status, headers and body — health endpoints and quick mocks. */
 import type { HandlerFactory } from '../handler.js';
+import { gzipBuffer, negotiateGzip } from '../gzip.js';
 
 export const createRespondHandler: HandlerFactory = (route) => {
   const cfg = route.respond!;
   const body = Buffer.from(cfg.body);
+  let gzipped: Buffer | undefined; // compressed once, on first use
   return {
     async handle(ex) {
       const headers: Record<string, string | number> = { 'content-type': cfg.content_type, ...cfg.headers };
@@ -12,6 +14,11 @@ export const createRespondHandler: HandlerFactory = (route) => {
         return ex.outlet.end();
       }
       ex.responseSize = body.length;
+      if (negotiateGzip(ex, String(headers['content-type']), body.length)) {
+        gzipped ??= gzipBuffer(body);
+        ex.res.writeHead(cfg.status, { ...headers, 'content-encoding': 'gzip', 'content-length': gzipped.length });
+        return ex.outlet.end(gzipped);
+      }
       ex.res.writeHead(cfg.status, { ...headers, 'content-length': body.length });
       await ex.outlet.end(body);
     },
