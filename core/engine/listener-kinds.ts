@@ -1,6 +1,7 @@
 /** Listener kind → implementation. */
 import type { ListenerDef } from '../config/index.js';
 import { HttpListener } from '../http/listener.js';
+import { AdminListener } from '../admin/listener.js';
 import { SluiceError } from '../util/errors.js';
 import { TcpListener } from '../stream/tcp-listener.js';
 import type { Listener, ListenerFactory } from './listener.js';
@@ -19,5 +20,5 @@ export const LISTENER_KINDS: Record<ListenerDef['kind'], ListenerFactory> = {
   http: (def, services) => new HttpListener(def as Extract<ListenerDef, { kind: 'http' }>, services) as Listener,
   tcp: (def, services) => new TcpListener(def as Extract<ListenerDef, { kind: 'tcp' | 'udp' }>, services),
   udp: unsupported('UDP stream'),
-  admin: unsupported('admin API'),
+  admin: (def, services) => new AdminListener(def as Extract<ListenerDef, { kind: 'admin' }>, services),
 };

@@ -55,26 +55,36 @@ export function readLimits(services: EngineServices): LimitSample[] {
   }
 }
 
+/** Modules that report upstream server states via `servers()` (or `states()`), and the section each covers. */
+const UPSTREAM_MODULES: [string, 'http' | 'stream'][] = [['upstreams', 'http'], ['stream-upstreams', 'stream']];
+
 /**
- * Upstream server states: from the upstreams module when it offers
- * `states()` (or `servers()`), else derived from the config plus the
- * counters of kind `upstream` (health unknown).
+ * Upstream server states: from the upstreams modules (`upstreams` for http,
+ * `stream-upstreams` for stream) where installed; a section without its
+ * module is derived from the config plus the counters of kind `upstream`
+ * (health unknown).
  */
 export function readUpstreams(services: EngineServices): UpstreamServerState[] {
-  for (const name of ['upstreams', 'balance']) {
+  const out: UpstreamServerState[] = [];
+  const covered = new Set<string>();
+  for (const [name, section] of UPSTREAM_MODULES) {
     const m = services.modules.get(name) as unknown as Record<string, unknown> | undefined;
-    for (const method of ['states', 'servers']) {
-      if (!hasMethods(m, method)) continue;
-      try {
-        const out = (m![method] as () => unknown).call(m);
-        if (Array.isArray(out)) return out as UpstreamServerState[];
-      } catch {
-        /* fall through to the config view */
-      }
+    const method = ['servers', 'states'].find((k) => hasMethods(m, k));
+    if (!method) continue;
+    try {
+      const states = (m![method] as () => unknown).call(m);
+      if (!Array.isArray(states)) continue;
+      out.push(...(states as UpstreamServerState[]));
+      covered.add(section);
+    } catch {
+      /* fall back to the config view of this section */
     }
   }
   const config = services.config();
-  return config ? upstreamsFromConfig(config, services.counters) : [];
+  if (config && covered.size < UPSTREAM_MODULES.length) {
+    out.push(...upstreamsFromConfig(config, services.counters).filter((u) => !covered.has(u.section)));
+  }
+  return out;
 }
 
 /** Every configured upstream server with its counters (scope `group address`). */
