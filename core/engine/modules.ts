@@ -8,10 +8,15 @@ import type { EngineServices } from './services.js';
 import { SseHub } from '../sse/hub.js';
 import { ShapingModule, SHAPING_MODULE } from '../shaping/module.js';
 import { StreamUpstreams, STREAM_UPSTREAMS } from '../stream/upstreams.js';
+import { createFaultsHook } from '../faults/index.js';
+import { UpstreamsModule, UPSTREAMS_MODULE } from '../proxy/upstreams.js';
 
 export function installModules(services: EngineServices): void {
   void services;
   services.modules.set('sse', new SseHub(services));
+  // Faults first of all hooks: latency/status/drop before anything else, their stage before limits.
+  services.hooks.unshift(createFaultsHook());
+  services.modules.set(UPSTREAMS_MODULE, new UpstreamsModule(services));
   // Limits: the hook goes last so faults (installed before) are shaped too.
   const shaping = new ShapingModule(services);
   services.modules.set(SHAPING_MODULE, shaping);

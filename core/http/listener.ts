@@ -81,6 +81,7 @@ export class HttpListener implements Listener {
       });
     });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, this.def.listen)));
       server.listen({ host, port, backlog: 1024 }, () => resolve());
@@ -103,6 +104,16 @@ export class HttpListener implements Listener {
     socket.end(`HTTP/1.1 ${code}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
   }
 
+  /** Protocol upgrades (WebSocket) go to routes whose handler takes them (proxy); others get 404. */
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    let pathname = '/';
+    try { pathname = new URL(req.url ?? '/', 'http://x').pathname; } catch { /* 404 below */ }
+    const handler = this.router.match(pathname)?.value as (RouteHandler & { upgrade?(u: { req: IncomingMessage; socket: Socket; head: Buffer; client: string }): void }) | undefined;
+    if (handler?.upgrade) return handler.upgrade({ req, socket, head, client: clientAddress(socket) });
+    socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 24\r\nConnection: close\r\n\r\nno upgrade on this path\n');
+  }
+
   /** Applies a changed server definition in place: new requests see the new routes. */
   update(def: ListenerDef): void {
     if (def.kind !== 'http') return;
@@ -123,7 +134,8 @@ export class HttpListener implements Listener {
     this.draining.abort(new CleanAbort('listener stopping'));
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    const timer = setTimeout(() => server.closeAllConnections(), deadlineMs);
+    // Upgraded (WebSocket) sockets are no longer the http server's: destroy them too.
+    const timer = setTimeout(() => { server.closeAllConnections(); for (const s of this.sockets) s.destroy(); }, deadlineMs);
     await closed;
     clearTimeout(timer);
     for (const h of this.router.values()) h.dispose?.();

@@ -11,6 +11,7 @@ import { createStaticHandler } from './static.js';
 import { createChunkedHandler } from './chunked.js';
 import { createStreamHandler } from './stream.js';
 import { createUploadHandler } from './upload.js';
+import { createProxyHandler } from './proxy.js';
 
 export const HANDLERS: Record<RouteKind, HandlerFactory> = {
   respond: createRespondHandler,
@@ -19,5 +20,5 @@ export const HANDLERS: Record<RouteKind, HandlerFactory> = {
   stream: createStreamHandler,
   upload: createUploadHandler,
   sse: createSseHandler,
-  proxy: notImplemented('proxy'),
+  proxy: createProxyHandler,
 };

@@ -1,0 +1,113 @@
+/**
+ * One attempt to get a response from one upstream server: connect (with
+ * `connect_timeout`), stream the request body once connected, wait for the
+ * response head (with `read_timeout` after the request is sent). Failures
+ * come back classified, so the handler can decide: next server, 502 or 504.
+ */
+import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import { parseAddress } from '../config/index.js';
+import type { Clock } from '../util/clock.js';
+import { IdleTimer } from './idle-timer.js';
+
+/** Why an attempt failed: `connect` (never reached the server), `timeout`, `protocol` (malformed response), `reset`. */
+export type FailureKind = 'connect' | 'connect-timeout' | 'read-timeout' | 'protocol' | 'reset';
+
+/** A classified attempt failure; `message` is one line for the client. */
+export class AttemptError extends Error {
+  constructor(readonly kind: FailureKind, message: string, readonly bodyStarted: boolean, readonly staleSocket = false) {
+    super(message);
+    this.name = 'AttemptError';
+  }
+}
+
+/** What one attempt needs. */
+export interface AttemptOptions {
+  address: string;
+  agent: http.Agent | false;
+  method: string;
+  path: string;
+  headers: OutgoingHttpHeaders;
+  connectTimeout: number;
+  readTimeout: number;
+  clock: Clock;
+  /** Streams the client's request body into `write` (undefined: no body). */
+  body?: (write: (chunk: Buffer) => Promise<void>) => Promise<void>;
+  /** Called when the connection to the server is established (or reused). */
+  onConnect?(): void;
+}
+
+/** A started attempt: the response head, and the request to abort. */
+export interface Attempt {
+  request: ClientRequest;
+  response: Promise<IncomingMessage>;
+}
+
+/** Sends the request to one server. The response promise rejects with an AttemptError. */
+export function attempt(o: AttemptOptions): Attempt {
+  const target = parseAddress(o.address)!;
+  const req = http.request({ host: target.host, port: target.port, method: o.method, path: o.path, headers: o.headers, agent: o.agent, setHost: false });
+  let bodyStarted = false;
+  let connected = false;
+  let fail: (err: AttemptError) => void = () => {};
+  const connectTimer = new IdleTimer(o.clock, o.connectTimeout, () => fail(new AttemptError('connect-timeout', `connect to ${o.address} timed out after ${o.connectTimeout} ms`, bodyStarted)));
+  const readTimer = new IdleTimer(o.clock, o.readTimeout, () => fail(new AttemptError('read-timeout', `${o.address} did not answer within ${o.readTimeout} ms`, bodyStarted)));
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    fail = (err) => {
+      connectTimer.cancel();
+      readTimer.cancel();
+      reject(err);
+      req.destroy();
+    };
+    req.on('response', (res) => {
+      connectTimer.cancel();
+      readTimer.cancel();
+      resolve(res);
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => fail(classify(err, o.address, connected, bodyStarted, req.reusedSocket)));
+  });
+  response.catch(() => {});
+  const onConnected = () => {
+    if (connected) return;
+    connected = true;
+    connectTimer.cancel();
+    o.onConnect?.();
+    if (!o.body) return;
+    bodyStarted = true;
+    void sendBody(req, o.body).catch((err: Error) => fail(new AttemptError('reset', `request body: ${err.message}`, true)));
+  };
+  req.on('finish', () => readTimer.touch());
+  req.on('socket', (socket: Socket) => {
+    socket.setNoDelay(true);
+    if (!socket.connecting) onConnected();
+    else socket.once('connect', onConnected);
+  });
+  connectTimer.touch();
+  if (!o.body) req.end(); // sent once connected; nothing to stream
+  return { request: req, response };
+}
+
+/** Pipes the client's body upstream, waiting for 'drain' when the upstream is slow. */
+async function sendBody(req: ClientRequest, body: NonNullable<AttemptOptions['body']>): Promise<void> {
+  await body((chunk) => {
+    if (req.destroyed) return Promise.reject(new Error('upstream request closed'));
+    if (req.write(chunk)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => { req.off('drain', done); req.off('close', done); resolve(); };
+      req.on('drain', done);
+      req.on('close', done);
+    });
+  });
+  req.end();
+}
+
+function classify(err: NodeJS.ErrnoException, address: string, connected: boolean, bodyStarted: boolean, reused: boolean): AttemptError {
+  const code = err.code ?? '';
+  if (code.startsWith('HPE_')) return new AttemptError('protocol', `malformed response from ${address}: ${err.message}`, bodyStarted);
+  if (!connected) {
+    const msg = err.message.includes(address) || /\d+\.\d+\.\d+\.\d+:\d+/.test(err.message) ? err.message : `${err.message} (${address})`;
+    return new AttemptError('connect', msg.startsWith('connect ') || code === 'ENOTFOUND' ? msg : `connect ${msg}`, bodyStarted);
+  }
+  const stale = reused && (code === 'ECONNRESET' || code === 'EPIPE');
+  return new AttemptError('reset', `${address} closed the connection before answering (${err.message})`, bodyStarted, stale);
+}

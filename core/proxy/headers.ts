@@ -1,0 +1,87 @@
+/**
+ * Header rewriting for the proxy: hop-by-hop headers never cross (RFC 9110
+ * §7.6.1: Connection and every header it names, Keep-Alive, TE, Trailer,
+ * Transfer-Encoding, Upgrade, Proxy-*), X-Forwarded-* are added, Host follows
+ * the route's `host` or stays the client's.
+ */
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization']);
+
+/** Header names (lowercase) that must not be forwarded, including those the Connection header lists. */
+export function hopByHop(headers: IncomingHttpHeaders): Set<string> {
+  const out = new Set(HOP_BY_HOP);
+  const conn = headers.connection;
+  for (const v of Array.isArray(conn) ? conn : conn ? [conn] : []) {
+    for (const name of v.split(',')) if (name.trim()) out.add(name.trim().toLowerCase());
+  }
+  return out;
+}
+
+/** Headers pairs from rawHeaders (keeps case and duplicates) minus the dropped names. */
+function forwardable(msg: IncomingMessage, drop: Set<string>): [string, string][] {
+  const out: [string, string][] = [];
+  const raw = msg.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (drop.has(lower) || lower.startsWith('proxy-')) continue;
+    out.push([name, raw[i + 1]!]);
+  }
+  return out;
+}
+
+/** What the request rewrite needs to know. */
+export interface ForwardOptions {
+  client: string;
+  /** Host header sent upstream; default the client's. */
+  host?: string;
+  /** Extra headers from the route config (override). */
+  extra: Record<string, string>;
+  /** Keep Connection/Upgrade for a protocol upgrade (WebSocket). */
+  upgrade?: boolean;
+}
+
+/** The request headers to send upstream, as an object Node's http.request accepts. */
+export function upstreamRequestHeaders(req: IncomingMessage, opts: ForwardOptions): OutgoingHttpHeaders {
+  const out: Record<string, string | string[]> = {};
+  const add = (name: string, value: string) => {
+    const k = name.toLowerCase();
+    const cur = out[k];
+    if (cur === undefined) out[k] = value;
+    else if (k === 'cookie') out[k] = `${cur}; ${value}`;
+    else out[k] = Array.isArray(cur) ? [...cur, value] : [cur, value];
+  };
+  for (const [k, v] of forwardable(req, hopByHop(req.headers))) add(k, v);
+  const clientHost = req.headers.host ?? '';
+  const xff = req.headers['x-forwarded-for'];
+  out['x-forwarded-for'] = xff ? `${Array.isArray(xff) ? xff.join(', ') : xff}, ${opts.client}` : opts.client;
+  out['x-forwarded-proto'] = 'http';
+  if (clientHost) out['x-forwarded-host'] = clientHost;
+  out.host = opts.host ?? clientHost;
+  if (opts.upgrade && req.headers.upgrade) {
+    out.connection = 'upgrade';
+    out.upgrade = req.headers.upgrade;
+  }
+  for (const [k, v] of Object.entries(opts.extra)) out[k.toLowerCase()] = v;
+  return out;
+}
+
+/** The upstream response headers to send to the client (hop-by-hop and X-Accel-* removed). */
+export function clientResponseHeaders(res: IncomingMessage): Map<string, { name: string; values: string[] }> {
+  const drop = hopByHop(res.headers);
+  const out = new Map<string, { name: string; values: string[] }>();
+  for (const [name, value] of forwardable(res, drop)) {
+    const lower = name.toLowerCase();
+    if (lower.startsWith('x-accel-')) continue; // nginx hides these too; they are instructions to the proxy
+    const cur = out.get(lower);
+    if (cur) cur.values.push(value);
+    else out.set(lower, { name, values: [value] });
+  }
+  return out;
+}
+
+/** True for a text/event-stream response. */
+export function isEventStream(contentType: string | undefined): boolean {
+  return /^\s*text\/event-stream\b/i.test(contentType ?? '');
+}
