@@ -3,7 +3,8 @@
  * their owners add them without touching main.ts.
  */
 import type { Command } from 'commander';
+import { installPublish } from './publish.js';
 
 export type CommandInstaller = (program: Command) => void;
 
-export const COMMANDS: CommandInstaller[] = [];
+export const COMMANDS: CommandInstaller[] = [installPublish];
