@@ -1,0 +1,112 @@
+/**
+ * Script and scenario routes with real clients: the `eventsource` npm
+ * package reconnecting after a `close` step (honouring `retry` and sending
+ * Last-Event-ID), stall, reset and status faults, and an OpenAI stream.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { EventSource } from 'eventsource';
+import { startEngine, type TestEngine } from '../helpers/engine.js';
+import { run } from '../helpers/process.js';
+
+const YAML = `version: 1
+http:
+  servers:
+    - name: mock
+      listen: 0
+      routes:
+        - path: /hello
+          sse:
+            retry: 400ms
+            script:
+              - { event: greet, id: "{{seq}}", data: "hello {{query.name}}, last={{header.last-event-id}}" }
+              - { event: greet, id: "{{seq}}", data: "again", delay: 50ms }
+              - { fault: close }
+        - path: /stall
+          sse:
+            heartbeat: 100ms
+            script: [ { data: one }, { fault: stall, delay: 50ms }, { data: never } ]
+        - path: /reset
+          sse: { script: [ { data: one }, { fault: reset, delay: 50ms } ] }
+        - path: /busy
+          sse: { script: [ { status: 503, body: "try later" }, { data: never } ] }
+        - path: /chat
+          sse: { scenario: { type: openai, text: "Streams are fun to test.", tokens_per_second: 100 } }
+`;
+
+let t: TestEngine;
+before(async () => { t = await startEngine(YAML); });
+after(() => t.stop());
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('eventsource: named events, a close step, a reconnect after retry with Last-Event-ID', async () => {
+  const es = new EventSource(`${t.url('mock')}/hello?name=ada`);
+  const got: { data: string; id: string; at: number }[] = [];
+  es.addEventListener('greet', (e) => got.push({ data: e.data, id: e.lastEventId, at: Date.now() }));
+  try {
+    const end = Date.now() + 8000;
+    while (got.length < 3 && Date.now() < end) await sleep(20);
+    assert.ok(got.length >= 3, `got ${got.length} events`);
+    assert.deepEqual(got.slice(0, 3).map((g) => [g.id, g.data]), [
+      ['1', 'hello ada, last='],
+      ['2', 'again'],
+      ['1', 'hello ada, last=2'],
+    ]);
+    const pause = got[2]!.at - got[1]!.at;
+    assert.ok(pause >= 350 && pause < 3000, `reconnected after ${pause} ms (retry 400ms)`);
+  } finally {
+    es.close();
+  }
+});
+
+test('stall keeps the connection open and silent (no events, no heartbeats)', async () => {
+  let body = '';
+  let ended = false;
+  const req = http.get(`${t.url('mock')}/stall`, (res) => {
+    res.setEncoding('utf8');
+    res.on('data', (s: string) => { body += s; });
+    res.on('end', () => { ended = true; });
+  });
+  req.on('error', () => {});
+  await sleep(700);
+  req.destroy();
+  assert.equal(body, 'data: one\n\n');
+  assert.equal(ended, false);
+});
+
+test('reset destroys the socket mid-stream; curl sees a failed transfer', async () => {
+  const r = await run('curl', ['-sN', '--max-time', '5', `${t.url('mock')}/reset`], { timeoutMs: 10000 });
+  assert.equal(r.stdout, 'data: one\n\n');
+  assert.ok(r.code === 56 || r.code === 18, `curl exit ${r.code} (56: connection reset, 18: partial transfer)`);
+});
+
+test('a status step answers before streaming', async () => {
+  const r = await run('curl', ['-s', '-i', '--max-time', '5', `${t.url('mock')}/busy`]);
+  assert.match(r.stdout, /^HTTP\/1\.1 503/);
+  assert.match(r.stdout, /content-type: text\/plain/i);
+  assert.match(r.stdout, /\r\n\r\ntry later\n$/);
+});
+
+test('the openai scenario streams chunks an OpenAI client can reassemble, ending with [DONE]', async () => {
+  const es = new EventSource(`${t.url('mock')}/chat`);
+  const data: string[] = [];
+  es.addEventListener('message', (e) => data.push(e.data));
+  try {
+    const end = Date.now() + 8000;
+    while (!data.includes('[DONE]') && Date.now() < end) await sleep(20);
+  } finally {
+    es.close();
+  }
+  assert.equal(data.at(-1), '[DONE]');
+  const chunks = data.slice(0, data.indexOf('[DONE]')).map((d) => JSON.parse(d));
+  assert.equal(chunks.map((c) => c.choices[0].delta.content ?? '').join(''), 'Streams are fun to test.');
+  assert.equal(chunks.at(-1).choices[0].finish_reason, 'stop');
+  assert.ok(chunks.every((c) => c.object === 'chat.completion.chunk'));
+});
+
+test('script events are counted on the route', async () => {
+  const route = t.engine.services.counters.get('route', 'mock /hello');
+  assert.ok(route.events >= 3, `route counted ${route.events} events`);
+});
