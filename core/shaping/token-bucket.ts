@@ -17,6 +17,13 @@ import { sliceSize } from './explain.js';
 
 /** Tolerance for float drift when comparing token counts. */
 const EPS = 1e-6;
+/**
+ * While writers wait, tokens may exceed the burst by this much time's worth:
+ * a timer that fires late must not cost the waiter the tokens earned
+ * meanwhile (with burst ≈ one slice that loses ~5%), yet a long stall must not
+ * turn into a big catch-up burst either.
+ */
+const LATE_MS = 20;
 
 interface Waiter {
   want: number;
@@ -69,6 +76,7 @@ export class TokenBucket {
    */
   request(want: number, grant: (n: number) => void): () => void {
     const w: Waiter = { want: Math.max(1, Math.floor(want)), grant };
+    this.refill(); // before joining: an idle bucket stops at the burst
     this.queue.push(w);
     if (this.queue.length === 1) this.pump();
     this.syncWaiting();
@@ -127,7 +135,9 @@ export class TokenBucket {
     const now = this.clock.now();
     const dt = now - this.last;
     this.last = now;
-    if (dt > 0) this.tokens = Math.min(this.burst_, this.tokens + (dt * this.rate_) / 1000);
+    if (dt <= 0) return;
+    const cap = this.queue.length > 0 ? Math.max(this.burst_, this.slice_) + (this.rate_ * LATE_MS) / 1000 : this.burst_;
+    this.tokens = Math.min(cap, this.tokens + (dt * this.rate_) / 1000);
   }
 
   private reschedule(): void {

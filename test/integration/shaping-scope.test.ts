@@ -1,0 +1,138 @@
+/**
+ * Scopes and live behaviour with real clients: a per-client bucket shared by
+ * two connections from one IP (not by two IPs), fair sharing of a route
+ * bucket, a re-tune reaching an open download, a slow reader that never makes
+ * the engine buffer, and upload (inbound) limits.
+ */
+import { test, after as afterAll, before } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig, startEngine, type TestEngine } from '../helpers/engine.js';
+import { shapingOf } from '../../core/shaping/module.js';
+import { download, randomFile, rateBetween } from './shaping-client.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+let te: TestEngine;
+let f512: { dir: string; sha256: string };
+let f3m: { dir: string; sha256: string };
+let f32m: { dir: string; sha256: string };
+let uploads: string;
+
+const yaml = (tuneRate: string) => `
+http:
+  servers:
+    - name: web
+      listen: 0
+      routes:
+        - path: /c
+          static: { root: ${f512.dir} }
+          limit: { rate: 256k, burst: 16k, per: client }
+        - path: /r
+          static: { root: ${f512.dir} }
+          limit: { rate: 1m, burst: 16k, per: route }
+        - path: /t
+          static: { root: ${f3m.dir} }
+          limit: { rate: ${tuneRate} }
+        - path: /m
+          static: { root: ${f32m.dir} }
+          limit: { rate: 16m }
+        - path: /u
+          upload: { dir: ${uploads} }
+          limit: { rate: 128k, direction: in }
+`;
+
+before(async () => {
+  f512 = randomFile('a.bin', 512 * KiB);
+  f3m = randomFile('a.bin', 3 * MiB);
+  f32m = randomFile('a.bin', 32 * MiB);
+  uploads = mkdtempSync(join(tmpdir(), 'sluice-up-'));
+  te = await startEngine(yaml('256k'));
+});
+afterAll(() => te.stop());
+
+const near = (got: number, want: number, tol: number, what: string) =>
+  assert.ok(Math.abs(got / want - 1) <= tol, `${what}: ${(got / KiB).toFixed(1)} KiB/s, want ${(want / KiB).toFixed(0)} ±${tol * 100}%`);
+
+test('per: client — two connections from one IP share the bucket; two IPs do not', async () => {
+  const url = `${te.url('web')}/c/a.bin`;
+  const same = await Promise.all([download(url, { localAddress: '127.0.0.2' }), download(url, { localAddress: '127.0.0.2' })]);
+  const endS = Math.min(...same.map((d) => d.ms)) - 50;
+  const sameRates = same.map((d) => rateBetween(d, 300, endS));
+  for (const r of sameRates) near(r, 128 * KiB, 0.15, 'same IP, each');
+  near(sameRates[0]! + sameRates[1]!, 256 * KiB, 0.05, 'same IP, together');
+  const apart = await Promise.all([download(url, { localAddress: '127.0.0.2' }), download(url, { localAddress: '127.0.0.3' })]);
+  const endA = Math.min(...apart.map((d) => d.ms)) - 50;
+  for (const d of apart) near(rateBetween(d, 300, endA), 256 * KiB, 0.1, 'separate IPs, each');
+  for (const d of [...same, ...apart]) assert.equal(d.sha256, f512.sha256);
+});
+
+test('per: route — 8 parallel downloads share 1 MiB/s fairly (Jain >= 0.95)', async () => {
+  const url = `${te.url('web')}/r/a.bin`;
+  const ds = await Promise.all(Array.from({ length: 8 }, () => download(url)));
+  const end = Math.min(...ds.map((d) => d.ms)) - 50;
+  const xs = ds.map((d) => rateBetween(d, 400, end));
+  const sum = xs.reduce((a, b) => a + b, 0);
+  const jain = (sum * sum) / (xs.length * xs.reduce((a, x) => a + x * x, 0));
+  assert.ok(jain >= 0.95, `Jain ${jain.toFixed(3)}: ${xs.map((x) => (x / KiB).toFixed(0)).join(', ')} KiB/s`);
+  near(sum, MiB, 0.1, 'together');
+});
+
+test('a re-tune reaches an open download within a second, bytes intact', async () => {
+  const tuned = download(`${te.url('web')}/t/a.bin`);
+  await new Promise((r) => setTimeout(r, 1500));
+  const r = await te.engine.apply(parseConfig(yaml('1m')));
+  assert.ok(r.ok);
+  const d = await tuned;
+  assert.equal(d.sha256, f3m.sha256);
+  near(rateBetween(d, 300, 1400), 256 * KiB, 0.1, 'before');
+  near(rateBetween(d, 2500, d.ms - 50), MiB, 0.1, 'from 1 s after the apply');
+  const scope = shapingOf(te.engine.services)!.scope('route web /t')!;
+  assert.equal(scope.limit.rate, MiB);
+  assert.ok(scope.counters.throttledMs > 1000, `throttled ${scope.counters.throttledMs} ms`);
+  await te.engine.apply(parseConfig(yaml('256k')));
+});
+
+test('a client that does not read: the engine does not buffer the file', async () => {
+  const routeCounters = te.engine.services.counters.get('route', 'web /m');
+  const base = routeCounters.bytesOut;
+  const heap0 = process.memoryUsage().heapUsed;
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    http.get(`${te.url('web')}/m/a.bin`, { agent: false }, resolve).on('error', reject);
+  });
+  res.pause();
+  await new Promise((r) => setTimeout(r, 2000));
+  const written = routeCounters.bytesOut - base;
+  // 2 s at 16 MiB/s would be 32 MiB; socket buffers hold a few MiB at most.
+  assert.ok(written < 8 * MiB, `engine wrote ${(written / MiB).toFixed(1)} MiB to a paused client`);
+  const grown = process.memoryUsage().heapUsed - heap0;
+  assert.ok(grown < 16 * MiB, `heap grew ${(grown / MiB).toFixed(1)} MiB`);
+  const { createHash } = await import('node:crypto');
+  const h = createHash('sha256');
+  res.on('data', (c: Buffer) => h.update(c));
+  res.resume();
+  await new Promise((r) => res.on('end', r));
+  assert.equal(h.digest('hex'), f32m.sha256);
+});
+
+test('direction: in — an upload body is read at 128 KiB/s', async () => {
+  const body = Buffer.alloc(256 * KiB, 7);
+  const t0 = performance.now();
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = http.request(`${te.url('web')}/u/x.bin`, { method: 'POST', agent: false, headers: { 'content-length': body.length } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  const ms = performance.now() - t0;
+  assert.equal(status, 200);
+  const want = ((256 - 16) * KiB * 1000) / (128 * KiB); // minus the 16 KiB burst
+  assert.ok(ms > want * 0.85 && ms < want * 1.25, `upload took ${ms.toFixed(0)} ms, want ~${want.toFixed(0)}`);
+  const samples = shapingOf(te.engine.services)!.samples();
+  assert.ok(samples.some((s) => s.scope === 'limit route web /u' && s.explain.includes('on uploads')));
+});
