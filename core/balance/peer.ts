@@ -67,6 +67,12 @@ export class Peer {
     return this.down || this.health === 'down' || this.failed(now);
   }
 
+  /** Sets the active-check verdict; a server that passes checks again is forgiven its passive failures. */
+  setHealth(up: boolean): void {
+    this.health = up ? 'up' : 'down';
+    if (up) this.fails = 0;
+  }
+
   /** Counts an attempt starting on this peer. */
   acquire(): void {
     this.active++;

@@ -135,7 +135,7 @@ export class HealthChecker extends TypedEmitter<HealthEvents> {
 
   private set(peer: Peer, up: boolean, reason?: string): void {
     const was = peer.health;
-    peer.health = up ? 'up' : 'down';
+    peer.setHealth(up);
     // unknown → up is the first verdict, not a change anyone needs to hear about.
     if (was === 'unknown' && up) return;
     this.stats.changes++;

@@ -1,0 +1,143 @@
+import { test, after } from 'node:test';
+import http from 'node:http';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEngine } from '../helpers/engine.js';
+import { startNginx, waitForPort, freePort } from '../bench/harness.js';
+import { upstreamsOf } from '../../core/proxy/upstreams.js';
+import { startUpstream, get, sleep, type Upstream } from './proxy-fixtures.js';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+after(async () => { for (const c of cleanup.reverse()) await c().catch(() => {}); });
+
+/** A Node upstream answering its own name. */
+async function named(name: string): Promise<Upstream> {
+  const u = await startUpstream((req, res) => {
+    if (req.url === '/health') return void res.end('ok');
+    res.setHeader('content-type', 'text/plain');
+    res.end(name);
+  });
+  cleanup.push(() => u.close());
+  return u;
+}
+
+test('round robin over two Node upstreams and nginx serving static files: 1000 requests within 5% of weights', async () => {
+  const [a, b] = [await named('a'), await named('b')];
+  const www = mkdtempSync(join(tmpdir(), 'sluice-www-'));
+  chmodSync(www, 0o755); // nginx workers run as another user
+  mkdirSync(join(www, 'p'));
+  writeFileSync(join(www, 'p', 'x'), 'n');
+  const nport = await freePort();
+  const nginx = startNginx(`http { access_log off; server { listen 127.0.0.1:${nport}; location / { root ${www}; default_type text/plain; } } }`);
+  cleanup.push(() => nginx.stop());
+  await waitForPort(nport);
+  const t = await startEngine(`
+http:
+  servers:
+    - { name: front, listen: 0, routes: [ { path: /, proxy: { upstream: mix } } ] }
+  upstreams:
+    - name: mix
+      servers:
+        - { address: ${a.address}, weight: 5 }
+        - { address: ${b.address}, weight: 3 }
+        - { address: 127.0.0.1:${nport}, weight: 2 }
+`);
+  cleanup.push(() => t.stop());
+  const counts: Record<string, number> = {};
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  const one = () => new Promise<string>((resolve, reject) => {
+    http.get(`${t.url('front')}/p/x`, { agent }, (res) => {
+      let s = '';
+      res.on('data', (c) => { s += c; });
+      res.on('end', () => resolve(`${res.statusCode} ${s}`));
+    }).on('error', reject);
+  });
+  for (let i = 0; i < 1000; i += 10) {
+    for (const r of await Promise.all(Array.from({ length: 10 }, one))) counts[r] = (counts[r] ?? 0) + 1;
+  }
+  agent.destroy();
+  assert.deepEqual(Object.keys(counts).sort(), ['200 a', '200 b', '200 n']);
+  const share = (k: string) => counts[k]! / 1000;
+  assert.ok(Math.abs(share('200 a') - 0.5) < 0.05, JSON.stringify(counts));
+  assert.ok(Math.abs(share('200 b') - 0.3) < 0.05, JSON.stringify(counts));
+  assert.ok(Math.abs(share('200 n') - 0.2) < 0.05, JSON.stringify(counts));
+  const servers = upstreamsOf(t.engine.services)!.servers();
+  assert.equal(servers.length, 3);
+  assert.equal(servers.reduce((s, x) => s + x.requests, 0), 1000);
+  assert.ok(servers.every((s) => s.health === 'up' && s.active === 0));
+});
+
+test('failover when an upstream is killed mid-run, recovery via health checks when it returns', async () => {
+  const [a, b] = [await named('a'), await named('b')];
+  const t = await startEngine(`
+http:
+  servers:
+    - { name: front, listen: 0, routes: [ { path: /, proxy: { upstream: be } } ] }
+  upstreams:
+    - name: be
+      servers: [ { address: ${a.address}, max_fails: 1, fail_timeout: 30s }, { address: ${b.address} } ]
+      health_check: { interval: 100ms, timeout: 200ms, path: /health, fails: 1, passes: 2 }
+`);
+  cleanup.push(() => t.stop());
+  const url = `${t.url('front')}/x`;
+  const seen = async (n: number) => { const out: string[] = []; for (let i = 0; i < n; i++) { const r = await get(url); out.push(`${r.status} ${r.body}`); } return out; };
+  assert.deepEqual(new Set(await seen(6)), new Set(['200 a', '200 b']));
+  await a.kill();
+  // No request fails: the refused server is skipped and the next one answers.
+  const during = await seen(10);
+  assert.deepEqual(new Set(during), new Set(['200 b']), during.join());
+  await sleep(400);
+  const state = upstreamsOf(t.engine.services)!.servers().find((s) => s.address === a.address)!;
+  assert.equal(state.health, 'down');
+  await a.revive();
+  // Two passing checks at 100 ms mark it up (fail_timeout 30 s would keep it out without health checks).
+  const deadline = Date.now() + 5000;
+  let back = false;
+  while (!back && Date.now() < deadline) {
+    await sleep(100);
+    back = (await seen(4)).includes('200 a');
+  }
+  assert.ok(back, 'a gets traffic again after it returns');
+  assert.equal(upstreamsOf(t.engine.services)!.servers().find((s) => s.address === a.address)!.health, 'up');
+});
+
+test('backup is used only when every primary is down; all down → 502 with a one-line reason', async () => {
+  const [a, bk] = [await named('a'), await named('backup')];
+  const t = await startEngine(`
+http:
+  servers:
+    - { name: front, listen: 0, routes: [ { path: /, proxy: { upstream: be } } ] }
+  upstreams:
+    - name: be
+      servers: [ { address: ${a.address} }, { address: ${bk.address}, backup: true } ]
+`);
+  cleanup.push(() => t.stop());
+  const url = `${t.url('front')}/`;
+  for (let i = 0; i < 3; i++) assert.equal((await get(url)).body, 'a');
+  await a.kill();
+  for (let i = 0; i < 3; i++) assert.equal((await get(url)).body, 'backup');
+  await bk.kill();
+  const r = await get(url);
+  assert.equal(r.status, 502);
+  assert.match(r.headers['content-type'] ?? '', /text\/plain/);
+  assert.match(r.body, /^upstream be: (connect ECONNREFUSED 127\.0\.0\.1:\d+|no server available \(all down\))\n$/);
+});
+
+test('next_upstream_tries: 1 gives up after the first refused server', async () => {
+  const b = await named('b');
+  const t = await startEngine(`
+http:
+  servers:
+    - { name: front, listen: 0, routes: [ { path: /, proxy: { upstream: be, next_upstream_tries: 1 } }, { path: /all, proxy: { upstream: be } } ] }
+  upstreams:
+    - name: be
+      servers: [ { address: 127.0.0.1:1, max_fails: 0 }, { address: ${b.address} } ]
+`);
+  cleanup.push(() => t.stop());
+  const once = await Promise.all([get(`${t.url('front')}/`), get(`${t.url('front')}/`)]);
+  assert.deepEqual(once.map((r) => r.status).sort(), [200, 502]);
+  assert.ok(once.some((r) => r.body === 'upstream be: connect ECONNREFUSED 127.0.0.1:1\n'));
+  for (let i = 0; i < 4; i++) assert.equal((await get(`${t.url('front')}/all`)).body, 'b');
+});
