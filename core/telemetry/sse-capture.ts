@@ -23,13 +23,14 @@ export class SseCapture {
   private readonly parser: EventSourceParser;
   private now = 0;
   private retry: number | undefined;
-  /** Observation began mid-stream: the first event may be a tail; drop it. */
-  private skipFirst: boolean;
+  /** Observation began mid-stream: text up to the first blank line is a tail; skip it (bounded). */
+  private skipping: boolean;
+  private skipped = '';
   /** Stopped: cap reached or the stream is not valid SSE anymore. */
   done = false;
 
   constructor(private readonly rec: ExchangeRecord, midStream: boolean) {
-    this.skipFirst = midStream;
+    this.skipping = midStream;
     this.parser = createParser({
       maxBufferSize: MAX_PENDING_CHARS,
       onEvent: (e) => this.add({ t: this.now - this.rec.startedAt, event: e.event, data: e.data, id: e.id }),
@@ -42,7 +43,8 @@ export class SseCapture {
   feed(chunk: Uint8Array, now: number): void {
     if (this.done) return;
     this.now = now;
-    const text = this.decoder.decode(chunk, { stream: true });
+    let text = this.decoder.decode(chunk, { stream: true });
+    if (this.skipping) text = this.skipToBoundary(text);
     if (text === '') return;
     try {
       this.parser.feed(text);
@@ -51,9 +53,24 @@ export class SseCapture {
     }
   }
 
+  /** While skipping, returns what follows the first blank line ('' until one is seen). */
+  private skipToBoundary(text: string): string {
+    const all = this.skipped + text;
+    // A bare CR at the very end may be the first half of CRLF: decide on it with the next chunk.
+    const searchable = all.endsWith('\r') ? all.slice(0, -1) : all;
+    const m = /(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)/.exec(searchable);
+    if (!m) {
+      this.skipped = all.slice(-2);
+      return '';
+    }
+    this.skipping = false;
+    this.skipped = '';
+    return all.slice(m.index + m[0].length);
+  }
+
   private add(mark: SseEventMark): void {
-    if (this.skipFirst) {
-      this.skipFirst = false;
+    if (this.rec.events.length >= CAPTURE_LIMITS.events) {
+      this.done = true;
       return;
     }
     if (this.retry !== undefined) {
