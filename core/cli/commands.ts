@@ -4,7 +4,9 @@
  */
 import type { Command } from 'commander';
 import { installPublish } from './publish.js';
+import { installUi } from './ui.js';
+import { installDesktop } from './desktop.js';
 
 export type CommandInstaller = (program: Command) => void;
 
-export const COMMANDS: CommandInstaller[] = [installPublish];
+export const COMMANDS: CommandInstaller[] = [installUi, installDesktop, installPublish];

@@ -1,0 +1,59 @@
+/**
+ * The UI's stores and their wiring to the API: one subscription per event,
+ * one store update per telemetry tick, traffic rows merged in batches.
+ */
+import { createStore } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import type { LogLine } from '../../core/api/index.js';
+import { api } from './api.js';
+import { createTelemetryStore, type TelemetryState } from './model/telemetry.js';
+import { createTrafficStore } from './model/traffic.js';
+import { createConfigStore } from './model/config-doc.js';
+import { pushRing } from './model/ring.js';
+
+export const telemetry = createTelemetryStore();
+export const traffic = createTrafficStore();
+export const configDoc = createConfigStore();
+
+/** The views of the app, in menu order. */
+export const VIEWS = ['dashboard', 'config', 'traffic', 'channels', 'upstreams', 'tuner'] as const;
+export type View = (typeof VIEWS)[number];
+
+/** App-wide UI state: current view, engine state, logs, a transient notice. */
+export const ui = createStore<{
+  view: View;
+  running: boolean;
+  logs: LogLine[];
+  notice?: { kind: 'ok' | 'error'; text: string; at: number };
+  setView(v: View): void;
+  notify(kind: 'ok' | 'error', text: string): void;
+}>()((set) => ({
+  view: 'dashboard',
+  running: false,
+  logs: [],
+  setView: (view) => set({ view }),
+  notify: (kind, text) => set({ notice: { kind, text, at: Date.now() } }),
+}));
+
+/** React hooks over the vanilla stores. */
+export const useTelemetry = <T,>(sel: (s: TelemetryState) => T) => useStore(telemetry, sel);
+export const useTraffic = <T,>(sel: (s: ReturnType<typeof traffic.getState>) => T) => useStore(traffic, sel);
+export const useConfigDoc = <T,>(sel: (s: ReturnType<typeof configDoc.getState>) => T) => useStore(configDoc, sel);
+export const useUi = <T,>(sel: (s: ReturnType<typeof ui.getState>) => T) => useStore(ui, sel);
+
+/** Loads the running config and recent traffic; subscribes to pushed events. */
+export async function connectStores(): Promise<void> {
+  api.on('telemetry', (tick) => telemetry.getState().push(tick));
+  api.on('traffic', (batch) => traffic.getState().add(batch));
+  api.on('state', (s) => ui.setState({ running: s.running }));
+  api.on('log', (line) => ui.setState((u) => ({ logs: pushRing(u.logs, line, 200) })));
+  const [cfg, rows] = await Promise.all([api.getConfig(), api.getTraffic({ limit: 500 })]);
+  configDoc.getState().load(cfg.text, cfg.file, cfg.running);
+  ui.setState({ running: cfg.running });
+  traffic.getState().add(rows);
+}
+
+/** Re-reads recent rows (after resuming a paused table). */
+export async function refreshTraffic(): Promise<void> {
+  traffic.getState().add(await api.getTraffic({ limit: 500 }));
+}
