@@ -1,0 +1,295 @@
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket, WebSocketServer } from 'ws';
+import { startEngine, type TestEngine } from '../helpers/engine.js';
+import { run } from '../helpers/process.js';
+import { upstreamsOf } from '../../core/proxy/upstreams.js';
+import { startUpstream, get, sleep, type Upstream } from './proxy-fixtures.js';
+
+/** Deterministic bytes (so both sides agree without sending a seed). */
+function bytes(n: number): Buffer {
+  const b = Buffer.alloc(n);
+  let x = 12345;
+  for (let i = 0; i < n; i++) { x = (x * 1103515245 + 12345) & 0x7fffffff; b[i] = x >>> 16; }
+  return b;
+}
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+let up: Upstream;
+let t: TestEngine;
+let upstreamClosedAt = 0;
+const DOWNLOAD = bytes(8 * 1024 * 1024 + 17);
+
+/** The upstream: SSE feeds, echo of headers, uploads hashed, downloads streamed, a hang, a slow stream. */
+async function handler(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://x');
+  // Proxy routes forward the full path: /timeout/hang reaches us as is.
+  switch (url.pathname.replace(/^\/(timeout|hosted|buffered)(?=\/)/, '')) {
+    case '/sse/stream': {
+      const n = Number(url.searchParams.get('n') ?? 6);
+      const every = Number(url.searchParams.get('every') ?? 200);
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.flushHeaders();
+      for (let i = 0; i < n && !res.destroyed; i++) {
+        await sleep(every);
+        res.write(`id: ${i}\ndata: ${JSON.stringify({ i, sent: Date.now() })}\n\n`);
+      }
+      if (url.searchParams.get('hold')) return; // stay open, silent
+      return void res.end();
+    }
+    case '/echo-headers':
+      res.writeHead(200, { 'content-type': 'application/json', connection: 'X-Hop', 'x-hop': '1', 'keep-alive': 'timeout=9', 'x-accel-buffering': 'no', 'proxy-foo': 'x', 'x-kept': 'yes' });
+      return void res.end(JSON.stringify(req.headers));
+    case '/upload': {
+      const h = createHash('sha256');
+      let n = 0;
+      for await (const c of req) { h.update(c as Buffer); n += (c as Buffer).length; }
+      return void res.end(`${n} ${h.digest('hex')}`);
+    }
+    case '/download': {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      for (let off = 0; off < DOWNLOAD.length; off += 64 * 1024) {
+        if (!res.write(DOWNLOAD.subarray(off, off + 64 * 1024))) await new Promise((r) => res.once('drain', r));
+      }
+      return void res.end();
+    }
+    case '/hang':
+      return; // never answers
+    case '/slow':
+      res.on('close', () => { upstreamClosedAt = Date.now(); });
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      for (let i = 0; i < 200 && !res.destroyed; i++) { res.write(`${i}\n`); await sleep(50); }
+      return void res.end();
+    case '/pieces': {
+      res.writeHead(200, { 'content-type': 'text/plain', ...(url.searchParams.get('accel') ? { 'x-accel-buffering': 'no' } : {}) });
+      for (const p of ['one ', 'two ', 'three']) { res.write(p); await sleep(100); }
+      return void res.end();
+    }
+    default:
+      res.end('ok');
+  }
+}
+
+before(async () => {
+  up = await startUpstream((req, res) => void handler(req, res));
+  const wss = new WebSocketServer({ server: up.server });
+  wss.on('connection', (ws, req) => ws.on('message', (m) => ws.send(`echo ${m} via ${req.headers['x-forwarded-for']}`)));
+  t = await startEngine(`
+http:
+  servers:
+    - name: front
+      listen: 0
+      routes:
+        - { path: /page, respond: { content_type: text/html, body: '<!doctype html><title>es</title>' } }
+        - { path: /, proxy: { upstream: be } }
+        - { path: /timeout, proxy: { upstream: patient, read_timeout: 300ms } }
+        - { path: /hosted, proxy: { upstream: be, host: backend.internal, headers: { x-extra: one } } }
+        - { path: /buffered, proxy: { upstream: be, buffering: on } }
+  upstreams:
+    - { name: be, servers: [ { address: ${up.address} } ] }
+    # A timeout counts as a failure (max_fails): keep it away from the other routes' group.
+    - { name: patient, servers: [ { address: ${up.address}, max_fails: 0 } ] }
+`);
+});
+after(async () => { await t?.stop(); await up?.close(); });
+
+/** Reads an SSE response through Node http, stamping each event's arrival. */
+function readEvents(url: string): Promise<{ status: number; type: string; events: { data: { i: number; sent: number }; at: number }[] }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent: false }, (res) => {
+      const events: { data: { i: number; sent: number }; at: number }[] = [];
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        const at = Date.now();
+        buf += c;
+        let k;
+        while ((k = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, k);
+          buf = buf.slice(k + 2);
+          const data = block.split('\n').find((l) => l.startsWith('data: '));
+          if (data) events.push({ data: JSON.parse(data.slice(6)), at });
+        }
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), events }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+test('SSE through the proxy: every event arrives on its own, within ~50 ms of being sent', async () => {
+  const stop = t.engine.services.traffic.observe();
+  const r = await readEvents(`${t.url('front')}/sse/stream?n=6&every=200`);
+  stop();
+  assert.equal(r.status, 200);
+  assert.equal(r.type, 'text/event-stream');
+  assert.deepEqual(r.events.map((e) => e.data.i), [0, 1, 2, 3, 4, 5]);
+  const lags = r.events.map((e) => e.at - e.data.sent);
+  const sorted = [...lags].sort((a, b) => a - b);
+  assert.ok(sorted[Math.floor(sorted.length / 2)]! < 50, `median lag ${lags}`);
+  assert.ok(Math.max(...lags) < 150, `no event waits for the next one (200 ms later): ${lags}`);
+  await sleep(50);
+  const rec = t.engine.services.traffic.recent(50).find((x) => x.url.startsWith('/sse/stream?n=6'))!;
+  assert.equal(rec.status, 200);
+  assert.equal(rec.kind, 'proxy');
+  assert.equal(rec.upstream, up.address);
+  assert.equal(rec.contentType, 'text/event-stream');
+  assert.ok(rec.connectMs !== undefined && rec.connectMs >= 0 && rec.ttfbMs !== undefined);
+  assert.equal(rec.outcome, 'complete');
+  assert.ok(rec.chunks.length >= 6, `chunk timeline captured while observed: ${rec.chunks.length}`);
+});
+
+test('a client closing an SSE stream shows as closed, not as an error', async () => {
+  await new Promise<void>((resolve) => {
+    const req = http.get(`${t.url('front')}/sse/stream?n=50&every=50&tag=close`, { agent: false }, (res) => {
+      res.once('data', () => { req.destroy(); resolve(); });
+    });
+    req.on('error', () => {});
+  });
+  await sleep(100);
+  const rec = t.engine.services.traffic.recent(50).find((x) => x.url.includes('tag=close'))!;
+  assert.equal(rec.outcome, 'closed');
+  assert.equal(rec.status, 200);
+  assert.equal(rec.error, undefined);
+  assert.equal(upstreamsOf(t.engine.services)!.sseActive, 0);
+});
+
+test('SSE read_timeout is idle time between bytes, never total stream time', async () => {
+  // 5 events 200 ms apart (1 s total) through read_timeout 300 ms, then silence: the stream ends ~300 ms later.
+  const started = Date.now();
+  const r = await readEvents(`${t.url('front')}/timeout/sse/stream?n=5&every=200&hold=1`);
+  const took = Date.now() - started;
+  assert.equal(r.events.length, 5, 'the stream outlives read_timeout while bytes flow');
+  assert.ok(took >= 1200 && took < 2500, `ended ${took} ms after start (1000 ms of events + 300 ms idle)`);
+});
+
+test('Chromium EventSource through the proxy receives each event', async () => {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${t.url('front')}/page`);
+    const got = await page.evaluate(() => new Promise<{ ids: string[]; gaps: number[] }>((resolve, reject) => {
+      const es = new EventSource('/sse/stream?n=4&every=150');
+      const ids: string[] = [];
+      const times: number[] = [];
+      es.onmessage = (e) => {
+        ids.push(e.lastEventId);
+        times.push(performance.now());
+        if (ids.length === 4) { es.close(); resolve({ ids, gaps: times.slice(1).map((x, i) => x - times[i]!) }); }
+      };
+      setTimeout(() => reject(new Error(`only ${ids.length} events`)), 8000);
+    }));
+    assert.deepEqual(got.ids, ['0', '1', '2', '3']);
+    for (const g of got.gaps) assert.ok(g > 75, `events arrive spread out, not batched: ${got.gaps}`);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('curl uploads and downloads through the proxy are sha256-exact', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-proxy-'));
+  const body = bytes(5 * 1024 * 1024 + 3);
+  writeFileSync(join(dir, 'up.bin'), body);
+  const upRes = await run('curl', ['-sS', '--fail', '-H', 'Expect:', '--data-binary', `@${join(dir, 'up.bin')}`, `${t.url('front')}/upload`]);
+  assert.equal(upRes.code, 0, upRes.stderr);
+  assert.equal(upRes.stdout, `${body.length} ${sha(body)}`);
+  const chunkedUp = await run('curl', ['-sS', '--fail', '-H', 'Transfer-Encoding: chunked', '--data-binary', `@${join(dir, 'up.bin')}`, `${t.url('front')}/upload`]);
+  assert.equal(chunkedUp.stdout, `${body.length} ${sha(body)}`);
+  const down = await run('curl', ['-sS', '--fail', '-o', join(dir, 'down.bin'), `${t.url('front')}/download`]);
+  assert.equal(down.code, 0, down.stderr);
+  assert.equal(sha(readFileSync(join(dir, 'down.bin'))), sha(DOWNLOAD));
+  // A slow reader: curl limited to 2 MB/s still gets every byte (backpressure, no loss).
+  const slow = await run('curl', ['-sS', '--fail', '--limit-rate', '4M', '-o', join(dir, 'slow.bin'), `${t.url('front')}/download`]);
+  assert.equal(slow.code, 0, slow.stderr);
+  assert.equal(sha(readFileSync(join(dir, 'slow.bin'))), sha(DOWNLOAD));
+});
+
+test('hop-by-hop headers are dropped both ways; X-Forwarded-* added; Host kept or set per config', async () => {
+  const send = (path: string) => new Promise<{ headers: http.IncomingHttpHeaders; seen: Record<string, string> }>((resolve, reject) => {
+    const req = http.request(`${t.url('front')}${path}`, {
+      agent: false,
+      headers: { connection: 'keep-alive, X-Secret', 'x-secret': 'hidden', 'keep-alive': 'timeout=5', te: 'trailers', 'proxy-authorization': 'Basic eA==', 'x-forwarded-for': '10.0.0.1', 'x-normal': 'passes', host: 'front.example:8080' },
+    }, (res) => {
+      let s = '';
+      res.on('data', (c) => { s += c; });
+      res.on('end', () => resolve({ headers: res.headers, seen: JSON.parse(s) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const { headers, seen } = await send('/echo-headers');
+  for (const h of ['x-secret', 'keep-alive', 'te', 'proxy-authorization']) assert.equal(seen[h], undefined, `${h} must not reach the upstream`);
+  assert.equal(seen['x-normal'], 'passes');
+  assert.equal(seen['x-forwarded-for'], '10.0.0.1, 127.0.0.1');
+  assert.equal(seen['x-forwarded-proto'], 'http');
+  assert.equal(seen['x-forwarded-host'], 'front.example:8080');
+  assert.equal(seen.host, 'front.example:8080');
+  for (const h of ['x-hop', 'proxy-foo', 'x-accel-buffering']) assert.equal(headers[h], undefined, `${h} must not reach the client`);
+  assert.notEqual(headers['keep-alive'], 'timeout=9');
+  assert.equal(headers['x-kept'], 'yes');
+  const hosted = await send('/hosted/echo-headers');
+  assert.equal(hosted.seen.host, 'backend.internal');
+  assert.equal(hosted.seen['x-extra'], 'one');
+  assert.equal(hosted.seen['x-forwarded-host'], 'front.example:8080');
+});
+
+test('an upstream that does not answer within read_timeout is a 504 with a one-line reason', async () => {
+  const started = Date.now();
+  const r = await get(`${t.url('front')}/timeout/hang`);
+  assert.equal(r.status, 504);
+  assert.equal(r.body, `upstream patient: ${up.address} did not answer within 300 ms\n`);
+  assert.ok(Date.now() - started < 2000);
+});
+
+test('an unreachable upstream is a 502 with a one-line reason', async () => {
+  await t.engine.apply({ ...t.config, http: { ...t.config.http, upstreams: [...t.config.http.upstreams, { name: 'gone', balance: 'round_robin', keepalive: 0, servers: [{ address: '127.0.0.1:1', weight: 1, max_fails: 1, fail_timeout: 10_000, backup: false, down: false, max_conns: 0 }] }], servers: [{ ...t.config.http.servers[0]!, routes: [...t.config.http.servers[0]!.routes, { path: '/gone', proxy: { upstream: 'gone', buffering: false, connect_timeout: 5000, read_timeout: 60000, send_timeout: 60000, headers: {}, next_upstream_tries: 0 }, headers: {} }] }] } });
+  const r = await get(`${t.url('front')}/gone/x`);
+  assert.equal(r.status, 502);
+  assert.equal(r.body, 'upstream gone: connect ECONNREFUSED 127.0.0.1:1\n');
+});
+
+test('a client that disconnects aborts the upstream request', async () => {
+  upstreamClosedAt = 0;
+  await new Promise<void>((resolve) => {
+    const req = http.get(`${t.url('front')}/slow`, { agent: false }, (res) => {
+      res.once('data', () => setTimeout(() => { req.destroy(); resolve(); }, 150));
+    });
+    req.on('error', () => {});
+  });
+  const cut = Date.now();
+  while (!upstreamClosedAt && Date.now() - cut < 2000) await sleep(20);
+  assert.ok(upstreamClosedAt > 0, 'upstream saw the close');
+  assert.ok(upstreamClosedAt - cut < 500, `closed ${upstreamClosedAt - cut} ms after the client left`);
+  await sleep(50);
+  const s = upstreamsOf(t.engine.services)!.servers().find((x) => x.group === 'be')!;
+  assert.equal(s.active, 0);
+});
+
+test('buffering: on sends a collected response with Content-Length; X-Accel-Buffering: no streams it', async () => {
+  const buffered = await get(`${t.url('front')}/buffered/pieces`);
+  assert.equal(buffered.body, 'one two three');
+  assert.equal(buffered.headers['content-length'], '13');
+  assert.equal(buffered.headers['transfer-encoding'], undefined);
+  const streamed = await get(`${t.url('front')}/buffered/pieces?accel=1`);
+  assert.equal(streamed.body, 'one two three');
+  assert.equal(streamed.headers['transfer-encoding'], 'chunked');
+  const plain = await get(`${t.url('front')}/pieces`);
+  assert.equal(plain.headers['transfer-encoding'], 'chunked');
+});
+
+test('WebSocket upgrade passes through both ways', async () => {
+  const ws = new WebSocket(`${t.url('front').replace('http', 'ws')}/ws`);
+  const reply = await new Promise<string>((resolve, reject) => {
+    ws.on('open', () => ws.send('hi'));
+    ws.on('message', (m) => resolve(String(m)));
+    ws.on('error', reject);
+  });
+  assert.equal(reply, 'echo hi via 127.0.0.1');
+  ws.close();
+});
