@@ -29,6 +29,9 @@ const STATUS_OF: Partial<Record<SluiceError['code'], number>> = {
   E_UNKNOWN_CHANNEL: 404,
 };
 
+/** How often Node looks for requests whose headers are overdue (the granularity of header_timeout). */
+const HEADER_CHECK_MS = 250;
+
 /** Unwraps `::ffff:127.0.0.1` to `127.0.0.1`. */
 export function clientAddress(socket: Socket): string {
   const a = socket.remoteAddress ?? '';
@@ -68,6 +71,8 @@ export class HttpListener implements Listener {
       maxHeaderSize: this.config.max_header_size,
       headersTimeout: this.config.header_timeout,
       requestTimeout: 0, // uploads and streams are long; header_timeout guards slow headers
+      // Node checks header timeouts on this tick (default 30 s, far past a typical header_timeout).
+      connectionsCheckingInterval: HEADER_CHECK_MS,
       keepAliveTimeout: this.config.keepalive_timeout,
       noDelay: true,
     });
@@ -92,6 +97,10 @@ export class HttpListener implements Listener {
 
   /** Malformed or oversized requests get the right 4xx and a closed socket, never a crash. */
   private clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+      socket.destroy(); // the client left mid-request: nothing to answer, nothing wrong here
+      return;
+    }
     this.counters.errors++;
     if (!socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
       socket.destroy();
