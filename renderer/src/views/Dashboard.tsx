@@ -50,8 +50,8 @@ export function Dashboard() {
       <div className="chart-grid">
         <LiveChart testId="chart-active" title="Active connections" data={charts.active} series={series} format={fmtNum} />
         <LiveChart testId="chart-requests" title="Requests/s" data={charts.requests} series={series} format={fmtNum} />
-        <LiveChart testId="chart-out" title="Bytes/s out" data={charts.bytesOut} series={series} format={fmtRate} />
-        <LiveChart testId="chart-in" title="Bytes/s in" data={charts.bytesIn} series={series} format={fmtRate} />
+        <LiveChart testId="chart-out" title="Bytes/s out" data={charts.bytesOut} series={series} format={fmtRate} bytes />
+        <LiveChart testId="chart-in" title="Bytes/s in" data={charts.bytesIn} series={series} format={fmtRate} bytes />
         <LiveChart testId="chart-events" title="SSE events/s" data={charts.events} series={series} format={fmtNum} />
       </div>
     </div>

@@ -4,7 +4,8 @@
  * the chart beside shows the achieved rate with the target as a reference line.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { parseRate, parseSize } from '../../../core/config/index.js';
+import { limitSchema, parseRate, parseSize } from '../../../core/config/index.js';
+import { explainLimit } from '../../../core/shaping/explain.js';
 import { LiveChart } from '../components/LiveChart.js';
 import { fmtRate, fmtBytes, sizeText } from '../format.js';
 import { editText } from '../model/config-doc.js';
@@ -22,6 +23,14 @@ export interface TunableLimit {
   routeScope?: string;
   rate: number;
   burst?: number;
+  /** The limit as written. */
+  raw: Plain;
+}
+
+/** The shaping engine's one-sentence explanation of a limit as written (or why it is invalid). */
+function explainOf(raw: Plain): string {
+  const r = limitSchema.safeParse(raw);
+  return r.success ? explainLimit(r.data) : 'this limit is not valid yet';
 }
 
 /** Every route and stream server with a limit in the (validated) config. */
@@ -31,11 +40,11 @@ export function tunableLimits(value: Plain | undefined): TunableLimit[] {
   servers.forEach((s, si) => ((s.routes ?? []) as Plain[]).forEach((r, ri) => {
     const l = r.limit as Plain | undefined;
     if (!l) return;
-    out.push({ label: `${String(s.name)} ${String(r.path)}`, path: ['http', 'servers', si, 'routes', ri], scope: `route ${String(s.name)} ${String(r.path)}`, routeScope: `${String(s.name)} ${String(r.path)}`, rate: parseRate(l.rate as string) ?? 0, burst: l.burst === undefined ? undefined : parseSize(l.burst as string) });
+    out.push({ label: `${String(s.name)} ${String(r.path)}`, path: ['http', 'servers', si, 'routes', ri], scope: `route ${String(s.name)} ${String(r.path)}`, routeScope: `${String(s.name)} ${String(r.path)}`, raw: l, rate: parseRate(l.rate as string) ?? 0, burst: l.burst === undefined ? undefined : parseSize(l.burst as string) });
   }));
   (((value?.stream as Plain | undefined)?.servers ?? []) as Plain[]).forEach((s, i) => {
     const l = s.limit as Plain | undefined;
-    if (l) out.push({ label: `stream ${String(s.name)}`, path: ['stream', 'servers', i], scope: `stream ${String(s.name)}`, rate: parseRate(l.rate as string) ?? 0, burst: l.burst === undefined ? undefined : parseSize(l.burst as string) });
+    if (l) out.push({ label: `stream ${String(s.name)}`, path: ['stream', 'servers', i], scope: `stream ${String(s.name)}`, raw: l, rate: parseRate(l.rate as string) ?? 0, burst: l.burst === undefined ? undefined : parseSize(l.burst as string) });
   });
   return out;
 }
@@ -66,9 +75,9 @@ export function Tuner() {
   const [burst, setBurst] = useState(chosen?.burst ?? 64 * 1024);
   const [busy, setBusy] = useState(false);
   useEffect(() => { if (chosen) { setRate(chosen.rate); setBurst(chosen.burst ?? 64 * 1024); } }, [chosen?.scope]); // eslint-disable-line react-hooks/exhaustive-deps
-  const samples = useTelemetry((s) => (chosen ? s.limits[chosen.scope] : undefined));
+  const samples = useTelemetry((s) => (chosen ? s.limits[`limit ${chosen.scope}`] ?? s.limits[chosen.scope] : undefined));
   const routeHist = useTelemetry((s) => (chosen?.routeScope ? s.routes[chosen.routeScope] : undefined));
-  const last = useTelemetry((s) => s.last?.limits.find((l) => l.scope === chosen?.scope));
+  const last = useTelemetry((s) => s.last?.limits.find((l) => l.scope === chosen?.scope || l.scope === `limit ${chosen?.scope}`));
   const data = useMemo(() => (samples ?? routeHist?.map((p) => ({ t: p.t, achieved: p.bytesOut })) ?? []).map((p) => ({ t: p.t, achieved: p.achieved })), [samples, routeHist]);
   if (!chosen) {
     return <div className="view tuner"><div className="empty"><h2>No limits to tune</h2><p>Give a route a bandwidth limit in Config (for example <code>limit: {'{'} rate: 512k {'}'}</code> on a static or stream route), apply, then come back to drag its rate and watch the throughput follow.</p></div></div>;
@@ -93,11 +102,11 @@ export function Tuner() {
           <input type="range" min={0} max={1000} data-testid="burst-slider" value={toPos(burst)} onChange={(e) => setBurst(fromPos(Number(e.target.value)))} onPointerUp={() => void apply()} onKeyUp={() => void apply()} />
         </label>
         <button className="primary" data-testid="tuner-apply" disabled={busy || !changed} onClick={() => void apply()}>{busy ? 'Applying…' : 'Apply'}</button>
-        <p className="explain" data-testid="tuner-explain">{last?.explain ?? `Each connection to ${chosen.label} is held to ${fmtRate(chosen.rate)} after a burst of ${fmtBytes(chosen.burst ?? 16 * 1024)}.`}</p>
+        <p className="explain" data-testid="tuner-explain">Now: {last?.explain ?? explainOf(chosen.raw)}{changed && <><br />After apply: {explainOf({ ...chosen.raw, rate: sizeText(rate), burst: sizeText(burst) })}</>}</p>
         {last && <p className="muted">achieved {fmtRate(last.achievedPerSec)} · throttled {(last.throttled * 100).toFixed(0)}% of the time</p>}
       </div>
       <div className="tuner-chart">
-        <LiveChart testId="tuner-chart" title={`Throughput of ${chosen.label}`} data={data} series={['achieved']} format={fmtRate} height={320} reference={{ value: chosen.rate, label: `target ${fmtRate(chosen.rate)}` }} />
+        <LiveChart testId="tuner-chart" title={`Throughput of ${chosen.label}`} data={data} series={['achieved']} format={fmtRate} bytes height={320} reference={{ value: chosen.rate, label: `target ${fmtRate(chosen.rate)}` }} />
       </div>
     </div>
   );
