@@ -9,6 +9,8 @@ import type { BenchSuite, BenchTable } from './harness.js';
 
 const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   // name: () => import('./file.js'),
+  sse: () => import('./sse.js'),
+  limit: () => import('./limit.js'),
 };
 
 function printTable(t: BenchTable): void {
