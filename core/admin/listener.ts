@@ -109,7 +109,8 @@ export class AdminListener implements Listener {
       const headers: Record<string, string> = verdict.status === 401 ? { 'www-authenticate': 'Bearer realm="sluice"' } : {};
       return sendError(res, verdict.status, verdict.message, headers);
     }
-    const host = this.host;
+    // A host created later with the source file and text (sluice run, the UI) takes over from our fallback.
+    const host = this.host && (this.services.engine ? apiHostOf(this.services.engine) ?? this.host : this.host);
     if (!host) return sendError(res, 503, 'the admin API is stopping');
     let url: URL;
     try {

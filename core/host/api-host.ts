@@ -67,7 +67,13 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
   let releaseObserve: (() => void) | undefined;
   const unsubscribers = new Set<() => void>();
 
-  const currentText = (): string => text ?? (engine.config ? toConfigText(engine.config) : '');
+  /** The config object `text` describes; when the engine runs another one (SIGHUP reload), the text is stale. */
+  let textConfig: SluiceConfig | undefined = text !== undefined ? engine.config : undefined;
+  const currentText = (): string => {
+    const running = engine.config;
+    if (text !== undefined && (!running || !textConfig || running === textConfig)) return text;
+    return running ? toConfigText(running) : text ?? '';
+  };
 
   const validate = (source: string): ValidateResult & { config?: SluiceConfig } => {
     if (typeof source !== 'string') return { ok: false, errors: [{ file: sourceName(), line: 0, col: 0, path: '', message: 'config text must be a string' }] };
@@ -81,7 +87,10 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     const v = validate(source);
     if (!v.ok || !v.config) return { ok: false, message: errorsMessage(v.errors), errors: v.errors };
     const r = await engine.apply(v.config);
-    if (r.ok) text = source;
+    if (r.ok) {
+      text = source;
+      textConfig = v.config;
+    }
     return r;
   };
 

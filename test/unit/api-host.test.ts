@@ -107,7 +107,7 @@ test('saveConfig validates first and writes atomically', async () => {
   }
 });
 
-test('publish without an SSE hub or channel rejects with a clear message; stats, traffic and record answer plain data', async () => {
+test('publish to an unknown channel rejects with a clear message; stats, traffic and record answer plain data', async () => {
   await withHost(async (host, engine) => {
     await host.startEngine();
     await assert.rejects(host.publish('nope', { data: 'x' }), /channel|SSE/);
@@ -156,5 +156,21 @@ test('events: state, log, telemetry ticks and traffic batches; stopEngine', asyn
     assert.ok(batches.length < 5 || batches.every((b) => b.length >= 1), 'rows come in batches per tick');
     await host.stopEngine();
     assert.deepEqual(states, [true, false]);
+  });
+});
+
+test('a config applied behind the host (SIGHUP reload) makes getConfig render the running config, which re-validates', async () => {
+  await withHost(async (host, engine) => {
+    await host.startEngine();
+    const { loadConfig } = await import('../../core/config/index.js');
+    const other = loadConfig(GOOD.replace('body: ok', 'body: reloaded'), 'x.yaml');
+    assert.ok(other.ok);
+    await engine.apply(other.config);
+    const state = await host.getConfig();
+    assert.notEqual(state.text, GOOD);
+    assert.match(state.text, /reloaded/);
+    const again = await host.validateConfig(state.text);
+    assert.equal(again.ok, true, JSON.stringify(again.errors));
+    assert.deepEqual(again.changes, [], 'the rendering is the running config');
   });
 });
