@@ -41,6 +41,8 @@ export interface AttemptOptions {
 export interface Attempt {
   request: ClientRequest;
   response: Promise<IncomingMessage>;
+  /** The request's last socket/parser error (after the head: why a body broke off). */
+  lastError(): NodeJS.ErrnoException | undefined;
 }
 
 /** Sends the request to one server. The response promise rejects with an AttemptError. */
@@ -49,6 +51,7 @@ export function attempt(o: AttemptOptions): Attempt {
   const req = http.request({ host: target.host, port: target.port, method: o.method, path: o.path, headers: o.headers, agent: o.agent, setHost: false });
   let bodyStarted = false;
   let connected = false;
+  let lastError: NodeJS.ErrnoException | undefined;
   let fail: (err: AttemptError) => void = () => {};
   const connectTimer = new IdleTimer(o.clock, o.connectTimeout, () => fail(new AttemptError('connect-timeout', `connect to ${o.address} timed out after ${o.connectTimeout} ms`, bodyStarted)));
   const readTimer = new IdleTimer(o.clock, o.readTimeout, () => fail(new AttemptError('read-timeout', `${o.address} did not answer within ${o.readTimeout} ms`, bodyStarted)));
@@ -64,6 +67,7 @@ export function attempt(o: AttemptOptions): Attempt {
       readTimer.cancel();
       resolve(res);
     });
+    req.on('error', (err: NodeJS.ErrnoException) => { lastError = err; }); // kept for a body that breaks later
     req.on('error', (err: NodeJS.ErrnoException) => fail(classify(err, o.address, connected, bodyStarted, req.reusedSocket)));
   });
   response.catch(() => {});
@@ -84,7 +88,7 @@ export function attempt(o: AttemptOptions): Attempt {
   });
   connectTimer.touch();
   if (!o.body) req.end(); // sent once connected; nothing to stream
-  return { request: req, response };
+  return { request: req, response, lastError: () => lastError };
 }
 
 /** Pipes the client's body upstream, waiting for 'drain' when the upstream is slow. */

@@ -71,7 +71,7 @@ async function tryPeer(
     ok = true;
     await forwardResponse(ex, res, {
       readTimeout: cfg.read_timeout, sendTimeout: cfg.send_timeout, buffering: cfg.buffering, address: peer.address,
-      upstream: counters, onSse: () => { mod.sseActive++; return () => { mod.sseActive--; }; },
+      group: group.name, upstream: counters, cause: a.lastError, onSse: () => { mod.sseActive++; return () => { mod.sseActive--; }; },
     });
     return 'done';
   } catch (err) {
