@@ -44,7 +44,10 @@ export class HttpListener implements Listener {
   private config: HttpServerConfig;
   private router: Router<RouteHandler>;
   private readonly sockets = new Set<Socket>();
+  /** Aborts at the drain deadline: finite exchanges (files, chunked, proxy) may finish until then. */
   private readonly draining = new AbortController();
+  /** Aborts as soon as stop() starts: endless exchanges (SSE, count: 0 streams) would only hold the deadline. */
+  private readonly stopping = new AbortController();
   private readonly counters: Counters;
 
   constructor(public def: Extract<ListenerDef, { kind: 'http' }>, private readonly services: EngineServices) {
@@ -140,12 +143,19 @@ export class HttpListener implements Listener {
   async stop(deadlineMs: number): Promise<void> {
     const server = this.server;
     if (!server) return;
-    this.draining.abort(new CleanAbort('listener stopping'));
+    this.stopping.abort(new CleanAbort('listener stopping'));
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    // Keep-alive connections whose exchange finished during the drain go idle: close them as they do.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
     // Upgraded (WebSocket) sockets are no longer the http server's: destroy them too.
-    const timer = setTimeout(() => { server.closeAllConnections(); for (const s of this.sockets) s.destroy(); }, deadlineMs);
+    const timer = setTimeout(() => {
+      this.draining.abort(new CleanAbort('listener stopping'));
+      server.closeAllConnections();
+      for (const s of this.sockets) s.destroy();
+    }, deadlineMs);
     await closed;
+    clearInterval(sweep);
     clearTimeout(timer);
     for (const h of this.router.values()) h.dispose?.();
     this.server = undefined;
@@ -184,9 +194,12 @@ export class HttpListener implements Listener {
     const counters = [this.counters, routeCounters];
     const abort = new AbortController();
     const onDrain = () => abort.abort(new CleanAbort('listener stopping'));
-    this.draining.signal.addEventListener('abort', onDrain, { once: true });
+    const endless = kind === 'sse' || (kind === 'stream' && route.stream!.count === 0);
+    const drain = endless ? this.stopping.signal : this.draining.signal;
+    if (this.stopping.signal.aborted) res.shouldKeepAlive = false;
+    drain.addEventListener('abort', onDrain, { once: true });
     res.once('close', () => {
-      this.draining.signal.removeEventListener('abort', onDrain);
+      drain.removeEventListener('abort', onDrain);
       routeCounters.active--;
       if (!abort.signal.aborted) abort.abort(new CleanAbort('client closed'));
     });

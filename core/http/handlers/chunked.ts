@@ -8,6 +8,7 @@ import type { ChunkedConfig } from '../../config/index.js';
 import { compileTemplate, type Template } from '../../util/template.js';
 import type { Exchange } from '../exchange.js';
 import type { HandlerFactory } from '../handler.js';
+import { CleanAbort } from '../../util/errors.js';
 import { sleep, yieldToLoop } from '../wait.js';
 
 interface Step { template: Template; fixed: Buffer | undefined; delay: number }
@@ -58,7 +59,9 @@ export const createChunkedHandler: HandlerFactory = (route) => {
       // Headers go out now, so a client sees the response start before the first delayed chunk.
       ex.res.flushHeaders();
       await play(ex, steps, cfg.repeat);
-      if (!ex.signal.aborted) await ex.outlet.end();
+      // Cut short (client gone, listener stopping): the listener closes the socket, never a clean end.
+      if (ex.signal.aborted) throw new CleanAbort('stream stopped');
+      await ex.outlet.end();
     },
     explain: () => `sends ${cfg.chunks.length} chunk(s)${cfg.repeat > 1 ? ` ${cfg.repeat} times` : ''}${cfg.delay ? ` every ${cfg.delay} ms` : ''}`,
   };

@@ -10,6 +10,7 @@ import type { StreamRouteConfig } from '../../config/index.js';
 import { compileTemplate } from '../../util/template.js';
 import type { Exchange } from '../exchange.js';
 import type { HandlerFactory } from '../handler.js';
+import { CleanAbort } from '../../util/errors.js';
 import { sleep, yieldToLoop } from '../wait.js';
 
 const DEFAULT_TYPES: Record<StreamRouteConfig['format'], string> = {
@@ -61,7 +62,9 @@ export const createStreamHandler: HandlerFactory = (route) => {
       if (ex.req.method === 'HEAD') return ex.outlet.end();
       ex.res.flushHeaders();
       await play(ex, cfg, produce);
-      if (!ex.signal.aborted) await ex.outlet.end();
+      // Cut short (client gone, listener stopping): the listener closes the socket, never a clean end.
+      if (ex.signal.aborted) throw new CleanAbort('stream stopped');
+      await ex.outlet.end();
     },
     explain: () => `streams ${cfg.count || 'endless'} ${cfg.format === 'binary' ? `${cfg.size}-byte chunks` : `${cfg.format} lines`} every ${cfg.every} ms`,
   };
