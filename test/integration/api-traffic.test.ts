@@ -46,6 +46,8 @@ http:
     - name: edge
       listen: 0
       routes:
+        - path: /fast
+          respond: { body: fast }
         - path: /
           proxy: { upstream: backend }
   upstreams:
@@ -99,4 +101,34 @@ test('nobody watching: no chunk timeline, no decoding', async () => {
   assert.equal(detail.sseEvents.length, 0);
   assert.equal(detail.chunks.length, 0);
   assert.equal(detail.bytesOut, Buffer.concat(PIECES).length, 'bytes are counted either way');
+});
+
+test('under a burst of requests the tick rate stays fixed and rows arrive in per-tick batches', async () => {
+  let ticks = 0;
+  const batches: ExchangeSummary[][] = [];
+  const offT = host.on('telemetry', () => { ticks++; });
+  const offR = host.on('traffic', (rows) => batches.push(rows));
+  const started = Date.now();
+  let sent = 0;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const get = () => new Promise<void>((resolve, reject) => {
+    http.get(`${t.url('edge')}/fast?n=${sent++}`, { agent }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject);
+  });
+  try {
+    await Promise.all(Array.from({ length: 16 }, async () => { while (Date.now() - started < 1200) await get(); }));
+    await sleep(250);
+  } finally {
+    offT();
+    offR();
+    agent.destroy();
+  }
+  const elapsed = Date.now() - started;
+  const expected = elapsed / 100;
+  assert.ok(sent > 100, `requests: ${sent}`);
+  assert.ok(ticks <= expected + 2 && ticks >= expected / 3, `${ticks} ticks in ${elapsed} ms at 100 ms`);
+  assert.ok(batches.length <= ticks, `${batches.length} batches for ${ticks} ticks and ${sent} requests`);
+  const ids = new Set(batches.flat().filter((r) => r.url.startsWith('/fast')).map((r) => r.id));
+  // A batch carries at most 500 rows (the table pulls older ones on demand); below that, nothing is lost.
+  if (batches.every((b) => b.length < 500)) assert.equal(ids.size, sent, 'every request shows up in some batch');
+  console.log(`# ${sent} requests, ${ticks} ticks, ${batches.length} batches in ${elapsed} ms`);
 });
