@@ -7,6 +7,7 @@
  * Limits come after (their hook is later in the list), so a sliced response
  * is shaped too. Randomness is injected for deterministic tests.
  */
+import type { Socket } from 'node:net';
 import type { FaultsConfig } from '../config/index.js';
 import type { Exchange, ExchangeHook } from '../http/exchange.js';
 import { sendText } from '../http/handler.js';
@@ -54,12 +55,28 @@ export function createFaultsHook(rng: Rng = Math.random): ExchangeHook {
         signal: ex.signal,
         reset: () => {
           ex.record.outcome = 'aborted';
-          const s = ex.req.socket;
-          if (typeof s.resetAndDestroy === 'function' && !s.destroyed) s.resetAndDestroy();
-          else s.destroy();
+          resetSocket(ex.req.socket);
         },
         note: (m) => { ex.record.error = m; },
       });
     },
   };
+}
+
+/**
+ * Sends a TCP RST — but only after the bytes already passed have left our
+ * buffers (an RST discards unsent data, and the client must see exactly N
+ * bytes). The write callback of an empty write fires once earlier writes
+ * are flushed; the response corks the socket until the next tick.
+ */
+function resetSocket(s: Socket): void {
+  const rst = () => {
+    if (s.destroyed) return;
+    if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
+    else s.destroy();
+  };
+  setImmediate(() => {
+    if (s.destroyed) return;
+    s.write(Buffer.alloc(0), () => setTimeout(rst, 10));
+  });
 }
