@@ -16,11 +16,13 @@ export function effectiveBurst(limit: Pick<LimitConfig, 'rate' | 'burst'>): numb
 }
 
 /**
- * Bytes granted per step: min(burst, rate/50, 16k), at least 1 KiB (never above
- * the burst). At 64 KiB/s that is ~1.3 KiB every 20 ms; at high rates 16 KiB.
+ * Bytes granted per step: min(burst, rate/50, max(16k, rate/500)), at least
+ * 1 KiB (never above the burst). At 64 KiB/s that is ~1.3 KiB every 20 ms; at
+ * 4 MiB/s 16 KiB every 4 ms; above 8 MiB/s about 2 ms of rate, so timer
+ * wake-ups stay near 500/s however high the rate.
  */
 export function sliceSize(rate: number, burst: number): number {
-  const s = Math.floor(Math.min(burst, rate / 50, DEFAULT_SLICE));
+  const s = Math.floor(Math.min(burst, rate / 50, Math.max(DEFAULT_SLICE, rate / 500)));
   return Math.max(1, Math.min(burst, Math.max(MIN_SLICE, s)));
 }
 
