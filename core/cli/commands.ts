@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { installPublish } from './publish.js';
 import { installUi } from './ui.js';
 import { installDesktop } from './desktop.js';
+import { installSchema } from './schema.js';
 
 export type CommandInstaller = (program: Command) => void;
 
-export const COMMANDS: CommandInstaller[] = [installUi, installDesktop, installPublish];
+export const COMMANDS: CommandInstaller[] = [installUi, installDesktop, installPublish, installSchema];
