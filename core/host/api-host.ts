@@ -8,17 +8,19 @@
  *                               ◀─events── sampler (fixed tick) / engine log + state
  */
 import { API_CALLS, type ApiCallName, type ApiEventName, type SluiceApi, type SluiceApiEvents } from '../api/index.js';
-import type { ApplyResponse, ConfigState, ExchangeDetail, ExchangeSummary, PublishRequest, Stats, TrafficQuery, ValidateResult } from '../api/types.js';
-import { describePlan, loadConfig, planApply, toConfigText, type ConfigError, type SluiceConfig } from '../config/index.js';
+import type {
+  ApplyResponse, ChannelInfo, ConfigState, ExchangeDetail, ExchangeSummary, PublishRequest, Stats, TrafficQuery,
+  UpstreamServerState, ValidateResult,
+} from '../api/types.js';
 import type { Engine } from '../engine/engine.js';
-import { writeFileAtomic } from '../engine/config-file.js';
 import { sampleOf } from '../telemetry/scope-samples.js';
 import { TelemetrySampler } from '../telemetry/sampler.js';
 import { readChannels, readUpstreams, sseHub } from '../telemetry/sources.js';
 import { toDetail, toSummary } from '../telemetry/exchange-view.js';
 import { SluiceError } from '../util/errors.js';
+import { ConfigDocument } from './config-document.js';
+import { recordAsMock, type RecordResult } from './record.js';
 import { VERSION } from './version.js';
-import { recordAsMock } from './record.js';
 
 /** Options of a host. */
 export interface ApiHostOptions {
@@ -49,160 +51,140 @@ export function apiHostOf(engine: Engine): ApiHost | undefined {
   return hosts.get(engine);
 }
 
-/** One message for a list of config errors. */
-function errorsMessage(errors: ConfigError[]): string {
-  return errors.length === 1 ? `the config has an error: ${errors[0]!.message}` : `the config has ${errors.length} errors`;
-}
-
 /** Creates the host of `opts.engine` (and registers it so `apiHostOf(engine)` finds it). */
 export function createApiHost(opts: ApiHostOptions): ApiHost {
-  const { engine } = opts;
-  const services = engine.services;
-  let file = opts.file;
-  let text = opts.text;
-  const sourceName = () => file ?? 'config.yaml';
-  const epochOffset = Date.now() - services.clock.now();
-  const sampler = new TelemetrySampler({ services, intervalMs: opts.tickMs, epochOffset });
+  const host = new EngineApiHost(opts);
+  hosts.set(opts.engine, host);
+  return host;
+}
+
+/** SluiceApi over one engine. Methods are plain async functions of plain data. */
+class EngineApiHost implements ApiHost {
+  readonly engine: Engine;
+  readonly sampler: TelemetrySampler;
+  private readonly doc: ConfigDocument;
+  /** Epoch ms − engine clock ms: traffic times go out as wall-clock times. */
+  private readonly epochOffset: number;
+  private readonly unsubscribers = new Set<() => void>();
+  private trafficWatchers = 0;
   /** Held while someone listens to `traffic`: chunk timelines and SSE decoding run only then. */
-  let releaseObserve: (() => void) | undefined;
-  const unsubscribers = new Set<() => void>();
+  private releaseObserve: (() => void) | undefined;
 
-  /** The config object `text` describes; when the engine runs another one (SIGHUP reload), the text is stale. */
-  let textConfig: SluiceConfig | undefined = text !== undefined ? engine.config : undefined;
-  const currentText = (): string => {
-    const running = engine.config;
-    if (text !== undefined && (!running || !textConfig || running === textConfig)) return text;
-    return running ? toConfigText(running) : text ?? '';
-  };
+  constructor(opts: ApiHostOptions) {
+    this.engine = opts.engine;
+    this.doc = new ConfigDocument(opts.engine, opts.file, opts.text);
+    this.epochOffset = Date.now() - opts.engine.services.clock.now();
+    this.sampler = new TelemetrySampler({ services: opts.engine.services, intervalMs: opts.tickMs, epochOffset: this.epochOffset });
+  }
 
-  const validate = (source: string): ValidateResult & { config?: SluiceConfig } => {
-    if (typeof source !== 'string') return { ok: false, errors: [{ file: sourceName(), line: 0, col: 0, path: '', message: 'config text must be a string' }] };
-    const r = loadConfig(source, sourceName());
-    if (!r.ok) return { ok: false, errors: r.errors };
-    const plan = planApply(engine.config, r.config);
-    return { ok: true, errors: [], plan, changes: describePlan(plan), config: r.config };
-  };
+  private get services() {
+    return this.engine.services;
+  }
 
-  const applyText = async (source: string): Promise<ApplyResponse> => {
-    const v = validate(source);
-    if (!v.ok || !v.config) return { ok: false, message: errorsMessage(v.errors), errors: v.errors };
-    const r = await engine.apply(v.config);
-    if (r.ok) {
-      text = source;
-      textConfig = v.config;
-    }
-    return r;
-  };
+  async health(): Promise<{ ok: true; version: string }> {
+    return { ok: true, version: VERSION };
+  }
 
-  const calls = {
-    async health() {
-      return { ok: true as const, version: VERSION };
-    },
-    async getConfig(): Promise<ConfigState> {
-      return { text: currentText(), file, running: engine.running };
-    },
-    async validateConfig(source: string): Promise<ValidateResult> {
-      const { config: _config, ...result } = validate(source);
-      return result;
-    },
-    applyConfig: applyText,
-    async saveConfig(source: string, target?: string) {
-      const path = target ?? file;
-      if (!path) return { ok: false as const, message: 'no file to save to: choose a file name' };
-      const v = validate(source);
-      if (!v.ok) return { ok: false as const, message: `not saved: ${errorsMessage(v.errors)}` };
-      try {
-        await writeFileAtomic(path, source);
-      } catch (err) {
-        return { ok: false as const, message: `could not save ${path}: ${(err as Error).message}` };
-      }
-      file = path;
-      return { ok: true as const, file: path };
-    },
-    async startEngine(): Promise<ApplyResponse> {
-      const source = currentText();
-      if (source.trim() === '') return { ok: false, message: 'no config to start: open or write one first', errors: [] };
-      return applyText(source);
-    },
-    async stopEngine() {
-      await engine.stop();
-      return { ok: true as const };
-    },
-    async publish(channel: string, event: PublishRequest): Promise<{ id: string }> {
-      return publishOn(engine, channel, event);
-    },
-    async getChannels() {
-      return readChannels(services);
-    },
-    async getStats(): Promise<Stats> {
-      return statsOf(engine);
-    },
-    async getUpstreams() {
-      return readUpstreams(services);
-    },
-    async getTraffic(query: TrafficQuery = {}): Promise<ExchangeSummary[]> {
-      return trafficOf(engine, query ?? {}, epochOffset);
-    },
-    async getExchange(id: number): Promise<ExchangeDetail | null> {
-      const rec = services.traffic.get(Number(id));
-      return rec ? toDetail(rec, epochOffset) : null;
-    },
-    async recordAsMock(id: number, options?: { speed?: number; path?: string }) {
-      const rec = services.traffic.get(Number(id));
-      if (!rec) return { ok: false as const, message: `no exchange #${id} in the traffic log` };
-      return recordAsMock(rec, options ?? {});
-    },
-  } satisfies Record<ApiCallName, (...args: never[]) => Promise<unknown>>;
+  async getConfig(): Promise<ConfigState> {
+    return { text: this.doc.current(), file: this.doc.file, running: this.engine.running };
+  }
 
-  function on<K extends ApiEventName>(event: K, listener: (payload: SluiceApiEvents[K]) => void): () => void {
+  async validateConfig(source: string): Promise<ValidateResult> {
+    const { config: _config, ...result } = this.doc.validate(source);
+    return result;
+  }
+
+  applyConfig(source: string): Promise<ApplyResponse> {
+    return this.doc.apply(source);
+  }
+
+  saveConfig(source: string, file?: string): Promise<{ ok: true; file: string } | { ok: false; message: string }> {
+    return this.doc.save(source, file);
+  }
+
+  async startEngine(): Promise<ApplyResponse> {
+    const source = this.doc.current();
+    if (source.trim() === '') return { ok: false, message: 'no config to start: open or write one first', errors: [] };
+    return this.doc.apply(source);
+  }
+
+  async stopEngine(): Promise<{ ok: true }> {
+    await this.engine.stop();
+    return { ok: true };
+  }
+
+  publish(channel: string, event: PublishRequest): Promise<{ id: string }> {
+    return publishOn(this.engine, channel, event);
+  }
+
+  async getChannels(): Promise<ChannelInfo[]> {
+    return readChannels(this.services);
+  }
+
+  async getStats(): Promise<Stats> {
+    return statsOf(this.engine);
+  }
+
+  async getUpstreams(): Promise<UpstreamServerState[]> {
+    return readUpstreams(this.services);
+  }
+
+  async getTraffic(query: TrafficQuery = {}): Promise<ExchangeSummary[]> {
+    return trafficOf(this.engine, query ?? {}, this.epochOffset);
+  }
+
+  async getExchange(id: number): Promise<ExchangeDetail | null> {
+    const rec = this.services.traffic.get(Number(id));
+    return rec ? toDetail(rec, this.epochOffset) : null;
+  }
+
+  async recordAsMock(id: number, options?: { speed?: number; path?: string }): Promise<RecordResult> {
+    const rec = this.services.traffic.get(Number(id));
+    if (!rec) return { ok: false, message: `no exchange #${id} in the traffic log` };
+    return recordAsMock(rec, options ?? {});
+  }
+
+  on<K extends ApiEventName>(event: K, listener: (payload: SluiceApiEvents[K]) => void): () => void {
     let off: () => void;
-    if (event === 'telemetry') off = sampler.onTick(listener as (p: SluiceApiEvents['telemetry']) => void);
-    else if (event === 'traffic') off = watchTraffic(listener as (p: SluiceApiEvents['traffic']) => void);
-    else if (event === 'log') off = engine.events.on('log', listener as (p: SluiceApiEvents['log']) => void);
-    else if (event === 'state') off = engine.events.on('state', listener as (p: SluiceApiEvents['state']) => void);
+    if (event === 'telemetry') off = this.sampler.onTick(listener as (p: SluiceApiEvents['telemetry']) => void);
+    else if (event === 'traffic') off = this.watchTraffic(listener as (p: SluiceApiEvents['traffic']) => void);
+    else if (event === 'log') off = this.engine.events.on('log', listener as (p: SluiceApiEvents['log']) => void);
+    else if (event === 'state') off = this.engine.events.on('state', listener as (p: SluiceApiEvents['state']) => void);
     else throw new SluiceError('E_BAD_REQUEST', `unknown event "${String(event)}"`);
     let done = false;
     const remove = () => {
       if (done) return;
       done = true;
-      unsubscribers.delete(remove);
+      this.unsubscribers.delete(remove);
       off();
     };
-    unsubscribers.add(remove);
+    this.unsubscribers.add(remove);
     return remove;
   }
 
-  let trafficWatchers = 0;
-  function watchTraffic(fn: (rows: ExchangeSummary[]) => void): () => void {
-    if (trafficWatchers++ === 0) releaseObserve = services.traffic.observe();
-    const off = sampler.onTraffic(fn);
+  private watchTraffic(fn: (rows: ExchangeSummary[]) => void): () => void {
+    if (this.trafficWatchers++ === 0) this.releaseObserve = this.services.traffic.observe();
+    const off = this.sampler.onTraffic(fn);
     return () => {
       off();
-      if (--trafficWatchers === 0) {
-        releaseObserve?.();
-        releaseObserve = undefined;
+      if (--this.trafficWatchers === 0) {
+        this.releaseObserve?.();
+        this.releaseObserve = undefined;
       }
     };
   }
 
-  const host: ApiHost = {
-    ...calls,
-    engine,
-    sampler,
-    on,
-    async invoke(name: string, args: unknown[]) {
-      if (!(API_CALLS as readonly string[]).includes(name)) throw new SluiceError('E_BAD_REQUEST', `unknown call "${name}"`);
-      const fn = calls[name as ApiCallName] as (...a: unknown[]) => Promise<unknown>;
-      return fn(...(Array.isArray(args) ? args : []));
-    },
-    close() {
-      for (const off of [...unsubscribers]) off();
-      sampler.close();
-      if (hosts.get(engine) === host) hosts.delete(engine);
-    },
-  };
-  hosts.set(engine, host);
-  return host;
+  async invoke(name: string, args: unknown[]): Promise<unknown> {
+    if (!(API_CALLS as readonly string[]).includes(name)) throw new SluiceError('E_BAD_REQUEST', `unknown call "${name}"`);
+    const fn = this[name as ApiCallName] as (...a: unknown[]) => Promise<unknown>;
+    return fn.apply(this, Array.isArray(args) ? args : []);
+  }
+
+  close(): void {
+    for (const off of [...this.unsubscribers]) off();
+    this.sampler.close();
+    if (hosts.get(this.engine) === this) hosts.delete(this.engine);
+  }
 }
 
 /** Publishes on a channel through the SSE hub; rejects with a clear SluiceError. */
