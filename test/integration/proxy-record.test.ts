@@ -68,7 +68,7 @@ http:
   cleanup.push(() => r.stop());
   const replay = await readBlocks(`${r.url('mock')}/replay`);
   // Field order within an event is the encoder's; data lines keep their order.
-  assert.deepEqual(replay.map((b) => b.block.split('\n').filter((l) => !l.startsWith('retry')).sort().join('|')), ['data: one|event: tick|id: 1', 'data: two|data: lines|id: 2', 'data: {"ok":true}|event: done']);
+  assert.deepEqual(replay.map((b) => b.block.split('\n').filter((l) => !l.startsWith('retry')).sort().join('|')), ['data: one|event: tick|id: 1', 'data: lines|data: two|id: 2', 'data: {"ok":true}|event: done']);
   const gap1 = replay[1]!.at - replay[0]!.at;
   const gap2 = replay[2]!.at - replay[1]!.at;
   assert.ok(gap1 > 110 && gap1 < 260, `gap1 ${gap1}`);
