@@ -65,6 +65,7 @@ export class TelemetrySampler {
 
   /** Subscribes to ticks; returns the unsubscribe function. */
   onTick(fn: (t: TelemetryTick) => void): () => void {
+    if (this.tickListeners.size === 0 && this.timer) this.resetRates();
     this.tickListeners.add(fn);
     this.ensureTimer();
     return () => {
@@ -98,10 +99,15 @@ export class TelemetrySampler {
     this.maybeStop();
   }
 
-  private ensureTimer(): void {
-    if (this.timer) return;
+  /** Starts rate windows afresh (first subscriber), so the first tick's rates cover one interval at most. */
+  private resetRates(): void {
     this.prev = this.snapshot();
     this.prevAt = this.clock.now();
+  }
+
+  private ensureTimer(): void {
+    if (this.timer) return;
+    this.resetRates();
     this.due = this.prevAt + this.intervalMs;
     this.timer = this.clock.setTimeout(() => this.onTimer(), this.intervalMs);
   }
@@ -134,9 +140,6 @@ export class TelemetrySampler {
       for (const fn of [...this.tickListeners]) {
         try { fn(t); } catch { /* a failing subscriber must not stop telemetry */ }
       }
-    } else {
-      this.prev = this.snapshot();
-      this.prevAt = this.clock.now();
     }
     if (this.trafficListeners.size > 0) {
       const rows = this.collectRows();

@@ -112,3 +112,25 @@ test('traffic rows come in one batch per tick: new rows, and open rows when they
   assert.equal(batches.length, 3);
   sampler.close();
 });
+
+test('no telemetry subscriber: counters are not read; a late subscriber gets rates over one interval at most', () => {
+  const { clock, services, sampler } = setup();
+  const l = services.counters.get('listener', 'a', { kind: 'http' });
+  let reads = 0;
+  const all = services.counters.all.bind(services.counters);
+  services.counters.all = () => { reads++; return all(); };
+  const offR = sampler.onTraffic(() => undefined);
+  const startReads = reads;
+  l.bytesOut += 1_000_000;
+  clock.advance(2000);
+  assert.equal(reads, startReads, 'traffic-only subscribers cost no counter reads per tick');
+  clock.advance(100);
+  const ticks: TelemetryTick[] = [];
+  sampler.onTick((t) => ticks.push(t));
+  l.bytesOut += 150; // 150 bytes over the 150 ms to the next tick
+  clock.advance(150);
+  assert.equal(ticks.length, 1);
+  assert.equal(ticks[0]!.listeners[0]!.bytesOutPerSec, 1000, 'the 1 MB sent before subscribing is not in the rate');
+  offR();
+  sampler.close();
+});
