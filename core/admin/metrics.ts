@@ -5,7 +5,7 @@
  */
 import type { Engine } from '../engine/engine.js';
 import type { Scope } from '../telemetry/counters.js';
-import { readChannels, readLimits, readUpstreams } from '../telemetry/sources.js';
+import { readChannels, readUpstreams } from '../telemetry/sources.js';
 import { VERSION } from '../host/version.js';
 
 /** The Content-Type Prometheus expects for the text format. */
@@ -98,8 +98,9 @@ export function renderMetrics(engine: Engine): string {
   x.family('sluice_upstream_bytes_in_total', 'counter', 'Bytes counted in on an upstream server scope.', ups.map((u) => [ul(u), u.bytesIn]));
   x.family('sluice_upstream_bytes_out_total', 'counter', 'Bytes counted out on an upstream server scope.', ups.map((u) => [ul(u), u.bytesOut]));
 
-  const limits = readLimits(services);
-  x.family('sluice_limit_rate_bytes', 'gauge', 'Configured rate of a bandwidth limit, bytes per second.', limits.map((l) => [{ scope: l.scope }, l.rate]));
-  x.family('sluice_limit_achieved_bytes', 'gauge', 'Achieved throughput under a limit, bytes per second.', limits.map((l) => [{ scope: l.scope }, l.achievedPerSec]));
+  // Limits from their counters (monotonic, stateless to read); shaping's samples() is the sampler's, per tick.
+  const limitScopes = scopes.filter((s) => s.kind === 'limit');
+  x.family('sluice_limit_bytes_total', 'counter', 'Bytes passed through a bandwidth limit scope.', per(limitScopes, 'limit', (s) => s.counters.bytesIn + s.counters.bytesOut));
+  x.family('sluice_limit_throttled_seconds_total', 'counter', 'Time spent waiting on a bandwidth limit.', per(limitScopes, 'limit', (s) => s.counters.throttledMs / 1000));
   return x.toString();
 }
