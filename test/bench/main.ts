@@ -11,6 +11,7 @@ const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   // name: () => import('./file.js'),
   sse: () => import('./sse.js'),
   limit: () => import('./limit.js'),
+  proxy: () => import('./proxy.js'),
 };
 
 function printTable(t: BenchTable): void {
