@@ -11,6 +11,7 @@ export function Channels() {
   const [event, setEvent] = useState('');
   const [data, setData] = useState('');
   const [id, setId] = useState('');
+  const [refresh, setRefresh] = useState(0);
   useEffect(() => {
     let alive = true;
     const poll = async () => {
@@ -20,7 +21,7 @@ export function Channels() {
     void poll();
     const t = setInterval(() => void poll(), 1000);
     return () => { alive = false; clearInterval(t); };
-  }, []);
+  }, [refresh]);
   const target = name || channels[0]?.name || '';
   const publish = async () => {
     try {
@@ -28,6 +29,7 @@ export function Channels() {
       ui.getState().notify('ok', `published id ${r.id} on ${target}`);
       setData('');
       setId('');
+      setRefresh((n) => n + 1);
     } catch (e) {
       ui.getState().notify('error', `publish failed: ${(e as Error).message}`);
     }
@@ -38,7 +40,7 @@ export function Channels() {
       <div className="cards">
         {channels.map((c) => (
           <div className="card" key={c.name} data-testid="channel-card">
-            <div className="form-head"><h3>{c.name}</h3><span className="badge">{c.clients} client{c.clients === 1 ? '' : 's'}</span></div>
+            <div className="form-head"><h3>{c.name}</h3><span className="badge" data-testid="channel-clients">{c.clients} client{c.clients === 1 ? '' : 's'}</span></div>
             <p className="muted">replay buffer {c.replay} · last id {c.lastId ?? '—'}</p>
             <table className="events"><thead><tr><th>time</th><th>id</th><th>event</th><th>data</th></tr></thead>
               <tbody>{c.recent.slice(-12).reverse().map((e) => <tr key={e.id}><td>{fmtClock(e.t)}</td><td>{e.id}</td><td>{e.event ?? 'message'}</td><td className="data">{e.data}</td></tr>)}</tbody>

@@ -1,0 +1,127 @@
+/**
+ * End-to-end harness: browser mode started in-process on port 0 with a temp
+ * config, and Debian Chromium driven by playwright-core. The renderer is built
+ * once (under a lock, since spec files run in parallel) when dist/renderer is
+ * missing or older than the sources.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ROOT, startUi, type UiSession } from '../../core/cli/ui.js';
+
+export const DOCS = resolve(ROOT, 'docs');
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+function newestMtime(dir: string): number {
+  let max = 0;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const st = statSync(p);
+    max = Math.max(max, st.isDirectory() ? newestMtime(p) : st.mtimeMs);
+  }
+  return max;
+}
+
+/** Builds dist/renderer when missing or stale; parallel callers wait on a lock directory. */
+export async function ensureFreshRenderer(): Promise<void> {
+  const index = resolve(ROOT, 'dist/renderer/index.html');
+  const sources = Math.max(newestMtime(resolve(ROOT, 'renderer')), newestMtime(resolve(ROOT, 'core/config')), newestMtime(resolve(ROOT, 'core/api')));
+  const fresh = () => existsSync(index) && statSync(index).mtimeMs >= sources;
+  const lock = resolve(ROOT, '.tmp/renderer-build.lock');
+  mkdirSync(resolve(ROOT, '.tmp'), { recursive: true });
+  for (let i = 0; i < 240 && !fresh(); i++) {
+    try {
+      mkdirSync(lock);
+    } catch {
+      // Someone else builds; a lock older than 2 minutes is a leftover of a killed run.
+      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+      await sleep(500);
+      continue;
+    }
+    try {
+      if (!fresh()) {
+        const r = spawnSync(process.execPath, [resolve(ROOT, 'build/build.mjs'), '--renderer'], { cwd: ROOT, encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`renderer build failed:\n${r.stdout}\n${r.stderr}`);
+      }
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+  if (!fresh()) throw new Error('the renderer build did not produce a fresh dist/renderer/index.html');
+}
+
+/** A started browser-mode session plus a Chromium page on it. */
+export interface UiHarness {
+  session: UiSession;
+  browser: Browser;
+  /** Pages for extra clients: `context.newPage()` (functions passed to evaluate work there). */
+  context: BrowserContext;
+  page: Page;
+  dir: string;
+  /** `http://127.0.0.1:PORT` of an engine listener. */
+  listenerUrl(name: string): string;
+  close(): Promise<void>;
+}
+
+/** Writes `yaml` to a temp config, starts browser mode with it, opens the printed URL. */
+export async function openUi(yaml: string, opts: { files?: Record<string, string | Buffer>; viewport?: { width: number; height: number } } = {}): Promise<UiHarness> {
+  await ensureFreshRenderer();
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-e2e-'));
+  for (const [name, body] of Object.entries(opts.files ?? {})) {
+    mkdirSync(resolve(dir, name, '..'), { recursive: true });
+    writeFileSync(resolve(dir, name), body);
+  }
+  const file = join(dir, 'sluice.yaml');
+  writeFileSync(file, yaml);
+  const logs: string[] = [];
+  const session = await startUi({ file, out: { log: (l) => logs.push(l), error: (l) => logs.push(l) } });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 860 } });
+  // tsx compiles test functions with esbuild's keepNames; page.evaluate ships them as source, so give pages its helper.
+  await context.addInitScript({ content: 'globalThis.__name = (f) => f;' });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+  await page.goto(session.url);
+  await page.waitForSelector('[data-testid=nav-dashboard]');
+  return {
+    session, browser, context, page, dir,
+    listenerUrl: (name) => {
+      const a = session.engine.address(name);
+      if (!a) throw new Error(`no listener ${name}; logs:\n${logs.join('\n')}`);
+      return `http://${a}`;
+    },
+    close: async () => {
+      await browser.close().catch(() => undefined);
+      await session.close();
+      rmSync(dir, { recursive: true, force: true });
+      const errors = logs.filter((l) => l.startsWith('pageerror'));
+      if (errors.length) throw new Error(`the page threw:\n${errors.join('\n')}`);
+    },
+  };
+}
+
+/** Saves a screenshot into docs/ (the README shows them). */
+export async function shoot(page: Page, name: string): Promise<void> {
+  mkdirSync(DOCS, { recursive: true });
+  await page.screenshot({ path: join(DOCS, name) });
+}
+
+/** The `d` attributes of a chart's line paths (recharts `.recharts-line-curve`). */
+export async function linePaths(page: Page, testId: string): Promise<string[]> {
+  return page.locator(`[data-testid=${testId}] path.recharts-line-curve`).evaluateAll((els) => els.map((e) => e.getAttribute('d') ?? ''));
+}
+
+/** Polls `fn` until it returns a truthy value or the timeout passes. */
+export async function until<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last as NonNullable<T>;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
