@@ -1,19 +1,25 @@
 /**
  * One SSE subscriber on the response path, with a bounded send queue.
  *
- *   publish ─▶ deliver(buf) ─┬─ idle:    res.write(buf) (direct) or outlet.write(buf) (stages)
- *                            └─ lagging: queue[] += buf ── 'drain' ─▶ ONE write of everything queued
- *                                           │
- *                                           └─ queued bytes > cap ─▶ drop (socket destroyed, counted)
+ *   publish ─▶ deliver(ev) ─┬─ idle:    socket.write(framed)      (no stage: pre-framed chunk, encoded once per event)
+ *                           │           outlet.write(bytes)       (a limit or fault stage sits on the path)
+ *                           └─ lagging: queue[] += buf ── 'drain' ─▶ ONE write of everything queued
+ *                                          │
+ *                                          └─ queued bytes > cap ─▶ drop (socket destroyed, counted)
  *
- * The same Buffer object goes to every subscriber; a lagging client only
- * holds references to it until its socket drains. A client that never reads
- * costs at most `cap` queued bytes plus the socket's own buffer — then it is
- * gone.
+ * The same Buffer object goes to every subscriber. With no stage on the
+ * path, the HTTP chunk framing (`size\r\n … \r\n`) is also done once per
+ * event and the bytes go straight to the socket, skipping the per-write
+ * framing of ServerResponse; counters and traffic capture are updated here
+ * as the outlet would. A client that never reads costs at most `cap` queued
+ * bytes plus the socket's own buffer — then it is gone.
  */
+import type { Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import type { Exchange } from '../http/exchange.js';
 import type { Counters } from '../telemetry/counters.js';
 import { CAPTURE_LIMITS } from '../telemetry/exchange-record.js';
+import { frameChunk } from './encoder.js';
 
 /** An event as the channel or player hands it to a client: encoded bytes plus fields for the traffic log. */
 export interface DeliveredEvent {
@@ -22,6 +28,22 @@ export interface DeliveredEvent {
   data: string;
   id?: string;
   retry?: number;
+  /** `bytes` framed as one HTTP chunk, made once on first use and shared by every subscriber. */
+  framed?: Buffer;
+}
+
+/** How a client's bytes leave. */
+type WriteMode = 'socket' | 'direct' | 'staged';
+
+/** Node internals the socket fast path checks: the response owns its socket and buffered nothing. */
+interface ResponseInternals { chunkedEncoding?: boolean; outputSize?: number }
+
+/** The socket a response may write to directly, or undefined when it must go through ServerResponse. */
+function ownedSocket(res: ServerResponse): Socket | undefined {
+  const socket = res.socket as (Socket & { _httpMessage?: unknown }) | null;
+  const internals = res as unknown as ResponseInternals;
+  if (!socket || socket._httpMessage !== res || !res.headersSent || (internals.outputSize ?? 0) !== 0) return undefined;
+  return socket;
 }
 
 /** What a client needs from its exchange. */
@@ -32,8 +54,11 @@ export class SseClient {
   private queue: Buffer[] | null = null;
   private queuedBytes = 0;
   private dead = false;
-  private readonly direct: boolean;
+  private readonly mode: WriteMode;
+  private readonly socket: Socket | undefined;
+  private readonly chunked: boolean;
   private readonly counters: Counters[];
+  private readonly scopeCounters: Counters[];
   private readonly flush = () => this.flushQueue();
   private waiters: (() => void)[] = [];
 
@@ -44,13 +69,16 @@ export class SseClient {
    * @param onDrop called once when the client is dropped for not reading
    */
   constructor(private readonly ex: ClientExchange, private readonly cap: number, extra: Counters[] = [], private readonly onDrop?: () => void) {
-    this.direct = ex.outlet.direct;
+    this.socket = ex.outlet.direct ? ownedSocket(ex.res) : undefined;
+    this.mode = this.socket ? 'socket' : ex.outlet.direct ? 'direct' : 'staged';
+    this.chunked = (ex.res as unknown as ResponseInternals).chunkedEncoding === true;
     this.counters = [...ex.counters, ...extra];
+    this.scopeCounters = ex.counters;
   }
 
   /** True once dropped or closed. */
   get closed(): boolean {
-    return this.dead || this.ex.outlet.closed;
+    return this.dead || this.ex.outlet.closed || (this.socket?.destroyed ?? false);
   }
 
   /** Bytes waiting for this client right now. */
@@ -76,12 +104,17 @@ export class SseClient {
     if (this.dead) return;
     for (const c of this.counters) c.events++;
     if (this.ex.services.traffic.observed) this.recordEvent(ev);
-    this.send(ev.bytes);
+    this.enqueue(this.mode === 'socket' && this.chunked ? (ev.framed ??= frameChunk(ev.bytes)) : ev.bytes);
   }
 
-  /** Sends raw bytes (comments, retry, replayed batches) through the same queue. */
+  /** Sends raw bytes (comments, retry) through the same queue. */
   send(buf: Buffer): void {
     if (this.dead) return;
+    this.enqueue(this.mode === 'socket' && this.chunked ? frameChunk(buf) : buf);
+  }
+
+  /** Writes now, or queues behind a write that is still draining (bounded by `cap`). */
+  private enqueue(buf: Buffer): void {
     if (this.queue) {
       this.queue.push(buf);
       this.queuedBytes += buf.length;
@@ -93,7 +126,16 @@ export class SseClient {
 
   private write(buf: Buffer): void {
     const { outlet, res } = this.ex;
-    if (this.direct) {
+    if (this.mode === 'socket') {
+      const socket = this.socket!;
+      if (socket.destroyed || res.writableEnded) return;
+      this.countOut(buf.length);
+      if (socket.write(buf)) return;
+      this.queue = [];
+      socket.once('drain', this.flush);
+      return;
+    }
+    if (this.mode === 'direct') {
       if (outlet.writeDirect(buf) || outlet.closed) return;
       this.queue = [];
       res.once('drain', this.flush);
@@ -109,8 +151,17 @@ export class SseClient {
     const bytes = this.queuedBytes;
     this.queue = null;
     this.queuedBytes = 0;
-    if (!this.dead && q && q.length > 0 && !this.ex.outlet.closed) this.write(q.length === 1 ? q[0]! : Buffer.concat(q, bytes));
+    if (!this.dead && q && q.length > 0 && !this.closed) this.write(q.length === 1 ? q[0]! : Buffer.concat(q, bytes));
     if (!this.queue) this.wake();
+  }
+
+  /** What the outlet would count for bytes written around it. */
+  private countOut(bytes: number): void {
+    for (const c of this.scopeCounters) c.bytesOut += bytes;
+    const rec = this.ex.record;
+    rec.bytesOut += bytes;
+    const { traffic, clock } = this.ex.services;
+    if (traffic.observed) traffic.chunk(rec, bytes, clock.now());
   }
 
   private recordEvent(ev: DeliveredEvent): void {
@@ -128,6 +179,7 @@ export class SseClient {
     for (const c of this.counters) c.drops++;
     this.ex.record.error = `dropped: send queue over ${this.cap} bytes (client not reading)`;
     this.ex.res.off('drain', this.flush);
+    this.socket?.off('drain', this.flush);
     this.ex.res.destroy();
     this.onDrop?.();
     this.wake();
@@ -145,6 +197,7 @@ export class SseClient {
     this.queue = null;
     this.queuedBytes = 0;
     this.ex.res.off('drain', this.flush);
+    this.socket?.off('drain', this.flush);
     this.wake();
   }
 }

@@ -67,3 +67,10 @@ export function encodeRetry(ms: number): Buffer {
 
 /** The heartbeat comment, shared by every connection. */
 export const HEARTBEAT = encodeComment('heartbeat');
+
+const CRLF = Buffer.from('\r\n');
+
+/** Frames bytes as one HTTP/1.1 chunk (`size\r\n … \r\n`), so a pre-encoded event can go straight to the socket. */
+export function frameChunk(buf: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${buf.length.toString(16)}\r\n`, 'latin1'), buf, CRLF]);
+}

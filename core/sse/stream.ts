@@ -19,10 +19,12 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** Sends the 200 and the SSE headers now (no body byte needed), and records the status. */
-export function openStream(ex: Pick<Exchange, 'res' | 'record'>): void {
+export function openStream(ex: Pick<Exchange, 'res' | 'record' | 'services'>): void {
   ex.res.writeHead(200, SSE_HEADERS);
   ex.res.flushHeaders();
   ex.record.status = 200;
+  // The headers are the first byte: the socket fast path never passes the outlet's first-byte hook.
+  ex.record.ttfbMs ??= ex.services.clock.now() - ex.record.startedAt;
 }
 
 /** Sends the route's `retry:` field first when configured. */

@@ -14,54 +14,90 @@
 import http from 'node:http';
 import net from 'node:net';
 
-interface Sub { socket: net.Socket; open: boolean; tail: string }
+interface Sub { socket: net.Socket; open: boolean; head: string; carry: Buffer | null }
 
 const subs: Sub[] = [];
 let mode: 'idle' | 'latency' | 'count' = 'idle';
 let delivered = 0;
 let latencies: number[] = [];
-const MARK = 'data: ';
+const MARK = Buffer.from('data: ');
+const SPACE = 0x20;
+
+/** Reads the publish stamp (digits and one dot) at `i`; NaN when incomplete. */
+function stampAt(buf: Buffer, i: number): number {
+  let int = 0;
+  let frac = 0;
+  let scale = 1;
+  let dot = false;
+  for (let k = i; k < buf.length; k++) {
+    const c = buf[k]!;
+    if (c === SPACE) return int + frac / scale;
+    if (c === 0x2e) { dot = true; continue; }
+    if (c < 0x30 || c > 0x39) return NaN;
+    if (dot) { frac = frac * 10 + (c - 0x30); scale *= 10; } else int = int * 10 + (c - 0x30);
+  }
+  return NaN;
+}
+
+/** Counts `data: ` marks (and reads stamps while measuring latency); a mark split across reads is carried over. */
+function scan(sub: Sub, buf: Buffer): void {
+  if (sub.carry) {
+    buf = Buffer.concat([sub.carry, buf]);
+    sub.carry = null;
+  }
+  const now = mode === 'latency' ? performance.now() : 0;
+  let i = buf.indexOf(MARK);
+  let last = -1;
+  while (i >= 0) {
+    last = i;
+    if (mode === 'latency') {
+      const stamp = stampAt(buf, i + MARK.length);
+      if (Number.isNaN(stamp) && buf.length - i < 48) break; // cut off mid-stamp: carried over below
+      latencies.push(now - stamp);
+    }
+    delivered++;
+    last = -1;
+    i = buf.indexOf(MARK, i + MARK.length);
+  }
+  if (last >= 0) sub.carry = Buffer.from(buf.subarray(last));
+  else if (buf.length >= MARK.length) {
+    // The tail may hold the start of a mark ("dat"): keep the last 5 bytes when they could be one.
+    const tail = buf.subarray(buf.length - (MARK.length - 1));
+    if (tail.includes(0x64)) sub.carry = Buffer.from(tail);
+  }
+}
 
 function onData(sub: Sub, buf: Buffer): void {
   if (!sub.open) {
     // Headers: wait for the status line; anything after the blank line is body.
-    const s = sub.tail + buf.toString('latin1');
+    const s = sub.head + buf.toString('latin1');
     const end = s.indexOf('\r\n\r\n');
-    if (end < 0) { sub.tail = s.slice(-4096); return; }
+    if (end < 0) { sub.head = s.slice(-4096); return; }
     sub.open = s.startsWith('HTTP/1.1 200');
-    sub.tail = '';
-    buf = Buffer.from(s.slice(end + 4), 'latin1');
+    sub.head = '';
     if (!sub.open) { sub.socket.destroy(); return; }
+    buf = Buffer.from(s.slice(end + 4), 'latin1');
   }
-  if (mode === 'idle') return;
-  // A mark split across reads is stitched from the previous read's tail.
-  const text = sub.tail + buf.toString('latin1');
-  const now = performance.now();
-  for (let i = text.indexOf(MARK); i >= 0; i = text.indexOf(MARK, i + MARK.length)) {
-    const end = text.indexOf(' ', i + MARK.length);
-    if (end < 0 && text.length - i < 40) break; // incomplete: keep it in the tail
-    delivered++;
-    if (mode === 'latency') {
-      const stamp = Number(text.slice(i + MARK.length, end));
-      if (Number.isFinite(stamp)) latencies.push(now - stamp);
-    }
-  }
-  const lastMark = text.lastIndexOf(MARK);
-  sub.tail = lastMark >= 0 && text.indexOf(' ', lastMark + MARK.length) < 0 ? text.slice(lastMark) : text.slice(-(MARK.length - 1));
+  if (mode !== 'idle') scan(sub, buf);
 }
+
+/** One read buffer shared by every socket (reads are handled synchronously): no allocation per read. */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 
 function openOne(port: number, path: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ port, host: '127.0.0.1' });
-    const sub: Sub = { socket, open: false, tail: '' };
+    const sub: Sub = { socket: undefined as unknown as net.Socket, open: false, head: '', carry: null };
+    const onread = (n: number, buf: Buffer) => {
+      const was = sub.open;
+      onData(sub, buf.subarray(0, n));
+      if (!was && sub.open) { clearTimeout(timer); subs.push(sub); resolve(true); }
+      return true;
+    };
+    const socket = net.connect({ port, host: '127.0.0.1', onread: { buffer: READ_BUFFER, callback: onread } });
+    sub.socket = socket;
     const timer = setTimeout(() => { socket.destroy(); resolve(false); }, 15000);
     socket.setNoDelay(true);
     socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`));
-    socket.on('data', (b: Buffer) => {
-      const was = sub.open;
-      onData(sub, b);
-      if (!was && sub.open) { clearTimeout(timer); subs.push(sub); resolve(true); }
-    });
     socket.on('error', () => {});
     socket.on('close', () => {
       clearTimeout(timer);
@@ -82,7 +118,7 @@ async function connect(port: number, path: string, total: number): Promise<{ ali
   return { alive: subs.length, failed };
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
 function publish(pub: string, data: string): Promise<void> {
   return new Promise((resolve) => {

@@ -137,7 +137,7 @@ async function measure(target: Target): Promise<Result> {
       res.latency.set(n, { p50: l.p50, p99: l.p99, loss: 1 - l.received / Math.max(1, l.expected) });
       if (n === 1000) {
         const cpu0 = target.pids().reduce((a, p) => a + cpuMs(p), 0);
-        const f = await gen.ask<{ deliveries: number; seconds: number; alive: number }>({ cmd: 'flood', pub: target.pub, seconds: FLOOD_SECONDS, window: 4, size: EVENT_SIZE });
+        const f = await gen.ask<{ deliveries: number; seconds: number; alive: number }>({ cmd: 'flood', pub: target.pub, seconds: FLOOD_SECONDS, window: 32, size: EVENT_SIZE });
         const cpu = target.pids().reduce((a, p) => a + cpuMs(p), 0) - cpu0;
         res.flood = { perSec: f.deliveries / f.seconds, cpuUs: (cpu * 1000) / Math.max(1, f.deliveries), alive: f.alive };
       }
