@@ -4,6 +4,7 @@
  * stop() stops accepting, lets exchanges finish until the deadline, then
  * closes what is left.
  */
+import { setMaxListeners } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { parseAddress, routeKind, type HttpServerConfig } from '../config/index.js';
@@ -54,6 +55,8 @@ export class HttpListener implements Listener {
     this.config = def.server;
     this.router = this.buildRouter(def.server);
     this.counters = services.counters.get('listener', def.name, { kind: 'http', listen: def.listen });
+    // One abort listener per open exchange: thousands are normal, not a leak.
+    setMaxListeners(0, this.draining.signal, this.stopping.signal);
   }
 
   private buildRouter(server: HttpServerConfig): Router<RouteHandler> {

@@ -12,6 +12,8 @@ const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   sse: () => import('./sse.js'),
   limit: () => import('./limit.js'),
   proxy: () => import('./proxy.js'),
+  static: () => import('./static.js'),
+  telemetry: () => import('./telemetry.js'),
 };
 
 function printTable(t: BenchTable): void {
