@@ -12,6 +12,7 @@ const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   sse: () => import('./sse.js'),
   limit: () => import('./limit.js'),
   proxy: () => import('./proxy.js'),
+  telemetry: () => import('./telemetry.js'),
   static: () => import('./static.js'),
   telemetry: () => import('./telemetry.js'),
 };
