@@ -14,7 +14,6 @@ const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   proxy: () => import('./proxy.js'),
   telemetry: () => import('./telemetry.js'),
   static: () => import('./static.js'),
-  telemetry: () => import('./telemetry.js'),
 };
 
 function printTable(t: BenchTable): void {
