@@ -24,6 +24,9 @@ http:
           sse: { channel: small, max_clients: 2 }
         - path: /slow
           sse: { channel: flood, queue: 64k, replay: 2 }
+        - path: /limited
+          sse: { channel: limited, queue: 16k }
+          limit: { rate: 4k, burst: 1k }
 `;
 
 let t: TestEngine;
@@ -209,4 +212,19 @@ test('while traffic is observed, delivered events land in the exchange record', 
   } finally {
     stop();
   }
+});
+
+test('with a limit on the route, events go through the outlet stages: paced, complete and in order', async () => {
+  const s = openSse('/limited');
+  await until(() => hub.channel('limited')!.clientCount === 1, 5000, 'subscriber');
+  const started = Date.now();
+  const data = 'y'.repeat(500);
+  for (let i = 0; i < 16; i++) hub.publish('limited', { data: `${i} ${data}` });
+  await until(() => s.events.length === 16, 10000, 'all limited events');
+  const took = Date.now() - started;
+  s.close();
+  assert.deepEqual(s.events.map((e) => Number(e.data.split(' ')[0])), [...Array(16).keys()]);
+  // ~8.3 KiB at 4 KiB/s after a 1 KiB burst: well over a second.
+  assert.ok(took >= 1200, `took ${took} ms`);
+  assert.equal(hub.channel('limited')!.counters.drops, 0);
 });
