@@ -99,7 +99,7 @@ export class ShapingModule implements EngineModule {
       this.last.set(name, { at: now, bytes, throttled });
       const dt = now - prev.at;
       out.push({
-        scope: `limit ${name}`,
+        scope: name,
         explain: explainLimit(scope.limit),
         rate: scope.limit.rate,
         burst: effectiveBurst(scope.limit),

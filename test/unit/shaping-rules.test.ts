@@ -110,7 +110,7 @@ test('module: apply re-tunes shared buckets in place; removal releases waiters; 
   mod.samples(); // baseline: samples report the change since the previous call
   for (let i = 0; i < 100; i++) { clock.advance(10); await new Promise((r) => setImmediate(r)); }
   assert.ok(Math.abs(sent - s1 - 20 * 1024) < 1100, `next second at 20 KiB/s: ${sent - s1}`);
-  const [sample] = mod.samples().filter((s) => s.scope === 'limit route web /dl');
+  const [sample] = mod.samples().filter((s) => s.scope === 'route web /dl');
   assert.equal(sample!.rate, 20 * 1024);
   assert.ok(Math.abs(sample!.achievedPerSec - 20 * 1024) < 1100, `achieved ${sample!.achievedPerSec}`);
   assert.ok(sample!.throttled > 0.9, `throttled fraction ${sample!.throttled}`);
