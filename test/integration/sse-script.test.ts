@@ -110,3 +110,32 @@ test('script events are counted on the route', async () => {
   const route = t.engine.services.counters.get('route', 'mock /hello');
   assert.ok(route.events >= 3, `route counted ${route.events} events`);
 });
+
+test('stopping the engine ends open SSE streams cleanly at once (channel, script and stall)', async () => {
+  const e = await startEngine(`version: 1
+http:
+  servers:
+    - name: s
+      listen: 0
+      routes:
+        - path: /ch
+          sse: { channel: c }
+        - path: /forever
+          sse: { script: [ { data: tick, every: 50ms, repeat: forever } ] }
+        - path: /stall
+          sse: { script: [ { data: one }, { fault: stall } ] }
+`);
+  const ends = ['/ch', '/forever', '/stall'].map((path) => new Promise<string>((resolve) => {
+    http.get(`${e.url('s')}${path}`, (res) => {
+      res.resume();
+      res.on('end', () => resolve('end'));
+      res.on('error', () => resolve('error'));
+      res.on('aborted', () => resolve('aborted'));
+    }).on('error', () => resolve('error'));
+  }));
+  await sleep(300);
+  const started = Date.now();
+  await e.engine.stop(5000);
+  assert.deepEqual(await Promise.all(ends), ['end', 'end', 'end']);
+  assert.ok(Date.now() - started < 2000, `stop took ${Date.now() - started} ms`);
+});

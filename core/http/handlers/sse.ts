@@ -46,7 +46,8 @@ function channelHandler(cfg: SseConfig): RouteHandler {
       await untilAborted(ex.signal);
       stopBeat();
       ch.unsubscribe(client);
-      client.dispose();
+      // Aborted by a draining listener rather than the client: end cleanly so clients reconnect.
+      client.end();
     },
     explain: () => `SSE channel "${name}": replays the last ${cfg.replay} events on reconnect, heartbeat every ${cfg.heartbeat} ms, up to ${cfg.max_clients} clients`,
   };
@@ -76,6 +77,7 @@ async function finish(ex: Exchange, client: SseClient | undefined, outcome: Play
       return;
     case 'stall':
       await untilAborted(ex.signal);
+      client?.end();
       return;
     case 'reset': {
       client?.dispose();
@@ -85,6 +87,9 @@ async function finish(ex: Exchange, client: SseClient | undefined, outcome: Play
       ex.record.outcome = 'aborted';
       return;
     }
+    case 'aborted':
+      client?.end();
+      return;
     default:
       client?.dispose();
   }
