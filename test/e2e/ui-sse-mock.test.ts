@@ -96,7 +96,7 @@ test('create an SSE script route, apply, receive its events in a browser, inspec
     await until(async () => (await page.locator('[data-testid=sse-events] tbody tr').count()) >= 5, '5 decoded events in the detail pane', 15_000);
     const first = await page.locator('[data-testid=sse-events] tbody tr').first().textContent();
     assert.match(first ?? '', /tick.*\{"n": 1\}/);
-    await shoot(page, 'traffic.png');
+    await shoot(page, 'traffic-sse.png');
 
     // Channels: one client on notifications; publish from the form, the client receives it.
     await page.click('[data-testid=nav-channels]');

@@ -54,7 +54,7 @@ export function LiveChart({ title, data, series, format, height = 170, reference
           <XAxis dataKey="t" type="number" domain={[now - 60_000, now]} tickFormatter={(t: number) => fmtAgo(t, now)} stroke="var(--muted)" fontSize={10} tickCount={7} allowDataOverflow />
           <YAxis stroke="var(--muted)" fontSize={10} width={68} tickFormatter={(v: number) => format(v)} domain={[0, top]} ticks={ticks} allowDataOverflow />
           <Tooltip isAnimationActive={false} formatter={(v) => format(Number(v))} labelFormatter={(t) => fmtAgo(Number(t), now)} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 11 }} />
-          {reference && <ReferenceLine y={reference.value} stroke="var(--warn)" strokeDasharray="6 3" label={{ value: reference.label, fill: 'var(--warn)', fontSize: 10, position: 'insideTopRight' }} />}
+          {reference && <ReferenceLine y={reference.value} stroke="var(--warn)" strokeDasharray="6 3" label={{ value: reference.label, fill: 'var(--warn)', fontSize: 10, position: 'insideTopLeft' }} />}
           {order.map((s) => (
             <Line key={s} dataKey={s} name={s} type="monotone" dot={false} isAnimationActive={false} stroke={PALETTE[series.indexOf(s) % PALETTE.length]} strokeWidth={s === 'total' ? 2 : 1.3} />
           ))}

@@ -1,0 +1,93 @@
+/**
+ * Job 2 — tune a rate: a download runs through a limited route; the tuner's
+ * chart shows the achieved rate against the target; moving the rate slider
+ * applies live (the open download speeds up within a second or two) and the
+ * chart follows.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { get, type IncomingMessage } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { linePaths, openUi, shoot, until } from './ui-harness.js';
+
+const CONFIG = `version: 1
+http:
+  servers:
+    - name: files
+      listen: 127.0.0.1:0
+      routes:
+        - path: /bytes
+          stream: { format: binary, size: 16k, every: 0ms, count: 4000 }
+          limit: { rate: 256k, burst: 32k }   # tuned in the UI
+`;
+
+/** A download that records (time, bytes) so the test can measure its rate over a window. */
+function download(url: string) {
+  const marks: { t: number; total: number }[] = [];
+  let total = 0;
+  let res: IncomingMessage | undefined;
+  const req = get(url, (r) => {
+    res = r;
+    r.on('data', (b: Buffer) => { total += b.length; marks.push({ t: Date.now(), total }); });
+  });
+  req.on('error', () => undefined);
+  return {
+    /** Bytes per second over the last `ms`. */
+    rate(ms: number): number {
+      const now = Date.now();
+      const start = marks.find((m) => m.t >= now - ms);
+      const end = marks.at(-1);
+      if (!start || !end || end.t === start.t) return 0;
+      return (end.total - start.total) / ((end.t - start.t) / 1000);
+    },
+    stop: () => { res?.destroy(); req.destroy(); },
+  };
+}
+
+const KiB = 1024;
+
+test('drag the rate in the tuner: the open download and the chart follow', { timeout: 90_000 }, async () => {
+  const ui = await openUi(CONFIG);
+  const { page } = ui;
+  const dl = download(`${ui.listenerUrl('files')}/bytes`);
+  try {
+    await page.click('[data-testid=nav-tuner]');
+    await page.waitForSelector('[data-testid=tuner-chart]');
+    assert.equal(await page.textContent('[data-testid=tuner-rate]'), '256 KiB/s');
+    assert.match(await page.textContent('[data-testid=tuner-explain]') ?? '', /256 KiB\/s per connection/);
+    await sleep(3500);
+    const before = dl.rate(2500);
+    assert.ok(before > 180 * KiB && before < 340 * KiB, `download at ~256 KiB/s before tuning, got ${Math.round(before / KiB)} KiB/s`);
+    await until(async () => (await linePaths(page, 'tuner-chart')).some((d) => d.length > 20), 'the achieved line');
+    assert.match(await page.textContent('[data-testid=tuner-chart]') ?? '', /target 256 KiB\/s/);
+
+    // Move the rate slider to ~1 MiB/s and apply (what a drag + release does).
+    await page.locator('[data-testid=rate-slider]').fill('601');
+    assert.match(await page.textContent('[data-testid=tuner-rate]') ?? '', /^1\.00 MiB\/s$/);
+    assert.match(await page.textContent('[data-testid=tuner-explain]') ?? '', /After apply: 1(\.\d+)? MiB\/s per connection/);
+    await page.click('[data-testid=tuner-apply]');
+    await until(async () => /applied/.test((await page.textContent('[data-testid=notice]').catch(() => '')) ?? ''), 'the apply notice');
+    assert.match(await page.textContent('[data-testid=tuner-chart]') ?? '', /target 1\.00 MiB\/s/);
+
+    // The already-open download speeds up; the UI's achieved figure follows.
+    await sleep(3000);
+    const after = dl.rate(2000);
+    assert.ok(after > 700 * KiB && after < 1400 * KiB, `download at ~1 MiB/s after tuning, got ${Math.round(after / KiB)} KiB/s`);
+    const achieved = await until(async () => {
+      const m = /achieved ([\d.]+) (KiB|MiB)\/s/.exec((await page.textContent('.tuner-controls')) ?? '');
+      const v = m ? Number(m[1]) * (m[2] === 'MiB' ? 1024 : 1) : 0;
+      return v > 700 ? v : 0;
+    }, 'the achieved rate to follow', 8000);
+    assert.ok(achieved < 1400, `achieved ${achieved} KiB/s`);
+    // The config text carries the new rate (so Save and export keep it).
+    await page.click('[data-testid=nav-config]');
+    await page.click('[data-testid=tab-yaml]');
+    assert.match(await page.inputValue('[data-testid=yaml]'), /limit: \{ rate: 102\dk, burst: 32k \}\s+# tuned in the UI/);
+    await page.click('[data-testid=nav-tuner]');
+    await sleep(1500);
+    await shoot(page, 'tuner.png');
+  } finally {
+    dl.stop();
+    await ui.close();
+  }
+});
