@@ -8,7 +8,8 @@
  *
  * Bodies are streamed; at most one 64 KiB read sits in memory per response.
  */
-import { open, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { resolve as resolvePath, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -99,8 +100,7 @@ async function serveFile(ex: Exchange, file: ResolvedPath, cfg: StaticConfig): P
 
 /** Streams `range` of a file through the outlet (and gzip when negotiated). */
 async function streamFile(ex: Exchange, path: string, range: ByteRange, gzip: boolean): Promise<void> {
-  const fh = await open(path, 'r');
-  const src = fh.createReadStream({ start: range.start, end: range.end, highWaterMark: READ_CHUNK });
+  const src = createReadStream(path, { start: range.start, end: range.end, highWaterMark: READ_CHUNK });
   if (gzip) await pipeline(src, gzipStream(), toOutlet(ex), { signal: ex.signal });
   else await pipeline(src, toOutlet(ex), { signal: ex.signal });
   await ex.outlet.end();
