@@ -126,6 +126,7 @@ export class AdminListener implements Listener {
     try {
       await match.handle(req, res, match.params, url, this.context(host));
     } catch (err) {
+      if (req.destroyed && res.destroyed) return; // the client went away mid-request: nothing to answer
       const status = statusOf(err);
       const message = err instanceof Error ? err.message : String(err);
       if (status >= 500) this.services.log('error', `admin ${req.method} ${url.pathname}: ${message}`);
