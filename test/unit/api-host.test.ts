@@ -174,3 +174,32 @@ test('a config applied behind the host (SIGHUP reload) makes getConfig render th
     assert.deepEqual(again.changes, [], 'the rendering is the running config');
   });
 });
+
+test('garbage arguments come back as values or rejections with a message, never a crash', async () => {
+  await withHost(async (host) => {
+    await host.startEngine();
+    const garbage: unknown[][] = [[], [null], [undefined], [123], [{}], ['x', 'y', 'z'], [[1, 2]]];
+    for (const name of API_CALLS) {
+      if (name === 'stopEngine' || name === 'startEngine' || name === 'saveConfig') continue;
+      for (const args of garbage) {
+        try {
+          const out = await host.invoke(name, args);
+          JSON.stringify(out);
+        } catch (err) {
+          assert.ok(err instanceof Error && err.message.length > 0, `${name}(${JSON.stringify(args)}) rejected without a message`);
+        }
+      }
+    }
+    const v = await host.validateConfig(42 as unknown as string);
+    assert.equal(v.ok, false);
+    assert.match(v.errors[0]!.message, /must be a string/);
+    const a = await host.applyConfig(undefined as unknown as string);
+    assert.equal(a.ok, false);
+    await assert.rejects(host.publish(undefined as unknown as string, undefined as unknown as { data: string }), /channel|data/);
+    assert.equal(engineStillServes(host), true);
+  });
+});
+
+function engineStillServes(host: ReturnType<typeof createApiHost>): boolean {
+  return host.engine.running && host.engine.address('mock') !== undefined;
+}
