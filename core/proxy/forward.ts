@@ -1,21 +1,23 @@
 /**
  * Sends an upstream response on to the client, chunk by chunk as it arrives:
  *
- *   upstream socket ─▶ IncomingMessage (paused while we wait) ─▶ outlet.write() ─▶ stages ─▶ client
+ *   upstream socket ─▶ IncomingMessage ─'data'─▶ outlet (stages) ─▶ client
+ *                          ▲ paused while the client or a stage is behind
  *
- * Each chunk is awaited through the outlet, so a slow client pauses the
- * upstream read (backpressure) instead of growing a buffer. `read_timeout`
+ * A slow client pauses the upstream read (backpressure) instead of growing
+ * a buffer. `read_timeout`
  * is an idle timeout between upstream reads (an SSE stream may stay open for
  * hours). A response the upstream breaks off (bad framing, reset, short
  * body) aborts the client connection: a truncated body never looks complete.
  * `buffering: on` collects a response (up to a cap) to send it with a length.
  */
 import type { IncomingMessage } from 'node:http';
+import { finished } from 'node:stream';
 import type { Exchange } from '../http/exchange.js';
 import type { Counters } from '../telemetry/counters.js';
 import { CleanAbort, SluiceError } from '../util/errors.js';
 import { clientResponseHeaders, isEventStream } from './headers.js';
-import { IdleTimer } from './idle-timer.js';
+import { IdleTimer, WaitWatch } from './idle-timer.js';
 
 /** Past this many bytes a buffered response is streamed anyway (buffers stay bounded). */
 export const BUFFER_CAP = 1024 * 1024;
@@ -66,33 +68,23 @@ export async function forwardResponse(ex: Exchange, up: IncomingMessage, o: Forw
   const { sse, buffer, apply } = head(ex, up, o);
   const clock = ex.services.clock;
   let idleFired = false;
+  let sendTimedOut = false;
   const idle = new IdleTimer(clock, o.readTimeout, () => { idleFired = true; up.destroy(); });
+  const watch = new WaitWatch(clock, o.sendTimeout, () => { sendTimedOut = true; ex.res.destroy(); });
   const endSse = sse ? o.onSse?.() : undefined;
-  const send = sendWithin(ex, o.sendTimeout);
-  const write = (c: Buffer) => { apply(); return send(c); };
   const flushHead = () => { apply(); if (!ex.res.headersSent && !ex.res.destroyed) ex.res.flushHeaders(); };
   // SSE clients open on the status: send it at once. Other streams: with the first byte, or alone after a pause.
   const headTimer = buffer || sse ? undefined : clock.setTimeout(flushHead, HEAD_ALONE_MS);
   if (sse) flushHead();
-  let pending: Buffer[] | undefined = buffer ? [] : undefined;
-  let pendingBytes = 0;
+  let pending: Buffer[] | undefined;
   try {
     idle.touch();
-    for await (const chunk of up as AsyncIterable<Buffer>) {
-      idle.touch();
-      o.upstream.bytesIn += chunk.length;
-      if (pending) {
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        if (pendingBytes <= BUFFER_CAP) continue;
-        for (const c of pending) await write(c); // over the cap: stream the rest
-        pending = undefined;
-        continue;
-      }
-      await write(chunk);
-    }
+    pending = await pump(ex, up, {
+      buffer, apply, watch,
+      onChunk: (c) => { idle.touch(); o.upstream.bytesIn += c.length; },
+    });
   } catch (err) {
-    if (ex.signal.aborted) throw new CleanAbort('client closed');
+    if (ex.signal.aborted || sendTimedOut) throw new CleanAbort(sendTimedOut ? 'send timeout' : 'client closed');
     if (idleFired && sse) return void (await ex.outlet.end()); // an idle SSE stream ends cleanly
     if (idleFired) throw new SluiceError('E_UPSTREAM_TIMEOUT', `upstream ${o.group}: no data from ${o.address} for ${o.readTimeout} ms`);
     const why = (o.cause?.() ?? (err as Error)).message;
@@ -100,6 +92,7 @@ export async function forwardResponse(ex: Exchange, up: IncomingMessage, o: Forw
     throw new SluiceError('E_UPSTREAM_PROTOCOL', `upstream ${o.group}: ${ex.res.headersSent ? 'response broken off' : 'malformed response'} from ${o.address}: ${why}`);
   } finally {
     idle.cancel();
+    watch.cancel();
     headTimer?.cancel();
     endSse?.();
   }
@@ -107,25 +100,81 @@ export async function forwardResponse(ex: Exchange, up: IncomingMessage, o: Forw
   if (!up.complete) throw new SluiceError('E_UPSTREAM_PROTOCOL', `upstream ${o.group}: response from ${o.address} ended early`);
   apply();
   if (pending) {
+    const body = Buffer.concat(pending);
     ex.res.removeHeader('transfer-encoding');
-    ex.res.setHeader('content-length', pendingBytes);
-    ex.responseSize = pendingBytes;
-    for (const c of pending) await write(c);
+    ex.res.setHeader('content-length', body.length);
+    ex.responseSize = body.length;
+    await ex.outlet.write(body);
   }
   await ex.outlet.end();
 }
 
-/** outlet.write() bounded by send_timeout: a client that stops reading is cut off. */
-function sendWithin(ex: Exchange, ms: number): (chunk: Buffer) => Promise<void> {
-  const clock = ex.services.clock;
-  return async (chunk) => {
-    let timedOut = false;
-    const timer = clock.setTimeout(() => { timedOut = true; ex.res.destroy(); }, ms);
-    try {
-      await ex.outlet.write(chunk);
-    } finally {
-      timer.cancel();
-    }
-    if (timedOut || ex.signal.aborted) throw new CleanAbort(timedOut ? 'send timeout' : 'client closed');
-  };
+/** What the pump needs from forwardResponse. */
+interface PumpHooks {
+  buffer: boolean;
+  apply(): void;
+  watch: WaitWatch;
+  onChunk(chunk: Buffer): void;
+}
+
+/**
+ * Moves upstream chunks to the outlet as 'data' events arrive. Without
+ * stages a chunk goes straight to the socket (writeDirect) and the upstream
+ * pauses only when the socket says so; with stages (faults, limits) it
+ * pauses for every chunk until the stages pass it. Resolves with the
+ * collected body when buffering stayed under the cap.
+ */
+function pump(ex: Exchange, up: IncomingMessage, h: PumpHooks): Promise<Buffer[] | undefined> {
+  return new Promise((resolve, reject) => {
+    const outlet = ex.outlet;
+    let pending: Buffer[] | undefined = h.buffer ? [] : undefined;
+    let pendingBytes = 0;
+    let inflight: Promise<void> | undefined;
+    const resume = () => {
+      inflight = undefined;
+      h.watch.end();
+      if (!up.destroyed) up.resume();
+    };
+    const send = (chunk: Buffer) => {
+      h.apply();
+      if (outlet.direct) {
+        if (outlet.writeDirect(chunk) || outlet.closed) return;
+        up.pause();
+        h.watch.begin();
+        inflight = drained(ex.res).then(resume);
+        return;
+      }
+      up.pause();
+      h.watch.begin();
+      inflight = outlet.write(chunk).then(resume);
+    };
+    up.on('data', (chunk: Buffer) => {
+      h.onChunk(chunk);
+      if (!pending) return send(chunk);
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes <= BUFFER_CAP) return;
+      const all = Buffer.concat(pending); // over the cap: stream the rest
+      pending = undefined;
+      send(all);
+    });
+    finished(up, (err) => {
+      if (err) return reject(err);
+      // The last chunk may still be passing the stages.
+      void (inflight ?? Promise.resolve()).then(() => resolve(pending));
+    });
+  });
+}
+
+/** Resolves when the response can take more (or is gone). */
+function drained(res: Exchange['res']): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
