@@ -59,7 +59,7 @@ export class SseClient {
   private readonly chunked: boolean;
   private readonly counters: Counters[];
   private readonly scopeCounters: Counters[];
-  private readonly flush = () => this.flushQueue();
+  private readonly flush: () => void;
   private waiters: (() => void)[] = [];
 
   /**
@@ -74,6 +74,8 @@ export class SseClient {
     this.chunked = (ex.res as unknown as ResponseInternals).chunkedEncoding === true;
     this.counters = [...ex.counters, ...extra];
     this.scopeCounters = ex.counters;
+    // bind, not an arrow field: one small function per client, no per-closure name property (tsx keepNames).
+    this.flush = this.flushQueue.bind(this);
   }
 
   /** True once dropped or closed. */
@@ -111,6 +113,12 @@ export class SseClient {
   send(buf: Buffer): void {
     if (this.dead) return;
     this.enqueue(this.mode === 'socket' && this.chunked ? frameChunk(buf) : buf);
+  }
+
+  /** Sends bytes shared by many clients (heartbeats) with their chunk framing made once. */
+  sendShared(buf: Buffer, framed: Buffer): void {
+    if (this.dead) return;
+    this.enqueue(this.mode === 'socket' && this.chunked ? framed : buf);
   }
 
   /** Writes now, or queues behind a write that is still draining (bounded by `cap`). */

@@ -1,13 +1,12 @@
 /**
  * What every SSE response shares: the headers, flushed at once so clients see
  * the stream open; the `retry:` field first; heartbeat comments; reading
- * `Last-Event-ID`; and waiting until the client goes away.
+ * `Last-Event-ID`; and waiting until the client goes away. Heartbeats: ./heartbeat.ts.
  */
 import type { IncomingMessage } from 'node:http';
 import type { SseConfig } from '../config/index.js';
 import type { Exchange } from '../http/exchange.js';
-import type { Clock } from '../util/clock.js';
-import { HEARTBEAT, encodeRetry } from './encoder.js';
+import { encodeRetry } from './encoder.js';
 import type { SseClient } from './client.js';
 
 /** Response headers of an event stream (CORS is set by the listener from the route). */
@@ -43,18 +42,6 @@ export function lastEventId(req: IncomingMessage, query?: URLSearchParams): stri
   if (v !== undefined && v !== '') return Buffer.from(v, 'latin1').toString('utf8');
   const q = query?.get('lastEventId');
   return q ? q : undefined;
-}
-
-/** Sends a heartbeat comment every `everyMs` until stopped; returns the stop function. */
-export function startHeartbeat(client: SseClient, everyMs: number, clock: Clock): () => void {
-  let timer: { cancel(): void } | undefined;
-  const beat = () => {
-    if (client.closed) return;
-    client.send(HEARTBEAT);
-    timer = clock.setTimeout(beat, everyMs);
-  };
-  timer = clock.setTimeout(beat, everyMs);
-  return () => timer?.cancel();
 }
 
 /** Resolves when the signal aborts (client gone, listener draining). */

@@ -12,7 +12,8 @@ import { sseHubOf } from '../../sse/hub.js';
 import { GAP_EVENT, type Channel } from '../../sse/channel.js';
 import { SseClient } from '../../sse/client.js';
 import { encodeEvent } from '../../sse/encoder.js';
-import { lastEventId, openStream, sendRetry, startHeartbeat, untilAborted } from '../../sse/stream.js';
+import { lastEventId, openStream, sendRetry, untilAborted } from '../../sse/stream.js';
+import { startHeartbeat } from '../../sse/heartbeat.js';
 import { ScriptPlayer, scriptSteps, type PlayOutcome, type PlayStep, type ScriptSink } from '../../sse/script-player.js';
 import { describeScenario, scenarioSteps } from '../../sse/scenarios.js';
 
