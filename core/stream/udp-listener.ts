@@ -1,0 +1,112 @@
+/**
+ * A `protocol: udp` stream server: one bound dgram socket; datagrams are
+ * grouped into sessions by client address, each bound to the upstream server
+ * the balancer picked when the session began (see UdpSession).
+ *
+ *   message ─▶ oversize? drop ─▶ session for ip:port (new: max_connections?, pick) ─▶ session.send
+ */
+import dgram, { type RemoteInfo } from 'node:dgram';
+import { parseAddress, type ListenerDef, type StreamServerConfig } from '../config/index.js';
+import type { EngineServices } from '../engine/services.js';
+import type { Listener } from '../engine/listener.js';
+import type { Counters } from '../telemetry/counters.js';
+import { listenError } from '../util/errors.js';
+import { formatAddress } from './addresses.js';
+import { UdpSession } from './udp-session.js';
+import { STREAM_UPSTREAMS, type StreamUpstreams } from './upstreams.js';
+
+type StreamDef = Extract<ListenerDef, { kind: 'tcp' | 'udp' }>;
+
+/** Serves one `stream.servers[]` entry with `protocol: udp`. */
+export class UdpListener implements Listener {
+  private socket: dgram.Socket | undefined;
+  private config: StreamServerConfig;
+  private readonly counters: Counters;
+  private readonly sessions = new Map<string, UdpSession>();
+  private readonly onEnd = (s: UdpSession) => this.ended(s);
+  private readonly reply = (msg: Buffer, port: number, address: string) => this.socket?.send(msg, port, address);
+
+  constructor(public def: StreamDef, private readonly services: EngineServices) {
+    this.config = def.server;
+    this.counters = services.counters.get('listener', def.name, { kind: 'udp', listen: def.listen });
+  }
+
+  address(): string {
+    const a = this.socket?.address();
+    return a ? formatAddress(a.address, a.port) : this.def.listen;
+  }
+
+  /** Sessions open now (tests, UI). */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async start(): Promise<void> {
+    const { host, port } = parseAddress(this.def.listen)!;
+    const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, this.def.listen)));
+      socket.bind(port, host, () => resolve());
+    });
+    socket.removeAllListeners('error');
+    socket.on('error', (err) => this.services.log('warn', `${this.def.name}: ${err.message}`));
+    socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    this.socket = socket;
+  }
+
+  /** New sessions use the new settings; open sessions keep theirs until they end. */
+  update(def: ListenerDef): void {
+    if (def.kind !== 'udp') return;
+    this.def = def;
+    this.config = def.server;
+  }
+
+  async stop(): Promise<void> {
+    const socket = this.socket;
+    if (!socket) return;
+    this.socket = undefined;
+    for (const s of [...this.sessions.values()]) s.close();
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    const counters = this.counters;
+    counters.bytesIn += msg.length;
+    if (msg.length > this.config.max_datagram) {
+      counters.drops++;
+      return;
+    }
+    const key = `${rinfo.address}:${rinfo.port}`;
+    const session = this.sessions.get(key) ?? this.open(key, rinfo);
+    session?.send(msg);
+  }
+
+  private open(key: string, rinfo: RemoteInfo): UdpSession | undefined {
+    const config = this.config;
+    const counters = this.counters;
+    if (config.max_connections > 0 && this.sessions.size >= config.max_connections) {
+      counters.drops++;
+      return undefined;
+    }
+    const g = (this.services.modules.get(STREAM_UPSTREAMS) as StreamUpstreams | undefined)?.get(config.upstream);
+    const peer = g?.group.pick({ clientIp: rinfo.address });
+    if (!g || !peer) {
+      counters.errors++;
+      counters.drops++;
+      return undefined;
+    }
+    counters.requests++;
+    counters.active++;
+    const session = new UdpSession(key, rinfo.port, rinfo.address, {
+      listener: counters, group: g, peer, proxyResponses: config.proxy_responses, proxyTimeout: config.proxy_timeout,
+      reply: this.reply, onEnd: this.onEnd,
+    });
+    this.sessions.set(key, session);
+    return session;
+  }
+
+  private ended(session: UdpSession): void {
+    if (this.sessions.get(session.key) === session) this.sessions.delete(session.key);
+    this.counters.active--;
+  }
+}
