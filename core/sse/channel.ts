@@ -6,7 +6,7 @@
  * of the ring or is unknown — a `sluice-replay-gap` notice and the whole ring.
  */
 import type { Counters } from '../telemetry/counters.js';
-import { encodeEvent } from './encoder.js';
+import { cleanId, encodeEvent } from './encoder.js';
 import type { DeliveredEvent, SseClient } from './client.js';
 
 /** A published event as the ring keeps it. */
@@ -113,7 +113,8 @@ export class Channel {
   /** Publishes to every subscriber (one encode, the same Buffer for all) and keeps the event in the ring. */
   publish(input: PublishInput): ChannelEvent {
     const seq = ++this.seq;
-    const id = input.id !== undefined && input.id !== '' ? input.id : String(seq);
+    // Stored as it goes on the wire, so a client's Last-Event-ID matches it.
+    const id = input.id !== undefined && cleanId(input.id) !== '' ? cleanId(input.id) : String(seq);
     const ev: ChannelEvent = { seq, id, event: input.event || undefined, data: input.data, t: Date.now(), bytes: Buffer.alloc(0) };
     ev.bytes = encodeEvent(ev);
     this.ring.push(ev);

@@ -81,3 +81,11 @@ test('resizing the ring keeps the newest events; close ends every client', () =>
   assert.equal(ch.clientCount, 0);
   assert.equal(ch.counters.active, 0);
 });
+
+test('an id with a line break is stored as sent on the wire, so reconnects find it', () => {
+  const ch = new Channel('c', 4, new Counters());
+  const id = ch.publish({ data: 'a', id: 'x\ny' }).id;
+  ch.publish({ data: 'b' });
+  assert.equal(id, 'x y');
+  assert.deepEqual(ids(ch.missedSince('x y').events), ['2']);
+});
