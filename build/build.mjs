@@ -2,13 +2,14 @@
 // `npm run build`: the renderer (Vite → dist/renderer/) and the Electron main
 // and preload (esbuild → dist/electron/*.cjs; the preload must be CommonJS
 // because sandboxed preloads cannot be ES modules). `--renderer` builds only
-// the renderer (what browser mode needs).
+// the renderer (what browser mode needs); `--electron` only main + preload.
 import { fileURLToPath } from 'node:url';
 import { build as viteBuild } from 'vite';
 import viteConfig from './vite.config.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const onlyRenderer = process.argv.includes('--renderer');
+const onlyElectron = process.argv.includes('--electron');
 
 /** Builds the React renderer into dist/renderer/. */
 export async function buildRenderer() {
@@ -38,6 +39,6 @@ export async function buildElectron() {
 }
 
 const started = Date.now();
-await buildRenderer();
+if (!onlyElectron) await buildRenderer();
 if (!onlyRenderer) await buildElectron();
-console.log(`built ${onlyRenderer ? 'renderer' : 'renderer + electron'} in ${Date.now() - started} ms`);
+console.log(`built ${onlyRenderer ? 'renderer' : onlyElectron ? 'electron' : 'renderer + electron'} in ${Date.now() - started} ms`);

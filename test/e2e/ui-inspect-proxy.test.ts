@@ -96,7 +96,7 @@ http:
       b.publish('price', String(n), JSON.stringify({ sym: 'ACME', px: 100 + n }));
       await new Promise((r) => setTimeout(r, 150));
     }
-    await until(() => client.evaluate(() => (window as unknown as { got: string[] }).got.length === 6), 'six events at the browser');
+    await until(() => client.evaluate(() => (globalThis as unknown as { got: string[] }).got.length === 6), 'six events at the browser');
     await until(async () => (await page.locator('[data-testid=sse-events] tbody tr').count()) === 6, 'six decoded events in the detail pane');
     const rows = await page.locator('[data-testid=sse-events] tbody tr').allTextContents();
     assert.match(rows[0]!, /price\s*1\s*\{"sym":"ACME","px":101\}/);

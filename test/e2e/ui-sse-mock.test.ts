@@ -76,7 +76,7 @@ test('create an SSE script route, apply, receive its events in a browser, inspec
     assert.deepEqual(events.slice(0, 3).map((e) => JSON.parse(e.data)), [{ n: 1 }, { n: 2 }, { n: 3 }]);
 
     // Keep one stream open for the traffic detail and the dashboard.
-    await client.evaluate(() => { (window as unknown as { es: EventSource }).es = new EventSource('/ticker'); });
+    await client.evaluate(() => { (globalThis as unknown as { es: EventSource }).es = new EventSource('/ticker'); });
     const sub = await ui.context.newPage();
     await sub.goto(`${base}/health`);
     await sub.evaluate(() => {
@@ -112,7 +112,7 @@ test('create an SSE script route, apply, receive its events in a browser, inspec
     await page.fill('[data-testid=publish-event]', '');
     await page.fill('[data-testid=publish-data]', 'hello subscribers');
     await page.click('[data-testid=publish]');
-    await until(() => sub.evaluate(() => (window as unknown as { got: string[] }).got.includes('hello subscribers')), 'the subscriber to receive the published message');
+    await until(() => sub.evaluate(() => (globalThis as unknown as { got: string[] }).got.includes('hello subscribers')), 'the subscriber to receive the published message');
 
     // Dashboard: tiles count events; the SSE events/s and connections charts have lines.
     await page.click('[data-testid=nav-dashboard]');

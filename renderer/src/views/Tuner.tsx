@@ -66,6 +66,23 @@ export function withLimit(text: string, path: (string | number)[], rate: number,
   });
 }
 
+/** Every live limit at a glance: target, achieved, how often it holds traffic back. */
+function AllLimits() {
+  const limits = useTelemetry((s) => s.last?.limits ?? []);
+  if (limits.length === 0) return null;
+  return (
+    <div className="card limits-table">
+      <h4>All limits</h4>
+      <table className="grid" data-testid="limits-table">
+        <thead><tr><th>scope</th><th>limit</th><th>target</th><th>achieved</th><th>throttled</th></tr></thead>
+        <tbody>{limits.map((l) => (
+          <tr key={l.scope}><td>{l.scope.replace(/^limit /, '')}</td><td>{l.explain}</td><td className="num">{fmtRate(l.rate)}</td><td className="num">{fmtRate(l.achievedPerSec)}</td><td className="num">{(l.throttled * 100).toFixed(0)}%</td></tr>
+        ))}</tbody>
+      </table>
+    </div>
+  );
+}
+
 export function Tuner() {
   const value = useConfigDoc((s) => s.value);
   const limits = useMemo(() => tunableLimits(value), [value]);
@@ -107,6 +124,7 @@ export function Tuner() {
       </div>
       <div className="tuner-chart">
         <LiveChart testId="tuner-chart" title={`Throughput of ${chosen.label}`} data={data} series={['achieved']} format={fmtRate} bytes height={320} reference={{ value: chosen.rate, label: `target ${fmtRate(chosen.rate)}` }} />
+        <AllLimits />
       </div>
     </div>
   );
