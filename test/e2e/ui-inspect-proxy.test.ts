@@ -76,7 +76,7 @@ http:
     const client = await ui.context.newPage();
     await client.goto(`${edge}/api/hello`);
     await client.evaluate(() => {
-      const w = window as unknown as { got: string[] };
+      const w = globalThis as unknown as { got: string[] };
       w.got = [];
       new EventSource('/api/stream').addEventListener('price', (e) => w.got.push((e as MessageEvent).data));
     });

@@ -80,7 +80,7 @@ test('create an SSE script route, apply, receive its events in a browser, inspec
     const sub = await ui.context.newPage();
     await sub.goto(`${base}/health`);
     await sub.evaluate(() => {
-      const w = window as unknown as { got: string[] };
+      const w = globalThis as unknown as { got: string[] };
       w.got = [];
       new EventSource('/notifications').onmessage = (e) => w.got.push(e.data);
     });
