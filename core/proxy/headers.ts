@@ -52,7 +52,9 @@ export function upstreamRequestHeaders(req: IncomingMessage, opts: ForwardOption
     else if (k === 'cookie') out[k] = `${cur}; ${value}`;
     else out[k] = Array.isArray(cur) ? [...cur, value] : [cur, value];
   };
-  for (const [k, v] of forwardable(req, hopByHop(req.headers))) add(k, v);
+  // Expect: 100-continue was answered to the client by our server; the body streams once connected.
+  const drop = hopByHop(req.headers).add('expect');
+  for (const [k, v] of forwardable(req, drop)) add(k, v);
   const clientHost = req.headers.host ?? '';
   const xff = req.headers['x-forwarded-for'];
   out['x-forwarded-for'] = xff ? `${Array.isArray(xff) ? xff.join(', ') : xff}, ${opts.client}` : opts.client;

@@ -94,8 +94,7 @@ export class UpstreamsModule implements EngineModule {
   private update(u: Upstream, cfg: HttpUpstreamConfig): void {
     u.group.update(cfg);
     if (u.keepalive !== cfg.keepalive) {
-      // In-flight requests keep their sockets; only idle ones go with the old agent.
-      u.agent.destroy();
+      retire(u.agent);
       u.agent = newAgent(cfg.keepalive);
       u.keepalive = cfg.keepalive;
     }
@@ -131,6 +130,12 @@ export class UpstreamsModule implements EngineModule {
     u.checker?.stop();
     u.agent.destroy();
   }
+}
+
+/** Closes an agent's idle sockets; in-flight requests finish on theirs, which then close instead of idling. */
+function retire(agent: http.Agent): void {
+  (agent as http.Agent & { keepAlive: boolean }).keepAlive = false;
+  for (const list of Object.values(agent.freeSockets)) for (const s of list ?? []) s.destroy();
 }
 
 function newAgent(keepalive: number): http.Agent {

@@ -141,3 +141,41 @@ http:
   assert.ok(once.some((r) => r.body === 'upstream be: connect ECONNREFUSED 127.0.0.1:1\n'));
   for (let i = 0; i < 4; i++) assert.equal((await get(`${t.url('front')}/all`)).body, 'b');
 });
+
+test('a config apply keeps open proxied streams and per-server state; removed upstreams go away', async () => {
+  const a = await startUpstream((req, res) => {
+    if (req.url === '/stream') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      let i = 0;
+      const t = setInterval(() => { res.write(`${i++}\n`); if (i === 8) { clearInterval(t); res.end(); } }, 50);
+      return;
+    }
+    res.end('a');
+  });
+  cleanup.push(() => a.close());
+  const yaml = (extra: string) => `
+http:
+  servers:
+    - { name: front, listen: 0, routes: [ { path: /, proxy: { upstream: be } } ] }
+  upstreams:
+    - name: be
+      servers: [ { address: ${a.address} }, { address: 127.0.0.1:1, max_fails: 1, fail_timeout: 1m } ]
+${extra}`;
+  const t = await startEngine(yaml('    - { name: old, servers: [ { address: 127.0.0.1:2 } ] }'));
+  cleanup.push(() => t.stop());
+  const mod = upstreamsOf(t.engine.services)!;
+  for (let i = 0; i < 3; i++) assert.equal((await get(`${t.url('front')}/`)).body, 'a'); // 127.0.0.1:1 fails once and is skipped
+  const dead = () => mod.servers().find((s) => s.address === '127.0.0.1:1')!;
+  assert.equal(dead().health, 'down');
+  const group = mod.group('be');
+  const streamed = get(`${t.url('front')}/stream`);
+  await sleep(120);
+  const { parseConfig } = await import('../helpers/engine.js');
+  const next = parseConfig(yaml(''));
+  const r = await t.engine.apply(next);
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.equal(mod.group('be'), group, 'the group object survives');
+  assert.equal(dead().health, 'down', 'passive failure state survives the apply');
+  assert.equal(mod.group('old'), undefined);
+  assert.equal((await streamed).body, '0\n1\n2\n3\n4\n5\n6\n7\n', 'the open stream finished intact');
+});
