@@ -120,9 +120,13 @@ async function connect(port: number, path: string, total: number): Promise<{ ali
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
-function publish(pub: string, data: string): Promise<void> {
+/** Publishes as a text body (nchan, minimal Node) or as Sluice's control API JSON (`{"data": …}`). */
+let asJson = false;
+
+function publish(pub: string, text: string): Promise<void> {
+  const data = asJson ? JSON.stringify({ data: text }) : text;
   return new Promise((resolve) => {
-    const req = http.request(pub, { method: 'POST', agent, headers: { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(data) } }, (res) => {
+    const req = http.request(pub, { method: 'POST', agent, headers: { 'content-type': asJson ? 'application/json' : 'text/plain', 'content-length': Buffer.byteLength(data) } }, (res) => {
       res.resume();
       res.on('end', () => resolve());
     });
@@ -179,6 +183,7 @@ async function flood(pub: string, seconds: number, window: number, size: number)
 
 process.on('message', async (m: { cmd: string; [k: string]: unknown }) => {
   let reply: unknown;
+  if (typeof m.json === 'boolean') asJson = m.json;
   if (m.cmd === 'connect') reply = await connect(m.port as number, m.path as string, m.total as number);
   else if (m.cmd === 'latency') reply = await latency(m.pub as string, m.seconds as number, m.rate as number, m.size as number);
   else if (m.cmd === 'flood') reply = await flood(m.pub as string, m.seconds as number, m.window as number, m.size as number);

@@ -2,8 +2,9 @@
  * The SSE servers the fan-out bench starts in their own process:
  *
  *   sluice PORT PUBPORT  the Sluice engine with a channel route on /sub/bench
- *                        (replay ring, counters, traffic log on) and a publish
- *                        endpoint (POST /pub/bench → hub.publish) on PUBPORT
+ *                        (replay ring, counters, traffic log, telemetry sampler
+ *                        on) and its admin listener on PUBPORT, published to
+ *                        through POST /api/channels/bench/events
  *   node PORT            a minimal single-process Node SSE server: GET /sub/*
  *                        subscribes, POST /pub/* writes one pre-encoded Buffer
  *                        to every response
@@ -13,7 +14,7 @@
 import http from 'node:http';
 import { Engine } from '../../core/engine/engine.js';
 import { loadConfig } from '../../core/config/index.js';
-import { sseHubOf } from '../../core/sse/hub.js';
+import { createApiHost } from '../../core/host/api-host.js';
 
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
@@ -25,6 +26,7 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 
 async function sluice(port: number, pubPort: number): Promise<void> {
   const loaded = loadConfig(`version: 1
+admin: { listen: 127.0.0.1:${pubPort} }
 http:
   servers:
     - name: bench
@@ -36,15 +38,12 @@ http:
 `, 'bench.yaml');
   if (!loaded.ok) throw new Error('bad bench config');
   const engine = new Engine();
+  const host = createApiHost({ engine });
+  // A telemetry subscriber keeps the sampler ticking, as with the UI open.
+  host.on('telemetry', () => {});
   const r = await engine.start(loaded.config);
   if (!r.ok) throw new Error(r.message);
-  const hub = sseHubOf(engine.services)!;
-  http.createServer(async (req, res) => {
-    const data = await readBody(req);
-    const id = hub.publish('bench', { data });
-    res.writeHead(202, { 'content-type': 'text/plain' });
-    res.end(id);
-  }).listen(pubPort, '127.0.0.1', () => console.log('ready'));
+  console.log('ready');
 }
 
 function minimalNode(port: number): void {
