@@ -32,18 +32,23 @@ const child = spawn(process.execPath, [
   ...files,
 ], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } });
 
+// The closing `ℹ pass N` / `ℹ fail N` lines are the last such lines of the run; a long
+// failure list may follow them, so every line is scanned as it streams by.
 let pass = 0;
 let fail = 0;
-let tail = '';
+let partial = '';
 child.stdout.on('data', (buf) => {
   process.stdout.write(buf);
-  tail = (tail + buf.toString()).slice(-4000);
+  const lines = (partial + buf.toString()).split('\n');
+  partial = lines.pop() ?? '';
+  for (const line of lines) scan(line);
 });
+function scan(line) {
+  const m = /^(?:ℹ|#) (pass|fail) (\d+)\s*$/.exec(line.trim());
+  if (m) (m[1] === 'pass' ? (pass = Number(m[2])) : (fail = Number(m[2])));
+}
 child.on('close', (code) => {
-  for (const line of tail.split('\n')) {
-    const m = /^(?:ℹ|#) (pass|fail) (\d+)/.exec(line.trim());
-    if (m) (m[1] === 'pass' ? (pass = Number(m[2])) : (fail = Number(m[2])));
-  }
+  scan(partial);
   if (code !== 0 && fail === 0) fail = 1; // the runner itself failed (e.g. a file that does not load)
   const summary = `${pass} passed, ${fail} failed`;
   mkdirSync(join(root, '.tmp'), { recursive: true });

@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { formatConfigError } from '../config/index.js';
 import { Engine } from '../engine/engine.js';
 import { loadConfigFile } from '../engine/config-file.js';
+import { apiHostOf, createApiHost } from '../host/api-host.js';
 
 /** Where CLI output goes (tests capture it). */
 export interface Out { log(line: string): void; error(line: string): void }
@@ -22,6 +23,8 @@ export async function runFromFile(file: string, out: Out = consoleOut): Promise<
     return undefined;
   }
   const engine = new Engine({ baseDir: dirname(path) });
+  // The host serves the admin API (and a UI) with the file's own text, comments kept.
+  createApiHost({ engine, file: path, text: loaded.text });
   engine.events.on('listening', (l) => out.log(`${l.kind} ${l.name} listening on ${l.kind === 'http' || l.kind === 'admin' ? 'http://' : ''}${l.address}`));
   engine.events.on('log', (e) => (e.level === 'info' ? out.log(e.message) : out.error(`${e.level}: ${e.message}`)));
   const result = await engine.start(loaded.config);
@@ -41,7 +44,8 @@ export async function reload(engine: Engine, file: string, out: Out = consoleOut
     for (const e of loaded.errors) out.error(formatConfigError({ ...e, file }));
     return false;
   }
-  const result = await engine.apply(loaded.config);
+  const host = apiHostOf(engine);
+  const result = host && loaded.text !== undefined ? await host.applyConfig(loaded.text) : await engine.apply(loaded.config);
   if (!result.ok) {
     out.error(`reload failed, still running the last good config: ${result.message}`);
     return false;

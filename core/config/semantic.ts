@@ -49,6 +49,10 @@ export function semanticIssues(config: SluiceConfig): SemanticIssue[] {
     duplicates(real, (l) => l.addr, (i) => real[i]!.path, 'listen address', out);
   }
 
+  if (config.admin && !config.admin.token && !isLoopback(config.admin.listen)) {
+    out.push({ path: ['admin', 'listen'], message: `the admin API on ${config.admin.listen} would be reachable from other machines: set admin.token (16+ characters) or listen on 127.0.0.1` });
+  }
+
   const httpUpstreams = new Set(http.upstreams.map((u) => u.name));
   const channels = new Map<string, { replay: number; path: (string | number)[] }>();
   http.servers.forEach((server, si) => {
@@ -99,6 +103,12 @@ export function semanticIssues(config: SluiceConfig): SemanticIssue[] {
     });
   }
   return out;
+}
+
+/** True for addresses only this machine can reach: 127.0.0.0/8 and ::1. */
+export function isLoopback(address: string): boolean {
+  const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return host.startsWith('127.') || host === '::1';
 }
 
 /** True for `a.b.c.d`, `a.b.c.d/n`, IPv6 and IPv6/n. */

@@ -188,8 +188,12 @@ test('token: required on every call when set; off-loopback binds need one', asyn
   } finally {
     await e.stop();
   }
+  // Refused at validation, with its position, before anything binds.
+  assert.throws(() => parseConfig('version: 1\nadmin: { listen: "0.0.0.0:0" }\n'), /test\.yaml:2:18: admin\.listen: .*set admin\.token/);
+  // And the listener itself refuses, should an unvalidated config reach it.
   const exposed = new Engine({ drainMs: 100 });
-  const r = await exposed.start(parseConfig('version: 1\nadmin: { listen: "0.0.0.0:0" }\n'));
+  const valid = parseConfig(`version: 1\nadmin: { listen: "0.0.0.0:0", token: ${token} }\n`);
+  const r = await exposed.start({ ...valid, admin: { ...valid.admin!, token: undefined } });
   assert.equal(r.ok, false);
   assert.match(r.ok ? '' : r.message, /not a loopback address: set admin.token/);
   assert.equal(exposed.running, false);

@@ -79,3 +79,11 @@ test('units: sizes are 1024-based, durations in ms, addresses normalised', () =>
   assert.equal(normalizeAddress('[::1]:9'), '[::1]:9');
   assert.equal(normalizeAddress('host:99999'), undefined);
 });
+
+test('an admin API off loopback needs a token', () => {
+  const r = loadConfig('version: 1\nadmin: { listen: 0.0.0.0:9900 }\n', 'c.yaml');
+  assert.equal(r.ok, false);
+  assert.match(formatConfigError(r.errors[0]!), /^c\.yaml:2:18: admin\.listen: the admin API on 0\.0\.0\.0:9900 would be reachable from other machines: set admin\.token/);
+  assert.equal(loadConfig('version: 1\nadmin: { listen: 0.0.0.0:9900, token: abcdefghijklmnopq }\n', 'c.yaml').ok, true);
+  assert.equal(loadConfig('version: 1\nadmin: { listen: 127.0.0.1:9900 }\n', 'c.yaml').ok, true);
+});
