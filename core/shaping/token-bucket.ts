@@ -18,12 +18,17 @@ import { sliceSize } from './explain.js';
 /** Tolerance for float drift when comparing token counts. */
 const EPS = 1e-6;
 /**
- * While writers wait, tokens may exceed the burst by this much time's worth:
- * a timer that fires late must not cost the waiter the tokens earned
- * meanwhile (with burst ≈ one slice that loses ~5%), yet a long stall must not
- * turn into a big catch-up burst either.
+ * While writers wait, a wake-up may deliver up to this much time's worth at
+ * once (or the head's need if larger): ordinary timer lateness costs nothing.
  */
-const LATE_MS = 20;
+const LATE_MS = 25;
+/**
+ * Longer stalls (a busy event loop, a loaded machine) are owed to the waiters
+ * as `lag`, up to this much time's worth…
+ */
+const LAG_MAX_MS = 1000;
+/** …and repaid at this fraction of the rate on top of it, so a stall never turns into a burst (≤ 1.5× per 100 ms window). */
+const CATCHUP = 0.25;
 
 interface Waiter {
   want: number;
@@ -40,6 +45,8 @@ export class TokenBucket {
   private readonly queue: Waiter[] = [];
   private timer: { cancel(): void } | undefined;
   private waitingNow = false;
+  /** Tokens owed for wake-ups that came late (see LAG_MAX_MS). */
+  private lag = 0;
   /** Called when the queue goes from empty to non-empty (true) and back (false): time spent throttled. */
   onWaiting?: (waiting: boolean) => void;
 
@@ -136,8 +143,21 @@ export class TokenBucket {
     const dt = now - this.last;
     this.last = now;
     if (dt <= 0) return;
-    const cap = this.queue.length > 0 ? Math.max(this.burst_, this.slice_) + (this.rate_ * LATE_MS) / 1000 : this.burst_;
-    this.tokens = Math.min(cap, this.tokens + (dt * this.rate_) / 1000);
+    const earned = (dt * this.rate_) / 1000;
+    const repay = Math.min(this.lag, earned * CATCHUP);
+    this.lag -= repay;
+    let t = this.tokens + earned + repay;
+    if (this.queue.length === 0) t = Math.min(t, this.burst_);
+    else {
+      // A waiter only waits below its need: anything above came from a late wake-up.
+      const need = Math.min(this.queue[0]!.want, this.slice_);
+      const cap = Math.max(need, (this.rate_ * LATE_MS) / 1000);
+      if (t > cap) {
+        this.lag = Math.min(this.lag + t - cap, (this.rate_ * LAG_MAX_MS) / 1000);
+        t = cap;
+      }
+    }
+    this.tokens = t;
   }
 
   private reschedule(): void {
@@ -164,7 +184,8 @@ export class TokenBucket {
     if (this.queue.length === 0 || this.timer) return;
     const head = this.queue[0]!;
     const deficit = Math.min(head.want, this.slice_) - this.tokens;
-    const wait = Math.max(0, (deficit * 1000) / this.rate_);
+    const inflow = this.rate_ * (this.lag > 0 ? 1 + CATCHUP : 1);
+    const wait = Math.max(0, (deficit * 1000) / inflow);
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       this.pump();

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startNginx, stopProc, waitForPort, type BenchSuite, type BenchTable } from './harness.js';
+import { freePort, percentile, startNginx, stopProc, waitForPort, type BenchSuite, type BenchTable } from './harness.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -48,12 +48,12 @@ function bytesAt(r: Result, ms: number): number {
   return b;
 }
 
-/** Steady rate over [from, end] and the largest 100 ms window in it (sliding by 10 ms). */
-function steady(r: Result, from: number): { rate: number; peak100: number } {
+/** Steady rate over [from, end], the largest and the 99th-percentile 100 ms window in it (sliding by 10 ms). */
+function steady(r: Result, from: number): { rate: number; peak100: number; p99: number } {
   const end = r.marks.at(-1)?.[0] ?? from;
-  let peak = 0;
-  for (let t = from; t + 100 <= end; t += 10) peak = Math.max(peak, bytesAt(r, t + 100) - bytesAt(r, t));
-  return { rate: ((bytesAt(r, end) - bytesAt(r, from)) * 1000) / (end - from), peak100: peak };
+  const windows: number[] = [];
+  for (let t = from; t + 100 <= end; t += 10) windows.push(bytesAt(r, t + 100) - bytesAt(r, t));
+  return { rate: ((bytesAt(r, end) - bytesAt(r, from)) * 1000) / (end - from), peak100: Math.max(0, ...windows), p99: windows.length ? percentile(windows, 99) : 0 };
 }
 
 /** utime + stime in ms of a process and its direct children (nginx workers). */
@@ -113,7 +113,8 @@ export const suite: BenchSuite = {
           cpu[s.name]!.ms += cpuMs(s.pid) - c0;
           cpu[s.name]!.mib += r.bytes / MiB;
           const st = steady(r, 1000);
-          cells[s.name] = [pct(st.rate, rate), `${(st.peak100 / (rate / 10)).toFixed(2)}×`];
+          const x = (b: number) => `${(b / (rate / 10)).toFixed(2)}×`;
+          cells[s.name] = [pct(st.rate, rate), `${x(st.peak100)} / ${x(st.p99)}`];
         }
         rows.push([name, ...cells.sluice!, ...cells.nginx!]);
       }
@@ -134,9 +135,13 @@ export const suite: BenchSuite = {
     return [
       {
         title: 'Limits: steady rate error over [1 s, 6 s] and largest 100 ms window vs target (Node client, no client-side limit)',
-        columns: ['rate', 'sluice error', 'sluice max 100 ms', 'nginx error', 'nginx max 100 ms'],
+        columns: ['rate', 'sluice error', 'sluice 100 ms max / p99', 'nginx error', 'nginx 100 ms max / p99'],
         rows,
-        notes: ['Sluice goal: within ±1% and ≤ 1.5× per 100 ms; nginx counts per second'],
+        notes: [
+          'Sluice goal: within ±1% and ≤ 1.5× per 100 ms; nginx counts per second',
+          'Sluice runs its default burst (rate/10): a stall on a loaded machine refills it, so the max can carry one burst; p99 shows the steady shape',
+          'nginx serves with sendfile (no copy through user space); Sluice streams through Node',
+        ],
       },
       {
         title: 'Limits: a whole 5 MiB file (size / total time vs target, as curl speed_download)',

@@ -179,3 +179,46 @@ test('createStreamThrottle: rate and after for byte streams, setLimit live', asy
   t.dispose();
   await done;
 });
+
+/** A clock whose timers fire late: `step(ms)` jumps time, then runs every timer due by then (at the new time). */
+class LateClock {
+  t = 0;
+  private timers: { at: number; fn: () => void }[] = [];
+  now(): number { return this.t; }
+  setTimeout(fn: () => void, ms: number): { cancel(): void } {
+    const timer = { at: this.t + ms, fn };
+    this.timers.push(timer);
+    return { cancel: () => { this.timers = this.timers.filter((x) => x !== timer); } };
+  }
+  step(ms: number): void {
+    this.t += ms;
+    const due = this.timers.filter((x) => x.at <= this.t);
+    this.timers = this.timers.filter((x) => x.at > this.t);
+    for (const d of due) d.fn();
+  }
+}
+
+test('stalls of the event loop are repaid gently: rate within 1% over 5 s, no 100 ms window over 1.5x', async () => {
+  const clock = new LateClock();
+  const rate = 512 * KiB;
+  const bucket = new TokenBucket(rate, 64 * KiB, clock as unknown as FakeClock);
+  const log: Log[] = [];
+  let stopped = false;
+  const stage = new ThrottleStage(() => ({ bucket, after: 0 }));
+  void (async () => {
+    while (!stopped) await stage.write(Buffer.alloc(64 * KiB), async (c) => { log.push({ t: clock.now(), n: c.length }); });
+  })();
+  for (let t = 0; t < 7000;) {
+    const ms = t % 1000 === 500 ? 150 : 2; // a 150 ms stall every second
+    clock.step(ms);
+    t += ms;
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+  }
+  stopped = true;
+  stage.dispose();
+  const got = bytesBetween(log, 1000, 6000);
+  assert.ok(Math.abs(got / (rate * 5) - 1) < 0.01, `5 s window: ${got} vs ${rate * 5}`);
+  let peak = 0;
+  for (let w = 1000; w + 100 <= 6000; w += 2) peak = Math.max(peak, bytesBetween(log, w, w + 100));
+  assert.ok(peak <= rate * 0.1 * 1.5, `largest 100 ms window ${peak} vs ${rate * 0.1}`);
+});
