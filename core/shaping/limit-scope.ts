@@ -21,6 +21,7 @@ export class LimitScope {
   private waitingBuckets = 0;
   private waitSince = 0;
   private throttledBase = 0;
+  private lastSweep = 0;
 
   constructor(readonly name: string, public limit: LimitConfig, private readonly clock: Clock, readonly counters: Counters) {}
 
@@ -89,9 +90,11 @@ export class LimitScope {
     if (entry && entry.bucket.waiting === 0) this.buckets.delete(key);
   }
 
-  /** Drops shared buckets nobody used for a while and that are full again (nothing to remember). */
+  /** Drops buckets nobody used for a while and that are full again (nothing to remember); at most once a second. */
   sweep(): void {
     const now = this.clock.now();
+    if (now - this.lastSweep < 1000) return;
+    this.lastSweep = now;
     for (const [key, e] of this.buckets) {
       if (now - e.lastUsed > IDLE_MS && e.bucket.idle()) this.buckets.delete(key);
     }

@@ -121,3 +121,30 @@ test('module: apply re-tunes shared buckets in place; removal releases waiters; 
   assert.equal(mod.scope('route web /dl'), undefined);
   mod.stop();
 });
+
+test('module: idle shared buckets are garbage-collected; connection buckets go with their connection', async () => {
+  const clock = new FakeClock();
+  const cfg = parseConfig(yaml(RULES));
+  const mod = new ShapingModule(services(clock, () => cfg));
+  mod.apply(cfg);
+  const scope = mod.scope('rule 3')!; // per: client
+  for (const ip of ['127.0.0.2', '127.0.0.3', '127.0.0.4']) {
+    const st = mod.throttle('rule 3', ip, 'out')!;
+    await st.write(Buffer.alloc(100), async () => {});
+    st.dispose();
+  }
+  assert.equal(scope.size, 3, 'one bucket per client');
+  clock.advance(5_000);
+  mod.samples();
+  assert.equal(scope.size, 3, 'kept while recently used');
+  clock.advance(10_000);
+  mod.samples();
+  assert.equal(scope.size, 0, 'idle and full: dropped');
+  const conn = mod.throttle('default', '127.0.0.1', 'out')!;
+  await conn.write(Buffer.alloc(100), async () => {});
+  assert.equal(mod.scope('default')!.size, 1);
+  conn.dispose();
+  assert.equal(mod.scope('default')!.size, 0, 'per-connection bucket dropped on close');
+  assert.equal(mod.scope('default')!.counters.active, 0);
+  mod.stop();
+});
