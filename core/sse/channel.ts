@@ -83,9 +83,13 @@ export class Channel {
   private seq = 0;
   private last: ChannelEvent | undefined;
   private readonly subscribers = new Set<SseClient>();
+  /** Clients corked for the current batch of publishes (see publish()). */
+  private corked: SseClient[] | null = null;
+  private readonly endBatch: () => void;
 
   constructor(readonly name: string, private replaySize: number, readonly counters: Counters) {
     this.ring = new EventRing(replaySize);
+    this.endBatch = this.uncorkAll.bind(this);
   }
 
   /** Events kept for Last-Event-ID. */
@@ -119,8 +123,29 @@ export class Channel {
     ev.bytes = encodeEvent(ev);
     this.ring.push(ev);
     this.last = ev;
+    if (!this.corked && this.subscribers.size > 0) this.corkAll();
     for (const c of this.subscribers) c.deliver(ev);
     return ev;
+  }
+
+  /**
+   * Publishes that arrive in the same event-loop turn (a burst of API calls)
+   * leave in one write per client: sockets are corked at the first publish
+   * and uncorked in setImmediate, after the turn's I/O callbacks — one
+   * writev per client instead of one write per event. A lone publish only
+   * moves its writes to the end of the current turn.
+   */
+  private corkAll(): void {
+    const list: SseClient[] = [];
+    for (const c of this.subscribers) if (c.cork()) list.push(c);
+    this.corked = list;
+    setImmediate(this.endBatch);
+  }
+
+  private uncorkAll(): void {
+    const list = this.corked ?? [];
+    this.corked = null;
+    for (const c of list) c.uncork();
   }
 
   /** The events a client that last saw `lastEventId` missed. */

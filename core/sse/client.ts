@@ -115,6 +115,18 @@ export class SseClient {
     this.enqueue(this.mode === 'socket' && this.chunked ? frameChunk(buf) : buf);
   }
 
+  /** Holds writes until uncork() (socket mode only); true when corked, so the caller uncorks exactly once. */
+  cork(): boolean {
+    if (this.mode !== 'socket' || this.dead || this.socket!.destroyed) return false;
+    this.socket!.cork();
+    return true;
+  }
+
+  /** Lets corked writes go out in one writev. */
+  uncork(): void {
+    this.socket!.uncork();
+  }
+
   /** Sends bytes shared by many clients (heartbeats) with their chunk framing made once. */
   sendShared(buf: Buffer, framed: Buffer): void {
     if (this.dead) return;

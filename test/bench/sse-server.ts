@@ -64,6 +64,9 @@ function minimalNode(port: number): void {
   }).listen(port, '127.0.0.1', 1024, () => console.log('ready'));
 }
 
+// Exit through process.exit so --cpu-prof (when profiling a run) writes its profile.
+process.on('SIGTERM', () => process.exit(0));
+
 const [kind, port, pubPort] = process.argv.slice(2);
 if (kind === 'sluice') await sluice(Number(port), Number(pubPort));
 else minimalNode(Number(port));
