@@ -122,6 +122,10 @@ test('create an SSE script route, apply, receive its events in a browser, inspec
     assert.ok(Number(await page.textContent('[data-testid=tile-active] .tile-value')) >= 1, 'open connections shown');
     await page.waitForTimeout(1500);
     await shoot(page, 'dashboard.png');
+    // The theme follows the system: the same view in dark.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    assert.equal(await page.locator('body').evaluate((b) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(b).backgroundColor), 'rgb(20, 22, 26)');
+    await shoot(page, 'dashboard-dark.png');
   } finally {
     await ui.close();
   }

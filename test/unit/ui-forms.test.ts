@@ -11,7 +11,7 @@ import {
   SERVER_FIELDS, setSseMode, SSE_CHANNEL_FIELDS, SSE_SCENARIO_FIELDS, SSE_STEP_FIELDS, sseModeOf, STREAM_SERVER_FIELDS, UPSTREAM_FIELDS, UPSTREAM_SERVER_FIELDS,
   writeField, type FieldSpec, type Plain,
 } from '../../renderer/src/model/forms.js';
-import { createConfigStore, editText, validateText } from '../../renderer/src/model/config-doc.js';
+import { createConfigStore, editText, EXAMPLE_CONFIG, NEW_CONFIG, validateText } from '../../renderer/src/model/config-doc.js';
 
 const KIND_SCHEMAS: Record<RouteKind, z.ZodType> = { static: staticSchema, chunked: chunkedSchema, stream: streamSchema, upload: uploadSchema, respond: respondSchema, sse: sseSchema, proxy: proxySchema };
 const rate = LIMIT_FIELDS.find((f) => f.key === 'rate')!;
@@ -147,4 +147,14 @@ test('unparseable YAML: no form value, edits leave the text alone, errors positi
   assert.equal(v.value, undefined);
   assert.ok(v.errors.length > 0 && v.errors[0]!.line >= 1);
   assert.equal(editText(broken, (d) => { d.version = 1; }), broken);
+});
+
+test('the starter documents (File → New, the dashboard example) are valid configs', () => {
+  for (const text of [NEW_CONFIG, EXAMPLE_CONFIG]) {
+    const r = loadConfig(text);
+    assert.ok(r.ok, r.ok ? '' : r.errors.map(formatConfigError).join('\n'));
+  }
+  const r = loadConfig(EXAMPLE_CONFIG);
+  assert.ok(r.ok);
+  assert.deepEqual(r.config.http.servers[0]!.routes.find((x) => x.path === '/chunked')!.chunked!.chunks, ['start\n', 'working\n', 'done\n']);
 });

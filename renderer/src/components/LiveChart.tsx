@@ -36,8 +36,8 @@ export function LiveChart({ title, data, series, format, height = 170, reference
   for (const row of data) for (const s of series) max = Math.max(max, row[s] ?? 0);
   const top = niceCeil(max * 1.05, bytes);
   const ticks = [0, top / 4, top / 2, (top * 3) / 4, top];
-  // Draw the total last so it stays visible over an identical single listener line.
-  const order = [...series.filter((s) => s !== 'total'), ...series.filter((s) => s === 'total')];
+  // Total first (solid), listeners on top dashed: a single listener equal to the total stays visible.
+  const order = [...series.filter((s) => s === 'total'), ...series.filter((s) => s !== 'total')];
   return (
     <div className="chart" data-testid={testId}>
       <div className="chart-title">
@@ -56,7 +56,7 @@ export function LiveChart({ title, data, series, format, height = 170, reference
           <Tooltip isAnimationActive={false} formatter={(v) => format(Number(v))} labelFormatter={(t) => fmtAgo(Number(t), now)} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 11 }} />
           {reference && <ReferenceLine y={reference.value} stroke="var(--warn)" strokeDasharray="6 3" label={{ value: reference.label, fill: 'var(--warn)', fontSize: 10, position: 'insideTopLeft' }} />}
           {order.map((s) => (
-            <Line key={s} dataKey={s} name={s} type="monotone" dot={false} isAnimationActive={false} stroke={PALETTE[series.indexOf(s) % PALETTE.length]} strokeWidth={s === 'total' ? 2 : 1.3} />
+            <Line key={s} dataKey={s} name={s} type="monotone" dot={false} isAnimationActive={false} stroke={PALETTE[series.indexOf(s) % PALETTE.length]} strokeWidth={s === 'total' ? 2.2 : 1.4} strokeDasharray={s === 'total' ? undefined : '5 3'} />
           ))}
         </LineChart>
       </ResponsiveContainer>

@@ -60,6 +60,29 @@ http:
           respond: { status: 200, body: ok }
 `;
 
+/** A starter with one of each streaming kind, for the dashboard's empty state. */
+export const EXAMPLE_CONFIG = `version: 1
+http:
+  servers:
+    - name: mock
+      listen: 127.0.0.1:8080
+      routes:
+        - path: /ticker              # an SSE stream played per connection
+          sse:
+            script:
+              - { event: tick, data: '{"n": {{seq}}}', every: 1s, repeat: 30 }
+              - { event: complete, data: done }
+        - path: /notifications       # a channel you publish to from the Channels view
+          sse: { channel: notifications }
+        - path: /chunked
+          chunked: { chunks: ["start\\n", "working\\n", "done\\n"], delay: 500ms }
+        - path: /feed                # a slow download: tune it in the Rate tuner
+          stream: { format: ndjson, every: 10ms, count: 5000 }
+          limit: { rate: 64k }
+        - path: /health
+          respond: { status: 200, body: ok }
+`;
+
 /** Creates the config store. */
 export function createConfigStore() {
   return createStore<ConfigDocState & {

@@ -97,10 +97,11 @@ function Editor({ value, sel, setSel, errors }: { value: Plain; sel: Sel | undef
   const http = (value.http ?? {}) as Plain;
   const stream = (value.stream ?? {}) as Plain;
   const upstreamNames = list(http.upstreams).map((u) => String(u.name));
-  if (!sel) return <div className="form hint">Pick a server, route or upstream on the left, or add one with +.</div>;
+  const hint = <div className="form hint">Pick a server, route or upstream on the left, or add one with +.</div>;
+  if (!sel) return hint;
   if (sel.t === 'route') {
     const route = list(list(http.servers)[sel.s]?.routes)[sel.r];
-    if (!route) return null;
+    if (!route) return hint;
     return <RouteForm route={route} prefix={routePath(sel.s, sel.r)} errors={errors} upstreams={upstreamNames}
       onChange={(r) => edit((d) => { arr(arr(section(d, 'http'), 'servers')[sel.s]!, 'routes')[sel.r] = r; })}
       onDelete={() => { setSel({ t: 'server', s: sel.s }); edit((d) => { arr(arr(section(d, 'http'), 'servers')[sel.s]!, 'routes').splice(sel.r, 1); }); }} />;
@@ -113,7 +114,7 @@ function Editor({ value, sel, setSel, errors }: { value: Plain; sel: Sel | undef
   };
   const [sec, key, title, specs, idx] = forms[sel.t];
   const obj = list((sec === 'http' ? http : stream)[key])[idx];
-  if (!obj) return null;
+  if (!obj) return hint;
   const prefix = `${sec}.${key}[${idx}]`;
   const onChange = (o: Plain) => edit((d) => { arr(section(d, sec), key)[idx] = o; });
   return (

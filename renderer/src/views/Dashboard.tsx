@@ -4,7 +4,9 @@ import { LiveChart } from '../components/LiveChart.js';
 import { Tile } from '../components/Tile.js';
 import { fmtBytes, fmtNum, fmtRate } from '../format.js';
 import { seriesOf } from '../model/telemetry.js';
-import { ui, useConfigDoc, useTelemetry, useUi } from '../state.js';
+import { desktop } from '../api.js';
+import { EXAMPLE_CONFIG } from '../model/config-doc.js';
+import { configDoc, ui, useConfigDoc, useTelemetry, useUi } from '../state.js';
 
 function EmptyState() {
   const running = useUi((s) => s.running);
@@ -13,7 +15,10 @@ function EmptyState() {
     <div className="empty" data-testid="dashboard-empty">
       <h2>Nothing is running yet</h2>
       {!hasServers ? (
-        <p>Open a config (File → Open) or go to <a onClick={() => ui.getState().setView('config')}>Config</a> and add an HTTP server with a route — an SSE script, a chunked response, a static folder or a proxy — then press <b>Apply</b>.</p>
+        <>
+          <p>Open a config ({desktop ? 'File → Open' : 'Config → Open…'}) or go to <a onClick={() => ui.getState().setView('config')}>Config</a> and add an HTTP server with a route — an SSE script, a chunked response, a static folder or a proxy — then press <b>Apply</b>.</p>
+          <p><button className="primary" data-testid="load-example" onClick={() => { configDoc.getState().setText(EXAMPLE_CONFIG); ui.getState().setView('config'); }}>Start from an example</button> <span className="muted">an SSE ticker, a channel, a chunked response and a rate-limited feed on 127.0.0.1:8080</span></p>
+        </>
       ) : !running ? (
         <p>Your config has servers but the engine is stopped. Press <b>Start</b> in the toolbar.</p>
       ) : (
