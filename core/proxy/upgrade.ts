@@ -61,6 +61,7 @@ export function proxyUpgrade(u: UpgradeRequest, cfg: ProxyConfig, mod: Upstreams
     // Not upgraded: relay the answer as is and close.
     u.socket.write(rawHead(res.statusCode ?? 502, res.statusMessage ?? '', res.rawHeaders.filter((_, i, a) => i % 2 === 0 ? !/^transfer-encoding$/i.test(a[i]!) : !/^transfer-encoding$/i.test(a[i - 1]!))));
     res.pipe(u.socket);
+    res.on('error', () => u.socket.destroy());
     res.on('end', () => release('ok'));
   });
   up.on('upgrade', (res, upSocket, upHead) => {
