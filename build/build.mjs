@@ -10,6 +10,9 @@ import viteConfig from './vite.config.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const onlyRenderer = process.argv.includes('--renderer');
 const onlyElectron = process.argv.includes('--electron');
+// `--electron-out DIR`: where main.cjs and preload.cjs go (tests bundle into a temp dir).
+const outFlag = process.argv.indexOf('--electron-out');
+const electronOut = outFlag > 0 ? process.argv[outFlag + 1] : 'dist/electron';
 
 /** Builds the React renderer into dist/renderer/. */
 export async function buildRenderer() {
@@ -31,10 +34,10 @@ export async function buildElectron() {
   };
   await Promise.all([
     // main is ESM source using import.meta.url; esbuild rewrites it for CJS via this define.
-    build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.cjs',
+    build({ ...common, entryPoints: ['electron/main.ts'], outfile: `${electronOut}/main.cjs`,
       define: { 'import.meta.url': '__sluice_import_meta_url' },
       banner: { js: 'const __sluice_import_meta_url = require("url").pathToFileURL(__filename).href;' } }),
-    build({ ...common, entryPoints: ['electron/preload.ts'], outfile: 'dist/electron/preload.cjs' }),
+    build({ ...common, entryPoints: ['electron/preload.ts'], outfile: `${electronOut}/preload.cjs` }),
   ]);
 }
 

@@ -141,7 +141,7 @@ async function startEngine(file: string | undefined): Promise<ApiHost> {
     if (loaded.ok) await engine.start(loaded.config);
     else for (const e of loaded.errors) console.error(formatConfigError(e));
   }
-  if (file) await remember(file);
+  if (file && text) await remember(file);
   return h;
 }
 
