@@ -85,7 +85,7 @@ async function startNginxTarget(dir: string, sendfile: boolean): Promise<Target>
 }`);
   await waitForPort(port);
   const base = `http://127.0.0.1:${port}`;
-  return { name: sendfile ? 'nginx (sendfile on)' : 'nginx (sendfile off, output_buffers 2 1m)', staticUrl: `${base}/static/1m.bin`, chunkedUrl: `${base}/chunked`, stop: () => peer.stop() };
+  return { name: sendfile ? 'nginx (sendfile on)' : 'nginx (sendfile off, output_buffers 2 1m)', staticUrl: `${base}/static/1m.bin`, chunkedUrl: `${base}/chunked`, stop: async () => { await peer.stop(); rmSync(peer.dir, { recursive: true, force: true }); } };
 }
 
 /** Median figures of RUNS wrk runs against one URL. */

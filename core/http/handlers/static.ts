@@ -50,10 +50,13 @@ function ifRangeHolds(header: string | undefined, etag: string, mtimeMs: number)
   return Date.parse(v) === Math.floor(mtimeMs / 1000) * 1000;
 }
 
-/** Writes everything a readable yields through the outlet, one chunk at a time. */
-export function toOutlet(ex: Exchange) {
+/** Writes everything a readable yields through the outlet, one chunk at a time; `sent` counts bytes. */
+export function toOutlet(ex: Exchange, sent = { bytes: 0 }) {
   return async function (source: AsyncIterable<Buffer>): Promise<void> {
-    for await (const chunk of source) await ex.outlet.write(chunk);
+    for await (const chunk of source) {
+      sent.bytes += chunk.length;
+      await ex.outlet.write(chunk);
+    }
   };
 }
 
@@ -101,8 +104,11 @@ async function serveFile(ex: Exchange, file: ResolvedPath, cfg: StaticConfig): P
 /** Streams `range` of a file through the outlet (and gzip when negotiated). */
 async function streamFile(ex: Exchange, path: string, range: ByteRange, gzip: boolean): Promise<void> {
   const src = createReadStream(path, { start: range.start, end: range.end, highWaterMark: READ_CHUNK });
-  if (gzip) await pipeline(src, gzipStream(), toOutlet(ex), { signal: ex.signal });
-  else await pipeline(src, toOutlet(ex), { signal: ex.signal });
+  const sent = { bytes: 0 };
+  if (gzip) await pipeline(src, gzipStream(), toOutlet(ex, sent), { signal: ex.signal });
+  else await pipeline(src, toOutlet(ex, sent), { signal: ex.signal });
+  // A file that shrank while being sent must not look complete (or hang a keep-alive client).
+  if (!gzip && sent.bytes !== range.end - range.start + 1) throw new Error(`${path} changed while it was being sent`);
   await ex.outlet.end();
 }
 
