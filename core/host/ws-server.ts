@@ -139,20 +139,26 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
-  wss.on('connection', (ws) => {
-    ws.on('message', (data) => void answer(opts.host, ws, data.toString()));
-    ws.on('error', () => ws.terminate());
-  });
-
-  // One subscription per event for all sockets; a client that does not read misses ticks, never grows a buffer.
-  const removers = API_EVENTS.map((event) => opts.host.on(event, (payload: unknown) => {
+  // Events are subscribed while at least one page is connected (traffic capture costs nothing when nobody watches).
+  // A client that does not read misses frames; its send buffer never grows past MAX_BUFFERED.
+  let removers: (() => void)[] = [];
+  const broadcast = (event: string, payload: unknown) => {
     const frame = JSON.stringify({ event, payload });
     for (const ws of wss.clients) {
-      if (ws.readyState !== ws.OPEN) continue;
-      if (ws.bufferedAmount > MAX_BUFFERED) continue;
+      if (ws.readyState !== ws.OPEN || ws.bufferedAmount > MAX_BUFFERED) continue;
       ws.send(frame);
     }
-  }));
+  };
+  const unsubscribe = () => {
+    for (const r of removers) r();
+    removers = [];
+  };
+  wss.on('connection', (ws) => {
+    if (removers.length === 0) removers = API_EVENTS.map((event) => opts.host.on(event, (payload: unknown) => broadcast(event, payload)));
+    ws.on('message', (data) => void answer(opts.host, ws, data.toString()));
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => { if (wss.clients.size === 0) unsubscribe(); });
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -165,7 +171,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     token,
     url: `http://127.0.0.1:${port}/?token=${token}`,
     close: async () => {
-      for (const r of removers) r();
+      unsubscribe();
       for (const ws of wss.clients) ws.terminate();
       wss.close();
       server.closeAllConnections();

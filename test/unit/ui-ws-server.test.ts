@@ -110,3 +110,16 @@ test('telemetry ticks are pushed to connected sockets as {event, payload}', asyn
   assert.ok(tick.payload.total);
   ws.close();
 });
+
+test('traffic capture runs only while a page is connected', async () => {
+  const traffic = engine.services.traffic;
+  const waitFor = async (want: boolean) => {
+    for (let i = 0; i < 100 && traffic.observed !== want; i++) await new Promise((r) => setTimeout(r, 20));
+    return traffic.observed;
+  };
+  assert.equal(await waitFor(false), false, 'nobody connected: no capture');
+  const ws = await socket();
+  assert.equal(await waitFor(true), true, 'a page is connected: capture on');
+  ws.close();
+  assert.equal(await waitFor(false), false, 'the last page left: capture off');
+});
