@@ -12,6 +12,13 @@ import { UpstreamGroup, type Peer, type Rng } from '../balance/index.js';
 import { HealthChecker, HttpProbe } from '../health/index.js';
 import type { EngineModule, EngineServices } from '../engine/services.js';
 import type { Counters } from '../telemetry/counters.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
+
+/** Events of the upstreams module (for the API / UI). */
+export interface UpstreamEvents {
+  /** An http upstream server changed health (active checks). */
+  health: { group: string; address: string; up: boolean; reason?: string };
+}
 
 /** One configured http upstream at runtime. */
 interface Upstream {
@@ -30,6 +37,8 @@ export class UpstreamsModule implements EngineModule {
   private readonly upstreams = new Map<string, Upstream>();
   /** Proxied text/event-stream responses open right now. */
   sseActive = 0;
+  /** Health changes, for whoever shows them. */
+  readonly events = new TypedEmitter<UpstreamEvents>();
 
   constructor(private readonly services: EngineServices, private readonly rng: Rng = Math.random) {}
 
@@ -120,6 +129,7 @@ export class UpstreamsModule implements EngineModule {
     const checker = new HealthChecker(() => u.group.peers, probe, opts, this.services.clock);
     checker.on('change', (c) => {
       this.counters(u.group.name, c.address).errors += c.up ? 0 : 1;
+      this.events.emit('health', { group: u.group.name, ...c });
       this.services.log(c.up ? 'info' : 'warn', `upstream ${u.group.name} ${c.address} is ${c.up ? 'up' : `down: ${c.reason}`}`);
     });
     u.checker = checker;

@@ -81,13 +81,26 @@ http:
       health_check: { interval: 100ms, timeout: 200ms, path: /health, fails: 1, passes: 2 }
 `);
   cleanup.push(() => t.stop());
+  const changes: string[] = [];
+  upstreamsOf(t.engine.services)!.events.on('health', (c) => changes.push(`${c.address === a.address ? 'a' : 'b'} ${c.up ? 'up' : 'down'}`));
   const url = `${t.url('front')}/x`;
   const seen = async (n: number) => { const out: string[] = []; for (let i = 0; i < n; i++) { const r = await get(url); out.push(`${r.status} ${r.body}`); } return out; };
   assert.deepEqual(new Set(await seen(6)), new Set(['200 a', '200 b']));
+  // Four clients keep requesting while a dies under them: no request fails,
+  // the refused (or reset) server is skipped and the next one answers.
+  const results: string[] = [];
+  let running = true;
+  const worker = async () => { while (running) { const r = await get(url).catch((e: Error) => ({ status: 0, body: e.message })); results.push(`${r.status} ${r.body}`); } };
+  const workers = Array.from({ length: 4 }, worker);
+  await sleep(150);
+  const killedAt = results.length;
   await a.kill();
-  // No request fails: the refused server is skipped and the next one answers.
-  const during = await seen(10);
-  assert.deepEqual(new Set(during), new Set(['200 b']), during.join());
+  await sleep(300);
+  running = false;
+  await Promise.all(workers);
+  assert.ok(killedAt > 4 && results.length > killedAt + 10, `${killedAt} before, ${results.length} in all`);
+  assert.deepEqual(new Set(results), new Set(['200 a', '200 b']), [...new Set(results)].join());
+  assert.deepEqual(new Set((await seen(10))), new Set(['200 b']));
   await sleep(400);
   const state = upstreamsOf(t.engine.services)!.servers().find((s) => s.address === a.address)!;
   assert.equal(state.health, 'down');
@@ -101,6 +114,7 @@ http:
   }
   assert.ok(back, 'a gets traffic again after it returns');
   assert.equal(upstreamsOf(t.engine.services)!.servers().find((s) => s.address === a.address)!.health, 'up');
+  assert.deepEqual(changes, ['a down', 'a up']);
 });
 
 test('backup is used only when every primary is down; all down → 502 with a one-line reason', async () => {
