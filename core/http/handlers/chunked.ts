@@ -45,6 +45,7 @@ async function play(ex: Exchange, steps: Step[], repeat: number): Promise<void> 
   }
 }
 
+/** Builds the handler of a `chunked` route (chunks and templates compiled once). */
 export const createChunkedHandler: HandlerFactory = (route) => {
   const cfg = route.chunked!;
   const steps = compileSteps(cfg);

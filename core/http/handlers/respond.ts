@@ -2,6 +2,7 @@
 import type { HandlerFactory } from '../handler.js';
 import { gzipBuffer, negotiateGzip } from '../gzip.js';
 
+/** Builds the handler of a `respond` route (gzip variant made once, on first use). */
 export const createRespondHandler: HandlerFactory = (route) => {
   const cfg = route.respond!;
   const body = Buffer.from(cfg.body);

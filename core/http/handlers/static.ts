@@ -144,6 +144,7 @@ async function serveDirectory(ex: Exchange, dir: ResolvedPath, root: string, cfg
   sendText(ex, 403, 'directory listing is off for this route');
 }
 
+/** Builds the handler of a `static` route (root resolved against the config file's directory). */
 export const createStaticHandler: HandlerFactory = (route, ctx) => {
   const cfg = route.static!;
   const root = resolvePath(ctx.services.baseDir, cfg.root);

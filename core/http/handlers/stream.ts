@@ -49,6 +49,7 @@ async function play(ex: Exchange, cfg: StreamRouteConfig, produce: Producer): Pr
   }
 }
 
+/** Builds the handler of a `stream` route (line template or binary block made once). */
 export const createStreamHandler: HandlerFactory = (route) => {
   const cfg = route.stream!;
   const produce = producerFor(cfg);

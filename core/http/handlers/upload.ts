@@ -144,6 +144,7 @@ async function receive(ex: Exchange, cfg: UploadConfig, dir: string, total: numb
   }
 }
 
+/** Builds the handler of an `upload` route (dir resolved against the config file's directory). */
 export const createUploadHandler: HandlerFactory = (route, ctx) => {
   const cfg = route.upload!;
   const dir = resolvePath(ctx.services.baseDir, cfg.dir);
