@@ -48,7 +48,8 @@ export interface Attempt {
 /** Sends the request to one server. The response promise rejects with an AttemptError. */
 export function attempt(o: AttemptOptions): Attempt {
   const target = parseAddress(o.address)!;
-  const req = http.request({ host: target.host, port: target.port, method: o.method, path: o.path, headers: o.headers, agent: o.agent, setHost: false });
+  const headers = o.headers.host ? o.headers : { ...o.headers, host: o.address };
+  const req = http.request({ host: target.host, port: target.port, method: o.method, path: o.path, headers, agent: o.agent, setHost: false });
   let bodyStarted = false;
   let connected = false;
   let lastError: NodeJS.ErrnoException | undefined;

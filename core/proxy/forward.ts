@@ -51,6 +51,9 @@ function head(ex: Exchange, up: IncomingMessage, o: ForwardOptions): { sse: bool
   const accel = String(up.headers['x-accel-buffering'] ?? '').toLowerCase();
   const buffer = !sse && (accel === 'no' ? false : accel === 'yes' ? true : o.buffering);
   ex.record.contentType = contentType;
+  // A known length lets limit rules on min_size match proxied responses too.
+  const length = Number(up.headers['content-length']);
+  if (Number.isFinite(length) && up.headers['content-length'] !== undefined) ex.responseSize = length;
   const res = ex.res;
   let applied = false;
   const apply = () => {

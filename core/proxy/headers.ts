@@ -60,7 +60,8 @@ export function upstreamRequestHeaders(req: IncomingMessage, opts: ForwardOption
   out['x-forwarded-for'] = xff ? `${Array.isArray(xff) ? xff.join(', ') : xff}, ${opts.client}` : opts.client;
   out['x-forwarded-proto'] = 'http';
   if (clientHost) out['x-forwarded-host'] = clientHost;
-  out.host = opts.host ?? clientHost;
+  const host = opts.host ?? clientHost;
+  if (host) out.host = host; // else (HTTP/1.0 without Host) the attempt names the server
   if (opts.upgrade && req.headers.upgrade) {
     out.connection = 'upgrade';
     out.upgrade = req.headers.upgrade;

@@ -1,6 +1,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -233,6 +234,15 @@ test('hop-by-hop headers are dropped both ways; X-Forwarded-* added; Host kept o
   for (const h of ['x-hop', 'proxy-foo', 'x-accel-buffering']) assert.equal(headers[h], undefined, `${h} must not reach the client`);
   assert.notEqual(headers['keep-alive'], 'timeout=9');
   assert.equal(headers['x-kept'], 'yes');
+  // HTTP/1.0 without Host: the upstream still gets a Host header (its address).
+  const raw = await new Promise<string>((resolve) => {
+    const [h, p] = t.addr('front').split(':');
+    const sock = net.connect(Number(p), h!, () => sock.write('GET /echo-headers HTTP/1.0\r\n\r\n'));
+    let text = '';
+    sock.on('data', (c) => { text += c; });
+    sock.on('close', () => resolve(text));
+  });
+  assert.equal(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).host, up.address);
   const hosted = await send('/hosted/echo-headers');
   assert.equal(hosted.seen.host, 'backend.internal');
   assert.equal(hosted.seen['x-extra'], 'one');
