@@ -30,7 +30,7 @@ const DOWNLOAD = bytes(8 * 1024 * 1024 + 17);
 async function handler(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://x');
   // Proxy routes forward the full path: /timeout/hang reaches us as is.
-  switch (url.pathname.replace(/^\/(timeout|hosted|buffered)(?=\/)/, '')) {
+  switch (url.pathname.replace(/^\/(timeout|hosted|buffered|metered)(?=\/)/, '')) {
     case '/sse/stream': {
       const n = Number(url.searchParams.get('n') ?? 6);
       const every = Number(url.searchParams.get('every') ?? 200);
@@ -91,6 +91,7 @@ http:
         - { path: /timeout, proxy: { upstream: patient, read_timeout: 300ms } }
         - { path: /hosted, proxy: { upstream: be, host: backend.internal, headers: { x-extra: one } } }
         - { path: /buffered, proxy: { upstream: be, buffering: on } }
+        - { path: /metered, proxy: { upstream: be }, limit: { rate: 1m, burst: 64k, direction: in } }
   upstreams:
     - { name: be, servers: [ { address: ${up.address} } ] }
     # A timeout counts as a failure (max_fails): keep it away from the other routes' group.
@@ -209,6 +210,18 @@ test('curl uploads and downloads through the proxy are sha256-exact', async () =
   const slow = await run('curl', ['-sS', '--fail', '--limit-rate', '4M', '-o', join(dir, 'slow.bin'), `${t.url('front')}/download`]);
   assert.equal(slow.code, 0, slow.stderr);
   assert.equal(sha(readFileSync(join(dir, 'slow.bin'))), sha(DOWNLOAD));
+});
+
+test('a limit on the in direction paces request bodies streamed upstream', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-proxy-'));
+  const body = bytes(1536 * 1024);
+  writeFileSync(join(dir, 'up.bin'), body);
+  const started = Date.now();
+  const r = await run('curl', ['-sS', '--fail', '-H', 'Expect:', '--data-binary', `@${join(dir, 'up.bin')}`, `${t.url('front')}/metered/upload`]);
+  const took = Date.now() - started;
+  assert.equal(r.stdout, `${body.length} ${sha(body)}`);
+  // 1.5 MiB at 1 MiB/s after a 64 KiB burst: about 1.44 s.
+  assert.ok(took > 1200 && took < 4000, `took ${took} ms`);
 });
 
 test('hop-by-hop headers are dropped both ways; X-Forwarded-* added; Host kept or set per config', async () => {
