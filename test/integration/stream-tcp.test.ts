@@ -1,0 +1,214 @@
+/**
+ * The TCP stream proxy with plain sockets: half-close in both directions, a
+ * 1 GiB transfer checked with sha256 at both ends through a slow reader with
+ * bounded memory, idle timeout, max_connections, retrying the next server,
+ * and the link pipeline (limit, reset_after, stall_after).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { freePort } from '../bench/harness.js';
+import { startEngine } from '../helpers/engine.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function serve(onConn: (s: net.Socket) => void): Promise<{ port: number; server: net.Server }> {
+  const server = net.createServer({ allowHalfOpen: true }, onConn);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { port: (server.address() as net.AddressInfo).port, server };
+}
+
+function connect(addr: string, allowHalfOpen = false): Promise<net.Socket> {
+  const [host, port] = addr.split(':');
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host, port: Number(port), allowHalfOpen }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+function readAll(s: net.Socket): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    s.on('data', (d: Buffer) => parts.push(d));
+    s.on('end', () => resolve(Buffer.concat(parts)));
+  });
+}
+
+const streamYaml = (port: number, extra = '', servers = `[ { address: 127.0.0.1:${port} } ]`) => `
+stream:
+  upstreams: [ { name: up, servers: ${servers} } ]
+  servers: [ { name: s, listen: 0, upstream: up${extra} } ]
+`;
+
+describe('stream tcp', { timeout: 60000 }, () => {
+  it('passes FIN in each direction and closes once both sides ended', { timeout: 15000 }, async () => {
+    // Upstream answers only after the client's FIN, then keeps reading after its own FIN.
+    let afterFin = '';
+    const up = await serve((s) => {
+      let got = '';
+      s.on('data', (d) => (got += d));
+      s.once('end', () => {
+        s.end(`you said ${got}`);
+      });
+    });
+    const up2 = await serve((s) => {
+      s.end('bye');               // upstream closes its side first
+      s.on('data', (d) => (afterFin += d));
+    });
+    const t2 = await startEngine(`
+stream:
+  upstreams: [ { name: up, servers: [ { address: 127.0.0.1:${up.port} } ] }, { name: up2, servers: [ { address: 127.0.0.1:${up2.port} } ] } ]
+  servers: [ { name: s, listen: 0, upstream: up }, { name: s2, listen: 0, upstream: up2 } ]
+`);
+    const c = await connect(t2.addr('s'), true);
+    const reply = readAll(c);
+    c.write('hello ');
+    c.end('there');
+    assert.equal((await reply).toString(), 'you said hello there');
+    await new Promise((r) => c.once('close', r));
+
+    const c2 = await connect(t2.addr('s2'), true);
+    const reply2 = readAll(c2);
+    assert.equal((await reply2).toString(), 'bye');
+    c2.write('still ');
+    c2.end('talking');
+    await new Promise((r) => c2.once('close', r));
+    await sleep(50);
+    assert.equal(afterFin, 'still talking', 'bytes sent after the upstream FIN still arrive');
+    const counters = t2.engine.services.counters.get('listener', 's');
+    assert.equal(counters.active, 0);
+    assert.equal(t2.engine.services.counters.get('listener', 's2').active, 0);
+    await t2.stop();
+    up.server.close();
+    up2.server.close();
+  });
+
+  it('moves 1 GiB exactly (sha256) through a slow reader with bounded memory', { timeout: 60000 }, async () => {
+    const TOTAL = 1024 ** 3;
+    const block = randomBytes(64 * 1024);
+    const sent = createHash('sha256');
+    const up = await serve((s) => {
+      let n = 0;
+      const pump = () => {
+        while (n < TOTAL) {
+          const chunk = Buffer.from(block);
+          chunk.writeUInt32BE(n / block.length, 0); // every block differs
+          sent.update(chunk);
+          n += chunk.length;
+          if (!s.write(chunk)) return void s.once('drain', pump);
+        }
+        s.end();
+      };
+      pump();
+    });
+    const t = await startEngine(streamYaml(up.port));
+    const c = await connect(t.addr('s'));
+    const got = createHash('sha256');
+    let received = 0;
+    let maxRss = 0;
+    let paused = false;
+    const sampler = setInterval(() => { maxRss = Math.max(maxRss, process.memoryUsage().rss); }, 50);
+    await new Promise<void>((resolve) => {
+      c.on('data', (d: Buffer) => {
+        got.update(d);
+        received += d.length;
+        if (!paused && received > 256 * 1024 ** 2) {
+          paused = true; // the slow reader: stop reading for a while
+          c.pause();
+          setTimeout(() => c.resume(), 1500);
+        }
+      });
+      c.on('end', () => resolve());
+    });
+    clearInterval(sampler);
+    assert.equal(received, TOTAL);
+    assert.equal(got.digest('hex'), sent.digest('hex'));
+    assert.ok(maxRss < 400 * 1024 ** 2, `RSS stayed bounded: ${(maxRss / 1024 ** 2).toFixed(0)} MiB`);
+    const counters = t.engine.services.counters.get('listener', 's');
+    assert.equal(counters.bytesOut, TOTAL);
+    c.destroy();
+    await t.stop();
+    up.server.close();
+  });
+
+  it('closes idle connections after proxy_timeout and honours max_connections', { timeout: 15000 }, async () => {
+    const up = await serve((s) => s.on('data', (d) => s.write(d)));
+    const t = await startEngine(streamYaml(up.port, ', proxy_timeout: 300ms, max_connections: 2'));
+    const a = await connect(t.addr('s'));
+    const b = await connect(t.addr('s'));
+    await sleep(50);
+    const c = await connect(t.addr('s'));
+    const cClosed = new Promise((r) => c.once('close', r));
+    c.on('error', () => undefined);
+    await cClosed;
+    const started = Date.now();
+    const echo = new Promise<string>((r) => a.once('data', (d) => r(String(d))));
+    a.write('ping');
+    assert.equal(await echo, 'ping');
+    await Promise.all([new Promise((r) => a.once('close', r)), new Promise((r) => b.once('close', r))]);
+    const waited = Date.now() - started;
+    await sleep(50);
+    assert.ok(waited >= 250 && waited < 2000, `closed after ~300ms idle, took ${waited}ms`);
+    const counters = t.engine.services.counters.get('listener', 's');
+    assert.equal(counters.drops, 1);
+    assert.equal(counters.active, 0);
+    await t.stop();
+    up.server.close();
+  });
+
+  it('tries the next server when a connect fails and counts the failure', { timeout: 15000 }, async () => {
+    const up = await serve((s) => s.end('ok'));
+    const dead = await freePort();
+    const t = await startEngine(streamYaml(up.port, ', connect_timeout: 1s', `[ { address: 127.0.0.1:${dead} }, { address: 127.0.0.1:${up.port} } ]`));
+    for (let i = 0; i < 4; i++) {
+      const c = await connect(t.addr('s'));
+      assert.equal((await readAll(c)).toString(), 'ok');
+      c.destroy();
+    }
+    const deadCounters = t.engine.services.counters.get('upstream', `up 127.0.0.1:${dead}`);
+    assert.equal(deadCounters.errors, 1, 'one failed connect, then the server is out for fail_timeout');
+    await t.stop();
+    up.server.close();
+  });
+
+  it('limits, resets and stalls the byte stream through the link pipeline', { timeout: 15000 }, async () => {
+    const payload = randomBytes(256 * 1024);
+    const up = await serve((s) => { s.on('error', () => undefined); s.end(payload); });
+    const t = await startEngine(`
+stream:
+  upstreams: [ { name: up, servers: [ { address: 127.0.0.1:${up.port} } ] } ]
+  servers:
+    - { name: lim, listen: 0, upstream: up, limit: { rate: 512k, burst: 16k } }
+    - { name: rst, listen: 0, upstream: up, faults: { reset_after: 10000 } }
+    - { name: stl, listen: 0, upstream: up, faults: { stall_after: 1000, slice: { size: 100 } } }
+`);
+    const started = Date.now();
+    const lim = await connect(t.addr('lim'));
+    const body = await readAll(lim);
+    const took = Date.now() - started;
+    assert.ok(body.equals(payload), 'limited bytes arrive intact');
+    assert.ok(took >= 350 && took < 2000, `256 KiB at 512 KiB/s takes ~0.5 s, took ${took}ms`);
+
+    // The cut comes at exactly N bytes (Sluice closes with SO_LINGER 0, i.e. an RST; loopback
+    // clients may see it as ECONNRESET or as an end, depending on timing).
+    const rst = await connect(t.addr('rst'));
+    let n = 0;
+    await new Promise<void>((resolve) => {
+      rst.on('data', (d: Buffer) => (n += d.length));
+      rst.on('error', () => undefined);
+      rst.on('close', () => resolve());
+    });
+    assert.equal(n, 10000);
+
+    const stl = await connect(t.addr('stl'));
+    let m = 0;
+    stl.on('data', (d: Buffer) => (m += d.length));
+    await sleep(400);
+    assert.equal(m, 1000, 'stalled after 1000 bytes, connection still open');
+    assert.equal(stl.destroyed, false);
+    stl.destroy();
+    await t.stop();
+    up.server.close();
+  });
+});
