@@ -5,13 +5,13 @@
  * exchange hook that puts a throttle on response and request bodies, and
  * reports per-limit samples for the telemetry sampler.
  */
-import type { LimitConfig, SluiceConfig } from '../config/index.js';
+import type { LimitConfig, LimitRuleConfig, SluiceConfig } from '../config/index.js';
 import { stableJson } from '../config/index.js';
 import type { LimitSample } from '../api/types.js';
 import type { EngineModule, EngineServices } from '../engine/services.js';
 import type { Exchange, ExchangeHook } from '../http/exchange.js';
 import type { OutletStage } from '../http/outlet.js';
-import { effectiveBurst, explainLimit } from './explain.js';
+import { effectiveBurst, explainLimit, explainRule } from './explain.js';
 import { LimitScope } from './limit-scope.js';
 import { limitsByScope, selectLimit, streamScope, type Direction, type MatchInput } from './rules.js';
 import { ThrottleStage } from './throttle-stage.js';
@@ -100,7 +100,7 @@ export class ShapingModule implements EngineModule {
       const dt = now - prev.at;
       out.push({
         scope: name,
-        explain: explainLimit(scope.limit),
+        explain: 'match' in scope.limit ? explainRule(scope.limit as LimitRuleConfig) : explainLimit(scope.limit),
         rate: scope.limit.rate,
         burst: effectiveBurst(scope.limit),
         achievedPerSec: dt > 0 ? ((bytes - prev.bytes) * 1000) / dt : 0,
