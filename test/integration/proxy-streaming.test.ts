@@ -24,6 +24,7 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 let up: Upstream;
 let t: TestEngine;
 let upstreamClosedAt = 0;
+let endlessWritten = 0;
 const DOWNLOAD = bytes(8 * 1024 * 1024 + 17);
 
 /** The upstream: SSE feeds, echo of headers, uploads hashed, downloads streamed, a hang, a slow stream. */
@@ -58,6 +59,12 @@ async function handler(req: http.IncomingMessage, res: http.ServerResponse): Pro
         if (!res.write(DOWNLOAD.subarray(off, off + 64 * 1024))) await new Promise((r) => res.once('drain', r));
       }
       return void res.end();
+    }
+    case '/endless': {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const piece = Buffer.alloc(64 * 1024, 7);
+      const more = () => { while (!res.destroyed) { endlessWritten += piece.length; if (!res.write(piece)) return void res.once('drain', more); } };
+      return more();
     }
     case '/hang':
       return; // never answers
@@ -222,6 +229,23 @@ test('a limit on the in direction paces request bodies streamed upstream', async
   assert.equal(r.stdout, `${body.length} ${sha(body)}`);
   // 1.5 MiB at 1 MiB/s after a 64 KiB burst: about 1.44 s.
   assert.ok(took > 1200 && took < 4000, `took ${took} ms`);
+});
+
+test('a client that stops reading stops the upstream (backpressure end to end, no unbounded buffer)', async () => {
+  endlessWritten = 0;
+  let received = 0;
+  const req = http.get(`${t.url('front')}/endless`, { agent: false }, (res) => {
+    res.on('data', (c: Buffer) => { received += c.length; if (received > 256 * 1024) res.pause(); });
+  });
+  req.on('error', () => {});
+  await sleep(700);
+  const early = endlessWritten;
+  await sleep(700);
+  const late = endlessWritten;
+  req.destroy();
+  assert.ok(received < 2 * 1024 * 1024, `client read ${received}`);
+  assert.equal(late, early, `the upstream is paused: ${early} then ${late} bytes written`);
+  assert.ok(late < 48 * 1024 * 1024, `only socket buffers are in flight: ${late} bytes`);
 });
 
 test('hop-by-hop headers are dropped both ways; X-Forwarded-* added; Host kept or set per config', async () => {
