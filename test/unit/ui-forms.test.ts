@@ -3,11 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { z } from 'zod';
 import {
-  chunkedSchema, faultsSchema, formatConfigError, httpServerSchema, httpUpstreamSchema, limitSchema, loadConfig, proxySchema, respondSchema, ROUTE_KINDS,
+  chunkedSchema, faultsSchema, httpHealthCheckSchema, limitMatchSchema, streamHealthCheckSchema, formatConfigError, httpServerSchema, httpUpstreamSchema, limitSchema, loadConfig, proxySchema, respondSchema, ROUTE_KINDS,
   routeSchema, sseScenarioSchema, sseSchema, sseStepSchema, staticSchema, streamSchema, streamServerSchema, uploadSchema, upstreamServerSchema, type RouteKind,
 } from '../../core/config/index.js';
 import {
-  changeRouteKind, defaultBody, errorsUnder, FAULT_FIELDS, fieldValue, LIMIT_FIELDS, newRoute, readField, ROUTE_KIND_FIELDS, routeKindOf, routePath,
+  changeRouteKind, defaultBody, errorsUnder, FAULT_FIELDS, HTTP_HEALTH_FIELDS, LIMIT_MATCH_FIELDS, STREAM_HEALTH_FIELDS, fieldValue, LIMIT_FIELDS, newRoute, readField, ROUTE_KIND_FIELDS, routeKindOf, routePath,
   SERVER_FIELDS, setSseMode, SSE_CHANNEL_FIELDS, SSE_SCENARIO_FIELDS, SSE_STEP_FIELDS, sseModeOf, STREAM_SERVER_FIELDS, UPSTREAM_FIELDS, UPSTREAM_SERVER_FIELDS,
   writeField, type FieldSpec, type Plain,
 } from '../../renderer/src/model/forms.js';
@@ -30,6 +30,9 @@ test('fields read as strings and write back as the user typed them: units kept, 
   assert.deepEqual(writeField({ rate: '1m', burst: '64k' }, LIMIT_FIELDS[1]!, ''), { rate: '1m' });
   assert.deepEqual(writeField({}, bool, false), {});
   assert.deepEqual(writeField(undefined, bool, true), { autoindex: true });
+  const ext = LIMIT_MATCH_FIELDS.find((x) => x.key === 'ext')!;
+  assert.deepEqual(fieldValue(ext, ' mp4,zip , '), ['mp4', 'zip']);
+  assert.equal(readField({ ext: ['mp4', 'zip'] }, ext), 'mp4, zip');
 });
 
 test('every route kind has a default body the schema accepts', () => {
@@ -47,8 +50,10 @@ function sampleInput(f: FieldSpec): string | boolean {
   if (f.type === 'select') return f.options?.find((o) => o !== '') ?? 'backend';
   if (f.type === 'number') return f.key === 'drop_connection' ? '0.5' : f.key === 'status' ? '201' : '3';
   if (f.type === 'size') return '4k';
+  if (f.type === 'list') return f.key === 'client' ? '127.0.0.2/32, 10.0.0.0/8' : 'mp4, zip';
   if (f.type === 'duration') return '1s';
   if (f.key === 'repeat') return '3';
+  if (f.key === 'path') return '/p';
   return f.key === 'listen' || f.key === 'address' ? '127.0.0.1:9' : f.key === 'name' || f.key === 'upstream' ? 'abc' : 'x';
 }
 
@@ -64,6 +69,9 @@ test('every form field maps to a key its schema knows and accepts the form\'s ki
     ['upstream', UPSTREAM_FIELDS, httpUpstreamSchema, { name: 'a', servers: [{ address: 1 }] }],
     ['upstream server', UPSTREAM_SERVER_FIELDS, upstreamServerSchema, { address: 1 }],
     ['stream server', STREAM_SERVER_FIELDS, streamServerSchema, { name: 'a', listen: 0, upstream: 'b' }],
+    ['limit match', LIMIT_MATCH_FIELDS, limitMatchSchema, {}],
+    ['http health check', HTTP_HEALTH_FIELDS, httpHealthCheckSchema, {}],
+    ['stream health check', STREAM_HEALTH_FIELDS, streamHealthCheckSchema, {}],
   ];
   for (const [name, fields, schema, base] of tables) {
     for (const f of fields) {

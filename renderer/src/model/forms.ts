@@ -7,7 +7,7 @@
 import { ROUTE_KINDS, type RouteKind } from '../../../core/config/index.js';
 
 /** How a form field reads and writes its value. */
-export type FieldType = 'text' | 'textarea' | 'number' | 'size' | 'duration' | 'bool' | 'select';
+export type FieldType = 'text' | 'textarea' | 'number' | 'size' | 'duration' | 'bool' | 'select' | 'list';
 
 /** One form field: a key in the edited object. */
 export interface FieldSpec {
@@ -44,6 +44,12 @@ export const SSE_STEP_FIELDS: FieldSpec[] = [f('event', 'Event'), f('data', 'Dat
 export const LIMIT_FIELDS: FieldSpec[] = [f('rate', 'Rate (bytes/s)', 'size', { placeholder: '512k' }), f('burst', 'Burst', 'size', { placeholder: '64k' }), f('after', 'Unlimited first', 'size', { placeholder: '0' }), f('per', 'Per', 'select', { options: ['connection', 'client', 'route'] })];
 /** Fields of faults. */
 export const FAULT_FIELDS: FieldSpec[] = [f('latency', 'Latency', 'duration'), f('jitter', 'Jitter', 'duration'), f('stall_after', 'Stall after', 'size'), f('reset_after', 'Reset after', 'size'), f('drop_connection', 'Drop probability', 'number')];
+/** Conditions of a server-wide limit rule (lists are comma-separated in the form). */
+export const LIMIT_MATCH_FIELDS: FieldSpec[] = [f('ext', 'Extensions', 'list', { placeholder: 'mp4, zip' }), f('content_type', 'Content types', 'list', { placeholder: 'video/, application/zip' }), f('min_size', 'Min size', 'size', { placeholder: '1m' }), f('client', 'Clients (CIDR)', 'list', { placeholder: '127.0.0.2/32' }), f('path', 'Path prefix', 'text', { placeholder: '/downloads' })];
+/** Fields of an HTTP upstream's health check. */
+export const HTTP_HEALTH_FIELDS: FieldSpec[] = [f('interval', 'Interval', 'duration', { placeholder: '5s' }), f('timeout', 'Timeout', 'duration', { placeholder: '3s' }), f('path', 'Path', 'text', { placeholder: '/' }), f('fails', 'Fails', 'number', { placeholder: '3' }), f('passes', 'Passes', 'number', { placeholder: '2' })];
+/** Fields of a stream upstream's health check. */
+export const STREAM_HEALTH_FIELDS: FieldSpec[] = [f('interval', 'Interval', 'duration', { placeholder: '5s' }), f('timeout', 'Timeout', 'duration', { placeholder: '3s' }), f('fails', 'Fails', 'number', { placeholder: '3' }), f('passes', 'Passes', 'number', { placeholder: '2' }), f('send', 'Send'), f('expect', 'Expect')];
 /** Fields of an HTTP server. */
 export const SERVER_FIELDS: FieldSpec[] = [f('name', 'Name'), f('listen', 'Listen', 'text', { placeholder: '127.0.0.1:8080' })];
 /** Fields of an upstream group. */
@@ -58,6 +64,7 @@ export function readField(obj: Plain | undefined, spec: FieldSpec): string | boo
   const v = obj?.[spec.key];
   if (spec.type === 'bool') return v === true || v === 'on';
   if (v === undefined || v === null) return '';
+  if (spec.type === 'list' && Array.isArray(v)) return v.join(', ');
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
@@ -66,6 +73,7 @@ export function fieldValue(spec: FieldSpec, input: string | boolean): unknown {
   if (spec.type === 'bool') return input === true ? true : undefined;
   const s = String(input);
   if (s.trim() === '') return undefined;
+  if (spec.type === 'list') return s.split(',').map((x) => x.trim()).filter(Boolean);
   const numeric = /^-?\d+(\.\d+)?$/.test(s.trim());
   if (spec.type === 'number' || ((spec.type === 'size' || spec.type === 'duration' || spec.key === 'repeat') && numeric)) return numeric ? Number(s) : s;
   return s;

@@ -8,12 +8,15 @@ import { useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { formatConfigError, type ConfigError } from '../../../core/config/index.js';
 import { Field } from '../components/Field.js';
-import { errorsUnder, newRoute, routePath, SERVER_FIELDS, STREAM_SERVER_FIELDS, UPSTREAM_FIELDS, UPSTREAM_SERVER_FIELDS, writeField, type FieldSpec, type Plain } from '../model/forms.js';
+import {
+  errorsUnder, HTTP_HEALTH_FIELDS, LIMIT_FIELDS, LIMIT_MATCH_FIELDS, newRoute, routePath, SERVER_FIELDS, STREAM_HEALTH_FIELDS, STREAM_SERVER_FIELDS, UPSTREAM_FIELDS,
+  UPSTREAM_SERVER_FIELDS, writeField, type FieldSpec, type Plain,
+} from '../model/forms.js';
 import { configDoc, useConfigDoc } from '../state.js';
 import { applyDialog, confirmApply, newConfig, openDialog, openText, previewApply, save, saveAs } from './config-actions.js';
-import { errorAt, RouteForm } from './RouteForm.js';
+import { errorAt, Fields, Optional, RouteForm } from './RouteForm.js';
 
-type Sel = { t: 'server'; s: number } | { t: 'route'; s: number; r: number } | { t: 'upstream'; u: number } | { t: 'stream'; i: number } | { t: 'streamUpstream'; u: number };
+type Sel = { t: 'limits' } | { t: 'server'; s: number } | { t: 'route'; s: number; r: number } | { t: 'upstream'; u: number } | { t: 'stream'; i: number } | { t: 'streamUpstream'; u: number };
 
 const list = (v: unknown): Plain[] => (Array.isArray(v) ? (v as Plain[]) : []);
 const section = (d: Plain, key: string): Plain => {
@@ -85,6 +88,8 @@ function Tree({ value, sel, setSel, errors }: { value: Plain; sel: Sel | undefin
       </ul>
       <h4>Upstreams <button onClick={() => edit((d) => arr(section(d, 'http'), 'upstreams').push({ name: `backend${list(http.upstreams).length || ''}`, servers: [{ address: '127.0.0.1:3000' }] }))}>+</button></h4>
       <ul>{list(http.upstreams).map((u, i) => item({ t: 'upstream', u: i }, String(u.name ?? '?'), `http.upstreams[${i}]`))}</ul>
+      <h4>Limits</h4>
+      <ul>{item({ t: 'limits' }, `server-wide${(http.limits as Plain | undefined) ? '' : ' (none)'}`, 'http.limits', 'tree-limits')}</ul>
       <h4>Stream servers <button onClick={() => edit((d) => arr(section(d, 'stream'), 'servers').push({ name: `tcp${list(stream.servers).length + 1}`, listen: '127.0.0.1:15432', upstream: String(list(stream.upstreams)[0]?.name ?? 'db') }))}>+</button></h4>
       <ul>{list(stream.servers).map((x, i) => item({ t: 'stream', i }, `${String(x.name ?? '?')}  ${String(x.listen ?? '')}`, `stream.servers[${i}]`))}</ul>
       <h4>Stream upstreams <button onClick={() => edit((d) => arr(section(d, 'stream'), 'upstreams').push({ name: `db${list(stream.upstreams).length || ''}`, servers: [{ address: '127.0.0.1:5432' }] }))}>+</button></h4>
@@ -99,6 +104,7 @@ function Editor({ value, sel, setSel, errors }: { value: Plain; sel: Sel | undef
   const upstreamNames = list(http.upstreams).map((u) => String(u.name));
   const hint = <div className="form hint">Pick a server, route or upstream on the left, or add one with +.</div>;
   if (!sel) return hint;
+  if (sel.t === 'limits') return <LimitsForm limits={http.limits as Plain | undefined} errors={errors} />;
   if (sel.t === 'route') {
     const route = list(list(http.servers)[sel.s]?.routes)[sel.r];
     if (!route) return hint;
@@ -106,7 +112,7 @@ function Editor({ value, sel, setSel, errors }: { value: Plain; sel: Sel | undef
       onChange={(r) => edit((d) => { arr(arr(section(d, 'http'), 'servers')[sel.s]!, 'routes')[sel.r] = r; })}
       onDelete={() => { setSel({ t: 'server', s: sel.s }); edit((d) => { arr(arr(section(d, 'http'), 'servers')[sel.s]!, 'routes').splice(sel.r, 1); }); }} />;
   }
-  const forms: Record<Exclude<Sel['t'], 'route'>, [string, string, string, FieldSpec[], number]> = {
+  const forms: Record<Exclude<Sel['t'], 'route' | 'limits'>, [string, string, string, FieldSpec[], number]> = {
     server: ['http', 'servers', 'HTTP server', SERVER_FIELDS, sel.t === 'server' ? sel.s : -1],
     upstream: ['http', 'upstreams', 'Upstream', UPSTREAM_FIELDS, sel.t === 'upstream' ? sel.u : -1],
     stream: ['stream', 'servers', 'Stream server', STREAM_SERVER_FIELDS, sel.t === 'stream' ? sel.i : -1],
@@ -122,7 +128,49 @@ function Editor({ value, sel, setSel, errors }: { value: Plain; sel: Sel | undef
       options={{ upstream: list(stream.upstreams).map((u) => String(u.name)) }}
       onDelete={() => { setSel(undefined); edit((d) => { arr(section(d, sec), key).splice(idx, 1); }); }}>
       {(sel.t === 'upstream' || sel.t === 'streamUpstream') && <ServerList obj={obj} prefix={prefix} errors={errors} onChange={onChange} />}
+      {(sel.t === 'upstream' || sel.t === 'streamUpstream') && (
+        <Optional title="Health check" testId="health-toggle" obj={obj.health_check} onToggle={(on) => onChange(on ? { ...obj, health_check: { interval: '5s' } } : without(obj, 'health_check'))}>
+          <Fields specs={sel.t === 'upstream' ? HTTP_HEALTH_FIELDS : STREAM_HEALTH_FIELDS} obj={obj.health_check as Plain} prefix={`${prefix}.health_check`} errors={errors} onChange={(h) => onChange({ ...obj, health_check: h })} />
+        </Optional>
+      )}
+      {sel.t === 'stream' && (
+        <Optional title="Bandwidth limit" testId="stream-limit-toggle" obj={obj.limit} onToggle={(on) => onChange(on ? { ...obj, limit: { rate: '1m' } } : without(obj, 'limit'))}>
+          <Fields specs={LIMIT_FIELDS} obj={obj.limit as Plain} prefix={`${prefix}.limit`} errors={errors} onChange={(l) => onChange({ ...obj, limit: l })} />
+        </Optional>
+      )}
     </SimpleForm>
+  );
+}
+
+function without(o: Plain, key: string): Plain {
+  const { [key]: _drop, ...rest } = o;
+  return rest;
+}
+
+/** Server-wide limits: a default and rules (first match wins). */
+function LimitsForm({ limits, errors }: { limits: Plain | undefined; errors: ConfigError[] }) {
+  const set = (next: Plain | undefined) => edit((d) => {
+    const http = section(d, 'http');
+    if (next && (next.default !== undefined || list(next.rules).length > 0)) http.limits = next;
+    else delete http.limits;
+  });
+  const l = limits ?? {};
+  const rules = list(l.rules);
+  return (
+    <div className="form" data-testid="limits-form">
+      <div className="form-head"><h3>Server-wide limits</h3><span className="muted">apply to every HTTP server; the first matching rule wins, else the default</span></div>
+      <Optional title="Default limit" testId="default-limit-toggle" obj={l.default} onToggle={(on) => set(on ? { ...l, default: { rate: '1m' } } : without(l, 'default'))}>
+        <Fields specs={LIMIT_FIELDS} obj={l.default as Plain} prefix="http.limits.default" errors={errors} onChange={(x) => set({ ...l, default: x })} />
+      </Optional>
+      {rules.map((rule, i) => (
+        <fieldset key={i}>
+          <legend>Rule {i + 1} <button onClick={() => set({ ...l, rules: rules.filter((_, j) => j !== i) })}>✕</button></legend>
+          <Fields specs={LIMIT_MATCH_FIELDS} obj={rule.match as Plain} prefix={`http.limits.rules[${i}].match`} errors={errors} onChange={(m) => set({ ...l, rules: rules.map((r, j) => (j === i ? { ...r, match: m } : r)) })} />
+          <Fields specs={LIMIT_FIELDS} obj={rule} prefix={`http.limits.rules[${i}]`} errors={errors} onChange={(r) => set({ ...l, rules: rules.map((x, j) => (j === i ? r : x)) })} />
+        </fieldset>
+      ))}
+      <button data-testid="add-limit-rule" onClick={() => set({ ...l, rules: [...rules, { match: { ext: ['mp4', 'zip'] }, rate: '256k' }] })}>+ rule</button>
+    </div>
   );
 }
 

@@ -22,7 +22,7 @@ export function errorAt(errors: ConfigError[], path: string): string | undefined
   return e ? e.message.replace(`${path}: `, '') : undefined;
 }
 
-function Fields({ specs, obj, prefix, errors, onChange, options }: { specs: FieldSpec[]; obj: Plain | undefined; prefix: string; errors: ConfigError[]; onChange(o: Plain): void; options?: Record<string, string[]> }) {
+export function Fields({ specs, obj, prefix, errors, onChange, options }: { specs: FieldSpec[]; obj: Plain | undefined; prefix: string; errors: ConfigError[]; onChange(o: Plain): void; options?: Record<string, string[]> }) {
   return (
     <div className="fields">
       {specs.map((s) => (
@@ -94,7 +94,7 @@ function ChunkEditor({ chunked, onChange }: { chunked: Plain; onChange(c: Plain)
   );
 }
 
-function Optional({ title, obj, onToggle, children, testId }: { title: string; obj: unknown; onToggle(on: boolean): void; children: React.ReactNode; testId: string }) {
+export function Optional({ title, obj, onToggle, children, testId }: { title: string; obj: unknown; onToggle(on: boolean): void; children: React.ReactNode; testId: string }) {
   return (
     <fieldset className="optional">
       <legend><label><input type="checkbox" data-testid={testId} checked={obj !== undefined} onChange={(e) => onToggle(e.target.checked)} /> {title}</label></legend>

@@ -9,7 +9,28 @@ import type { ExchangeDetail, ExchangeSummary } from '../../../core/api/index.js
 import { api } from '../api.js';
 import { fmtBytes, fmtClock, fmtMs } from '../format.js';
 import { matchesFilter, rowType } from '../model/traffic.js';
-import { refreshTraffic, traffic, ui, useTraffic } from '../state.js';
+import { parse } from 'yaml';
+import type { Plain } from '../model/forms.js';
+import { configDoc, refreshTraffic, traffic, ui, useTraffic } from '../state.js';
+
+/** Adds a recorded route (YAML of one route) to the first HTTP server of the edited config. */
+function addRecordedRoute(yaml: string): void {
+  let route: unknown;
+  try {
+    route = parse(yaml);
+  } catch {
+    ui.getState().notify('error', 'the recorded route is not valid YAML');
+    return;
+  }
+  configDoc.getState().edit((d) => {
+    const http = (d.http ??= {}) as Plain;
+    const servers = (http.servers ??= []) as Plain[];
+    if (servers.length === 0) servers.push({ name: 'mock', listen: '127.0.0.1:8080', routes: [] });
+    ((servers[0]!.routes ??= []) as unknown[]).push(route);
+  });
+  ui.getState().notify('ok', 'recorded route added to the config — review it, then Apply');
+  ui.getState().setView('config');
+}
 
 const COLS = ['Time', 'Method', 'Path', 'Status', 'Type', 'Bytes', 'Duration', 'Client', 'State'];
 
@@ -103,7 +124,12 @@ function Detail({ id }: { id: number }) {
         {d.upstream && <> · upstream {d.upstream}</>}
       </p>
       {(d.kind === 'proxy' || d.sseEvents.length > 0 || d.chunks.length > 1) && <button data-testid="record-mock" onClick={() => void record()}>Record as mock</button>}
-      {mock && <pre className="mock" data-testid="mock-yaml">{mock}</pre>}
+      {mock && (
+        <>
+          <pre className="mock" data-testid="mock-yaml">{mock}</pre>
+          <button data-testid="add-mock" onClick={() => addRecordedRoute(mock)}>Add to config</button>
+        </>
+      )}
       <h4>Timing</h4>
       <Waterfall d={d} />
       <h4>Chunks ({d.chunks.length})</h4>
