@@ -173,9 +173,9 @@ async function throughput(ports: Ports): Promise<BenchTable> {
   const targets = [['direct', ports.origin], ['sluice', ports.sluice], ['nginx', ports.nginx], ['node minimal proxy', ports.node]] as const;
   const runs = new Map<string, number[]>(targets.map(([n]) => [n, []]));
   // Rounds interleave the targets, so load from other work on the machine hits them alike.
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < 5; round++) {
     for (const [name, port] of targets) {
-      const r = await run('wrk', ['-t', '2', '-c', '16', '-d', '3s', `http://127.0.0.1:${port}/mib`], { timeoutMs: 30000 });
+      const r = await run('wrk', ['-t', '2', '-c', '16', '-d', '2s', `http://127.0.0.1:${port}/mib`], { timeoutMs: 30000 });
       const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
       if (/Non-2xx|Socket errors/.test(r.stdout) || rps === 0) throw new Error(`wrk via ${name} failed:\n${r.stdout}${r.stderr}`);
       runs.get(name)!.push(rps);
@@ -184,7 +184,7 @@ async function throughput(ports: Ports): Promise<BenchTable> {
   const med = (n: string) => median(runs.get(n)!);
   const rows = targets.map(([name]) => [name, med(name).toFixed(0), `${med(name).toFixed(0)} MiB/s`, name === 'direct' ? '' : ratio(med(name), med('nginx')), runs.get(name)!.map((x) => x.toFixed(0)).join(' / ')]);
   return {
-    title: 'Proxy: 1 MiB chunked responses through the proxy (wrk -t2 -c16, 3 interleaved rounds × 3 s, median)',
+    title: 'Proxy: 1 MiB chunked responses through the proxy (wrk -t2 -c16, 5 interleaved rounds × 2 s, median)',
     columns: ['path', 'req/s', 'throughput', 'vs nginx', 'rounds'],
     rows,
     notes: ['goal: sluice ≥ 0.8× nginx', 'origin, proxy and wrk share 2 cores with other work'],
