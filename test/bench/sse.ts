@@ -184,9 +184,12 @@ function tables(results: Result[]): BenchTable[] {
 export const suite: BenchSuite = {
   name: 'sse',
   async run() {
-    const results: Result[] = [];
-    for (const start of [startSluice, startNchan, startNodeMinimal]) results.push(await measure(await start()));
-    return tables(results);
+    // Run order is `SSE_BENCH_ORDER` (e.g. nchan,node,sluice) to check that position does not matter; tables keep one order.
+    const starters = { sluice: startSluice, nchan: startNchan, node: startNodeMinimal };
+    const order = (process.env.SSE_BENCH_ORDER ?? 'sluice,nchan,node').split(',') as (keyof typeof starters)[];
+    const byName = new Map<string, Result>();
+    for (const key of order) byName.set(key, await measure(await starters[key]()));
+    return tables(['sluice', 'nchan', 'node'].map((k) => byName.get(k)!));
   },
 };
 
