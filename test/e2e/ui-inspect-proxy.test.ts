@@ -114,6 +114,12 @@ http:
     await page.locator('[data-testid=traffic-detail] h4', { hasText: 'SSE events' }).scrollIntoViewIfNeeded();
     await shoot(page, 'traffic.png');
 
+    // The recording becomes a route of the edited config, valid as it stands.
+    await page.click('[data-testid=add-mock]');
+    await page.waitForSelector('[data-testid=tree-route-0-1]');
+    assert.match(await page.textContent('[data-testid=tree-route-0-1]') ?? '', /sse/);
+    await until(async () => (await page.textContent('[data-testid=config-status]')) === 'valid', 'the config with the recorded route to be valid');
+
     // Upstreams: the group with three servers, the backup marked, the dead one down, traffic shares.
     await page.click('[data-testid=nav-upstreams]');
     await page.waitForSelector('[data-testid=upstream-group]');
