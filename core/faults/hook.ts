@@ -28,25 +28,8 @@ export function latencyOf(f: FaultsConfig, rng: Rng): number {
 /** Builds the faults hook. */
 export function createFaultsHook(rng: Rng = Math.random): ExchangeHook {
   return {
-    async before(ex: Exchange): Promise<boolean> {
-      const f = ex.route.faults;
-      if (!f) return false;
-      const delay = latencyOf(f, rng);
-      if (delay > 0 && !(await sleep(ex.services.clock, delay, ex.signal))) return true;
-      if (f.drop_connection !== undefined && rng() < f.drop_connection) {
-        ex.record.outcome = 'aborted';
-        ex.record.error = 'fault: connection dropped';
-        ex.req.socket.destroy();
-        return true;
-      }
-      if (f.status && rng() < f.status.probability) {
-        ex.record.error = `fault: status ${f.status.code} injected`;
-        sendText(ex, f.status.code, f.status.body ?? `injected fault: status ${f.status.code}`);
-        return true;
-      }
-      return false;
-    },
-
+    // Synchronous for the common case (no faults on the route): no promise per request.
+    before: (ex: Exchange) => (ex.route.faults ? beforeHandler(ex, ex.route.faults, rng) : false),
     outStage(ex: Exchange): OutletStage | undefined {
       const f = ex.route.faults;
       if (!f || !hasOutFaults(f)) return undefined;
@@ -61,6 +44,24 @@ export function createFaultsHook(rng: Rng = Math.random): ExchangeHook {
       });
     },
   };
+}
+
+/** latency ± jitter, then drop_connection, then status injection; true when the exchange is answered. */
+async function beforeHandler(ex: Exchange, f: FaultsConfig, rng: Rng): Promise<boolean> {
+  const delay = latencyOf(f, rng);
+  if (delay > 0 && !(await sleep(ex.services.clock, delay, ex.signal))) return true;
+  if (f.drop_connection !== undefined && rng() < f.drop_connection) {
+    ex.record.outcome = 'aborted';
+    ex.record.error = 'fault: connection dropped';
+    ex.req.socket.destroy();
+    return true;
+  }
+  if (f.status && rng() < f.status.probability) {
+    ex.record.error = `fault: status ${f.status.code} injected`;
+    sendText(ex, f.status.code, f.status.body ?? `injected fault: status ${f.status.code}`);
+    return true;
+  }
+  return false;
 }
 
 /**
