@@ -66,6 +66,10 @@ async function handler(req: http.IncomingMessage, res: http.ServerResponse): Pro
       const more = () => { while (!res.destroyed) { endlessWritten += piece.length; if (!res.write(piece)) return void res.once('drain', more); } };
       return more();
     }
+    case '/cached':
+      if (req.headers['if-none-match'] === '"v1"') { res.writeHead(304, { etag: '"v1"' }); return void res.end(); }
+      res.writeHead(200, { etag: '"v1"', 'content-type': 'text/plain', 'content-length': '5' });
+      return void res.end(req.method === 'HEAD' ? undefined : 'fresh');
     case '/hang':
       return; // never answers
     case '/slow':
@@ -246,6 +250,18 @@ test('a client that stops reading stops the upstream (backpressure end to end, n
   assert.ok(received < 2 * 1024 * 1024, `client read ${received}`);
   assert.equal(late, early, `the upstream is paused: ${early} then ${late} bytes written`);
   assert.ok(late < 48 * 1024 * 1024, `only socket buffers are in flight: ${late} bytes`);
+});
+
+test('HEAD and 304 pass through with their headers and no body', async () => {
+  const head = await run('curl', ['-sS', '-I', `${t.url('front')}/cached`]);
+  assert.match(head.stdout, /^HTTP\/1\.1 200/);
+  assert.match(head.stdout, /content-length: 5/i);
+  assert.match(head.stdout, /etag: "v1"/i);
+  const fresh = await get(`${t.url('front')}/cached`);
+  assert.equal(fresh.body, 'fresh');
+  const cached = await get(`${t.url('front')}/cached`, { 'if-none-match': '"v1"' });
+  assert.equal(cached.status, 304);
+  assert.equal(cached.body, '');
 });
 
 test('hop-by-hop headers are dropped both ways; X-Forwarded-* added; Host kept or set per config', async () => {
