@@ -193,3 +193,36 @@ ${extra}`;
   assert.equal(mod.group('old'), undefined);
   assert.equal((await streamed).body, '0\n1\n2\n3\n4\n5\n6\n7\n', 'the open stream finished intact');
 });
+
+test('ip_hash keeps a client on one server; least_conn sends new requests away from a busy one', async () => {
+  const [a, b] = [await named('a'), await named('b')];
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => { release = r; });
+  const slow = await startUpstream(async (req, res) => {
+    if (req.url === '/hold') await held;
+    res.end('slow');
+  });
+  cleanup.push(() => slow.close());
+  const t = await startEngine(`
+http:
+  servers:
+    - { name: front, listen: 0, routes: [ { path: /sticky, proxy: { upstream: sticky } }, { path: /, proxy: { upstream: least } } ] }
+  upstreams:
+    - { name: sticky, balance: ip_hash, servers: [ { address: ${a.address} }, { address: ${b.address} } ] }
+    - { name: least, balance: least_conn, servers: [ { address: ${slow.address} }, { address: ${b.address} } ] }
+`);
+  cleanup.push(() => t.stop());
+  const sticky = new Set<string>();
+  for (let i = 0; i < 10; i++) sticky.add((await get(`${t.url('front')}/sticky`)).body);
+  assert.equal(sticky.size, 1, [...sticky].join());
+  // Requests to /hold: the ones the slow server gets stay open (b answers at once) …
+  const holds = [get(`${t.url('front')}/hold`), get(`${t.url('front')}/hold`), get(`${t.url('front')}/hold`)];
+  await sleep(100);
+  // … so the next ones go to b, the least loaded.
+  const next = new Set<string>();
+  for (let i = 0; i < 4; i++) next.add((await get(`${t.url('front')}/x`)).body);
+  assert.deepEqual([...next], ['b']);
+  release();
+  const bodies = (await Promise.all(holds)).map((r) => r.body).sort();
+  assert.ok(bodies.includes('slow'));
+});
