@@ -2,7 +2,7 @@
 import { useMemo } from 'react';
 import { LiveChart } from '../components/LiveChart.js';
 import { Tile } from '../components/Tile.js';
-import { fmtBytes, fmtNum, fmtRate } from '../format.js';
+import { fmtBytes, fmtClock, fmtNum, fmtRate } from '../format.js';
 import { seriesOf } from '../model/telemetry.js';
 import { desktop } from '../api.js';
 import { EXAMPLE_CONFIG } from '../model/config-doc.js';
@@ -24,6 +24,18 @@ function EmptyState() {
       ) : (
         <p>The engine is running; send a request to one of its listeners (for example with curl) and the charts fill in.</p>
       )}
+    </div>
+  );
+}
+
+/** The engine's recent log lines (apply results, upstreams going down, dropped clients). */
+function Log() {
+  const logs = useUi((s) => s.logs);
+  if (logs.length === 0) return null;
+  return (
+    <div className="card log" data-testid="engine-log">
+      <h4>Engine log</h4>
+      <ul>{logs.slice(-40).reverse().map((l, i) => <li key={i} className={l.level}><span className="muted">{fmtClock(l.at)}</span> {l.message}</li>)}</ul>
     </div>
   );
 }
@@ -58,6 +70,7 @@ export function Dashboard() {
         <LiveChart testId="chart-out" title="Bytes/s out" data={charts.bytesOut} series={series} format={fmtRate} bytes />
         <LiveChart testId="chart-in" title="Bytes/s in" data={charts.bytesIn} series={series} format={fmtRate} bytes />
         <LiveChart testId="chart-events" title="SSE events/s" data={charts.events} series={series} format={fmtNum} />
+        <Log />
       </div>
     </div>
   );
