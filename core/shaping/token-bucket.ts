@@ -19,16 +19,20 @@ import { sliceSize } from './explain.js';
 const EPS = 1e-6;
 /**
  * While writers wait, a wake-up may deliver up to this much time's worth at
- * once (or the head's need if larger): ordinary timer lateness costs nothing.
+ * once (or the head's need if larger): timer lateness up to 50 ms costs
+ * nothing, and a 100 ms window carries at most 1.5× its share.
  */
-const LATE_MS = 25;
+const LATE_MS = 50;
 /**
- * Longer stalls (a busy event loop, a loaded machine) are owed to the waiters
- * as `lag`, up to this much time's worth…
+ * Longer stalls (a starved event loop on a loaded machine) are owed to the
+ * waiters as `lag`, up to this much time's worth…
  */
-const LAG_MAX_MS = 1000;
-/** …and repaid at this fraction of the rate on top of it, so a stall never turns into a burst (≤ 1.5× per 100 ms window). */
-const CATCHUP = 0.25;
+const LAG_MAX_MS = 2000;
+/**
+ * …and repaid at this fraction of the rate on top of it: the rate holds over
+ * seconds, yet a stall never comes back as a burst refill.
+ */
+const CATCHUP = 0.5;
 
 interface Waiter {
   want: number;
