@@ -5,6 +5,7 @@
  */
 import type { HttpServerConfig, RouteConfig } from '../config/index.js';
 import type { EngineServices } from '../engine/services.js';
+import type { IncomingMessage } from 'node:http';
 import type { Exchange } from './exchange.js';
 
 /** Serves exchanges for one route. */
@@ -15,6 +16,8 @@ export interface RouteHandler {
   dispose?(): void;
   /** One sentence saying what the route does (for the UI and logs). */
   explain?(): string;
+  /** For `Expect: 100-continue`: false answers without inviting the body (e.g. an upload over max_size). Default true. */
+  acceptsBody?(req: IncomingMessage): boolean;
 }
 
 /** What a handler factory gets besides its route. */

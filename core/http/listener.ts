@@ -83,6 +83,11 @@ export class HttpListener implements Listener {
       noDelay: true,
     });
     server.on('request', (req, res) => void this.serve(req, res));
+    // Expect: 100-continue — invite the body unless the route will refuse it anyway (413 before any upload).
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (this.acceptsBody(req)) res.writeContinue();
+      void this.serve(req, res);
+    });
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       this.counters.active++;
@@ -127,6 +132,16 @@ export class HttpListener implements Listener {
     const handler = this.router.match(pathname)?.value as (RouteHandler & { upgrade?(u: { req: IncomingMessage; socket: Socket; head: Buffer; client: string }): void }) | undefined;
     if (handler?.upgrade) return handler.upgrade({ req, socket, head, client: clientAddress(socket) });
     socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 24\r\nConnection: close\r\n\r\nno upgrade on this path\n');
+  }
+
+  /** Asks the matched route whether it wants this request's body (default yes). */
+  private acceptsBody(req: IncomingMessage): boolean {
+    try {
+      const match = this.router.match(new URL(req.url ?? '/', 'http://x').pathname);
+      return match?.value.acceptsBody?.(req) ?? true;
+    } catch {
+      return true;
+    }
   }
 
   /** Applies a changed server definition in place: new requests see the new routes. */

@@ -82,6 +82,31 @@ test('Content-Length over max_size is 413 before the body is read', async () => 
   assert.deepEqual(files, []);
 });
 
+test('Expect: 100-continue — refused uploads get 413 without inviting the body; accepted ones get 100 first', async () => {
+  const refused = await rawRequest(te.addr('up'), `PUT /tiny/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\nExpect: 100-continue\r\n\r\n`, 3000);
+  assert.match(refused.text, /^HTTP\/1\.1 413 /, 'the final answer comes first, no 100 Continue');
+  const [host, port] = te.addr('up').split(':');
+  const accepted = await new Promise<{ continued: boolean; text: string }>((resolve, reject) => {
+    let continued = false;
+    const req = http.request({ host, port: Number(port), path: '/tiny/ok.txt', method: 'PUT', headers: { 'content-length': '5', expect: '100-continue' } }, (res) => {
+      let text = '';
+      res.on('data', (b: Buffer) => { text += b.toString(); });
+      res.on('end', () => resolve({ continued, text }));
+    });
+    req.on('continue', () => { continued = true; req.end('hello'); });
+    req.on('error', reject);
+  });
+  assert.equal(accepted.continued, true);
+  assert.match(accepted.text, /event: result\ndata: \{"name":"ok.txt","bytes":5,/);
+  await rm(join(dir, 'tiny/ok.txt'));
+  const bigFile = join(dir, 'big-for-tiny.bin');
+  await writeFile(bigFile, randomBytes(2 * 1024 * 1024));
+  const before = te.engine.services.counters.get('route', 'up /tiny').bytesIn;
+  const r = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-T', bigFile, `${base}/tiny/big.bin`]);
+  assert.equal(r.stdout, '413');
+  assert.equal(te.engine.services.counters.get('route', 'up /tiny').bytesIn - before, 0, 'no body byte was read');
+});
+
 test('a chunked body growing past max_size gets an error event and leaves no file', async () => {
   const answer = await new Promise<string>((resolve, reject) => {
     const req = http.request(`${base}/tiny/grow.bin`, { method: 'POST' }, (res) => {

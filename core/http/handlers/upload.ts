@@ -23,6 +23,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { link, mkdir, open, unlink } from 'node:fs/promises';
 import { basename, extname, join, resolve as resolvePath } from 'node:path';
+import type { IncomingMessage } from 'node:http';
 import type { UploadConfig } from '../../config/index.js';
 import type { Exchange } from '../exchange.js';
 import type { HandlerFactory } from '../handler.js';
@@ -93,6 +94,12 @@ class Progress {
   }
 }
 
+/** The Content-Length a client declared, if any. */
+function declaredLength(req: IncomingMessage): number | undefined {
+  const length = req.headers['content-length'];
+  return length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
+}
+
 /** Resolves when the response has been handed to the socket (or the socket is gone). */
 function finished(ex: Exchange): Promise<void> {
   if (ex.res.writableFinished || ex.res.destroyed) return Promise.resolve();
@@ -154,8 +161,7 @@ export const createUploadHandler: HandlerFactory = (route, ctx) => {
         ex.res.setHeader('allow', 'POST, PUT');
         return sendText(ex, 405, `${ex.req.method} is not allowed on an upload route (POST, PUT)`);
       }
-      const length = ex.req.headers['content-length'];
-      const total = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
+      const total = declaredLength(ex.req);
       if (total !== undefined && total > cfg.max_size) {
         // Refuse before reading; close so the unread body is not parsed as a next request.
         ex.res.shouldKeepAlive = false;
@@ -165,5 +171,7 @@ export const createUploadHandler: HandlerFactory = (route, ctx) => {
       await receive(ex, cfg, dir, total);
     },
     explain: () => `stores uploads in ${cfg.dir} (up to ${cfg.max_size} bytes) and streams progress back`,
+    // A client sending `Expect: 100-continue` learns of a 413 before sending a byte.
+    acceptsBody: (req) => (req.method === 'POST' || req.method === 'PUT') && (declaredLength(req) ?? 0) <= cfg.max_size,
   };
 };
