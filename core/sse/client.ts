@@ -60,7 +60,8 @@ export class SseClient {
   private readonly counters: Counters[];
   private readonly scopeCounters: Counters[];
   private readonly flush: () => void;
-  private waiters: (() => void)[] = [];
+  /** Producers waiting in idle() (scripts); allocated on first use. */
+  private waiters: (() => void)[] | null = null;
 
   /**
    * @param ex the exchange (headers already sent)
@@ -91,13 +92,13 @@ export class SseClient {
   /** Resolves when nothing is queued (the socket took everything) or the client is gone: producers that can wait (scripts) await this instead of queueing. */
   idle(): Promise<void> {
     if (!this.queue || this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve) => (this.waiters ??= []).push(resolve));
   }
 
   private wake(): void {
     const w = this.waiters;
-    if (w.length === 0) return;
-    this.waiters = [];
+    if (!w) return;
+    this.waiters = null;
     for (const fn of w) fn();
   }
 

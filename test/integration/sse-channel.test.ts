@@ -194,6 +194,7 @@ test('a re-apply keeps replay rings; removing a channel ends its streams and cou
   assert.equal(r2.ok, true);
   assert.equal(hub.channel('small'), undefined);
   await until(() => ended, 5000, 'stream ended cleanly');
+  await until(() => t.engine.services.counters.get('route', 'mock /small').active === 0, 5000, 'the exchange finished on the server too');
   assert.throws(() => hub.publish('small', { data: 'x' }), /unknown channel "small"/);
   assert.ok(t.engine.services.counters.get('channel', 'news').events >= 10);
 });
