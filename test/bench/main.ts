@@ -9,6 +9,7 @@ import type { BenchSuite, BenchTable } from './harness.js';
 
 const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   // name: () => import('./file.js'),
+  stream: () => import('./stream.js'),
   sse: () => import('./sse.js'),
   limit: () => import('./limit.js'),
   proxy: () => import('./proxy.js'),
