@@ -12,7 +12,8 @@ import type { StreamGroup } from './upstreams.js';
 /** What one dial needs. */
 export interface DialOptions {
   group: StreamGroup;
-  clientIp: string;
+  /** Only ip_hash looks at it. */
+  clientIp: string | undefined;
   connectTimeout: number;
   /** next_upstream_tries (0 = every server once). */
   tries: number;

@@ -107,7 +107,9 @@ export class TcpListener implements Listener {
     const onEarlyClose = () => dial.cancel();
     client.on('error', noop);
     client.once('close', onEarlyClose);
-    const dial = dialUpstream({ group: g, clientIp: clientIp(client), connectTimeout: config.connect_timeout, tries: config.next_upstream_tries }, (err, upstream, peer) => {
+    // The peer address costs a syscall: only ip_hash needs it.
+    const ip = g.group.balance === 'ip_hash' ? clientIp(client) : undefined;
+    const dial = dialUpstream({ group: g, clientIp: ip, connectTimeout: config.connect_timeout, tries: config.next_upstream_tries }, (err, upstream, peer) => {
       this.pending.delete(client);
       client.off('close', onEarlyClose);
       if (err || !upstream || !peer || client.destroyed) {
