@@ -12,6 +12,14 @@ export interface ScenarioContext {
   rng: () => number;
   /** Wall-clock epoch ms. */
   now: () => number;
+  /** Renders a template (`text: "You said {{query.q}}"`) against the request; identity when absent. */
+  render?: (template: string) => string;
+}
+
+/** The text a chat scenario streams for this connection. */
+function textOf(s: SseScenario, ctx: ScenarioContext): string {
+  const text = s.text ?? DEFAULT_TEXT;
+  return ctx.render ? ctx.render(text) : text;
 }
 
 /** The text the chat scenarios stream when the config gives none. */
@@ -42,7 +50,7 @@ export function* openaiSteps(s: SseScenario, ctx: ScenarioContext): Generator<Pl
   const chunk = (delta: object, finish: string | null) =>
     json({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_sluice', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
   yield { raw: true, data: chunk({ role: 'assistant', content: '' }, null) };
-  for (const tok of tokenize(s.text ?? DEFAULT_TEXT)) yield { raw: true, delay: gap, data: chunk({ content: tok }, null) };
+  for (const tok of tokenize(textOf(s, ctx))) yield { raw: true, delay: gap, data: chunk({ content: tok }, null) };
   yield { raw: true, delay: gap, data: chunk({}, 'stop') };
   yield { raw: true, data: '[DONE]' };
 }
@@ -51,7 +59,7 @@ export function* openaiSteps(s: SseScenario, ctx: ScenarioContext): Generator<Pl
 export function* anthropicSteps(s: SseScenario, ctx: ScenarioContext): Generator<PlayStep> {
   const model = s.model ?? 'claude-sonnet-4-5';
   const gap = 1000 / s.tokens_per_second;
-  const tokens = tokenize(s.text ?? DEFAULT_TEXT);
+  const tokens = tokenize(textOf(s, ctx));
   const ev = (event: string, data: object, delay?: number): PlayStep => ({ raw: true, event, data: json({ type: event, ...data }), delay });
   yield ev('message_start', {
     message: {

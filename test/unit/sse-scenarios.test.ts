@@ -59,3 +59,10 @@ test('progress goes 0..100 then complete; ticker and log run forever unless coun
   assert.equal(logs.length, 3);
   assert.match(logs[0]!.data!, /^2026-01-01T00:00:00\.000Z (INFO |DEBUG|WARN |ERROR) \[(http|app)\] /);
 });
+
+test('a chat scenario renders its text against the request (render hook)', () => {
+  const s = sseScenarioSchema.parse({ type: 'anthropic', text: 'echo {{query.q}}' });
+  const steps = take(scenarioSteps(s, { ...ctx, render: (t) => t.replace('{{query.q}}', 'hi') }));
+  const text = steps.filter((st) => st.event === 'content_block_delta').map((st) => JSON.parse(st.data!).delta.text).join('');
+  assert.equal(text, 'echo hi');
+});

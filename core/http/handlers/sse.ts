@@ -16,6 +16,7 @@ import { lastEventId, openStream, sendRetry, untilAborted } from '../../sse/stre
 import { startHeartbeat } from '../../sse/heartbeat.js';
 import { ScriptPlayer, scriptSteps, type PlayOutcome, type PlayStep, type ScriptSink } from '../../sse/script-player.js';
 import { describeScenario, scenarioSteps } from '../../sse/scenarios.js';
+import { compileTemplate } from '../../util/template.js';
 
 /** Sends what a reconnecting client missed; a gap notice first when the ring no longer has it all. */
 function replayMissed(ch: Channel, client: SseClient, last: string): void {
@@ -55,11 +56,13 @@ function channelHandler(cfg: SseConfig): RouteHandler {
 }
 
 /** The steps one connection plays: the config script or a fresh scenario generator, looped when asked. */
-function* connectionSteps(cfg: SseConfig): Generator<PlayStep> {
+function* connectionSteps(cfg: SseConfig, ex: Exchange): Generator<PlayStep> {
   if (cfg.script) return yield* scriptSteps(cfg.script, cfg.loop);
+  const request = { query: ex.query, headers: ex.req.headers };
+  const render = (text: string) => compileTemplate(text).render({ ...request, seq: 1 });
   do {
     let any = false;
-    for (const step of scenarioSteps(cfg.scenario!, { rng: Math.random, now: Date.now })) {
+    for (const step of scenarioSteps(cfg.scenario!, { rng: Math.random, now: Date.now, render })) {
       any = true;
       yield step;
     }
@@ -119,7 +122,7 @@ function scriptHandler(cfg: SseConfig): RouteHandler {
       }
       const player = new ScriptPlayer({ clock: ex.services.clock, signal: ex.signal, sink, template: { query: ex.query, headers: ex.req.headers } });
       try {
-        const outcome = await player.play(connectionSteps(cfg));
+        const outcome = await player.play(connectionSteps(cfg, ex));
         stopBeat();
         await finish(ex, client, outcome);
       } finally {
