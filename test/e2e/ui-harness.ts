@@ -106,7 +106,7 @@ export async function openUi(yaml: string, opts: { files?: Record<string, string
 /** Saves a screenshot into docs/ (the README shows them). */
 export async function shoot(page: Page, name: string): Promise<void> {
   mkdirSync(DOCS, { recursive: true });
-  await page.screenshot({ path: join(DOCS, name) });
+  await page.screenshot({ path: join(DOCS, name), timeout: 60_000, animations: 'disabled' });
 }
 
 /** The `d` attributes of a chart's line paths (recharts `.recharts-line-curve`). */

@@ -56,7 +56,7 @@ export function LiveChart({ title, data, series, format, height = 170, reference
           <Tooltip isAnimationActive={false} formatter={(v) => format(Number(v))} labelFormatter={(t) => fmtAgo(Number(t), now)} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 11 }} />
           {reference && <ReferenceLine y={reference.value} stroke="var(--warn)" strokeDasharray="6 3" label={{ value: reference.label, fill: 'var(--warn)', fontSize: 10, position: 'insideTopLeft' }} />}
           {order.map((s) => (
-            <Line key={s} dataKey={s} name={s} type="monotone" dot={false} isAnimationActive={false} stroke={PALETTE[series.indexOf(s) % PALETTE.length]} strokeWidth={s === 'total' ? 2.2 : 1.4} strokeDasharray={s === 'total' ? undefined : '5 3'} />
+            <Line key={s} dataKey={s} name={s} type="linear" dot={false} isAnimationActive={false} stroke={PALETTE[series.indexOf(s) % PALETTE.length]} strokeWidth={s === 'total' ? 2.2 : 1.4} strokeDasharray={s === 'total' ? undefined : '5 3'} />
           ))}
         </LineChart>
       </ResponsiveContainer>

@@ -1,5 +1,5 @@
 /** Dashboard: live charts of the last 60 s (total + per listener), totals tiles, and an empty state for new users. */
-import { useMemo } from 'react';
+import { useDeferredValue, useMemo } from 'react';
 import { LiveChart } from '../components/LiveChart.js';
 import { Tile } from '../components/Tile.js';
 import { fmtBytes, fmtClock, fmtNum, fmtRate } from '../format.js';
@@ -41,7 +41,8 @@ function Log() {
 }
 
 export function Dashboard() {
-  const points = useTelemetry((s) => s.points);
+  // Charts render at low priority: under load React skips intermediate ticks instead of blocking the page.
+  const points = useDeferredValue(useTelemetry((s) => s.points));
   const listeners = useTelemetry((s) => s.listeners);
   const last = useTelemetry((s) => s.last);
   const series = useMemo(() => ['total', ...listeners], [listeners]);

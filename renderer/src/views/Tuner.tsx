@@ -3,7 +3,7 @@
  * burst, and the change is written into the config text and applied live;
  * the chart beside shows the achieved rate with the target as a reference line.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { limitSchema, parseRate, parseSize } from '../../../core/config/index.js';
 import { explainLimit } from '../../../core/shaping/explain.js';
 import { LiveChart } from '../components/LiveChart.js';
@@ -95,7 +95,7 @@ export function Tuner() {
   const samples = useTelemetry((s) => (chosen ? s.limits[`limit ${chosen.scope}`] ?? s.limits[chosen.scope] : undefined));
   const routeHist = useTelemetry((s) => (chosen?.routeScope ? s.routes[chosen.routeScope] : undefined));
   const last = useTelemetry((s) => s.last?.limits.find((l) => l.scope === chosen?.scope || l.scope === `limit ${chosen?.scope}`));
-  const data = useMemo(() => (samples ?? routeHist?.map((p) => ({ t: p.t, achieved: p.bytesOut })) ?? []).map((p) => ({ t: p.t, achieved: p.achieved })), [samples, routeHist]);
+  const data = useDeferredValue(useMemo(() => (samples ?? routeHist?.map((p) => ({ t: p.t, achieved: p.bytesOut })) ?? []).map((p) => ({ t: p.t, achieved: p.achieved })), [samples, routeHist]));
   if (!chosen) {
     return <div className="view tuner"><div className="empty"><h2>No limits to tune</h2><p>Give a route a bandwidth limit in Config (for example <code>limit: {'{'} rate: 512k {'}'}</code> on a static or stream route), apply, then come back to drag its rate and watch the throughput follow.</p></div></div>;
   }
