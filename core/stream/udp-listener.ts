@@ -23,7 +23,8 @@ export class UdpListener implements Listener {
   private config: StreamServerConfig;
   private readonly counters: Counters;
   private readonly sessions = new Map<string, UdpSession>();
-  private readonly onEnd = (s: UdpSession) => this.ended(s);
+  private readonly onEnd = () => { this.counters.active--; };
+  private readonly onClosed = (s: UdpSession) => this.closed(s);
   private readonly reply = (msg: Buffer, port: number, address: string) => this.socket?.send(msg, port, address);
 
   constructor(public def: StreamDef, private readonly services: EngineServices) {
@@ -36,10 +37,6 @@ export class UdpListener implements Listener {
     return a ? formatAddress(a.address, a.port) : this.def.listen;
   }
 
-  /** Sessions open now (tests, UI). */
-  get sessionCount(): number {
-    return this.sessions.size;
-  }
 
   async start(): Promise<void> {
     const { host, port } = parseAddress(this.def.listen)!;
@@ -77,14 +74,16 @@ export class UdpListener implements Listener {
       return;
     }
     const key = `${rinfo.address}:${rinfo.port}`;
-    const session = this.sessions.get(key) ?? this.open(key, rinfo);
-    session?.send(msg);
+    const session = this.sessions.get(key);
+    if (session && !session.isParked) return session.send(msg);
+    this.open(key, rinfo, session)?.send(msg);
   }
 
-  private open(key: string, rinfo: RemoteInfo): UdpSession | undefined {
+  /** A new session: balanced afresh; a parked socket of this client is reused when the pick lands on its server. */
+  private open(key: string, rinfo: RemoteInfo, parked: UdpSession | undefined): UdpSession | undefined {
     const config = this.config;
     const counters = this.counters;
-    if (config.max_connections > 0 && this.sessions.size >= config.max_connections) {
+    if (config.max_connections > 0 && counters.active >= config.max_connections) {
       counters.drops++;
       return undefined;
     }
@@ -97,16 +96,20 @@ export class UdpListener implements Listener {
     }
     counters.requests++;
     counters.active++;
+    if (parked && parked.peer === peer) {
+      parked.revive();
+      return parked;
+    }
+    parked?.close();
     const session = new UdpSession(key, rinfo.port, rinfo.address, {
       listener: counters, group: g, peer, proxyResponses: config.proxy_responses, proxyTimeout: config.proxy_timeout,
-      reply: this.reply, onEnd: this.onEnd,
+      reply: this.reply, onEnd: this.onEnd, onClosed: this.onClosed,
     });
     this.sessions.set(key, session);
     return session;
   }
 
-  private ended(session: UdpSession): void {
+  private closed(session: UdpSession): void {
     if (this.sessions.get(session.key) === session) this.sessions.delete(session.key);
-    this.counters.active--;
   }
 }

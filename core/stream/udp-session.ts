@@ -10,6 +10,12 @@
  * come back; `proxy_timeout` ends an idle session. A session that never got a
  * reply it expected, or an ICMP error (ECONNREFUSED), counts as a failure
  * towards the server's `max_fails`.
+ *
+ * A session that ended by getting all its replies parks its connected socket
+ * for a moment (PARK_MS): if the same client's next datagram is balanced to
+ * the same server, the new session reuses it instead of opening a socket per
+ * request (what makes `proxy_responses: 1` ping-pong cheap). Balancing still
+ * decides every new session; only the socket is recycled.
  */
 import dgram from 'node:dgram';
 import type { Peer } from '../balance/index.js';
@@ -26,9 +32,14 @@ export interface SessionContext {
   proxyTimeout: number;
   /** Sends a reply to the client through the listener's socket. */
   reply(msg: Buffer, port: number, address: string): void;
-  /** Called once when the session ends. */
-  onEnd(session: UdpSession): void;
+  /** Called once when the session ends; `parked` when its socket waits for reuse. */
+  onEnd(session: UdpSession, parked: boolean): void;
+  /** Called when a parked session's socket is finally closed. */
+  onClosed(session: UdpSession): void;
 }
+
+/** How long a finished session's socket waits for the same client (and server) again. */
+export const PARK_MS = 2000;
 
 /** Datagrams held while the upstream socket connects; beyond this they are dropped. */
 const MAX_QUEUED = 256;
@@ -42,18 +53,45 @@ export class UdpSession {
   private expected = 0;
   private replies = 0;
   private ended = false;
-  private readonly timer: NodeJS.Timeout;
+  private parked = false;
+  private closed = false;
+  private timer: NodeJS.Timeout;
 
   constructor(readonly key: string, readonly clientPort: number, readonly clientAddress: string, private readonly ctx: SessionContext) {
     this.server = ctx.group.counters(ctx.peer);
-    this.server.requests++;
-    this.server.active++;
+    this.begin();
     const target = ctx.group.target(ctx.peer);
     this.socket = dgram.createSocket(target.host.includes(':') ? 'udp6' : 'udp4');
     this.socket.on('message', (msg) => this.onReply(msg));
-    this.socket.on('error', (err: NodeJS.ErrnoException) => this.end(err.code === 'ECONNREFUSED' ? 'fail' : 'ok'));
+    this.socket.on('error', (err: NodeJS.ErrnoException) => this.fail(err));
     this.socket.connect(target.port, target.host, () => this.connected());
-    this.timer = setTimeout(() => this.onIdle(), ctx.proxyTimeout);
+    this.timer = setTimeout(() => this.onTimer(), ctx.proxyTimeout);
+  }
+
+  /** The server this session's socket is connected to. */
+  get peer() {
+    return this.ctx.peer;
+  }
+
+  /** True while parked (ended, socket kept for reuse). */
+  get isParked(): boolean {
+    return this.parked;
+  }
+
+  /** Starts a new session on a parked socket (the balancer picked the same server again). */
+  revive(): void {
+    this.parked = false;
+    this.ended = false;
+    this.expected = 0;
+    this.replies = 0;
+    this.begin();
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.onTimer(), this.ctx.proxyTimeout);
+  }
+
+  private begin(): void {
+    this.server.requests++;
+    this.server.active++;
   }
 
   /** Forwards one client datagram (in order). */
@@ -79,9 +117,10 @@ export class UdpSession {
     else this.socket.send(msg);
   }
 
-  /** Ends the session now (listener stopping). */
+  /** Ends the session and closes its socket now (listener stopping, or a parked socket not reused). */
   close(): void {
     this.end('ok');
+    this.dispose();
   }
 
   private connected(): void {
@@ -93,34 +132,61 @@ export class UdpSession {
 
   /** With proxy_responses 0 nothing comes back: the session ends once its datagrams are sent. */
   private readonly afterSend = (err: Error | null): void => {
-    if (err) this.end((err as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? 'fail' : 'ok');
-    else if (this.ctx.proxyResponses === 0) this.end('ok');
+    if (err) this.fail(err as NodeJS.ErrnoException);
+    else if (this.ctx.proxyResponses === 0) this.close();
   };
 
+  /** An ICMP refusal fails the session; any socket error closes it. */
+  private fail(err: NodeJS.ErrnoException): void {
+    this.end(err.code === 'ECONNREFUSED' ? 'fail' : 'ok');
+    this.dispose();
+  }
+
   private onReply(msg: Buffer): void {
-    if (this.ended) return;
-    this.replies++;
-    this.timer.refresh();
+    if (this.closed) return;
+    // Late replies of a parked session still belong to this client and server.
     this.server.bytesOut += msg.length;
     this.ctx.listener.bytesOut += msg.length;
     this.ctx.reply(msg, this.clientPort, this.clientAddress);
-    if (this.ctx.proxyResponses !== undefined && --this.expected <= 0) this.end('ok');
+    if (this.ended) return;
+    this.replies++;
+    this.timer.refresh();
+    if (this.ctx.proxyResponses !== undefined && --this.expected <= 0) this.park();
   }
 
-  private onIdle(): void {
+  private onTimer(): void {
+    if (this.parked) return this.dispose();
     // Silence is a failure only when a reply was expected and none ever came.
     const failed = this.ctx.proxyResponses !== 0 && this.replies === 0;
     this.end(failed ? 'fail' : 'ok');
+    this.dispose();
   }
 
-  private end(outcome: 'ok' | 'fail'): void {
+  /** All expected replies came: the session ends, its socket waits briefly for reuse. */
+  private park(): void {
+    this.end('ok', true);
+    this.parked = true;
+    // Re-armed for the park period rather than proxy_timeout.
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.onTimer(), Math.min(PARK_MS, this.ctx.proxyTimeout));
+  }
+
+  private end(outcome: 'ok' | 'fail', parking = false): void {
     if (this.ended) return;
     this.ended = true;
-    clearTimeout(this.timer);
+    if (!parking) clearTimeout(this.timer);
     if (outcome === 'fail') this.server.errors++;
     this.server.active--;
     this.ctx.group.group.release(this.ctx.peer, outcome);
+    this.ctx.onEnd(this, parking);
+  }
+
+  private dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.parked = false;
+    clearTimeout(this.timer);
     try { this.socket.close(); } catch { /* already closed */ }
-    this.ctx.onEnd(this);
+    this.ctx.onClosed(this);
   }
 }

@@ -92,6 +92,30 @@ stream:
     t = undefined;
   });
 
+  it('with proxy_responses 1 every query from one client socket is a new, balanced session', async () => {
+    t = await startEngine(`
+stream:
+  upstreams: [ { name: dns, servers: [ { address: 127.0.0.1:${dns[0]!.port} }, { address: 127.0.0.1:${dns[1]!.port} } ] } ]
+  servers: [ { name: d, listen: 0, protocol: udp, upstream: dns, proxy_responses: 1 } ]
+`);
+    const [host, port] = t.addr('d').split(':');
+    const s = dgram.createSocket('udp4');
+    await new Promise<void>((r) => s.connect(Number(port), host, () => r()));
+    const answers: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const got = new Promise<string>((r) => s.once('message', (m) => r([...m.subarray(m.length - 4)].join('.'))));
+      s.send(dnsQuery(i));
+      answers.push(await got);
+    }
+    s.close();
+    assert.deepEqual(answers, ['10.9.9.1', '10.9.9.2', '10.9.9.1', '10.9.9.2', '10.9.9.1', '10.9.9.2', '10.9.9.1', '10.9.9.2']);
+    const c = t.engine.services.counters.get('listener', 'd');
+    assert.equal(c.requests, 8);
+    assert.equal(c.active, 0);
+    await t.stop();
+    t = undefined;
+  });
+
   it('sessions without proxy_responses stay until proxy_timeout; oversize datagrams are dropped', async () => {
     const echo = await echoServer();
     t = await startEngine(`
