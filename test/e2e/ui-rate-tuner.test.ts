@@ -73,12 +73,15 @@ test('drag the rate in the tuner: the open download and the chart follow', { tim
     await sleep(3000);
     const after = dl.rate(2000);
     assert.ok(after > 700 * KiB && after < 1400 * KiB, `download at ~1 MiB/s after tuning, got ${Math.round(after / KiB)} KiB/s`);
-    const achieved = await until(async () => {
-      const m = /achieved ([\d.]+) (KiB|MiB)\/s/.exec((await page.textContent('.tuner-controls')) ?? '');
-      const v = m ? Number(m[1]) * (m[2] === 'MiB' ? 1024 : 1) : 0;
-      return v > 700 ? v : 0;
-    }, 'the achieved rate to follow', 8000);
-    assert.ok(achieved < 1400, `achieved ${achieved} KiB/s`);
+    // The UI's achieved figure follows: the median of its readings over ~2.5 s (one tick can overshoot while lag is repaid).
+    const readings: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const m = /achieved ([\d.]+) (B|KiB|MiB)\/s/.exec((await page.textContent('.tuner-controls')) ?? '');
+      if (m) readings.push(Number(m[1]) * (m[2] === 'MiB' ? 1024 : m[2] === 'KiB' ? 1 : 1 / 1024));
+      await sleep(250);
+    }
+    const median = readings.sort((x, y) => x - y)[Math.floor(readings.length / 2)] ?? 0;
+    assert.ok(median > 700 && median < 1400, `achieved (UI) ~1 MiB/s, readings ${readings.map(Math.round).join(', ')} KiB/s`);
     // The config text carries the new rate (so Save and export keep it).
     await page.click('[data-testid=nav-config]');
     await page.click('[data-testid=tab-yaml]');
