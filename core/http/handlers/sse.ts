@@ -108,9 +108,12 @@ function scriptHandler(cfg: SseConfig): RouteHandler {
         respond: (status, body) => sendText(ex, status, body),
         open: () => {
           openStream(ex);
-          client = new SseClient(ex, cfg.queue);
-          sendRetry(client, cfg);
-          stopBeat = startHeartbeat(client, cfg.heartbeat, ex.services.clock);
+          const c = new SseClient(ex, cfg.queue);
+          client = c;
+          // A client gone while the script waits for its queue to drain must wake the script.
+          ex.signal.addEventListener('abort', () => c.dispose(), { once: true });
+          sendRetry(c, cfg);
+          stopBeat = startHeartbeat(c, cfg.heartbeat, ex.services.clock);
         },
         event: (ev) => client!.deliver(ev),
         raw: (buf) => client!.send(buf),
