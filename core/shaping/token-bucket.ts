@@ -151,7 +151,8 @@ export class TokenBucket {
     const repay = Math.min(this.lag, earned * CATCHUP);
     this.lag -= repay;
     let t = this.tokens + earned + repay;
-    if (this.queue.length === 0) t = Math.min(t, this.burst_);
+    // Idle, the bucket fills up to the burst; what a late wake-up left over is kept, not clipped.
+    if (this.queue.length === 0) t = Math.min(t, Math.max(this.burst_, this.tokens));
     else {
       // A waiter only waits below its need: anything above came from a late wake-up.
       const need = Math.min(this.queue[0]!.want, this.slice_);

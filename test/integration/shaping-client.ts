@@ -2,7 +2,6 @@
  * Download helpers for the shaping tests: a Node client that records bytes
  * over time (per-window rates, sha256) and curl with its own speed figure.
  */
-import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,34 +14,57 @@ export interface Download {
   status: number;
   bytes: number;
   sha256: string;
-  /** [ms since request, cumulative bytes] per data event. */
+  /** [wall-clock ms (performance.timeOrigin-based, comparable across processes), cumulative bytes] per data event. */
   marks: [number, number][];
-  ms: number;
+  /** Time of the first and the last data event (same clock as marks). */
+  first: number;
+  last: number;
 }
 
-/** GETs `url`, recording every data event; `localAddress` binds the client (127.0.0.2 …). */
-export function download(url: string, opts: { localAddress?: string; onMark?: (ms: number, bytes: number) => void } = {}): Promise<Download> {
+/**
+ * The client runs in its own Node process, so the engine's event loop (in the
+ * test process) never waits on the client's work and vice versa: what is
+ * measured is the server's pacing.
+ */
+const CLIENT = `
+import http from 'node:http';
+import { createHash } from 'node:crypto';
+const jobs = JSON.parse(process.argv[1]);
+const now = () => performance.timeOrigin + performance.now();
+const one = ({ url, localAddress }) => new Promise((resolve, reject) => {
+  const req = http.get(url, { localAddress, agent: false }, (res) => {
+    const hash = createHash('sha256');
+    const marks = [];
+    let bytes = 0;
+    res.on('data', (c) => { bytes += c.length; hash.update(c); marks.push([now(), bytes]); });
+    res.on('end', () => resolve({ status: res.statusCode, bytes, sha256: hash.digest('hex'), marks, first: marks[0]?.[0] ?? 0, last: marks.at(-1)?.[0] ?? 0 }));
+  });
+  req.on('error', reject);
+});
+Promise.all(jobs.map(one)).then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e.message); process.exit(1); });
+`;
+
+/** Downloads in parallel from one separate process (one connection each); `localAddress` binds a client (127.0.0.2 …). */
+export function downloadAll(jobs: { url: string; localAddress?: string }[]): Promise<Download[]> {
   return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const req = http.get(url, { localAddress: opts.localAddress, agent: false }, (res) => {
-      const hash = createHash('sha256');
-      const marks: [number, number][] = [];
-      let bytes = 0;
-      res.on('data', (c: Buffer) => {
-        bytes += c.length;
-        hash.update(c);
-        const ms = performance.now() - t0;
-        marks.push([ms, bytes]);
-        opts.onMark?.(ms, bytes);
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, sha256: hash.digest('hex'), marks, ms: performance.now() - t0 }));
-      res.on('error', reject);
+    execFile(process.execPath, ['--input-type=module', '-e', CLIENT, JSON.stringify(jobs)], { maxBuffer: 512 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`client failed: ${stderr || err.message}`));
+      try {
+        resolve(JSON.parse(stdout) as Download[]);
+      } catch (e) {
+        reject(e);
+      }
     });
-    req.on('error', reject);
   });
 }
 
-/** Bytes received by time `ms` (interpolation-free: last mark at or before). */
+/** GETs `url` from a separate process, recording every data event. */
+export async function download(url: string, opts: { localAddress?: string } = {}): Promise<Download> {
+  const [d] = await downloadAll([{ url, localAddress: opts.localAddress }]);
+  return d!;
+}
+
+/** Bytes received by time `ms` (same clock as marks; the last mark at or before). */
 export function bytesAt(d: Pick<Download, 'marks'>, ms: number): number {
   let b = 0;
   for (const [t, n] of d.marks) {
@@ -52,7 +74,7 @@ export function bytesAt(d: Pick<Download, 'marks'>, ms: number): number {
   return b;
 }
 
-/** Average bytes/s between two instants. */
+/** Average bytes/s between two instants (same clock as marks). */
 export function rateBetween(d: Pick<Download, 'marks'>, from: number, to: number): number {
   return ((bytesAt(d, to) - bytesAt(d, from)) * 1000) / (to - from);
 }
@@ -62,6 +84,16 @@ export function max100ms(d: Pick<Download, 'marks'>, from: number, to: number): 
   let max = 0;
   for (let t = from; t + 100 <= to; t += 10) max = Math.max(max, bytesAt(d, t + 100) - bytesAt(d, t));
   return max;
+}
+
+/** The window all downloads were running in: [latest first byte + skip, earliest last byte - 50 ms]. */
+export function commonWindow(ds: Download[], skip: number): [number, number] {
+  return [Math.max(...ds.map((d) => d.first)) + skip, Math.min(...ds.map((d) => d.last)) - 50];
+}
+
+/** Bytes/s after the first data event (which carries the burst and any free `after` bytes). */
+export function bodyRate(d: Download): number {
+  return ((d.bytes - d.marks[0]![1]) * 1000) / (d.last - d.first);
 }
 
 /** curl's own figures for a download (no --limit-rate). */

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, startEngine, type TestEngine } from '../helpers/engine.js';
 import { shapingOf } from '../../core/shaping/module.js';
-import { download, randomFile, rateBetween } from './shaping-client.js';
+import { commonWindow, download, downloadAll, randomFile, rateBetween } from './shaping-client.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -59,22 +59,23 @@ const near = (got: number, want: number, tol: number, what: string) =>
 
 test('per: client — two connections from one IP share the bucket; two IPs do not', async () => {
   const url = `${te.url('web')}/c/a.bin`;
-  const same = await Promise.all([download(url, { localAddress: '127.0.0.2' }), download(url, { localAddress: '127.0.0.2' })]);
-  const endS = Math.min(...same.map((d) => d.ms)) - 50;
-  const sameRates = same.map((d) => rateBetween(d, 300, endS));
+  const same = await downloadAll([{ url, localAddress: '127.0.0.2' }, { url, localAddress: '127.0.0.2' }]);
+  const [fromS, endS] = commonWindow(same, 300);
+  const sameRates = same.map((d) => rateBetween(d, fromS, endS));
   for (const r of sameRates) near(r, 128 * KiB, 0.15, 'same IP, each');
   near(sameRates[0]! + sameRates[1]!, 256 * KiB, 0.05, 'same IP, together');
-  const apart = await Promise.all([download(url, { localAddress: '127.0.0.2' }), download(url, { localAddress: '127.0.0.3' })]);
-  const endA = Math.min(...apart.map((d) => d.ms)) - 50;
-  for (const d of apart) near(rateBetween(d, 300, endA), 256 * KiB, 0.1, 'separate IPs, each');
+  const apart = await downloadAll([{ url, localAddress: '127.0.0.2' }, { url, localAddress: '127.0.0.3' }]);
+  const [fromA, endA] = commonWindow(apart, 300);
+  for (const d of apart) near(rateBetween(d, fromA, endA), 256 * KiB, 0.1, 'separate IPs, each');
   for (const d of [...same, ...apart]) assert.equal(d.sha256, f512.sha256);
 });
 
 test('per: route — 8 parallel downloads share 1 MiB/s fairly (Jain >= 0.95)', async () => {
   const url = `${te.url('web')}/r/a.bin`;
-  const ds = await Promise.all(Array.from({ length: 8 }, () => download(url)));
-  const end = Math.min(...ds.map((d) => d.ms)) - 50;
-  const xs = ds.map((d) => rateBetween(d, 400, end));
+  const ds = await downloadAll(Array.from({ length: 8 }, () => ({ url })));
+  const [from, end] = commonWindow(ds, 400);
+  assert.ok(end - from > 1000, `common window ${end - from} ms`);
+  const xs = ds.map((d) => rateBetween(d, from, end));
   const sum = xs.reduce((a, b) => a + b, 0);
   const jain = (sum * sum) / (xs.length * xs.reduce((a, x) => a + x * x, 0));
   assert.ok(jain >= 0.95, `Jain ${jain.toFixed(3)}: ${xs.map((x) => (x / KiB).toFixed(0)).join(', ')} KiB/s`);
@@ -82,14 +83,17 @@ test('per: route — 8 parallel downloads share 1 MiB/s fairly (Jain >= 0.95)', 
 });
 
 test('a re-tune reaches an open download within a second, bytes intact', async () => {
+  const counters = te.engine.services.counters.get('route', 'web /t');
+  const base = counters.bytesOut;
   const tuned = download(`${te.url('web')}/t/a.bin`);
-  await new Promise((r) => setTimeout(r, 1500));
+  while (counters.bytesOut === base) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 1200));
   const r = await te.engine.apply(parseConfig(yaml('1m')));
   assert.ok(r.ok);
   const d = await tuned;
   assert.equal(d.sha256, f3m.sha256);
-  near(rateBetween(d, 300, 1400), 256 * KiB, 0.1, 'before');
-  near(rateBetween(d, 2500, d.ms - 50), MiB, 0.1, 'from 1 s after the apply');
+  near(rateBetween(d, d.first + 300, d.first + 1100), 256 * KiB, 0.1, 'before');
+  near(rateBetween(d, d.first + 2400, d.last - 50), MiB, 0.1, 'from 1 s after the apply');
   const scope = shapingOf(te.engine.services)!.scope('route web /t')!;
   assert.equal(scope.limit.rate, MiB);
   assert.ok(scope.counters.throttledMs > 1000, `throttled ${scope.counters.throttledMs} ms`);
