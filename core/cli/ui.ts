@@ -89,8 +89,9 @@ export async function startUi(opts: UiOptions = {}): Promise<UiSession> {
   };
 }
 
-/** Opens a URL in the system browser; failures are ignored (the URL is printed anyway). */
+/** Opens a URL in the system browser (not with BROWSER=none); failures are ignored (the URL is printed anyway). */
 export function openBrowser(url: string): void {
+  if (process.env.BROWSER === 'none') return;
   const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
   try {
     const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
