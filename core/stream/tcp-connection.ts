@@ -19,14 +19,14 @@ import type { StreamGroup } from './upstreams.js';
 /** Stages per direction; an empty list selects the fast pump. */
 export interface DirectionStages { in: LinkStage[]; out: LinkStage[] }
 
-/** Forwards src → dst chunk by chunk with backpressure and per-chunk counting; FIN passes on. */
+/**
+ * Forwards src → dst with backpressure (pipe() measured faster than a
+ * hand-written data/drain pump: it resumes synchronously on drain), counting
+ * per chunk; FIN passes on (pipe ends dst when src ends).
+ */
 export function pump(src: Socket, dst: Socket, count: (n: number) => void): void {
-  src.on('data', (chunk: Buffer) => {
-    count(chunk.length);
-    if (!dst.write(chunk)) src.pause();
-  });
-  dst.on('drain', () => src.resume());
-  src.on('end', () => dst.end());
+  src.on('data', (chunk: Buffer) => count(chunk.length));
+  src.pipe(dst);
 }
 
 /** What a connection reports to and needs from its listener. */
