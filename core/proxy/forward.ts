@@ -37,6 +37,9 @@ export interface ForwardOptions {
   onSse?(): () => void;
 }
 
+/** Bytes a client socket may hold before the upstream read pauses (a bound, not a buffer target). */
+const OUT_HIGH_WATER = 256 * 1024;
+
 /** Without body bytes for this long, a streamed response's head is sent alone (long polls see their status). */
 const HEAD_ALONE_MS = 50;
 
@@ -141,7 +144,9 @@ function pump(ex: Exchange, up: IncomingMessage, h: PumpHooks): Promise<Buffer[]
     const send = (chunk: Buffer) => {
       h.apply();
       if (outlet.direct) {
-        if (outlet.writeDirect(chunk) || outlet.closed) return;
+        // Keep reading while the socket holds less than OUT_HIGH_WATER: fewer pause/resume
+        // cycles and larger writes than Node's 16 KiB default, still a fixed bound per connection.
+        if (outlet.writeDirect(chunk) || outlet.closed || ex.res.writableLength < OUT_HIGH_WATER) return;
         up.pause();
         h.watch.begin();
         inflight = drained(ex.res).then(resume);

@@ -8,24 +8,28 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from '
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization']);
 
+/** Connection values that name no extra header (the common case: no per-request Set). */
+const PLAIN_CONNECTION = /^\s*(keep-alive|close|upgrade)?\s*$/i;
+
 /** Header names (lowercase) that must not be forwarded, including those the Connection header lists. */
-export function hopByHop(headers: IncomingHttpHeaders): Set<string> {
-  const out = new Set(HOP_BY_HOP);
+export function hopByHop(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const conn = headers.connection;
-  for (const v of Array.isArray(conn) ? conn : conn ? [conn] : []) {
+  if (conn === undefined || (typeof conn === 'string' && PLAIN_CONNECTION.test(conn))) return HOP_BY_HOP;
+  const out = new Set(HOP_BY_HOP);
+  for (const v of Array.isArray(conn) ? conn : [conn]) {
     for (const name of v.split(',')) if (name.trim()) out.add(name.trim().toLowerCase());
   }
   return out;
 }
 
 /** Headers pairs from rawHeaders (keeps case and duplicates) minus the dropped names. */
-function forwardable(msg: IncomingMessage, drop: Set<string>): [string, string][] {
+function forwardable(msg: IncomingMessage, drop: ReadonlySet<string>, also?: string): [string, string][] {
   const out: [string, string][] = [];
   const raw = msg.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
-    if (drop.has(lower) || lower.startsWith('proxy-')) continue;
+    if (drop.has(lower) || lower === also || lower.startsWith('proxy-')) continue;
     out.push([name, raw[i + 1]!]);
   }
   return out;
@@ -53,8 +57,7 @@ export function upstreamRequestHeaders(req: IncomingMessage, opts: ForwardOption
     else out[k] = Array.isArray(cur) ? [...cur, value] : [cur, value];
   };
   // Expect: 100-continue was answered to the client by our server; the body streams once connected.
-  const drop = hopByHop(req.headers).add('expect');
-  for (const [k, v] of forwardable(req, drop)) add(k, v);
+  for (const [k, v] of forwardable(req, hopByHop(req.headers), 'expect')) add(k, v);
   const clientHost = req.headers.host ?? '';
   const xff = req.headers['x-forwarded-for'];
   out['x-forwarded-for'] = xff ? `${Array.isArray(xff) ? xff.join(', ') : xff}, ${opts.client}` : opts.client;
