@@ -122,14 +122,15 @@ export async function uiCommand(file: string | undefined, opts: { port?: string;
     process.exitCode = 1;
     return;
   }
-  out.log(`Sluice UI: ${session.url}`);
-  if (opts.open !== false) openBrowser(session.url);
+  // Signal handlers first: whoever reads the URL may stop us right away.
   const stop = async () => {
     await session.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+  out.log(`Sluice UI: ${session.url}`);
+  if (opts.open !== false) openBrowser(session.url);
 }
 
 /** Registers `sluice ui`. */
