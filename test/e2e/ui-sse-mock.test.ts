@@ -96,6 +96,8 @@ test('create an SSE script route, apply, receive its events in a browser, inspec
     await until(async () => (await page.locator('[data-testid=sse-events] tbody tr').count()) >= 5, '5 decoded events in the detail pane', 15_000);
     const first = await page.locator('[data-testid=sse-events] tbody tr').first().textContent();
     assert.match(first ?? '', /tick.*\{"n": 1\}/);
+    await page.fill('[data-testid=traffic-filter]', '');
+    await until(async () => (await page.locator('[data-testid=traffic-row]').count()) >= 4, 'every exchange listed without the filter');
     await shoot(page, 'traffic-sse.png');
 
     // Channels: one client on notifications; publish from the form, the client receives it.
