@@ -12,7 +12,7 @@ import type { Listener } from '../engine/listener.js';
 import type { Counters } from '../telemetry/counters.js';
 import { listenError } from '../util/errors.js';
 import { formatAddress } from './addresses.js';
-import { UdpSession } from './udp-session.js';
+import { PARK_MS, UdpSession } from './udp-session.js';
 import { STREAM_UPSTREAMS, type StreamUpstreams } from './upstreams.js';
 
 type StreamDef = Extract<ListenerDef, { kind: 'tcp' | 'udp' }>;
@@ -23,8 +23,11 @@ export class UdpListener implements Listener {
   private config: StreamServerConfig;
   private readonly counters: Counters;
   private readonly sessions = new Map<string, UdpSession>();
-  private readonly onEnd = () => { this.counters.active--; };
+  private readonly onEnd = (s: UdpSession, parked: boolean) => this.ended(s, parked);
   private readonly onClosed = (s: UdpSession) => this.closed(s);
+  /** Sessions whose sockets wait for reuse; swept every PARK_MS. */
+  private readonly parked = new Set<UdpSession>();
+  private sweeper: NodeJS.Timeout | undefined;
   private readonly reply = (msg: Buffer, port: number, address: string) => this.socket?.send(msg, port, address);
 
   constructor(public def: StreamDef, private readonly services: EngineServices) {
@@ -63,6 +66,8 @@ export class UdpListener implements Listener {
     if (!socket) return;
     this.socket = undefined;
     for (const s of [...this.sessions.values()]) s.close();
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
     await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
 
@@ -97,6 +102,7 @@ export class UdpListener implements Listener {
     counters.requests++;
     counters.active++;
     if (parked && parked.peer === peer) {
+      this.parked.delete(parked);
       parked.revive();
       return parked;
     }
@@ -109,7 +115,28 @@ export class UdpListener implements Listener {
     return session;
   }
 
+  private ended(session: UdpSession, parked: boolean): void {
+    this.counters.active--;
+    if (!parked) return;
+    this.parked.add(session);
+    if (!this.sweeper) {
+      this.sweeper = setInterval(() => this.sweep(), PARK_MS / 2);
+      this.sweeper.unref();
+    }
+  }
+
+  /** Closes sockets parked longer than PARK_MS. */
+  private sweep(): void {
+    const now = performance.now();
+    for (const s of this.parked) if (now - s.parkedAt >= PARK_MS) s.close();
+    if (this.parked.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+  }
+
   private closed(session: UdpSession): void {
+    this.parked.delete(session);
     if (this.sessions.get(session.key) === session) this.sessions.delete(session.key);
   }
 }

@@ -55,7 +55,9 @@ export class UdpSession {
   private ended = false;
   private parked = false;
   private closed = false;
-  private timer: NodeJS.Timeout;
+  /** When the session parked (performance.now()). */
+  parkedAt = 0;
+  private readonly timer: NodeJS.Timeout;
 
   constructor(readonly key: string, readonly clientPort: number, readonly clientAddress: string, private readonly ctx: SessionContext) {
     this.server = ctx.group.counters(ctx.peer);
@@ -85,8 +87,7 @@ export class UdpSession {
     this.expected = 0;
     this.replies = 0;
     this.begin();
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.onTimer(), this.ctx.proxyTimeout);
+    this.timer.refresh();
   }
 
   private begin(): void {
@@ -162,13 +163,11 @@ export class UdpSession {
     this.dispose();
   }
 
-  /** All expected replies came: the session ends, its socket waits briefly for reuse. */
+  /** All expected replies came: the session ends, its socket waits briefly for reuse (the listener sweeps parked sockets). */
   private park(): void {
-    this.end('ok', true);
     this.parked = true;
-    // Re-armed for the park period rather than proxy_timeout.
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.onTimer(), Math.min(PARK_MS, this.ctx.proxyTimeout));
+    this.parkedAt = performance.now();
+    this.end('ok', true);
   }
 
   private end(outcome: 'ok' | 'fail', parking = false): void {
