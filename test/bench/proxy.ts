@@ -172,6 +172,8 @@ async function sseLatency(ports: Ports): Promise<BenchTable> {
 async function throughput(ports: Ports): Promise<BenchTable> {
   const targets = [['direct', ports.origin], ['sluice', ports.sluice], ['nginx', ports.nginx], ['node minimal proxy', ports.node]] as const;
   const runs = new Map<string, number[]>(targets.map(([n]) => [n, []]));
+  // One untimed second per target first (JIT warm-up, keep-alive pools filled).
+  for (const [, port] of targets) await run('wrk', ['-t', '2', '-c', '16', '-d', '1s', `http://127.0.0.1:${port}/mib`], { timeoutMs: 30000 });
   // Rounds interleave the targets, so load from other work on the machine hits them alike.
   for (let round = 0; round < 5; round++) {
     for (const [name, port] of targets) {
