@@ -38,6 +38,7 @@ export function LiveChart({ title, data, series, format, height = 170, reference
   const ticks = [0, top / 4, top / 2, (top * 3) / 4, top];
   // Total first (solid), listeners on top dashed: a single listener equal to the total stays visible.
   const order = [...series.filter((s) => s === 'total'), ...series.filter((s) => s !== 'total')];
+  const dashed = (s: string) => s !== 'total' && series.includes('total');
   return (
     <div className="chart" data-testid={testId}>
       <div className="chart-title">
@@ -56,7 +57,7 @@ export function LiveChart({ title, data, series, format, height = 170, reference
           <Tooltip isAnimationActive={false} formatter={(v) => format(Number(v))} labelFormatter={(t) => fmtAgo(Number(t), now)} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 11 }} />
           {reference && <ReferenceLine y={reference.value} stroke="var(--warn)" strokeDasharray="6 3" label={{ value: reference.label, fill: 'var(--warn)', fontSize: 10, position: 'insideTopLeft' }} />}
           {order.map((s) => (
-            <Line key={s} dataKey={s} name={s} type="linear" dot={false} isAnimationActive={false} stroke={PALETTE[series.indexOf(s) % PALETTE.length]} strokeWidth={s === 'total' ? 2.2 : 1.4} strokeDasharray={s === 'total' ? undefined : '5 3'} />
+            <Line key={s} dataKey={s} name={s} type="linear" dot={false} isAnimationActive={false} stroke={PALETTE[series.indexOf(s) % PALETTE.length]} strokeWidth={dashed(s) ? 1.4 : 2.2} strokeDasharray={dashed(s) ? '5 3' : undefined} />
           ))}
         </LineChart>
       </ResponsiveContainer>
