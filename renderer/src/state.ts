@@ -11,12 +11,16 @@ import { createTrafficStore } from './model/traffic.js';
 import { createConfigStore } from './model/config-doc.js';
 import { pushRing } from './model/ring.js';
 
+/** Telemetry history (one update per tick). */
 export const telemetry = createTelemetryStore();
+/** Traffic table rows. */
 export const traffic = createTrafficStore();
+/** The edited config document. */
 export const configDoc = createConfigStore();
 
 /** The views of the app, in menu order. */
 export const VIEWS = ['dashboard', 'config', 'traffic', 'channels', 'upstreams', 'tuner'] as const;
+/** One of the app's views. */
 export type View = (typeof VIEWS)[number];
 
 /** App-wide UI state: current view, engine state, logs, a transient notice. */
@@ -37,8 +41,11 @@ export const ui = createStore<{
 
 /** React hooks over the vanilla stores. */
 export const useTelemetry = <T,>(sel: (s: TelemetryState) => T) => useStore(telemetry, sel);
+/** React hook over the traffic store. */
 export const useTraffic = <T,>(sel: (s: ReturnType<typeof traffic.getState>) => T) => useStore(traffic, sel);
+/** React hook over the config store. */
 export const useConfigDoc = <T,>(sel: (s: ReturnType<typeof configDoc.getState>) => T) => useStore(configDoc, sel);
+/** React hook over the UI store. */
 export const useUi = <T,>(sel: (s: ReturnType<typeof ui.getState>) => T) => useStore(ui, sel);
 
 /** Loads the running config and recent traffic; subscribes to pushed events. */

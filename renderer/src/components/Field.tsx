@@ -2,6 +2,7 @@
 import type { FieldSpec, Plain } from '../model/forms.js';
 import { readField } from '../model/forms.js';
 
+/** Props of one form field. */
 export interface FieldProps {
   spec: FieldSpec;
   obj: Plain | undefined;
@@ -12,6 +13,7 @@ export interface FieldProps {
   testId?: string;
 }
 
+/** Renders a field by its spec: label, input and the inline error. */
 export function Field({ spec, obj, onChange, error, options, testId }: FieldProps) {
   const value = readField(obj, spec);
   const id = testId ?? `f-${spec.key}`;

@@ -5,6 +5,7 @@ import { fmtAgo } from '../format.js';
 /** Series colours (readable on dark and light backgrounds). */
 export const PALETTE = ['#4f9dff', '#f5a623', '#3ccf91', '#e0588c', '#a57cff', '#40c4d8', '#d4d440'];
 
+/** Props of a live chart: rows `{ t, <series>… }`, the series to draw and a value formatter. */
 export interface LiveChartProps {
   title: string;
   data: Record<string, number>[];
@@ -30,6 +31,7 @@ export function niceCeil(v: number, bytes = false): number {
   return bytes ? out : Math.max(out, 4);
 }
 
+/** One titled line chart over the last 60 s with a legend. */
 export function LiveChart({ title, data, series, format, height = 170, reference, testId, bytes }: LiveChartProps) {
   const now = data.length > 0 ? data[data.length - 1]!.t! : Date.now();
   let max = reference ? reference.value * 1.2 : 0;

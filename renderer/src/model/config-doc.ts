@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { loadConfig, updateConfigText, type ConfigError, type SluiceConfig } from '../../../core/config/index.js';
 import type { Plain } from './forms.js';
 
+/** The editor's document state. */
 export interface ConfigDocState {
   text: string;
   file?: string;

@@ -122,6 +122,7 @@ export function changeRouteKind(route: Plain, kind: RouteKind): Plain {
 /** Which of its three modes an SSE route uses. */
 export type SseMode = 'script' | 'channel' | 'scenario';
 
+/** The mode an SSE body is in (script when none is set). */
 export function sseModeOf(sse: Plain): SseMode {
   if (sse.channel !== undefined) return 'channel';
   if (sse.scenario !== undefined) return 'scenario';

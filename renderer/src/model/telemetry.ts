@@ -28,6 +28,7 @@ export interface TelemetryState {
   ticks: number;
 }
 
+/** The state before the first tick. */
 export const emptyTelemetry = (): TelemetryState => ({ points: [], listeners: [], limits: {}, routes: {}, ticks: 0 });
 
 function rates(s: ScopeSample): Rates {

@@ -9,6 +9,7 @@ import type { ExchangeSummary } from '../../../core/api/index.js';
 /** Rows kept in the table. */
 export const TRAFFIC_CAP = 2000;
 
+/** The traffic table's state. */
 export interface TrafficState {
   rows: ExchangeSummary[];
   paused: boolean;

@@ -5,6 +5,7 @@ import { api } from '../api.js';
 import { fmtClock } from '../format.js';
 import { ui } from '../state.js';
 
+/** The Channels view. */
 export function Channels() {
   const [channels, setChannels] = useState<ChannelInfo[]>([]);
   const [name, setName] = useState('');

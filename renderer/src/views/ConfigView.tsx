@@ -199,6 +199,7 @@ function ApplyPlanDialog() {
   );
 }
 
+/** The Config view: toolbar, visual/YAML tabs, error list, apply dialog. */
 export function ConfigView() {
   const [tab, setTab] = useState<'visual' | 'yaml'>('visual');
   const [sel, setSel] = useState<Sel | undefined>({ t: 'server', s: 0 });

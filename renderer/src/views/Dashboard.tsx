@@ -40,6 +40,7 @@ function Log() {
   );
 }
 
+/** The Dashboard view. */
 export function Dashboard() {
   // Charts render at low priority: under load React skips intermediate ticks instead of blocking the page.
   const points = useDeferredValue(useTelemetry((s) => s.points));

@@ -6,6 +6,7 @@ import {
   SSE_CHANNEL_FIELDS, SSE_SCENARIO_FIELDS, SSE_STEP_FIELDS, sseModeOf, writeField, type FieldSpec, type Plain, type SseMode,
 } from '../model/forms.js';
 
+/** Props of the route form. */
 export interface RouteFormProps {
   route: Plain;
   /** Error path prefix of this route (`http.servers[0].routes[1]`). */
@@ -22,6 +23,7 @@ export function errorAt(errors: ConfigError[], path: string): string | undefined
   return e ? e.message.replace(`${path}: `, '') : undefined;
 }
 
+/** A grid of fields over one object, errors looked up under `prefix`. */
 export function Fields({ specs, obj, prefix, errors, onChange, options }: { specs: FieldSpec[]; obj: Plain | undefined; prefix: string; errors: ConfigError[]; onChange(o: Plain): void; options?: Record<string, string[]> }) {
   return (
     <div className="fields">
@@ -94,6 +96,7 @@ function ChunkEditor({ chunked, onChange }: { chunked: Plain; onChange(c: Plain)
   );
 }
 
+/** A fieldset switched on and off by a checkbox (an optional section such as a limit). */
 export function Optional({ title, obj, onToggle, children, testId }: { title: string; obj: unknown; onToggle(on: boolean): void; children: React.ReactNode; testId: string }) {
   return (
     <fieldset className="optional">
@@ -103,6 +106,7 @@ export function Optional({ title, obj, onToggle, children, testId }: { title: st
   );
 }
 
+/** The route editor. */
 export function RouteForm({ route, prefix, errors, upstreams, onChange, onDelete }: RouteFormProps) {
   const kind = routeKindOf(route);
   const body = kind ? (route[kind] as Plain) ?? {} : undefined;

@@ -151,6 +151,7 @@ function Detail({ id }: { id: number }) {
   );
 }
 
+/** The Traffic view. */
 export function Traffic() {
   const rows = useTraffic((s) => s.rows);
   const filter = useTraffic((s) => s.filter);

@@ -83,6 +83,7 @@ function AllLimits() {
   );
 }
 
+/** The Rate tuner view. */
 export function Tuner() {
   const value = useConfigDoc((s) => s.value);
   const limits = useMemo(() => tunableLimits(value), [value]);

@@ -40,6 +40,7 @@ function Group({ name, servers }: { name: string; servers: UpstreamServerState[]
   );
 }
 
+/** The Upstreams view: one card per group. */
 export function Upstreams() {
   const ups = useTelemetry((s) => s.last?.upstreams ?? []);
   const groups = new Map<string, UpstreamServerState[]>();

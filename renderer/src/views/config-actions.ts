@@ -17,6 +17,7 @@ export function confirmDiscard(): boolean {
   return !configDoc.getState().dirty() || window.confirm('The config has unsaved changes. Discard them?');
 }
 
+/** File → New: a starter document (after the unsaved-changes guard). */
 export function newConfig(): void {
   if (!confirmDiscard()) return;
   configDoc.getState().load(NEW_CONFIG, undefined, false);
@@ -58,6 +59,7 @@ async function askPath(): Promise<string | undefined> {
   return window.prompt('Save the config to this path (on the machine running Sluice):', current ?? 'sluice.yaml') ?? undefined;
 }
 
+/** File → Save As: asks for a path, then saves there. */
 export async function saveAs(): Promise<void> {
   const target = await askPath();
   if (target) await save(target);
