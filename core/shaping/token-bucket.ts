@@ -154,9 +154,10 @@ export class TokenBucket {
     // Idle, the bucket fills up to the burst; what a late wake-up left over is kept, not clipped.
     if (this.queue.length === 0) t = Math.min(t, Math.max(this.burst_, this.tokens));
     else {
-      // A waiter only waits below its need: anything above came from a late wake-up.
+      // Earned while someone waited: beyond what was already there, the head's need and
+      // LATE_MS of slack, it came from a late wake-up (tokens saved before are never clipped).
       const need = Math.min(this.queue[0]!.want, this.slice_);
-      const cap = Math.max(need, (this.rate_ * LATE_MS) / 1000);
+      const cap = Math.max(this.tokens, need, (this.rate_ * LATE_MS) / 1000);
       if (t > cap) {
         this.lag = Math.min(this.lag + t - cap, (this.rate_ * LAG_MAX_MS) / 1000);
         t = cap;

@@ -241,3 +241,15 @@ test('long stalls (150 ms every second) are repaid: rate within 1%, never a burs
   // A burst refill (64 KiB burst + the stall) would carry ~2.5x.
   assert.ok(peak100(log) <= rate * 0.1 * 2, `largest 100 ms window ${peak100(log)} vs ${rate * 0.1}`);
 });
+
+test('a full bucket hands out its burst at once even when the clock moves between calls', () => {
+  let t = 0;
+  const clock = { now: () => (t += 0.001), setTimeout: (_fn: () => void, _ms: number) => ({ cancel() {} }) };
+  const bucket = new TokenBucket(64 * KiB, 16 * KiB, clock);
+  let got = 0;
+  // Each grant asks again at once, as a writer does after a fast socket write.
+  const ask = () => bucket.request(64 * KiB, (n) => { got += n; if (got < 64 * KiB) ask(); });
+  ask();
+  assert.ok(got >= 16 * KiB - bucket.slice, `granted at once: ${got}`);
+  assert.ok(got <= 16 * KiB + 1, `no more than the burst: ${got}`);
+});
