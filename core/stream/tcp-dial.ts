@@ -9,6 +9,13 @@ import type { Peer } from '../balance/index.js';
 import { SluiceError } from '../util/errors.js';
 import type { StreamGroup } from './upstreams.js';
 
+/**
+ * Stream buffer per socket: with Node's 16 KiB default every 64 KiB read
+ * overfills the writer and pauses the reader (a readStop/readStart per chunk);
+ * 256 KiB keeps bulk transfers flowing and memory still bounded per connection.
+ */
+export const SOCKET_HIGH_WATER = 256 * 1024;
+
 /** What one dial needs. */
 export interface DialOptions {
   group: StreamGroup;
@@ -46,7 +53,8 @@ export function dialUpstream(opts: DialOptions, done: DialCallback): Dial {
     peer = p;
     opts.group.counters(p).requests++;
     const { host, port } = opts.group.target(p);
-    const s = net.connect({ host, port, allowHalfOpen: true, noDelay: true });
+    // highWaterMark reaches the socket's Duplex options (missing from the NetConnectOpts typings).
+    const s = net.connect({ host, port, allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER } as net.NetConnectOpts);
     socket = s;
     timer = setTimeout(() => fail(s, p, `connect to ${p.address} timed out after ${opts.connectTimeout}ms`), opts.connectTimeout);
     s.once('connect', onConnect);

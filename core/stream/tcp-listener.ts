@@ -14,7 +14,7 @@ import { listenError } from '../util/errors.js';
 import { clientIp, formatAddress } from './addresses.js';
 import { connectionStages, needsLinks } from './stages.js';
 import { shapingOf } from '../shaping/module.js';
-import { dialUpstream } from './tcp-dial.js';
+import { dialUpstream, SOCKET_HIGH_WATER } from './tcp-dial.js';
 import { TcpConnection } from './tcp-connection.js';
 import { STREAM_UPSTREAMS, type StreamUpstreams } from './upstreams.js';
 
@@ -44,7 +44,7 @@ export class TcpListener implements Listener {
 
   async start(): Promise<void> {
     const { host, port } = parseAddress(this.def.listen)!;
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (s) => this.accept(s));
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER }, (s) => this.accept(s));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, this.def.listen)));
       server.listen({ host, port, backlog: 1024 }, () => resolve());

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { freePort } from '../bench/harness.js';
-import { startEngine } from '../helpers/engine.js';
+import { parseConfig, startEngine } from '../helpers/engine.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -208,6 +208,38 @@ stream:
     assert.equal(m, 1000, 'stalled after 1000 bytes, connection still open');
     assert.equal(stl.destroyed, false);
     stl.destroy();
+    await t.stop();
+    up.server.close();
+  });
+
+  it('a changed limit reaches an open connection; a changed group keeps its servers\' state', { timeout: 15000 }, async () => {
+    const up = await serve((s) => {
+      s.on('error', () => undefined);
+      const block = Buffer.alloc(16 * 1024, 7);
+      const more = () => { while (s.writable && s.write(block)); };
+      s.on('drain', more);
+      more();
+    });
+    const yaml = (rate: string, weight: number) => `
+stream:
+  upstreams: [ { name: up, servers: [ { address: 127.0.0.1:${up.port}, weight: ${weight} } ] } ]
+  servers: [ { name: s, listen: 0, upstream: up, limit: { rate: ${rate}, burst: 16k } } ]
+`;
+    const t = await startEngine(yaml('64k', 1));
+    const c = await connect(t.addr('s'));
+    let n = 0;
+    c.on('data', (d: Buffer) => (n += d.length));
+    await sleep(1000);
+    const slow = n;
+    assert.ok(slow > 20 * 1024 && slow < 160 * 1024, `~64 KiB in the first second, got ${slow}`);
+    const r = await t.engine.apply(parseConfig(yaml('4m', 5)));
+    assert.ok(r.ok);
+    await sleep(1000);
+    const fast = n - slow;
+    assert.ok(fast > 1024 * 1024, `the open connection sped up to ~4 MiB/s, got ${fast} bytes in 1 s`);
+    const group = t.engine.services.counters.get('upstream', `up 127.0.0.1:${up.port}`);
+    assert.equal(group.active, 1, 'the open connection is still counted on its server');
+    c.destroy();
     await t.stop();
     up.server.close();
   });
