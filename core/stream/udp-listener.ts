@@ -52,6 +52,13 @@ export class UdpListener implements Listener {
     socket.on('error', (err) => this.services.log('warn', `${this.def.name}: ${err.message}`));
     socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
     this.socket = socket;
+    this.warnUnsupported();
+  }
+
+  /** `limit` and `faults` shape TCP byte streams only; say so instead of silently ignoring them. */
+  private warnUnsupported(): void {
+    const ignored = (['limit', 'faults'] as const).filter((k) => this.config[k] !== undefined);
+    if (ignored.length) this.services.log('warn', `${this.def.name}: ${ignored.join(' and ')} apply to TCP stream servers only; ignored for UDP`);
   }
 
   /** New sessions use the new settings; open sessions keep theirs until they end. */
@@ -59,6 +66,7 @@ export class UdpListener implements Listener {
     if (def.kind !== 'udp') return;
     this.def = def;
     this.config = def.server;
+    this.warnUnsupported();
   }
 
   async stop(): Promise<void> {
