@@ -228,6 +228,7 @@ export class HttpListener implements Listener {
       counters,
       onFirstByte: () => {
         rec.ttfbMs = services.clock.now() - rec.startedAt;
+        rec.status = res.statusCode; // the table shows it while the exchange is still open
         // Known now (headers are out); the traffic capture decides on SSE decoding by it.
         rec.responseHeaders = sentHeaders(res);
         rec.contentType = sentContentType(res);

@@ -28,7 +28,11 @@ export class SluiceError extends Error {
 /** An expected end of an exchange (client closed, engine stopping): close quietly. */
 export class CleanAbort extends Error {
   constructor(message = 'closed') {
+    // Thrown once per finished exchange: a stack trace is pure cost here.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'CleanAbort';
   }
 }
