@@ -188,7 +188,8 @@ process.on('message', async (m: { cmd: string; [k: string]: unknown }) => {
   else if (m.cmd === 'latency') reply = await latency(m.pub as string, m.seconds as number, m.rate as number, m.size as number);
   else if (m.cmd === 'flood') reply = await flood(m.pub as string, m.seconds as number, m.window as number, m.size as number);
   else if (m.cmd === 'close') {
-    for (const s of subs) s.socket.destroy();
+    // RST instead of FIN: no client-side TIME_WAIT, so the next server in the run gets the same ephemeral ports.
+    for (const s of [...subs]) s.socket.resetAndDestroy();
     agent.destroy();
     process.send!({ ok: true }, () => process.exit(0));
     return;
