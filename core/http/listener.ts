@@ -124,14 +124,26 @@ export class HttpListener implements Listener {
     socket.end(`HTTP/1.1 ${code}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
   }
 
-  /** Protocol upgrades (WebSocket) go to routes whose handler takes them (proxy); others get 404. */
+  /**
+   * Protocol upgrades (WebSocket) go to routes whose handler takes them (proxy).
+   * Elsewhere the Upgrade header is ignored, as nginx does: `curl --http2` on a
+   * mock route (Upgrade: h2c) gets its normal HTTP/1.1 answer, then the
+   * connection closes (the socket has left the server's parser).
+   */
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     let pathname = '/';
-    try { pathname = new URL(req.url ?? '/', 'http://x').pathname; } catch { /* 404 below */ }
+    try { pathname = new URL(req.url ?? '/', 'http://x').pathname; } catch { /* served below: 400 */ }
     const handler = this.router.match(pathname)?.value as (RouteHandler & { upgrade?(u: { req: IncomingMessage; socket: Socket; head: Buffer; client: string }): void }) | undefined;
     if (handler?.upgrade) return handler.upgrade({ req, socket, head, client: clientAddress(socket) });
-    socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 24\r\nConnection: close\r\n\r\nno upgrade on this path\n');
+    const res = new http.ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.once('finish', () => {
+      res.detachSocket(socket);
+      socket.end();
+    });
+    void this.serve(req, res);
   }
 
   /** Asks the matched route whether it wants this request's body (default yes). */
