@@ -30,6 +30,7 @@ export class TcpListener implements Listener {
   private readonly pending = new Set<Socket>();
   private readonly onClosed = (c: TcpConnection) => this.closed(c);
   private readonly now: () => number;
+  private lastWarn = -Infinity;
 
   constructor(public def: TcpDef, private readonly services: EngineServices) {
     this.config = def.server;
@@ -104,7 +105,12 @@ export class TcpListener implements Listener {
       return;
     }
     this.pending.add(client);
-    const onEarlyClose = () => dial.cancel();
+    // The client left while dialling: withdraw the attempt (the callback will not run).
+    const onEarlyClose = () => {
+      dial.cancel();
+      this.pending.delete(client);
+      end();
+    };
     client.on('error', noop);
     client.once('close', onEarlyClose);
     // The peer address costs a syscall: only ip_hash needs it.
@@ -116,7 +122,7 @@ export class TcpListener implements Listener {
         if (err) this.counters.errors++;
         upstream?.destroy();
         if (peer) g.group.release(peer, 'ok');
-        if (err && !client.destroyed) this.services.log('warn', `${this.def.name}: ${err.message}`);
+        if (err && !client.destroyed) this.warn(err.message);
         client.destroy();
         end();
         return;
@@ -125,7 +131,14 @@ export class TcpListener implements Listener {
       this.conns.add(conn);
       conn.start(needsLinks(config) ? this.stagesFor(conn) : NO_STAGES);
     });
-    if (client.destroyed) dial.cancel();
+  }
+
+  /** Logs a connect failure, at most once a second (a dead upstream under load would flood the log). */
+  private warn(message: string): void {
+    const now = this.services.clock.now();
+    if (now - this.lastWarn < 1000) return;
+    this.lastWarn = now;
+    this.services.log('warn', `${this.def.name}: ${message}`);
   }
 
   private stagesFor(conn: TcpConnection) {
