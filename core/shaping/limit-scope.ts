@@ -46,9 +46,9 @@ export class LimitScope {
     this.buckets.clear();
   }
 
-  /** Key of the bucket a stream uses under the current `per`. */
-  keyFor(client: string, connId: number): string {
-    return this.limit.per === 'connection' ? `#${connId}` : this.limit.per === 'client' ? client : '*';
+  /** Key of the bucket a stream uses under the current `per`; each direction has its own buckets. */
+  keyFor(client: string, connId: number, dir: Direction): string {
+    return `${dir} ${this.limit.per === 'connection' ? `#${connId}` : this.limit.per === 'client' ? client : '*'}`;
   }
 
   /** The bucket for a key, created (full) on first use. */
@@ -67,7 +67,7 @@ export class LimitScope {
 
   /** A throttle target for one stream (connection `connId` of `client`), counting bytes for `dir`. */
   target(client: string, connId: number, dir: Direction): ThrottleTarget {
-    const bucket = this.bucket(this.keyFor(client, connId));
+    const bucket = this.bucket(this.keyFor(client, connId, dir));
     const c = this.counters;
     return {
       bucket,
@@ -83,9 +83,9 @@ export class LimitScope {
   }
 
   /** A stream under this limit ended; its own connection bucket goes at once. */
-  close(connId: number): void {
+  close(connId: number, dir: Direction): void {
     this.counters.active--;
-    const key = `#${connId}`;
+    const key = `${dir} #${connId}`;
     const entry = this.buckets.get(key);
     if (entry && entry.bucket.waiting === 0) this.buckets.delete(key);
   }

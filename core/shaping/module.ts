@@ -68,7 +68,7 @@ export class ShapingModule implements EngineModule {
     scope.open();
     // Looked up per slice, so a re-tune or a removed limit reaches this stream at once.
     const target = () => this.scopes.get(name)?.target(client, conn, dir);
-    const close = () => this.scopes.get(name)?.close(conn);
+    const close = () => this.scopes.get(name)?.close(conn, dir);
     return new ThrottleStage(target, close, signal);
   }
 

@@ -100,11 +100,11 @@ test('module: apply re-tunes shared buckets in place; removal releases waiters; 
   const done = stage.write(Buffer.alloc(100_000), async (c) => { sent += c.length; });
   for (let i = 0; i < 100; i++) { clock.advance(10); await new Promise((r) => setImmediate(r)); }
   assert.ok(Math.abs(sent - 11 * 1024) < 1100, `1 s at 10 KiB/s plus burst: ${sent}`);
-  const bucket = scope.bucket('*');
+  const bucket = scope.bucket('out *');
   cfg = parseConfig(yaml(RULES, '{ rate: 20k, burst: 1k, per: route }'));
   mod.apply(cfg);
   assert.equal(mod.scope('route web /dl'), scope, 'same scope object survives the apply');
-  assert.equal(scope.bucket('*'), bucket, 'same shared bucket survives');
+  assert.equal(scope.bucket('out *'), bucket, 'same shared bucket survives');
   assert.equal(bucket.rate, 20 * 1024);
   const s1 = sent;
   mod.samples(); // baseline: samples report the change since the previous call
@@ -146,5 +146,27 @@ test('module: idle shared buckets are garbage-collected; connection buckets go w
   conn.dispose();
   assert.equal(mod.scope('default')!.size, 0, 'per-connection bucket dropped on close');
   assert.equal(mod.scope('default')!.counters.active, 0);
+  mod.stop();
+});
+
+test('module: direction both gives uploads and downloads their own buckets', async () => {
+  const clock = new FakeClock();
+  const cfg = parseConfig(yaml(RULES, '{ rate: 10k, burst: 1k, per: route, direction: both }'));
+  const mod = new ShapingModule(services(clock, () => cfg));
+  mod.apply(cfg);
+  const out = mod.throttle('route web /dl', '127.0.0.1', 'out')!;
+  const inb = mod.throttle('route web /dl', '127.0.0.1', 'in')!;
+  let sentOut = 0;
+  let sentIn = 0;
+  const a = out.write(Buffer.alloc(20_000), async (c) => { sentOut += c.length; });
+  const b = inb.write(Buffer.alloc(20_000), async (c) => { sentIn += c.length; });
+  for (let i = 0; i < 100; i++) { clock.advance(10); await new Promise((r) => setImmediate(r)); }
+  // Each direction gets the full 10 KiB/s (plus its 1 KiB burst), not half of it.
+  assert.ok(Math.abs(sentOut - 11 * 1024) < 1100, `out ${sentOut}`);
+  assert.ok(Math.abs(sentIn - 11 * 1024) < 1100, `in ${sentIn}`);
+  assert.equal(mod.scope('route web /dl')!.size, 2);
+  out.dispose();
+  inb.dispose();
+  await Promise.all([a, b]);
   mod.stop();
 });
