@@ -17,6 +17,9 @@ import { STREAM_UPSTREAMS, type StreamUpstreams } from './upstreams.js';
 
 type StreamDef = Extract<ListenerDef, { kind: 'tcp' | 'udp' }>;
 
+/** Kernel socket buffer asked for (capped by net.core.rmem_max / wmem_max). */
+const SOCKET_BUFFER = 4 * 1024 * 1024;
+
 /** Serves one `stream.servers[]` entry with `protocol: udp`. */
 export class UdpListener implements Listener {
   private socket: dgram.Socket | undefined;
@@ -43,7 +46,8 @@ export class UdpListener implements Listener {
 
   async start(): Promise<void> {
     const { host, port } = parseAddress(this.def.listen)!;
-    const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    // Large kernel buffers absorb bursts while the event loop is busy (a dropped datagram costs a client timeout).
+    const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, this.def.listen)));
       socket.bind(port, host, () => resolve());
