@@ -184,3 +184,21 @@ test('nginx syntax errors come back with line:col', () => {
   assert.ok(!r.ok);
   assert.ok(execFileSync('nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) !== undefined);
 });
+
+test('CLI: sluice export-nginx prints the config; import-nginx reports syntax errors as file:line:col', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-nginx-cli-'));
+  writeFileSync(join(dir, 'sluice.yaml'), 'http:\n  servers:\n    - name: web\n      listen: 18099\n      routes:\n        - { path: /files, static: { root: ./www }, limit: { rate: 256k, after: 1m } }\n');
+  const bin = join(process.cwd(), 'bin/sluice.mjs');
+  const ex = spawnSync(process.execPath, [bin, 'export-nginx', join(dir, 'sluice.yaml')], { encoding: 'utf8' });
+  assert.equal(ex.status, 0, ex.stderr);
+  assert.ok(ex.stdout.includes(`alias ${dir}/www/;`), 'relative roots resolve against the config file');
+  assert.ok(ex.stdout.includes('limit_rate 256k;') && ex.stdout.includes('limit_rate_after 1m;'));
+  writeFileSync(join(dir, 'nginx.conf'), ex.stdout);
+  const im = spawnSync(process.execPath, [bin, 'import-nginx', join(dir, 'nginx.conf')], { encoding: 'utf8' });
+  assert.equal(im.status, 0, im.stderr);
+  assert.match(im.stdout, /rate: 256k/);
+  writeFileSync(join(dir, 'bad.conf'), 'http {\n  server {\n    listen 80;\n');
+  const bad = spawnSync(process.execPath, [bin, 'import-nginx', join(dir, 'bad.conf')], { encoding: 'utf8' });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /bad\.conf:2:\d+: unclosed/);
+});
