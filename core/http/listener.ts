@@ -258,6 +258,7 @@ export class HttpListener implements Listener {
       pipeBody: (consume) => this.pipeBody(ex, consume),
     };
     this.finish(rec, res, counters);
+    res.once('close', () => outlet.dispose()); // stages release timers and shared-bucket membership
     this.applyRouteHeaders(ex);
     try {
       if (req.method === 'OPTIONS' && kind !== 'proxy' && route.cors !== false) {
