@@ -12,7 +12,7 @@ function Group({ name, servers }: { name: string; servers: UpstreamServerState[]
     <div className="card" data-testid="upstream-group">
       <div className="form-head"><h3>{name}</h3><span className="muted">{servers[0]?.section} · {fmtNum(total)} requests</span></div>
       <table className="grid">
-        <thead><tr><th>server</th><th>health</th><th>weight</th><th>active</th><th>requests</th><th>failures</th><th>out</th><th>share</th></tr></thead>
+        <thead><tr><th>server</th><th>health</th><th>weight</th><th>active</th><th>requests</th><th>failures</th><th title="bytes received from the server">received</th><th title="bytes sent to the server">sent</th><th>share</th></tr></thead>
         <tbody>
           {servers.map((s) => (
             <tr key={s.address} data-testid="upstream-server">
@@ -22,6 +22,7 @@ function Group({ name, servers }: { name: string; servers: UpstreamServerState[]
               <td className="num">{s.active}</td>
               <td className="num">{fmtNum(s.requests)}</td>
               <td className="num">{s.failures}</td>
+              <td className="num">{fmtBytes(s.bytesIn)}</td>
               <td className="num">{fmtBytes(s.bytesOut)}</td>
               <td className="num">{total ? `${((s.requests / total) * 100).toFixed(0)}%` : '—'}</td>
             </tr>
