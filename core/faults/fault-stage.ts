@@ -11,7 +11,7 @@
 import type { FaultsConfig } from '../config/index.js';
 import type { OutletStage } from '../http/outlet.js';
 import type { Clock } from '../util/clock.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../util/wait.js';
 
 /** What the stage acts on: the clock, the exchange's end, and how to reset the connection. */
 export interface FaultTarget {

@@ -13,7 +13,7 @@ import type { Exchange, ExchangeHook } from '../http/exchange.js';
 import { sendText } from '../http/handler.js';
 import type { OutletStage } from '../http/outlet.js';
 import { FaultStage, hasOutFaults } from './fault-stage.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../util/wait.js';
 
 /** A random number in [0, 1). */
 export type Rng = () => number;

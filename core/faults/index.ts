@@ -1,4 +1,4 @@
 /** Toxiproxy-style faults for HTTP routes: an ExchangeHook plus the response stage. */
 export { createFaultsHook, latencyOf, type Rng } from './hook.js';
 export { FaultStage, hasOutFaults, type FaultTarget } from './fault-stage.js';
-export { sleep } from './sleep.js';
+export { sleep } from '../util/wait.js';

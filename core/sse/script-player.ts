@@ -14,6 +14,7 @@
 import type { SseStep } from '../config/index.js';
 import type { Clock } from '../util/clock.js';
 import { compileTemplate, type Template, type TemplateContext } from '../util/template.js';
+import { sleep } from '../util/wait.js';
 import { encodeComment, encodeEvent, encodeRetry, type SseEvent } from './encoder.js';
 import type { DeliveredEvent } from './client.js';
 
@@ -53,23 +54,6 @@ export function* scriptSteps(script: readonly PlayStep[], loop: boolean): Genera
   do {
     yield* script;
   } while (loop && script.length > 0);
-}
-
-/** Waits `ms` on the clock; resolves false when the signal aborted first. */
-export function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  if (ms <= 0) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      timer.cancel();
-      resolve(false);
-    };
-    const timer = clock.setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Compiled templates per config step (compiled once, not per connection). */

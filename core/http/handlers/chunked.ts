@@ -9,7 +9,7 @@ import { compileTemplate, type Template } from '../../util/template.js';
 import type { Exchange } from '../exchange.js';
 import type { HandlerFactory } from '../handler.js';
 import { CleanAbort } from '../../util/errors.js';
-import { sleep, yieldToLoop } from '../wait.js';
+import { sleep, yieldToLoop } from '../../util/wait.js';
 
 interface Step { template: Template; fixed: Buffer | undefined; delay: number }
 

@@ -11,7 +11,7 @@ import { compileTemplate } from '../../util/template.js';
 import type { Exchange } from '../exchange.js';
 import type { HandlerFactory } from '../handler.js';
 import { CleanAbort } from '../../util/errors.js';
-import { sleep, yieldToLoop } from '../wait.js';
+import { sleep, yieldToLoop } from '../../util/wait.js';
 
 const DEFAULT_TYPES: Record<StreamRouteConfig['format'], string> = {
   ndjson: 'application/x-ndjson',

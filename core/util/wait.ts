@@ -1,5 +1,5 @@
 /** Waiting that an exchange's abort signal cuts short, on the injected clock. */
-import type { Clock } from '../util/clock.js';
+import type { Clock } from './clock.js';
 
 /** Resolves after `ms` on `clock`, or at once (resolving false) when `signal` aborts. */
 export function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<boolean> {
