@@ -172,6 +172,27 @@ stream:
     up.server.close();
   });
 
+  it('max_conns per server sends the overflow to the next server (here the backup)', { timeout: 15000 }, async () => {
+    // Servers that close when the client does (a FIN alone leaves a half-open pair, as in nginx).
+    const a = await serve((s) => { s.write('a'); s.on('end', () => s.end()); });
+    const b = await serve((s) => { s.write('b'); s.on('end', () => s.end()); });
+    const t = await startEngine(streamYaml(a.port, '', `[ { address: 127.0.0.1:${a.port}, max_conns: 1 }, { address: 127.0.0.1:${b.port}, backup: true } ]`));
+    const first = await connect(t.addr('s'));
+    const firstSays = await new Promise<string>((r) => first.once('data', (d) => r(String(d))));
+    const second = await connect(t.addr('s'));
+    const secondSays = await new Promise<string>((r) => second.once('data', (d) => r(String(d))));
+    assert.deepEqual([firstSays, secondSays], ['a', 'b']);
+    first.destroy();
+    second.destroy();
+    await sleep(50);
+    const third = await connect(t.addr('s'));
+    assert.equal(await new Promise<string>((r) => third.once('data', (d) => r(String(d)))), 'a', 'a slot freed: the primary again');
+    third.destroy();
+    await t.stop();
+    a.server.close();
+    b.server.close();
+  });
+
   it('limits, resets and stalls the byte stream through the link pipeline', { timeout: 15000 }, async () => {
     const payload = randomBytes(256 * 1024);
     const up = await serve((s) => { s.on('error', () => undefined); s.end(payload); });
