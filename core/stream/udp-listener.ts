@@ -17,6 +17,18 @@ import { STREAM_UPSTREAMS, type StreamUpstreams } from './upstreams.js';
 
 type StreamDef = Extract<ListenerDef, { kind: 'tcp' | 'udp' }>;
 
+/**
+ * Replies go to the IP a datagram came from, always a literal: answering the
+ * lookup synchronously skips dns.lookup and a nextTick per reply.
+ */
+function literalLookup4(address: string, family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+  callback(null, address, 4);
+}
+
+function literalLookup6(address: string, family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+  callback(null, address, 6);
+}
+
 /** Kernel socket buffer asked for (capped by net.core.rmem_max / wmem_max). */
 const SOCKET_BUFFER = 4 * 1024 * 1024;
 
@@ -47,7 +59,7 @@ export class UdpListener implements Listener {
   async start(): Promise<void> {
     const { host, port } = parseAddress(this.def.listen)!;
     // Large kernel buffers absorb bursts while the event loop is busy (a dropped datagram costs a client timeout).
-    const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER });
+    const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER, lookup: host.includes(':') ? literalLookup6 : literalLookup4 });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, this.def.listen)));
       socket.bind(port, host, () => resolve());
