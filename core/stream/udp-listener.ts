@@ -125,7 +125,7 @@ export class UdpListener implements Listener {
     }
     counters.requests++;
     counters.active++;
-    if (parked && parked.peer === peer) {
+    if (parked && parked.peer === peer && parked.runsWith(config.proxy_responses, config.proxy_timeout)) {
       this.parked.delete(parked);
       parked.revive();
       return parked;

@@ -80,6 +80,11 @@ export class UdpSession {
     return this.parked;
   }
 
+  /** True when this session runs with these settings (a parked socket is reused only then). */
+  runsWith(proxyResponses: number | undefined, proxyTimeout: number): boolean {
+    return this.ctx.proxyResponses === proxyResponses && this.ctx.proxyTimeout === proxyTimeout;
+  }
+
   /** Starts a new session on a parked socket (the balancer picked the same server again). */
   revive(): void {
     this.parked = false;
