@@ -1,8 +1,10 @@
 /**
- * UDP health probe: send one datagram (`send`, default empty) and wait for a
- * reply that contains `expect` (any reply when `expect` is unset). An ICMP
- * port-unreachable surfaces as ECONNREFUSED on the connected socket and fails
- * at once; silence fails at the checker's timeout.
+ * UDP health probe: send one datagram (`send`, default empty). With `expect`,
+ * healthy means a reply containing it arrives (silence fails at the checker's
+ * timeout). Without `expect`, many UDP services never answer a probe they do
+ * not understand, so healthy means no ICMP port-unreachable within SILENCE_OK_MS
+ * (or any reply). An ICMP refusal surfaces as ECONNREFUSED on the connected
+ * socket and fails at once.
  */
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
@@ -15,13 +17,16 @@ export interface UdpProbeOptions {
   expect?: string;
 }
 
+/** Without `expect`: silence this long (no ICMP error) counts as healthy. */
+export const SILENCE_OK_MS = 150;
+
 /** Probes with one datagram and its reply. */
 export class UdpProbe implements Probe {
   constructor(private readonly options: UdpProbeOptions = {}) {}
 
   explain(): string {
     const { send, expect } = this.options;
-    return `UDP send ${JSON.stringify(send ?? '')}, expect ${expect !== undefined ? JSON.stringify(expect) : 'a reply'}`;
+    return `UDP send ${JSON.stringify(send ?? '')}, ${expect !== undefined ? `expect ${JSON.stringify(expect)}` : 'healthy unless the port is unreachable'}`;
   }
 
   check(address: string, signal: AbortSignal): Promise<void> {
@@ -46,7 +51,9 @@ export class UdpProbe implements Probe {
         if (expect === undefined || msg.toString('latin1').includes(expect)) finish();
       });
       socket.connect(target.port, target.host, () => {
-        if (!done) socket.send(Buffer.from(send ?? '', 'latin1'), (err) => { if (err) finish(new ProbeError(`${(err as NodeJS.ErrnoException).code ?? 'error'} ${err.message}`)); });
+        if (done) return;
+        socket.send(Buffer.from(send ?? '', 'latin1'), (err) => { if (err) finish(new ProbeError(`${(err as NodeJS.ErrnoException).code ?? 'error'} ${err.message}`)); });
+        if (expect === undefined) setTimeout(() => finish(), SILENCE_OK_MS);
       });
     });
   }
