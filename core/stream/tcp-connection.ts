@@ -68,8 +68,8 @@ export class TcpConnection {
     upstream.on('timeout', () => this.destroy());
     client.on('error', noop);
     upstream.on('error', noop);
-    client.on('close', () => this.closed(upstream));
-    upstream.on('close', () => this.closed(client));
+    client.on('close', () => this.closed(client, upstream, 'in'));
+    upstream.on('close', () => this.closed(upstream, client, 'out'));
     client.resume();
   }
 
@@ -92,14 +92,23 @@ export class TcpConnection {
   }
 
   /**
-   * One socket closed. If the other can still receive from it, it has lost its
-   * source: close it too. Otherwise it only flushes what it holds, bounded by
-   * its own idle timeout.
+   * One socket closed; nothing more can come from it. The other socket
+   * flushes what it holds and gets its FIN (unless a link is still draining a
+   * cleanly ended source), and once flushed it is closed if its own bytes have
+   * nowhere to go. Its idle timeout bounds a peer that never reads.
    */
-  private closed(other: Socket): void {
+  private closed(gone: Socket, other: Socket, towardsOther: 'in' | 'out'): void {
     if (!other.destroyed) {
-      if (!other.readableEnded) other.destroy();
-      else other.setTimeout(this.ctx.proxyTimeout);
+      const link = towardsOther === 'in' ? this.links.in : this.links.out;
+      if (!other.writableEnded && !(link && gone.readableEnded)) {
+        link?.close();
+        other.end();
+      }
+      if (!other.readableEnded) {
+        if (other.writableFinished) other.destroy();
+        else other.once('finish', () => other.destroy());
+      }
+      other.setTimeout(this.ctx.proxyTimeout);
     }
     if (--this.open > 0) return;
     this.links.in?.close();

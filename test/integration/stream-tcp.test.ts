@@ -84,6 +84,25 @@ stream:
     up2.server.close();
   });
 
+  it('closes the client when the upstream resets after the client\'s FIN (no half-open leak)', { timeout: 15000 }, async () => {
+    const up = await serve((s) => {
+      s.on('error', () => undefined);
+      s.once('data', () => { s.write('hi'); setTimeout(() => s.resetAndDestroy(), 20); });
+    });
+    const t = await startEngine(streamYaml(up.port));
+    const c = await connect(t.addr('s'));
+    c.on('error', () => undefined);
+    let got = '';
+    c.on('data', (d) => (got += d));
+    c.end('request');
+    await new Promise((r) => c.once('close', r));
+    assert.equal(got, 'hi');
+    await sleep(50);
+    assert.equal(t.engine.services.counters.get('listener', 's').active, 0);
+    await t.stop();
+    up.server.close();
+  });
+
   it('moves 1 GiB exactly (sha256) through a slow reader with bounded memory', { timeout: 60000 }, async () => {
     const TOTAL = 1024 ** 3;
     const block = randomBytes(64 * 1024);
