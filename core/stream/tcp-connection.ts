@@ -56,8 +56,9 @@ export class TcpConnection {
     const { client, upstream, ctx } = this;
     const listener = ctx.listener;
     const server = this.server;
-    const countIn = (n: number) => { listener.bytesIn += n; server.bytesIn += n; };
-    const countOut = (n: number) => { listener.bytesOut += n; server.bytesOut += n; };
+    // Listener scope: in = from the client. Server scope (as the HTTP proxy and the UI): in = received from the server.
+    const countIn = (n: number) => { listener.bytesIn += n; server.bytesOut += n; };
+    const countOut = (n: number) => { listener.bytesOut += n; server.bytesIn += n; };
     if (stages.in.length === 0) pump(client, upstream, countIn);
     else this.links.in = new Link({ src: client, dst: upstream, now: ctx.now, onBytes: countIn }, stages.in);
     if (stages.out.length === 0) pump(upstream, client, countOut);

@@ -105,7 +105,7 @@ export class UdpSession {
     if (this.ended) return;
     this.timer.refresh();
     if (this.ctx.proxyResponses !== undefined) this.expected += this.ctx.proxyResponses;
-    this.server.bytesIn += msg.length;
+    this.server.bytesOut += msg.length; // server scope: out = sent to the server
     if (this.queue) {
       if (this.queue.length >= MAX_QUEUED) {
         this.ctx.listener.drops++;
@@ -151,7 +151,7 @@ export class UdpSession {
   private onReply(msg: Buffer): void {
     if (this.closed) return;
     // Late replies of a parked session still belong to this client and server.
-    this.server.bytesOut += msg.length;
+    this.server.bytesIn += msg.length;
     this.ctx.listener.bytesOut += msg.length;
     this.ctx.reply(msg, this.clientPort, this.clientAddress);
     if (this.ended) return;

@@ -145,7 +145,8 @@ stream:
     assert.equal(got.digest('hex'), sent.digest('hex'));
     assert.ok(maxRss < 400 * 1024 ** 2, `RSS stayed bounded: ${(maxRss / 1024 ** 2).toFixed(0)} MiB`);
     const counters = t.engine.services.counters.get('listener', 's');
-    assert.equal(counters.bytesOut, TOTAL);
+    assert.equal(counters.bytesOut, TOTAL, 'listener: bytes sent to the client');
+    assert.equal(t.engine.services.counters.get('upstream', `up 127.0.0.1:${up.port}`).bytesIn, TOTAL, 'server: bytes received from it');
     c.destroy();
     await t.stop();
     up.server.close();
