@@ -74,6 +74,15 @@ async function pings(addr: string, n: number, parallel = 8, retry = false): Prom
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls until `cond` holds (health checks run on their own clock; a loaded machine may be slow). */
+async function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
 describe('stream tcp with redis', { skip: !(await have('redis-server')) && 'redis-server not installed' }, () => {
   const redis: Redis[] = [];
   let t: TestEngine | undefined;
@@ -134,8 +143,7 @@ stream:
 `);
     const addr = t.addr('rs');
     const mod = t.engine.services.modules.get(STREAM_UPSTREAMS) as StreamUpstreams;
-    await sleep(300);
-    assert.deepEqual(mod.servers().map((s) => s.health), ['up', 'up']);
+    await waitFor(() => mod.servers().every((s) => s.health === 'up'), 'both servers up');
     await pings(addr, 40, 4);
     // Kill a mid-run: clients keep working (a failed connect moves on to b).
     const running = pings(addr, 200, 4, true);
@@ -143,7 +151,8 @@ stream:
     a.proc.kill('SIGKILL');
     const broken = await running;
     assert.ok(broken <= 4, `only connections open at the kill may break, ${broken} did`);
-    await sleep(300);
+    const healthOf = (port: number) => mod.servers().find((s) => s.address.endsWith(`:${port}`))!.health;
+    await waitFor(() => healthOf(a.port) === 'down', 'the killed server marked down');
     const states = mod.servers();
     assert.equal(states.find((s) => s.address.endsWith(`:${a.port}`))!.health, 'down');
     assert.equal(states.find((s) => s.address.endsWith(`:${b.port}`))!.health, 'up');
@@ -155,8 +164,7 @@ stream:
     const revived = spawn('redis-server', ['--port', String(a.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     redis[0] = { port: a.port, proc: revived };
     await waitForPort(a.port);
-    await sleep(400);
-    assert.equal(mod.servers().find((s) => s.address.endsWith(`:${a.port}`))!.health, 'up');
+    await waitFor(() => healthOf(a.port) === 'up', 'the revived server back up');
     await pings(addr, 20, 2);
     assert.ok(counters.requests > attemptsToA, 'the recovered server takes connections again');
     await t.stop();
