@@ -229,7 +229,7 @@ stream:
     const body = await readAll(lim);
     const took = Date.now() - started;
     assert.ok(body.equals(payload), 'limited bytes arrive intact');
-    assert.ok(took >= 350 && took < 2000, `256 KiB at 512 KiB/s takes ~0.5 s, took ${took}ms`);
+    assert.ok(took >= 350 && took < 5000, `256 KiB at 512 KiB/s takes ~0.5 s, took ${took}ms`);
 
     // The cut comes at exactly N bytes (Sluice closes with SO_LINGER 0, i.e. an RST; loopback
     // clients may see it as ECONNRESET or as an end, depending on timing).

@@ -139,13 +139,14 @@ stream:
     await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
     client.send(Buffer.alloc(200, 1), Number(port), host);
     for (let i = 0; i < 100; i++) client.send(`m${i}`, Number(port), host);
-    await sleep(150);
+    await waitFor(() => got.length >= 100, 'the echoes');
     const c = t.engine.services.counters.get('listener', 'u');
     assert.equal(c.active, 1, 'one session for one client address');
     assert.equal(c.drops, 1, 'the oversize datagram was dropped');
     assert.deepEqual(got, Array.from({ length: 100 }, (_, i) => `m${i}`), 'every datagram echoed, in order');
-    await sleep(400);
-    assert.equal(c.active, 0, 'the idle session ended after proxy_timeout');
+    const idleFrom = Date.now();
+    await waitFor(() => c.active === 0, 'the idle session to end');
+    assert.ok(Date.now() - idleFrom >= 200, 'not before proxy_timeout');
     client.close();
     echo.socket.close();
     await t.stop();
@@ -170,14 +171,14 @@ stream:
 `);
     const mod = t.engine.services.modules.get(STREAM_UPSTREAMS) as StreamUpstreams;
     const answered: (string | undefined)[] = [];
-    for (let i = 0; i < 6; i++) answered.push(await query(t.addr('u'), 300));
+    for (let i = 0; i < 6; i++) answered.push(await query(t.addr('u'), 1000));
     assert.ok(answered.filter((x) => x === undefined).length <= 1, `only the first session may hit the dead server: ${answered}`);
     assert.equal(mod.servers().find((s) => s.address.endsWith(`:${dead}`))!.health, 'down');
 
     await waitFor(() => mod.servers().filter((s) => s.group === 'f').every((s) => s.health === 'up'), 'group f up');
     b.socket.close();
     await waitFor(() => mod.servers().find((s) => s.group === 'f' && s.address.endsWith(`:${b.port}`))!.health === 'down', 'b marked down');
-    const results = await Promise.all(Array.from({ length: 10 }, () => query(t!.addr('v'), 500)));
+    const results = await Promise.all(Array.from({ length: 10 }, () => query(t!.addr('v'), 2000)));
     assert.ok(results.every((x) => x !== undefined), 'every session went to the live server');
     a.socket.close();
     await t.stop();
