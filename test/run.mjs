@@ -27,7 +27,9 @@ const files = args.length > 0
 
 const concurrency = process.env.TEST_CONCURRENCY ?? '3';
 const child = spawn(process.execPath, [
-  '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`,
+  // force-exit: a file whose tests are done never hangs the run on a leaked handle;
+  // the timeout bounds any single test that waits forever.
+  '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-force-exit', '--test-timeout=180000',
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   ...files,
 ], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } });

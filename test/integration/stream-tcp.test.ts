@@ -204,7 +204,10 @@ stream:
     assert.deepEqual([firstSays, secondSays], ['a', 'b']);
     first.destroy();
     second.destroy();
-    await sleep(50);
+    // The slot frees when Sluice has seen both sides close; poll instead of guessing a delay.
+    const counters = t.engine.services.counters.get('listener', 's');
+    for (let i = 0; i < 100 && counters.active > 0; i++) await sleep(20);
+    assert.equal(counters.active, 0, 'both connections closed on the proxy');
     const third = await connect(t.addr('s'));
     assert.equal(await new Promise<string>((r) => third.once('data', (d) => r(String(d)))), 'a', 'a slot freed: the primary again');
     third.destroy();
