@@ -55,7 +55,7 @@ http:
         - { address: 127.0.0.1:${a.port}, weight: 3 }
         - { address: 127.0.0.1:${b.port}, weight: 1 }
         - { address: 127.0.0.1:${dead}, backup: true }
-      health_check: { interval: 500ms, timeout: 300ms, path: /health, fails: 1, passes: 1 }
+      health_check: { interval: 500ms, timeout: 3s, path: /health, fails: 2, passes: 1 }
   servers:
     - name: edge
       listen: 127.0.0.1:0
