@@ -8,7 +8,7 @@ import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, typ
 import { configSchema, type SluiceConfig } from './schema.js';
 import { type ConfigError, formatPath } from './errors.js';
 import { issueMessage } from './issues.js';
-import { semanticIssues } from './semantic.js';
+import { semanticIssues, type SemanticIssue } from './semantic.js';
 
 /** The result of loading: the config and its source document, or every error. */
 export type LoadResult =
@@ -62,6 +62,36 @@ function makeError(loc: Locator, path: readonly PropertyKey[], message: string, 
   return { file: loc.file, line, col, path: p, message: p ? `${p}: ${message}` : message };
 }
 
+/**
+ * Semantic checks over a document the schema refused: missing lists are
+ * filled in, and a shape too broken to check yields nothing rather than a
+ * crash. Values are as written (sizes unparsed), so only reference and
+ * duplicate checks can fire — never a false alarm from an unparsed unit.
+ */
+function softSemanticIssues(data: Record<string, unknown>): SemanticIssue[] {
+  const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x) => x && typeof x === 'object') : []);
+  const http = obj(data.http);
+  const stream = obj(data.stream);
+  const soft = {
+    admin: undefined,
+    http: {
+      servers: list(http.servers).map((s) => ({ ...s, routes: list(s.routes).map((r) => ({ ...r, limit: undefined, sse: undefined })) })),
+      upstreams: list(http.upstreams).map((u) => ({ ...u, servers: list(u.servers) })),
+      limits: undefined,
+    },
+    stream: {
+      servers: list(stream.servers).map((s) => ({ ...s, limit: undefined })),
+      upstreams: list(stream.upstreams).map((u) => ({ ...u, servers: list(u.servers) })),
+    },
+  } as unknown as SluiceConfig;
+  try {
+    return semanticIssues(soft);
+  } catch {
+    return [];
+  }
+}
+
 /** Loads and validates a document; `file` is only used in messages. */
 export function loadConfig(text: string, file = 'config.yaml'): LoadResult {
   const lines = new LineCounter();
@@ -94,6 +124,12 @@ export function loadConfig(text: string, file = 'config.yaml'): LoadResult {
         continue;
       }
       errors.push(makeError(loc, issue.path, issueMessage(issue, valueAt(data, issue.path))));
+    }
+    // Reference and duplicate checks still run on what the user wrote, so one pass shows every error.
+    const seen = new Set(errors.map((e) => e.path));
+    for (const s of softSemanticIssues(data)) {
+      const e = makeError(loc, s.path, s.message);
+      if (!seen.has(e.path)) errors.push(e);
     }
   } else {
     for (const s of semanticIssues(parsed.data)) errors.push(makeError(loc, s.path, s.message));

@@ -87,3 +87,12 @@ test('an admin API off loopback needs a token', () => {
   assert.equal(loadConfig('version: 1\nadmin: { listen: 0.0.0.0:9900, token: abcdefghijklmnopq }\n', 'c.yaml').ok, true);
   assert.equal(loadConfig('version: 1\nadmin: { listen: 127.0.0.1:9900 }\n', 'c.yaml').ok, true);
 });
+
+test('reference errors come in the same pass as schema errors', () => {
+  const r = loadConfig(head + '        - path: /a\n          proxy: { upstream: nope }\n        - path: /b\n          respond: { status: x }\n', 'c.yaml');
+  assert.equal(r.ok, false);
+  assert.deepEqual(r.errors.map(formatConfigError), [
+    'c.yaml:8:30: http.servers[0].routes[0].proxy.upstream: unknown upstream "nope" (http.upstreams is empty)',
+    'c.yaml:10:30: http.servers[0].routes[1].respond.status: expected a number, got "x"',
+  ]);
+});
