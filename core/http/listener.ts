@@ -4,7 +4,6 @@
  * stop() stops accepting, lets exchanges finish until the deadline, then
  * closes what is left.
  */
-import { setMaxListeners } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { parseAddress, routeKind, type HttpServerConfig } from '../config/index.js';
@@ -12,14 +11,13 @@ import type { ListenerDef } from '../config/index.js';
 import type { EngineServices } from '../engine/services.js';
 import type { Listener } from '../engine/listener.js';
 import { CleanAbort, listenError, SluiceError } from '../util/errors.js';
-import { Router } from './router.js';
+import { parseTarget, Router } from './router.js';
 import { HANDLERS } from './handlers/index.js';
 import type { RouteHandler } from './handler.js';
 import { sendText } from './handler.js';
-import { Outlet, type OutletStage } from './outlet.js';
 import type { Exchange } from './exchange.js';
 import type { Counters } from '../telemetry/counters.js';
-import { sentContentType, sentHeaders } from '../telemetry/sent-headers.js';
+import { DrainSet, finishRecord, LiveExchange, RouteEntry, type ListenerScope } from './live-exchange.js';
 
 const STATUS_OF: Partial<Record<SluiceError['code'], number>> = {
   E_UPSTREAM_CONNECT: 502,
@@ -43,25 +41,30 @@ export function clientAddress(socket: Socket): string {
 export class HttpListener implements Listener {
   private server: http.Server | undefined;
   private config: HttpServerConfig;
-  private router: Router<RouteHandler>;
+  private router: Router<RouteEntry>;
   private readonly sockets = new Set<Socket>();
-  /** Aborts at the drain deadline: finite exchanges (files, chunked, proxy) may finish until then. */
-  private readonly draining = new AbortController();
-  /** Aborts as soon as stop() starts: endless exchanges (SSE, count: 0 streams) would only hold the deadline. */
-  private readonly stopping = new AbortController();
+  /**
+   * Exchanges whose signal exists: stop() aborts endless ones (SSE, count: 0
+   * streams — they would only hold the deadline) at once, finite ones (files,
+   * chunked, proxy) at the drain deadline.
+   */
+  private readonly drain = new DrainSet();
   private readonly counters: Counters;
 
   constructor(public def: Extract<ListenerDef, { kind: 'http' }>, private readonly services: EngineServices) {
     this.config = def.server;
-    this.router = this.buildRouter(def.server);
     this.counters = services.counters.get('listener', def.name, { kind: 'http', listen: def.listen });
-    // One abort listener per open exchange: thousands are normal, not a leak.
-    setMaxListeners(0, this.draining.signal, this.stopping.signal);
+    this.router = this.buildRouter(def.server);
   }
 
-  private buildRouter(server: HttpServerConfig): Router<RouteHandler> {
+  /** Handlers and what their exchanges share, built once per config apply. */
+  private buildRouter(server: HttpServerConfig): Router<RouteEntry> {
     const ctx = { server, listener: server.name, services: this.services };
-    return new Router(server.routes, (route) => HANDLERS[routeKind(route)](route, ctx));
+    const scope: ListenerScope = { server, listener: this.def.name, services: this.services, counters: this.counters, drain: this.drain };
+    return new Router(server.routes, (route, index) => {
+      const kind = routeKind(route);
+      return new RouteEntry(HANDLERS[kind](route, ctx), route, index, kind, scope);
+    });
   }
 
   /** The bound address (`127.0.0.1:54321` for port 0). */
@@ -132,9 +135,8 @@ export class HttpListener implements Listener {
    */
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    let pathname = '/';
-    try { pathname = new URL(req.url ?? '/', 'http://x').pathname; } catch { /* served below: 400 */ }
-    const handler = this.router.match(pathname)?.value as (RouteHandler & { upgrade?(u: { req: IncomingMessage; socket: Socket; head: Buffer; client: string }): void }) | undefined;
+    const pathname = parseTarget(req.url ?? '/')?.pathname ?? '/'; // a bad target is served below: 400
+    const handler = this.router.match(pathname)?.value.handler as (RouteHandler & { upgrade?(u: { req: IncomingMessage; socket: Socket; head: Buffer; client: string }): void }) | undefined;
     if (handler?.upgrade) return handler.upgrade({ req, socket, head, client: clientAddress(socket) });
     const res = new http.ServerResponse(req);
     res.shouldKeepAlive = false;
@@ -148,12 +150,9 @@ export class HttpListener implements Listener {
 
   /** Asks the matched route whether it wants this request's body (default yes). */
   private acceptsBody(req: IncomingMessage): boolean {
-    try {
-      const match = this.router.match(new URL(req.url ?? '/', 'http://x').pathname);
-      return match?.value.acceptsBody?.(req) ?? true;
-    } catch {
-      return true;
-    }
+    const target = parseTarget(req.url ?? '/');
+    const handler = target && this.router.match(target.pathname)?.value.handler;
+    return handler?.acceptsBody?.(req) ?? true;
   }
 
   /** Applies a changed server definition in place: new requests see the new routes. */
@@ -167,107 +166,72 @@ export class HttpListener implements Listener {
       this.server.keepAliveTimeout = def.server.keepalive_timeout;
       this.server.headersTimeout = def.server.header_timeout;
     }
-    for (const h of old.values()) h.dispose?.();
+    for (const e of old.values()) e.handler.dispose?.();
   }
 
   async stop(deadlineMs: number): Promise<void> {
     const server = this.server;
     if (!server) return;
-    this.stopping.abort(new CleanAbort('listener stopping'));
+    this.drain.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     // Keep-alive connections whose exchange finished during the drain go idle: close them as they do.
     const sweep = setInterval(() => server.closeIdleConnections(), 100);
     // Upgraded (WebSocket) sockets are no longer the http server's: destroy them too.
     const timer = setTimeout(() => {
-      this.draining.abort(new CleanAbort('listener stopping'));
+      this.drain.drain();
       server.closeAllConnections();
       for (const s of this.sockets) s.destroy();
     }, deadlineMs);
     await closed;
     clearInterval(sweep);
     clearTimeout(timer);
-    for (const h of this.router.values()) h.dispose?.();
+    for (const e of this.router.values()) e.handler.dispose?.();
     this.server = undefined;
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Starts the traffic record, matches the route and runs hooks and handler on a LiveExchange. */
+  private serve(req: IncomingMessage, res: ServerResponse): void {
     const services = this.services;
     const client = clientAddress(req.socket);
+    const url = req.url ?? '/';
     const rec = services.traffic.begin({
-      listener: this.def.name, method: req.method ?? 'GET', url: req.url ?? '/', client,
+      listener: this.def.name, method: req.method ?? 'GET', url, client,
       startedAt: services.clock.now(), requestHeaders: req.headers,
     });
     this.counters.requests++;
-    let url: URL;
-    let pathname: string;
-    try {
-      url = new URL(req.url ?? '/', 'http://x');
-      pathname = url.pathname;
-    } catch {
+    const target = parseTarget(url);
+    if (!target) {
       rec.outcome = 'error';
       return sendText({ res }, 400, 'malformed request URL');
     }
-    const match = this.router.match(pathname);
+    const match = this.router.match(target.pathname);
     if (!match) {
       rec.status = 404;
-      this.finish(rec, res, [this.counters]);
-      return sendText({ res }, 404, `no route for ${pathname} on ${this.def.name}`);
+      const counters = [this.counters];
+      res.once('close', () => finishRecord(rec, res, counters, services));
+      return sendText({ res }, 404, `no route for ${target.pathname} on ${this.def.name}`);
     }
-    const route = match.route;
-    const kind = routeKind(route);
-    rec.route = route.path;
-    rec.kind = kind;
-    const routeCounters = services.counters.get('route', `${this.def.name} ${route.path}`, { listener: this.def.name, route: route.path, kind });
-    routeCounters.requests++;
-    routeCounters.active++;
-    const counters = [this.counters, routeCounters];
-    const abort = new AbortController();
-    const onDrain = () => abort.abort(new CleanAbort('listener stopping'));
-    const endless = kind === 'sse' || (kind === 'stream' && route.stream!.count === 0);
-    const drain = endless ? this.stopping.signal : this.draining.signal;
-    if (this.stopping.signal.aborted) res.shouldKeepAlive = false;
-    drain.addEventListener('abort', onDrain, { once: true });
-    res.once('close', () => {
-      drain.removeEventListener('abort', onDrain);
-      routeCounters.active--;
-      if (!abort.signal.aborted) abort.abort(new CleanAbort('client closed'));
-    });
-
-    let ex!: Exchange;
-    const hooks = services.hooks;
-    const outlet = new Outlet(res, {
-      counters,
-      onFirstByte: () => {
-        rec.ttfbMs = services.clock.now() - rec.startedAt;
-        rec.status = res.statusCode; // the table shows it while the exchange is still open
-        // Known now (headers are out); the traffic capture decides on SSE decoding by it.
-        rec.responseHeaders = sentHeaders(res);
-        rec.contentType = sentContentType(res);
-      },
-      onChunk: (chunk) => {
-        rec.bytesOut += chunk.length;
-        if (services.traffic.observed) services.traffic.capture(rec, chunk, services.clock.now());
-      },
-    }, () => hooks.map((h) => h.outStage?.(ex)).filter((s): s is OutletStage => s !== undefined));
-
-    ex = {
-      req, res, server: this.config, listener: this.def.name, route, kind, routeIndex: match.index,
-      prefix: match.prefix, rest: match.rest, pathname, query: url.searchParams, client, outlet, record: rec,
-      counters, services, signal: abort.signal,
-      pipeBody: (consume) => this.pipeBody(ex, consume),
-    };
-    this.finish(rec, res, counters);
-    res.once('close', () => outlet.dispose()); // stages release timers and shared-bucket membership
+    const entry = match.value;
+    rec.route = entry.route.path;
+    rec.kind = entry.kind;
+    if (this.drain.stopping) res.shouldKeepAlive = false;
+    const ex = new LiveExchange(req, res, entry, match.prefix, target.pathname, target.search, client, rec);
     this.applyRouteHeaders(ex);
+    void this.run(ex);
+  }
+
+  /** CORS preflight, hooks (faults), then the route's handler; a throw becomes the right status or a closed connection. */
+  private async run(ex: LiveExchange): Promise<void> {
     try {
-      if (req.method === 'OPTIONS' && kind !== 'proxy' && route.cors !== false) {
+      const { req, res } = ex;
+      if (req.method === 'OPTIONS' && ex.kind !== 'proxy' && ex.route.cors !== false) {
         res.writeHead(204, { 'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS', 'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*', 'access-control-max-age': '600' });
         res.end();
         return;
       }
-      for (const h of hooks) if (h.before && (await h.before(ex))) return;
-      await match.value.handle(ex);
+      for (const h of this.services.hooks) if (h.before && (await h.before(ex))) return;
+      await ex.handler.handle(ex);
     } catch (err) {
       this.fail(ex, err);
     }
@@ -279,40 +243,6 @@ export class HttpListener implements Listener {
     const cors = route.cors ?? (kind === 'proxy' ? undefined : '*');
     if (cors) res.setHeader('access-control-allow-origin', cors);
     for (const [k, v] of Object.entries(route.headers)) res.setHeader(k, v);
-  }
-
-  private async pipeBody(ex: Exchange, consume: (chunk: Buffer) => Promise<void> | void): Promise<void> {
-    const stages = this.services.hooks.map((h) => h.inStage?.(ex)).filter((s): s is OutletStage => s !== undefined);
-    const counters = ex.counters;
-    const push = async (chunk: Buffer) => {
-      for (const c of counters) c.bytesIn += chunk.length;
-      ex.record.bytesIn += chunk.length;
-      await consume(chunk);
-    };
-    const through = (i: number, chunk: Buffer): Promise<void> => {
-      const s = stages[i];
-      return s ? s.write(chunk, (c) => through(i + 1, c)) : push(chunk);
-    };
-    try {
-      for await (const chunk of ex.req) await through(0, chunk as Buffer);
-    } finally {
-      for (const s of stages) s.dispose?.();
-    }
-  }
-
-  /** Records how the exchange ended: complete, closed (client went away cleanly) or error. */
-  private finish(rec: Exchange['record'], res: ServerResponse, counters: Counters[]): void {
-    res.once('close', () => {
-      const now = this.services.clock.now();
-      rec.durationMs = now - rec.startedAt;
-      rec.status ??= res.headersSent ? res.statusCode : undefined;
-      rec.responseHeaders ??= res.getHeaders() as Exchange['record']['responseHeaders'];
-      rec.contentType ??= String(res.getHeader('content-type') ?? '') || undefined;
-      if (rec.outcome === 'open') rec.outcome = res.writableFinished ? 'complete' : 'closed';
-      const cls = Math.floor((rec.status ?? 0) / 100);
-      if (cls >= 1 && cls <= 5) for (const c of counters) c.status[cls]!++;
-      this.services.traffic.changed(rec);
-    });
   }
 
   private fail(ex: Exchange, err: unknown): void {

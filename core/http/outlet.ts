@@ -29,18 +29,19 @@ export interface OutletObserver {
   onChunk?(chunk: Buffer): void;
   /** Called once, on the first byte. */
   onFirstByte?(): void;
+  /** The stages for this response, asked once at the first write (unless the outlet was given `decideStages`). */
+  stages?(): OutletStage[];
 }
 
 /** Writes to a response through stages, honouring backpressure. */
 export class Outlet {
   private stages: OutletStage[] | undefined;
   private firstByte = true;
-  private readonly sink = (chunk: Buffer) => this.toSocket(chunk);
 
   constructor(
     readonly res: ServerResponse,
     private readonly observer: OutletObserver,
-    private readonly decideStages: () => OutletStage[],
+    private readonly decideStages?: () => OutletStage[],
   ) {}
 
   /** True when the client has gone away (writes are dropped). */
@@ -50,7 +51,7 @@ export class Outlet {
 
   /** Stages for this response (decided once, at the first write). */
   private pipeline(): OutletStage[] {
-    if (!this.stages) this.stages = this.decideStages();
+    if (!this.stages) this.stages = this.decideStages ? this.decideStages() : this.observer.stages?.() ?? [];
     return this.stages;
   }
 
@@ -117,6 +118,6 @@ export class Outlet {
 
   /** Releases stage resources; called once when the exchange is over. */
   dispose(): void {
-    for (const s of this.stages ?? []) s.dispose?.();
+    if (this.stages) for (const s of this.stages) s.dispose?.();
   }
 }

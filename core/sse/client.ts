@@ -46,6 +46,8 @@ function ownedSocket(res: ServerResponse): Socket | undefined {
   return socket;
 }
 
+const NO_COUNTERS: Counters[] = [];
+
 /** What a client needs from its exchange. */
 export type ClientExchange = Pick<Exchange, 'outlet' | 'res' | 'record' | 'services' | 'counters'>;
 
@@ -57,9 +59,12 @@ export class SseClient {
   private readonly mode: WriteMode;
   private readonly socket: Socket | undefined;
   private readonly chunked: boolean;
-  private readonly counters: Counters[];
+  /** The exchange's counters (listener, route): bytes and events. */
   private readonly scopeCounters: Counters[];
-  private readonly flush: () => void;
+  /** Counters besides the exchange's (the channel's): events and drops only. */
+  private readonly extra: Counters[];
+  /** flushQueue bound to this client, made when the socket first fills (most clients never lag). */
+  private flush: (() => void) | null = null;
   /** Producers waiting in idle() (scripts); allocated on first use. */
   private waiters: (() => void)[] | null = null;
 
@@ -73,10 +78,13 @@ export class SseClient {
     this.socket = ex.outlet.direct ? ownedSocket(ex.res) : undefined;
     this.mode = this.socket ? 'socket' : ex.outlet.direct ? 'direct' : 'staged';
     this.chunked = (ex.res as unknown as ResponseInternals).chunkedEncoding === true;
-    this.counters = [...ex.counters, ...extra];
     this.scopeCounters = ex.counters;
-    // bind, not an arrow field: one small function per client, no per-closure name property (tsx keepNames).
-    this.flush = this.flushQueue.bind(this);
+    this.extra = extra.length > 0 ? extra : NO_COUNTERS;
+  }
+
+  /** The drain callback, bound on first need (bind, not an arrow: no name property under tsx keepNames). */
+  private flusher(): () => void {
+    return (this.flush ??= this.flushQueue.bind(this));
   }
 
   /** True once dropped or closed. */
@@ -105,7 +113,8 @@ export class SseClient {
   /** Sends an event (counted as a delivery, recorded while traffic is observed). */
   deliver(ev: DeliveredEvent): void {
     if (this.dead) return;
-    for (const c of this.counters) c.events++;
+    for (const c of this.scopeCounters) c.events++;
+    for (const c of this.extra) c.events++;
     if (this.ex.services.traffic.observed) this.recordEvent(ev);
     this.enqueue(this.mode === 'socket' && this.chunked ? (ev.framed ??= frameChunk(ev.bytes)) : ev.bytes);
   }
@@ -153,17 +162,17 @@ export class SseClient {
       this.countOut(buf.length);
       if (socket.write(buf)) return;
       this.queue = [];
-      socket.once('drain', this.flush);
+      socket.once('drain', this.flusher());
       return;
     }
     if (this.mode === 'direct') {
       if (outlet.writeDirect(buf) || outlet.closed) return;
       this.queue = [];
-      res.once('drain', this.flush);
+      res.once('drain', this.flusher());
       return;
     }
     this.queue = [];
-    void outlet.write(buf).then(this.flush);
+    void outlet.write(buf).then(this.flusher());
   }
 
   /** Everything queued while the socket was full goes out in one write. */
@@ -197,10 +206,10 @@ export class SseClient {
     this.dead = true;
     this.queue = null;
     this.queuedBytes = 0;
-    for (const c of this.counters) c.drops++;
+    for (const c of this.scopeCounters) c.drops++;
+    for (const c of this.extra) c.drops++;
     this.ex.record.error = `dropped: send queue over ${this.cap} bytes (client not reading)`;
-    this.ex.res.off('drain', this.flush);
-    this.socket?.off('drain', this.flush);
+    this.unhookDrain();
     this.ex.res.destroy();
     this.onDrop?.();
     this.wake();
@@ -217,8 +226,13 @@ export class SseClient {
     this.dead = true;
     this.queue = null;
     this.queuedBytes = 0;
+    this.unhookDrain();
+    this.wake();
+  }
+
+  private unhookDrain(): void {
+    if (!this.flush) return;
     this.ex.res.off('drain', this.flush);
     this.socket?.off('drain', this.flush);
-    this.wake();
   }
 }

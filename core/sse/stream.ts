@@ -47,5 +47,6 @@ export function lastEventId(req: IncomingMessage, query?: URLSearchParams): stri
 /** Resolves when the signal aborts (client gone, listener draining). */
 export function untilAborted(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  // resolve itself is the listener: no closure kept per waiting exchange.
+  return new Promise((resolve) => signal.addEventListener('abort', resolve as () => void, { once: true }));
 }

@@ -36,9 +36,36 @@ export class TrafficLog {
     };
   }
 
-  /** Starts a record and keeps it in the ring. */
+  /**
+   * Starts a record and keeps it in the ring. Every field is set here, those
+   * known later too, so all records share one shape (no hidden-class change,
+   * no dictionary mode when the listener fills them in).
+   */
   begin(fields: Omit<ExchangeRecord, 'id' | 'bytesIn' | 'bytesOut' | 'outcome' | 'chunks' | 'events'>): ExchangeRecord {
-    const rec: ExchangeRecord = { ...fields, id: this.nextId++, bytesIn: 0, bytesOut: 0, outcome: 'open', chunks: [], events: [] };
+    const rec: ExchangeRecord = {
+      id: this.nextId++,
+      listener: fields.listener,
+      route: fields.route,
+      kind: fields.kind,
+      method: fields.method,
+      url: fields.url,
+      client: fields.client,
+      startedAt: fields.startedAt,
+      requestHeaders: fields.requestHeaders,
+      status: fields.status,
+      responseHeaders: fields.responseHeaders,
+      contentType: fields.contentType,
+      bytesIn: 0,
+      bytesOut: 0,
+      connectMs: fields.connectMs,
+      ttfbMs: fields.ttfbMs,
+      durationMs: fields.durationMs,
+      outcome: 'open',
+      error: fields.error,
+      upstream: fields.upstream,
+      chunks: [],
+      events: [],
+    };
     if (this.capacity > 0) {
       this.ring.push(rec);
       if (this.ring.length > this.capacity) this.ring.shift();
