@@ -91,13 +91,16 @@ export class HttpListener implements Listener {
       if (this.acceptsBody(req)) res.writeContinue();
       void this.serve(req, res);
     });
+    const sockets = this.sockets;
+    const counters = this.counters;
+    // One function for every socket (it is `this` when 'close' fires): no closure or once-wrapper per connection.
+    const forget = function (this: Socket): void {
+      if (sockets.delete(this)) counters.active--;
+    };
     server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      this.counters.active++;
-      socket.once('close', () => {
-        this.sockets.delete(socket);
-        this.counters.active--;
-      });
+      sockets.add(socket);
+      counters.active++;
+      socket.on('close', forget);
     });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
@@ -231,7 +234,8 @@ export class HttpListener implements Listener {
         return;
       }
       for (const h of this.services.hooks) if (h.before && (await h.before(ex))) return;
-      await ex.handler.handle(ex);
+      // Not awaited here: an open exchange (SSE) then holds one small reaction, not this whole async frame.
+      Promise.resolve(ex.handler.handle(ex)).then(undefined, (err: unknown) => this.fail(ex, err));
     } catch (err) {
       this.fail(ex, err);
     }
