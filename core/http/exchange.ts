@@ -44,6 +44,12 @@ export interface Exchange {
   readonly services: EngineServices;
   /** Aborts when the client disconnects or the listener drains. */
   readonly signal: AbortSignal;
+  /**
+   * Resolves when `signal` aborts, without needing the signal (cheaper for
+   * exchanges that stay open and idle, like SSE subscribers); optional so a
+   * hand-made Exchange may leave it out — see `untilEnded()` in core/sse/stream.ts.
+   */
+  whenEnded?(): Promise<void>;
   /** Known response length (static files) so limit rules on min_size can match; set before the first write. */
   responseSize?: number;
   /** Reads the request body through inbound stages (limits), calling `consume` per chunk with backpressure. */

@@ -109,7 +109,10 @@ export class LiveExchange implements Exchange, OutletObserver {
   responseSize?: number = undefined;
   private parsedQuery: URLSearchParams | undefined = undefined;
   private abort: AbortController | undefined = undefined;
-  private ended = false;
+  /** Resolves the promise whenEnded() handed out. */
+  private release: (() => void) | undefined = undefined;
+  private endedWait: Promise<void> | undefined = undefined;
+  private isClosed = false;
 
   /**
    * @param search the raw query after `?` (no `#`), parsed on first read of `query`
@@ -146,7 +149,9 @@ export class LiveExchange implements Exchange, OutletObserver {
     return this.pathname.slice(this.prefix.length) || '/';
   }
 
+  /** Parsed on first read; an empty query is not kept (idle SSE clients read it for `lastEventId`). */
   get query(): URLSearchParams {
+    if (this.search === '') return new URLSearchParams();
     return (this.parsedQuery ??= new URLSearchParams(this.search));
   }
 
@@ -156,17 +161,32 @@ export class LiveExchange implements Exchange, OutletObserver {
     if (!a) {
       a = this.abort = new AbortController();
       const drain = this.entry.scope.drain;
-      if (this.ended) a.abort(new CleanAbort('client closed'));
+      if (this.isClosed) a.abort(new CleanAbort('client closed'));
       else if (drain.draining || (drain.stopping && this.entry.endless)) a.abort(new CleanAbort('listener stopping'));
       else drain.add(this);
     }
     return a.signal;
   }
 
-  /** Aborts the signal (if anyone holds it) with a clean reason. */
+  /** Resolves when `signal` aborts or would (client gone, listener draining), without making a signal: one promise, no EventTarget. */
+  whenEnded(): Promise<void> {
+    if (this.endedWait) return this.endedWait;
+    const drain = this.entry.scope.drain;
+    if (this.isClosed || this.abort?.signal.aborted || drain.draining || (drain.stopping && this.entry.endless)) return Promise.resolve();
+    this.endedWait = new Promise<void>((resolve) => { this.release = resolve; });
+    drain.add(this);
+    return this.endedWait;
+  }
+
+  /** Aborts the signal (if anyone holds it) with a clean reason and resolves whenEnded(). */
   abortWith(reason: string): void {
     const a = this.abort;
     if (a && !a.signal.aborted) a.abort(new CleanAbort(reason));
+    const release = this.release;
+    if (release) {
+      this.release = undefined;
+      release();
+    }
   }
 
   /** Reads the request body through inbound stages (limits), calling `consume` per chunk with backpressure. */
@@ -224,11 +244,11 @@ export class LiveExchange implements Exchange, OutletObserver {
 
   /** The response closed: abort the signal, finish the record, release the stages. */
   closed(): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.isClosed) return;
+    this.isClosed = true;
     const counters = this.counters;
     counters[1]!.active--;
-    if (this.abort) {
+    if (this.abort || this.release) {
       this.entry.scope.drain.delete(this);
       this.abortWith('client closed');
     }

@@ -12,7 +12,7 @@ import { sseHubOf } from '../../sse/hub.js';
 import { GAP_EVENT, type Channel } from '../../sse/channel.js';
 import { SseClient } from '../../sse/client.js';
 import { encodeEvent } from '../../sse/encoder.js';
-import { lastEventId, openStream, sendRetry, untilAborted } from '../../sse/stream.js';
+import { lastEventId, openStream, sendRetry, untilAborted, untilEnded } from '../../sse/stream.js';
 import { startHeartbeat } from '../../sse/heartbeat.js';
 import { ScriptPlayer, scriptSteps, type PlayOutcome, type PlayStep, type ScriptSink } from '../../sse/script-player.js';
 import { describeScenario, scenarioSteps } from '../../sse/scenarios.js';
@@ -45,7 +45,7 @@ function channelHandler(cfg: SseConfig): RouteHandler {
       if (last !== undefined) replayMissed(ch, client, last);
       ch.subscribe(client);
       const stopBeat = startHeartbeat(client, cfg.heartbeat, ex.services.clock);
-      await untilAborted(ex.signal);
+      await untilEnded(ex);
       stopBeat();
       ch.unsubscribe(client);
       // Aborted by a draining listener rather than the client: end cleanly so clients reconnect.
