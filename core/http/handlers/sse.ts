@@ -45,11 +45,13 @@ function channelHandler(cfg: SseConfig): RouteHandler {
       if (last !== undefined) replayMissed(ch, client, last);
       ch.subscribe(client);
       const stopBeat = startHeartbeat(client, cfg.heartbeat, ex.services.clock);
-      await untilEnded(ex);
-      stopBeat();
-      ch.unsubscribe(client);
-      // Aborted by a draining listener rather than the client: end cleanly so clients reconnect.
-      client.end();
+      // Returned, not awaited: an idle subscriber holds one small reaction instead of this async frame.
+      return untilEnded(ex).then(() => {
+        stopBeat();
+        ch.unsubscribe(client);
+        // Aborted by a draining listener rather than the client: end cleanly so clients reconnect.
+        client.end();
+      });
     },
     explain: () => `SSE channel "${name}": replays the last ${cfg.replay} events on reconnect, heartbeat every ${cfg.heartbeat} ms, up to ${cfg.max_clients} clients`,
   };
