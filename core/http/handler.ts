@@ -38,3 +38,12 @@ export function sendText(ex: Pick<Exchange, 'res'>, status: number, text: string
   res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length });
   res.end(body);
 }
+
+/** Answers 405 with `Allow` when the method is not one of `allowed`; returns true when it answered. */
+export function refuseMethod(ex: Pick<Exchange, 'req' | 'res'>, allowed: readonly string[], what: string): boolean {
+  const method = ex.req.method ?? 'GET';
+  if (allowed.includes(method)) return false;
+  ex.res.setHeader('allow', allowed.join(', '));
+  sendText(ex, 405, `${method} is not allowed on ${what} (${allowed.join(', ')})`);
+  return true;
+}

@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import type { StaticConfig } from '../../config/index.js';
 import type { Exchange } from '../exchange.js';
 import type { HandlerFactory } from '../handler.js';
-import { sendText } from '../handler.js';
+import { refuseMethod, sendText } from '../handler.js';
 import { contentTypeOf } from '../mime.js';
 import { contentRange, parseRange, type ByteRange } from '../ranges.js';
 import { gzipStream, negotiateGzip, weakETag } from '../gzip.js';
@@ -150,10 +150,7 @@ export const createStaticHandler: HandlerFactory = (route, ctx) => {
   const root = resolvePath(ctx.services.baseDir, cfg.root);
   return {
     async handle(ex) {
-      if (ex.req.method !== 'GET' && ex.req.method !== 'HEAD') {
-        ex.res.setHeader('allow', 'GET, HEAD');
-        return sendText(ex, 405, `${ex.req.method} is not allowed on a static route (GET, HEAD)`);
-      }
+      if (refuseMethod(ex, ['GET', 'HEAD'], 'a static route')) return;
       const segments = pathSegments(ex.rest);
       if (!Array.isArray(segments)) return sendText(ex, segments.status, segments.why);
       const found = await resolveUnder(root, segments);

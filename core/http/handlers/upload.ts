@@ -27,7 +27,7 @@ import type { IncomingMessage } from 'node:http';
 import type { UploadConfig } from '../../config/index.js';
 import type { Exchange } from '../exchange.js';
 import type { HandlerFactory } from '../handler.js';
-import { sendText } from '../handler.js';
+import { refuseMethod, sendText } from '../handler.js';
 
 const PROGRESS_EVERY_MS = 250;
 
@@ -157,10 +157,7 @@ export const createUploadHandler: HandlerFactory = (route, ctx) => {
   const dir = resolvePath(ctx.services.baseDir, cfg.dir);
   return {
     async handle(ex) {
-      if (ex.req.method !== 'POST' && ex.req.method !== 'PUT') {
-        ex.res.setHeader('allow', 'POST, PUT');
-        return sendText(ex, 405, `${ex.req.method} is not allowed on an upload route (POST, PUT)`);
-      }
+      if (refuseMethod(ex, ['POST', 'PUT'], 'an upload route')) return;
       const total = declaredLength(ex.req);
       if (total !== undefined && total > cfg.max_size) {
         // Refuse before reading; close so the unread body is not parsed as a next request.
