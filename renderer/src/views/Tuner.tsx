@@ -66,9 +66,12 @@ export function withLimit(text: string, path: (string | number)[], rate: number,
   });
 }
 
+/** One empty list for selectors: a fresh `[]` per call would make zustand re-render forever (React #185) before the first tick. */
+const NONE: never[] = [];
+
 /** Every live limit at a glance: target, achieved, how often it holds traffic back. */
 function AllLimits() {
-  const limits = useTelemetry((s) => s.last?.limits ?? []);
+  const limits = useTelemetry((s) => s.last?.limits ?? NONE);
   if (limits.length === 0) return null;
   return (
     <div className="card limits-table">

@@ -5,6 +5,9 @@ import { PALETTE } from '../components/LiveChart.js';
 import { fmtBytes, fmtNum } from '../format.js';
 import { useTelemetry } from '../state.js';
 
+/** One empty list for selectors: a fresh `[]` per call would make zustand re-render forever (React #185) before the first tick. */
+const NONE: never[] = [];
+
 function Group({ name, servers }: { name: string; servers: UpstreamServerState[] }) {
   const total = servers.reduce((a, s) => a + s.requests, 0);
   const data = servers.map((s) => ({ address: s.address, share: total ? (s.requests / total) * 100 : 0 }));
@@ -43,7 +46,7 @@ function Group({ name, servers }: { name: string; servers: UpstreamServerState[]
 
 /** The Upstreams view: one card per group. */
 export function Upstreams() {
-  const ups = useTelemetry((s) => s.last?.upstreams ?? []);
+  const ups = useTelemetry((s) => s.last?.upstreams ?? NONE);
   const groups = new Map<string, UpstreamServerState[]>();
   for (const u of ups) {
     const key = `${u.section} ${u.group}`;
