@@ -12,6 +12,7 @@ import { run } from '../helpers/process.js';
 import type { TelemetryTick } from '../../core/api/types.js';
 import { Engine } from '../../core/engine/engine.js';
 import { parsePrometheus, seriesValue } from './admin-prom.js';
+import { sleep } from '../helpers/wait.js';
 
 const YAML = `version: 1
 admin: { listen: 0 }
@@ -53,7 +54,6 @@ function call(method: string, path: string, opts: { headers?: Record<string, str
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('health, config read, validate and apply (a bad config keeps the last good one)', async () => {
   const h = await call('GET', '/api/health');

@@ -10,8 +10,8 @@ import http from 'node:http';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 import { createApiHost, type ApiHost } from '../../core/host/api-host.js';
 import type { ExchangeSummary } from '../../core/api/types.js';
+import { sleep } from '../helpers/wait.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Pieces the upstream writes, with pauses between: splits inside fields, CRLF, a comment, UTF-8 cut mid-character. */
 const utf8 = Buffer.from('data: grüße\n\n');

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 import { sseHubOf, type SseHub } from '../../core/sse/hub.js';
+import { sleep } from '../helpers/wait.js';
 
 const YAML = `version: 1
 http:
@@ -53,7 +54,6 @@ after(async () => {
   await t?.stop();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Opens an EventSource in the page that records named events, opens and errors with page timestamps. */
 async function listen(path: string, names: string[]): Promise<void> {

@@ -11,6 +11,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { parseConfig, startEngine, type TestEngine } from '../helpers/engine.js';
 import { run } from '../helpers/process.js';
 import { sseHubOf, type SseHub } from '../../core/sse/hub.js';
+import { sleep } from '../helpers/wait.js';
 
 const YAML = `version: 1
 http:
@@ -37,7 +38,6 @@ before(async () => {
 });
 after(() => t.stop());
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until `cond()` holds (polling), failing after `ms`. */
 async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {

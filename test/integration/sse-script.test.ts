@@ -9,6 +9,7 @@ import http from 'node:http';
 import { EventSource } from 'eventsource';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 import { run } from '../helpers/process.js';
+import { sleep } from '../helpers/wait.js';
 
 const YAML = `version: 1
 http:
@@ -39,7 +40,6 @@ let t: TestEngine;
 before(async () => { t = await startEngine(YAML); });
 after(() => t.stop());
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('eventsource: named events, a close step, a reconnect after retry with Last-Event-ID', async () => {
   const es = new EventSource(`${t.url('mock')}/hello?name=ada`);

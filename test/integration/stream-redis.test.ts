@@ -12,6 +12,7 @@ import { freePort, stopProc, waitForPort } from '../bench/harness.js';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 import { have, run } from '../helpers/process.js';
 import { STREAM_UPSTREAMS, type StreamUpstreams } from '../../core/stream/upstreams.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 interface Redis { port: number; proc: ChildProcess }
 
@@ -72,16 +73,6 @@ async function pings(addr: string, n: number, parallel = 8, retry = false): Prom
   return broken;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `cond` holds (health checks run on their own clock; a loaded machine may be slow). */
-async function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 describe('stream tcp with redis', { skip: !(await have('redis-server')) && 'redis-server not installed' }, () => {
   const redis: Redis[] = [];

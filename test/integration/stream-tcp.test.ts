@@ -10,8 +10,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { freePort } from '../bench/harness.js';
 import { parseConfig, startEngine } from '../helpers/engine.js';
+import { sleep } from '../helpers/wait.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function serve(onConn: (s: net.Socket) => void): Promise<{ port: number; server: net.Server }> {
   const server = net.createServer({ allowHalfOpen: true }, onConn);

@@ -12,17 +12,8 @@ import { freePort, stopProc } from '../bench/harness.js';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 import { have, run } from '../helpers/process.js';
 import { STREAM_UPSTREAMS, type StreamUpstreams } from '../../core/stream/upstreams.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `cond` holds (health checks run on their own clock; a loaded machine may be slow). */
-async function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 async function startDnsmasq(answer: string): Promise<{ port: number; proc: ChildProcess }> {
   const port = await freePort();
