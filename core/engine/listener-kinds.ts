@@ -2,20 +2,9 @@
 import type { ListenerDef } from '../config/index.js';
 import { HttpListener } from '../http/listener.js';
 import { AdminListener } from '../admin/listener.js';
-import { SluiceError } from '../util/errors.js';
 import { TcpListener } from '../stream/tcp-listener.js';
 import { UdpListener } from '../stream/udp-listener.js';
 import type { Listener, ListenerFactory } from './listener.js';
-
-function unsupported(what: string): ListenerFactory {
-  return (def) => ({
-    def,
-    start: () => Promise.reject(new SluiceError('E_LISTEN', `${def.name} (${def.listen}): ${what} listeners are not available in this build`)),
-    update: () => undefined,
-    stop: () => Promise.resolve(),
-    address: () => def.listen,
-  });
-}
 
 export const LISTENER_KINDS: Record<ListenerDef['kind'], ListenerFactory> = {
   http: (def, services) => new HttpListener(def as Extract<ListenerDef, { kind: 'http' }>, services) as Listener,

@@ -5,7 +5,6 @@
 import type { RouteKind } from '../../config/index.js';
 import type { HandlerFactory } from '../handler.js';
 import { createRespondHandler } from './respond.js';
-import { notImplemented } from './not-implemented.js';
 import { createSseHandler } from './sse.js';
 import { createStaticHandler } from './static.js';
 import { createChunkedHandler } from './chunked.js';
