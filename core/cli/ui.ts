@@ -123,12 +123,15 @@ export async function uiCommand(file: string | undefined, opts: { port?: string;
     return;
   }
   // Signal handlers first: whoever reads the URL may stop us right away.
+  let stopping = false;
   const stop = async () => {
+    if (stopping) return; // Ctrl-C reaches both the launcher and us: one stop
+    stopping = true;
     await session.close();
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
   out.log(`Sluice UI: ${session.url}`);
   if (opts.open !== false) openBrowser(session.url);
 }

@@ -7,7 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +45,7 @@ class Running {
     this.exited = new Promise((r) => this.child.on('exit', (code) => r(code)));
   }
   signal(sig: NodeJS.Signals): void { this.child.kill(sig); }
+  get pid(): number { return this.child.pid!; }
   /** Waits for a line matching `re` (after index `from`) and returns its match. */
   async waitFor(re: RegExp, from = 0, ms = 20_000): Promise<RegExpMatchArray> {
     const end = Date.now() + ms;
@@ -85,6 +87,9 @@ test('run: a line per listener, SIGHUP reloads (an invalid file keeps the last c
     await proc.waitFor(/^http beta listening on http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(proc.lines.filter((l) => /listening on/.test(l)).length, 2);
     assert.equal(await (await fetch(alpha[1]!)).text(), 'from-alpha');
+    // The engine runs with V8's memory reducer off (bin/sluice.mjs says why): here in a second process.
+    const engine = await engineProcess(proc.pid);
+    assert.match(engine.cmdline, /--no-memory-reducer/);
 
     // Reload with a third server.
     let mark = proc.lines.length;
@@ -107,6 +112,32 @@ test('run: a line per listener, SIGHUP reloads (an invalid file keeps the last c
     proc.signal('SIGTERM');
     assert.equal(await proc.exited, 0);
     await assert.rejects(fetch(alpha[1]!), 'the listener is gone');
+  } finally {
+    proc.kill();
+  }
+});
+
+/** The engine process the launcher started (its only child), with its command line. */
+async function engineProcess(launcher: number): Promise<{ pid: number; cmdline: string }> {
+  const children = (await readFile(`/proc/${launcher}/task/${launcher}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean).map(Number);
+  assert.equal(children.length, 1, `launcher ${launcher} has children ${children.join(',')}`);
+  const pid = children[0]!;
+  return { pid, cmdline: (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ') };
+}
+
+test('run: when the launcher is killed outright, the engine stops too (no orphan holding the port)', { timeout: 30_000 }, async () => {
+  const file = join(dir, 'orphan.yaml');
+  await writeFile(file, doc(server('solo', 'hi')));
+  const proc = new Running(file);
+  try {
+    const url = (await proc.waitFor(/^http solo listening on (http:\/\/127\.0\.0\.1:\d+)$/))[1]!;
+    const engine = await engineProcess(proc.pid);
+    proc.kill();
+    await proc.exited;
+    const end = Date.now() + 10_000;
+    while (Date.now() < end && existsSync(`/proc/${engine.pid}`)) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(existsSync(`/proc/${engine.pid}`), false, 'the engine process is gone');
+    await assert.rejects(fetch(url), 'its listener is gone');
   } finally {
     proc.kill();
   }
