@@ -2,7 +2,7 @@
  * Checks that need the whole document: references between sections,
  * duplicates, and combinations the schema alone cannot express.
  */
-import type { LimitConfig, SluiceConfig } from './schema.js';
+import type { FaultsConfig, LimitConfig, SluiceConfig } from './schema.js';
 
 /** A problem found after the schema passed, located by path. */
 export interface SemanticIssue {
@@ -16,6 +16,20 @@ export const MIN_BURST = 1024;
 function checkLimit(limit: LimitConfig | undefined, path: (string | number)[], out: SemanticIssue[]): void {
   if (!limit?.burst) return;
   if (limit.burst < MIN_BURST) out.push({ path: [...path, 'burst'], message: `burst must be at least ${MIN_BURST} bytes (one write), got ${limit.burst}` });
+}
+
+/** Faults that only mean something for byte streams and HTTP, with why, for a UDP server. */
+const NOT_FOR_DATAGRAMS = {
+  slice: 'a datagram is delivered whole, never split into pieces',
+  status: 'there is no HTTP status to answer with',
+} as const;
+
+/** UDP servers apply faults per datagram: reject the ones that cannot apply rather than ignore them. */
+function checkDatagramFaults(faults: FaultsConfig | undefined, path: (string | number)[], out: SemanticIssue[]): void {
+  if (!faults) return;
+  for (const [key, why] of Object.entries(NOT_FOR_DATAGRAMS)) {
+    if (faults[key as keyof typeof NOT_FOR_DATAGRAMS] !== undefined) out.push({ path: [...path, key], message: `${key} does not apply to protocol: udp (${why}); use latency, jitter, stall_after, reset_after or drop_connection` });
+  }
 }
 
 function duplicates<T>(items: T[], key: (t: T) => string, path: (i: number) => (string | number)[], what: string, out: SemanticIssue[]): void {
@@ -93,6 +107,7 @@ export function semanticIssues(config: SluiceConfig): SemanticIssue[] {
     if (!streamUpstreams.has(s.upstream)) out.push({ path: [...base, 'upstream'], message: `unknown stream upstream "${s.upstream}"${streamUpstreams.size ? ` (known: ${[...streamUpstreams].join(', ')})` : ' (stream.upstreams is empty)'}` });
     if (s.proxy_responses !== undefined && s.protocol !== 'udp') out.push({ path: [...base, 'proxy_responses'], message: 'proxy_responses applies only to protocol: udp' });
     checkLimit(s.limit, [...base, 'limit'], out);
+    if (s.protocol === 'udp') checkDatagramFaults(s.faults, [...base, 'faults'], out);
   });
 
   for (const [section, ups] of [['http', http.upstreams], ['stream', stream.upstreams]] as const) {

@@ -4,6 +4,8 @@ import { loadConfig, formatConfigError, parseSize, parseDuration, parseRate, nor
 
 const head = 'version: 1\nhttp:\n  servers:\n    - name: mock\n      listen: 127.0.0.1:8080\n      routes:\n';
 
+const udp = 'version: 1\nstream:\n  upstreams: [ { name: e, servers: [ { address: 127.0.0.1:9 } ] } ]\n  servers:\n    - name: u\n      listen: 0\n      protocol: udp\n      upstream: e\n';
+
 /** Each bad document with the exact first error it must produce. */
 const BAD: { name: string; text: string; error: string }[] = [
   { name: 'unknown top-level key', text: 'version: 1\nbogus: 3\n', error: 'c.yaml:2:1: bogus: unknown key "bogus"' },
@@ -24,6 +26,8 @@ const BAD: { name: string; text: string; error: string }[] = [
   { name: 'burst too small', text: head + '        - path: /a\n          respond: { body: x }\n          limit: { rate: 1m, burst: 10 }\n', error: 'c.yaml:9:37: http.servers[0].routes[0].limit.burst: burst must be at least 1024 bytes (one write), got 10' },
   { name: 'bad cidr', text: 'version: 1\nhttp:\n  limits:\n    rules:\n      - { match: { client: 300.1.1.1/8 }, rate: 1k }\n', error: 'c.yaml:5:28: http.limits.rules[0].match.client[0]: invalid client "300.1.1.1/8": expected an IPv4 or IPv6 address or CIDR, e.g. 127.0.0.2/32' },
   { name: 'not a mapping', text: '- a\n- b\n', error: 'c.yaml:1:1: the document must be a mapping (version: 1, http: …)' },
+  { name: 'slice on a udp server', text: udp + '      faults: { latency: 10ms, slice: { size: 10 } }\n', error: 'c.yaml:9:39: stream.servers[0].faults.slice: slice does not apply to protocol: udp (a datagram is delivered whole' },
+  { name: 'status on a udp server', text: udp + '      faults:\n        status: { code: 503 }\n', error: 'c.yaml:10:17: stream.servers[0].faults.status: status does not apply to protocol: udp' },
 ];
 
 for (const c of BAD) {
