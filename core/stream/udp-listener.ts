@@ -3,7 +3,10 @@
  * grouped into sessions by client address, each bound to the upstream server
  * the balancer picked when the session began (see UdpSession).
  *
- *   message ─▶ oversize? drop ─▶ session for ip:port (new: max_connections?, pick) ─▶ session.send
+ *   message ─▶ oversize? drop ─▶ session for ip:port (new: max_connections?, drop_connection?, pick) ─▶ session.send
+ *
+ * `limit` and `faults` shape sessions per datagram (udp-shaping.ts); a
+ * server without them keeps the plain path.
  */
 import dgram, { type RemoteInfo } from 'node:dgram';
 import { parseAddress, type ListenerDef, type StreamServerConfig } from '../config/index.js';
@@ -13,6 +16,9 @@ import type { Counters } from '../telemetry/counters.js';
 import { listenError } from '../util/errors.js';
 import { formatAddress } from './addresses.js';
 import { PARK_MS, UdpSession } from './udp-session.js';
+import type { DatagramLink } from './udp-link.js';
+import { SessionDropper, sessionLinks, udpNeedsLinks, type SessionSinks } from './udp-shaping.js';
+import { shapingOf } from '../shaping/module.js';
 import { STREAM_UPSTREAMS, type StreamUpstreams } from './upstreams.js';
 
 type StreamDef = Extract<ListenerDef, { kind: 'tcp' | 'udp' }>;
@@ -44,10 +50,14 @@ export class UdpListener implements Listener {
   private readonly parked = new Set<UdpSession>();
   private sweeper: NodeJS.Timeout | undefined;
   private readonly reply = (msg: Buffer, port: number, address: string) => this.socket?.send(msg, port, address);
+  /** Links of shaped sessions, including those still delivering after their session ended. */
+  private readonly links = new Set<DatagramLink>();
+  private readonly dropper: SessionDropper;
 
   constructor(public def: StreamDef, private readonly services: EngineServices) {
     this.config = def.server;
     this.counters = services.counters.get('listener', def.name, { kind: 'udp', listen: def.listen });
+    this.dropper = new SessionDropper(services.clock);
   }
 
   address(): string {
@@ -68,21 +78,18 @@ export class UdpListener implements Listener {
     socket.on('error', (err) => this.services.log('warn', `${this.def.name}: ${err.message}`));
     socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
     this.socket = socket;
-    this.warnUnsupported();
   }
 
-  /** `limit` and `faults` shape TCP byte streams only; say so instead of silently ignoring them. */
-  private warnUnsupported(): void {
-    const ignored = (['limit', 'faults'] as const).filter((k) => this.config[k] !== undefined);
-    if (ignored.length) this.services.log('warn', `${this.def.name}: ${ignored.join(' and ')} apply to TCP stream servers only; ignored for UDP`);
-  }
-
-  /** New sessions use the new settings; open sessions keep theirs until they end. */
+  /**
+   * New sessions use the new settings; open sessions keep theirs until they
+   * end (a changed limit's rate and burst still re-tune them live, through
+   * the shaping module). Dropped sessions get a new draw.
+   */
   update(def: ListenerDef): void {
     if (def.kind !== 'udp') return;
     this.def = def;
     this.config = def.server;
-    this.warnUnsupported();
+    this.dropper.clear();
   }
 
   async stop(): Promise<void> {
@@ -90,6 +97,8 @@ export class UdpListener implements Listener {
     if (!socket) return;
     this.socket = undefined;
     for (const s of [...this.sessions.values()]) s.close();
+    for (const l of [...this.links]) l.close();
+    this.dropper.clear();
     clearInterval(this.sweeper);
     this.sweeper = undefined;
     await new Promise<void>((resolve) => socket.close(() => resolve()));
@@ -116,6 +125,12 @@ export class UdpListener implements Listener {
       counters.drops++;
       return undefined;
     }
+    const dropP = config.faults?.drop_connection;
+    if (dropP !== undefined && this.dropper.drops(key, dropP, config.proxy_timeout)) {
+      parked?.close();
+      counters.drops++;
+      return undefined;
+    }
     const g = (this.services.modules.get(STREAM_UPSTREAMS) as StreamUpstreams | undefined)?.get(config.upstream);
     const peer = g?.group.pick({ clientIp: rinfo.address });
     if (!g || !peer) {
@@ -125,7 +140,8 @@ export class UdpListener implements Listener {
     }
     counters.requests++;
     counters.active++;
-    if (parked && parked.peer === peer && parked.runsWith(config.proxy_responses, config.proxy_timeout)) {
+    const shaped = udpNeedsLinks(config);
+    if (parked && !shaped && parked.peer === peer && parked.runsWith(config.proxy_responses, config.proxy_timeout)) {
       this.parked.delete(parked);
       parked.revive();
       return parked;
@@ -134,9 +150,16 @@ export class UdpListener implements Listener {
     const session = new UdpSession(key, rinfo.port, rinfo.address, {
       listener: counters, group: g, peer, proxyResponses: config.proxy_responses, proxyTimeout: config.proxy_timeout,
       reply: this.reply, onEnd: this.onEnd, onClosed: this.onClosed,
+      links: shaped ? (sinks) => this.linksFor(config, rinfo.address, sinks) : undefined,
     });
     this.sessions.set(key, session);
     return session;
+  }
+
+  /** The links of one new shaped session, under the settings it started with. */
+  private linksFor(config: StreamServerConfig, clientIp: string, sinks: SessionSinks) {
+    const deps = { clock: this.services.clock, shaping: shapingOf(this.services), server: this.def.name, counters: this.counters, live: this.links };
+    return sessionLinks(config, clientIp, deps, sinks);
   }
 
   private ended(session: UdpSession, parked: boolean): void {

@@ -16,11 +16,17 @@
  * the same server, the new session reuses it instead of opening a socket per
  * request (what makes `proxy_responses: 1` ping-pong cheap). Balancing still
  * decides every new session; only the socket is recycled.
+ *
+ * A server with `limit` or `faults` gives its sessions links (udp-shaping.ts):
+ * client datagrams pass the `in` link, replies the `out` link. Such a session
+ * does not park: its stall/reset byte counts and buckets are its own, and a
+ * new session starts them afresh. Queued replies still go out after it ended.
  */
 import dgram from 'node:dgram';
 import type { Peer } from '../balance/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import type { StreamGroup } from './upstreams.js';
+import type { SessionLinks, SessionSinks } from './udp-shaping.js';
 
 /** What a session needs from its listener. */
 export interface SessionContext {
@@ -36,6 +42,8 @@ export interface SessionContext {
   onEnd(session: UdpSession, parked: boolean): void;
   /** Called when a parked session's socket is finally closed. */
   onClosed(session: UdpSession): void;
+  /** Builds the session's links when the server shapes datagrams (limit, faults); absent on the plain path. */
+  links?(sinks: SessionSinks): SessionLinks | undefined;
 }
 
 /** How long a finished session's socket waits for the same client (and server) again. */
@@ -58,10 +66,13 @@ export class UdpSession {
   /** When the session parked (performance.now()). */
   parkedAt = 0;
   private readonly timer: NodeJS.Timeout;
+  /** Set only for shaped sessions; the plain path checks it once per datagram. */
+  private readonly links: SessionLinks | undefined;
 
   constructor(readonly key: string, readonly clientPort: number, readonly clientAddress: string, private readonly ctx: SessionContext) {
     this.server = ctx.group.counters(ctx.peer);
     this.begin();
+    this.links = ctx.links?.({ toUpstream: this.forward, toClient: this.deliver, inDropped: this.inDropped, reset: () => this.reset() });
     const target = ctx.group.target(ctx.peer);
     this.socket = dgram.createSocket(target.host.includes(':') ? 'udp6' : 'udp4');
     this.socket.on('message', (msg) => this.onReply(msg));
@@ -104,7 +115,15 @@ export class UdpSession {
   send(msg: Buffer): void {
     if (this.ended) return;
     this.timer.refresh();
+    // Counted on arrival, even when an `in` link still holds it: the session must not park before its reply.
     if (this.ctx.proxyResponses !== undefined) this.expected += this.ctx.proxyResponses;
+    const inLink = this.links?.in;
+    if (inLink) inLink.push(msg);
+    else this.forward(msg);
+  }
+
+  /** Sends a client datagram on the upstream socket (queued while it connects). */
+  private readonly forward = (msg: Buffer): void => {
     this.server.bytesOut += msg.length; // server scope: out = sent to the server
     if (this.queue) {
       if (this.queue.length >= MAX_QUEUED) {
@@ -115,7 +134,18 @@ export class UdpSession {
       return;
     }
     this.sendNow(msg);
-  }
+  };
+
+  /** The `in` link dropped a datagram: its replies will never come. */
+  private readonly inDropped = (): void => {
+    if (this.ctx.proxyResponses !== undefined) this.expected -= this.ctx.proxyResponses;
+  };
+
+  /** Sends a reply to the client through the listener's socket. */
+  private readonly deliver = (msg: Buffer): void => {
+    this.ctx.listener.bytesOut += msg.length;
+    this.ctx.reply(msg, this.clientPort, this.clientAddress);
+  };
 
   private sendNow(msg: Buffer): void {
     // Without a callback, send errors (ICMP refusals) arrive as 'error' events.
@@ -129,6 +159,12 @@ export class UdpSession {
     this.dispose();
   }
 
+  /** reset_after: the session ends now and what its links still hold is discarded; the client's next datagram starts a new session. */
+  reset(): void {
+    this.links?.out?.close();
+    this.close();
+  }
+
   private connected(): void {
     const queued = this.queue ?? [];
     this.queue = undefined;
@@ -136,10 +172,10 @@ export class UdpSession {
     for (const msg of queued) this.sendNow(msg);
   }
 
-  /** With proxy_responses 0 nothing comes back: the session ends once its datagrams are sent. */
+  /** With proxy_responses 0 nothing comes back: the session ends once its datagrams are sent (an `in` link may still hold some). */
   private readonly afterSend = (err: Error | null): void => {
     if (err) this.fail(err as NodeJS.ErrnoException);
-    else if (this.ctx.proxyResponses === 0) this.close();
+    else if (this.ctx.proxyResponses === 0 && (this.links?.in?.idle ?? true)) this.close();
   };
 
   /** An ICMP refusal fails the session; any socket error closes it. */
@@ -152,12 +188,20 @@ export class UdpSession {
     if (this.closed) return;
     // Late replies of a parked session still belong to this client and server.
     this.server.bytesIn += msg.length;
-    this.ctx.listener.bytesOut += msg.length;
-    this.ctx.reply(msg, this.clientPort, this.clientAddress);
+    const outLink = this.links?.out;
+    if (outLink) outLink.push(msg);
+    else {
+      this.ctx.listener.bytesOut += msg.length;
+      this.ctx.reply(msg, this.clientPort, this.clientAddress);
+    }
     if (this.ended) return;
     this.replies++;
     this.timer.refresh();
-    if (this.ctx.proxyResponses !== undefined && --this.expected <= 0) this.park();
+    // A shaped session closes instead of parking (see the file comment); its out link finishes delivering.
+    if (this.ctx.proxyResponses !== undefined && --this.expected <= 0) {
+      if (this.links) this.close();
+      else this.park();
+    }
   }
 
   private onTimer(): void {
@@ -190,6 +234,9 @@ export class UdpSession {
     this.closed = true;
     this.parked = false;
     clearTimeout(this.timer);
+    // Nothing more may go upstream; replies already queued are still owed to the client (bounded by proxy_timeout).
+    this.links?.in?.close();
+    this.links?.out?.finish(this.ctx.proxyTimeout);
     try { this.socket.close(); } catch { /* already closed */ }
     this.ctx.onClosed(this);
   }
