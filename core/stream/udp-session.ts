@@ -72,7 +72,7 @@ export class UdpSession {
   constructor(readonly key: string, readonly clientPort: number, readonly clientAddress: string, private readonly ctx: SessionContext) {
     this.server = ctx.group.counters(ctx.peer);
     this.begin();
-    this.links = ctx.links?.({ toUpstream: this.forward, toClient: this.deliver, inDropped: this.inDropped, reset: () => this.reset() });
+    this.links = ctx.links?.({ toUpstream: this.forwardLimited, toClient: this.deliver, inDropped: this.inDropped, reset: () => this.reset() });
     const target = ctx.group.target(ctx.peer);
     this.socket = dgram.createSocket(target.host.includes(':') ? 'udp6' : 'udp4');
     this.socket.on('message', (msg) => this.onReply(msg));
@@ -134,6 +134,12 @@ export class UdpSession {
       return;
     }
     this.sendNow(msg);
+  };
+
+  /** A datagram let through by the `in` link: traffic, so the idle timer restarts (a slow limit is not silence). */
+  private readonly forwardLimited = (msg: Buffer): void => {
+    this.timer.refresh();
+    this.forward(msg);
   };
 
   /** The `in` link dropped a datagram: its replies will never come. */

@@ -117,6 +117,38 @@ ${servers}`);
     await stop();
   });
 
+  it('limit on in shapes client → upstream datagrams, in order; replies are not limited', async () => {
+    await start(`
+    - { name: up, listen: 0, protocol: udp, upstream: e, limit: { rate: 32k, burst: 16k, direction: in } }
+`);
+    const c = await clientOf('up');
+    const from = performance.now();
+    for (const l of labels(20)) c.send(numbered(l, 4096));
+    await waitFor(() => c.got.length === 20, 'all 20 replies', 10_000);
+    const took = echo!.arrivals[19]! - from;
+    assert.ok(took >= 1600 && took < 4500, `the last request reached the upstream after ${took.toFixed(0)} ms, want ≈ 2000`);
+    assert.deepEqual(c.got.map((g) => g.text), labels(20), 'in order');
+    await stop();
+  });
+
+  it('with proxy_responses 1 a delayed reply still arrives after its session ended', async () => {
+    await start(`
+    - { name: pr, listen: 0, protocol: udp, upstream: e, proxy_responses: 1, faults: { latency: 150ms } }
+`);
+    const c = await clientOf('pr');
+    const listener = t!.engine.services.counters.get('listener', 'pr');
+    for (let i = 0; i < 3; i++) {
+      const sent = performance.now();
+      c.send(`#${i}`);
+      await waitFor(() => c.got.length === i + 1, `reply ${i}`);
+      assert.ok(c.got[i]!.at - sent >= 145, 'delayed');
+      assert.equal(c.got[i]!.text, `#${i}`);
+    }
+    await waitFor(() => listener.active === 0, 'the sessions to end');
+    assert.equal(listener.requests, 3, 'one session per request');
+    await stop();
+  });
+
   it('a flood beyond the bounded queue is dropped and counted; what is kept still comes in order', async () => {
     await start(`
     - { name: lim, listen: 0, protocol: udp, upstream: e, limit: { rate: 64k, burst: 16k } }
