@@ -17,7 +17,7 @@ export const limitSchema = z.strictObject({
   burst: size({ min: 1 }).optional().describe('bucket size; default: one write granularity (16k) or rate/10, whichever is larger'),
   after: size().default(0).describe('the first N bytes of each response pass unlimited (nginx limit_rate_after)'),
   per: z.enum(['connection', 'client', 'route']).default('connection').describe('who shares one bucket'),
-  direction: z.enum(['out', 'in', 'both']).default('out').describe('out: responses to the client; in: request bodies (uploads)'),
+  direction: z.enum(['out', 'in', 'both']).default('out').describe('out: responses to the client; in: request bodies (uploads). Stream servers: out = upstream → client, in = client → upstream (UDP: per datagram)'),
 });
 
 /** Conditions of a server-wide limit rule; all given conditions must hold. */
@@ -42,11 +42,11 @@ export const limitsSchema = z.strictObject({
 export const faultsSchema = z.strictObject({
   latency: duration().optional().describe('delay before the response starts'),
   jitter: duration().optional().describe('± random extra latency'),
-  stall_after: size().optional().describe('stop sending after N bytes (the connection stays open)'),
-  reset_after: size().optional().describe('reset the connection after N bytes'),
-  slice: z.strictObject({ size: size({ min: 1 }), delay: duration().default(0) }).optional().describe('split writes into small pieces'),
+  stall_after: size().optional().describe('stop sending after N bytes (the connection stays open; UDP: replies stop, the session stays)'),
+  reset_after: size().optional().describe('reset the connection after N bytes (UDP: the session ends; the next datagram starts a new one)'),
+  slice: z.strictObject({ size: size({ min: 1 }), delay: duration().default(0) }).optional().describe('split writes into small pieces (not for UDP: datagrams stay whole)'),
   status: z.strictObject({ code: z.number().int().min(100).max(599), probability: probability.default(1), body: z.string().optional() }).optional(),
-  drop_connection: probability.optional().describe('probability of closing the connection without a response'),
+  drop_connection: probability.optional().describe('probability of closing the connection without a response (UDP: a new session is dropped, its datagrams discarded)'),
 });
 
 // ---------------------------------------------------------------- route kinds
