@@ -14,10 +14,14 @@ import type { Socket } from 'node:net';
 import type { Peer } from '../balance/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import { Link, type LinkStage } from './link.js';
+import type { ReadRelay } from './read-relay.js';
 import type { StreamGroup } from './upstreams.js';
 
 /** Stages per direction; an empty list selects the fast pump. */
 export interface DirectionStages { in: LinkStage[]; out: LinkStage[] }
+
+/** Read relays for both directions (sockets made with their `onread`): the fastest pump. */
+export interface DirectionRelays { in: ReadRelay; out: ReadRelay }
 
 /**
  * Forwards src → dst with backpressure (pipe() measured faster than a
@@ -51,18 +55,23 @@ export class TcpConnection {
     this.server.active++;
   }
 
-  /** Wires both directions and starts reading from the client. */
-  start(stages: DirectionStages): void {
+  /** Wires both directions (relays when the sockets were made for them) and starts reading from the client. */
+  start(stages: DirectionStages, relays?: DirectionRelays): void {
     const { client, upstream, ctx } = this;
     const listener = ctx.listener;
     const server = this.server;
     // Listener scope: in = from the client. Server scope (as the HTTP proxy and the UI): in = received from the server.
     const countIn = (n: number) => { listener.bytesIn += n; server.bytesOut += n; };
     const countOut = (n: number) => { listener.bytesOut += n; server.bytesIn += n; };
-    if (stages.in.length === 0) pump(client, upstream, countIn);
-    else this.links.in = new Link({ src: client, dst: upstream, now: ctx.now, onBytes: countIn }, stages.in);
-    if (stages.out.length === 0) pump(upstream, client, countOut);
-    else this.links.out = new Link({ src: upstream, dst: client, now: ctx.now, onBytes: countOut }, stages.out);
+    if (relays) {
+      relays.in.attach(client, upstream, countIn);
+      relays.out.attach(upstream, client, countOut);
+    } else {
+      if (stages.in.length === 0) pump(client, upstream, countIn);
+      else this.links.in = new Link({ src: client, dst: upstream, now: ctx.now, onBytes: countIn }, stages.in);
+      if (stages.out.length === 0) pump(upstream, client, countOut);
+      else this.links.out = new Link({ src: upstream, dst: client, now: ctx.now, onBytes: countOut }, stages.out);
+    }
 
     client.setTimeout(ctx.proxyTimeout);
     client.on('timeout', () => this.destroy());

@@ -8,6 +8,7 @@ import net, { type Socket } from 'node:net';
 import type { Peer } from '../balance/index.js';
 import { SluiceError } from '../util/errors.js';
 import type { StreamGroup } from './upstreams.js';
+import type { OnRead } from './read-relay.js';
 
 /**
  * Stream buffer per socket: with Node's 16 KiB default every 64 KiB read
@@ -24,6 +25,8 @@ export interface DialOptions {
   connectTimeout: number;
   /** next_upstream_tries (0 = every server once). */
   tries: number;
+  /** Reads of the upstream socket go to this relay (the fast pump) instead of a stream. */
+  onread?: OnRead;
 }
 
 /** The outcome: a connected socket and the peer it belongs to (release it when the connection ends). */
@@ -54,7 +57,7 @@ export function dialUpstream(opts: DialOptions, done: DialCallback): Dial {
     opts.group.counters(p).requests++;
     const { host, port } = opts.group.target(p);
     // highWaterMark reaches the socket's Duplex options (missing from the NetConnectOpts typings).
-    const s = net.connect({ host, port, allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER } as net.NetConnectOpts);
+    const s = net.connect({ host, port, allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER, onread: opts.onread } as net.NetConnectOpts);
     socket = s;
     timer = setTimeout(() => fail(s, p, `connect to ${p.address} timed out after ${opts.connectTimeout}ms`), opts.connectTimeout);
     s.once('connect', onConnect);

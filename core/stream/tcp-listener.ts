@@ -15,7 +15,8 @@ import { clientIp, formatAddress } from './addresses.js';
 import { connectionStages, needsLinks } from './stages.js';
 import { shapingOf } from '../shaping/module.js';
 import { dialUpstream, SOCKET_HIGH_WATER } from './tcp-dial.js';
-import { TcpConnection } from './tcp-connection.js';
+import { TcpConnection, type DirectionRelays } from './tcp-connection.js';
+import { adoptForRelay, ReadRelay } from './read-relay.js';
 import { STREAM_UPSTREAMS, type StreamUpstreams } from './upstreams.js';
 
 type TcpDef = Extract<ListenerDef, { kind: 'tcp' | 'udp' }>;
@@ -31,6 +32,8 @@ export class TcpListener implements Listener {
   private readonly onClosed = (c: TcpConnection) => this.closed(c);
   private readonly now: () => number;
   private lastWarn = -Infinity;
+  /** Set while stop() waits for the last connection. */
+  private drained: (() => void) | undefined;
 
   constructor(public def: TcpDef, private readonly services: EngineServices) {
     this.config = def.server;
@@ -73,6 +76,8 @@ export class TcpListener implements Listener {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     const timer = setTimeout(() => { for (const c of this.conns) c.destroy(); }, deadlineMs);
     await closed;
+    // Relayed connections left net.Server's count when adopted: wait for them here.
+    if (this.conns.size > 0) await new Promise<void>((resolve) => { this.drained = resolve; });
     clearTimeout(timer);
   }
 
@@ -91,10 +96,14 @@ export class TcpListener implements Listener {
       return;
     }
     counters.active++;
-    this.dial(client, config);
+    if (needsLinks(config)) return this.dial(client, config, undefined);
+    // No limits or faults: both sockets read into recycled buffers (see read-relay.ts).
+    const relays = { in: new ReadRelay(), out: new ReadRelay() };
+    const adopted = adoptForRelay(client, relays.in.onread);
+    this.dial(adopted ?? client, config, adopted ? relays : undefined);
   }
 
-  private dial(client: Socket, config: StreamServerConfig): void {
+  private dial(client: Socket, config: StreamServerConfig, relays: DirectionRelays | undefined): void {
     const group = this.services.modules.get(STREAM_UPSTREAMS) as StreamUpstreams | undefined;
     const g = group?.get(config.upstream);
     const end = () => { this.counters.active--; };
@@ -115,7 +124,7 @@ export class TcpListener implements Listener {
     client.once('close', onEarlyClose);
     // The peer address costs a syscall: only ip_hash needs it.
     const ip = g.group.balance === 'ip_hash' ? clientIp(client) : undefined;
-    const dial = dialUpstream({ group: g, clientIp: ip, connectTimeout: config.connect_timeout, tries: config.next_upstream_tries }, (err, upstream, peer) => {
+    const dial = dialUpstream({ group: g, clientIp: ip, connectTimeout: config.connect_timeout, tries: config.next_upstream_tries, onread: relays?.out.onread }, (err, upstream, peer) => {
       this.pending.delete(client);
       client.off('close', onEarlyClose);
       if (err || !upstream || !peer || client.destroyed) {
@@ -129,7 +138,7 @@ export class TcpListener implements Listener {
       }
       const conn = new TcpConnection(client, upstream, { listener: this.counters, group: g, peer, proxyTimeout: config.proxy_timeout, now: this.now, onClosed: this.onClosed });
       this.conns.add(conn);
-      conn.start(needsLinks(config) ? this.stagesFor(conn) : NO_STAGES);
+      conn.start(needsLinks(config) ? this.stagesFor(conn) : NO_STAGES, relays);
     });
   }
 
@@ -155,6 +164,7 @@ export class TcpListener implements Listener {
   private closed(conn: TcpConnection): void {
     this.conns.delete(conn);
     this.counters.active--;
+    if (this.conns.size === 0) this.drained?.();
   }
 }
 

@@ -152,6 +152,75 @@ stream:
     up.server.close();
   });
 
+  it('uploads 256 MiB exactly (sha256) to an upstream that reads in small, slow bites, and the echo comes back whole', { timeout: 60000 }, async () => {
+    // Client → upstream on the relay path, with the upstream pausing often: a read buffer reused
+    // before its write finished would corrupt the stream; the echo checks the reverse path too.
+    const TOTAL = 256 * 1024 ** 2;
+    const got = createHash('sha256');
+    let upReceived = 0;
+    const up = await serve((s) => {
+      s.on('data', (d: Buffer) => {
+        got.update(d);
+        upReceived += d.length;
+        if (upReceived % (16 * 1024 ** 2) < d.length) { s.pause(); setTimeout(() => s.resume(), 40); }
+        s.write(d.subarray(0, 1)); // one byte back per read: a steady echo of small writes
+      });
+      s.on('end', () => s.end());
+    });
+    const t = await startEngine(streamYaml(up.port));
+    const c = await connect(t.addr('s'), true);
+    let echoed = 0;
+    c.on('data', (d: Buffer) => { echoed += d.length; });
+    const ended = new Promise<void>((r) => c.on('end', () => r()));
+    const sent = createHash('sha256');
+    const block = randomBytes(40_000); // not a power of two: reads and buffers never line up
+    let n = 0;
+    await new Promise<void>((resolve) => {
+      const pump = () => {
+        while (n < TOTAL) {
+          const chunk = Buffer.from(block.subarray(0, Math.min(block.length, TOTAL - n)));
+          chunk.writeUInt32BE(n % 2 ** 32, 0);
+          sent.update(chunk);
+          n += chunk.length;
+          if (!c.write(chunk)) return void c.once('drain', pump);
+        }
+        c.end();
+        resolve();
+      };
+      pump();
+    });
+    await ended;
+    assert.equal(upReceived, TOTAL);
+    assert.equal(got.digest('hex'), sent.digest('hex'));
+    assert.ok(echoed > 0, 'the echo came back');
+    assert.equal(t.engine.services.counters.get('listener', 's').bytesIn, TOTAL, 'listener: bytes from the client');
+    assert.equal(t.engine.services.counters.get('listener', 's').bytesOut, echoed, 'listener: bytes to the client');
+    c.destroy();
+    await t.stop();
+    up.server.close();
+  });
+
+  it('stop waits for open connections (drain) and closes them at the deadline', { timeout: 15000 }, async () => {
+    const up = await serve((s) => { s.on('data', (d: Buffer) => s.write(d)); s.on('end', () => s.end()); });
+    const t = await startEngine(streamYaml(up.port));
+    const c = await connect(t.addr('s'));
+    c.write('ping');
+    await new Promise<void>((r) => c.once('data', () => r()));
+    const closed = new Promise<void>((r) => c.on('close', () => r()));
+    const t0 = Date.now();
+    const stopped = t.engine.stop(800);
+    let stopDone = false;
+    void stopped.then(() => { stopDone = true; });
+    await sleep(300);
+    assert.equal(stopDone, false, 'stop is still draining an open connection');
+    c.write('still here');
+    assert.equal((await new Promise<Buffer>((r) => c.once('data', r))).toString(), 'still here', 'the connection works while draining');
+    await stopped;
+    await closed;
+    assert.ok(Date.now() - t0 >= 700, 'the deadline closed it');
+    up.server.close();
+  });
+
   it('closes idle connections after proxy_timeout and honours max_connections', { timeout: 15000 }, async () => {
     const up = await serve((s) => s.on('data', (d) => s.write(d)));
     const t = await startEngine(streamYaml(up.port, ', proxy_timeout: 300ms, max_connections: 2'));
