@@ -48,10 +48,12 @@ export class ReadRelay {
   private src: Socket | undefined;
   private dst: Socket | undefined;
   private cls = 0;
+  /** The buffer the source's next read goes into (returned to the pool when the source closes). */
+  private next: Buffer | undefined;
   private count: (bytes: number) => void = () => undefined;
   private readonly resume = () => { if (this.src && !this.src.destroyed) this.src.resume(); };
   readonly onread: OnRead = {
-    buffer: () => take(this.cls),
+    buffer: () => (this.next = take(this.cls)),
     callback: (n, buf) => this.onRead(n, buf),
   };
 
@@ -61,6 +63,13 @@ export class ReadRelay {
     this.dst = dst;
     this.count = count;
     src.on('end', () => dst.end());
+    src.once('close', () => this.release());
+  }
+
+  /** The closed source reads nothing more into its waiting buffer: back to the pool with it. */
+  private release(): void {
+    if (this.next) give(this.next);
+    this.next = undefined;
   }
 
   private onRead(n: number, buf: Buffer): void {
@@ -85,14 +94,14 @@ export class ReadRelay {
  * released without closing the handle. Returns undefined when this Node
  * does not allow it (the caller keeps the stream path).
  */
-export function adoptForRelay(accepted: Socket, onread: OnRead): Socket | undefined {
+export function adoptForRelay(accepted: Socket, onread: OnRead, highWaterMark: number): Socket | undefined {
   type Internals = { _handle: { reading?: boolean; useUserBuffer?: unknown } | null };
   const inner = accepted as unknown as Internals;
   const handle = inner._handle;
   if (!handle || typeof handle.useUserBuffer !== 'function' || handle.reading) return undefined;
   let socket: Socket;
   try {
-    socket = new net.Socket({ handle, allowHalfOpen: true, readable: true, writable: true, pauseOnCreate: true, onread } as net.SocketConstructorOpts);
+    socket = new net.Socket({ handle, allowHalfOpen: true, readable: true, writable: true, pauseOnCreate: true, onread, highWaterMark } as net.SocketConstructorOpts);
   } catch {
     return undefined;
   }
@@ -102,6 +111,5 @@ export function adoptForRelay(accepted: Socket, onread: OnRead): Socket | undefi
   }
   inner._handle = null;
   accepted.destroy(); // no handle left: only the server's connection count is released
-  socket.setNoDelay(true);
-  return socket;
+  return socket; // TCP_NODELAY stays set on the handle from the server's noDelay option
 }

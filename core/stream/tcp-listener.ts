@@ -99,7 +99,7 @@ export class TcpListener implements Listener {
     if (needsLinks(config)) return this.dial(client, config, undefined);
     // No limits or faults: both sockets read into recycled buffers (see read-relay.ts).
     const relays = { in: new ReadRelay(), out: new ReadRelay() };
-    const adopted = adoptForRelay(client, relays.in.onread);
+    const adopted = adoptForRelay(client, relays.in.onread, SOCKET_HIGH_WATER);
     this.dial(adopted ?? client, config, adopted ? relays : undefined);
   }
 
