@@ -108,6 +108,7 @@ export function semanticIssues(config: SluiceConfig): SemanticIssue[] {
     if (s.proxy_responses !== undefined && s.protocol !== 'udp') out.push({ path: [...base, 'proxy_responses'], message: 'proxy_responses applies only to protocol: udp' });
     checkLimit(s.limit, [...base, 'limit'], out);
     if (s.protocol === 'udp') checkDatagramFaults(s.faults, [...base, 'faults'], out);
+    else if (s.faults?.status !== undefined) out.push({ path: [...base, 'faults', 'status'], message: 'status does not apply to protocol: tcp (a byte stream has no HTTP status); use reset_after, stall_after or drop_connection' });
   });
 
   for (const [section, ups] of [['http', http.upstreams], ['stream', stream.upstreams]] as const) {

@@ -53,8 +53,10 @@ function childrenOf(pid: number): number[] {
   }
 }
 
+/** Sluice runs with the V8 flag every engine process gets from bin/sluice.mjs (see there). */
 function nodeChild(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', here('./sse-server.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const flags = args[0] === 'sluice' ? ['--no-memory-reducer'] : [];
+  return spawn(process.execPath, [...flags, '--import', 'tsx', here('./sse-server.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 async function waitReady(proc: ChildProcess): Promise<void> {

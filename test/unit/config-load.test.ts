@@ -27,6 +27,7 @@ const BAD: { name: string; text: string; error: string }[] = [
   { name: 'bad cidr', text: 'version: 1\nhttp:\n  limits:\n    rules:\n      - { match: { client: 300.1.1.1/8 }, rate: 1k }\n', error: 'c.yaml:5:28: http.limits.rules[0].match.client[0]: invalid client "300.1.1.1/8": expected an IPv4 or IPv6 address or CIDR, e.g. 127.0.0.2/32' },
   { name: 'not a mapping', text: '- a\n- b\n', error: 'c.yaml:1:1: the document must be a mapping (version: 1, http: …)' },
   { name: 'slice on a udp server', text: udp + '      faults: { latency: 10ms, slice: { size: 10 } }\n', error: 'c.yaml:9:39: stream.servers[0].faults.slice: slice does not apply to protocol: udp (a datagram is delivered whole' },
+  { name: 'status on a tcp server', text: udp.replace('protocol: udp', 'protocol: tcp') + '      faults:\n        status: { code: 503 }\n', error: 'c.yaml:10:17: stream.servers[0].faults.status: status does not apply to protocol: tcp' },
   { name: 'status on a udp server', text: udp + '      faults:\n        status: { code: 503 }\n', error: 'c.yaml:10:17: stream.servers[0].faults.status: status does not apply to protocol: udp' },
 ];
 
