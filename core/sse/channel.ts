@@ -85,6 +85,8 @@ export class Channel {
   private readonly subscribers = new Set<SseClient>();
   /** Clients corked for the current batch of publishes (see publish()). */
   private corked: SseClient[] | null = null;
+  /** A publish already went out in this event-loop turn (endBatch is scheduled). */
+  private inTurn = false;
   private readonly endBatch: () => void;
 
   constructor(readonly name: string, private replaySize: number, readonly counters: Counters) {
@@ -123,27 +125,33 @@ export class Channel {
     ev.bytes = encodeEvent(ev);
     this.ring.push(ev);
     this.last = ev;
-    if (!this.corked && this.subscribers.size > 0) this.corkAll();
+    if (this.subscribers.size > 0) {
+      if (!this.inTurn) {
+        this.inTurn = true;
+        setImmediate(this.endBatch);
+      } else if (!this.corked) this.corkAll();
+    }
     for (const c of this.subscribers) c.deliver(ev);
     return ev;
   }
 
   /**
-   * Publishes that arrive in the same event-loop turn (a burst of API calls)
-   * leave in one write per client: sockets are corked at the first publish
-   * and uncorked in setImmediate, after the turn's I/O callbacks — one
-   * writev per client instead of one write per event. A lone publish only
-   * moves its writes to the end of the current turn.
+   * The first publish of an event-loop turn is written at once (a lone
+   * publish pays nothing for batching). When a second one arrives in the
+   * same turn (a burst of API calls), sockets are corked until setImmediate,
+   * after the turn's I/O callbacks: the rest of the burst leaves in one
+   * writev per client instead of one write per event.
    */
   private corkAll(): void {
     const list: SseClient[] = [];
     for (const c of this.subscribers) if (c.cork()) list.push(c);
     this.corked = list;
-    setImmediate(this.endBatch);
   }
 
   private uncorkAll(): void {
-    const list = this.corked ?? [];
+    this.inTurn = false;
+    const list = this.corked;
+    if (!list) return;
     this.corked = null;
     for (const c of list) c.uncork();
   }
