@@ -41,8 +41,8 @@ export async function desktopCommand(file: string | undefined, out: Out = consol
     await uiCommand(file, { open: true }, out);
     return;
   }
-  // The engine lives in Electron's main process: same V8 flag as bin/sluice.mjs (see there why).
-  const child = spawn(where.electron, ['--js-flags=--no-memory-reducer', resolve(ROOT, 'dist/electron/main.cjs'), ...(file ? [resolve(file)] : [])], { stdio: 'inherit' });
+  // The engine lives in Electron's main process: same V8 flags as bin/sluice.mjs (see there why).
+  const child = spawn(where.electron, ['--js-flags=--no-memory-reducer --max-semi-space-size=4', resolve(ROOT, 'dist/electron/main.cjs'), ...(file ? [resolve(file)] : [])], { stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 0));
 }
 

@@ -80,7 +80,7 @@ async function startSluice(dir: string): Promise<Server> {
   const routes = RATES.map(([n]) => `        - { path: /r${n}, static: { root: ${dir} }, limit: { rate: ${n} } }`).join('\n');
   const conf = join(dir, 'sluice.yaml');
   writeFileSync(conf, `http:\n  servers:\n    - name: bench\n      listen: 127.0.0.1:${port}\n      routes:\n${routes}\n        - { path: /after, static: { root: ${dir} }, limit: { rate: 512k, after: 1m } }\n`);
-  const proc: ChildProcess = spawn(process.execPath, ['--no-memory-reducer', join(root, 'bin/sluice.mjs'), 'run', conf], { stdio: 'ignore' });
+  const proc: ChildProcess = spawn(process.execPath, ['--no-memory-reducer', '--max-semi-space-size=4', join(root, 'bin/sluice.mjs'), 'run', conf], { stdio: 'ignore' });
   await waitForPort(port, '127.0.0.1', 20000);
   return { name: 'sluice', base: `http://127.0.0.1:${port}`, pid: proc.pid!, stop: () => stopProc(proc) };
 }

@@ -91,7 +91,7 @@ async function startOrigin(port: number): Promise<Proc> {
 async function startSluice(dir: string, port: number, origin: number): Promise<Proc> {
   const conf = join(dir, 'sluice.yaml');
   writeFileSync(conf, `http:\n  servers:\n    - name: proxy\n      listen: 127.0.0.1:${port}\n      routes:\n        - { path: /, proxy: { upstream: origin, read_timeout: 1h } }\n  upstreams:\n    - { name: origin, keepalive: 64, servers: [ { address: 127.0.0.1:${origin} } ] }\n`);
-  const proc = spawn(process.execPath, ['--no-memory-reducer', join(root, 'bin/sluice.mjs'), 'run', conf], { stdio: 'ignore' });
+  const proc = spawn(process.execPath, ['--no-memory-reducer', '--max-semi-space-size=4', join(root, 'bin/sluice.mjs'), 'run', conf], { stdio: 'ignore' });
   await waitForPort(port, '127.0.0.1', 20000);
   return { stop: () => stopProc(proc) };
 }

@@ -53,9 +53,9 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-/** Sluice runs with the V8 flag every engine process gets from bin/sluice.mjs (see there). */
+/** Sluice runs with the V8 flags every engine process gets from bin/sluice.mjs (see there). */
 function nodeChild(args: string[]): ChildProcess {
-  const flags = args[0] === 'sluice' ? ['--no-memory-reducer'] : [];
+  const flags = args[0] === 'sluice' ? ['--no-memory-reducer', '--max-semi-space-size=4'] : [];
   return spawn(process.execPath, [...flags, '--import', 'tsx', here('./sse-server.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
 

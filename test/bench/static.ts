@@ -64,7 +64,7 @@ http:
         - path: /chunked
           chunked: { chunks: [${Array.from({ length: 16 }, () => `"${chunk}"`).join(', ')}], content_type: application/octet-stream }
 `);
-  const proc: ChildProcess = spawn(process.execPath, ['--no-memory-reducer', join(ROOT, 'bin/sluice.mjs'), 'run', join(dir, 'sluice.yaml')], { stdio: 'ignore' });
+  const proc: ChildProcess = spawn(process.execPath, ['--no-memory-reducer', '--max-semi-space-size=4', join(ROOT, 'bin/sluice.mjs'), 'run', join(dir, 'sluice.yaml')], { stdio: 'ignore' });
   await waitForPort(port, '127.0.0.1', 20_000);
   const base = `http://127.0.0.1:${port}`;
   return { name: 'Sluice', staticUrl: `${base}/static/1m.bin`, chunkedUrl: `${base}/chunked`, stop: () => stopProc(proc) };

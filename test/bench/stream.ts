@@ -81,7 +81,7 @@ function startSluice(dir: string, port: Ports, ups: Ports): ChildProcess {
     - { name: web, listen: 127.0.0.1:${port.web}, upstream: web }
     - { name: udp, listen: 127.0.0.1:${port.udp}, protocol: udp, upstream: udp, proxy_responses: 1 }
 `);
-  return spawn(process.execPath, ['--no-memory-reducer', join(root, 'bin/sluice.mjs'), 'run', conf], { stdio: 'ignore' });
+  return spawn(process.execPath, ['--no-memory-reducer', '--max-semi-space-size=4', join(root, 'bin/sluice.mjs'), 'run', conf], { stdio: 'ignore' });
 }
 
 function startHaproxy(dir: string, port: Ports, ups: Ports): ChildProcess {

@@ -59,7 +59,7 @@ http:
         - path: /ok
           respond: { body: ok }
 `);
-    const proc: ChildProcess = spawn(process.execPath, ['--no-memory-reducer', join(ROOT, 'bin/sluice.mjs'), 'run', join(dir, 'sluice.yaml')], { stdio: 'ignore' });
+    const proc: ChildProcess = spawn(process.execPath, ['--no-memory-reducer', '--max-semi-space-size=4', join(ROOT, 'bin/sluice.mjs'), 'run', join(dir, 'sluice.yaml')], { stdio: 'ignore' });
     const nginxPort = await freePort();
     const nginx = startNginx(`http { access_log off; keepalive_requests 1000000; server { listen 127.0.0.1:${nginxPort}; location / { return 200 "ok"; } } }`);
     try {

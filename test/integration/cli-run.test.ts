@@ -87,9 +87,10 @@ test('run: a line per listener, SIGHUP reloads (an invalid file keeps the last c
     await proc.waitFor(/^http beta listening on http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(proc.lines.filter((l) => /listening on/.test(l)).length, 2);
     assert.equal(await (await fetch(alpha[1]!)).text(), 'from-alpha');
-    // The engine runs with V8's memory reducer off (bin/sluice.mjs says why): here in a second process.
+    // The engine runs with the V8 flags bin/sluice.mjs gives it (it says why): here in a second process.
     const engine = await engineProcess(proc.pid);
     assert.match(engine.cmdline, /--no-memory-reducer/);
+    assert.match(engine.cmdline, /--max-semi-space-size=4/);
 
     // Reload with a third server.
     let mark = proc.lines.length;
