@@ -50,6 +50,8 @@ export interface Exchange {
    * hand-made Exchange may leave it out — see `untilEnded()` in core/sse/stream.ts.
    */
   whenEnded?(): Promise<void>;
+  /** True once `signal` aborted or would have (client gone, listener draining), without making a signal; optional like whenEnded. */
+  readonly ended?: boolean;
   /** Known response length (static files) so limit rules on min_size can match; set before the first write. */
   responseSize?: number;
   /** Reads the request body through inbound stages (limits), calling `consume` per chunk with backpressure. */

@@ -113,6 +113,8 @@ export class LiveExchange implements Exchange, OutletObserver {
   private release: (() => void) | undefined = undefined;
   private endedWait: Promise<void> | undefined = undefined;
   private isClosed = false;
+  /** abortWith() ran (a drain ended this exchange). */
+  private wasEnded = false;
 
   /**
    * @param search the raw query after `?` (no `#`), parsed on first read of `query`
@@ -178,8 +180,16 @@ export class LiveExchange implements Exchange, OutletObserver {
     return this.endedWait;
   }
 
+  /** True once the signal aborted or would have: client gone, or the listener draining this exchange. */
+  get ended(): boolean {
+    if (this.isClosed || this.wasEnded || this.abort?.signal.aborted) return true;
+    const drain = this.entry.scope.drain;
+    return drain.draining || (drain.stopping && this.entry.endless);
+  }
+
   /** Aborts the signal (if anyone holds it) with a clean reason and resolves whenEnded(). */
   abortWith(reason: string): void {
+    this.wasEnded = true;
     const a = this.abort;
     if (a && !a.signal.aborted) a.abort(new CleanAbort(reason));
     const release = this.release;

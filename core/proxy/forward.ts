@@ -90,7 +90,7 @@ export async function forwardResponse(ex: Exchange, up: IncomingMessage, o: Forw
       onChunk: (c) => { idle.touch(); o.upstream.bytesIn += c.length; },
     });
   } catch (err) {
-    if (ex.signal.aborted || sendTimedOut) throw new CleanAbort(sendTimedOut ? 'send timeout' : 'client closed');
+    if ((ex.ended ?? ex.signal.aborted) || sendTimedOut) throw new CleanAbort(sendTimedOut ? 'send timeout' : 'client closed');
     if (idleFired && sse) return void (await ex.outlet.end()); // an idle SSE stream ends cleanly
     if (idleFired) throw new SluiceError('E_UPSTREAM_TIMEOUT', `upstream ${o.group}: no data from ${o.address} for ${o.readTimeout} ms`);
     const why = (o.cause?.() ?? (err as Error)).message;
@@ -102,7 +102,7 @@ export async function forwardResponse(ex: Exchange, up: IncomingMessage, o: Forw
     headTimer?.cancel();
     endSse?.();
   }
-  if (ex.signal.aborted) throw new CleanAbort('client closed');
+  if (ex.ended ?? ex.signal.aborted) throw new CleanAbort('client closed');
   if (!up.complete) throw new SluiceError('E_UPSTREAM_PROTOCOL', `upstream ${o.group}: response from ${o.address} ended early`);
   apply();
   if (pending) {

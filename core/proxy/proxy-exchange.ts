@@ -63,8 +63,10 @@ async function tryPeer(
     body: body && ((write) => body(async (c) => { counters.bytesOut += c.length; await write(c); })),
     onConnect: () => { ex.record.connectMs = clock.now() - ex.record.startedAt; },
   });
-  const onAbort = () => a.request.destroy();
-  ex.signal.addEventListener('abort', onAbort, { once: true });
+  // The client left or the listener drains: stop the upstream request. whenEnded() costs one promise;
+  // a signal would cost an AbortController, a listener and an Error per request.
+  let settled = false;
+  void exchangeEnded(ex).then(() => { if (!settled) a.request.destroy(); });
   let ok = false;
   try {
     const res = await a.response;
@@ -75,7 +77,7 @@ async function tryPeer(
     });
     return 'done';
   } catch (err) {
-    if (ex.signal.aborted) {
+    if (ex.ended ?? ex.signal.aborted) {
       ok = true; // the client left; the server did nothing wrong
       throw new CleanAbort('client closed');
     }
@@ -87,10 +89,17 @@ async function tryPeer(
     ok = err.staleSocket;
     return err;
   } finally {
-    ex.signal.removeEventListener('abort', onAbort);
+    settled = true;
     counters.active--;
     group.release(peer, ok ? 'ok' : 'fail');
   }
+}
+
+/** Resolves when the exchange ends (client gone, listener draining). */
+function exchangeEnded(ex: Exchange): Promise<void> {
+  if (ex.whenEnded) return ex.whenEnded();
+  const signal = ex.signal;
+  return signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 /** The 502/504 for a request no server answered. */
