@@ -87,14 +87,24 @@ export class ReadRelay {
   }
 }
 
+/** How often adoption took the relay path (tests check the fast path is really in use on this Node). */
+export const relayStats = { adopted: 0, streamFallback: 0 };
+
+/** True when `socket` took `onread` (Node keeps it under an internal symbol; checked, not assumed). */
+function usesOnread(socket: Socket, onread: OnRead): boolean {
+  const sym = Object.getOwnPropertySymbols(socket).find((k) => k.description === 'kBufferCb');
+  return sym !== undefined && (socket as unknown as Record<symbol, unknown>)[sym] === onread.callback;
+}
+
 /**
  * Re-wraps an accepted socket (paused, never read) so that its reads use
  * `onread`: Node's servers take no `onread` option, so the connection's
  * handle moves to a new Socket that has one. The old Socket object is
- * released without closing the handle. Returns undefined when this Node
- * does not allow it (the caller keeps the stream path).
+ * released without closing the handle. Returns the socket to use and
+ * whether its reads go to the relay; undefined when this Node does not
+ * allow the move (the caller keeps the accepted socket and streams).
  */
-export function adoptForRelay(accepted: Socket, onread: OnRead, highWaterMark: number): Socket | undefined {
+export function adoptForRelay(accepted: Socket, onread: OnRead, highWaterMark: number): { socket: Socket; relayed: boolean } | undefined {
   type Internals = { _handle: { reading?: boolean; useUserBuffer?: unknown } | null };
   const inner = accepted as unknown as Internals;
   const handle = inner._handle;
@@ -111,5 +121,10 @@ export function adoptForRelay(accepted: Socket, onread: OnRead, highWaterMark: n
   }
   inner._handle = null;
   accepted.destroy(); // no handle left: only the server's connection count is released
-  return socket; // TCP_NODELAY stays set on the handle from the server's noDelay option
+  // TCP_NODELAY stays set on the handle from the server's noDelay option.
+  // A Node that took the handle but not onread gives a plain stream socket: still usable, through 'data'.
+  const relayed = usesOnread(socket, onread);
+  if (relayed) relayStats.adopted++;
+  else relayStats.streamFallback++;
+  return { socket, relayed };
 }

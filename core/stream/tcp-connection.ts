@@ -20,8 +20,8 @@ import type { StreamGroup } from './upstreams.js';
 /** Stages per direction; an empty list selects the fast pump. */
 export interface DirectionStages { in: LinkStage[]; out: LinkStage[] }
 
-/** Read relays for both directions (sockets made with their `onread`): the fastest pump. */
-export interface DirectionRelays { in: ReadRelay; out: ReadRelay }
+/** Read relays (sockets made with their `onread`): the fastest pump; `in` is absent when the client socket could not take one. */
+export interface DirectionRelays { in?: ReadRelay; out: ReadRelay }
 
 /**
  * Forwards src → dst with backpressure (pipe() measured faster than a
@@ -64,7 +64,8 @@ export class TcpConnection {
     const countIn = (n: number) => { listener.bytesIn += n; server.bytesOut += n; };
     const countOut = (n: number) => { listener.bytesOut += n; server.bytesIn += n; };
     if (relays) {
-      relays.in.attach(client, upstream, countIn);
+      if (relays.in) relays.in.attach(client, upstream, countIn);
+      else pump(client, upstream, countIn);
       relays.out.attach(upstream, client, countOut);
     } else {
       if (stages.in.length === 0) pump(client, upstream, countIn);

@@ -98,9 +98,10 @@ export class TcpListener implements Listener {
     counters.active++;
     if (needsLinks(config)) return this.dial(client, config, undefined);
     // No limits or faults: both sockets read into recycled buffers (see read-relay.ts).
-    const relays = { in: new ReadRelay(), out: new ReadRelay() };
-    const adopted = adoptForRelay(client, relays.in.onread, SOCKET_HIGH_WATER);
-    this.dial(adopted ?? client, config, adopted ? relays : undefined);
+    const inbound = new ReadRelay();
+    const adopted = adoptForRelay(client, inbound.onread, SOCKET_HIGH_WATER);
+    // The upstream socket takes onread through net.connect's documented option in any case.
+    this.dial(adopted?.socket ?? client, config, { in: adopted?.relayed ? inbound : undefined, out: new ReadRelay() });
   }
 
   private dial(client: Socket, config: StreamServerConfig, relays: DirectionRelays | undefined): void {

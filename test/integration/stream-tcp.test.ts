@@ -11,6 +11,7 @@ import net from 'node:net';
 import { freePort } from '../bench/harness.js';
 import { parseConfig, startEngine } from '../helpers/engine.js';
 import { sleep } from '../helpers/wait.js';
+import { relayStats } from '../../core/stream/read-relay.js';
 
 
 async function serve(onConn: (s: net.Socket) => void): Promise<{ port: number; server: net.Server }> {
@@ -196,6 +197,20 @@ stream:
     assert.equal(t.engine.services.counters.get('listener', 's').bytesIn, TOTAL, 'listener: bytes from the client');
     assert.equal(t.engine.services.counters.get('listener', 's').bytesOut, echoed, 'listener: bytes to the client');
     c.destroy();
+    await t.stop();
+    up.server.close();
+  });
+
+  it('without limits or faults both directions take the read relay on this Node (not the stream fallback)', { timeout: 15000 }, async () => {
+    const up = await serve((s) => { s.on('data', (d: Buffer) => s.write(d)); s.on('end', () => s.end()); });
+    const t = await startEngine(streamYaml(up.port));
+    const before = { ...relayStats };
+    const c = await connect(t.addr('s'), true);
+    const got = readAll(c);
+    c.end('relayed both ways');
+    assert.equal((await got).toString(), 'relayed both ways');
+    assert.equal(relayStats.adopted - before.adopted, 1, 'the accepted socket was re-wrapped with onread');
+    assert.equal(relayStats.streamFallback, before.streamFallback, 'no fallback to streams');
     await t.stop();
     up.server.close();
   });
