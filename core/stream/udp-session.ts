@@ -128,6 +128,7 @@ export class UdpSession {
     if (this.queue) {
       if (this.queue.length >= MAX_QUEUED) {
         this.ctx.listener.drops++;
+        this.inDropped(); // its replies will never come: the session must not wait for them
         return;
       }
       this.queue.push(msg);
