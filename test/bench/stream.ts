@@ -3,7 +3,7 @@
  * vs HAProxy `mode tcp` (TCP only) vs a minimal Node proxy vs direct, in one
  * run, all single-threaded (nginx 1 worker, HAProxy nbthread 1).
  *
- *   TCP throughput: iperf3 -n 1G through each proxy.
+ *   TCP throughput: iperf3 -n 1G through each proxy, both directions.
  *   TCP connection rate: wrk with `Connection: close` against a tiny HTTP
  *     responder (nginx stream `return`), one upstream connection per request.
  *   UDP: 64-byte request/response datagrams/s (4 sockets × 16 in flight) and
@@ -104,19 +104,22 @@ listen web
   return spawn('haproxy', ['-db', '-f', conf], { stdio: 'ignore' });
 }
 
-/** iperf3 -n 1G through a port: MiB/s received (one retry: iperf3's server refuses while finishing a test). */
-async function iperf(port: number, retry = 2): Promise<number> {
+/**
+ * iperf3 -n 1G through a port: MiB/s received (one retry: iperf3's server refuses while finishing a test).
+ * `reverse` (-R): the server sends, so bytes go upstream → client through the proxy.
+ */
+async function iperf(port: number, reverse = false, retry = 2): Promise<number> {
   try {
-    return await iperfOnce(port);
+    return await iperfOnce(port, reverse);
   } catch (err) {
     if (retry <= 0) throw err;
     await new Promise((r) => setTimeout(r, 500));
-    return iperf(port, retry - 1);
+    return iperf(port, reverse, retry - 1);
   }
 }
 
-async function iperfOnce(port: number): Promise<number> {
-  const r = await run('iperf3', ['-c', '127.0.0.1', '-p', String(port), '-n', '1G', '-J'], { timeoutMs: 60000 });
+async function iperfOnce(port: number, reverse: boolean): Promise<number> {
+  const r = await run('iperf3', ['-c', '127.0.0.1', '-p', String(port), '-n', '1G', '-J', ...(reverse ? ['-R'] : [])], { timeoutMs: 60000 });
   const bps = JSON.parse(r.stdout)?.end?.sum_received?.bits_per_second;
   if (!bps) throw new Error(`iperf3 via ${port} failed: ${r.stdout.slice(0, 400)}${r.stderr}`);
   return bps / 8 / 1024 ** 2;
@@ -203,6 +206,7 @@ export const suite: BenchSuite = {
       const add = (key: string, v: number) => { if (!results.has(key)) results.set(key, []); results.get(key)!.push(v); };
       for (let round = 0; round < ROUNDS; round++) {
         for (const t of tcpTargets) add(`tput ${t.name}`, await iperf(t.ports.iperf));
+        for (const t of tcpTargets) add(`down ${t.name}`, await iperf(t.ports.iperf, true));
         for (const t of tcpTargets) add(`conn ${t.name}`, await connRate(t.ports.web));
         for (const t of udpTargets) add(`udp ${t.name}`, await udpRate(t.ports.udp, 4, 16, 2000));
         for (const t of udpTargets) add(`ping ${t.name}`, await udpRate(t.ports.udp, 1, 1, 1500));
@@ -210,9 +214,10 @@ export const suite: BenchSuite = {
       const med = (k: string) => median(results.get(k) ?? [0]);
       const all = (k: string) => (results.get(k) ?? []).map((x) => x.toFixed(0)).join(' / ');
       const tcp: BenchTable = {
-        title: 'Stream TCP: iperf3 -n 1G throughput and short connections/s (wrk, Connection: close)',
-        columns: ['target', 'MiB/s', 'vs nginx', 'conn/s', 'vs nginx', 'runs MiB/s', 'runs conn/s'],
+        title: 'Stream TCP: iperf3 -n 1G throughput client → upstream and (-R) upstream → client, short connections/s (wrk, Connection: close)',
+        columns: ['target', 'MiB/s', 'vs nginx', 'MiB/s -R', 'vs nginx', 'conn/s', 'vs nginx', 'runs MiB/s', 'runs conn/s'],
         rows: tcpTargets.map((t) => [t.name, med(`tput ${t.name}`).toFixed(0), ratio(med(`tput ${t.name}`), med('tput nginx stream')),
+          med(`down ${t.name}`).toFixed(0), ratio(med(`down ${t.name}`), med('down nginx stream')),
           med(`conn ${t.name}`).toFixed(0), ratio(med(`conn ${t.name}`), med('conn nginx stream')), all(`tput ${t.name}`), all(`conn ${t.name}`)]),
         notes: ['goals: sluice throughput ≥ nginx, connection rate ≥ 0.75× nginx', 'proxies, peers and clients share 2 cores with other work'],
       };
