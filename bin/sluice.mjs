@@ -32,11 +32,10 @@ if (hostsEngine && missing.length > 0) {
   // Signals sent to this process go on to the engine (SIGHUP reloads, SIGINT/SIGTERM drain).
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => {
-    if (signal) {
-      process.removeAllListeners(signal);
-      process.kill(process.pid, signal);
-    }
-    process.exit(code ?? 1);
+    if (!signal) process.exit(code ?? 1);
+    // The engine died of a signal: so does the launcher (its parent sees the same cause).
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
   });
 } else {
   // Started by the launcher above: when it is killed outright (SIGKILL), stop too rather than live on unseen.
