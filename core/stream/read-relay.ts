@@ -90,6 +90,9 @@ export class ReadRelay {
 /** How often adoption took the relay path (tests check the fast path is really in use on this Node). */
 export const relayStats = { adopted: 0, streamFallback: 0 };
 
+/** `adoptClients: false` keeps accepted sockets on streams: the path a Node that refuses the move takes (tests drive it). */
+export const relayOptions = { adoptClients: true };
+
 /** True when `socket` took `onread` (Node keeps it under an internal symbol; checked, not assumed). */
 function usesOnread(socket: Socket, onread: OnRead): boolean {
   const sym = Object.getOwnPropertySymbols(socket).find((k) => k.description === 'kBufferCb');
@@ -108,7 +111,7 @@ export function adoptForRelay(accepted: Socket, onread: OnRead, highWaterMark: n
   type Internals = { _handle: { reading?: boolean; useUserBuffer?: unknown } | null };
   const inner = accepted as unknown as Internals;
   const handle = inner._handle;
-  if (!handle || typeof handle.useUserBuffer !== 'function' || handle.reading) return undefined;
+  if (!relayOptions.adoptClients || !handle || typeof handle.useUserBuffer !== 'function' || handle.reading) return undefined;
   let socket: Socket;
   try {
     socket = new net.Socket({ handle, allowHalfOpen: true, readable: true, writable: true, pauseOnCreate: true, onread, highWaterMark } as net.SocketConstructorOpts);

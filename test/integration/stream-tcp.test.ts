@@ -11,7 +11,7 @@ import net from 'node:net';
 import { freePort } from '../bench/harness.js';
 import { parseConfig, startEngine } from '../helpers/engine.js';
 import { sleep } from '../helpers/wait.js';
-import { relayStats } from '../../core/stream/read-relay.js';
+import { relayOptions, relayStats } from '../../core/stream/read-relay.js';
 
 
 async function serve(onConn: (s: net.Socket) => void): Promise<{ port: number; server: net.Server }> {
@@ -213,6 +213,29 @@ stream:
     assert.equal(relayStats.streamFallback, before.streamFallback, 'no fallback to streams');
     await t.stop();
     up.server.close();
+  });
+
+  it('when the client socket cannot be re-wrapped, it streams and the upstream side still relays: both ways exact', { timeout: 30000 }, async () => {
+    relayOptions.adoptClients = false;
+    try {
+      const up = await serve((s) => s.pipe(s)); // echo everything back, FIN included
+      const t = await startEngine(streamYaml(up.port));
+      const before = { ...relayStats };
+      const c = await connect(t.addr('s'), true);
+      const got = readAll(c);
+      const sent = createHash('sha256');
+      const payload = randomBytes(24 * 1024 ** 2);
+      sent.update(payload);
+      c.end(payload);
+      const back = await got;
+      assert.equal(back.length, payload.length);
+      assert.equal(createHash('sha256').update(back).digest('hex'), sent.digest('hex'));
+      assert.equal(relayStats.adopted, before.adopted, 'no client socket was re-wrapped');
+      await t.stop();
+      up.server.close();
+    } finally {
+      relayOptions.adoptClients = true;
+    }
   });
 
   it('stop waits for open connections (drain) and closes them at the deadline', { timeout: 15000 }, async () => {
