@@ -47,7 +47,7 @@ export interface Exchange {
   /**
    * Resolves when `signal` aborts, without needing the signal (cheaper for
    * exchanges that stay open and idle, like SSE subscribers); optional so a
-   * hand-made Exchange may leave it out — see `untilEnded()` in core/sse/stream.ts.
+   * hand-made Exchange may leave it out — see `untilEnded()` in core/http/exchange-end.ts.
    */
   whenEnded?(): Promise<void>;
   /** True once `signal` aborted or would have (client gone, listener draining), without making a signal; optional like whenEnded. */

@@ -182,7 +182,7 @@ export class LiveExchange implements Exchange, OutletObserver {
 
   /** True once the signal aborted or would have: client gone, or the listener draining this exchange. */
   get ended(): boolean {
-    if (this.isClosed || this.wasEnded || this.abort?.signal.aborted) return true;
+    if (this.isClosed || this.wasEnded) return true; // a signal only ever aborts through these or the drain below
     const drain = this.entry.scope.drain;
     return drain.draining || (drain.stopping && this.entry.endless);
   }

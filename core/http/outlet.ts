@@ -13,6 +13,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Counters } from '../telemetry/counters.js';
+import { drainedOrClosed } from '../util/wait.js';
 
 /** One step on the response path (a limit, a fault). */
 export interface OutletStage {
@@ -95,15 +96,7 @@ export class Outlet {
     if (this.closed) return Promise.resolve();
     this.count(buf);
     if (this.res.write(buf)) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        this.res.off('drain', done);
-        this.res.off('close', done);
-        resolve();
-      };
-      this.res.on('drain', done);
-      this.res.on('close', done);
-    });
+    return drainedOrClosed(this.res);
   }
 
   /** Ends the response after everything written has passed the stages. */

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { parseAddress } from '../config/index.js';
 import type { Clock } from '../util/clock.js';
 import { IdleTimer } from './idle-timer.js';
+import { drainedOrClosed } from '../util/wait.js';
 
 /** Why an attempt failed: `connect` (never reached the server), `timeout`, `protocol` (malformed response), `reset`. */
 export type FailureKind = 'connect' | 'connect-timeout' | 'read-timeout' | 'protocol' | 'reset';
@@ -97,11 +98,7 @@ async function sendBody(req: ClientRequest, body: NonNullable<AttemptOptions['bo
   await body((chunk) => {
     if (req.destroyed) return Promise.reject(new Error('upstream request closed'));
     if (req.write(chunk)) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = () => { req.off('drain', done); req.off('close', done); resolve(); };
-      req.on('drain', done);
-      req.on('close', done);
-    });
+    return drainedOrClosed(req);
   });
   req.end();
 }

@@ -14,6 +14,8 @@
 import type { IncomingMessage } from 'node:http';
 import { finished } from 'node:stream';
 import type { Exchange } from '../http/exchange.js';
+import { hasEnded } from '../http/exchange-end.js';
+import { drainedOrClosed } from '../util/wait.js';
 import type { Counters } from '../telemetry/counters.js';
 import { CleanAbort, SluiceError } from '../util/errors.js';
 import { clientResponseHeaders, isEventStream } from './headers.js';
@@ -90,7 +92,7 @@ export async function forwardResponse(ex: Exchange, up: IncomingMessage, o: Forw
       onChunk: (c) => { idle.touch(); o.upstream.bytesIn += c.length; },
     });
   } catch (err) {
-    if ((ex.ended ?? ex.signal.aborted) || sendTimedOut) throw new CleanAbort(sendTimedOut ? 'send timeout' : 'client closed');
+    if (hasEnded(ex) || sendTimedOut) throw new CleanAbort(sendTimedOut ? 'send timeout' : 'client closed');
     if (idleFired && sse) return void (await ex.outlet.end()); // an idle SSE stream ends cleanly
     if (idleFired) throw new SluiceError('E_UPSTREAM_TIMEOUT', `upstream ${o.group}: no data from ${o.address} for ${o.readTimeout} ms`);
     const why = (o.cause?.() ?? (err as Error)).message;
@@ -102,7 +104,7 @@ export async function forwardResponse(ex: Exchange, up: IncomingMessage, o: Forw
     headTimer?.cancel();
     endSse?.();
   }
-  if (ex.ended ?? ex.signal.aborted) throw new CleanAbort('client closed');
+  if (hasEnded(ex)) throw new CleanAbort('client closed');
   if (!up.complete) throw new SluiceError('E_UPSTREAM_PROTOCOL', `upstream ${o.group}: response from ${o.address} ended early`);
   apply();
   if (pending) {
@@ -149,7 +151,7 @@ function pump(ex: Exchange, up: IncomingMessage, h: PumpHooks): Promise<Buffer[]
         if (outlet.writeDirect(chunk) || outlet.closed || ex.res.writableLength < OUT_HIGH_WATER) return;
         up.pause();
         h.watch.begin();
-        inflight = drained(ex.res).then(resume);
+        inflight = drainedOrClosed(ex.res).then(resume);
         return;
       }
       up.pause();
@@ -171,18 +173,5 @@ function pump(ex: Exchange, up: IncomingMessage, h: PumpHooks): Promise<Buffer[]
       // The last chunk may still be passing the stages.
       void (inflight ?? Promise.resolve()).then(() => resolve(pending));
     });
-  });
-}
-
-/** Resolves when the response can take more (or is gone). */
-function drained(res: Exchange['res']): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
   });
 }

@@ -8,6 +8,7 @@
 import type { ProxyConfig } from '../config/index.js';
 import type { Peer, UpstreamGroup } from '../balance/index.js';
 import type { Exchange } from '../http/exchange.js';
+import { hasEnded, untilEnded } from '../http/exchange-end.js';
 import { CleanAbort, SluiceError } from '../util/errors.js';
 import { attempt, AttemptError } from './attempt.js';
 import { forwardResponse } from './forward.js';
@@ -66,7 +67,7 @@ async function tryPeer(
   // The client left or the listener drains: stop the upstream request. whenEnded() costs one promise;
   // a signal would cost an AbortController, a listener and an Error per request.
   let settled = false;
-  void exchangeEnded(ex).then(() => { if (!settled) a.request.destroy(); });
+  void untilEnded(ex).then(() => { if (!settled) a.request.destroy(); });
   let ok = false;
   try {
     const res = await a.response;
@@ -77,7 +78,7 @@ async function tryPeer(
     });
     return 'done';
   } catch (err) {
-    if (ex.ended ?? ex.signal.aborted) {
+    if (hasEnded(ex)) {
       ok = true; // the client left; the server did nothing wrong
       throw new CleanAbort('client closed');
     }
@@ -93,13 +94,6 @@ async function tryPeer(
     counters.active--;
     group.release(peer, ok ? 'ok' : 'fail');
   }
-}
-
-/** Resolves when the exchange ends (client gone, listener draining). */
-function exchangeEnded(ex: Exchange): Promise<void> {
-  if (ex.whenEnded) return ex.whenEnded();
-  const signal = ex.signal;
-  return signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 /** The 502/504 for a request no server answered. */

@@ -43,15 +43,3 @@ export function lastEventId(req: IncomingMessage, query?: URLSearchParams): stri
   const q = query?.get('lastEventId');
   return q ? q : undefined;
 }
-
-/** Resolves when the exchange ends (client gone, listener draining), the cheap way when the exchange offers one. */
-export function untilEnded(ex: Pick<Exchange, 'signal' | 'whenEnded'>): Promise<void> {
-  return ex.whenEnded ? ex.whenEnded() : untilAborted(ex.signal);
-}
-
-/** Resolves when the signal aborts (client gone, listener draining). */
-export function untilAborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  // resolve itself is the listener: no closure kept per waiting exchange.
-  return new Promise((resolve) => signal.addEventListener('abort', resolve as () => void, { once: true }));
-}

@@ -11,6 +11,7 @@
  * (`setStages`): the chunk in flight finishes on the old ones.
  */
 import type { Socket } from 'node:net';
+import { drainedOrClosed } from '../util/wait.js';
 
 /** What a stage knows about the chunk it handles. */
 export interface ChunkInfo {
@@ -107,15 +108,7 @@ export class Link {
     if (this.closed || dst.destroyed || piece.length === 0) return Promise.resolve();
     this.ends.onBytes(piece.length);
     if (dst.write(piece)) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        dst.off('drain', done);
-        dst.off('close', done);
-        resolve();
-      };
-      dst.on('drain', done);
-      dst.on('close', done);
-    });
+    return drainedOrClosed(dst);
   }
 
   /** FIN passes on once every queued byte is written. */
