@@ -2,7 +2,7 @@
  * Checks that need the whole document: references between sections,
  * duplicates, and combinations the schema alone cannot express.
  */
-import type { FaultsConfig, LimitConfig, SluiceConfig } from './schema.js';
+import type { FaultsConfig, LimitConfig, RouteConfig, SluiceConfig } from './schema.js';
 
 /** A problem found after the schema passed, located by path. */
 export interface SemanticIssue {
@@ -42,6 +42,33 @@ function duplicates<T>(items: T[], key: (t: T) => string, path: (i: number) => (
   });
 }
 
+/** What one route answers: its path, host patterns ('' = any host) and methods ('*' = any). */
+function routeKeys(r: RouteConfig): { path: string; hosts: string[]; methods: string[] } {
+  return { path: r.path.replace(/\/+$/, '') || '/', hosts: r.hosts ?? [''], methods: r.methods ?? ['*'] };
+}
+
+/**
+ * Two routes may share a path when their hosts or methods tell them apart;
+ * a path answered twice for the same host and method is an error.
+ */
+function checkRouteOverlaps(routes: readonly RouteConfig[], base: (string | number)[], out: SemanticIssue[]): void {
+  const seen = new Map<string, number>();
+  routes.forEach((r, ri) => {
+    const k = routeKeys(r);
+    for (const host of k.hosts) {
+      for (const m of k.methods) {
+        const key = `${k.path} ${host} ${m}`;
+        const first = seen.get(key);
+        if (first === undefined) { seen.set(key, ri); continue; }
+        if (first === ri) continue;
+        const what = `${m === '*' ? '' : `${m} `}${k.path}${host ? ` on host ${host}` : ''}`;
+        out.push({ path: [...base, ri, 'path'], message: `route path "${what}" is already used by item ${first}` });
+        return;
+      }
+    }
+  });
+}
+
 /** All semantic problems of a schema-valid config. */
 export function semanticIssues(config: SluiceConfig): SemanticIssue[] {
   const out: SemanticIssue[] = [];
@@ -70,7 +97,7 @@ export function semanticIssues(config: SluiceConfig): SemanticIssue[] {
   const httpUpstreams = new Set(http.upstreams.map((u) => u.name));
   const channels = new Map<string, { replay: number; path: (string | number)[] }>();
   http.servers.forEach((server, si) => {
-    duplicates(server.routes, (r) => r.path.replace(/\/+$/, '') || '/', (ri) => ['http', 'servers', si, 'routes', ri, 'path'], 'route path', out);
+    checkRouteOverlaps(server.routes, ['http', 'servers', si, 'routes'], out);
     server.routes.forEach((route, ri) => {
       const base = ['http', 'servers', si, 'routes', ri];
       if (route.proxy && !httpUpstreams.has(route.proxy.upstream)) {
