@@ -18,6 +18,9 @@ import { sendText } from './handler.js';
 import type { Exchange } from './exchange.js';
 import type { Counters } from '../telemetry/counters.js';
 import { DrainSet, finishRecord, LiveExchange, RouteEntry, type ListenerScope } from './live-exchange.js';
+import { declaredTooLarge, refuseMethodHere, refuseOverCap, refuseTooLarge } from './request-guards.js';
+import { ServerLog } from './server-log.js';
+import type { ExchangeRecord } from '../telemetry/exchange-record.js';
 
 const STATUS_OF: Partial<Record<SluiceError['code'], number>> = {
   E_UPSTREAM_CONNECT: 502,
@@ -26,6 +29,7 @@ const STATUS_OF: Partial<Record<SluiceError['code'], number>> = {
   E_NOT_FOUND: 404,
   E_BAD_REQUEST: 400,
   E_UNKNOWN_CHANNEL: 404,
+  E_TOO_LARGE: 413,
 };
 
 /** How often Node looks for requests whose headers are overdue (the granularity of header_timeout). */
@@ -50,17 +54,23 @@ export class HttpListener implements Listener {
    */
   private readonly drain = new DrainSet();
   private readonly counters: Counters;
+  /** Connections accepted past max_connections: their requests get 503. */
+  private readonly overCap = new WeakSet<Socket>();
+  /** The access log, when the server has one. */
+  private readonly log: ServerLog;
 
   constructor(public def: Extract<ListenerDef, { kind: 'http' }>, private readonly services: EngineServices) {
     this.config = def.server;
     this.counters = services.counters.get('listener', def.name, { kind: 'http', listen: def.listen });
+    this.log = new ServerLog(services);
+    this.log.configure(def.server.access_log);
     this.router = this.buildRouter(def.server);
   }
 
   /** Handlers and what their exchanges share, built once per config apply. */
   private buildRouter(server: HttpServerConfig): Router<RouteEntry> {
     const ctx = { server, listener: server.name, services: this.services };
-    const scope: ListenerScope = { server, listener: this.def.name, services: this.services, counters: this.counters, drain: this.drain };
+    const scope: ListenerScope = { server, listener: this.def.name, services: this.services, counters: this.counters, drain: this.drain, log: this.log };
     return new Router(server.routes, (route, index) => {
       const kind = routeKind(route);
       return new RouteEntry(HANDLERS[kind](route, ctx), route, index, kind, scope);
@@ -101,6 +111,8 @@ export class HttpListener implements Listener {
       sockets.add(socket);
       counters.active++;
       socket.on('close', forget);
+      const cap = this.config.max_connections;
+      if (cap > 0 && sockets.size > cap) this.overCap.add(socket);
     });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
@@ -139,8 +151,9 @@ export class HttpListener implements Listener {
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const pathname = parseTarget(req.url ?? '/')?.pathname ?? '/'; // a bad target is served below: 400
-    const handler = this.router.match(pathname)?.value.handler as (RouteHandler & { upgrade?(u: { req: IncomingMessage; socket: Socket; head: Buffer; client: string }): void }) | undefined;
-    if (handler?.upgrade) return handler.upgrade({ req, socket, head, client: clientAddress(socket) });
+    const match = this.overCap.has(socket) ? undefined : this.router.match(pathname, req.method, req.headers.host);
+    const handler = match?.value.handler as (RouteHandler & { upgrade?(u: { req: IncomingMessage; socket: Socket; head: Buffer; client: string; route: { prefix: string; pathname: string } }): void }) | undefined;
+    if (handler?.upgrade) return handler.upgrade({ req, socket, head, client: clientAddress(socket), route: { prefix: match!.prefix, pathname } });
     const res = new http.ServerResponse(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket);
@@ -154,8 +167,9 @@ export class HttpListener implements Listener {
   /** Asks the matched route whether it wants this request's body (default yes). */
   private acceptsBody(req: IncomingMessage): boolean {
     const target = parseTarget(req.url ?? '/');
-    const handler = target && this.router.match(target.pathname)?.value.handler;
-    return handler?.acceptsBody?.(req) ?? true;
+    const match = target && this.router.match(target.pathname, req.method, req.headers.host);
+    if (!match || this.overCap.has(req.socket) || declaredTooLarge(req, match.route)) return false;
+    return match.value.handler.acceptsBody?.(req) ?? true;
   }
 
   /** Applies a changed server definition in place: new requests see the new routes. */
@@ -164,6 +178,7 @@ export class HttpListener implements Listener {
     const old = this.router;
     this.def = def;
     this.config = def.server;
+    this.log.configure(def.server.access_log);
     this.router = this.buildRouter(def.server);
     if (this.server) {
       this.server.keepAliveTimeout = def.server.keepalive_timeout;
@@ -190,6 +205,7 @@ export class HttpListener implements Listener {
     clearInterval(sweep);
     clearTimeout(timer);
     for (const e of this.router.values()) e.handler.dispose?.();
+    await this.log.close();
     this.server = undefined;
   }
 
@@ -208,11 +224,16 @@ export class HttpListener implements Listener {
       rec.outcome = 'error';
       return sendText({ res }, 400, 'malformed request URL');
     }
-    const match = this.router.match(target.pathname);
+    if (this.overCap.has(req.socket)) {
+      this.finishBare(rec, req, res, 503);
+      return refuseOverCap({ res }, this.def.name, this.config.max_connections);
+    }
+    const method = req.method ?? 'GET';
+    const match = this.router.match(target.pathname, method, req.headers.host);
     if (!match) {
-      rec.status = 404;
-      const counters = [this.counters];
-      res.once('close', () => finishRecord(rec, res, counters, services));
+      const allow = this.router.allowed(target.pathname, req.headers.host);
+      this.finishBare(rec, req, res, allow ? 405 : 404);
+      if (allow) return refuseMethodHere({ res }, method, target.pathname, allow);
       return sendText({ res }, 404, `no route for ${target.pathname} on ${this.def.name}`);
     }
     const entry = match.value;
@@ -224,6 +245,16 @@ export class HttpListener implements Listener {
     void this.run(ex);
   }
 
+  /** Finishes the record (and logs) of a request the listener answers itself (no route, 405, over the cap). */
+  private finishBare(rec: ExchangeRecord, req: IncomingMessage, res: ServerResponse, status: number): void {
+    rec.status = status;
+    const counters = [this.counters];
+    res.once('close', () => {
+      finishRecord(rec, res, counters, this.services);
+      this.log.write(rec, req, res);
+    });
+  }
+
   /** CORS preflight, hooks (faults), then the route's handler; a throw becomes the right status or a closed connection. */
   private async run(ex: LiveExchange): Promise<void> {
     try {
@@ -233,6 +264,8 @@ export class HttpListener implements Listener {
         res.end();
         return;
       }
+      const tooLarge = declaredTooLarge(req, ex.route);
+      if (tooLarge) return refuseTooLarge(ex, tooLarge);
       for (const h of this.services.hooks) if (h.before && (await h.before(ex))) return;
       // Not awaited here: an open exchange (SSE) then holds one small reaction, not this whole async frame.
       Promise.resolve(ex.handler.handle(ex)).then(undefined, (err: unknown) => this.fail(ex, err));

@@ -17,6 +17,8 @@ import { CleanAbort } from '../util/errors.js';
 import type { Exchange } from './exchange.js';
 import type { RouteHandler } from './handler.js';
 import { Outlet, type OutletObserver, type OutletStage } from './outlet.js';
+import { BodyMeter } from './request-guards.js';
+import type { ServerLog } from './server-log.js';
 
 /** What every exchange of one listener shares (rebuilt with the router on a config apply). */
 export interface ListenerScope {
@@ -25,6 +27,8 @@ export interface ListenerScope {
   readonly services: EngineServices;
   readonly counters: Counters;
   readonly drain: DrainSet;
+  /** The server's access log (writes nothing when it has none). */
+  readonly log?: ServerLog;
 }
 
 /** One route of a built router: its handler beside what its exchanges share. */
@@ -115,6 +119,8 @@ export class LiveExchange implements Exchange, OutletObserver {
   private isClosed = false;
   /** abortWith() ran (a drain ended this exchange). */
   private wasEnded = false;
+  /** Counts the request body against the route's max_body_size (made when a body is read). */
+  private meter: BodyMeter | undefined = undefined;
 
   /**
    * @param search the raw query after `?` (no `#`), parsed on first read of `query`
@@ -219,6 +225,7 @@ export class LiveExchange implements Exchange, OutletObserver {
   }
 
   private async push(chunk: Buffer, consume: (chunk: Buffer) => Promise<void> | void): Promise<void> {
+    (this.meter ??= new BodyMeter(this.route.max_body_size, this.route.path)).add(chunk.length);
     for (const c of this.counters) c.bytesIn += chunk.length;
     this.record.bytesIn += chunk.length;
     await consume(chunk);
@@ -263,6 +270,7 @@ export class LiveExchange implements Exchange, OutletObserver {
       this.abortWith('client closed');
     }
     finishRecord(this.record, this.res, counters, this.services);
+    this.entry.scope.log?.write(this.record, this.req, this.res);
     this.outlet.dispose(); // stages release timers and shared-bucket membership
   }
 }

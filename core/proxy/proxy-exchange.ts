@@ -13,6 +13,7 @@ import { CleanAbort, SluiceError } from '../util/errors.js';
 import { attempt, AttemptError } from './attempt.js';
 import { forwardResponse } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
+import { upstreamTarget } from './rewrite.js';
 import type { UpstreamsModule } from './upstreams.js';
 
 /** A stale keep-alive socket is retried on a fresh one this often, without counting a failure. */
@@ -59,7 +60,8 @@ async function tryPeer(
   counters.active++;
   ex.record.upstream = peer.address;
   const a = attempt({
-    address: peer.address, agent: mod.agent(group.name) ?? false, method: ex.req.method ?? 'GET', path: ex.req.url ?? '/',
+    address: peer.address, agent: mod.agent(group.name) ?? false, method: ex.req.method ?? 'GET',
+    path: upstreamTarget(ex.req.url ?? '/', ex.pathname, ex.prefix, cfg.uri),
     headers, connectTimeout: cfg.connect_timeout, readTimeout: cfg.read_timeout, clock,
     body: body && ((write) => body(async (c) => { counters.bytesOut += c.length; await write(c); })),
     onConnect: () => { ex.record.connectMs = clock.now() - ex.record.startedAt; },
@@ -85,6 +87,10 @@ async function tryPeer(
     if (!(err instanceof AttemptError)) {
       if (err instanceof SluiceError && err.code !== 'E_UPSTREAM_TIMEOUT') ok = false; // broken body: count against the server
       throw err;
+    }
+    if (err.clientFault) {
+      ok = true;
+      throw err.clientFault; // 413: the client's body, not the server, ended the attempt
     }
     if (!err.staleSocket) counters.errors++;
     ok = err.staleSocket;

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { ProxyConfig } from '../config/index.js';
 import { parseAddress } from '../config/index.js';
 import { upstreamRequestHeaders } from './headers.js';
+import { upstreamTarget } from './rewrite.js';
 import type { UpstreamsModule } from './upstreams.js';
 
 /** An upgrade request as the listener hands it over. */
@@ -17,6 +18,8 @@ export interface UpgradeRequest {
   socket: Duplex;
   head: Buffer;
   client: string;
+  /** The matched route prefix and the parsed path, for a route that replaces its prefix (`uri`). */
+  route?: { prefix: string; pathname: string };
 }
 
 /** Writes a raw response head (the socket is no longer an http.ServerResponse). */
@@ -50,7 +53,7 @@ export function proxyUpgrade(u: UpgradeRequest, cfg: ProxyConfig, mod: Upstreams
     group.release(peer, outcome);
   };
   const headers = upstreamRequestHeaders(u.req, { client: u.client, host: cfg.host, extra: cfg.headers, upgrade: true });
-  const up = http.request({ host: target.host, port: target.port, method: u.req.method, path: u.req.url, headers, agent: false, setHost: false, timeout: cfg.connect_timeout });
+  const up = http.request({ host: target.host, port: target.port, method: u.req.method, path: u.route ? upstreamTarget(u.req.url ?? '/', u.route.pathname, u.route.prefix, cfg.uri) : u.req.url, headers, agent: false, setHost: false, timeout: cfg.connect_timeout });
   up.on('timeout', () => up.destroy(new Error(`connect to ${peer.address} timed out`)));
   up.on('error', (err) => {
     counters.errors++;

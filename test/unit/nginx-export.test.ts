@@ -63,7 +63,7 @@ function nginxTest(conf: string): { ok: boolean; out: string } {
 }
 
 test('the export of a full document passes nginx -t', () => {
-  const conf = exportNginx(parseConfig(DOC), { streamModule: STREAM_MODULE });
+  const conf = exportNginx(parseConfig(DOC));
   const r = nginxTest(conf);
   assert.ok(r.ok, `${r.out}\n${conf}`);
 });
@@ -123,7 +123,7 @@ test('server-wide rules act in nginx: the map chain yields the rule\'s rate per 
 });
 
 test('import reads the export back (servers, routes, limits, upstreams, stream)', () => {
-  const conf = exportNginx(parseConfig(DOC), { streamModule: STREAM_MODULE });
+  const conf = exportNginx(parseConfig(DOC));
   const r = importNginx(conf, 'exported.conf');
   assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
   if (!r.ok) return;
