@@ -30,7 +30,12 @@ export class ImportContext {
   /** A directive left out on purpose, with why: `file:line: name not imported: reason`. */
   skip(d: Directive, reason: string, what = d.name): void {
     this.used.add(d);
-    this.notes.push({ d, text: `${what} not imported: ${reason}` });
+    this.note(d, `${what} not imported: ${reason}`);
+  }
+
+  /** Adds a note once (an inherited directive is looked at by every route below it). */
+  private note(d: Directive, text: string): void {
+    if (!this.notes.some((n) => n.d === d && n.text === text)) this.notes.push({ d, text });
   }
 
   /** A whole block left out (its directives with it). */
@@ -42,7 +47,7 @@ export class ImportContext {
   /** A mapped directive whose meaning changed on the way: `file:line: name: text`. */
   info(d: Directive, text: string): void {
     this.used.add(d);
-    this.notes.push({ d, text: `${d.name}: ${text}` });
+    this.note(d, `${d.name}: ${text}`);
   }
 
   /** Every note, unused directives included, in file and line order. */
@@ -134,6 +139,18 @@ export class Scope {
       if (list.length) return list;
     }
     return [];
+  }
+
+  /** The nearest of several directives (the first name wins within one block), up to `stopAt`; marked used. */
+  nearest(names: readonly string[], stopAt?: Level): Directive | undefined {
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      for (const n of names) {
+        const d = s.own(n);
+        if (d) return d;
+      }
+      if (s.level === stopAt) return undefined;
+    }
+    return undefined;
   }
 
   /** The enclosing scope of a level (this one included). */

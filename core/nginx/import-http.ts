@@ -27,15 +27,18 @@ export function importHttp(scope: Scope): HttpImport {
     ctx.use(u);
     ups.add(scope.child(u, 'upstream'));
   }
-  const settings: HttpSettings = { ups, push: pushSettings(scope), ...bandwidthSettings(scope) };
+  const settings: HttpSettings = { ups, push: [] };
   const all = scope.block.filter((d) => d.name === 'server');
   ctx.use(...all);
   const serverScopes = all.map((d) => scope.child(d, 'server'));
   const publishers = serverScopes.filter(isPublisherServer);
   const admin = adminOf(ctx, publishers);
-  const servers = importServers(serverScopes.filter((s) => !publishers.includes(s)), settings);
-  const push = pushServer(scope, settings, servers);
-  if (push) servers.push(push);
+  const plain = serverScopes.filter((s) => !publishers.includes(s));
+  const servers = importServers(plain, settings);
+  for (const s of [scope, ...plain]) {
+    const push = pushServer(s, settings, servers);
+    if (push) servers.push(push);
+  }
   const http: Obj = { servers, upstreams: ups.list };
   const limits = httpLimits(scope);
   if (limits) http.limits = limits;
@@ -79,31 +82,17 @@ function adminOf(ctx: ImportContext, publishers: Scope[]): Obj | undefined {
   return admin;
 }
 
-/** ANX `push_enabled` and the push defaults of the http level. */
-function pushSettings(scope: Scope): HttpSettings['push'] {
-  const d = scope.own('push_enabled');
-  return { enabled: onOff(d) === true, directive: d, routes: [] };
-}
-
-/** ANX bandwidth: `enable_bandwidth_limit off` disables every `bandwidth_limit`; its burst applies to them. */
-function bandwidthSettings(scope: Scope): Pick<HttpSettings, 'burst' | 'bandwidthOff'> {
-  const enable = scope.block.find((d) => d.name === 'enable_bandwidth_limit');
-  if (onOff(enable) === false) return { bandwidthOff: enable };
-  const burst = scope.block.find((d) => d.name === 'default_burst_size');
-  const b = burst && onOff(enable) ? nginxSize(burst.args[0] ?? '') : undefined;
-  return { burst: b };
-}
-
-/** ANX `push_port`: a server of its own on that port, carrying every push channel route. */
+/** ANX `push_port` (http or server level): a server of its own on that port, carrying the push channel routes in its scope. */
 function pushServer(scope: Scope, settings: HttpSettings, servers: Obj[]): Obj | undefined {
   const ctx = scope.ctx;
   const port = scope.own('push_port');
   if (!port) return undefined;
-  if (!settings.push.enabled) return void ctx.skip(port, 'push_enabled is not on');
+  if (onOff(scope.inherited('push_enabled')) !== true) return void ctx.skip(port, 'push_enabled is not on');
   if (!/^\d+$/.test(port.args[0] ?? '')) return void ctx.skip(port, `"${port.args[0]}" is not a port`);
   const address = `127.0.0.1:${port.args[0]}`;
   if (servers.some((s) => s.listen === address)) return void ctx.skip(port, `${address} is already a server's address`);
-  const routes = settings.push.routes.filter((r, i, all) => all.findIndex((o) => o.path === r.path) === i);
+  const mine = settings.push.filter((p) => scope.level !== 'server' || p.server === scope).map((p) => p.route);
+  const routes = mine.filter((r, i, all) => all.findIndex((o) => o.path === r.path) === i);
   if (routes.length === 0) return void ctx.skip(port, 'no push channel location to serve there');
   ctx.info(port, `the push channels are served on ${address} too (the same channels as on their server)`);
   let name = 'push';

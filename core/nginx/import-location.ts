@@ -14,12 +14,8 @@ import type { Directive } from './parse.js';
 /** What the http section decided that locations use. */
 export interface HttpSettings {
   ups: UpstreamTable;
-  /** ANX push: off unless `push_enabled on`. */
-  push: { enabled: boolean; directive?: Directive; routes: Obj[] };
-  /** ANX `default_burst_size`, when `enable_bandwidth_limit on`. */
-  burst?: string | number;
-  /** ANX `enable_bandwidth_limit off`: every bandwidth_limit is disabled. */
-  bandwidthOff?: Directive;
+  /** ANX push channel routes made so far, with the server they belong to (push_port serves them again). */
+  push: { route: Obj; server: Scope | undefined }[];
 }
 
 /** A route with where it came from. */
@@ -68,7 +64,7 @@ function buildRoute(scope: Scope, path: string, http: HttpSettings): Obj | undef
   if (!kind) return undefined;
   const methods = limitExcept(scope);
   if (methods) route.methods = methods;
-  applyLimit(scope, http, route);
+  applyLimit(scope, route);
   applyHeaders(scope, route, kind);
   const body = scope.inherited('client_max_body_size');
   const size = body?.args[0];
@@ -76,6 +72,8 @@ function buildRoute(scope: Scope, path: string, http: HttpSettings): Obj | undef
     if (size && nginxSize(size)) route.max_body_size = nginxSize(size);
     else scope.ctx.skip(body, `"${size}" is not a size`);
   } else if (!body && kind === 'proxy') route.max_body_size = '1m'; // nginx's default
+  const lc = scope.own('limit_conn');
+  if (lc) scope.ctx.skip(lc, 'Sluice caps connections per server (max_connections), not per location');
   const gz = scope.own('gzip');
   if (gz) scope.ctx.skip(gz, 'Sluice compresses per server, not per location');
   const cte = scope.inherited('chunked_transfer_encoding');
@@ -171,7 +169,8 @@ function nchanRoute(scope: Scope, sub: Directive, route: Obj): boolean | void {
 function pushRoute(scope: Scope, http: HttpSettings, route: Obj, channel: Directive | undefined, type: Directive | undefined): boolean | void {
   const ctx = scope.ctx;
   const loc = scope.node!;
-  if (!http.push.enabled) return ctx.skipBlock(loc, http.push.directive ? 'push_enabled is off' : 'push_enabled on is missing in http');
+  const enabled = scope.inherited('push_enabled');
+  if (onOff(enabled) !== true) return ctx.skipBlock(loc, enabled ? 'push_enabled is off' : 'push_enabled on is missing');
   if (type && type.args[0] !== 'sse') return ctx.skipBlock(loc, `push_type ${type.args[0]}: Sluice channels speak Server-Sent Events`);
   const name = channel?.args[0];
   if (!name || !/^[A-Za-z0-9_.-]+$/.test(name)) return ctx.skipBlock(loc, name ? `"${name}" is not a valid channel name` : 'no push_channel');
@@ -181,7 +180,7 @@ function pushRoute(scope: Scope, http: HttpSettings, route: Obj, channel: Direct
   if (max && /^[1-9]\d*$/.test(max.args[0] ?? '')) sse.max_clients = Number(max.args[0]);
   if (beat && nginxTime(beat.args[0] ?? '')) sse.heartbeat = nginxTime(beat.args[0]!);
   route.sse = sse;
-  http.push.routes.push(route);
+  http.push.push({ route, server: scope.up('server') });
   return true;
 }
 
@@ -225,22 +224,24 @@ function limitExcept(scope: Scope): string[] | undefined {
 }
 
 /** limit_rate / limit_rate_after (server and location; http-level ones are the server-wide default) or ANX bandwidth_limit. */
-function applyLimit(scope: Scope, http: HttpSettings, route: Obj): void {
+function applyLimit(scope: Scope, route: Obj): void {
   const ctx = scope.ctx;
-  const rate = scope.inherited('limit_rate', 'server');
-  const after = scope.inherited('limit_rate_after', 'server');
-  const anx = rate ? undefined : scope.inherited('bandwidth_limit', 'server');
-  const d = rate ?? anx;
+  const enable = onOff(scope.inherited('enable_bandwidth_limit'));
+  // The nearest limit wins: a location's bandwidth_limit over its server's limit_rate, and the other way round.
+  const d = scope.nearest(enable ? ['limit_rate', 'bandwidth_limit', 'default_rate_limit'] : ['limit_rate', 'bandwidth_limit'], 'server');
   if (!d) return;
+  const anx = d.name === 'limit_rate' ? undefined : d;
+  const after = anx ? undefined : scope.inherited('limit_rate_after', 'server');
   const v = d.args[0] ?? '';
-  if (anx && http.bandwidthOff) return ctx.skip(anx, 'enable_bandwidth_limit is off');
+  if (anx && enable === false) return ctx.skip(anx, 'enable_bandwidth_limit is off');
   if (hasVariable(v)) return ctx.skip(d, `${v} uses variables (Sluice's server-wide rules live in http.limits)`);
   if (v === '0') return;
   if (!nginxSize(v)) return ctx.skip(d, `"${v}" is not a rate`);
   const limit: Obj = { rate: nginxSize(v) };
   const a = after?.args[0];
   if (a && a !== '0' && nginxSize(a)) limit.after = nginxSize(a);
-  if (anx && http.burst) limit.burst = http.burst;
+  const burst = anx && enable ? scope.inherited('default_burst_size') : undefined;
+  if (burst && nginxSize(burst.args[0] ?? '')) limit.burst = nginxSize(burst.args[0]!);
   route.limit = limit;
 }
 

@@ -37,6 +37,10 @@ export class UpstreamTable {
       if (/^\d+$/.test(ka.args[0] ?? '')) out.keepalive = Number(ka.args[0]);
       else this.ctx.skip(ka, `"${ka.args[0]}" is not a number`);
     }
+    for (const k of ['keepalive_timeout', 'keepalive_requests', 'keepalive_time']) {
+      const d = scope.own(k);
+      if (d) this.ctx.skip(d, 'Sluice keeps idle upstream connections until the upstream closes them');
+    }
     const hc = scope.own('health_check');
     if (hc) out.health_check = this.healthCheck(hc);
     this.names.add(name);

@@ -23,6 +23,7 @@ const MAPPED = new Set(`
 const GROUPS: [RegExp, string][] = [
   [/^(worker_|pcre_jit|thread_pool|timer_resolution|working_directory|lock_file|pid$|user$|daemon$|master_process$|env$|load_module$|events$|use$|multi_accept$|accept_mutex)/, 'Sluice runs as one engine process; the operating system and Node.js settings stand in for it'],
   [/^(sendfile|tcp_nopush|tcp_nodelay|aio|directio|output_buffers|postpone_output|send_lowat|open_file_cache|read_ahead|reset_timedout_connection|lingering_)/, 'Sluice tunes its socket and file I/O itself'],
+  [/^ssl_preread$/, 'Sluice does not read the TLS server name to route streams'],
   [/^ssl_/, 'Sluice takes a certificate and key per server; protocols, ciphers and session settings follow Node.js defaults'],
   [/^proxy_(cache|store|temp|buffer|buffers$|busy_buffers|max_temp|hide_header|pass_header|ignore_headers|ignore_client_abort|intercept_errors|cookie_|redirect|ssl_|bind|socket_keepalive|headers_hash|method|pass_request|limit_rate|force_ranges|no_cache|set_body)/, 'the Sluice proxy streams without a cache or temp files and passes headers through as they are'],
   [/^(fastcgi|uwsgi|scgi|grpc|memcached|mirror|js_|perl|ssi|sub_filter|addition_|xslt|image_filter|auth_|satisfy$|allow$|deny$|secure_link|userid|geoip|realip|set_real_ip_from|real_ip_)/, 'Sluice has no equivalent of this nginx module'],
