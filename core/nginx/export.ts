@@ -15,6 +15,7 @@ import {
   formatDuration, sizeToConfig,
   type HttpUpstreamConfig, type SluiceConfig, type StreamServerConfig, type StreamUpstreamConfig, type UpstreamServerConfig,
 } from '../config/index.js';
+import { typesByExtension } from '../http/mime.js';
 import { explainLimit } from '../shaping/explain.js';
 import { Conf, quote } from './conf-writer.js';
 import { exportLimitRules } from './export-limits.js';
@@ -87,6 +88,10 @@ function loadModules(c: Conf, config: SluiceConfig, files: ModuleFiles): void {
 function exportHttp(c: Conf, config: SluiceConfig, opts: ExportOptions): void {
   const { http } = config;
   c.open('http');
+  // Sluice's own table, so files get the Content-Type they get from Sluice.
+  c.open('types');
+  for (const [type, exts] of typesByExtension()) c.line(`${quote(type)} ${exts.join(' ')};`);
+  c.close();
   c.line('default_type application/octet-stream;');
   c.line('access_log off;');
   // Sluice takes request bodies of any size unless a route says max_body_size.

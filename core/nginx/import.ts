@@ -13,6 +13,7 @@
  */
 import { stringify } from 'yaml';
 import { formatConfigError, validateConfigObject } from '../config/index.js';
+import { contentTypeOf } from '../http/mime.js';
 import { ImportContext, Scope, type Obj } from './import-context.js';
 import { importHttp } from './import-http.js';
 import { importStream } from './import-stream.js';
@@ -80,9 +81,14 @@ export function importNginxSource(source: NginxSource): ImportResult {
 function usePlumbing(ctx: ImportContext, tree: readonly Directive[], http: readonly Directive[]): void {
   for (const d of tree) if (d.name === 'load_module' && /ngx_(stream|nchan)_module\.so$/.test(d.args[0] ?? '')) ctx.use(d);
   for (const d of http) {
-    const plumbing = (d.name === 'geo' && d.args.join(' ') === '$dollar') || (d.name === 'map' && d.args[0] === '$http_upgrade');
+    const plumbing = (d.name === 'geo' && d.args.join(' ') === '$dollar') || (d.name === 'map' && d.args[0] === '$http_upgrade') || (d.name === 'types' && sameTypes(d));
     if (plumbing) ctx.use(d, ...(d.block ?? []));
   }
+}
+
+/** A `types` block that says what Sluice's own table says (the export writes one). */
+function sameTypes(d: Directive): boolean {
+  return (d.block ?? []).every((t) => t.args.length > 0 && t.args.every((ext) => contentTypeOf(`x.${ext}`) === t.name));
 }
 
 /** Where nginx accepts a block: top-level server/location only in a bare server file, never both with http. */

@@ -31,11 +31,11 @@ export function nginxTest(conf: string): { ok: boolean; out: string; dir: string
 }
 
 /** Resolves once something accepts TCP connections on the port (or rejects after `ms`). */
-export async function waitForPort(port: number, what: string, ms = 10_000): Promise<void> {
+export async function waitForPort(port: number, what: string, ms = 10_000, host = '127.0.0.1'): Promise<void> {
   const end = Date.now() + ms;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+      const s = net.connect(port, host, () => { s.destroy(); resolve(true); });
       s.on('error', () => resolve(false));
     });
     if (ok) return;
@@ -70,14 +70,14 @@ function peer(proc: ChildProcess, dir: string, extraLog: () => string): Peer {
   };
 }
 
-/** Runs nginx in the foreground with `conf` in its own prefix directory; waits until `port` accepts. */
-export async function startNginx(conf: string, port: number): Promise<Peer> {
+/** Runs nginx in the foreground with `conf` in its own prefix directory; waits until `host:port` accepts. */
+export async function startNginx(conf: string, port: number, host = '127.0.0.1'): Promise<Peer> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-nginx-run-'));
   writeFileSync(join(dir, 'nginx.conf'), conf);
   const proc = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const p = peer(proc, dir, () => spawnSync('cat', [join(dir, 'error.log')], { encoding: 'utf8' }).stdout ?? '');
   try {
-    await waitForPort(port, 'nginx');
+    await waitForPort(port, 'nginx', 10_000, host);
   } catch (err) {
     await p.stop();
     throw new Error(`${(err as Error).message}\n${p.log()}`);
