@@ -14,6 +14,7 @@
 import { stringify } from 'yaml';
 import { formatConfigError, validateConfigObject } from '../config/index.js';
 import { contentTypeOf } from '../http/mime.js';
+import { applyAliases } from './import-aliases.js';
 import { ImportContext, Scope, type Obj } from './import-context.js';
 import { importHttp } from './import-http.js';
 import { importStream } from './import-stream.js';
@@ -46,6 +47,8 @@ export function importNginxSource(source: NginxSource): ImportResult {
   if (errors.length) return { ok: false, errors };
   const ctx = new ImportContext();
   const top = new Scope(ctx, tree, 'main');
+  const httpBlock = tree.find((d) => d.name === 'http')?.block ?? tree;
+  applyAliases(ctx, httpBlock, tree);
   const config: Obj = { version: 1 };
   const https = tree.filter((d) => d.name === 'http');
   const bare = https.length === 0 && tree.some((d) => d.name === 'server' || d.name === 'upstream');

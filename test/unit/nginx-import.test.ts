@@ -183,3 +183,25 @@ test('TLS listeners: listen ssl and certificates are noted while Sluice has no T
     assert.ok(r.notes.some((n) => n.startsWith(`tls.conf:1: ${what} not imported`) || n.startsWith(`tls.conf:1: ${what}:`)) || 'tls' in parseConfig(r.yaml).http.servers[0]!, `${what}: ${r.notes.join('\n')}`);
   }
 });
+
+test('a map that only renames is read through; a map that chooses stays noted', () => {
+  const r = importNginx(`http {
+  map $host $api_pool { default orders; }
+  map $http_x $choice { default a; x b; }
+  upstream orders { server 127.0.0.1:9000; }
+  server {
+    listen 127.0.0.1:8500;
+    location /a { proxy_pass http://$api_pool/v1/; }
+    location /b { proxy_pass http://$choice; }
+  }
+}`, 'alias.conf');
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  const route = parseConfig(r.yaml).http.servers[0]!.routes;
+  assert.deepEqual(route.map((x) => [x.path, x.proxy?.upstream, x.proxy?.uri]), [['/a', 'orders', '/v1/']]);
+  assert.deepEqual(r.notes, [
+    'alias.conf:2: map: $api_pool always means orders; read as that where it is used',
+    'alias.conf:3: map not imported: Sluice has no per-request variables (with the 2 directives inside)',
+    'alias.conf:8: proxy_pass not imported: the target http://$choice uses variables; Sluice proxies to a fixed upstream',
+  ]);
+});
