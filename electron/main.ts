@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatConfigError, loadConfig } from '../core/config/index.js';
-import { Engine } from '../core/engine/engine.js';
-import { createApiHost, type ApiHost } from '../core/host/api-host.js';
+import type { ApiHost } from '../core/host/api-host.js';
+import { createEngine, type Runtime } from '../core/runtime/create-engine.js';
 import { DESKTOP_CHANNELS, forwardEvents, isTrustedSender, registerApiHandlers, registerDesktopHandlers, type IpcMainLike } from './ipc.js';
 import { buildMenuTemplate } from './menu.js';
 
@@ -21,7 +21,7 @@ const APP_URL = pathToFileURL(RENDERER_INDEX).href;
 const RECENT_MAX = 8;
 
 let win: BrowserWindow | undefined;
-let host: ApiHost | undefined;
+let runtime: Runtime | undefined;
 let recent: string[] = [];
 
 const recentFile = () => join(app.getPath('userData'), 'recent.json');
@@ -81,8 +81,8 @@ function installMenu(): void {
     openRecent: (f) => void openPath(f),
     save: () => sendMenu({ type: 'save' }),
     saveAs: () => sendMenu({ type: 'saveAs' }),
-    start: () => void host?.startEngine().then((r) => { if (!r.ok) dialog.showErrorBox('Start failed', r.message); }),
-    stop: () => void host?.stopEngine(),
+    start: () => void runtime?.host.startEngine().then((r) => { if (!r.ok) dialog.showErrorBox('Start failed', r.message); }),
+    stop: () => void runtime?.host.stopEngine(),
     apply: () => sendMenu({ type: 'apply' }),
     view: (view) => sendMenu({ type: 'view', view }),
   }, recent)));
@@ -125,7 +125,7 @@ function createWindow(): BrowserWindow {
 }
 
 /** Engine + host from the file given on the command line (if any). */
-async function startEngine(file: string | undefined): Promise<ApiHost> {
+async function startEngine(file: string | undefined): Promise<Runtime> {
   let text = '';
   if (file) {
     try {
@@ -134,22 +134,22 @@ async function startEngine(file: string | undefined): Promise<ApiHost> {
       console.error(`sluice: cannot read ${file}: ${(err as Error).message}`);
     }
   }
-  const engine = new Engine({ baseDir: file ? dirname(file) : process.cwd() });
-  const h = createApiHost({ engine, file, text });
+  const rt = createEngine({ baseDir: file ? dirname(file) : process.cwd(), file, text });
   if (text) {
     const loaded = loadConfig(text, file);
-    if (loaded.ok) await engine.start(loaded.config);
+    if (loaded.ok) await rt.engine.start(loaded.config);
     else for (const e of loaded.errors) console.error(formatConfigError(e));
   }
   if (file && text) await remember(file);
-  return h;
+  return rt;
 }
 
 async function main(): Promise<void> {
   await app.whenReady();
   await loadRecent();
   const file = process.argv.slice(1).find((a) => /\.(ya?ml|json)$/i.test(a));
-  host = await startEngine(file ? resolve(file) : undefined);
+  runtime = await startEngine(file ? resolve(file) : undefined);
+  const host: ApiHost = runtime.host;
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } }));
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   app.on('web-contents-created', (_e, contents) => harden(contents));
@@ -166,8 +166,7 @@ async function main(): Promise<void> {
   app.on('window-all-closed', () => app.quit());
   app.on('before-quit', () => {
     stopForwarding();
-    host?.close();
-    void host?.engine.stop(500);
+    void runtime?.close(500);
   });
 }
 

@@ -4,9 +4,9 @@
  * label values are escaped (\\, \", \n).
  */
 import type { Engine } from '../engine/engine.js';
-import type { Scope } from '../telemetry/counters.js';
-import { readChannels, readUpstreams } from '../telemetry/sources.js';
 import { VERSION } from '../host/version.js';
+import type { Scope } from '../telemetry/counters.js';
+import type { TelemetrySources } from '../telemetry/sources.js';
 
 /** The Content-Type Prometheus expects for the text format. */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -63,13 +63,13 @@ function requestSamples(listeners: Scope[], routes: Scope[]): [Labels, number][]
 }
 
 /** Renders every metric of an engine. */
-export function renderMetrics(engine: Engine): string {
+export function renderMetrics(engine: Engine, sources: TelemetrySources): string {
   const services = engine.services;
   const scopes = services.counters.all();
   const listeners = scopes.filter((s) => s.kind === 'listener');
   const routes = scopes.filter((s) => s.kind === 'route');
   const channelScopes = scopes.filter((s) => s.kind === 'channel');
-  const clients = new Map(readChannels(services).map((c) => [c.name, c.clients]));
+  const clients = new Map(sources.channels().map((c) => [c.name, c.clients]));
   const per = (list: Scope[], key: string, f: (s: Scope) => number): [Labels, number][] => list.map((s) => [{ [key]: s.name }, f(s)]);
   const x = new Exposition();
 
@@ -89,7 +89,7 @@ export function renderMetrics(engine: Engine): string {
   x.family('sluice_sse_clients', 'gauge', 'Connected SSE clients per channel.', [...channelNames].map((n) => [{ channel: n }, clients.get(n) ?? channelScopes.find((s) => s.name === n)?.counters.active ?? 0]));
   x.family('sluice_sse_dropped_total', 'counter', 'SSE clients dropped for not reading, per channel.', per(channelScopes, 'channel', (s) => s.counters.drops));
 
-  const ups = readUpstreams(services);
+  const ups = sources.upstreams();
   const ul = (u: (typeof ups)[number]): Labels => ({ section: u.section, upstream: u.group, server: u.address });
   x.family('sluice_upstream_up', 'gauge', 'Upstream server health: 1 up, 0 down or disabled, -1 unknown.', ups.map((u) => [ul(u), u.health === 'up' ? 1 : u.health === 'unknown' ? -1 : 0]));
   x.family('sluice_upstream_active_connections', 'gauge', 'Open connections to an upstream server.', ups.map((u) => [ul(u), u.active]));

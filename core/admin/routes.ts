@@ -92,7 +92,7 @@ const ROUTES: AdminRoute[] = [
   {
     method: 'GET', pattern: /^\/metrics$/,
     handle: (_q, res, _p, _u, { host }) => {
-      const body = Buffer.from(renderMetrics(host.engine));
+      const body = Buffer.from(renderMetrics(host.engine, host.sources));
       res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'content-length': body.length, 'cache-control': 'no-store' });
       res.end(body);
     },

@@ -10,9 +10,10 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { formatConfigError, loadConfig } from '../config/index.js';
-import { Engine } from '../engine/engine.js';
-import { createApiHost, type ApiHost } from '../host/api-host.js';
+import type { Engine } from '../engine/engine.js';
+import type { ApiHost } from '../host/api-host.js';
 import { startUiServer, type UiServer } from '../host/ws-server.js';
+import { createEngine } from '../runtime/create-engine.js';
 import { consoleOut, type Out } from './run.js';
 
 /** The repository root (dist/ and build/ live there). */
@@ -61,10 +62,10 @@ export async function startUi(opts: UiOptions = {}): Promise<UiSession> {
       out.error(`sluice: cannot read ${opts.file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}; starting with an empty config`);
     }
   }
-  const engine = new Engine({ baseDir: file ? dirname(file) : process.cwd() });
+  const rt = createEngine({ baseDir: file ? dirname(file) : process.cwd(), file, text: text ?? '' });
+  const { engine, host } = rt;
   engine.events.on('listening', (l) => out.log(`${l.kind} ${l.name} listening on ${l.kind === 'http' || l.kind === 'admin' ? 'http://' : ''}${l.address}`));
   engine.events.on('log', (e) => (e.level === 'info' ? out.log(e.message) : out.error(`${e.level}: ${e.message}`)));
-  const host = createApiHost({ engine, file, text: text ?? '' });
   if (text !== undefined) {
     const loaded = loadConfig(text, opts.file);
     if (!loaded.ok) {
@@ -83,8 +84,7 @@ export async function startUi(opts: UiOptions = {}): Promise<UiSession> {
     server,
     close: async () => {
       await server.close();
-      host.close();
-      await engine.stop(500);
+      await rt.close(500);
     },
   };
 }

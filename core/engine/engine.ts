@@ -1,5 +1,6 @@
 /**
- * The Engine facade: start(config), apply(config), stop(). Applies change only
+ * The Engine: start(config), apply(config), stop() over the listener kinds,
+ * modules and hooks it is given — it knows no feature. Applies change only
  * what changed (see core/config/diff.ts); a failed apply leaves the last good
  * config running and says why. Applies are serialised.
  */
@@ -8,11 +9,8 @@ import { systemClock, type Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { CounterRegistry } from '../telemetry/counters.js';
 import { TrafficLog } from '../telemetry/traffic-log.js';
+import type { EngineModule, EngineServices, Listener, ListenerFactory, ListenerKinds, LogEntry } from '../kernel/index.js';
 import type { EngineEvents } from './events.js';
-import type { Listener } from './listener.js';
-import { LISTENER_KINDS } from './listener-kinds.js';
-import { installModules } from './modules.js';
-import type { EngineServices, LogEntry } from './services.js';
 
 /** The outcome of start/apply. */
 export type ApplyResult = { ok: true; plan: ApplyPlan; changes: string[] } | { ok: false; message: string; errors: ConfigError[] };
@@ -26,6 +24,14 @@ export interface EngineOptions {
   drainMs?: number;
 }
 
+/** What an engine runs: the composition root decides (see core/runtime). */
+export interface EngineParts {
+  /** Which factory builds the listener of each kind. */
+  listenerKinds: ListenerKinds;
+  /** Parts that follow the config, applied in this order before listeners start. */
+  modules: readonly EngineModule[];
+}
+
 /** Runs a config: listeners, modules and telemetry. */
 export class Engine {
   readonly events = new TypedEmitter<EngineEvents>();
@@ -34,21 +40,23 @@ export class Engine {
   private readonly listeners = new Map<string, Listener>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly drainMs: number;
+  private readonly kinds: ListenerKinds;
+  private readonly modules: readonly EngineModule[];
 
-  constructor(opts: EngineOptions = {}) {
+  /** `compose` builds the engine's parts over its services (see core/runtime). */
+  constructor(compose: (services: EngineServices) => EngineParts, opts: EngineOptions = {}) {
     this.drainMs = opts.drainMs ?? 5000;
     this.services = {
       clock: opts.clock ?? systemClock,
       counters: new CounterRegistry(),
       traffic: new TrafficLog(1000),
-      hooks: [],
       baseDir: opts.baseDir ?? process.cwd(),
-      modules: new Map(),
       config: () => this.current,
       log: (level, message) => this.log(level, message),
-      engine: this,
     };
-    installModules(this.services);
+    const parts = compose(this.services);
+    this.kinds = parts.listenerKinds;
+    this.modules = parts.modules;
   }
 
   /** The running config, or undefined when stopped. */
@@ -101,19 +109,20 @@ export class Engine {
     this.services.traffic.setCapacity(next.admin?.traffic_log ?? 1000);
 
     // Modules first, so new routes find their upstreams and channels.
-    for (const m of this.services.modules.values()) await m.apply(next, prev);
+    for (const m of this.modules) await m.apply(next, prev);
 
     // Bind new listeners; if any fails, undo and keep the last good config.
     const started: Listener[] = [];
     for (const item of plan.add) {
       const def = defs.get(item.key)!;
-      const listener = LISTENER_KINDS[def.kind](def, this.services);
+      // Each kind's factory takes that kind's definitions: the table guarantees the pairing.
+      const listener = (this.kinds[def.kind] as ListenerFactory)(def, this.services);
       try {
         await listener.start();
         started.push(listener);
       } catch (err) {
         for (const l of started) await l.stop(0);
-        if (prev) for (const m of this.services.modules.values()) await m.apply(prev, next);
+        if (prev) for (const m of this.modules) await m.apply(prev, next);
         const message = err instanceof Error ? err.message : String(err);
         this.events.emit('apply-failed', { errors: [], message });
         this.log('error', `apply failed: ${message}`);
@@ -154,7 +163,7 @@ export class Engine {
         await l.stop(deadlineMs);
         this.events.emit('closed', { name: l.def.name, kind: l.def.kind, address: l.def.listen });
       }));
-      for (const m of this.services.modules.values()) await m.stop();
+      for (const m of this.modules) await m.stop();
       const was = this.current !== undefined;
       this.current = undefined;
       if (was) this.events.emit('state', { running: false });

@@ -5,7 +5,7 @@
  * delay events, and byte ranges address the identity body.
  */
 import { createGzip, gzipSync, type Gzip } from 'node:zlib';
-import type { Exchange } from './exchange.js';
+import type { Exchange } from '../kernel/index.js';
 
 /** Is `gzip` acceptable per the Accept-Encoding header (q=0 refuses; `*` counts)? */
 export function acceptsGzip(header: string | string[] | undefined): boolean {

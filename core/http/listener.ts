@@ -6,36 +6,17 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { parseAddress, routeKind, type HttpServerConfig } from '../config/index.js';
-import type { ListenerDef } from '../config/index.js';
-import type { EngineServices } from '../engine/services.js';
-import type { Listener } from '../engine/listener.js';
-import { CleanAbort, listenError, SluiceError } from '../util/errors.js';
-import { parseTarget, Router } from './router.js';
-import { HANDLERS } from './handlers/index.js';
-import type { RouteHandler } from './handler.js';
-import { sendText } from './handler.js';
-import type { Exchange } from './exchange.js';
+import { parseAddress, routeKind, type HttpServerConfig, type ListenerDef } from '../config/index.js';
+import type { EngineServices, Exchange, ExchangeHook, Listener, RouteKinds } from '../kernel/index.js';
+import { sendText } from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
+import { CleanAbort, listenError, SluiceError, statusOf } from '../util/errors.js';
+import { boundAddress, clientIp } from '../util/net.js';
 import { DrainSet, finishRecord, LiveExchange, RouteEntry, type ListenerScope } from './live-exchange.js';
-
-const STATUS_OF: Partial<Record<SluiceError['code'], number>> = {
-  E_UPSTREAM_CONNECT: 502,
-  E_UPSTREAM_PROTOCOL: 502,
-  E_UPSTREAM_TIMEOUT: 504,
-  E_NOT_FOUND: 404,
-  E_BAD_REQUEST: 400,
-  E_UNKNOWN_CHANNEL: 404,
-};
+import { parseTarget, Router } from './router.js';
 
 /** How often Node looks for requests whose headers are overdue (the granularity of header_timeout). */
 const HEADER_CHECK_MS = 250;
-
-/** Unwraps `::ffff:127.0.0.1` to `127.0.0.1`. */
-export function clientAddress(socket: Socket): string {
-  const a = socket.remoteAddress ?? '';
-  return a.startsWith('::ffff:') ? a.slice(7) : a;
-}
 
 /** Serves one `http.servers[]` entry. */
 export class HttpListener implements Listener {
@@ -51,7 +32,13 @@ export class HttpListener implements Listener {
   private readonly drain = new DrainSet();
   private readonly counters: Counters;
 
-  constructor(public def: Extract<ListenerDef, { kind: 'http' }>, private readonly services: EngineServices) {
+  constructor(
+    public def: Extract<ListenerDef, { kind: 'http' }>,
+    private readonly services: EngineServices,
+    private readonly routeKinds: RouteKinds,
+    /** Run on every exchange, in order (faults first, then limits, so a sliced response is shaped too). */
+    private readonly hooks: readonly ExchangeHook[],
+  ) {
     this.config = def.server;
     this.counters = services.counters.get('listener', def.name, { kind: 'http', listen: def.listen });
     this.router = this.buildRouter(def.server);
@@ -60,18 +47,16 @@ export class HttpListener implements Listener {
   /** Handlers and what their exchanges share, built once per config apply. */
   private buildRouter(server: HttpServerConfig): Router<RouteEntry> {
     const ctx = { server, listener: server.name, services: this.services };
-    const scope: ListenerScope = { server, listener: this.def.name, services: this.services, counters: this.counters, drain: this.drain };
+    const scope: ListenerScope = { server, listener: this.def.name, services: this.services, hooks: this.hooks, counters: this.counters, drain: this.drain };
     return new Router(server.routes, (route, index) => {
       const kind = routeKind(route);
-      return new RouteEntry(HANDLERS[kind](route, ctx), route, index, kind, scope);
+      return new RouteEntry(this.routeKinds[kind](route, ctx), route, index, kind, scope);
     });
   }
 
   /** The bound address (`127.0.0.1:54321` for port 0). */
   address(): string {
-    const a = this.server?.address();
-    if (a && typeof a === 'object') return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
-    return this.def.listen;
+    return boundAddress(this.server, this.def.listen);
   }
 
   async start(): Promise<void> {
@@ -139,8 +124,8 @@ export class HttpListener implements Listener {
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const pathname = parseTarget(req.url ?? '/')?.pathname ?? '/'; // a bad target is served below: 400
-    const handler = this.router.match(pathname)?.value.handler as (RouteHandler & { upgrade?(u: { req: IncomingMessage; socket: Socket; head: Buffer; client: string }): void }) | undefined;
-    if (handler?.upgrade) return handler.upgrade({ req, socket, head, client: clientAddress(socket) });
+    const handler = this.router.match(pathname)?.value.handler;
+    if (handler?.upgrade) return handler.upgrade({ req, socket, head, client: clientIp(socket) });
     const res = new http.ServerResponse(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket);
@@ -196,7 +181,7 @@ export class HttpListener implements Listener {
   /** Starts the traffic record, matches the route and runs hooks and handler on a LiveExchange. */
   private serve(req: IncomingMessage, res: ServerResponse): void {
     const services = this.services;
-    const client = clientAddress(req.socket);
+    const client = clientIp(req.socket);
     const url = req.url ?? '/';
     const rec = services.traffic.begin({
       listener: this.def.name, method: req.method ?? 'GET', url, client,
@@ -233,7 +218,7 @@ export class HttpListener implements Listener {
         res.end();
         return;
       }
-      for (const h of this.services.hooks) if (h.before && (await h.before(ex))) return;
+      for (const h of this.hooks) if (h.before && (await h.before(ex))) return;
       // Not awaited here: an open exchange (SSE) then holds one small reaction, not this whole async frame.
       Promise.resolve(ex.handler.handle(ex)).then(undefined, (err: unknown) => this.fail(ex, err));
     } catch (err) {
@@ -263,7 +248,7 @@ export class HttpListener implements Listener {
       ex.res.destroy();
       return;
     }
-    const status = err instanceof SluiceError ? STATUS_OF[err.code] ?? 500 : 500;
+    const status = statusOf(err);
     if (status >= 500 && !(err instanceof SluiceError)) this.services.log('error', `${this.def.name} ${ex.route.path}: ${message}`);
     sendText(ex, status, message);
   }

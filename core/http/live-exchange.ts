@@ -9,20 +9,20 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpServerConfig, RouteConfig, RouteKind } from '../config/index.js';
-import type { EngineServices } from '../engine/services.js';
+import type { EngineServices, Exchange, ExchangeHook, RouteHandler, Stage } from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import type { ExchangeRecord } from '../telemetry/exchange-record.js';
 import { sentContentType, sentHeaders } from '../telemetry/sent-headers.js';
 import { CleanAbort } from '../util/errors.js';
-import type { Exchange } from './exchange.js';
-import type { RouteHandler } from './handler.js';
-import { Outlet, type OutletObserver, type OutletStage } from './outlet.js';
+import { ResponseOutlet, type OutletObserver } from './outlet.js';
 
 /** What every exchange of one listener shares (rebuilt with the router on a config apply). */
 export interface ListenerScope {
   readonly server: HttpServerConfig;
   readonly listener: string;
   readonly services: EngineServices;
+  /** The hooks whose stages sit on every body (faults, limits). */
+  readonly hooks: readonly ExchangeHook[];
   readonly counters: Counters;
   readonly drain: DrainSet;
 }
@@ -79,7 +79,7 @@ export class DrainSet {
 }
 
 /** Stages of a response nothing hooks into (shared, never written to). */
-const NO_STAGES: OutletStage[] = Object.freeze([]) as unknown as OutletStage[];
+const NO_STAGES: Stage[] = Object.freeze([]) as unknown as Stage[];
 
 /** Where a response keeps its exchange, for the one shared close handler. */
 const EXCHANGE = Symbol('sluice.exchange');
@@ -105,7 +105,7 @@ export function finishRecord(rec: ExchangeRecord, res: ServerResponse, counters:
 
 /** A request being served on a matched route. */
 export class LiveExchange implements Exchange, OutletObserver {
-  readonly outlet: Outlet;
+  readonly outlet: ResponseOutlet;
   responseSize?: number = undefined;
   private parsedQuery: URLSearchParams | undefined = undefined;
   private abort: AbortController | undefined = undefined;
@@ -129,7 +129,7 @@ export class LiveExchange implements Exchange, OutletObserver {
     readonly client: string,
     readonly record: ExchangeRecord,
   ) {
-    this.outlet = new Outlet(res, this);
+    this.outlet = new ResponseOutlet(res, this);
     entry.counters[1]!.requests++;
     entry.counters[1]!.active++;
     (res as TaggedResponse)[EXCHANGE] = this;
@@ -201,8 +201,8 @@ export class LiveExchange implements Exchange, OutletObserver {
 
   /** Reads the request body through inbound stages (limits), calling `consume` per chunk with backpressure. */
   async pipeBody(consume: (chunk: Buffer) => Promise<void> | void): Promise<void> {
-    const stages: OutletStage[] = [];
-    for (const h of this.services.hooks) {
+    const stages: Stage[] = [];
+    for (const h of this.entry.scope.hooks) {
       const s = h.inStage?.(this);
       if (s !== undefined) stages.push(s);
     }
@@ -213,7 +213,7 @@ export class LiveExchange implements Exchange, OutletObserver {
     }
   }
 
-  private through(stages: OutletStage[], i: number, chunk: Buffer, consume: (chunk: Buffer) => Promise<void> | void): Promise<void> {
+  private through(stages: Stage[], i: number, chunk: Buffer, consume: (chunk: Buffer) => Promise<void> | void): Promise<void> {
     const s = stages[i];
     return s ? s.write(chunk, (c) => this.through(stages, i + 1, c, consume)) : this.push(chunk, consume);
   }
@@ -225,9 +225,9 @@ export class LiveExchange implements Exchange, OutletObserver {
   }
 
   /** Outlet: the response stages, decided at the first write (headers known). */
-  stages(): OutletStage[] {
-    let out: OutletStage[] | undefined;
-    for (const h of this.services.hooks) {
+  stages(): Stage[] {
+    let out: Stage[] | undefined;
+    for (const h of this.entry.scope.hooks) {
       const s = h.outStage?.(this);
       if (s !== undefined) (out ??= []).push(s);
     }

@@ -13,8 +13,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { finished } from 'node:stream';
-import type { Exchange } from '../http/exchange.js';
-import { hasEnded } from '../http/exchange-end.js';
+import type { Exchange } from '../kernel/index.js';
+import { hasEnded } from '../kernel/index.js';
 import { drainedOrClosed } from '../util/wait.js';
 import type { Counters } from '../telemetry/counters.js';
 import { CleanAbort, SluiceError } from '../util/errors.js';

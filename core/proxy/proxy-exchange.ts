@@ -7,13 +7,13 @@
  */
 import type { ProxyConfig } from '../config/index.js';
 import type { Peer, UpstreamGroup } from '../balance/index.js';
-import type { Exchange } from '../http/exchange.js';
-import { hasEnded, untilEnded } from '../http/exchange-end.js';
+import type { Exchange } from '../kernel/index.js';
+import { hasEnded, untilEnded } from '../kernel/index.js';
 import { CleanAbort, SluiceError } from '../util/errors.js';
 import { attempt, AttemptError } from './attempt.js';
 import { forwardResponse } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
-import type { UpstreamsModule } from './upstreams.js';
+import type { HttpUpstreams } from './upstreams.js';
 
 /** A stale keep-alive socket is retried on a fresh one this often, without counting a failure. */
 const STALE_RETRIES = 2;
@@ -25,9 +25,9 @@ export function hasBody(ex: Exchange): boolean {
 }
 
 /** Forwards `ex` to `cfg.upstream`; throws SluiceError (502/504) when no server answered. */
-export async function proxyExchange(ex: Exchange, cfg: ProxyConfig, mod: UpstreamsModule | undefined): Promise<void> {
-  const group = mod?.group(cfg.upstream);
-  if (!mod || !group) throw new SluiceError('E_UPSTREAM_CONNECT', `upstream ${cfg.upstream}: not configured`);
+export async function proxyExchange(ex: Exchange, cfg: ProxyConfig, mod: HttpUpstreams): Promise<void> {
+  const group = mod.group(cfg.upstream);
+  if (!group) throw new SluiceError('E_UPSTREAM_CONNECT', `upstream ${cfg.upstream}: not configured`);
   const tries = group.tries(cfg.next_upstream_tries);
   const tried = new Set<Peer>();
   const headers = upstreamRequestHeaders(ex.req, { client: ex.client, host: cfg.host, extra: cfg.headers });
@@ -50,11 +50,11 @@ export async function proxyExchange(ex: Exchange, cfg: ProxyConfig, mod: Upstrea
 
 /** One attempt on one peer: 'done' when a response was forwarded, else the failure. */
 async function tryPeer(
-  ex: Exchange, cfg: ProxyConfig, mod: UpstreamsModule, group: UpstreamGroup, peer: Peer,
+  ex: Exchange, cfg: ProxyConfig, mod: HttpUpstreams, group: UpstreamGroup, peer: Peer,
   headers: ReturnType<typeof upstreamRequestHeaders>, body: ((w: (c: Buffer) => Promise<void>) => Promise<void>) | undefined,
 ): Promise<'done' | AttemptError> {
   const clock = ex.services.clock;
-  const counters = mod.counters(group.name, peer.address);
+  const counters = mod.counters(group.name, peer);
   counters.requests++;
   counters.active++;
   ex.record.upstream = peer.address;

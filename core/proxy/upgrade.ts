@@ -8,16 +8,9 @@ import http, { type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ProxyConfig } from '../config/index.js';
 import { parseAddress } from '../config/index.js';
+import type { UpgradeRequest } from '../kernel/index.js';
 import { upstreamRequestHeaders } from './headers.js';
-import type { UpstreamsModule } from './upstreams.js';
-
-/** An upgrade request as the listener hands it over. */
-export interface UpgradeRequest {
-  req: IncomingMessage;
-  socket: Duplex;
-  head: Buffer;
-  client: string;
-}
+import type { HttpUpstreams } from './upstreams.js';
 
 /** Writes a raw response head (the socket is no longer an http.ServerResponse). */
 function rawHead(status: number, message: string, headers: IncomingMessage['rawHeaders']): string {
@@ -32,14 +25,14 @@ function refuse(socket: Duplex, status: number, reason: string): void {
 }
 
 /** Proxies one upgrade request to the route's upstream. */
-export function proxyUpgrade(u: UpgradeRequest, cfg: ProxyConfig, mod: UpstreamsModule | undefined): void {
-  const group = mod?.group(cfg.upstream);
+export function proxyUpgrade(u: UpgradeRequest, cfg: ProxyConfig, mod: HttpUpstreams): void {
+  const group = mod.group(cfg.upstream);
   u.socket.on('error', () => {});
-  if (!mod || !group) return refuse(u.socket, 502, `upstream ${cfg.upstream}: not configured`);
+  if (!group) return refuse(u.socket, 502, `upstream ${cfg.upstream}: not configured`);
   const peer = group.pick({ clientIp: u.client });
   if (!peer) return refuse(u.socket, 502, `upstream ${group.name}: no server available (all down)`);
   const target = parseAddress(peer.address)!;
-  const counters = mod.counters(group.name, peer.address);
+  const counters = mod.counters(group.name, peer);
   counters.requests++;
   counters.active++;
   let released = false;

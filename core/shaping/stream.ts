@@ -14,10 +14,9 @@
  * should itself resolve on drain): pause reading until it resolves and the
  * link never buffers more than one chunk. `after` is honoured to the byte.
  *
- * For limits that follow config applies and share buckets (`per: client` /
- * `route`) use the engine's shaping module instead:
- * `shapingOf(services)?.streamThrottle(serverName, clientIp, 'out' | 'in', signal)`
- * returns the same kind of throttle bound to `stream.servers[].limit`.
+ * Limits that follow config applies and share buckets (`per: client` /
+ * `route`) come from the engine's shaping module instead (its link hook puts
+ * the same kind of throttle on `stream.servers[].limit`).
  */
 import type { LimitConfig } from '../config/index.js';
 import { systemClock, type Clock } from '../util/clock.js';

@@ -16,7 +16,7 @@
  */
 import type { Socket } from 'node:net';
 import type { ServerResponse } from 'node:http';
-import type { Exchange } from '../http/exchange.js';
+import type { Exchange } from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import { CAPTURE_LIMITS } from '../telemetry/exchange-record.js';
 import { frameChunk } from './encoder.js';

@@ -55,7 +55,7 @@ export function dialUpstream(opts: DialOptions, done: DialCallback): Dial {
     }
     peer = p;
     opts.group.counters(p).requests++;
-    const { host, port } = opts.group.target(p);
+    const { host, port } = opts.group.extra.target(p);
     // highWaterMark reaches the socket's Duplex options (missing from the NetConnectOpts typings).
     const s = net.connect({ host, port, allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER, onread: opts.onread } as net.NetConnectOpts);
     socket = s;

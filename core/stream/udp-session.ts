@@ -73,7 +73,7 @@ export class UdpSession {
     this.server = ctx.group.counters(ctx.peer);
     this.begin();
     this.links = ctx.links?.({ toUpstream: this.forwardLimited, toClient: this.deliver, inDropped: this.inDropped, reset: () => this.reset() });
-    const target = ctx.group.target(ctx.peer);
+    const target = ctx.group.extra.target(ctx.peer);
     this.socket = dgram.createSocket(target.host.includes(':') ? 'udp6' : 'udp4');
     this.socket.on('message', (msg) => this.onReply(msg));
     this.socket.on('error', (err: NodeJS.ErrnoException) => this.fail(err));

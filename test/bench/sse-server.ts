@@ -12,9 +12,8 @@
  * Prints `ready` on stdout once listening.
  */
 import http from 'node:http';
-import { Engine } from '../../core/engine/engine.js';
 import { loadConfig } from '../../core/config/index.js';
-import { createApiHost } from '../../core/host/api-host.js';
+import { createEngine } from '../../core/runtime/create-engine.js';
 
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
@@ -37,8 +36,7 @@ http:
           sse: { channel: bench, replay: 64, heartbeat: 15s }
 `, 'bench.yaml');
   if (!loaded.ok) throw new Error('bad bench config');
-  const engine = new Engine();
-  const host = createApiHost({ engine });
+  const { engine, host } = createEngine();
   // A telemetry subscriber keeps the sampler ticking, as with the UI open.
   host.on('telemetry', () => {});
   const r = await engine.start(loaded.config);

@@ -10,7 +10,7 @@ import { EventSource } from 'eventsource';
 import { parseConfig, startEngine, type TestEngine } from '../helpers/engine.js';
 import { run } from '../helpers/process.js';
 import type { TelemetryTick } from '../../core/api/types.js';
-import { Engine } from '../../core/engine/engine.js';
+import { createEngine } from '../../core/runtime/create-engine.js';
 import { parsePrometheus, seriesValue } from './admin-prom.js';
 import { sleep } from '../helpers/wait.js';
 
@@ -191,13 +191,13 @@ test('token: required on every call when set; off-loopback binds need one', asyn
   // Refused at validation, with its position, before anything binds.
   assert.throws(() => parseConfig('version: 1\nadmin: { listen: "0.0.0.0:0" }\n'), /test\.yaml:2:18: admin\.listen: .*set admin\.token/);
   // And the listener itself refuses, should an unvalidated config reach it.
-  const exposed = new Engine({ drainMs: 100 });
+  const exposed = createEngine({ drainMs: 100 }).engine;
   const valid = parseConfig(`version: 1\nadmin: { listen: "0.0.0.0:0", token: ${token} }\n`);
   const r = await exposed.start({ ...valid, admin: { ...valid.admin!, token: undefined } });
   assert.equal(r.ok, false);
   assert.match(r.ok ? '' : r.message, /not a loopback address: set admin.token/);
   assert.equal(exposed.running, false);
-  const withToken = new Engine({ drainMs: 100 });
+  const withToken = createEngine({ drainMs: 100 }).engine;
   const ok = await withToken.start(parseConfig(`version: 1\nadmin: { listen: "0.0.0.0:0", token: ${token} }\n`));
   assert.equal(ok.ok, true, ok.ok ? '' : ok.message);
   const p = withToken.address('admin')!.split(':').pop();

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
-import { createApiHost, type ApiHost } from '../../core/host/api-host.js';
+import type { ApiHost } from '../../core/host/api-host.js';
 import type { TelemetryTick } from '../../core/api/types.js';
 import { parsePrometheus, seriesValue } from './admin-prom.js';
 
@@ -35,12 +35,11 @@ http:
   upstreams:
     - name: backend
       servers: [ { address: "${upstreamAddr}", weight: 3 } ]
-`);
-  host = createApiHost({ engine: t.engine, tickMs: 100 });
+`, { tickMs: 100 });
+  host = t.host;
 });
 
 after(async () => {
-  host.close();
   await t.stop();
   await new Promise((r) => upstream.close(r));
 });

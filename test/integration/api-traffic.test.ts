@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
-import { createApiHost, type ApiHost } from '../../core/host/api-host.js';
+import type { ApiHost } from '../../core/host/api-host.js';
 import type { ExchangeSummary } from '../../core/api/types.js';
 import { sleep } from '../helpers/wait.js';
 
@@ -53,12 +53,11 @@ http:
   upstreams:
     - name: backend
       servers: [ { address: 127.0.0.1:${port} } ]
-`);
-  host = createApiHost({ engine: t.engine, tickMs: 100 });
+`, { tickMs: 100 });
+  host = t.host;
 });
 
 after(async () => {
-  host.close();
   await t.stop();
   await new Promise((r) => upstream.close(r));
 });

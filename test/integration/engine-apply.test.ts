@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import http from 'node:http';
-import { Engine } from '../../core/engine/engine.js';
+import { createEngine } from '../../core/runtime/create-engine.js';
 import { parseConfig } from '../helpers/engine.js';
 
 /** A config with server `a` (an endless ndjson feed) and optionally server `b` on `bListen`. */
@@ -52,7 +52,7 @@ async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
 }
 
 test('adding a listener and changing routes keeps an open stream on an unchanged listener', async () => {
-  const engine = new Engine({ drainMs: 500 });
+  const engine = createEngine({ drainMs: 500 }).engine;
   assert.ok((await engine.start(config())).ok);
   const addrA = engine.address('a')!;
   const feed = openFeed(addrA);
@@ -79,7 +79,7 @@ test('a failed apply (port in use) keeps the last good config and says why', asy
   const blocker = net.createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
   const port = (blocker.address() as net.AddressInfo).port;
-  const engine = new Engine({ drainMs: 500 });
+  const engine = createEngine({ drainMs: 500 }).engine;
   const failures: string[] = [];
   engine.events.on('apply-failed', (e) => failures.push(e.message));
   assert.ok((await engine.start(config())).ok);
@@ -105,7 +105,7 @@ test('a failed apply (port in use) keeps the last good config and says why', asy
 });
 
 test('stop() refuses new connections, lets a finite response finish, and ends within the deadline', async () => {
-  const engine = new Engine({ drainMs: 4000 });
+  const engine = createEngine({ drainMs: 4000 }).engine;
   assert.ok((await engine.start(config())).ok);
   const addr = engine.address('a')!;
   const slow = fetch(`http://${addr}/slow`).then((r) => r.text());

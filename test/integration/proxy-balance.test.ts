@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEngine } from '../helpers/engine.js';
 import { startNginx, waitForPort, freePort } from '../bench/harness.js';
-import { upstreamsOf } from '../../core/proxy/upstreams.js';
 import { startUpstream, get, sleep, type Upstream } from './proxy-fixtures.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -63,7 +62,7 @@ http:
   assert.ok(Math.abs(share('200 a') - 0.5) < 0.05, JSON.stringify(counts));
   assert.ok(Math.abs(share('200 b') - 0.3) < 0.05, JSON.stringify(counts));
   assert.ok(Math.abs(share('200 n') - 0.2) < 0.05, JSON.stringify(counts));
-  const servers = upstreamsOf(t.engine.services)!.servers();
+  const servers = t.modules.upstreams.servers();
   assert.equal(servers.length, 3);
   assert.equal(servers.reduce((s, x) => s + x.requests, 0), 1000);
   assert.ok(servers.every((s) => s.health === 'up' && s.active === 0));
@@ -82,7 +81,7 @@ http:
 `);
   cleanup.push(() => t.stop());
   const changes: string[] = [];
-  upstreamsOf(t.engine.services)!.events.on('health', (c) => changes.push(`${c.address === a.address ? 'a' : 'b'} ${c.up ? 'up' : 'down'}`));
+  t.modules.upstreams.events.on('health', (c) => changes.push(`${c.address === a.address ? 'a' : 'b'} ${c.up ? 'up' : 'down'}`));
   const url = `${t.url('front')}/x`;
   const seen = async (n: number) => { const out: string[] = []; for (let i = 0; i < n; i++) { const r = await get(url); out.push(`${r.status} ${r.body}`); } return out; };
   assert.deepEqual(new Set(await seen(6)), new Set(['200 a', '200 b']));
@@ -102,7 +101,7 @@ http:
   assert.deepEqual(new Set(results), new Set(['200 a', '200 b']), [...new Set(results)].join());
   assert.deepEqual(new Set((await seen(10))), new Set(['200 b']));
   await sleep(400);
-  const state = upstreamsOf(t.engine.services)!.servers().find((s) => s.address === a.address)!;
+  const state = t.modules.upstreams.servers().find((s) => s.address === a.address)!;
   assert.equal(state.health, 'down');
   await a.revive();
   // Two passing checks at 100 ms mark it up (fail_timeout 30 s would keep it out without health checks).
@@ -113,7 +112,7 @@ http:
     back = (await seen(4)).includes('200 a');
   }
   assert.ok(back, 'a gets traffic again after it returns');
-  assert.equal(upstreamsOf(t.engine.services)!.servers().find((s) => s.address === a.address)!.health, 'up');
+  assert.equal(t.modules.upstreams.servers().find((s) => s.address === a.address)!.health, 'up');
   assert.deepEqual(changes, ['a down', 'a up']);
 });
 
@@ -177,7 +176,7 @@ http:
 ${extra}`;
   const t = await startEngine(yaml('    - { name: old, servers: [ { address: 127.0.0.1:2 } ] }'));
   cleanup.push(() => t.stop());
-  const mod = upstreamsOf(t.engine.services)!;
+  const mod = t.modules.upstreams;
   for (let i = 0; i < 3; i++) assert.equal((await get(`${t.url('front')}/`)).body, 'a'); // 127.0.0.1:1 fails once and is skipped
   const dead = () => mod.servers().find((s) => s.address === '127.0.0.1:1')!;
   assert.equal(dead().health, 'down');

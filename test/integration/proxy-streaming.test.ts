@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 import { run } from '../helpers/process.js';
-import { upstreamsOf } from '../../core/proxy/upstreams.js';
 import { startUpstream, get, sleep, type Upstream } from './proxy-fixtures.js';
 
 /** Deterministic bytes (so both sides agree without sending a seed). */
@@ -169,7 +168,7 @@ test('a client closing an SSE stream shows as closed, not as an error', async ()
   assert.equal(rec.outcome, 'closed');
   assert.equal(rec.status, 200);
   assert.equal(rec.error, undefined);
-  assert.equal(upstreamsOf(t.engine.services)!.sseActive, 0);
+  assert.equal(t.modules.upstreams.sseActive, 0);
 });
 
 test('SSE read_timeout is idle time between bytes, never total stream time', async () => {
@@ -330,7 +329,7 @@ test('a client that disconnects aborts the upstream request', async () => {
   assert.ok(upstreamClosedAt > 0, 'upstream saw the close');
   assert.ok(upstreamClosedAt - cut < 500, `closed ${upstreamClosedAt - cut} ms after the client left`);
   await sleep(50);
-  const s = upstreamsOf(t.engine.services)!.servers().find((x) => x.group === 'be')!;
+  const s = t.modules.upstreams.servers().find((x) => x.group === 'be')!;
   assert.equal(s.active, 0);
 });
 

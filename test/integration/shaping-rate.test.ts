@@ -6,7 +6,6 @@
 import { test, after as afterAll, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
-import { shapingOf } from '../../core/shaping/module.js';
 import { curl, download, max100ms, randomFile, rateBetween, bytesAt } from './shaping-client.js';
 
 const KiB = 1024;
@@ -49,7 +48,7 @@ test('curl at 256 KiB/s: rate within 3% after the burst, sha256 unchanged', asyn
 });
 
 test('Node client at 4 MiB/s: rate within 3% over a 3 s window, no 100 ms window near a second\'s worth', async () => {
-  const scope = shapingOf(te.engine.services)!.scope('route web /fast')!;
+  const scope = te.modules.shaping.scope('route web /fast')!;
   const th0 = scope.throttledMs();
   const d = await download(`${te.url('web')}/fast/big.bin`);
   const waited = (scope.throttledMs() - th0) / (d.last - d.first);

@@ -11,7 +11,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, startEngine, type TestEngine } from '../helpers/engine.js';
-import { shapingOf } from '../../core/shaping/module.js';
 import { commonWindow, download, downloadAll, randomFile, rateBetween } from './shaping-client.js';
 
 const KiB = 1024;
@@ -94,7 +93,7 @@ test('a re-tune reaches an open download within a second, bytes intact', async (
   assert.equal(d.sha256, f3m.sha256);
   near(rateBetween(d, d.first + 300, d.first + 1100), 256 * KiB, 0.1, 'before');
   near(rateBetween(d, d.first + 2400, d.last - 50), MiB, 0.1, 'from 1 s after the apply');
-  const scope = shapingOf(te.engine.services)!.scope('route web /t')!;
+  const scope = te.modules.shaping.scope('route web /t')!;
   assert.equal(scope.limit.rate, MiB);
   assert.ok(scope.counters.throttledMs > 1000, `throttled ${scope.counters.throttledMs} ms`);
   await te.engine.apply(parseConfig(yaml('256k')));
@@ -137,6 +136,6 @@ test('direction: in — an upload body is read at 128 KiB/s', async () => {
   assert.equal(status, 200);
   const want = ((256 - 16) * KiB * 1000) / (128 * KiB); // minus the 16 KiB burst
   assert.ok(ms > want * 0.85 && ms < want * 1.25, `upload took ${ms.toFixed(0)} ms, want ~${want.toFixed(0)}`);
-  const samples = shapingOf(te.engine.services)!.samples();
+  const samples = te.modules.shaping.samples();
   assert.ok(samples.some((s) => s.scope === 'route web /u' && s.explain.includes('on uploads')));
 });

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
-import { sseHubOf, type SseHub } from '../../core/sse/hub.js';
+import type { SseHub } from '../../core/sse/hub.js';
 import { sleep } from '../helpers/wait.js';
 
 const YAML = `version: 1
@@ -41,7 +41,7 @@ let page: Page;
 
 before(async () => {
   t = await startEngine(YAML);
-  hub = sseHubOf(t.engine.services)!;
+  hub = t.modules.sse;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium', headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -10,7 +10,7 @@ import { EventSource } from 'eventsource';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { parseConfig, startEngine, type TestEngine } from '../helpers/engine.js';
 import { run } from '../helpers/process.js';
-import { sseHubOf, type SseHub } from '../../core/sse/hub.js';
+import type { SseHub } from '../../core/sse/hub.js';
 import { sleep } from '../helpers/wait.js';
 
 const YAML = `version: 1
@@ -34,7 +34,7 @@ let t: TestEngine;
 let hub: SseHub;
 before(async () => {
   t = await startEngine(YAML);
-  hub = sseHubOf(t.engine.services)!;
+  hub = t.modules.sse;
 });
 after(() => t.stop());
 

@@ -11,7 +11,6 @@ import net from 'node:net';
 import { freePort, stopProc, waitForPort } from '../bench/harness.js';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 import { have, run } from '../helpers/process.js';
-import { STREAM_UPSTREAMS, type StreamUpstreams } from '../../core/stream/upstreams.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
 interface Redis { port: number; proc: ChildProcess }
@@ -133,7 +132,7 @@ stream:
   servers: [ { name: rs, listen: 0, upstream: r } ]
 `);
     const addr = t.addr('rs');
-    const mod = t.engine.services.modules.get(STREAM_UPSTREAMS) as StreamUpstreams;
+    const mod = t.modules.streamUpstreams;
     await waitFor(() => mod.servers().every((s) => s.health === 'up'), 'both servers up');
     await pings(addr, 40, 4);
     // Kill a mid-run: clients keep working (a failed connect moves on to b).

@@ -11,7 +11,6 @@ import dgram from 'node:dgram';
 import { freePort, stopProc } from '../bench/harness.js';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 import { have, run } from '../helpers/process.js';
-import { STREAM_UPSTREAMS, type StreamUpstreams } from '../../core/stream/upstreams.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
 
@@ -160,7 +159,7 @@ stream:
     - { name: u, listen: 0, protocol: udp, upstream: e, proxy_responses: 1 }
     - { name: v, listen: 0, protocol: udp, upstream: f, proxy_responses: 1 }
 `);
-    const mod = t.engine.services.modules.get(STREAM_UPSTREAMS) as StreamUpstreams;
+    const mod = t.modules.streamUpstreams;
     const answered: (string | undefined)[] = [];
     for (let i = 0; i < 6; i++) answered.push(await query(t.addr('u'), 1000));
     assert.ok(answered.filter((x) => x === undefined).length <= 1, `only the first session may hit the dead server: ${answered}`);

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine } from '../../core/engine/engine.js';
+import type { Engine } from '../../core/engine/engine.js';
 import { API_CALLS } from '../../core/api/index.js';
-import { createApiHost, apiHostOf } from '../../core/host/api-host.js';
+import type { ApiHost } from '../../core/host/api-host.js';
+import { createEngine } from '../../core/runtime/create-engine.js';
 
 const GOOD = `version: 1
 http:
@@ -24,21 +25,19 @@ http:
       bogus: 1
 `;
 
-async function withHost(fn: (h: ReturnType<typeof createApiHost>, e: Engine) => Promise<void>): Promise<void> {
-  const engine = new Engine({ drainMs: 100 });
-  const host = createApiHost({ engine, text: GOOD, tickMs: 50 });
+async function withHost(fn: (h: ApiHost, e: Engine) => Promise<void>): Promise<void> {
+  const rt = createEngine({ drainMs: 100, text: GOOD, tickMs: 50 });
   try {
-    await fn(host, engine);
+    await fn(rt.host, rt.engine);
   } finally {
-    host.close();
-    await engine.stop(100);
+    await rt.close(100);
   }
 }
 
 test('every call of API_CALLS exists on the host', async () => {
   await withHost(async (host, engine) => {
     for (const name of API_CALLS) assert.equal(typeof host[name], 'function', name);
-    assert.equal(apiHostOf(engine), host);
+    assert.equal(host.engine, engine);
     await assert.rejects(host.invoke('nope', []), /unknown call "nope"/);
     const h = await host.invoke('health', []);
     assert.deepEqual(Object.keys(h as object).sort(), ['ok', 'version']);
@@ -200,6 +199,6 @@ test('garbage arguments come back as values or rejections with a message, never 
   });
 });
 
-function engineStillServes(host: ReturnType<typeof createApiHost>): boolean {
+function engineStillServes(host: ApiHost): boolean {
   return host.engine.running && host.engine.address('mock') !== undefined;
 }

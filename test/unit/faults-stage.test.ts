@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { faultsSchema } from '../../core/config/schema.js';
-import { FaultStage, latencyOf } from '../../core/faults/index.js';
+import { faultStages, latencyOf, StageChain } from '../../core/faults/index.js';
+import { untilAborted } from '../../core/kernel/index.js';
 import { FakeClock } from '../../core/util/clock.js';
 
 const flush = () => new Promise((r) => setImmediate(r));
@@ -11,7 +12,8 @@ function stage(faults: Record<string, unknown>) {
   const ctl = new AbortController();
   const events: string[] = [];
   const out: { t: number; s: string }[] = [];
-  const st = new FaultStage(faultsSchema.parse(faults), { clock, signal: ctl.signal, reset: () => events.push('reset'), note: (m) => events.push(m) });
+  const target = { clock, ended: () => untilAborted(ctl.signal), reset: () => events.push('reset'), note: (m: string) => events.push(m) };
+  const st = new StageChain(faultStages(faultsSchema.parse(faults), target, Math.random, false));
   const next = async (c: Buffer) => { out.push({ t: clock.now(), s: c.toString() }); };
   return { clock, ctl, events, out, st, next };
 }

@@ -4,8 +4,8 @@ import { parseRange, contentRange } from '../../core/http/ranges.js';
 import { contentTypeOf } from '../../core/http/mime.js';
 import { acceptsGzip, gzipEligible } from '../../core/http/gzip.js';
 import { pathSegments, isInside } from '../../core/http/static-path.js';
-import { safeFileName } from '../../core/http/handlers/upload.js';
-import { fileETag, notModified } from '../../core/http/handlers/static.js';
+import { safeFileName } from '../../core/http/routes/upload.js';
+import { fileETag, notModified } from '../../core/http/routes/static.js';
 
 /** Range header → expected meaning, for a 1000-byte body. */
 const RANGES: [string | undefined, ReturnType<typeof parseRange>][] = [

@@ -7,7 +7,7 @@ import { explainLimit, explainRule, explainLimits } from '../../core/shaping/exp
 import { ShapingModule } from '../../core/shaping/module.js';
 import { FakeClock } from '../../core/util/clock.js';
 import { CounterRegistry } from '../../core/telemetry/counters.js';
-import type { EngineServices } from '../../core/engine/services.js';
+import type { EngineServices } from '../../core/kernel/index.js';
 import type { SluiceConfig } from '../../core/config/index.js';
 
 const yaml = (limits: string, routeLimit = '') => `
@@ -83,7 +83,7 @@ test('explain() says each limit and rule in one sentence', () => {
 
 function services(clock: FakeClock, config: () => SluiceConfig | undefined): EngineServices {
   return {
-    clock, counters: new CounterRegistry(), hooks: [], baseDir: '.', log: () => {}, config, modules: new Map(),
+    clock, counters: new CounterRegistry(), baseDir: '.', log: () => {}, config,
     traffic: undefined as never,
   };
 }

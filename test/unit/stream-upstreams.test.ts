@@ -5,8 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Engine } from '../../core/engine/engine.js';
-import { STREAM_UPSTREAMS, type StreamUpstreams } from '../../core/stream/upstreams.js';
+import { createEngine } from '../../core/runtime/create-engine.js';
 import { parseConfig } from '../helpers/engine.js';
 
 const config = (servers: string, extra = '') => parseConfig(`
@@ -17,8 +16,8 @@ stream:
 
 describe('stream upstreams module', () => {
   it('keeps live server state across applies and reports it', async () => {
-    const engine = new Engine();
-    const mod = engine.services.modules.get(STREAM_UPSTREAMS) as StreamUpstreams;
+    const { engine, modules } = createEngine();
+    const mod = modules.streamUpstreams;
     await mod.apply(config('[ { address: 127.0.0.1:7001 }, { address: 127.0.0.1:7002, backup: true } ]'));
     const g = mod.get('g')!;
     const a = g.group.peer('127.0.0.1:7001')!;
@@ -42,8 +41,8 @@ describe('stream upstreams module', () => {
   });
 
   it('with a health check a server is unknown until probed, then down when it fails', async () => {
-    const engine = new Engine();
-    const mod = engine.services.modules.get(STREAM_UPSTREAMS) as StreamUpstreams;
+    const { engine, modules } = createEngine();
+    const mod = modules.streamUpstreams;
     await mod.apply(parseConfig(`
 stream:
   upstreams: [ { name: g, servers: [ { address: 127.0.0.1:1 } ], health_check: { interval: 10s, timeout: 500ms, fails: 1 } } ]

@@ -1,18 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Engine } from '../../core/engine/engine.js';
+import type { EngineServices } from '../../core/kernel/index.js';
+import { createEngine } from '../../core/runtime/create-engine.js';
+import { NO_SOURCES } from '../../core/telemetry/sources.js';
 import { FakeClock } from '../../core/util/clock.js';
 import { TelemetrySampler } from '../../core/telemetry/sampler.js';
 import type { ExchangeSummary, TelemetryTick } from '../../core/api/types.js';
 
 function setup() {
   const clock = new FakeClock();
-  const engine = new Engine({ clock });
-  const sampler = new TelemetrySampler({ services: engine.services, intervalMs: 250, wallClock: () => 1_700_000_000_000 + clock.now() });
+  const { engine } = createEngine({ clock });
+  const { counters, traffic } = engine.services;
+  const sampler = new TelemetrySampler({ inputs: { counters, traffic, clock, sources: NO_SOURCES }, intervalMs: 250, wallClock: () => 1_700_000_000_000 + clock.now() });
   return { clock, engine, sampler, services: engine.services };
 }
 
-function begin(services: Engine['services'], url: string) {
+function begin(services: EngineServices, url: string) {
   return services.traffic.begin({ listener: 'a', method: 'GET', url, client: '127.0.0.1', startedAt: services.clock.now(), requestHeaders: {} });
 }
 

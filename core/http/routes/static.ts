@@ -14,9 +14,9 @@ import type { Stats } from 'node:fs';
 import { resolve as resolvePath, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { StaticConfig } from '../../config/index.js';
-import type { Exchange } from '../exchange.js';
-import type { HandlerFactory } from '../handler.js';
-import { refuseMethod, sendText } from '../handler.js';
+import type { Exchange } from '../../kernel/index.js';
+import type { HandlerFactory } from '../../kernel/index.js';
+import { refuseMethod, sendText } from '../../kernel/index.js';
 import { contentTypeOf } from '../mime.js';
 import { contentRange, parseRange, type ByteRange } from '../ranges.js';
 import { gzipStream, negotiateGzip, weakETag } from '../gzip.js';
@@ -147,7 +147,7 @@ async function serveDirectory(ex: Exchange, dir: ResolvedPath, root: string, cfg
 }
 
 /** Builds the handler of a `static` route (root resolved against the config file's directory). */
-export const createStaticHandler: HandlerFactory = (route, ctx) => {
+export const staticRoute: HandlerFactory = (route, ctx) => {
   const cfg = route.static!;
   const root = resolvePath(ctx.services.baseDir, cfg.root);
   return {

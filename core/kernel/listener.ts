@@ -1,7 +1,7 @@
 /**
  * A listener is anything bound to an address: an HTTP server, a TCP or UDP
  * stream server, the admin API. The engine only starts, updates and stops
- * them; `LISTENER_KINDS` says which class serves which kind.
+ * them; the composition root says which factory serves which kind.
  */
 import type { ListenerDef } from '../config/index.js';
 import type { EngineServices } from './services.js';
@@ -21,3 +21,8 @@ export interface Listener {
 
 /** Builds the listener of one definition. */
 export type ListenerFactory = (def: ListenerDef, services: EngineServices) => Listener;
+
+/** Listener kind → factory of that kind's definitions, as the composition root wires it. */
+export type ListenerKinds = {
+  [K in ListenerDef['kind']]: (def: ListenerDef & { kind: K }, services: EngineServices) => Listener;
+};

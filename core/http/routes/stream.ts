@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import type { StreamRouteConfig } from '../../config/index.js';
 import { compileTemplate } from '../../util/template.js';
-import type { Exchange } from '../exchange.js';
-import type { HandlerFactory } from '../handler.js';
+import type { Exchange } from '../../kernel/index.js';
+import type { HandlerFactory } from '../../kernel/index.js';
 import { CleanAbort } from '../../util/errors.js';
 import { sleep, yieldToLoop } from '../../util/wait.js';
 
@@ -50,7 +50,7 @@ async function play(ex: Exchange, cfg: StreamRouteConfig, produce: Producer): Pr
 }
 
 /** Builds the handler of a `stream` route (line template or binary block made once). */
-export const createStreamHandler: HandlerFactory = (route) => {
+export const streamRoute: HandlerFactory = (route) => {
   const cfg = route.stream!;
   const produce = producerFor(cfg);
   return {

@@ -3,21 +3,19 @@
  * a hub channel (replay on `Last-Event-ID`, heartbeats, `max_clients`); a
  * script or scenario route plays its steps for each connection.
  */
-import type { RouteConfig, SseConfig } from '../../config/index.js';
-import type { Exchange } from '../exchange.js';
-import type { HandlerFactory, RouteHandler } from '../handler.js';
-import { sendText } from '../handler.js';
-import { SluiceError } from '../../util/errors.js';
-import { sseHubOf } from '../../sse/hub.js';
-import { GAP_EVENT, type Channel } from '../../sse/channel.js';
-import { SseClient } from '../../sse/client.js';
-import { encodeEvent } from '../../sse/encoder.js';
-import { lastEventId, openStream, sendRetry } from '../../sse/stream.js';
-import { untilAborted, untilEnded } from '../exchange-end.js';
-import { startHeartbeat } from '../../sse/heartbeat.js';
-import { ScriptPlayer, scriptSteps, type PlayOutcome, type PlayStep, type ScriptSink } from '../../sse/script-player.js';
-import { describeScenario, scenarioSteps } from '../../sse/scenarios.js';
-import { compileTemplate } from '../../util/template.js';
+import type { RouteConfig, SseConfig } from '../config/index.js';
+import type { Exchange, HandlerFactory, RouteHandler } from '../kernel/index.js';
+import { sendText, untilAborted, untilEnded } from '../kernel/index.js';
+import { SluiceError } from '../util/errors.js';
+import { compileTemplate } from '../util/template.js';
+import { GAP_EVENT, type Channel } from './channel.js';
+import { SseClient } from './client.js';
+import { encodeEvent } from './encoder.js';
+import { startHeartbeat } from './heartbeat.js';
+import type { SseHub } from './hub.js';
+import { describeScenario, scenarioSteps } from './scenarios.js';
+import { ScriptPlayer, scriptSteps, type PlayOutcome, type PlayStep, type ScriptSink } from './script-player.js';
+import { lastEventId, openStream, sendRetry } from './stream.js';
 
 /** Sends what a reconnecting client missed; a gap notice first when the ring no longer has it all. */
 function replayMissed(ch: Channel, client: SseClient, last: string): void {
@@ -29,11 +27,11 @@ function replayMissed(ch: Channel, client: SseClient, last: string): void {
   for (const ev of missed.events) client.deliver(ev);
 }
 
-function channelHandler(cfg: SseConfig): RouteHandler {
+function channelHandler(cfg: SseConfig, hub: SseHub): RouteHandler {
   const name = cfg.channel!;
   return {
     async handle(ex) {
-      const ch = sseHubOf(ex.services)?.channel(name);
+      const ch = hub.channel(name);
       if (!ch) throw new SluiceError('E_UNKNOWN_CHANNEL', `unknown channel "${name}"`);
       if (ch.clientCount >= cfg.max_clients) {
         return sendText(ex, 503, `channel "${name}" is full: ${cfg.max_clients} clients connected (max_clients); try again later`, { 'retry-after': '5' });
@@ -142,8 +140,10 @@ function scriptHandler(cfg: SseConfig): RouteHandler {
   };
 }
 
-/** Builds the handler of an `sse` route. */
-export const createSseHandler: HandlerFactory = (route: RouteConfig) => {
-  const cfg = route.sse!;
-  return cfg.channel !== undefined ? channelHandler(cfg) : scriptHandler(cfg);
-};
+/** The `sse` route kind over the engine's channel hub. */
+export function sseRoute(hub: SseHub): HandlerFactory {
+  return (route: RouteConfig) => {
+    const cfg = route.sse!;
+    return cfg.channel !== undefined ? channelHandler(cfg, hub) : scriptHandler(cfg);
+  };
+}

@@ -1,9 +1,9 @@
 /** `respond`: a fixed status, headers and body — health endpoints and quick mocks. */
-import type { HandlerFactory } from '../handler.js';
+import type { HandlerFactory } from '../../kernel/index.js';
 import { gzipBuffer, negotiateGzip } from '../gzip.js';
 
 /** Builds the handler of a `respond` route (gzip variant made once, on first use). */
-export const createRespondHandler: HandlerFactory = (route) => {
+export const respondRoute: HandlerFactory = (route) => {
   const cfg = route.respond!;
   const body = Buffer.from(cfg.body);
   let gzipped: Buffer | undefined; // compressed once, on first use

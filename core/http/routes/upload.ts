@@ -25,9 +25,9 @@ import { link, mkdir, open, unlink } from 'node:fs/promises';
 import { basename, extname, join, resolve as resolvePath } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { UploadConfig } from '../../config/index.js';
-import type { Exchange } from '../exchange.js';
-import type { HandlerFactory } from '../handler.js';
-import { refuseMethod, sendText } from '../handler.js';
+import type { Exchange } from '../../kernel/index.js';
+import type { HandlerFactory } from '../../kernel/index.js';
+import { refuseMethod, sendText } from '../../kernel/index.js';
 
 const PROGRESS_EVERY_MS = 250;
 
@@ -152,7 +152,7 @@ async function receive(ex: Exchange, cfg: UploadConfig, dir: string, total: numb
 }
 
 /** Builds the handler of an `upload` route (dir resolved against the config file's directory). */
-export const createUploadHandler: HandlerFactory = (route, ctx) => {
+export const uploadRoute: HandlerFactory = (route, ctx) => {
   const cfg = route.upload!;
   const dir = resolvePath(ctx.services.baseDir, cfg.dir);
   return {

@@ -6,8 +6,8 @@
  */
 import type { ChunkedConfig } from '../../config/index.js';
 import { compileTemplate, type Template } from '../../util/template.js';
-import type { Exchange } from '../exchange.js';
-import type { HandlerFactory } from '../handler.js';
+import type { Exchange } from '../../kernel/index.js';
+import type { HandlerFactory } from '../../kernel/index.js';
 import { CleanAbort } from '../../util/errors.js';
 import { sleep, yieldToLoop } from '../../util/wait.js';
 
@@ -46,7 +46,7 @@ async function play(ex: Exchange, steps: Step[], repeat: number): Promise<void> 
 }
 
 /** Builds the handler of a `chunked` route (chunks and templates compiled once). */
-export const createChunkedHandler: HandlerFactory = (route) => {
+export const chunkedRoute: HandlerFactory = (route) => {
   const cfg = route.chunked!;
   const steps = compileSteps(cfg);
   return {
