@@ -5,7 +5,6 @@
  * servers). The proxy handler looks groups up here by name; the API reads
  * `servers()`.
  */
-import http from 'node:http';
 import type { HttpUpstreamConfig, SluiceConfig } from '../config/index.js';
 import type { UpstreamServerState } from '../api/types.js';
 import { UpstreamGroup, type Peer, type Rng } from '../balance/index.js';
@@ -13,6 +12,7 @@ import { HealthChecker, HttpProbe } from '../health/index.js';
 import type { EngineModule, EngineServices } from '../engine/services.js';
 import type { Counters } from '../telemetry/counters.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
+import { UpstreamTransport } from './upstream-transport.js';
 
 /** Events of the upstreams module (for the API / UI). */
 export interface UpstreamEvents {
@@ -23,8 +23,7 @@ export interface UpstreamEvents {
 /** One configured http upstream at runtime. */
 interface Upstream {
   group: UpstreamGroup;
-  agent: http.Agent;
-  keepalive: number;
+  transport: UpstreamTransport;
   checker?: HealthChecker;
   checkKey?: string;
 }
@@ -47,9 +46,9 @@ export class UpstreamsModule implements EngineModule {
     return this.upstreams.get(name)?.group;
   }
 
-  /** The keep-alive agent of an upstream (idle sockets up to `keepalive` per server). */
-  agent(name: string): http.Agent | undefined {
-    return this.upstreams.get(name)?.agent;
+  /** How an upstream's servers are reached: keep-alive agent (idle sockets up to `keepalive` per server), TLS. */
+  transport(name: string): UpstreamTransport | undefined {
+    return this.upstreams.get(name)?.transport;
   }
 
   /** Telemetry counters of one upstream server. */
@@ -95,19 +94,26 @@ export class UpstreamsModule implements EngineModule {
 
   private create(cfg: HttpUpstreamConfig): Upstream {
     const group = new UpstreamGroup(cfg, { clock: this.services.clock, rng: this.rng });
-    const u: Upstream = { group, agent: newAgent(cfg.keepalive), keepalive: cfg.keepalive };
+    const u: Upstream = { group, transport: this.newTransport(cfg) };
     this.syncChecker(u, cfg);
     return u;
   }
 
   private update(u: Upstream, cfg: HttpUpstreamConfig): void {
     u.group.update(cfg);
-    if (u.keepalive !== cfg.keepalive) {
-      retire(u.agent);
-      u.agent = newAgent(cfg.keepalive);
-      u.keepalive = cfg.keepalive;
-    }
+    const next = this.newTransport(cfg);
+    if (next.key !== u.transport.key) {
+      u.transport.retire();
+      u.transport = next;
+      u.checkKey = undefined; // probes follow the new TLS settings
+    } else next.destroy();
     this.syncChecker(u, cfg);
+  }
+
+  private newTransport(cfg: HttpUpstreamConfig): UpstreamTransport {
+    const t = UpstreamTransport.for(cfg, this.services.baseDir);
+    if (t.error) this.services.log('error', `upstream ${cfg.name}: ${t.error}`);
+    return t;
   }
 
   /** Starts, updates or stops the health checker to match the config. */
@@ -122,7 +128,7 @@ export class UpstreamsModule implements EngineModule {
     }
     const key = JSON.stringify(hc);
     if (u.checker && u.checkKey === key) return;
-    const probe = new HttpProbe({ path: hc.path, status: hc.status });
+    const probe = new HttpProbe({ path: hc.path, status: hc.status, tls: u.transport.secure ? (a) => u.transport.tlsFor(a) : undefined });
     const opts = { interval: hc.interval, timeout: hc.timeout, fails: hc.fails, passes: hc.passes };
     u.checkKey = key;
     if (u.checker) return u.checker.update(opts, probe);
@@ -138,18 +144,8 @@ export class UpstreamsModule implements EngineModule {
 
   private close(u: Upstream): void {
     u.checker?.stop();
-    u.agent.destroy();
+    u.transport.destroy();
   }
-}
-
-/** Closes an agent's idle sockets; in-flight requests finish on theirs, which then close instead of idling. */
-function retire(agent: http.Agent): void {
-  (agent as http.Agent & { keepAlive: boolean }).keepAlive = false;
-  for (const list of Object.values(agent.freeSockets)) for (const s of list ?? []) s.destroy();
-}
-
-function newAgent(keepalive: number): http.Agent {
-  return new http.Agent({ keepAlive: keepalive > 0, maxFreeSockets: Math.max(keepalive, 1), scheduling: 'lifo' });
 }
 
 function healthOf(u: Upstream, p: Peer): UpstreamServerState['health'] {

@@ -15,7 +15,8 @@ export type SluiceErrorCode =
   | 'E_UPSTREAM_TIMEOUT'
   | 'E_UPSTREAM_PROTOCOL'
   | 'E_NOT_FOUND'
-  | 'E_BAD_REQUEST';
+  | 'E_BAD_REQUEST'
+  | 'E_TLS';
 
 /** An error the user can act on; `message` is one clear sentence. */
 export class SluiceError extends Error {
