@@ -280,8 +280,8 @@ export const adminSchema = z.strictObject({
 function implicitUpstream(url: string): z.output<typeof httpUpstreamSchema> | undefined {
   const u = parseUpstreamUrl(url);
   if (typeof u === 'string') return undefined;
-  const server_name = u.tls && !isIpLiteral(u.host) ? u.host : undefined;
-  const group = httpUpstreamSchema.parse({ name: 'implicit', servers: [{ address: u.address }], tls: u.tls ? { server_name } : undefined });
+  const tls = u.tls ? (isIpLiteral(u.host) ? {} : { server_name: u.host }) : undefined;
+  const group = httpUpstreamSchema.parse({ name: 'implicit', servers: [{ address: u.address }], tls });
   return { ...group, name: u.name };
 }
 

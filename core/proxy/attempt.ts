@@ -40,8 +40,8 @@ export interface AttemptOptions {
   clock: Clock;
   /** Streams the client's request body into `write` (undefined: no body). */
   body?: (write: (chunk: Buffer) => Promise<void>) => Promise<void>;
-  /** Called when the connection to the server is established (or reused). */
-  onConnect?(): void;
+  /** Called when the connection to the server is established (or reused): over TLS, once verified. */
+  onConnect?(socket: Socket): void;
 }
 
 /** A started attempt: the response head, and the request to abort. */
@@ -79,21 +79,23 @@ export function attempt(o: AttemptOptions): Attempt {
     req.on('error', (err: NodeJS.ErrnoException) => fail(classify(err, o.address, connected, bodyStarted, req.reusedSocket)));
   });
   response.catch(() => {});
+  let socket: Socket | undefined;
   const onConnected = () => {
     if (connected) return;
     connected = true;
     connectTimer.cancel();
-    o.onConnect?.();
+    o.onConnect?.(socket!);
     if (!o.body) return;
     bodyStarted = true;
     void sendBody(req, o.body).catch((err: Error) => fail(new AttemptError('reset', `request body: ${err.message}`, true)));
   };
   req.on('finish', () => readTimer.touch());
-  req.on('socket', (socket: Socket) => {
-    socket.setNoDelay(true);
+  req.on('socket', (s: Socket) => {
+    socket = s;
+    s.setNoDelay(true);
     // Over TLS the server is reached once the handshake verified it; a kept-alive socket already was.
-    if (req.reusedSocket || (!secure && !socket.connecting)) onConnected();
-    else socket.once(secure ? 'secureConnect' : 'connect', onConnected);
+    if (req.reusedSocket || (!secure && !s.connecting)) onConnected();
+    else s.once(secure ? 'secureConnect' : 'connect', onConnected);
   });
   connectTimer.touch();
   if (!o.body) req.end(); // sent once connected; nothing to stream

@@ -6,11 +6,13 @@
  * (504 for timeouts) with a one-line reason.
  */
 import type { OutgoingHttpHeaders } from 'node:http';
+import { TLSSocket } from 'node:tls';
 import type { ProxyConfig } from '../config/index.js';
 import type { Peer, UpstreamGroup } from '../balance/index.js';
 import type { Exchange } from '../http/exchange.js';
 import { hasEnded, untilEnded } from '../http/exchange-end.js';
 import { CleanAbort, SluiceError } from '../util/errors.js';
+import { tlsSummary } from '../tls/peer-summary.js';
 import { attempt, AttemptError } from './attempt.js';
 import { forwardResponse } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
@@ -66,7 +68,10 @@ async function tryPeer(
     address: peer.address, transport: mod.transport(group.name)!, method: ex.req.method ?? 'GET', path: ex.req.url ?? '/',
     headers, connectTimeout: cfg.connect_timeout, readTimeout: cfg.read_timeout, clock,
     body: body && ((write) => body(async (c) => { counters.bytesOut += c.length; await write(c); })),
-    onConnect: () => { ex.record.connectMs = clock.now() - ex.record.startedAt; },
+    onConnect: (socket) => {
+      ex.record.connectMs = clock.now() - ex.record.startedAt;
+      if (socket instanceof TLSSocket) ex.record.upstreamTls = tlsSummary(socket);
+    },
   });
   // The client left or the listener drains: stop the upstream request. whenEnded() costs one promise;
   // a signal would cost an AbortController, a listener and an Error per request.

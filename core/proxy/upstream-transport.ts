@@ -10,7 +10,8 @@ import http, { type ClientRequest, type RequestOptions } from 'node:http';
 import https from 'node:https';
 import { isAbsolute, resolve } from 'node:path';
 import { parseAddress, parseUpstreamUrl, tlsHostHeader, tlsServerName, type HttpUpstreamConfig, type UpstreamTlsConfig } from '../config/index.js';
-import { readCaFileSync, trustedRoots } from '../tls/index.js';
+import { readCaFileSync } from '../tls/pem-files.js';
+import { trustedRoots } from '../tls/secure-context.js';
 
 /** TLS settings a connection to one server of the group uses. */
 export interface UpstreamTlsOptions {

@@ -3,3 +3,4 @@ export { LocalCa, spkiHash, CA_VALIDITY_DAYS, LEAF_VALIDITY_DAYS, RENEW_BEFORE_D
 export { createCa, createLeaf, randomSerial, type IssuedCertificate, type IssueOptions, type Signer } from './issue.js';
 export { parseCertificates, parsePrivateKey, readCertificates, readKeyPair, readCaFile, readCaFileSync, type KeyPair, type PemCertificates } from './pem-files.js';
 export { serverSecureContext, serverTlsOptions, trustedRoots, localServerNames, type ServerCredentials } from './secure-context.js';
+export { tlsSummary } from './peer-summary.js';

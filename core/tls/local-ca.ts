@@ -183,7 +183,9 @@ async function loadCa(paths: { cert: string; key: string }, now: () => number): 
  */
 async function createCaDir(dir: string, now: () => number): Promise<void> {
   const home = join(dir, '..');
-  await mkdir(home, { recursive: true, mode: 0o700 });
+  await mkdir(home, { recursive: true, mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`cannot create the data directory ${home} (${err.code ?? err.message}); set SLUICE_HOME to a folder you can write`);
+  });
   const existing = await stat(join(dir, 'ca.pem')).catch(() => undefined);
   if (existing) await rename(dir, `${dir}.old-${new Date(now()).toISOString().slice(0, 10)}-${randomBytes(3).toString('hex')}`);
   const t = now();
