@@ -8,9 +8,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import https from 'node:https';
+import { WebSocket, WebSocketServer } from 'ws';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +35,8 @@ let nginx: Peer;
 let t: TestEngine;
 let bigSha: string;
 /** nginx ports: plain (publishing), good certificate, expired, wrong name, self-signed, short keep-alive. */
-const port = { plain: 0, good: 0, expired: 0, wrongName: 0, selfSigned: 0, short: 0 };
+const port = { plain: 0, good: 0, expired: 0, wrongName: 0, selfSigned: 0, short: 0, ws: 0 };
+let wsServer: https.Server;
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -78,7 +81,12 @@ before(async () => {
   writeFileSync(join(dir, 'www', 'big.bin'), big, { mode: 0o644 });
   for (const k of Object.keys(port) as (keyof typeof port)[]) port[k] = await freePort();
   nginx = startNginx(nginxConf(), [NCHAN]);
-  for (const p of Object.values(port)) await waitForPort(p);
+  for (const [k, p] of Object.entries(port)) if (k !== 'ws') await waitForPort(p);
+  // A WebSocket echo server over TLS (nginx has none of its own).
+  wsServer = https.createServer({ cert: readFileSync(pki.good.cert), key: readFileSync(pki.good.key) });
+  new WebSocketServer({ server: wsServer }).on('connection', (ws) => ws.on('message', (m) => ws.send(`echo ${String(m)}`)));
+  await new Promise<void>((r) => wsServer.listen(port.ws, '127.0.0.1', () => r()));
+  copyFileSync(pki.otherCa, join(dir, 'rotating-ca.pem'));
   const up = (name: string, p: number, tls: string) => `    - { name: ${name}, servers: [ { address: 127.0.0.1:${p} } ], tls: ${tls} }\n`;
   const trusted = '{ server_name: localhost, ca: ./ca.pem }';
   t = await startEngine(`version: 1
@@ -98,12 +106,19 @@ http:
         - { path: /missing-ca, proxy: { upstream: missing_ca } }
         - { path: /url, proxy: { upstream: "https://localhost:${port.good}" } }
         - { path: /plain, proxy: { upstream: "http://127.0.0.1:${port.plain}" } }
+        - { path: /rotating, proxy: { upstream: rotating } }
+        - { path: /not-tls, proxy: { upstream: not_tls } }
+        - { path: /ws, proxy: { upstream: ws_tls } }
   upstreams:
+    - { name: not_tls, servers: [ { address: 127.0.0.1:${port.plain} } ], tls: { server_name: localhost } }
+    - { name: rotating, servers: [ { address: 127.0.0.1:${port.good}, max_fails: 0 } ], tls: { server_name: localhost, ca: ./rotating-ca.pem } }
+    - { name: ws_tls, servers: [ { address: 127.0.0.1:${port.ws} } ], tls: { server_name: localhost, ca: ./ca.pem } }
 ${up('secure', port.good, trusted)}${up('expired', port.expired, trusted)}${up('wrong_name', port.wrongName, trusted)}${up('wrong_ca', port.good, '{ server_name: localhost, ca: ./other-ca.pem }')}${up('self_signed', port.selfSigned, '{ ca: ./ca.pem }')}${up('lax', port.selfSigned, '{ verify: off }')}${up('short', port.short, trusted)}${up('missing_ca', port.good, '{ ca: ./nope.pem }')}`, { baseDir: dir });
 });
 
 after(async () => {
   await t?.stop();
+  wsServer?.close();
   await nginx?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -219,6 +234,7 @@ test('bad certificates are 502s that name the reason, counted against the server
     // The shorthand verifies against the usual roots, which do not hold the test CA.
     ['/url/x', `upstream https://localhost:${port.good}: self-signed certificate in chain (127.0.0.1:${port.good})`],
     ['/missing-ca/x', 'upstream missing_ca: tls.ca ./nope.pem: cannot read (no such file)'],
+    ['/not-tls/x', `upstream not_tls: TLS handshake failed: the server does not speak TLS on this port (127.0.0.1:${port.plain})`],
   ];
   for (const [path, reason] of cases) {
     const r = await get(`${t.url('front')}${path}`);
@@ -246,6 +262,27 @@ test('bad certificates are 502s that name the reason, counted against the server
   assert.equal(plain.status, 200);
   assert.equal(connInfo(plain.body).host, '127.0.0.1', 'an http:// shorthand names its host too');
   assert.equal((await get(`${t.url('front')}/conn`)).status, 200, 'still serving');
+});
+
+test('a changed tls.ca file is read again on apply', async () => {
+  const before = await get(`${t.url('front')}/rotating/conn`);
+  assert.equal(before.status, 502, 'trusting another CA');
+  copyFileSync(pki.ca, join(dir, 'rotating-ca.pem'));
+  const r = await t.engine.apply(t.config);
+  assert.ok(r.ok);
+  const afterApply = await get(`${t.url('front')}/rotating/conn`);
+  assert.equal(afterApply.status, 200, afterApply.body);
+});
+
+test('WebSocket upgrades reach a TLS upstream and echo both ways', async () => {
+  const ws = new WebSocket(`ws://${t.addr('front')}/ws`);
+  const reply = await new Promise<string>((resolve, reject) => {
+    ws.on('open', () => ws.send('hello'));
+    ws.on('message', (m) => resolve(String(m)));
+    ws.on('error', reject);
+  });
+  ws.close();
+  assert.equal(reply, 'echo hello');
 });
 
 test('health checks over TLS: a server whose certificate expired is down with that reason; traffic goes to the good one', async () => {
