@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { address, duration, headers, name, onOff, probability, rate, size } from './fields.js';
+import { isIpLiteral, parseUpstreamUrl, upstreamRef } from './upstream-url.js';
 
 // ---------------------------------------------------------------- limits
 
@@ -129,12 +130,12 @@ export const sseSchema = z.strictObject({
 });
 
 export const proxySchema = z.strictObject({
-  upstream: name,
+  upstream: upstreamRef(),
   buffering: onOff().default(false),
   connect_timeout: duration({ min: 1 }).default(5000),
   read_timeout: duration({ min: 1 }).default(60_000).describe('between two reads from the upstream'),
   send_timeout: duration({ min: 1 }).default(60_000),
-  host: z.string().optional().describe('Host header sent upstream; default: the client\'s'),
+  host: z.string().optional().describe('Host header sent upstream; default: the client\'s (TLS and URL upstreams: the upstream\'s host name)'),
   headers: headers.default({}).describe('extra request headers'),
   next_upstream_tries: z.number().int().min(0).default(0).describe('0 = every server once'),
 });
@@ -173,9 +174,24 @@ export const gzipSchema = z.strictObject({
   min_length: size().default(1024),
 });
 
+/** A server's TLS: a certificate issued by Sluice's local CA (`{}`), or the user's PEM files. */
+export const serverTlsSchema = z.strictObject({
+  cert: z.string().min(1).optional().describe('PEM certificate file (leaf first, then intermediates); reloaded on apply. Default: a certificate from Sluice\'s local CA for the listen host, localhost, 127.0.0.1 and ::1'),
+  key: z.string().min(1).optional().describe('PEM private key file of cert'),
+}).superRefine((t, ctx) => {
+  if (t.cert !== undefined && t.key === undefined) ctx.addIssue({ code: 'custom', message: 'cert needs key (the private key file of the certificate)' });
+  if (t.key !== undefined && t.cert === undefined) ctx.addIssue({ code: 'custom', message: 'key needs cert (the certificate file); or write tls: {} for a certificate from Sluice\'s local CA' });
+});
+
+/** Largest HTTP/2 stream limit accepted per connection. */
+export const MAX_CONCURRENT_STREAMS = 1_000_000;
+
 export const httpServerSchema = z.strictObject({
   name: name,
   listen: address(),
+  tls: serverTlsSchema.optional().describe('serve HTTPS: {} for a certificate from Sluice\'s local CA, or { cert, key } files'),
+  http2: onOff().optional().describe('HTTP/2 through ALPN (h2 and http/1.1 on one port); default on with tls, needs tls'),
+  max_concurrent_streams: z.number().int().min(1).max(MAX_CONCURRENT_STREAMS).default(1000).describe('HTTP/2 streams one connection may have open at once (browsers multiplex EventSources on one connection)'),
   routes: z.array(routeSchema).default([]),
   gzip: z.union([z.boolean(), gzipSchema]).optional().transform((v) => (v === true ? gzipSchema.parse({}) : v || undefined)),
   header_timeout: duration({ min: 1 }).default(10_000).describe('time to receive the request headers'),
@@ -204,10 +220,19 @@ export const httpHealthCheckSchema = z.strictObject({
   passes: z.number().int().min(1).default(2),
 });
 
+/** How the proxy speaks TLS to an upstream's servers. */
+export const upstreamTlsSchema = z.strictObject({
+  server_name: z.string().regex(/^[A-Za-z0-9.-]+$/, 'server_name is a host name such as api.openai.com').refine((v) => !isIpLiteral(v), 'server_name is sent as SNI, which cannot be an IP address; leave it out to check the certificate against the server\'s IP')
+    .optional().describe('SNI, the name the certificate must match, and the default Host; default the server address\'s host name'),
+  verify: onOff().default(true).describe('verify the certificate chain, dates and name (off accepts any certificate)'),
+  ca: z.string().min(1).optional().describe('PEM file of CA certificates trusted in addition to the system/Node roots'),
+});
+
 export const httpUpstreamSchema = z.strictObject({
   name: name,
   balance: z.enum(BALANCE_KINDS).default('round_robin'),
   servers: z.array(upstreamServerSchema).min(1, 'an upstream needs at least one server'),
+  tls: upstreamTlsSchema.optional().describe('reach the servers over HTTPS'),
   health_check: httpHealthCheckSchema.optional(),
   keepalive: z.number().int().min(0).default(32).describe('idle keep-alive connections kept per server'),
 });
@@ -251,10 +276,34 @@ export const adminSchema = z.strictObject({
   traffic_log: z.number().int().min(0).default(1000).describe('exchanges kept for /api/traffic'),
 });
 
+/** The group a `proxy.upstream` URL stands for: one server; TLS with the URL's host as SNI for https. */
+function implicitUpstream(url: string): z.output<typeof httpUpstreamSchema> | undefined {
+  const u = parseUpstreamUrl(url);
+  if (typeof u === 'string') return undefined;
+  const tls = u.tls ? (isIpLiteral(u.host) ? {} : { server_name: u.host }) : undefined;
+  const group = httpUpstreamSchema.parse({ name: 'implicit', servers: [{ address: u.address }], tls });
+  return { ...group, name: u.name };
+}
+
 export const httpSchema = z.strictObject({
   servers: z.array(httpServerSchema).default([]),
   upstreams: z.array(httpUpstreamSchema).default([]),
   limits: limitsSchema.optional(),
+}).transform((http) => {
+  // URL shorthands become groups of their own here, so everything after parsing sees ordinary groups.
+  const names = new Set(http.upstreams.map((u) => u.name));
+  const upstreams = [...http.upstreams];
+  for (const server of http.servers) {
+    for (const route of server.routes) {
+      const ref = route.proxy?.upstream;
+      if (ref === undefined || names.has(ref)) continue;
+      const group = implicitUpstream(ref);
+      if (!group) continue;
+      names.add(ref);
+      upstreams.push(group);
+    }
+  }
+  return upstreams.length === http.upstreams.length ? http : { ...http, upstreams };
 });
 
 export const streamSectionSchema = z.strictObject({
@@ -292,11 +341,18 @@ export type ProxyConfig = z.output<typeof proxySchema>;
 export type UpstreamServerConfig = z.output<typeof upstreamServerSchema>;
 export type HttpUpstreamConfig = z.output<typeof httpUpstreamSchema>;
 export type HttpHealthCheckConfig = z.output<typeof httpHealthCheckSchema>;
+export type UpstreamTlsConfig = z.output<typeof upstreamTlsSchema>;
+export type ServerTlsConfig = z.output<typeof serverTlsSchema>;
 export type StreamUpstreamConfig = z.output<typeof streamUpstreamSchema>;
 export type StreamHealthCheckConfig = z.output<typeof streamHealthCheckSchema>;
 export type StreamServerConfig = z.output<typeof streamServerSchema>;
 export type AdminConfig = z.output<typeof adminSchema>;
 export type BalanceKind = (typeof BALANCE_KINDS)[number];
+
+/** True when a server speaks HTTP/2 (ALPN h2): on by default with tls, never without. */
+export function http2Enabled(server: HttpServerConfig): boolean {
+  return server.tls !== undefined && server.http2 !== false;
+}
 
 /** The kind of a validated route (exactly one is set). */
 export function routeKind(route: RouteConfig): RouteKind {

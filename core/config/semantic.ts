@@ -3,6 +3,7 @@
  * duplicates, and combinations the schema alone cannot express.
  */
 import type { FaultsConfig, LimitConfig, SluiceConfig } from './schema.js';
+import { isUpstreamUrl } from './upstream-url.js';
 
 /** A problem found after the schema passed, located by path. */
 export interface SemanticIssue {
@@ -70,10 +71,12 @@ export function semanticIssues(config: SluiceConfig): SemanticIssue[] {
   const httpUpstreams = new Set(http.upstreams.map((u) => u.name));
   const channels = new Map<string, { replay: number; path: (string | number)[] }>();
   http.servers.forEach((server, si) => {
+    if (server.http2 === true && !server.tls) out.push({ path: ['http', 'servers', si, 'http2'], message: 'http2 needs tls on this server (browsers speak HTTP/2 only over TLS); add tls: {} for a certificate from Sluice\'s local CA' });
     duplicates(server.routes, (r) => r.path.replace(/\/+$/, '') || '/', (ri) => ['http', 'servers', si, 'routes', ri, 'path'], 'route path', out);
     server.routes.forEach((route, ri) => {
       const base = ['http', 'servers', si, 'routes', ri];
-      if (route.proxy && !httpUpstreams.has(route.proxy.upstream)) {
+      // A URL names its own group (materialised after parsing); when the schema refused the document, it is not there yet.
+      if (route.proxy && !httpUpstreams.has(route.proxy.upstream) && !isUpstreamUrl(route.proxy.upstream)) {
         out.push({ path: [...base, 'proxy', 'upstream'], message: `unknown upstream "${route.proxy.upstream}"${httpUpstreams.size ? ` (known: ${[...httpUpstreams].join(', ')})` : ' (http.upstreams is empty)'}` });
       }
       checkLimit(route.limit, [...base, 'limit'], out);

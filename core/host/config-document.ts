@@ -5,7 +5,7 @@
  * (keeping the last good config on failure), saves atomically.
  */
 import type { ApplyResponse, ValidateResult } from '../api/types.js';
-import { describePlan, loadConfig, planApply, toConfigText, type ConfigError, type SluiceConfig } from '../config/index.js';
+import { describePlan, loadConfig, planApply, toConfigText, withoutImplicitUpstreams, type ConfigError, type SluiceConfig } from '../config/index.js';
 import { writeFileAtomic } from '../engine/config-file.js';
 import type { Engine } from '../engine/engine.js';
 
@@ -27,7 +27,7 @@ export class ConfigDocument {
   current(): string {
     const running = this.engine.config;
     if (this.text !== undefined && (!running || !this.textConfig || running === this.textConfig)) return this.text;
-    return running ? toConfigText(running) : this.text ?? '';
+    return running ? toConfigText(withoutImplicitUpstreams(running)) : this.text ?? '';
   }
 
   /** Validates source text; on success also the plan applying it would carry out. */

@@ -7,8 +7,8 @@
 import http, { type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ProxyConfig } from '../config/index.js';
-import { parseAddress } from '../config/index.js';
 import type { UpgradeRequest } from '../kernel/index.js';
+import { tlsFailureReason } from '../util/tls-reason.js';
 import { upstreamRequestHeaders } from './headers.js';
 import type { HttpUpstreams } from './upstreams.js';
 
@@ -27,11 +27,12 @@ function refuse(socket: Duplex, status: number, reason: string): void {
 /** Proxies one upgrade request to the route's upstream. */
 export function proxyUpgrade(u: UpgradeRequest, cfg: ProxyConfig, mod: HttpUpstreams): void {
   const group = mod.group(cfg.upstream);
+  const transport = mod.transport(cfg.upstream);
   u.socket.on('error', () => {});
-  if (!group) return refuse(u.socket, 502, `upstream ${cfg.upstream}: not configured`);
+  if (!group || !transport) return refuse(u.socket, 502, `upstream ${cfg.upstream}: not configured`);
+  if (transport.error) return refuse(u.socket, 502, `upstream ${group.name}: ${transport.error}`);
   const peer = group.pick({ clientIp: u.client });
   if (!peer) return refuse(u.socket, 502, `upstream ${group.name}: no server available (all down)`);
-  const target = parseAddress(peer.address)!;
   const counters = mod.counters(group.name, peer);
   counters.requests++;
   counters.active++;
@@ -42,13 +43,14 @@ export function proxyUpgrade(u: UpgradeRequest, cfg: ProxyConfig, mod: HttpUpstr
     counters.active--;
     group.release(peer, outcome);
   };
-  const headers = upstreamRequestHeaders(u.req, { client: u.client, host: cfg.host, extra: cfg.headers, upgrade: true });
-  const up = http.request({ host: target.host, port: target.port, method: u.req.method, path: u.req.url, headers, agent: false, setHost: false, timeout: cfg.connect_timeout });
+  const headers = upstreamRequestHeaders(u.req, { client: u.client, host: cfg.host ?? transport.hostFor(peer.address), extra: cfg.headers, upgrade: true });
+  const up = transport.request(peer.address, { method: u.req.method, path: u.req.url, headers, agent: false, setHost: false, timeout: cfg.connect_timeout });
   up.on('timeout', () => up.destroy(new Error(`connect to ${peer.address} timed out`)));
   up.on('error', (err) => {
     counters.errors++;
     release('fail');
-    refuse(u.socket, 502, `upstream ${group.name}: ${err.message}`);
+    const tls = tlsFailureReason(err);
+    refuse(u.socket, 502, `upstream ${group.name}: ${tls ? `${tls} (${peer.address})` : err.message}`);
   });
   up.on('response', (res) => {
     // Not upgraded: relay the answer as is and close.

@@ -1,47 +1,43 @@
 /**
  * The HTTP side of the upstream-group core (core/health/upstream-registry.ts):
- * each http upstream group also keeps a keep-alive agent, replaced when its
- * `keepalive` changes, and is checked with an HTTP probe. Kept across config
- * applies, so peer health, failure counts and idle connections of unchanged
- * servers survive a re-apply. The proxy route looks groups up here by name.
+ * each http upstream group also keeps its transport — a keep-alive agent,
+ * plain or TLS — replaced when its keep-alive or TLS settings change, and is
+ * checked with an HTTP(S) probe. Kept across config applies, so peer health,
+ * failure counts and idle connections of unchanged servers survive a
+ * re-apply. The proxy route looks groups up here by name.
  */
-import http from 'node:http';
 import type { UpstreamServerState } from '../api/types.js';
 import type { Peer, Rng, UpstreamGroup } from '../balance/index.js';
 import type { HttpUpstreamConfig, SluiceConfig } from '../config/index.js';
 import { HttpProbe } from '../health/index.js';
-import { UpstreamRegistry, type UpstreamEntry, type UpstreamEvents } from '../health/upstream-registry.js';
+import { UpstreamRegistry, type UpstreamEvents } from '../health/upstream-registry.js';
 import type { EngineModule, EngineServices } from '../kernel/index.js';
 import { CounterRegistry, type Counters } from '../telemetry/counters.js';
 import type { TypedEmitter } from '../util/typed-emitter.js';
+import { UpstreamTransport } from './upstream-transport.js';
 
-/** What an http group keeps beside its peers. */
-interface HttpExtra {
-  agent: http.Agent;
-  keepalive: number;
-}
-
-type Entry = UpstreamEntry<HttpUpstreamConfig, HttpExtra>;
-
-/** The http upstream groups, their health checkers and keep-alive agents, across applies. */
+/** The http upstream groups, their health checkers and transports, across applies. */
 export class HttpUpstreams implements EngineModule {
-  private readonly registry: UpstreamRegistry<HttpUpstreamConfig, HttpExtra>;
+  private readonly registry: UpstreamRegistry<HttpUpstreamConfig, UpstreamTransport>;
   /** Proxied text/event-stream responses open right now. */
   sseActive = 0;
 
-  constructor(services: EngineServices, rng?: Rng) {
+  constructor(private readonly services: EngineServices, rng?: Rng) {
     this.registry = new UpstreamRegistry({
       section: 'http',
-      create: (cfg) => ({ agent: newAgent(cfg.keepalive), keepalive: cfg.keepalive }),
+      create: (cfg) => this.newTransport(cfg),
       update: (entry, cfg) => {
-        if (entry.extra.keepalive === cfg.keepalive) return;
-        retire(entry.extra.agent);
-        entry.extra = { agent: newAgent(cfg.keepalive), keepalive: cfg.keepalive };
+        const next = this.newTransport(cfg);
+        if (next.key === entry.extra.key) return next.destroy();
+        entry.extra.retire();
+        entry.extra = next;
       },
-      close: (entry) => entry.extra.agent.destroy(),
-      probe: (entry: Entry) => {
+      close: (entry) => entry.extra.destroy(),
+      probe: (entry) => {
         const hc = entry.config.health_check;
-        return hc && { probe: new HttpProbe({ path: hc.path, status: hc.status }), key: '' };
+        const t = entry.extra;
+        // Probes follow the transport's TLS settings: a changed key makes a new probe.
+        return hc && { probe: new HttpProbe({ path: hc.path, status: hc.status, tls: t.secure ? (a) => t.tlsFor(a) : undefined }), key: t.key };
       },
     }, { clock: services.clock, counters: services.counters, log: services.log, rng });
   }
@@ -56,9 +52,9 @@ export class HttpUpstreams implements EngineModule {
     return this.registry.get(name)?.group;
   }
 
-  /** The keep-alive agent of an upstream (idle sockets up to `keepalive` per server). */
-  agent(name: string): http.Agent | undefined {
-    return this.registry.get(name)?.extra.agent;
+  /** How an upstream's servers are reached: keep-alive agent (idle sockets up to `keepalive` per server), TLS. */
+  transport(name: string): UpstreamTransport | undefined {
+    return this.registry.get(name)?.extra;
   }
 
   /** Telemetry counters of one upstream server (a group removed mid-request still counts, detached). */
@@ -78,14 +74,10 @@ export class HttpUpstreams implements EngineModule {
   servers(): UpstreamServerState[] {
     return this.registry.servers();
   }
-}
 
-/** Closes an agent's idle sockets; in-flight requests finish on theirs, which then close instead of idling. */
-function retire(agent: http.Agent): void {
-  (agent as http.Agent & { keepAlive: boolean }).keepAlive = false;
-  for (const list of Object.values(agent.freeSockets)) for (const s of list ?? []) s.destroy();
-}
-
-function newAgent(keepalive: number): http.Agent {
-  return new http.Agent({ keepAlive: keepalive > 0, maxFreeSockets: Math.max(keepalive, 1), scheduling: 'lifo' });
+  private newTransport(cfg: HttpUpstreamConfig): UpstreamTransport {
+    const t = UpstreamTransport.for(cfg, this.services.baseDir);
+    if (t.error) this.services.log('error', `upstream ${cfg.name}: ${t.error}`);
+    return t;
+  }
 }

@@ -3,6 +3,7 @@
  * timings, bytes, and — only while someone observes — a capped chunk timeline
  * and decoded SSE events.
  */
+import type { TlsSummary } from '../api/types.js';
 
 /** How an exchange ended. `closed` is a clean close by either side, not an error. */
 export type ExchangeOutcome = 'open' | 'complete' | 'closed' | 'error' | 'aborted';
@@ -36,6 +37,8 @@ export interface ExchangeRecord {
   outcome: ExchangeOutcome;
   error?: string;
   upstream?: string;
+  /** The TLS connection to the upstream server (HTTPS upstreams). */
+  upstreamTls?: TlsSummary;
   chunks: ChunkMark[];
   events: SseEventMark[];
 }

@@ -25,6 +25,7 @@ export function toDetail(r: ExchangeRecord, epochOffset = 0): ExchangeDetail {
     requestHeaders: { ...r.requestHeaders },
     responseHeaders: r.responseHeaders ? { ...r.responseHeaders } : undefined,
     connectMs: r.connectMs,
+    upstreamTls: r.upstreamTls,
     chunks: r.chunks.slice(),
     sseEvents: r.events.map((e) => ({ ...e })),
   };
