@@ -15,7 +15,7 @@ import { createApiHost, type ApiHost } from '../host/api-host.js';
 import { startUiServer, type UiServer } from '../host/ws-server.js';
 import { consoleOut, type Out } from './run.js';
 
-/** The repository root (dist/ and build/ live there). */
+/** The package root (package.json and dist/ live there): two folders up, from core/cli/ and from its bundle in dist/cli/ alike. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Where the built renderer lives. */
 export const RENDERER_DIR = resolve(ROOT, 'dist/renderer');
