@@ -4,7 +4,7 @@
  * are served on 127.0.0.1 behind a random token in the printed URL. An
  * invalid config is reported and loaded into the editor, not run.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,21 +16,17 @@ import { startUiServer, type UiServer } from '../host/ws-server.js';
 import { createEngine } from '../runtime/create-engine.js';
 import { consoleOut, type Out } from './run.js';
 
-/** The repository root (dist/ and build/ live there). */
+/** The package root (package.json and dist/ live there): two folders up, from core/cli/ and from its bundle in dist/cli/ alike. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Where the built renderer lives. */
 export const RENDERER_DIR = resolve(ROOT, 'dist/renderer');
 
-/** Builds the renderer when dist/renderer is missing; returns false (after printing why) if that fails. */
+/** True when the built renderer is there; otherwise says how to build it and returns false. */
 export function ensureRenderer(out: Out = consoleOut): boolean {
-  if (existsSync(resolve(RENDERER_DIR, 'index.html'))) return true;
-  out.log('building the UI (dist/renderer is missing)…');
-  const r = spawnSync(process.execPath, [resolve(ROOT, 'build/build.mjs'), '--renderer'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0 || !existsSync(resolve(RENDERER_DIR, 'index.html'))) {
-    out.error('sluice: could not build the UI; run `npm run build` and check its output');
-    return false;
-  }
-  return true;
+  const index = resolve(RENDERER_DIR, 'index.html');
+  if (existsSync(index)) return true;
+  out.error(`sluice: the UI is not built (${index} is missing); run \`npm run build\``);
+  return false;
 }
 
 /** Options of browser mode. */
@@ -76,7 +72,15 @@ export async function startUi(opts: UiOptions = {}): Promise<UiSession> {
       if (!r.ok) out.error(`sluice: ${r.message} (fix the config in the UI and apply)`);
     }
   }
-  const server = await startUiServer({ host, staticDir: RENDERER_DIR, port: opts.port, token: opts.token });
+  let server: UiServer;
+  try {
+    server = await startUiServer({ host, staticDir: RENDERER_DIR, port: opts.port, token: opts.token });
+  } catch (err) {
+    // No UI, no engine: a config's listeners must not outlive the failed start.
+    host.close();
+    await engine.stop(500);
+    throw err;
+  }
   return {
     url: server.url,
     engine,

@@ -7,12 +7,21 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ENGINE_FLAGS } from '../../bin/engine-flags.mjs';
 
 /** One printed table. */
 export interface BenchTable { title: string; columns: string[]; rows: (string | number)[][]; notes?: string[] }
 
 /** A bench suite: runs and returns tables. */
 export interface BenchSuite { name: string; run(): Promise<BenchTable[]> }
+
+const SLUICE_BIN = fileURLToPath(new URL('../../bin/sluice.mjs', import.meta.url));
+
+/** `sluice run CONFIG` in one process: the engine's V8 flags given up front, so no launcher sits between the bench and the engine's pid. */
+export function startSluiceRun(config: string): ChildProcess {
+  return spawn(process.execPath, [...ENGINE_FLAGS, SLUICE_BIN, 'run', config], { stdio: 'ignore' });
+}
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -9,13 +9,12 @@
  *   CPU per MiB: utime+stime of the server process(es) from /proc
  */
 import http from 'node:http';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync, openSync, ftruncateSync, closeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort, median, percentile, startNginx, stopProc, waitForPort, type BenchSuite, type BenchTable } from './harness.js';
+import { freePort, median, percentile, startNginx, stopProc, waitForPort, startSluiceRun, type BenchSuite, type BenchTable } from './harness.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -23,7 +22,6 @@ const RATES: [string, number][] = [['64k', 64 * KiB], ['512k', 512 * KiB], ['4m'
 const WINDOW_MS = 5500;
 /** Runs per rate and server (interleaved); the table shows medians, so one load spike does not decide. */
 const REPEATS = 3;
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 interface Result { bytes: number; ms: number; marks: [number, number][] }
 
@@ -80,7 +78,7 @@ async function startSluice(dir: string): Promise<Server> {
   const routes = RATES.map(([n]) => `        - { path: /r${n}, static: { root: ${dir} }, limit: { rate: ${n} } }`).join('\n');
   const conf = join(dir, 'sluice.yaml');
   writeFileSync(conf, `http:\n  servers:\n    - name: bench\n      listen: 127.0.0.1:${port}\n      routes:\n${routes}\n        - { path: /after, static: { root: ${dir} }, limit: { rate: 512k, after: 1m } }\n`);
-  const proc: ChildProcess = spawn(process.execPath, ['--no-memory-reducer', '--max-semi-space-size=4', join(root, 'bin/sluice.mjs'), 'run', conf], { stdio: 'ignore' });
+  const proc: ChildProcess = startSluiceRun(conf);
   await waitForPort(port, '127.0.0.1', 20000);
   return { name: 'sluice', base: `http://127.0.0.1:${port}`, pid: proc.pid!, stop: () => stopProc(proc) };
 }

@@ -16,11 +16,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort, percentile, median, ratio, startNginx, stopProc, waitForPort, type BenchSuite, type BenchTable } from './harness.js';
+import { freePort, percentile, median, ratio, startNginx, stopProc, waitForPort, startSluiceRun, type BenchSuite, type BenchTable } from './harness.js';
 import { run } from '../helpers/process.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const EVENTS = 800;
 const EVERY_MS = 10;
 
@@ -91,7 +89,7 @@ async function startOrigin(port: number): Promise<Proc> {
 async function startSluice(dir: string, port: number, origin: number): Promise<Proc> {
   const conf = join(dir, 'sluice.yaml');
   writeFileSync(conf, `http:\n  servers:\n    - name: proxy\n      listen: 127.0.0.1:${port}\n      routes:\n        - { path: /, proxy: { upstream: origin, read_timeout: 1h } }\n  upstreams:\n    - { name: origin, keepalive: 64, servers: [ { address: 127.0.0.1:${origin} } ] }\n`);
-  const proc = spawn(process.execPath, ['--no-memory-reducer', '--max-semi-space-size=4', join(root, 'bin/sluice.mjs'), 'run', conf], { stdio: 'ignore' });
+  const proc = startSluiceRun(conf);
   await waitForPort(port, '127.0.0.1', 20000);
   return { stop: () => stopProc(proc) };
 }

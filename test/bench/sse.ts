@@ -11,6 +11,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ENGINE_FLAGS } from '../../bin/engine-flags.mjs';
 import { freePort, ratio, startNginx, stopProc, waitForPort, type BenchSuite, type BenchTable, type Peer } from './harness.js';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
@@ -53,9 +54,9 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-/** Sluice runs with the V8 flags every engine process gets from bin/sluice.mjs (see there). */
+/** Sluice runs with the V8 flags every engine process gets (bin/engine-flags.mjs says why). */
 function nodeChild(args: string[]): ChildProcess {
-  const flags = args[0] === 'sluice' ? ['--no-memory-reducer', '--max-semi-space-size=4'] : [];
+  const flags = args[0] === 'sluice' ? ENGINE_FLAGS : [];
   return spawn(process.execPath, [...flags, '--import', 'tsx', here('./sse-server.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
 

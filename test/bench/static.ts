@@ -14,10 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort, median, ratio, startNginx, stopProc, waitForPort, type BenchSuite, type BenchTable } from './harness.js';
+import { freePort, median, ratio, startNginx, stopProc, waitForPort, startSluiceRun, type BenchSuite, type BenchTable } from './harness.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RUNS = 3;
 const WRK = ['-t2', '-c50', '-d5s'];
 const MiB = 1024 * 1024;
@@ -64,7 +62,7 @@ http:
         - path: /chunked
           chunked: { chunks: [${Array.from({ length: 16 }, () => `"${chunk}"`).join(', ')}], content_type: application/octet-stream }
 `);
-  const proc: ChildProcess = spawn(process.execPath, ['--no-memory-reducer', '--max-semi-space-size=4', join(ROOT, 'bin/sluice.mjs'), 'run', join(dir, 'sluice.yaml')], { stdio: 'ignore' });
+  const proc: ChildProcess = startSluiceRun(join(dir, 'sluice.yaml'));
   await waitForPort(port, '127.0.0.1', 20_000);
   const base = `http://127.0.0.1:${port}`;
   return { name: 'Sluice', staticUrl: `${base}/static/1m.bin`, chunkedUrl: `${base}/chunked`, stop: () => stopProc(proc) };

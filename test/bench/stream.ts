@@ -16,11 +16,9 @@ import dgram from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort, median, ratio, startNginx, stopProc, waitForPort, type BenchSuite, type BenchTable } from './harness.js';
+import { freePort, median, ratio, startNginx, stopProc, waitForPort, startSluiceRun, type BenchSuite, type BenchTable } from './harness.js';
 import { run } from '../helpers/process.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const REPLY = 'x'.repeat(64);
@@ -81,7 +79,7 @@ function startSluice(dir: string, port: Ports, ups: Ports): ChildProcess {
     - { name: web, listen: 127.0.0.1:${port.web}, upstream: web }
     - { name: udp, listen: 127.0.0.1:${port.udp}, protocol: udp, upstream: udp, proxy_responses: 1 }
 `);
-  return spawn(process.execPath, ['--no-memory-reducer', '--max-semi-space-size=4', join(root, 'bin/sluice.mjs'), 'run', conf], { stdio: 'ignore' });
+  return startSluiceRun(conf);
 }
 
 function startHaproxy(dir: string, port: Ports, ups: Ports): ChildProcess {

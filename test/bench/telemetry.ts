@@ -12,10 +12,8 @@ import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort, median, ratio, startNginx, stopProc, waitForPort, type BenchSuite, type BenchTable } from './harness.js';
+import { freePort, median, ratio, startNginx, stopProc, waitForPort, startSluiceRun, type BenchSuite, type BenchTable } from './harness.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RUNS = 3;
 const WRK = ['-t1', '-c32', '-d4s'];
 
@@ -59,7 +57,7 @@ http:
         - path: /ok
           respond: { body: ok }
 `);
-    const proc: ChildProcess = spawn(process.execPath, ['--no-memory-reducer', '--max-semi-space-size=4', join(ROOT, 'bin/sluice.mjs'), 'run', join(dir, 'sluice.yaml')], { stdio: 'ignore' });
+    const proc: ChildProcess = startSluiceRun(join(dir, 'sluice.yaml'));
     const nginxPort = await freePort();
     const nginx = startNginx(`http { access_log off; keepalive_requests 1000000; server { listen 127.0.0.1:${nginxPort}; location / { return 200 "ok"; } } }`);
     try {

@@ -22,7 +22,7 @@ const skip = where.ok ? false : `no Electron launch test here: ${where.reason}`;
 test('the Electron window opens the UI with a narrow bridge', { skip, timeout: 90_000 }, async () => {
   if (!where.ok) return;
   await ensureFreshRenderer();
-  const built = spawnSync(process.execPath, [resolve(ROOT, 'build/build.mjs'), '--electron'], { cwd: ROOT, encoding: 'utf8' });
+  const built = spawnSync(process.execPath, [resolve(ROOT, 'build/build.mjs'), '--electron', '--if-stale'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(built.status, 0, built.stderr);
   assert.ok(existsSync(resolve(ROOT, 'dist/electron/main.cjs')));
   const app = await electron.launch({ executablePath: where.electron, args: [resolve(ROOT, 'dist/electron/main.cjs'), resolve(ROOT, 'examples/mock.yaml')] });

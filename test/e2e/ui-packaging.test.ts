@@ -42,7 +42,7 @@ function runBuilder(args: string[], timeoutMs: number): Promise<{ code: number |
 
 test('electron-builder --dir packs only dist/** and package.json into app.asar', { skip, timeout: 120_000 }, async () => {
   await ensureFreshRenderer();
-  const built = spawnSync(process.execPath, [resolve(ROOT, 'build/build.mjs'), '--electron'], { cwd: ROOT, encoding: 'utf8' });
+  const built = spawnSync(process.execPath, [resolve(ROOT, 'build/build.mjs'), '--electron', '--if-stale'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(built.status, 0, built.stderr);
   const dir = mkdtempSync(join(tmpdir(), 'sluice-pack-'));
   try {
@@ -58,6 +58,7 @@ test('electron-builder --dir packs only dist/** and package.json into app.asar',
     assert.deepEqual(files.filter((f) => f.includes('node_modules')), [], 'no node_modules shipped');
     assert.deepEqual(files.filter((f) => /\.(ts|tsx|map)$/.test(f)), [], 'no sources or source maps');
     assert.deepEqual(files.filter((f) => !f.startsWith('/dist') && f !== '/package.json'), [], 'nothing outside dist/ and package.json');
+    assert.deepEqual(files.filter((f) => f.startsWith('/dist/cli')), [], 'not the command line bundle');
     assert.ok(files.some((f) => /^\/dist\/renderer\/assets\/index-.*\.js$/.test(f)), 'the renderer bundle');
     const pkg = JSON.parse(asar.extractFile(archive, 'package.json').toString()) as { main: string; version: string };
     assert.equal(pkg.main, 'dist/electron/main.cjs');
