@@ -3,7 +3,7 @@
  * library needs it at load time), then Node's WebCrypto as its provider, so
  * certificates are made the same way on Linux, macOS and Windows.
  */
-import './reflect-metadata.js';
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
 
