@@ -1,31 +1,12 @@
 // ESLint (`npm run lint`): the recommended rules of ESLint and
-// typescript-eslint over every source file. No type-aware rules, so a run
-// needs no TypeScript program and takes seconds; `npm run typecheck` covers types.
+// typescript-eslint over every source file, plus React's rules of hooks on
+// the renderer. No type-aware rules, so a run needs no TypeScript program
+// and takes seconds; `npm run typecheck` covers types.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
-
-/** Globals of Node scripts (bin/, build/, the test runner): TypeScript checks them in .ts files. */
-const NODE_GLOBALS = Object.fromEntries(
-  [
-    'process',
-    'console',
-    'Buffer',
-    'URL',
-    'URLSearchParams',
-    'setTimeout',
-    'clearTimeout',
-    'setInterval',
-    'clearInterval',
-    'setImmediate',
-    'queueMicrotask',
-    'structuredClone',
-    'fetch',
-    'AbortController',
-    'TextEncoder',
-    'TextDecoder',
-  ].map((name) => [name, 'readonly']),
-);
 
 export default defineConfig(
   { ignores: ['dist/', 'out/', '.tmp/', 'test-results/', 'docs/', '**/node_modules/'] },
@@ -33,7 +14,15 @@ export default defineConfig(
   tseslint.configs.recommended,
   {
     files: ['**/*.{js,mjs,cjs}'],
-    languageOptions: { globals: NODE_GLOBALS },
+    languageOptions: { globals: globals.node },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'warn',
+    },
   },
   {
     rules: {

@@ -69,7 +69,7 @@ export function checkRequest(headers: IncomingHttpHeaders, allowed: Set<string>,
   }
   const origin = headers.origin;
   if (origin !== undefined) {
-    let ok = false;
+    let ok: boolean;
     try {
       const u = new URL(origin);
       ok = u.protocol === 'http:' && allowed.has(u.host.toLowerCase());

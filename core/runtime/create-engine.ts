@@ -65,7 +65,8 @@ export function routeKinds(m: EngineModules): RouteKinds {
 /** Builds an engine with every feature wired, and its API host. */
 export function createEngine(opts: RuntimeOptions = {}): Runtime {
   let modules: EngineModules | undefined;
-  let host: ApiHost | undefined;
+  // The host is made after the engine it serves; admin listeners start on apply, once it exists.
+  const late: { host?: ApiHost } = {};
   const engine = new Engine((services) => {
     const m = (modules = createModules(services, opts.rng));
     const routes = routeKinds(m);
@@ -77,15 +78,14 @@ export function createEngine(opts: RuntimeOptions = {}): Runtime {
         http: (def, s) => new HttpListener(def, s, routes, hooks),
         tcp: (def, s) => new TcpListener(def, s, stream),
         udp: (def, s) => new UdpListener(def, s, stream),
-        // Listeners start on apply, after the host below exists.
-        admin: (def, s) => new AdminListener(def, s, host!),
+        admin: (def, s) => new AdminListener(def, s, late.host!),
       },
       modules: moduleOrder(m),
     };
   }, opts);
   const built = modules!;
   const apiHost = createApiHost({ engine, hub: built.sse, sources: sourcesOf(built), file: opts.file, text: opts.text, tickMs: opts.tickMs });
-  host = apiHost;
+  late.host = apiHost;
   return {
     engine,
     host: apiHost,

@@ -37,7 +37,7 @@ before(async () => {
 });
 after(() => t.stop());
 
-interface Answer { status: number; headers: http.IncomingHttpHeaders; text: string; json: () => any }
+interface Answer { status: number; headers: http.IncomingHttpHeaders; text: string; json: () => any } // eslint-disable-line @typescript-eslint/no-explicit-any -- answers of every shape
 
 /** One request with full control over headers (fetch cannot set Host). */
 function call(method: string, path: string, opts: { headers?: Record<string, string>; body?: string; addr?: string } = {}): Promise<Answer> {

@@ -190,7 +190,7 @@ test('a re-apply keeps replay rings; removing a channel ends its streams and cou
   let ended = false;
   await until(() => sub.res !== undefined, 5000, 'response');
   sub.res!.on('end', () => { ended = true; });
-  const r2 = await t.engine.apply(parseConfig(YAML.replace(/        - path: \/small\n.*\n/, '')));
+  const r2 = await t.engine.apply(parseConfig(YAML.replace(/ {8}- path: \/small\n.*\n/, '')));
   assert.equal(r2.ok, true);
   assert.equal(hub.channel('small'), undefined);
   await until(() => ended, 5000, 'stream ended cleanly');

@@ -41,8 +41,7 @@ describe('stream upstreams module', () => {
   });
 
   it('with a health check a server is unknown until probed, then down when it fails', async () => {
-    const { engine, modules } = createEngine();
-    const mod = modules.streamUpstreams;
+    const mod = createEngine().modules.streamUpstreams;
     await mod.apply(parseConfig(`
 stream:
   upstreams: [ { name: g, servers: [ { address: 127.0.0.1:1 } ], health_check: { interval: 10s, timeout: 500ms, fails: 1 } } ]

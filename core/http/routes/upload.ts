@@ -35,13 +35,13 @@ class TooLarge extends Error {}
 
 /** A safe file name from what the client suggested (no directories, no leading dots). */
 export function safeFileName(suggested: string | undefined): string {
-  let name = '';
+  let name: string;
   try {
     name = basename(decodeURIComponent(suggested ?? '').replace(/\\/g, '/'));
   } catch {
     name = basename(suggested ?? '');
   }
-  name = name.replace(/[^\w.\-]+/g, '_').replace(/^\.+/, '');
+  name = name.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '');
   return name.slice(0, 200) || `upload-${Date.now()}.bin`;
 }
 
