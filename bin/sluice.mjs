@@ -14,7 +14,19 @@ import { ENGINE_FLAGS } from './engine-flags.mjs';
 
 const CLI = new URL('../dist/cli/main.mjs', import.meta.url);
 /** Commands that only talk or print: no engine, no second start. */
-const CLIENT_COMMANDS = new Set(['validate', 'publish', 'schema', 'import-nginx', 'export-nginx', 'ca', 'help', '--help', '-h', '--version', '-V']);
+const CLIENT_COMMANDS = new Set([
+  'validate',
+  'publish',
+  'schema',
+  'import-nginx',
+  'export-nginx',
+  'ca',
+  'help',
+  '--help',
+  '-h',
+  '--version',
+  '-V',
+]);
 
 if (!existsSync(CLI)) {
   console.error(`sluice: ${fileURLToPath(CLI)} is missing; run \`npm run build\``);
@@ -25,10 +37,14 @@ const hostsEngine = !CLIENT_COMMANDS.has(process.argv[2]);
 const missing = ENGINE_FLAGS.filter((f) => !process.execArgv.includes(f));
 
 if (hostsEngine && missing.length > 0) {
-  const child = spawn(process.execPath, [...missing, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, SLUICE_LAUNCHER_PID: String(process.pid) },
-  });
+  const child = spawn(
+    process.execPath,
+    [...missing, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, SLUICE_LAUNCHER_PID: String(process.pid) },
+    },
+  );
   // Signals sent to this process go on to the engine (SIGHUP reloads, SIGINT/SIGTERM drain).
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => {
@@ -41,7 +57,9 @@ if (hostsEngine && missing.length > 0) {
   // Started by the launcher above: when it is killed outright (SIGKILL), stop too rather than live on unseen.
   const launcher = Number(process.env.SLUICE_LAUNCHER_PID);
   if (launcher && launcher === process.ppid) {
-    setInterval(() => { if (process.ppid !== launcher) process.kill(process.pid, 'SIGTERM'); }, 500).unref();
+    setInterval(() => {
+      if (process.ppid !== launcher) process.kill(process.pid, 'SIGTERM');
+    }, 500).unref();
   }
   await import(CLI.href);
 }

@@ -24,9 +24,16 @@ function collect(dir) {
 }
 
 const args = process.argv.slice(2);
-const files = args.length > 0
-  ? args
-  : GROUPS.flatMap((g) => { try { return collect(join(root, 'test', g)); } catch { return []; } }).map((f) => relative(root, f));
+const files =
+  args.length > 0
+    ? args
+    : GROUPS.flatMap((g) => {
+        try {
+          return collect(join(root, 'test', g));
+        } catch {
+          return [];
+        }
+      }).map((f) => relative(root, f));
 
 /** Prints the closing line (and keeps it for CI), then exits. */
 function finish(pass, fail) {
@@ -38,20 +45,33 @@ function finish(pass, fail) {
 }
 
 const targets = ['--cli', '--electron', ...(files.some((f) => /(^|[\\/])e2e[\\/]/.test(f)) ? ['--renderer'] : [])];
-const built = spawnSync(process.execPath, [join(root, 'build/build.mjs'), '--if-stale', ...targets], { cwd: root, stdio: 'inherit' });
+const built = spawnSync(process.execPath, [join(root, 'build/build.mjs'), '--if-stale', ...targets], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (built.status !== 0) {
   console.error('the build failed: no test ran');
   finish(0, 1);
 }
 
 const concurrency = process.env.TEST_CONCURRENCY ?? '3';
-const child = spawn(process.execPath, [
-  // force-exit: a file whose tests are done never hangs the run on a leaked handle;
-  // the timeout bounds any single test that waits forever.
-  '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-force-exit', '--test-timeout=180000',
-  '--test-reporter=spec', '--test-reporter-destination=stdout',
-  ...files,
-], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } });
+const child = spawn(
+  process.execPath,
+  [
+    // force-exit: a file whose tests are done never hangs the run on a leaked handle;
+    // the timeout bounds any single test that waits forever.
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-force-exit',
+    '--test-timeout=180000',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    ...files,
+  ],
+  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } },
+);
 
 // The closing `ℹ pass N` / `ℹ fail N` lines are the last such lines of the run; a long
 // failure list may follow them, so every line is scanned as it streams by.

@@ -28,7 +28,11 @@ export class AdminListener implements Listener {
   private observeRelease: (() => void) | undefined;
   private observeTimer: NodeJS.Timeout | undefined;
 
-  constructor(public def: AdminDef, private readonly services: EngineServices, private readonly host: ApiHost) {}
+  constructor(
+    public def: AdminDef,
+    private readonly services: EngineServices,
+    private readonly host: ApiHost,
+  ) {}
 
   address(): string {
     return boundAddress(this.server, this.def.listen);
@@ -91,7 +95,8 @@ export class AdminListener implements Listener {
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const verdict = checkRequest(req.headers, this.allowed, this.def.admin.token);
     if (!verdict.ok) {
-      const headers: Record<string, string> = verdict.status === 401 ? { 'www-authenticate': 'Bearer realm="sluice"' } : {};
+      const headers: Record<string, string> =
+        verdict.status === 401 ? { 'www-authenticate': 'Bearer realm="sluice"' } : {};
       return sendError(res, verdict.status, verdict.message, headers);
     }
     const host = this.host;
@@ -103,7 +108,10 @@ export class AdminListener implements Listener {
     }
     const match = matchAdminRoute(req.method ?? 'GET', url.pathname);
     if ('status' in match) {
-      const msg = match.status === 405 ? `${req.method} is not allowed on ${url.pathname} (allowed: ${match.allow})` : `no such API: ${url.pathname}`;
+      const msg =
+        match.status === 405
+          ? `${req.method} is not allowed on ${url.pathname} (allowed: ${match.allow})`
+          : `no such API: ${url.pathname}`;
       return sendError(res, match.status, msg, match.allow ? { allow: match.allow } : {});
     }
     try {

@@ -25,8 +25,13 @@ export async function caCommand(opts: { spki?: boolean }, out: Out = consoleOut)
 export function installCa(program: Command): void {
   program
     .command('ca')
-    .description('print the path of the local CA certificate (PEM) that signs tls: {} listeners; created on first use (SLUICE_HOME moves it)')
-    .option('--spki', 'print the base64 SHA-256 of the CA\'s public key instead (Chromium --ignore-certificate-errors-spki-list)')
+    .description(
+      'print the path of the local CA certificate (PEM) that signs tls: {} listeners; created on first use (SLUICE_HOME moves it)',
+    )
+    .option(
+      '--spki',
+      "print the base64 SHA-256 of the CA's public key instead (Chromium --ignore-certificate-errors-spki-list)",
+    )
     .action(async (opts: { spki?: boolean }) => {
       process.exitCode = await caCommand(opts);
     });

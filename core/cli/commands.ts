@@ -12,4 +12,11 @@ import { installCa } from './ca.js';
 
 export type CommandInstaller = (program: Command) => void;
 
-export const COMMANDS: CommandInstaller[] = [installUi, installDesktop, installPublish, installSchema, installNginxCommands, installCa];
+export const COMMANDS: CommandInstaller[] = [
+  installUi,
+  installDesktop,
+  installPublish,
+  installSchema,
+  installNginxCommands,
+  installCa,
+];

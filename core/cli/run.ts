@@ -9,7 +9,10 @@ import { loadConfigFile } from '../engine/config-file.js';
 import { createEngine, type Runtime } from '../runtime/create-engine.js';
 
 /** Where CLI output goes (tests capture it). */
-export interface Out { log(line: string): void; error(line: string): void }
+export interface Out {
+  log(line: string): void;
+  error(line: string): void;
+}
 
 export const consoleOut: Out = { log: (l) => console.log(l), error: (l) => console.error(l) };
 
@@ -24,7 +27,9 @@ export async function runFromFile(file: string, out: Out = consoleOut): Promise<
   // The host serves the admin API (and a UI) with the file's own text, comments kept.
   const rt = createEngine({ baseDir: dirname(path), file: path, text: loaded.text });
   const { engine } = rt;
-  engine.events.on('listening', (l) => out.log(`${l.kind} ${l.name} listening on ${l.kind === 'http' || l.kind === 'admin' ? 'http://' : ''}${l.address}`));
+  engine.events.on('listening', (l) =>
+    out.log(`${l.kind} ${l.name} listening on ${l.kind === 'http' || l.kind === 'admin' ? 'http://' : ''}${l.address}`),
+  );
   engine.events.on('log', (e) => (e.level === 'info' ? out.log(e.message) : out.error(`${e.level}: ${e.message}`)));
   const result = await engine.start(loaded.config);
   if (!result.ok) {
@@ -43,7 +48,8 @@ export async function reload(rt: Runtime, file: string, out: Out = consoleOut): 
     for (const e of loaded.errors) out.error(formatConfigError({ ...e, file }));
     return false;
   }
-  const result = loaded.text !== undefined ? await rt.host.applyConfig(loaded.text) : await rt.engine.apply(loaded.config);
+  const result =
+    loaded.text !== undefined ? await rt.host.applyConfig(loaded.text) : await rt.engine.apply(loaded.config);
   if (!result.ok) {
     out.error(`reload failed, still running the last good config: ${result.message}`);
     return false;

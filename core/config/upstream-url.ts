@@ -30,14 +30,16 @@ export function isUpstreamUrl(text: string): boolean {
 /** Parses `http(s)://host[:port]`; a string is the reason it is not one. */
 export function parseUpstreamUrl(text: string): UpstreamUrl | string {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
-  if (scheme !== 'http' && scheme !== 'https') return `unsupported scheme "${scheme}:" in upstream URL ${JSON.stringify(text)}: use http:// or https://`;
+  if (scheme !== 'http' && scheme !== 'https')
+    return `unsupported scheme "${scheme}:" in upstream URL ${JSON.stringify(text)}: use http:// or https://`;
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     return `invalid upstream URL ${JSON.stringify(text)}: expected ${scheme}://host[:port]`;
   }
-  if (url.username || url.password) return `upstream URL ${JSON.stringify(text)} carries credentials; send them with proxy.headers instead`;
+  if (url.username || url.password)
+    return `upstream URL ${JSON.stringify(text)} carries credentials; send them with proxy.headers instead`;
   if (url.pathname !== '/' || url.search || url.hash) {
     return `upstream URL ${JSON.stringify(text)} has a path or query; the proxy forwards each request's own path, so write ${url.protocol}//${url.host}`;
   }
@@ -51,19 +53,28 @@ export function parseUpstreamUrl(text: string): UpstreamUrl | string {
 
 /** `proxy.upstream`: a group name, or a URL that is normalised to the implicit group's name. */
 export function upstreamRef() {
-  return z.string().transform((v, ctx) => {
-    if (!isUpstreamUrl(v)) {
-      const r = name.safeParse(v);
-      if (!r.success) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is neither an upstream name (letters, digits, "_", "." and "-") nor a URL such as https://api.openai.com` });
-      return v;
-    }
-    const url = parseUpstreamUrl(v);
-    if (typeof url === 'string') {
-      ctx.addIssue({ code: 'custom', message: url });
-      return z.NEVER;
-    }
-    return url.name;
-  }).meta({ description: 'an http.upstreams name, or a URL: https://host[:port] or http://host:port (a group of one server)' });
+  return z
+    .string()
+    .transform((v, ctx) => {
+      if (!isUpstreamUrl(v)) {
+        const r = name.safeParse(v);
+        if (!r.success)
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(v)} is neither an upstream name (letters, digits, "_", "." and "-") nor a URL such as https://api.openai.com`,
+          });
+        return v;
+      }
+      const url = parseUpstreamUrl(v);
+      if (typeof url === 'string') {
+        ctx.addIssue({ code: 'custom', message: url });
+        return z.NEVER;
+      }
+      return url.name;
+    })
+    .meta({
+      description: 'an http.upstreams name, or a URL: https://host[:port] or http://host:port (a group of one server)',
+    });
 }
 
 /** True for an IPv4 or IPv6 literal (no brackets): such a host is never sent as SNI. */
@@ -77,7 +88,9 @@ export function isIpLiteral(host: string): boolean {
  */
 export function withoutImplicitUpstreams<T extends { http: { upstreams: { name: string }[] } }>(config: T): T {
   const upstreams = config.http.upstreams.filter((u) => !isUpstreamUrl(u.name));
-  return upstreams.length === config.http.upstreams.length ? config : { ...config, http: { ...config.http, upstreams } };
+  return upstreams.length === config.http.upstreams.length
+    ? config
+    : { ...config, http: { ...config.http, upstreams } };
 }
 
 /** The SNI name for a TLS connection to `address`: the configured name, else the address's host unless it is an IP ('' sends none). */

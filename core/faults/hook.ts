@@ -36,15 +36,22 @@ export function createFaultsHook(rng: Rng = Math.random): ExchangeHook {
     outStage(ex: Exchange): Stage | undefined {
       const f = ex.route.faults;
       if (!f || !hasOutFaults(f)) return undefined;
-      const stages = faultStages(f, {
-        clock: ex.services.clock,
-        ended: () => untilEnded(ex),
-        reset: () => {
-          ex.record.outcome = 'aborted';
-          resetSocket(ex.req.socket);
+      const stages = faultStages(
+        f,
+        {
+          clock: ex.services.clock,
+          ended: () => untilEnded(ex),
+          reset: () => {
+            ex.record.outcome = 'aborted';
+            resetSocket(ex.req.socket);
+          },
+          note: (m) => {
+            ex.record.error = m;
+          },
         },
-        note: (m) => { ex.record.error = m; },
-      }, rng, false);
+        rng,
+        false,
+      );
       return new StageChain(stages);
     },
   };

@@ -32,7 +32,12 @@ function pause(t: FaultTarget, ms: number): Promise<boolean> {
 
 /** Delays each chunk until `latency ± jitter` after it arrived; chunks stay in order. */
 export class LatencyStage implements Stage {
-  constructor(private readonly latency: number, private readonly jitter: number, private readonly rng: Rng, private readonly t: FaultTarget) {}
+  constructor(
+    private readonly latency: number,
+    private readonly jitter: number,
+    private readonly rng: Rng,
+    private readonly t: FaultTarget,
+  ) {}
 
   async write(chunk: Buffer, next: (chunk: Buffer) => Promise<void>, info?: ChunkInfo): Promise<void> {
     const extra = this.jitter > 0 ? (this.rng() * 2 - 1) * this.jitter : 0;
@@ -43,7 +48,11 @@ export class LatencyStage implements Stage {
 
 /** Splits chunks into pieces of `size` bytes with `delay` ms between pieces. */
 export class SliceStage implements Stage {
-  constructor(private readonly size: number, private readonly delay: number, private readonly t: FaultTarget) {}
+  constructor(
+    private readonly size: number,
+    private readonly delay: number,
+    private readonly t: FaultTarget,
+  ) {}
 
   async write(chunk: Buffer, next: (chunk: Buffer) => Promise<void>): Promise<void> {
     for (let off = 0; off < chunk.length; off += this.size) {
@@ -64,7 +73,10 @@ export class BudgetStage implements Stage {
   private acted = false;
   private readonly limit: number;
 
-  constructor(private readonly budget: { stall_after?: number; reset_after?: number }, private readonly t: FaultTarget) {
+  constructor(
+    private readonly budget: { stall_after?: number; reset_after?: number },
+    private readonly t: FaultTarget,
+  ) {
     this.limit = Math.min(budget.stall_after ?? Infinity, budget.reset_after ?? Infinity);
   }
 
@@ -113,7 +125,14 @@ export class ResetStage extends BudgetStage {
 
 /** True when a faults block changes the bytes of a stream (drop_connection acts at accept, status is HTTP-only). */
 export function hasByteFaults(f: FaultsConfig | undefined): boolean {
-  return !!f && (f.latency !== undefined || f.jitter !== undefined || f.slice !== undefined || f.stall_after !== undefined || f.reset_after !== undefined);
+  return (
+    !!f &&
+    (f.latency !== undefined ||
+      f.jitter !== undefined ||
+      f.slice !== undefined ||
+      f.stall_after !== undefined ||
+      f.reset_after !== undefined)
+  );
 }
 
 /**
@@ -124,7 +143,8 @@ export function hasByteFaults(f: FaultsConfig | undefined): boolean {
 export function faultStages(f: FaultsConfig | undefined, t: FaultTarget, rng: Rng, perChunkLatency: boolean): Stage[] {
   if (!f) return [];
   const out: Stage[] = [];
-  if (perChunkLatency && (f.latency !== undefined || f.jitter !== undefined)) out.push(new LatencyStage(f.latency ?? 0, f.jitter ?? 0, rng, t));
+  if (perChunkLatency && (f.latency !== undefined || f.jitter !== undefined))
+    out.push(new LatencyStage(f.latency ?? 0, f.jitter ?? 0, rng, t));
   if (f.slice) out.push(new SliceStage(f.slice.size, f.slice.delay, t));
   if (f.stall_after !== undefined || f.reset_after !== undefined) out.push(new BudgetStage(f, t));
   return out;

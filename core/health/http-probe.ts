@@ -46,7 +46,12 @@ export class HttpProbe implements Probe {
     const host = this.options.host ?? (tls ? tlsHostHeader(address, tls.servername || undefined) : address);
     return new Promise((resolve, reject) => {
       const options = {
-        host: target.host, port: target.port, path: this.options.path, method: 'GET', agent: false as const, signal,
+        host: target.host,
+        port: target.port,
+        path: this.options.path,
+        method: 'GET',
+        agent: false as const,
+        signal,
         headers: { host, 'user-agent': 'sluice-health-check', connection: 'close' },
       };
       const onResponse = (res: http.IncomingMessage) => {

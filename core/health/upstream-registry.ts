@@ -72,7 +72,10 @@ export class UpstreamRegistry<C extends UpstreamConfigLike, X> {
   /** Health changes, for whoever shows them. */
   readonly events = new TypedEmitter<UpstreamEvents>();
 
-  constructor(private readonly side: UpstreamSide<C, X>, private readonly deps: RegistryDeps) {}
+  constructor(
+    private readonly side: UpstreamSide<C, X>,
+    private readonly deps: RegistryDeps,
+  ) {}
 
   /** The group named `name`, if configured. */
   get(name: string): UpstreamEntry<C, X> | undefined {
@@ -111,9 +114,17 @@ export class UpstreamRegistry<C extends UpstreamConfigLike, X> {
       for (const p of entry.group.peers) {
         const c = entry.counters(p);
         out.push({
-          group: entry.group.name, section: this.side.section, address: p.address, weight: p.weight, backup: p.backup,
+          group: entry.group.name,
+          section: this.side.section,
+          address: p.address,
+          weight: p.weight,
+          backup: p.backup,
           health: p.down ? 'disabled' : p.isDown(now) ? 'down' : p.health === 'up' || !entry.checker ? 'up' : 'unknown',
-          active: p.active, requests: c.requests, failures: p.failures, bytesIn: c.bytesIn, bytesOut: c.bytesOut,
+          active: p.active,
+          requests: c.requests,
+          failures: p.failures,
+          bytesIn: c.bytesIn,
+          bytesOut: c.bytesOut,
         });
       }
     }
@@ -127,7 +138,11 @@ export class UpstreamRegistry<C extends UpstreamConfigLike, X> {
     const counters = (peer: Peer): Counters => {
       let c = byPeer.get(peer);
       if (!c) {
-        c = this.deps.counters.get('upstream', scopeName(group.name, peer.address), { group: group.name, address: peer.address, section });
+        c = this.deps.counters.get('upstream', scopeName(group.name, peer.address), {
+          group: group.name,
+          address: peer.address,
+          section,
+        });
         byPeer.set(peer, c);
       }
       return c;
@@ -141,7 +156,8 @@ export class UpstreamRegistry<C extends UpstreamConfigLike, X> {
     entry.config = cfg;
     this.side.update?.(entry, cfg);
     const live = new Set(entry.group.peers.map((p) => p.address));
-    for (const address of before) if (!live.has(address)) this.deps.counters.delete('upstream', scopeName(cfg.name, address));
+    for (const address of before)
+      if (!live.has(address)) this.deps.counters.delete('upstream', scopeName(cfg.name, address));
   }
 
   private close(entry: Entry<C, X>): void {

@@ -47,7 +47,14 @@ export class HttpListener implements Listener {
   /** Handlers and what their exchanges share, built once per config apply. */
   private buildRouter(server: HttpServerConfig): Router<RouteEntry> {
     const ctx = { server, listener: server.name, services: this.services };
-    const scope: ListenerScope = { server, listener: this.def.name, services: this.services, hooks: this.hooks, counters: this.counters, drain: this.drain };
+    const scope: ListenerScope = {
+      server,
+      listener: this.def.name,
+      services: this.services,
+      hooks: this.hooks,
+      counters: this.counters,
+      drain: this.drain,
+    };
     return new Router(server.routes, (route, index) => {
       const kind = routeKind(route);
       return new RouteEntry(this.routeKinds[kind](route, ctx), route, index, kind, scope);
@@ -108,11 +115,16 @@ export class HttpListener implements Listener {
       socket.destroy();
       return;
     }
-    const code = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout'
-      : '400 Bad Request';
+    const code =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : '400 Bad Request';
     const body = `${code.slice(4)}\n`;
-    socket.end(`HTTP/1.1 ${code}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${code}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
 
   /**
@@ -184,8 +196,12 @@ export class HttpListener implements Listener {
     const client = clientIp(req.socket);
     const url = req.url ?? '/';
     const rec = services.traffic.begin({
-      listener: this.def.name, method: req.method ?? 'GET', url, client,
-      startedAt: services.clock.now(), requestHeaders: req.headers,
+      listener: this.def.name,
+      method: req.method ?? 'GET',
+      url,
+      client,
+      startedAt: services.clock.now(),
+      requestHeaders: req.headers,
     });
     this.counters.requests++;
     const target = parseTarget(url);
@@ -214,7 +230,11 @@ export class HttpListener implements Listener {
     try {
       const { req, res } = ex;
       if (req.method === 'OPTIONS' && ex.kind !== 'proxy' && ex.route.cors !== false) {
-        res.writeHead(204, { 'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS', 'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*', 'access-control-max-age': '600' });
+        res.writeHead(204, {
+          'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
+          'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
+          'access-control-max-age': '600',
+        });
         res.end();
         return;
       }
@@ -249,7 +269,8 @@ export class HttpListener implements Listener {
       return;
     }
     const status = statusOf(err);
-    if (status >= 500 && !(err instanceof SluiceError)) this.services.log('error', `${this.def.name} ${ex.route.path}: ${message}`);
+    if (status >= 500 && !(err instanceof SluiceError))
+      this.services.log('error', `${this.def.name} ${ex.route.path}: ${message}`);
     sendText(ex, status, message);
   }
 }

@@ -45,7 +45,7 @@ export class ResponseOutlet implements Outlet {
 
   /** Stages for this response (decided once, at the first write). */
   private pipeline(): Stage[] {
-    if (!this.stages) this.stages = this.decideStages ? this.decideStages() : this.observer.stages?.() ?? [];
+    if (!this.stages) this.stages = this.decideStages ? this.decideStages() : (this.observer.stages?.() ?? []);
     return this.stages;
   }
 

@@ -2,7 +2,12 @@
 import type { Exchange } from './exchange.js';
 
 /** Sends a short plain-text answer (errors, 404s) unless headers already went out. */
-export function sendText(ex: Pick<Exchange, 'res'>, status: number, text: string, headers: Record<string, string> = {}): void {
+export function sendText(
+  ex: Pick<Exchange, 'res'>,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   const { res } = ex;
   if (res.headersSent || res.destroyed) return;
   const body = Buffer.from(text.endsWith('\n') ? text : `${text}\n`);

@@ -21,7 +21,12 @@ export type FailureKind = 'connect' | 'tls' | 'connect-timeout' | 'read-timeout'
 
 /** A classified attempt failure; `message` is one line for the client. */
 export class AttemptError extends Error {
-  constructor(readonly kind: FailureKind, message: string, readonly bodyStarted: boolean, readonly staleSocket = false) {
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+    readonly bodyStarted: boolean,
+    readonly staleSocket = false,
+  ) {
     super(message);
     this.name = 'AttemptError';
   }
@@ -61,8 +66,18 @@ export function attempt(o: AttemptOptions): Attempt {
   let connected = false;
   let lastError: NodeJS.ErrnoException | undefined;
   let fail: (err: AttemptError) => void = () => {};
-  const connectTimer = new IdleTimer(o.clock, o.connectTimeout, () => fail(new AttemptError('connect-timeout', `connect to ${o.address} timed out after ${o.connectTimeout} ms`, bodyStarted)));
-  const readTimer = new IdleTimer(o.clock, o.readTimeout, () => fail(new AttemptError('read-timeout', `${o.address} did not answer within ${o.readTimeout} ms`, bodyStarted)));
+  const connectTimer = new IdleTimer(o.clock, o.connectTimeout, () =>
+    fail(
+      new AttemptError(
+        'connect-timeout',
+        `connect to ${o.address} timed out after ${o.connectTimeout} ms`,
+        bodyStarted,
+      ),
+    ),
+  );
+  const readTimer = new IdleTimer(o.clock, o.readTimeout, () =>
+    fail(new AttemptError('read-timeout', `${o.address} did not answer within ${o.readTimeout} ms`, bodyStarted)),
+  );
   const response = new Promise<IncomingMessage>((resolve, reject) => {
     fail = (err) => {
       connectTimer.cancel();
@@ -75,8 +90,12 @@ export function attempt(o: AttemptOptions): Attempt {
       readTimer.cancel();
       resolve(res);
     });
-    req.on('error', (err: NodeJS.ErrnoException) => { lastError = err; }); // kept for a body that breaks later
-    req.on('error', (err: NodeJS.ErrnoException) => fail(classify(err, o.address, connected, bodyStarted, req.reusedSocket)));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      lastError = err;
+    }); // kept for a body that breaks later
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      fail(classify(err, o.address, connected, bodyStarted, req.reusedSocket)),
+    );
   });
   response.catch(() => {});
   let socket: Socket | undefined;
@@ -87,7 +106,9 @@ export function attempt(o: AttemptOptions): Attempt {
     o.onConnect?.(socket!);
     if (!o.body) return;
     bodyStarted = true;
-    void sendBody(req, o.body).catch((err: Error) => fail(new AttemptError('reset', `request body: ${err.message}`, true)));
+    void sendBody(req, o.body).catch((err: Error) =>
+      fail(new AttemptError('reset', `request body: ${err.message}`, true)),
+    );
   };
   req.on('finish', () => readTimer.touch());
   req.on('socket', (s: Socket) => {
@@ -112,15 +133,34 @@ async function sendBody(req: ClientRequest, body: NonNullable<AttemptOptions['bo
   req.end();
 }
 
-function classify(err: NodeJS.ErrnoException, address: string, connected: boolean, bodyStarted: boolean, reused: boolean): AttemptError {
+function classify(
+  err: NodeJS.ErrnoException,
+  address: string,
+  connected: boolean,
+  bodyStarted: boolean,
+  reused: boolean,
+): AttemptError {
   const code = err.code ?? '';
-  if (code.startsWith('HPE_')) return new AttemptError('protocol', `malformed response from ${address}: ${err.message}`, bodyStarted);
+  if (code.startsWith('HPE_'))
+    return new AttemptError('protocol', `malformed response from ${address}: ${err.message}`, bodyStarted);
   const tls = connected ? undefined : tlsFailureReason(err);
   if (tls) return new AttemptError('tls', `${tls} (${address})`, bodyStarted);
   if (!connected) {
-    const msg = err.message.includes(address) || /\d+\.\d+\.\d+\.\d+:\d+/.test(err.message) ? err.message : `${err.message} (${address})`;
-    return new AttemptError('connect', msg.startsWith('connect ') || code === 'ENOTFOUND' ? msg : `connect ${msg}`, bodyStarted);
+    const msg =
+      err.message.includes(address) || /\d+\.\d+\.\d+\.\d+:\d+/.test(err.message)
+        ? err.message
+        : `${err.message} (${address})`;
+    return new AttemptError(
+      'connect',
+      msg.startsWith('connect ') || code === 'ENOTFOUND' ? msg : `connect ${msg}`,
+      bodyStarted,
+    );
   }
   const stale = reused && (code === 'ECONNRESET' || code === 'EPIPE');
-  return new AttemptError('reset', `${address} closed the connection before answering (${err.message})`, bodyStarted, stale);
+  return new AttemptError(
+    'reset',
+    `${address} closed the connection before answering (${err.message})`,
+    bodyStarted,
+    stale,
+  );
 }

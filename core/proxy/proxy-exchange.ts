@@ -56,8 +56,13 @@ export async function proxyExchange(ex: Exchange, cfg: ProxyConfig, mod: HttpUps
 
 /** One attempt on one peer: 'done' when a response was forwarded, else the failure. */
 async function tryPeer(
-  ex: Exchange, cfg: ProxyConfig, mod: HttpUpstreams, group: UpstreamGroup, peer: Peer,
-  headers: OutgoingHttpHeaders, body: ((w: (c: Buffer) => Promise<void>) => Promise<void>) | undefined,
+  ex: Exchange,
+  cfg: ProxyConfig,
+  mod: HttpUpstreams,
+  group: UpstreamGroup,
+  peer: Peer,
+  headers: OutgoingHttpHeaders,
+  body: ((w: (c: Buffer) => Promise<void>) => Promise<void>) | undefined,
 ): Promise<'done' | AttemptError> {
   const clock = ex.services.clock;
   const counters = mod.counters(group.name, peer);
@@ -65,9 +70,21 @@ async function tryPeer(
   counters.active++;
   ex.record.upstream = peer.address;
   const a = attempt({
-    address: peer.address, transport: mod.transport(group.name)!, method: ex.req.method ?? 'GET', path: ex.req.url ?? '/',
-    headers, connectTimeout: cfg.connect_timeout, readTimeout: cfg.read_timeout, clock,
-    body: body && ((write) => body(async (c) => { counters.bytesOut += c.length; await write(c); })),
+    address: peer.address,
+    transport: mod.transport(group.name)!,
+    method: ex.req.method ?? 'GET',
+    path: ex.req.url ?? '/',
+    headers,
+    connectTimeout: cfg.connect_timeout,
+    readTimeout: cfg.read_timeout,
+    clock,
+    body:
+      body &&
+      ((write) =>
+        body(async (c) => {
+          counters.bytesOut += c.length;
+          await write(c);
+        })),
     onConnect: (socket) => {
       ex.record.connectMs = clock.now() - ex.record.startedAt;
       if (socket instanceof TLSSocket) ex.record.upstreamTls = tlsSummary(socket);
@@ -76,14 +93,27 @@ async function tryPeer(
   // The client left or the listener drains: stop the upstream request. whenEnded() costs one promise;
   // a signal would cost an AbortController, a listener and an Error per request.
   let settled = false;
-  void untilEnded(ex).then(() => { if (!settled) a.request.destroy(); });
+  void untilEnded(ex).then(() => {
+    if (!settled) a.request.destroy();
+  });
   let ok = false;
   try {
     const res = await a.response;
     ok = true;
     await forwardResponse(ex, res, {
-      readTimeout: cfg.read_timeout, sendTimeout: cfg.send_timeout, buffering: cfg.buffering, address: peer.address,
-      group: group.name, upstream: counters, cause: a.lastError, onSse: () => { mod.sseActive++; return () => { mod.sseActive--; }; },
+      readTimeout: cfg.read_timeout,
+      sendTimeout: cfg.send_timeout,
+      buffering: cfg.buffering,
+      address: peer.address,
+      group: group.name,
+      upstream: counters,
+      cause: a.lastError,
+      onSse: () => {
+        mod.sseActive++;
+        return () => {
+          mod.sseActive--;
+        };
+      },
     });
     return 'done';
   } catch (err) {
@@ -106,7 +136,12 @@ async function tryPeer(
 }
 
 /** The request headers for one server: TLS and URL upstreams are named by their own host unless the route sets one. */
-function withHost(headers: OutgoingHttpHeaders, cfg: ProxyConfig, transport: UpstreamTransport, address: string): OutgoingHttpHeaders {
+function withHost(
+  headers: OutgoingHttpHeaders,
+  cfg: ProxyConfig,
+  transport: UpstreamTransport,
+  address: string,
+): OutgoingHttpHeaders {
   if (cfg.host !== undefined) return headers;
   const host = transport.hostFor(address);
   return host === undefined ? headers : { ...headers, host };

@@ -15,7 +15,8 @@ export function proxyRoute(upstreams: HttpUpstreams): HandlerFactory {
     return {
       handle: (ex) => proxyExchange(ex, cfg, upstreams),
       upgrade: (u) => proxyUpgrade(u, cfg, upstreams),
-      explain: () => `forwards to upstream ${cfg.upstream}${cfg.buffering ? ', buffering responses up to 1 MiB' : ', streaming'}${cfg.host ? ` with Host ${cfg.host}` : ''}`,
+      explain: () =>
+        `forwards to upstream ${cfg.upstream}${cfg.buffering ? ', buffering responses up to 1 MiB' : ', streaming'}${cfg.host ? ` with Host ${cfg.host}` : ''}`,
     };
   };
 }

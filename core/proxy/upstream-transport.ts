@@ -9,7 +9,14 @@
 import http, { type ClientRequest, type RequestOptions } from 'node:http';
 import https from 'node:https';
 import { isAbsolute, resolve } from 'node:path';
-import { parseAddress, parseUpstreamUrl, tlsHostHeader, tlsServerName, type HttpUpstreamConfig, type UpstreamTlsConfig } from '../config/index.js';
+import {
+  parseAddress,
+  parseUpstreamUrl,
+  tlsHostHeader,
+  tlsServerName,
+  type HttpUpstreamConfig,
+  type UpstreamTlsConfig,
+} from '../config/index.js';
 import { readCaFileSync } from '../tls/pem-files.js';
 import { trustedRoots } from '../tls/secure-context.js';
 
@@ -40,7 +47,9 @@ export class UpstreamTransport {
     this.error = ca.error;
     const options = { keepAlive: keepalive > 0, maxFreeSockets: Math.max(keepalive, 1), scheduling: 'lifo' as const };
     // Verification settings live on the agent (they key its pool); SNI is per request, per server.
-    this.agent = tls ? new https.Agent({ ...options, rejectUnauthorized: tls.verify, ca: this.ca }) : new http.Agent(options);
+    this.agent = tls
+      ? new https.Agent({ ...options, rejectUnauthorized: tls.verify, ca: this.ca })
+      : new http.Agent(options);
   }
 
   /** The transport for a group's config; `baseDir` resolves a relative `tls.ca`. */
@@ -59,7 +68,11 @@ export class UpstreamTransport {
   /** The TLS settings for `address` (undefined for plain HTTP). */
   tlsFor(address: string): UpstreamTlsOptions | undefined {
     if (!this.tls) return undefined;
-    return { servername: tlsServerName(address, this.tls.server_name), rejectUnauthorized: this.tls.verify, ca: this.ca };
+    return {
+      servername: tlsServerName(address, this.tls.server_name),
+      rejectUnauthorized: this.tls.verify,
+      ca: this.ca,
+    };
   }
 
   /**
@@ -73,7 +86,10 @@ export class UpstreamTransport {
   }
 
   /** Starts a request to `address`; `agent: false` asks for a connection of its own (upgrades). */
-  request(address: string, options: Omit<RequestOptions, 'host' | 'port' | 'agent'> & { agent?: false }): ClientRequest {
+  request(
+    address: string,
+    options: Omit<RequestOptions, 'host' | 'port' | 'agent'> & { agent?: false },
+  ): ClientRequest {
     const target = parseAddress(address)!;
     const base = { ...options, host: target.host, port: target.port, agent: options.agent ?? this.agent };
     const tls = this.tlsFor(address);

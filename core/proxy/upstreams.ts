@@ -22,24 +22,39 @@ export class HttpUpstreams implements EngineModule {
   /** Proxied text/event-stream responses open right now. */
   sseActive = 0;
 
-  constructor(private readonly services: EngineServices, rng?: Rng) {
-    this.registry = new UpstreamRegistry({
-      section: 'http',
-      create: (cfg) => this.newTransport(cfg),
-      update: (entry, cfg) => {
-        const next = this.newTransport(cfg);
-        if (next.key === entry.extra.key) return next.destroy();
-        entry.extra.retire();
-        entry.extra = next;
+  constructor(
+    private readonly services: EngineServices,
+    rng?: Rng,
+  ) {
+    this.registry = new UpstreamRegistry(
+      {
+        section: 'http',
+        create: (cfg) => this.newTransport(cfg),
+        update: (entry, cfg) => {
+          const next = this.newTransport(cfg);
+          if (next.key === entry.extra.key) return next.destroy();
+          entry.extra.retire();
+          entry.extra = next;
+        },
+        close: (entry) => entry.extra.destroy(),
+        probe: (entry) => {
+          const hc = entry.config.health_check;
+          const t = entry.extra;
+          // Probes follow the transport's TLS settings: a changed key makes a new probe.
+          return (
+            hc && {
+              probe: new HttpProbe({
+                path: hc.path,
+                status: hc.status,
+                tls: t.secure ? (a) => t.tlsFor(a) : undefined,
+              }),
+              key: t.key,
+            }
+          );
+        },
       },
-      close: (entry) => entry.extra.destroy(),
-      probe: (entry) => {
-        const hc = entry.config.health_check;
-        const t = entry.extra;
-        // Probes follow the transport's TLS settings: a changed key makes a new probe.
-        return hc && { probe: new HttpProbe({ path: hc.path, status: hc.status, tls: t.secure ? (a) => t.tlsFor(a) : undefined }), key: t.key };
-      },
-    }, { clock: services.clock, counters: services.counters, log: services.log, rng });
+      { clock: services.clock, counters: services.counters, log: services.log, rng },
+    );
   }
 
   /** Health changes, for whoever shows them. */
@@ -59,7 +74,9 @@ export class HttpUpstreams implements EngineModule {
 
   /** Telemetry counters of one upstream server (a group removed mid-request still counts, detached). */
   counters(group: string, peer: Peer): Counters {
-    return this.registry.get(group)?.counters(peer) ?? new CounterRegistry().get('upstream', `${group} ${peer.address}`);
+    return (
+      this.registry.get(group)?.counters(peer) ?? new CounterRegistry().get('upstream', `${group} ${peer.address}`)
+    );
   }
 
   apply(next: SluiceConfig): void {

@@ -84,7 +84,14 @@ export function createEngine(opts: RuntimeOptions = {}): Runtime {
     };
   }, opts);
   const built = modules!;
-  const apiHost = createApiHost({ engine, hub: built.sse, sources: sourcesOf(built), file: opts.file, text: opts.text, tickMs: opts.tickMs });
+  const apiHost = createApiHost({
+    engine,
+    hub: built.sse,
+    sources: sourcesOf(built),
+    file: opts.file,
+    text: opts.text,
+    tickMs: opts.tickMs,
+  });
   late.host = apiHost;
   return {
     engine,

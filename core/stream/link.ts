@@ -35,7 +35,10 @@ export class Link {
   private srcEnded = false;
   private readonly toSocket = (piece: Buffer) => this.write(piece);
 
-  constructor(private readonly ends: LinkEnds, private stages: Stage[]) {
+  constructor(
+    private readonly ends: LinkEnds,
+    private stages: Stage[],
+  ) {
     const { src } = ends;
     src.on('data', (chunk: Buffer) => this.push(chunk));
     src.on('end', () => {

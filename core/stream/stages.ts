@@ -32,7 +32,11 @@ export function needsLinks(hooks: readonly LinkHook[], server: StreamServerConfi
 }
 
 /** The stages of both directions of one connection; `target(dir)` is what a stage of that direction acts on. */
-export function linkStages(hooks: readonly LinkHook[], server: StreamServerConfig, target: (dir: 'in' | 'out') => LinkTarget): DirectionStages {
+export function linkStages(
+  hooks: readonly LinkHook[],
+  server: StreamServerConfig,
+  target: (dir: 'in' | 'out') => LinkTarget,
+): DirectionStages {
   const out: DirectionStages = { in: [], out: [] };
   for (const h of hooks) {
     if (!h.applies(server)) continue;
@@ -51,7 +55,9 @@ export class EndSignal {
   /** Resolves once fire() ran. */
   wait(): Promise<void> {
     if (this.done) return Promise.resolve();
-    return (this.waiting ??= new Promise<void>((resolve) => { this.release = resolve; }));
+    return (this.waiting ??= new Promise<void>((resolve) => {
+      this.release = resolve;
+    }));
   }
 
   fire(): void {

@@ -19,7 +19,10 @@ import { EndSignal, type DirectionStages } from './stages.js';
 import type { StreamGroup } from './upstreams.js';
 
 /** Read relays (sockets made with their `onread`): the fastest pump; `in` is absent when the client socket could not take one. */
-export interface DirectionRelays { in?: ReadRelay; out: ReadRelay }
+export interface DirectionRelays {
+  in?: ReadRelay;
+  out: ReadRelay;
+}
 
 /**
  * Forwards src → dst with backpressure (pipe() measured faster than a
@@ -49,7 +52,11 @@ export class TcpConnection {
   private open = 2;
   private readonly end = new EndSignal();
 
-  constructor(readonly client: Socket, readonly upstream: Socket, private readonly ctx: ConnectionContext) {
+  constructor(
+    readonly client: Socket,
+    readonly upstream: Socket,
+    private readonly ctx: ConnectionContext,
+  ) {
     this.server = ctx.group.counters(ctx.peer);
     this.server.active++;
   }
@@ -60,8 +67,14 @@ export class TcpConnection {
     const listener = ctx.listener;
     const server = this.server;
     // Listener scope: in = from the client. Server scope (as the HTTP proxy and the UI): in = received from the server.
-    const countIn = (n: number) => { listener.bytesIn += n; server.bytesOut += n; };
-    const countOut = (n: number) => { listener.bytesOut += n; server.bytesIn += n; };
+    const countIn = (n: number) => {
+      listener.bytesIn += n;
+      server.bytesOut += n;
+    };
+    const countOut = (n: number) => {
+      listener.bytesOut += n;
+      server.bytesIn += n;
+    };
     if (relays) {
       if (relays.in) relays.in.attach(client, upstream, countIn);
       else pump(client, upstream, countIn);

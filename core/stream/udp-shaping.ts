@@ -50,11 +50,21 @@ export interface UdpShapingDeps {
 }
 
 /** Builds both links of one session; undefined when no stage applies (the plain path). */
-export function sessionLinks(config: StreamServerConfig, clientIp: string, deps: UdpShapingDeps, sinks: SessionSinks): SessionLinks | undefined {
+export function sessionLinks(
+  config: StreamServerConfig,
+  clientIp: string,
+  deps: UdpShapingDeps,
+  sinks: SessionSinks,
+): SessionLinks | undefined {
   // A stalled stage holds its datagram until its own link closes.
   const ends = { in: new EndSignal(), out: new EndSignal() };
   const target = (dir: 'in' | 'out'): LinkTarget => ({
-    server: deps.server, clientIp, clock: deps.clock, ended: () => ends[dir].wait(), reset: () => sinks.reset(), note: () => {},
+    server: deps.server,
+    clientIp,
+    clock: deps.clock,
+    ended: () => ends[dir].wait(),
+    reset: () => sinks.reset(),
+    note: () => {},
   });
   const stages = linkStages(deps.hooks, config, target);
   const now = () => deps.clock.now();
@@ -66,11 +76,32 @@ export function sessionLinks(config: StreamServerConfig, clientIp: string, deps:
   let inLink: DatagramLink | undefined;
   let outLink: DatagramLink | undefined;
   if (stages.in.length > 0) {
-    inLink = new DatagramLink({ now, deliver: sinks.toUpstream, onDrop: (m) => { counters.drops++; sinks.inDropped(m); }, onClosed }, stages.in);
+    inLink = new DatagramLink(
+      {
+        now,
+        deliver: sinks.toUpstream,
+        onDrop: (m) => {
+          counters.drops++;
+          sinks.inDropped(m);
+        },
+        onClosed,
+      },
+      stages.in,
+    );
     deps.live.add(inLink);
   }
   if (stages.out.length > 0) {
-    outLink = new DatagramLink({ now, deliver: sinks.toClient, onDrop: () => { counters.drops++; }, onClosed }, stages.out);
+    outLink = new DatagramLink(
+      {
+        now,
+        deliver: sinks.toClient,
+        onDrop: () => {
+          counters.drops++;
+        },
+        onClosed,
+      },
+      stages.out,
+    );
     deps.live.add(outLink);
   }
   return inLink || outLink ? { in: inLink, out: outLink } : undefined;
@@ -87,7 +118,10 @@ export class SessionDropper {
   /** Dropped sessions by client key → when their last datagram arrived (clock ms). */
   private readonly dropped = new Map<string, number>();
 
-  constructor(private readonly clock: Clock, private readonly rng: () => number = Math.random) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly rng: () => number = Math.random,
+  ) {}
 
   /** True when a new session of `key` is (or already was) dropped; refreshes its idle time. */
   drops(key: string, probability: number, idleMs: number): boolean {

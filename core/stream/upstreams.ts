@@ -32,18 +32,23 @@ export class StreamUpstreams implements EngineModule {
   private protocols = new Map<string, Set<'tcp' | 'udp'>>();
 
   constructor(services: EngineServices) {
-    this.registry = new UpstreamRegistry({
-      section: 'stream',
-      create: (cfg) => ({ target: targets(), protocols: this.protocols.get(cfg.name) ?? new Set() }),
-      update: (entry, cfg) => { entry.extra.protocols = this.protocols.get(cfg.name) ?? new Set(); },
-      probe: (entry) => {
-        const hc = entry.config.health_check;
-        if (!hc) return undefined;
-        const { protocols } = entry.extra;
-        const udp = !protocols.has('tcp') && protocols.size > 0;
-        return { probe: udp ? new UdpProbe(hc) : new TcpProbe(hc), key: udp ? 'udp' : 'tcp' };
+    this.registry = new UpstreamRegistry(
+      {
+        section: 'stream',
+        create: (cfg) => ({ target: targets(), protocols: this.protocols.get(cfg.name) ?? new Set() }),
+        update: (entry, cfg) => {
+          entry.extra.protocols = this.protocols.get(cfg.name) ?? new Set();
+        },
+        probe: (entry) => {
+          const hc = entry.config.health_check;
+          if (!hc) return undefined;
+          const { protocols } = entry.extra;
+          const udp = !protocols.has('tcp') && protocols.size > 0;
+          return { probe: udp ? new UdpProbe(hc) : new TcpProbe(hc), key: udp ? 'udp' : 'tcp' };
+        },
       },
-    }, { clock: services.clock, counters: services.counters, log: services.log });
+      { clock: services.clock, counters: services.counters, log: services.log },
+    );
   }
 
   /** The group named `name`, if configured. */
@@ -52,7 +57,12 @@ export class StreamUpstreams implements EngineModule {
   }
 
   apply(next: SluiceConfig): void {
-    this.protocols = new Map(next.stream.upstreams.map((u) => [u.name, new Set(next.stream.servers.filter((s) => s.upstream === u.name).map((s) => s.protocol))]));
+    this.protocols = new Map(
+      next.stream.upstreams.map((u) => [
+        u.name,
+        new Set(next.stream.servers.filter((s) => s.upstream === u.name).map((s) => s.protocol)),
+      ]),
+    );
     this.registry.reconcile(next.stream.upstreams);
   }
 

@@ -54,7 +54,12 @@ export async function importSigningKey(pem: string): Promise<CryptoKey> {
 export async function createCa(subject: string, o: IssueOptions): Promise<IssuedCertificate & { signer: Signer }> {
   const keys = await newKeys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerial(), name: subject, notBefore: o.notBefore, notAfter: o.notAfter, keys, signingAlgorithm: KEY_ALGORITHM,
+    serialNumber: randomSerial(),
+    name: subject,
+    notBefore: o.notBefore,
+    notAfter: o.notAfter,
+    keys,
+    signingAlgorithm: KEY_ALGORITHM,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
@@ -71,15 +76,22 @@ function altNames(hosts: readonly string[]): { type: 'dns' | 'ip'; value: string
 }
 
 /** A server certificate for `hosts` (names and IPs), signed by `issuer`. */
-export async function createLeaf(hosts: readonly string[], issuer: Signer, o: IssueOptions): Promise<IssuedCertificate> {
+export async function createLeaf(
+  hosts: readonly string[],
+  issuer: Signer,
+  o: IssueOptions,
+): Promise<IssuedCertificate> {
   if (hosts.length === 0) throw new Error('a server certificate needs at least one host name or IP');
   const keys = await newKeys();
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
     subject: `CN=${hosts[0]!.replace(/[,+="\\<>;#]/g, '')}`,
     issuer: issuer.cert.subjectName,
-    notBefore: o.notBefore, notAfter: o.notAfter,
-    publicKey: keys.publicKey, signingKey: issuer.key, signingAlgorithm: KEY_ALGORITHM,
+    notBefore: o.notBefore,
+    notAfter: o.notAfter,
+    publicKey: keys.publicKey,
+    signingKey: issuer.key,
+    signingAlgorithm: KEY_ALGORITHM,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),

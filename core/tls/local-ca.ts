@@ -87,7 +87,10 @@ export class LocalCa {
     let p = this.pending.get(key);
     if (!p) {
       p = (have ? this.issue(names) : this.loadOrIssue(names))
-        .then((leaf) => { this.ready.set(key, leaf); return leaf; })
+        .then((leaf) => {
+          this.ready.set(key, leaf);
+          return leaf;
+        })
         .finally(() => this.pending.delete(key));
       this.pending.set(key, p);
     }
@@ -117,7 +120,13 @@ export class LocalCa {
       const leaf = certs[0]!;
       const ca = new X509Certificate(this.certPem);
       const notAfter = new Date(leaf.validTo);
-      if (!leaf.checkIssued(ca) || !leaf.verify(ca.publicKey) || !leaf.checkPrivateKey(key.key) || this.expiring(notAfter)) return undefined;
+      if (
+        !leaf.checkIssued(ca) ||
+        !leaf.verify(ca.publicKey) ||
+        !leaf.checkPrivateKey(key.key) ||
+        this.expiring(notAfter)
+      )
+        return undefined;
       if (sanNames(leaf).join(',') !== names.join(',')) return undefined;
       return { chain: this.chain(pem[0]!), key: key.pem, hosts: names, notAfter };
     } catch {
@@ -149,7 +158,11 @@ export function spkiHash(certPem: string): string {
 
 /** The DNS names and IPs a certificate's subjectAltName lists, lowercased and sorted. */
 function sanNames(cert: X509Certificate): string[] {
-  return (cert.subjectAltName ?? '').split(', ').map((e) => e.replace(/^(DNS|IP Address):/, '').toLowerCase()).filter(Boolean).sort();
+  return (cert.subjectAltName ?? '')
+    .split(', ')
+    .map((e) => e.replace(/^(DNS|IP Address):/, '').toLowerCase())
+    .filter(Boolean)
+    .sort();
 }
 
 async function writeAtomic(file: string, text: string, mode: number): Promise<void> {
@@ -159,7 +172,10 @@ async function writeAtomic(file: string, text: string, mode: number): Promise<vo
 }
 
 /** Reads the CA when present, usable and not near its end; tightens a key file others can read. */
-async function loadCa(paths: { cert: string; key: string }, now: () => number): Promise<{ certPem: string; signer: Signer } | undefined> {
+async function loadCa(
+  paths: { cert: string; key: string },
+  now: () => number,
+): Promise<{ certPem: string; signer: Signer } | undefined> {
   let certText: string;
   let keyText: string;
   try {
@@ -170,7 +186,10 @@ async function loadCa(paths: { cert: string; key: string }, now: () => number): 
   const certPem = parseCertificates(certText, paths.cert).pem[0]!;
   const key = parsePrivateKey(keyText, paths.key);
   const node = new X509Certificate(certPem);
-  if (!node.ca || !node.checkPrivateKey(key.key)) throw new Error(`${paths.key} does not belong to the CA certificate ${paths.cert}; delete the folder to make a new CA`);
+  if (!node.ca || !node.checkPrivateKey(key.key))
+    throw new Error(
+      `${paths.key} does not belong to the CA certificate ${paths.cert}; delete the folder to make a new CA`,
+    );
   if (new Date(node.validTo).getTime() - now() < RENEW_BEFORE_DAYS * DAY) return undefined;
   if (process.platform !== 'win32' && ((await stat(paths.key)).mode & 0o077) !== 0) await chmod(paths.key, 0o600);
   return { certPem, signer: { cert: new x509.X509Certificate(certPem), key: await importSigningKey(key.pem) } };
@@ -184,12 +203,18 @@ async function loadCa(paths: { cert: string; key: string }, now: () => number): 
 async function createCaDir(dir: string, now: () => number): Promise<void> {
   const home = join(dir, '..');
   await mkdir(home, { recursive: true, mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`cannot create the data directory ${home} (${err.code ?? err.message}); set SLUICE_HOME to a folder you can write`);
+    throw new Error(
+      `cannot create the data directory ${home} (${err.code ?? err.message}); set SLUICE_HOME to a folder you can write`,
+    );
   });
   const existing = await stat(join(dir, 'ca.pem')).catch(() => undefined);
-  if (existing) await rename(dir, `${dir}.old-${new Date(now()).toISOString().slice(0, 10)}-${randomBytes(3).toString('hex')}`);
+  if (existing)
+    await rename(dir, `${dir}.old-${new Date(now()).toISOString().slice(0, 10)}-${randomBytes(3).toString('hex')}`);
   const t = now();
-  const ca: IssuedCertificate = await createCa(caSubject(), { notBefore: new Date(t - BACKDATE_MS), notAfter: new Date(t + CA_VALIDITY_DAYS * DAY) });
+  const ca: IssuedCertificate = await createCa(caSubject(), {
+    notBefore: new Date(t - BACKDATE_MS),
+    notAfter: new Date(t + CA_VALIDITY_DAYS * DAY),
+  });
   const tmp = `${dir}.${randomBytes(6).toString('hex')}.tmp`;
   await mkdir(tmp, { mode: 0o700 });
   await writeFile(join(tmp, 'ca-key.pem'), ca.key, { mode: 0o600 });

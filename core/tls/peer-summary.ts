@@ -11,7 +11,9 @@ const seen = new WeakMap<TLSSocket, TlsSummary>();
 /** `CN=api.test, O=Example` from Node's parsed name object. */
 function dn(name: PeerCertificate['subject'] | undefined): string {
   if (!name) return '';
-  return Object.entries(name).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`).join(', ');
+  return Object.entries(name)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`)
+    .join(', ');
 }
 
 /** The summary of a connected TLS socket (cached per socket). */
@@ -25,15 +27,21 @@ export function tlsSummary(socket: TLSSocket): TlsSummary {
     cipher: socket.getCipher()?.name,
     authorized: socket.authorized,
     authorizationError: error ? String(error instanceof Error ? error.message : error) : undefined,
-    certificate: cert && cert.raw ? {
-      subject: dn(cert.subject),
-      issuer: dn(cert.issuer),
-      altNames: (cert.subjectaltname ?? '').split(', ').map((e) => e.replace(/^(DNS|IP Address):/, '')).filter(Boolean),
-      validFrom: new Date(cert.valid_from).toISOString(),
-      validTo: new Date(cert.valid_to).toISOString(),
-      serialNumber: cert.serialNumber,
-      fingerprint256: cert.fingerprint256,
-    } : undefined,
+    certificate:
+      cert && cert.raw
+        ? {
+            subject: dn(cert.subject),
+            issuer: dn(cert.issuer),
+            altNames: (cert.subjectaltname ?? '')
+              .split(', ')
+              .map((e) => e.replace(/^(DNS|IP Address):/, ''))
+              .filter(Boolean),
+            validFrom: new Date(cert.valid_from).toISOString(),
+            validTo: new Date(cert.valid_to).toISOString(),
+            serialNumber: cert.serialNumber,
+            fingerprint256: cert.fingerprint256,
+          }
+        : undefined,
   };
   seen.set(socket, summary);
   return summary;

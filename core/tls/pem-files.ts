@@ -32,7 +32,14 @@ function tlsError(message: string): SluiceError {
 
 function readError(err: unknown, label: string): SluiceError {
   const e = err as NodeJS.ErrnoException;
-  const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.message;
+  const why =
+    e.code === 'ENOENT'
+      ? 'no such file'
+      : e.code === 'EACCES'
+        ? 'permission denied'
+        : e.code === 'EISDIR'
+          ? 'is a directory'
+          : e.message;
   return tlsError(`${label}: cannot read (${why})`);
 }
 
@@ -73,7 +80,8 @@ export function parsePrivateKey(text: string, label: string): { pem: string; key
     const hint = text.includes('-----BEGIN CERTIFICATE-----') ? ' (it holds a certificate: cert and key swapped?)' : '';
     throw tlsError(`${label}: not a PEM private key${hint}`);
   }
-  if (m[1] === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,ENCRYPTED/.test(m[0])) throw tlsError(`${label}: the private key is encrypted; give Sluice an unencrypted key file`);
+  if (m[1] === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,ENCRYPTED/.test(m[0]))
+    throw tlsError(`${label}: the private key is encrypted; give Sluice an unencrypted key file`);
   try {
     return { pem: m[0], key: createPrivateKey(m[0]) };
   } catch (err) {
@@ -82,12 +90,22 @@ export function parsePrivateKey(text: string, label: string): { pem: string; key
 }
 
 /** Reads a certificate file and its key file, and checks that they belong together. */
-export async function readKeyPair(certFile: string, keyFile: string, labels: { cert?: string; key?: string } = {}): Promise<KeyPair> {
+export async function readKeyPair(
+  certFile: string,
+  keyFile: string,
+  labels: { cert?: string; key?: string } = {},
+): Promise<KeyPair> {
   const certLabel = labels.cert ?? certFile;
   const keyLabel = labels.key ?? keyFile;
-  const [certs, key] = await Promise.all([readCertificates(certFile, certLabel), readText(keyFile, keyLabel).then((t) => parsePrivateKey(t, keyLabel))]);
+  const [certs, key] = await Promise.all([
+    readCertificates(certFile, certLabel),
+    readText(keyFile, keyLabel).then((t) => parsePrivateKey(t, keyLabel)),
+  ]);
   const leaf = certs.certs[0]!;
-  if (!leaf.checkPrivateKey(key.key)) throw tlsError(`${keyLabel} does not match the certificate in ${certLabel} (the key belongs to another certificate)`);
+  if (!leaf.checkPrivateKey(key.key))
+    throw tlsError(
+      `${keyLabel} does not match the certificate in ${certLabel} (the key belongs to another certificate)`,
+    );
   return { chain: `${certs.pem.join('\n')}\n`, key: key.pem, leaf };
 }
 

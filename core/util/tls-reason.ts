@@ -24,7 +24,10 @@ const VERIFY_REASONS: Record<string, string> = {
 
 /** The names a certificate covers, from Node's `subjectaltname` text (`DNS:a, IP Address:1.2.3.4`). */
 function coveredNames(san: string | undefined): string {
-  const names = (san ?? '').split(', ').map((e) => e.replace(/^(DNS|IP Address):/, '')).filter(Boolean);
+  const names = (san ?? '')
+    .split(', ')
+    .map((e) => e.replace(/^(DNS|IP Address):/, ''))
+    .filter(Boolean);
   if (names.length === 0) return 'no names';
   return names.length > 4 ? `${names.slice(0, 4).join(', ')} and ${names.length - 4} more` : names.join(', ');
 }
@@ -36,8 +39,11 @@ export function tlsFailureReason(err: unknown): string | undefined {
   const code = e.code ?? '';
   const known = VERIFY_REASONS[code];
   if (known) return known;
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `hostname mismatch: the certificate is for ${coveredNames(e.cert?.subjectaltname)}, not ${e.host ?? 'this name'}`;
-  if (/wrong version number|packet length too long|http request/i.test(e.message)) return 'TLS handshake failed: the server does not speak TLS on this port';
-  if (code.startsWith('ERR_SSL_') || code === 'EPROTO' || /\bSSL\b|TLS/.test(e.message)) return `TLS handshake failed: ${e.message.split('\n')[0]!.replace(/^.*?:error:[0-9A-F]+:/, '')}`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return `hostname mismatch: the certificate is for ${coveredNames(e.cert?.subjectaltname)}, not ${e.host ?? 'this name'}`;
+  if (/wrong version number|packet length too long|http request/i.test(e.message))
+    return 'TLS handshake failed: the server does not speak TLS on this port';
+  if (code.startsWith('ERR_SSL_') || code === 'EPROTO' || /\bSSL\b|TLS/.test(e.message))
+    return `TLS handshake failed: ${e.message.split('\n')[0]!.replace(/^.*?:error:[0-9A-F]+:/, '')}`;
   return undefined;
 }

@@ -46,7 +46,11 @@ export async function startEngine(yaml: string, opts: RuntimeOptions = {}): Prom
     return a;
   };
   return {
-    engine: rt.engine, modules: rt.modules, host: rt.host, config, addr,
+    engine: rt.engine,
+    modules: rt.modules,
+    host: rt.host,
+    config,
+    addr,
     url: (name) => `http://${addr(name)}`,
     stop: () => rt.close(500),
   };

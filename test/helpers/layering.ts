@@ -3,10 +3,28 @@ import { posix } from 'node:path';
 
 /** core's folders, leaves first. */
 export const LAYERS = [
-  'util', 'config', 'api', 'telemetry', 'balance', 'health', 'tls',
-  'kernel', 'engine',
-  'http', 'faults', 'shaping', 'sse', 'proxy', 'stream', 'llm', 'nginx', 'client',
-  'host', 'admin', 'runtime', 'cli',
+  'util',
+  'config',
+  'api',
+  'telemetry',
+  'balance',
+  'health',
+  'tls',
+  'kernel',
+  'engine',
+  'http',
+  'faults',
+  'shaping',
+  'sse',
+  'proxy',
+  'stream',
+  'llm',
+  'nginx',
+  'client',
+  'host',
+  'admin',
+  'runtime',
+  'cli',
 ];
 
 const FEATURES = new Set(['http', 'faults', 'shaping', 'sse', 'proxy', 'stream', 'llm', 'nginx', 'client']);
@@ -24,7 +42,8 @@ export function isLayerAllowed(from: string, to: string): boolean {
 export function importsOf(source: string, file: string): { local: string[]; packages: string[] } {
   const local: string[] = [];
   const packages: string[] = [];
-  const re = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|(?:^|\n)\s*import\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+  const re =
+    /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|(?:^|\n)\s*import\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
   for (const m of source.matchAll(re)) {
     const spec = m[1] ?? m[2] ?? m[3]!;
     if (!spec.startsWith('.')) {

@@ -13,7 +13,9 @@ import { run } from '../helpers/process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dirs: string[] = [];
-after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 /** A package copy in a temp dir with bin/ and package.json, plus the given built parts. */
 function packageCopy(parts: string[]): string {
@@ -26,7 +28,10 @@ function packageCopy(parts: string[]): string {
 
 test('without dist/cli: one line naming the missing bundle and `npm run build`, exit 1', async () => {
   const dir = packageCopy([]);
-  for (const args of [['validate', join(ROOT, 'examples/mock.yaml')], ['run', join(ROOT, 'examples/mock.yaml')]]) {
+  for (const args of [
+    ['validate', join(ROOT, 'examples/mock.yaml')],
+    ['run', join(ROOT, 'examples/mock.yaml')],
+  ]) {
     const r = await run(process.execPath, [join(dir, 'bin/sluice.mjs'), ...args], { cwd: dir, timeoutMs: 30_000 });
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stdout, '');
@@ -36,15 +41,28 @@ test('without dist/cli: one line naming the missing bundle and `npm run build`, 
 
 test('sluice ui without dist/renderer: one line and exit 1, nothing built, nothing started', async () => {
   const dir = packageCopy(['dist/cli']);
-  const r = await run(process.execPath, [join(dir, 'bin/sluice.mjs'), 'ui', join(ROOT, 'examples/mock.yaml'), '--port', '0', '--no-open'], {
-    cwd: dir,
-    timeoutMs: 30_000,
-    env: { ...process.env, BROWSER: 'none' },
-  });
+  const r = await run(
+    process.execPath,
+    [join(dir, 'bin/sluice.mjs'), 'ui', join(ROOT, 'examples/mock.yaml'), '--port', '0', '--no-open'],
+    {
+      cwd: dir,
+      timeoutMs: 30_000,
+      env: { ...process.env, BROWSER: 'none' },
+    },
+  );
   assert.equal(r.code, 1, r.stdout + r.stderr);
-  assert.match(r.stderr, /^sluice: the UI is not built \(\S*dist\/renderer\/index\.html is missing\); run `npm run build`\n$/);
+  assert.match(
+    r.stderr,
+    /^sluice: the UI is not built \(\S*dist\/renderer\/index\.html is missing\); run `npm run build`\n$/,
+  );
   assert.doesNotMatch(r.stdout, /listening/, 'the config was not started');
   // The copy's version comes from its own package.json, read relative to the bundle.
-  const version = await run(process.execPath, [join(dir, 'bin/sluice.mjs'), '--version'], { cwd: dir, timeoutMs: 30_000 });
-  assert.equal(version.stdout.trim(), (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  const version = await run(process.execPath, [join(dir, 'bin/sluice.mjs'), '--version'], {
+    cwd: dir,
+    timeoutMs: 30_000,
+  });
+  assert.equal(
+    version.stdout.trim(),
+    (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+  );
 });

@@ -17,7 +17,8 @@ const BIN = join(fileURLToPath(new URL('../..', import.meta.url)), 'bin/sluice.m
 const home = mkdtempSync(join(tmpdir(), 'sluice-home-'));
 after(() => rmSync(home, { recursive: true, force: true }));
 
-const sluice = (...args: string[]) => run(process.execPath, [BIN, ...args], { env: { ...process.env, SLUICE_HOME: home }, timeoutMs: 30_000 });
+const sluice = (...args: string[]) =>
+  run(process.execPath, [BIN, ...args], { env: { ...process.env, SLUICE_HOME: home }, timeoutMs: 30_000 });
 
 test('sluice ca prints the path of a PEM CA certificate; --spki its public key hash as Node computes it', async () => {
   const first = await sluice('ca');
@@ -35,7 +36,9 @@ test('sluice ca prints the path of a PEM CA certificate; --spki its public key h
 
   const spki = await sluice('ca', '--spki');
   assert.equal(spki.code, 0, spki.stderr);
-  const expected = createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
+  const expected = createHash('sha256')
+    .update(cert.publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('base64');
   assert.equal(spki.stdout.trim(), expected);
   assert.match(spki.stdout, /^[A-Za-z0-9+/]{43}=\n$/, 'one line of base64 (32 bytes)');
 
@@ -47,7 +50,10 @@ test('sluice ca prints the path of a PEM CA certificate; --spki its public key h
 test('sluice ca with a data directory it cannot use says why and exits 1', async () => {
   const file = join(home, 'a-file');
   writeFileSync(file, 'not a folder');
-  const r = await run(process.execPath, [BIN, 'ca'], { env: { ...process.env, SLUICE_HOME: join(file, 'sluice') }, timeoutMs: 30_000 });
+  const r = await run(process.execPath, [BIN, 'ca'], {
+    env: { ...process.env, SLUICE_HOME: join(file, 'sluice') },
+    timeoutMs: 30_000,
+  });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^sluice ca: .*a-file\/sluice/m);
   assert.equal(r.stdout, '');

@@ -47,7 +47,8 @@ function nginxConf(): string {
     ssl_certificate_key ${pair.key};
     ${body}
   }`;
-  const conn = 'location ~ /conn$ { default_type text/plain; return 200 "conn=$connection sni=$ssl_server_name host=$host proto=$ssl_protocol\\n"; }';
+  const conn =
+    'location ~ /conn$ { default_type text/plain; return 200 "conn=$connection sni=$ssl_server_name host=$host proto=$ssl_protocol\\n"; }';
   return `http {
   access_log off;
   nchan_message_buffer_length 16;
@@ -56,17 +57,25 @@ function nginxConf(): string {
     location ~ ^/pub/(\\w+)$ { nchan_publisher; nchan_channel_id $1; }
     ${conn}
   }
-  ${tlsServer(port.good, pki.good, `keepalive_timeout 60s;
+  ${tlsServer(
+    port.good,
+    pki.good,
+    `keepalive_timeout 60s;
     keepalive_requests 10000;
     location ~ ^/sub/(\\w+)$ { nchan_subscriber eventsource; nchan_channel_id $1; }
     location = /big.bin { root ${dir}/www; }
     location = /health { return 200 "ok\\n"; }
-    ${conn}`)}
+    ${conn}`,
+  )}
   ${tlsServer(port.expired, pki.expired, 'location / { return 200 "expired but answering\\n"; }')}
   ${tlsServer(port.wrongName, pki.wrongName, 'location / { return 200 "other.test\\n"; }')}
   ${tlsServer(port.selfSigned, pki.selfSigned, 'location / { default_type text/plain; return 200 "self-signed ok\\n"; }')}
-  ${tlsServer(port.short, pki.good, `keepalive_timeout 300ms;
-    ${conn}`)}
+  ${tlsServer(
+    port.short,
+    pki.good,
+    `keepalive_timeout 300ms;
+    ${conn}`,
+  )}
 }`;
 }
 
@@ -83,12 +92,16 @@ before(async () => {
   for (const [k, p] of Object.entries(port)) if (k !== 'ws') await waitForPort(p);
   // A WebSocket echo server over TLS (nginx has none of its own).
   wsServer = https.createServer({ cert: readFileSync(pki.good.cert), key: readFileSync(pki.good.key) });
-  new WebSocketServer({ server: wsServer }).on('connection', (ws) => ws.on('message', (m) => ws.send(`echo ${String(m)}`)));
+  new WebSocketServer({ server: wsServer }).on('connection', (ws) =>
+    ws.on('message', (m) => ws.send(`echo ${String(m)}`)),
+  );
   await new Promise<void>((r) => wsServer.listen(port.ws, '127.0.0.1', () => r()));
   copyFileSync(pki.otherCa, join(dir, 'rotating-ca.pem'));
-  const up = (name: string, p: number, tls: string) => `    - { name: ${name}, servers: [ { address: 127.0.0.1:${p} } ], tls: ${tls} }\n`;
+  const up = (name: string, p: number, tls: string) =>
+    `    - { name: ${name}, servers: [ { address: 127.0.0.1:${p} } ], tls: ${tls} }\n`;
   const trusted = '{ server_name: localhost, ca: ./ca.pem }';
-  t = await startEngine(`version: 1
+  t = await startEngine(
+    `version: 1
 admin: { listen: 0 }
 http:
   servers:
@@ -112,7 +125,9 @@ http:
     - { name: not_tls, servers: [ { address: 127.0.0.1:${port.plain} } ], tls: { server_name: localhost } }
     - { name: rotating, servers: [ { address: 127.0.0.1:${port.good}, max_fails: 0 } ], tls: { server_name: localhost, ca: ./rotating-ca.pem } }
     - { name: ws_tls, servers: [ { address: 127.0.0.1:${port.ws} } ], tls: { server_name: localhost, ca: ./ca.pem } }
-${up('secure', port.good, trusted)}${up('expired', port.expired, trusted)}${up('wrong_name', port.wrongName, trusted)}${up('wrong_ca', port.good, '{ server_name: localhost, ca: ./other-ca.pem }')}${up('self_signed', port.selfSigned, '{ ca: ./ca.pem }')}${up('lax', port.selfSigned, '{ verify: off }')}${up('short', port.short, trusted)}${up('missing_ca', port.good, '{ ca: ./nope.pem }')}`, { baseDir: dir });
+${up('secure', port.good, trusted)}${up('expired', port.expired, trusted)}${up('wrong_name', port.wrongName, trusted)}${up('wrong_ca', port.good, '{ server_name: localhost, ca: ./other-ca.pem }')}${up('self_signed', port.selfSigned, '{ ca: ./ca.pem }')}${up('lax', port.selfSigned, '{ verify: off }')}${up('short', port.short, trusted)}${up('missing_ca', port.good, '{ ca: ./nope.pem }')}`,
+    { baseDir: dir },
+  );
 });
 
 after(async () => {
@@ -125,13 +140,17 @@ after(async () => {
 /** GET over a fresh client connection. */
 function get(url: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-      res.on('error', reject);
-    }).on('error', reject);
+    http
+      .get(url, { agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
 }
 
@@ -143,7 +162,12 @@ async function admin<T>(path: string): Promise<T> {
 
 /** `conn=12 sni=localhost host=… proto=TLSv1.3` → fields. */
 function connInfo(body: string): Record<string, string> {
-  return Object.fromEntries(body.trim().split(' ').map((kv) => kv.split('=') as [string, string]));
+  return Object.fromEntries(
+    body
+      .trim()
+      .split(' ')
+      .map((kv) => kv.split('=') as [string, string]),
+  );
 }
 
 test('SSE from nginx over TLS: each event arrives before the next is published; the inspector decodes them', async () => {
@@ -152,7 +176,10 @@ test('SSE from nginx over TLS: each event arrives before the next is published; 
   let res!: http.IncomingMessage;
   const req = http.get(`${t.url('front')}/sub/news`, { agent: false, headers: { accept: 'text/event-stream' } });
   await new Promise<void>((resolve, reject) => {
-    req.on('response', (r) => { res = r; resolve(); });
+    req.on('response', (r) => {
+      res = r;
+      resolve();
+    });
     req.on('error', reject);
   });
   assert.equal(res.statusCode, 200);
@@ -163,7 +190,12 @@ test('SSE from nginx over TLS: each event arrives before the next is published; 
     buf += c;
     let k;
     while ((k = buf.indexOf('\n\n')) >= 0) {
-      const data = buf.slice(0, k).split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      const data = buf
+        .slice(0, k)
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('\n');
       buf = buf.slice(k + 2);
       if (data) events.push({ data, at: Date.now() });
     }
@@ -177,7 +209,10 @@ test('SSE from nginx over TLS: each event arrives before the next is published; 
     lags.push(events[i]!.at - sent);
   }
   req.destroy();
-  assert.deepEqual(events.map((e) => JSON.parse(e.data) as unknown), [0, 1, 2, 3, 4].map((i) => ({ i })));
+  assert.deepEqual(
+    events.map((e) => JSON.parse(e.data) as unknown),
+    [0, 1, 2, 3, 4].map((i) => ({ i })),
+  );
   const median = [...lags].sort((a, b) => a - b)[2]!;
   assert.ok(median < 1000, `events arrive as published (median ${median} ms: ${lags.join(', ')})`);
 
@@ -186,7 +221,10 @@ test('SSE from nginx over TLS: each event arrives before the next is published; 
   const row = rows.find((r) => r.url === '/sub/news');
   assert.ok(row, 'the stream is in the traffic log');
   const detail = await admin<ExchangeDetail>(`/api/traffic/${row.id}`);
-  assert.deepEqual(detail.sseEvents.map((e) => JSON.parse(e.data) as unknown), [0, 1, 2, 3, 4].map((i) => ({ i })));
+  assert.deepEqual(
+    detail.sseEvents.map((e) => JSON.parse(e.data) as unknown),
+    [0, 1, 2, 3, 4].map((i) => ({ i })),
+  );
   assert.equal(detail.upstream, `127.0.0.1:${port.good}`);
   const tls = detail.upstreamTls!;
   assert.match(tls.protocol ?? '', /^TLSv1\.[23]$/);
@@ -212,9 +250,17 @@ test('keep-alive over TLS: one upstream connection serves request after request;
     assert.equal(r.status, 200, r.body);
     infos.push(connInfo(r.body));
   }
-  assert.equal(new Set(infos.map((x) => x.conn)).size, 1, `one TLS connection reused: ${infos.map((x) => x.conn).join(', ')}`);
+  assert.equal(
+    new Set(infos.map((x) => x.conn)).size,
+    1,
+    `one TLS connection reused: ${infos.map((x) => x.conn).join(', ')}`,
+  );
   assert.equal(infos[0]!.sni, 'localhost');
-  assert.equal(infos[0]!.host, 'localhost', `Host is the upstream's name (${port.good} is not 443, nginx's $host drops the port)`);
+  assert.equal(
+    infos[0]!.host,
+    'localhost',
+    `Host is the upstream's name (${port.good} is not 443, nginx's $host drops the port)`,
+  );
 
   // nginx closes idle connections after 300 ms here: the next request gets a fresh one, no error.
   const first = await get(`${t.url('front')}/short/conn`);
@@ -228,13 +274,19 @@ test('keep-alive over TLS: one upstream connection serves request after request;
 test('bad certificates are 502s that name the reason, counted against the server; the engine carries on', async () => {
   const cases: [string, string][] = [
     ['/expired/x', `upstream expired: certificate has expired (127.0.0.1:${port.expired})`],
-    ['/wrong-name/x', `upstream wrong_name: hostname mismatch: the certificate is for other.test, not localhost (127.0.0.1:${port.wrongName})`],
+    [
+      '/wrong-name/x',
+      `upstream wrong_name: hostname mismatch: the certificate is for other.test, not localhost (127.0.0.1:${port.wrongName})`,
+    ],
     ['/wrong-ca/x', `upstream wrong_ca: self-signed certificate in chain (127.0.0.1:${port.good})`],
     ['/self-signed/x', `upstream self_signed: self-signed certificate (127.0.0.1:${port.selfSigned})`],
     // The shorthand verifies against the usual roots, which do not hold the test CA.
     ['/url/x', `upstream https://localhost:${port.good}: self-signed certificate in chain (127.0.0.1:${port.good})`],
     ['/missing-ca/x', 'upstream missing_ca: tls.ca ./nope.pem: cannot read (no such file)'],
-    ['/not-tls/x', `upstream not_tls: TLS handshake failed: the server does not speak TLS on this port (127.0.0.1:${port.plain})`],
+    [
+      '/not-tls/x',
+      `upstream not_tls: TLS handshake failed: the server does not speak TLS on this port (127.0.0.1:${port.plain})`,
+    ],
   ];
   for (const [path, reason] of cases) {
     const r = await get(`${t.url('front')}${path}`);
@@ -289,7 +341,8 @@ test('health checks over TLS: a server whose certificate expired is down with th
   const { engine, modules } = createEngine({ baseDir: dir, drainMs: 200 });
   const logs: string[] = [];
   engine.events.on('log', (e) => logs.push(e.message));
-  const r = await engine.start(parseConfig(`version: 1
+  const r = await engine.start(
+    parseConfig(`version: 1
 http:
   servers:
     - { name: hc, listen: 0, routes: [ { path: /, proxy: { upstream: mixed } } ] }
@@ -298,13 +351,25 @@ http:
       servers: [ { address: 127.0.0.1:${port.good} }, { address: 127.0.0.1:${port.expired} } ]
       tls: { server_name: localhost, ca: ./ca.pem }
       health_check: { interval: 100ms, timeout: 2s, path: /health, fails: 1, passes: 1 }
-`));
+`),
+  );
   assert.ok(r.ok);
   try {
     const states = () => modules.upstreams.servers();
-    await waitFor(() => states().find((s) => s.address.endsWith(`:${port.expired}`))?.health === 'down', 'the expired server marked down', 10_000);
-    await waitFor(() => states().find((s) => s.address.endsWith(`:${port.good}`))?.health === 'up', 'the good server marked up', 10_000);
-    assert.ok(logs.some((l) => l === `upstream mixed 127.0.0.1:${port.expired} is down: certificate has expired`), logs.join('\n'));
+    await waitFor(
+      () => states().find((s) => s.address.endsWith(`:${port.expired}`))?.health === 'down',
+      'the expired server marked down',
+      10_000,
+    );
+    await waitFor(
+      () => states().find((s) => s.address.endsWith(`:${port.good}`))?.health === 'up',
+      'the good server marked up',
+      10_000,
+    );
+    assert.ok(
+      logs.some((l) => l === `upstream mixed 127.0.0.1:${port.expired} is down: certificate has expired`),
+      logs.join('\n'),
+    );
     for (let i = 0; i < 10; i++) {
       const res = await get(`http://${engine.address('hc')}/conn`);
       assert.equal(res.status, 200, res.body);
@@ -316,11 +381,21 @@ http:
 
 test('sluice run with NODE_EXTRA_CA_CERTS: the https:// shorthand reaches nginx, verified, with SNI and Host of the URL', async () => {
   const file = join(dir, 'shorthand.yaml');
-  writeFileSync(file, `version: 1\nhttp:\n  servers:\n    - name: front\n      listen: 0\n      routes: [ { path: /, proxy: { upstream: "https://localhost:${port.good}" } } ]\n`);
-  const child = spawn(process.execPath, [join(ROOT, 'bin/sluice.mjs'), 'run', file], { env: { ...process.env, NODE_EXTRA_CA_CERTS: pki.ca }, stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(
+    file,
+    `version: 1\nhttp:\n  servers:\n    - name: front\n      listen: 0\n      routes: [ { path: /, proxy: { upstream: "https://localhost:${port.good}" } } ]\n`,
+  );
+  const child = spawn(process.execPath, [join(ROOT, 'bin/sluice.mjs'), 'run', file], {
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: pki.ca },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
-  child.stdout.on('data', (b: Buffer) => { output += b.toString(); });
-  child.stderr.on('data', (b: Buffer) => { output += b.toString(); });
+  child.stdout.on('data', (b: Buffer) => {
+    output += b.toString();
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    output += b.toString();
+  });
   try {
     await waitFor(() => /http front listening on http:\/\/[\d.:]+/.test(output), 'sluice run to listen', 30_000);
     const url = /http front listening on (http:\/\/[\d.:]+)/.exec(output)![1]!;

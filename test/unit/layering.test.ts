@@ -58,7 +58,8 @@ test('core/config and core/api import no Node built-ins; core imports no electro
   for (const [file, deps] of graph) {
     for (const p of deps.packages) {
       if (/^(electron|react|react-dom)(\/|$)/.test(p)) wrong.push(`${file} → ${p}`);
-      if ((file.startsWith('config/') || file.startsWith('api/')) && (p.startsWith('node:') || BUILTINS.has(p))) wrong.push(`${file} → ${p}`);
+      if ((file.startsWith('config/') || file.startsWith('api/')) && (p.startsWith('node:') || BUILTINS.has(p)))
+        wrong.push(`${file} → ${p}`);
     }
   }
   assert.deepEqual(wrong, []);
@@ -70,10 +71,38 @@ test('the checker itself: a backwards import and a cycle are found', () => {
   assert.equal(isLayerAllowed('proxy', 'http'), true);
   assert.equal(isLayerAllowed('http', 'proxy'), false);
   assert.equal(isLayerAllowed('runtime', 'admin'), true);
-  const deps = importsOf("import type { A } from './a.js';\nimport { b } from '../util/b.js';\nexport * from 'yaml';", 'x/y.ts');
+  const deps = importsOf(
+    "import type { A } from './a.js';\nimport { b } from '../util/b.js';\nexport * from 'yaml';",
+    'x/y.ts',
+  );
   assert.deepEqual(deps.local.sort(), ['util/b.ts', 'x/a.ts']);
   assert.deepEqual(deps.packages, ['yaml']);
-  assert.deepEqual(importCycles(new Map([['a.ts', ['b.ts']], ['b.ts', ['a.ts']], ['c.ts', ['a.ts']]])), [['a.ts', 'b.ts']]);
+  assert.deepEqual(
+    importCycles(
+      new Map([
+        ['a.ts', ['b.ts']],
+        ['b.ts', ['a.ts']],
+        ['c.ts', ['a.ts']],
+      ]),
+    ),
+    [['a.ts', 'b.ts']],
+  );
 });
 
-const BUILTINS = new Set(['fs', 'path', 'net', 'http', 'https', 'http2', 'os', 'crypto', 'stream', 'dgram', 'tls', 'url', 'child_process', 'events', 'zlib']);
+const BUILTINS = new Set([
+  'fs',
+  'path',
+  'net',
+  'http',
+  'https',
+  'http2',
+  'os',
+  'crypto',
+  'stream',
+  'dgram',
+  'tls',
+  'url',
+  'child_process',
+  'events',
+  'zlib',
+]);

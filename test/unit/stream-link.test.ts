@@ -5,7 +5,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../core/util/clock.js';
-import { faultStages, hasByteFaults, LatencyStage, ResetStage, SliceStage, StallStage, type FaultTarget } from '../../core/faults/index.js';
+import {
+  faultStages,
+  hasByteFaults,
+  LatencyStage,
+  ResetStage,
+  SliceStage,
+  StallStage,
+  type FaultTarget,
+} from '../../core/faults/index.js';
 import type { Stage } from '../../core/kernel/index.js';
 
 /** A link's target: a clock, an end that never comes in these tests, a reset counted by `onReset`. */
@@ -18,7 +26,10 @@ function harness(clock: FakeClock, stages: Stage[]) {
   const got: { at: number; data: string }[] = [];
   const through = (i: number, chunk: Buffer, info: { arrivedAt: number }): Promise<void> => {
     const s = stages[i];
-    if (!s) { got.push({ at: clock.now(), data: chunk.toString() }); return Promise.resolve(); }
+    if (!s) {
+      got.push({ at: clock.now(), data: chunk.toString() });
+      return Promise.resolve();
+    }
     return s.write(chunk, (p) => through(i + 1, p, info), info);
   };
   let chain = Promise.resolve();
@@ -48,7 +59,10 @@ describe('stream link fault stages', () => {
     await advance(clock, 30);
     h.send('b');
     await advance(clock, 200);
-    assert.deepEqual(h.got, [{ at: 100, data: 'a' }, { at: 130, data: 'b' }]);
+    assert.deepEqual(h.got, [
+      { at: 100, data: 'a' },
+      { at: 130, data: 'b' },
+    ]);
   });
 
   it('jitter stays within ± jitter of the latency', async () => {
@@ -64,7 +78,11 @@ describe('stream link fault stages', () => {
     const h = harness(clock, [new SliceStage(3, 20, target(clock))]);
     h.send('abcdefgh');
     await advance(clock, 100);
-    assert.deepEqual(h.got, [{ at: 0, data: 'abc' }, { at: 20, data: 'def' }, { at: 40, data: 'gh' }]);
+    assert.deepEqual(h.got, [
+      { at: 0, data: 'abc' },
+      { at: 20, data: 'def' },
+      { at: 40, data: 'gh' },
+    ]);
   });
 
   it('stall passes exactly N bytes, then holds everything back', async () => {
@@ -80,7 +98,12 @@ describe('stream link fault stages', () => {
   it('reset passes exactly N bytes, then resets once', async () => {
     const clock = new FakeClock();
     let resets = 0;
-    const h = harness(clock, [new ResetStage(4, target(clock, () => resets++))]);
+    const h = harness(clock, [
+      new ResetStage(
+        4,
+        target(clock, () => resets++),
+      ),
+    ]);
     h.send('ab');
     h.send('cdef');
     await advance(clock, 20);
@@ -91,12 +114,23 @@ describe('stream link fault stages', () => {
   it('faults compose in order: latency, then slice, then reset', async () => {
     const clock = new FakeClock();
     let reset = false;
-    const stages = faultStages({ latency: 50, slice: { size: 2, delay: 10 }, reset_after: 5 }, target(clock, () => { reset = true; }), () => 0.5, true);
+    const stages = faultStages(
+      { latency: 50, slice: { size: 2, delay: 10 }, reset_after: 5 },
+      target(clock, () => {
+        reset = true;
+      }),
+      () => 0.5,
+      true,
+    );
     assert.equal(stages.length, 3);
     const h = harness(clock, stages);
     h.send('abcdefgh');
     await advance(clock, 200, 5);
-    assert.deepEqual(h.got, [{ at: 50, data: 'ab' }, { at: 60, data: 'cd' }, { at: 70, data: 'e' }]);
+    assert.deepEqual(h.got, [
+      { at: 50, data: 'ab' },
+      { at: 60, data: 'cd' },
+      { at: 70, data: 'e' },
+    ]);
     assert.equal(reset, true);
   });
 
