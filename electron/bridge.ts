@@ -1,7 +1,7 @@
 /**
  * What the preload exposes, built from the API channel table: one function per
  * call and `on(event, cb)` returning a remover — never a channel parameter, never
- * the raw ipcRenderer (STYLE 12). Kept apart from preload.ts so tests can build
+ * the raw ipcRenderer. Kept apart from preload.ts so tests can build
  * it with a stub ipcRenderer.
  */
 import {

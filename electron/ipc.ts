@@ -1,6 +1,6 @@
 /**
  * IPC between the main process and the one window, driven by the API channel
- * table (STYLE 12): one `ipcMain.handle` per entry of API_CALLS, each checking
+ * table: one `ipcMain.handle` per entry of API_CALLS, each checking
  * the sender frame and validating arguments; results and errors travel as
  * values (`{ ok, result | error }`). Electron's modules are passed in, so this
  * is testable with stubs.

@@ -1,5 +1,5 @@
 /**
- * The control API's routes: SPEC's table, each a thin mapping from HTTP onto
+ * The control API's routes, each a thin mapping from HTTP onto
  * one ApiHost call (so the admin API, IPC and the WebSocket cannot drift).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -2,7 +2,7 @@
  * The one Sluice API. The Electron preload exposes it as `window.sluice`, the
  * browser mode carries it over a WebSocket, the admin HTTP listener serves the
  * same calls as JSON. The channel table below drives all three, so they cannot
- * drift (STYLE 12–13).
+ * drift.
  */
 import type {
   ApplyResponse,

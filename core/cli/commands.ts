@@ -1,6 +1,6 @@
 /**
- * Further commands, one installer each (ui, publish, import-nginx, …), so
- * their owners add them without touching main.ts.
+ * The commands beyond run and validate, one installer each (ui, publish,
+ * import-nginx, …), registered on the program in this order.
  */
 import type { Command } from 'commander';
 import { installPublish } from './publish.js';

@@ -2,8 +2,8 @@
  * The telemetry sampler: at a fixed tick (250 ms) it reads every counter
  * scope, turns deltas into per-second rates and emits one `TelemetryTick`,
  * plus one batch of new/changed traffic rows. Whatever the traffic, the
- * engine emits at most one tick and one batch per interval (SPEC: the IPC
- * message rate does not grow with traffic). With nobody subscribed the timer
+ * engine emits at most one tick and one batch per interval (the IPC message
+ * rate does not grow with traffic). With nobody subscribed the timer
  * is stopped and nothing is read.
  *
  *   counters (per chunk) ──▶ [tick: deltas → rates] ──▶ telemetry listeners

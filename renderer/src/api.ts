@@ -1,5 +1,5 @@
 /**
- * THE seam between the UI and Sluice (STYLE 13): `window.sluice` from the
+ * THE seam between the UI and Sluice: `window.sluice` from the
  * Electron preload when present, otherwise the same API over a WebSocket
  * (browser mode). Nothing else in the renderer knows about transports.
  */

@@ -1,5 +1,5 @@
 /**
- * The telemetry store: one update per tick (STYLE 9). A tick is reduced into
+ * The telemetry store: one update per tick. A tick is reduced into
  * fixed-size ring buffers of chart points — total plus per listener — and per
  * limit (achieved vs target), so charts never hold more than 60 s of points.
  */
