@@ -1,10 +1,17 @@
 /**
  * What the preload exposes, built from the API channel table: one function per
  * call and `on(event, cb)` returning a remover — never a channel parameter, never
- * the raw ipcRenderer (STYLE 12). Kept apart from preload.ts so tests can build
+ * the raw ipcRenderer. Kept apart from preload.ts so tests can build
  * it with a stub ipcRenderer.
  */
-import { API_CALLS, API_EVENTS, callChannel, eventChannel, type ApiEventName, type SluiceApi } from '../core/api/index.js';
+import {
+  API_CALLS,
+  API_EVENTS,
+  callChannel,
+  eventChannel,
+  type ApiEventName,
+  type SluiceApi,
+} from '../core/api/index.js';
 import { DESKTOP_CHANNELS, type IpcResult } from './channels.js';
 
 /** The subset of ipcRenderer the bridge uses. */

@@ -81,11 +81,31 @@ export interface ExchangeSummary {
   events: number;
 }
 
+/** A TLS connection as the traffic detail shows it: protocol, cipher and the peer's certificate. */
+export interface TlsSummary {
+  protocol?: string;
+  cipher?: string;
+  /** Whether the certificate verified (false also when verification is off and it would not have). */
+  authorized: boolean;
+  authorizationError?: string;
+  certificate?: {
+    subject: string;
+    issuer: string;
+    altNames: string[];
+    validFrom: string;
+    validTo: string;
+    serialNumber: string;
+    fingerprint256: string;
+  };
+}
+
 /** The detail pane: headers, timings, chunks and decoded SSE events. */
 export interface ExchangeDetail extends ExchangeSummary {
   requestHeaders: Record<string, string | string[] | undefined>;
   responseHeaders?: Record<string, string | number | string[] | undefined>;
   connectMs?: number;
+  /** The TLS connection to the upstream server, for HTTPS upstreams. */
+  upstreamTls?: TlsSummary;
   chunks: { t: number; bytes: number }[];
   sseEvents: { t: number; event?: string; data: string; id?: string; retry?: number }[];
 }
@@ -115,11 +135,14 @@ export interface ValidateResult {
 
 /** Apply answer. */
 export type ApplyResponse =
-  | { ok: true; plan: ApplyPlan; changes: string[] }
-  | { ok: false; message: string; errors: ConfigError[] };
+  { ok: true; plan: ApplyPlan; changes: string[] } | { ok: false; message: string; errors: ConfigError[] };
 
 /** An event to publish on a channel. */
-export interface PublishRequest { event?: string; data: string; id?: string }
+export interface PublishRequest {
+  event?: string;
+  data: string;
+  id?: string;
+}
 
 /** A channel's clients and recent events. */
 export interface ChannelInfo {
@@ -142,4 +165,8 @@ export interface Stats {
 }
 
 /** A log line from the engine. */
-export interface LogLine { level: 'info' | 'warn' | 'error'; message: string; at: number }
+export interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  at: number;
+}

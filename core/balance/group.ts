@@ -80,8 +80,14 @@ export class UpstreamGroup implements Balancer {
     const primaries = this.all.filter((p) => !p.backup);
     for (const p of this.all) p.sole = this.all.length === 1 && primaries.length === 1;
     const Algo = ALGORITHMS[this.kind];
-    this.primary = new Algo(this.all.filter((p) => !p.backup), this.deps);
-    this.backup = new Algo(this.all.filter((p) => p.backup), this.deps);
+    this.primary = new Algo(
+      this.all.filter((p) => !p.backup),
+      this.deps,
+    );
+    this.backup = new Algo(
+      this.all.filter((p) => p.backup),
+      this.deps,
+    );
   }
 
   /** A primary if any can take the attempt, else a backup, else undefined. */

@@ -1,6 +1,6 @@
 /**
- * Further commands, one installer each (ui, publish, import-nginx, …), so
- * their owners add them without touching main.ts.
+ * The commands beyond run and validate, one installer each (ui, publish,
+ * import-nginx, …), registered on the program in this order.
  */
 import type { Command } from 'commander';
 import { installPublish } from './publish.js';
@@ -8,7 +8,15 @@ import { installUi } from './ui.js';
 import { installDesktop } from './desktop.js';
 import { installSchema } from './schema.js';
 import { installNginxCommands } from './nginx.js';
+import { installCa } from './ca.js';
 
 export type CommandInstaller = (program: Command) => void;
 
-export const COMMANDS: CommandInstaller[] = [installUi, installDesktop, installPublish, installSchema, installNginxCommands];
+export const COMMANDS: CommandInstaller[] = [
+  installUi,
+  installDesktop,
+  installPublish,
+  installSchema,
+  installNginxCommands,
+  installCa,
+];

@@ -16,10 +16,15 @@ import { readNginxSource } from '../nginx/source.js';
 export function installNginxCommands(program: Command): void {
   program
     .command('export-nginx')
-    .description('print an nginx.conf equivalent of a Sluice config that nginx -t accepts (comments for what nginx cannot express; SSE channels through nchan)')
+    .description(
+      'print an nginx.conf equivalent of a Sluice config that nginx -t accepts (comments for what nginx cannot express; SSE channels through nchan)',
+    )
     .argument('<config>', 'Sluice config file (YAML or JSON)')
     .option('--redis <url>', 'keep SSE channels in Redis (nchan_redis_url), so several nginx nodes share them')
-    .option('--modules-dir <dir>', 'where ngx_stream_module.so and ngx_nchan_module.so are (default: what nginx -V says, else Debian\'s /usr/lib/nginx/modules)')
+    .option(
+      '--modules-dir <dir>',
+      "where ngx_stream_module.so and ngx_nchan_module.so are (default: what nginx -V says, else Debian's /usr/lib/nginx/modules)",
+    )
     .action(async (file: string, o: { redis?: string; modulesDir?: string }) => {
       const r = await loadConfigFile(file);
       if (!r.ok) {
@@ -35,12 +40,23 @@ export function installNginxCommands(program: Command): void {
       const base = dirname(resolve(file));
       const found = findNginxModules(o.modulesDir);
       const needed = exportNeeds(r.config);
-      for (const m of found.missing) if ((m.includes('stream') && needed.stream) || (m.includes('nchan') && needed.nchan)) console.error(`sluice export-nginx: module not found: ${m}`);
-      process.stdout.write(exportNginx(r.config, { source: file, modules: found.files, redis: o.redis, resolvePath: (p) => (isAbsolute(p) ? p : resolve(base, p)) }));
+      for (const m of found.missing)
+        if ((m.includes('stream') && needed.stream) || (m.includes('nchan') && needed.nchan))
+          console.error(`sluice export-nginx: module not found: ${m}`);
+      process.stdout.write(
+        exportNginx(r.config, {
+          source: file,
+          modules: found.files,
+          redis: o.redis,
+          resolvePath: (p) => (isAbsolute(p) ? p : resolve(base, p)),
+        }),
+      );
     });
   program
     .command('import-nginx')
-    .description('print a Sluice config (YAML) for an nginx configuration (includes followed); every directive not imported is listed on stderr as file:line')
+    .description(
+      'print a Sluice config (YAML) for an nginx configuration (includes followed); every directive not imported is listed on stderr as file:line',
+    )
     .argument('<file>', 'nginx.conf, a sites-enabled file, or any file nginx would include')
     .action(async (file: string) => {
       const read = await readNginxSource(file);

@@ -37,7 +37,9 @@ async function target(opts: PublishOptions, out: Out): Promise<{ base: string; t
       return undefined;
     }
     if (!loaded.config.admin && !address) {
-      out.error(`sluice publish: ${opts.config} has no admin section, so the engine runs no control API; add "admin: { listen: 127.0.0.1:9900 }"`);
+      out.error(
+        `sluice publish: ${opts.config} has no admin section, so the engine runs no control API; add "admin: { listen: 127.0.0.1:9900 }"`,
+      );
       return undefined;
     }
     address ??= loaded.config.admin?.listen;
@@ -60,7 +62,10 @@ function networkReason(err: unknown): string {
  * the type in `X-EventSource-Event`, which Sluice and nginx + nchan both
  * read; only an explicit id needs Sluice's JSON form (nchan assigns ids).
  */
-export function publishRequest(data: string, opts: Pick<PublishOptions, 'event' | 'id'>): { headers: Record<string, string>; body: string } {
+export function publishRequest(
+  data: string,
+  opts: Pick<PublishOptions, 'event' | 'id'>,
+): { headers: Record<string, string>; body: string } {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (opts.id !== undefined) {
     headers['content-type'] = 'application/json';
@@ -83,7 +88,12 @@ function answeredId(text: string): { id?: string; error?: string } {
 }
 
 /** Publishes; returns the process exit code (0 ok, 1 failed). */
-export async function publish(channel: string, data: string, opts: PublishOptions, out: Out = consoleOut): Promise<number> {
+export async function publish(
+  channel: string,
+  data: string,
+  opts: PublishOptions,
+  out: Out = consoleOut,
+): Promise<number> {
   const t = await target(opts, out);
   if (!t) return 1;
   const url = `${t.base}/api/channels/${encodeURIComponent(channel)}/events`;
@@ -93,7 +103,9 @@ export async function publish(channel: string, data: string, opts: PublishOption
   try {
     res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
   } catch (err) {
-    out.error(`sluice publish: cannot reach the admin API at ${t.base} (${networkReason(err)}); is \`sluice run\` running with an admin section?`);
+    out.error(
+      `sluice publish: cannot reach the admin API at ${t.base} (${networkReason(err)}); is \`sluice run\` running with an admin section?`,
+    );
     return 1;
   }
   const text = await res.text();

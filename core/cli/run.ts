@@ -5,47 +5,51 @@
  */
 import { dirname, resolve } from 'node:path';
 import { formatConfigError } from '../config/index.js';
-import { Engine } from '../engine/engine.js';
 import { loadConfigFile } from '../engine/config-file.js';
-import { apiHostOf, createApiHost } from '../host/api-host.js';
+import { createEngine, type Runtime } from '../runtime/create-engine.js';
 
 /** Where CLI output goes (tests capture it). */
-export interface Out { log(line: string): void; error(line: string): void }
+export interface Out {
+  log(line: string): void;
+  error(line: string): void;
+}
 
 export const consoleOut: Out = { log: (l) => console.log(l), error: (l) => console.error(l) };
 
-/** Starts the engine from a file; resolves with the engine once every listener is up, or undefined after printing why not. */
-export async function runFromFile(file: string, out: Out = consoleOut): Promise<Engine | undefined> {
+/** Starts the engine from a file; resolves once every listener is up, or undefined after printing why not. */
+export async function runFromFile(file: string, out: Out = consoleOut): Promise<Runtime | undefined> {
   const path = resolve(file);
   const loaded = await loadConfigFile(path);
   if (!loaded.ok) {
     for (const e of loaded.errors) out.error(formatConfigError({ ...e, file }));
     return undefined;
   }
-  const engine = new Engine({ baseDir: dirname(path) });
   // The host serves the admin API (and a UI) with the file's own text, comments kept.
-  createApiHost({ engine, file: path, text: loaded.text });
-  engine.events.on('listening', (l) => out.log(`${l.kind} ${l.name} listening on ${l.kind === 'http' || l.kind === 'admin' ? 'http://' : ''}${l.address}`));
+  const rt = createEngine({ baseDir: dirname(path), file: path, text: loaded.text });
+  const { engine } = rt;
+  engine.events.on('listening', (l) =>
+    out.log(`${l.kind} ${l.name} listening on ${l.kind === 'http' || l.kind === 'admin' ? 'http://' : ''}${l.address}`),
+  );
   engine.events.on('log', (e) => (e.level === 'info' ? out.log(e.message) : out.error(`${e.level}: ${e.message}`)));
   const result = await engine.start(loaded.config);
   if (!result.ok) {
     out.error(`sluice: ${result.message}`);
-    await engine.stop(0);
+    await rt.close(0);
     return undefined;
   }
-  return engine;
+  return rt;
 }
 
 /** Reloads the file into a running engine (SIGHUP). */
-export async function reload(engine: Engine, file: string, out: Out = consoleOut): Promise<boolean> {
+export async function reload(rt: Runtime, file: string, out: Out = consoleOut): Promise<boolean> {
   const loaded = await loadConfigFile(resolve(file));
   if (!loaded.ok) {
     out.error(`reload refused, still running the last good config:`);
     for (const e of loaded.errors) out.error(formatConfigError({ ...e, file }));
     return false;
   }
-  const host = apiHostOf(engine);
-  const result = host && loaded.text !== undefined ? await host.applyConfig(loaded.text) : await engine.apply(loaded.config);
+  const result =
+    loaded.text !== undefined ? await rt.host.applyConfig(loaded.text) : await rt.engine.apply(loaded.config);
   if (!result.ok) {
     out.error(`reload failed, still running the last good config: ${result.message}`);
     return false;
@@ -56,8 +60,8 @@ export async function reload(engine: Engine, file: string, out: Out = consoleOut
 
 /** The `run` command: start, then wait for signals. */
 export async function runCommand(file: string): Promise<void> {
-  const engine = await runFromFile(file);
-  if (!engine) {
+  const rt = await runFromFile(file);
+  if (!rt) {
     process.exitCode = 1;
     return;
   }
@@ -66,11 +70,11 @@ export async function runCommand(file: string): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: draining…`);
-    await engine.stop();
+    await rt.close();
     console.log('stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGHUP', () => void reload(engine, file));
+  process.on('SIGHUP', () => void reload(rt, file));
 }

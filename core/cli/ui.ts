@@ -4,32 +4,29 @@
  * are served on 127.0.0.1 behind a random token in the printed URL. An
  * invalid config is reported and loaded into the editor, not run.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { formatConfigError, loadConfig } from '../config/index.js';
-import { Engine } from '../engine/engine.js';
-import { createApiHost, type ApiHost } from '../host/api-host.js';
+import type { Engine } from '../engine/engine.js';
+import type { ApiHost } from '../host/api-host.js';
 import { startUiServer, type UiServer } from '../host/ws-server.js';
+import { createEngine } from '../runtime/create-engine.js';
 import { consoleOut, type Out } from './run.js';
 
-/** The repository root (dist/ and build/ live there). */
+/** The package root (package.json and dist/ live there): two folders up, from core/cli/ and from its bundle in dist/cli/ alike. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Where the built renderer lives. */
 export const RENDERER_DIR = resolve(ROOT, 'dist/renderer');
 
-/** Builds the renderer when dist/renderer is missing; returns false (after printing why) if that fails. */
+/** True when the built renderer is there; otherwise says how to build it and returns false. */
 export function ensureRenderer(out: Out = consoleOut): boolean {
-  if (existsSync(resolve(RENDERER_DIR, 'index.html'))) return true;
-  out.log('building the UI (dist/renderer is missing)…');
-  const r = spawnSync(process.execPath, [resolve(ROOT, 'build/build.mjs'), '--renderer'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0 || !existsSync(resolve(RENDERER_DIR, 'index.html'))) {
-    out.error('sluice: could not build the UI; run `npm run build` and check its output');
-    return false;
-  }
-  return true;
+  const index = resolve(RENDERER_DIR, 'index.html');
+  if (existsSync(index)) return true;
+  out.error(`sluice: the UI is not built (${index} is missing); run \`npm run build\``);
+  return false;
 }
 
 /** Options of browser mode. */
@@ -58,13 +55,17 @@ export async function startUi(opts: UiOptions = {}): Promise<UiSession> {
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      out.error(`sluice: cannot read ${opts.file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}; starting with an empty config`);
+      out.error(
+        `sluice: cannot read ${opts.file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}; starting with an empty config`,
+      );
     }
   }
-  const engine = new Engine({ baseDir: file ? dirname(file) : process.cwd() });
-  engine.events.on('listening', (l) => out.log(`${l.kind} ${l.name} listening on ${l.kind === 'http' || l.kind === 'admin' ? 'http://' : ''}${l.address}`));
+  const rt = createEngine({ baseDir: file ? dirname(file) : process.cwd(), file, text: text ?? '' });
+  const { engine, host } = rt;
+  engine.events.on('listening', (l) =>
+    out.log(`${l.kind} ${l.name} listening on ${l.kind === 'http' || l.kind === 'admin' ? 'http://' : ''}${l.address}`),
+  );
   engine.events.on('log', (e) => (e.level === 'info' ? out.log(e.message) : out.error(`${e.level}: ${e.message}`)));
-  const host = createApiHost({ engine, file, text: text ?? '' });
   if (text !== undefined) {
     const loaded = loadConfig(text, opts.file);
     if (!loaded.ok) {
@@ -75,7 +76,15 @@ export async function startUi(opts: UiOptions = {}): Promise<UiSession> {
       if (!r.ok) out.error(`sluice: ${r.message} (fix the config in the UI and apply)`);
     }
   }
-  const server = await startUiServer({ host, staticDir: RENDERER_DIR, port: opts.port, token: opts.token });
+  let server: UiServer;
+  try {
+    server = await startUiServer({ host, staticDir: RENDERER_DIR, port: opts.port, token: opts.token });
+  } catch (err) {
+    // No UI, no engine: a config's listeners must not outlive the failed start.
+    host.close();
+    await engine.stop(500);
+    throw err;
+  }
   return {
     url: server.url,
     engine,
@@ -83,8 +92,7 @@ export async function startUi(opts: UiOptions = {}): Promise<UiSession> {
     server,
     close: async () => {
       await server.close();
-      host.close();
-      await engine.stop(500);
+      await rt.close(500);
     },
   };
 }
@@ -92,7 +100,12 @@ export async function startUi(opts: UiOptions = {}): Promise<UiSession> {
 /** Opens a URL in the system browser (not with BROWSER=none); failures are ignored (the URL is printed anyway). */
 export function openBrowser(url: string): void {
   if (process.env.BROWSER === 'none') return;
-  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  const [cmd, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '', url]]
+        : ['xdg-open', [url]];
   try {
     const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
     child.on('error', () => undefined);
@@ -103,7 +116,11 @@ export function openBrowser(url: string): void {
 }
 
 /** Runs browser mode until SIGINT/SIGTERM. */
-export async function uiCommand(file: string | undefined, opts: { port?: string; open?: boolean }, out: Out = consoleOut): Promise<void> {
+export async function uiCommand(
+  file: string | undefined,
+  opts: { port?: string; open?: boolean },
+  out: Out = consoleOut,
+): Promise<void> {
   const port = opts.port === undefined ? 0 : Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     out.error(`sluice: --port must be a port number (0–65535), got ${JSON.stringify(opts.port)}`);

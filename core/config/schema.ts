@@ -8,16 +8,24 @@
  */
 import { z } from 'zod';
 import { address, duration, headers, name, onOff, probability, rate, size } from './fields.js';
+import { isIpLiteral, parseUpstreamUrl, upstreamRef } from './upstream-url.js';
 
 // ---------------------------------------------------------------- limits
 
 /** One bandwidth limit: a token bucket (`rate`, `burst`) after `after` free bytes. */
 export const limitSchema = z.strictObject({
   rate: rate(),
-  burst: size({ min: 1 }).optional().describe('bucket size; default: one write granularity (16k) or rate/10, whichever is larger'),
+  burst: size({ min: 1 })
+    .optional()
+    .describe('bucket size; default: one write granularity (16k) or rate/10, whichever is larger'),
   after: size().default(0).describe('the first N bytes of each response pass unlimited (nginx limit_rate_after)'),
   per: z.enum(['connection', 'client', 'route']).default('connection').describe('who shares one bucket'),
-  direction: z.enum(['out', 'in', 'both']).default('out').describe('out: responses to the client; in: request bodies (uploads). Stream servers: out = upstream → client, in = client → upstream (UDP: per datagram)'),
+  direction: z
+    .enum(['out', 'in', 'both'])
+    .default('out')
+    .describe(
+      'out: responses to the client; in: request bodies (uploads). Stream servers: out = upstream → client, in = client → upstream (UDP: per datagram)',
+    ),
 });
 
 /** Conditions of a server-wide limit rule; all given conditions must hold. */
@@ -25,7 +33,11 @@ export const limitMatchSchema = z.strictObject({
   ext: z.array(z.string().regex(/^[A-Za-z0-9]+$/, 'extensions are written without a dot, e.g. mp4')).optional(),
   content_type: z.array(z.string()).optional().describe('prefixes, e.g. video/ or application/zip'),
   min_size: size().optional().describe('responses at least this large (known length)'),
-  client: z.union([z.string(), z.array(z.string())]).optional().transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v])).describe('client CIDR(s), e.g. 127.0.0.2/32'),
+  client: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]))
+    .describe('client CIDR(s), e.g. 127.0.0.2/32'),
   path: z.string().startsWith('/').optional().describe('path prefix'),
 });
 
@@ -42,11 +54,28 @@ export const limitsSchema = z.strictObject({
 export const faultsSchema = z.strictObject({
   latency: duration().optional().describe('delay before the response starts'),
   jitter: duration().optional().describe('± random extra latency'),
-  stall_after: size().optional().describe('stop sending after N bytes (the connection stays open; UDP: replies stop, the session stays)'),
-  reset_after: size().optional().describe('reset the connection after N bytes (UDP: the session ends; the next datagram starts a new one)'),
-  slice: z.strictObject({ size: size({ min: 1 }), delay: duration().default(0) }).optional().describe('split writes into small pieces (not for UDP: datagrams stay whole)'),
-  status: z.strictObject({ code: z.number().int().min(100).max(599), probability: probability.default(1), body: z.string().optional() }).optional(),
-  drop_connection: probability.optional().describe('probability of closing the connection without a response (UDP: a new session is dropped, its datagrams discarded)'),
+  stall_after: size()
+    .optional()
+    .describe('stop sending after N bytes (the connection stays open; UDP: replies stop, the session stays)'),
+  reset_after: size()
+    .optional()
+    .describe('reset the connection after N bytes (UDP: the session ends; the next datagram starts a new one)'),
+  slice: z
+    .strictObject({ size: size({ min: 1 }), delay: duration().default(0) })
+    .optional()
+    .describe('split writes into small pieces (not for UDP: datagrams stay whole)'),
+  status: z
+    .strictObject({
+      code: z.number().int().min(100).max(599),
+      probability: probability.default(1),
+      body: z.string().optional(),
+    })
+    .optional(),
+  drop_connection: probability
+    .optional()
+    .describe(
+      'probability of closing the connection without a response (UDP: a new session is dropped, its datagrams discarded)',
+    ),
 });
 
 // ---------------------------------------------------------------- route kinds
@@ -101,7 +130,13 @@ export const sseStepSchema = z.strictObject({
   jitter: duration().optional(),
   repeat: z.union([z.number().int().min(1), z.literal('forever')]).default(1),
   fault: z.enum(['close', 'stall', 'reset']).optional(),
-  status: z.number().int().min(100).max(599).optional().describe('answer with this status instead of streaming (first step only)'),
+  status: z
+    .number()
+    .int()
+    .min(100)
+    .max(599)
+    .optional()
+    .describe('answer with this status instead of streaming (first step only)'),
   body: z.string().optional(),
 });
 
@@ -117,7 +152,9 @@ export const sseScenarioSchema = z.strictObject({
 export const sseSchema = z.strictObject({
   channel: name.optional().describe('a publishable channel'),
   script: z.array(sseStepSchema).min(1).optional().describe('events played per connection'),
-  scenario: z.union([sseScenarioSchema.shape.type, sseScenarioSchema]).optional()
+  scenario: z
+    .union([sseScenarioSchema.shape.type, sseScenarioSchema])
+    .optional()
     .transform((v) => (typeof v === 'string' ? sseScenarioSchema.parse({ type: v }) : v))
     .describe('a built-in scenario: openai, anthropic, progress, ticker, log'),
   loop: z.boolean().default(false).describe('replay the script forever'),
@@ -125,19 +162,30 @@ export const sseSchema = z.strictObject({
   retry: duration().optional().describe('reconnection delay sent to clients'),
   replay: z.number().int().min(0).default(100).describe('channel events kept for Last-Event-ID'),
   max_clients: z.number().int().min(1).default(10_000),
-  queue: size({ min: 1024 }).default(256 * 1024).describe('per-client send queue; a client past it is dropped'),
+  queue: size({ min: 1024 })
+    .default(256 * 1024)
+    .describe('per-client send queue; a client past it is dropped'),
 });
 
 export const proxySchema = z.strictObject({
-  upstream: name,
+  upstream: upstreamRef(),
   buffering: onOff().default(false),
   connect_timeout: duration({ min: 1 }).default(5000),
   read_timeout: duration({ min: 0 }).default(60_000).describe('between two reads from the upstream; 0 = no timeout'),
   send_timeout: duration({ min: 1 }).default(60_000),
-  host: z.string().optional().describe('Host header sent upstream; default: the client\'s'),
+  host: z
+    .string()
+    .optional()
+    .describe("Host header sent upstream; default: the client's (TLS and URL upstreams: the upstream's host name)"),
   headers: headers.default({}).describe('extra request headers'),
   next_upstream_tries: z.number().int().min(0).default(0).describe('0 = every server once'),
-  uri: z.string().startsWith('/', 'uri starts with "/"').optional().describe('replaces the route\'s path prefix upstream (nginx proxy_pass http://backend/v2/): /api/x on route /api goes up as /v2/x; default: the full original path'),
+  uri: z
+    .string()
+    .startsWith('/', 'uri starts with "/"')
+    .optional()
+    .describe(
+      "replaces the route's path prefix upstream (nginx proxy_pass http://backend/v2/): /api/x on route /api goes up as /v2/x; default: the full original path",
+    ),
 });
 
 /** HTTP methods as they appear on the request line. */
@@ -148,39 +196,73 @@ const method = z.string().regex(/^[A-Z][A-Z-]*$/, 'methods are upper-case tokens
  * `*.example.test` (any subdomain), `www.example.*` (any last labels) or
  * `.example.test` (the name and every subdomain). Compared without case.
  */
-export const hostPattern = z.string().regex(/^(\*\.|\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?$/, 'hosts are names like api.example.test, *.example.test, www.example.* or .example.test')
-  .refine((h) => !(h.startsWith('*.') || h.startsWith('.')) || !h.endsWith('.*'), 'a host pattern has one wildcard, at its start or its end')
+export const hostPattern = z
+  .string()
+  .regex(
+    /^(\*\.|\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?$/,
+    'hosts are names like api.example.test, *.example.test, www.example.* or .example.test',
+  )
+  .refine(
+    (h) => !(h.startsWith('*.') || h.startsWith('.')) || !h.endsWith('.*'),
+    'a host pattern has one wildcard, at its start or its end',
+  )
   .transform((h) => h.toLowerCase());
 
 export const ROUTE_KINDS = ['static', 'chunked', 'stream', 'upload', 'respond', 'sse', 'proxy'] as const;
 /** The handler kinds a route can have (exactly one per route). */
 export type RouteKind = (typeof ROUTE_KINDS)[number];
 
-export const routeSchema = z.strictObject({
-  path: z.string().startsWith('/', 'paths start with "/"'),
-  static: staticSchema.optional(),
-  chunked: chunkedSchema.optional(),
-  stream: streamSchema.optional(),
-  upload: uploadSchema.optional(),
-  respond: respondSchema.optional(),
-  sse: sseSchema.optional(),
-  proxy: proxySchema.optional(),
-  limit: limitSchema.optional(),
-  faults: faultsSchema.optional(),
-  cors: z.union([z.string(), z.literal(false)]).optional().describe('Access-Control-Allow-Origin; default * on mock routes'),
-  headers: headers.default({}).describe('extra response headers'),
-  methods: z.array(method).min(1).optional().describe('answer only these methods (GET also answers HEAD); another method on this path gets 405'),
-  hosts: z.array(hostPattern).min(1).optional().describe('answer only requests for these hosts, chosen as nginx chooses a server_name: exact name, then the longest *.wildcard, then the longest wildcard.*; routes without hosts answer the others'),
-  max_body_size: size().optional().describe('a request body above this gets 413 (nginx client_max_body_size)'),
-}).superRefine((r, ctx) => {
-  const kinds = ROUTE_KINDS.filter((k) => r[k] !== undefined);
-  if (kinds.length === 0) ctx.addIssue({ code: 'custom', message: `route ${r.path} needs one of: ${ROUTE_KINDS.join(', ')}` });
-  if (kinds.length > 1) ctx.addIssue({ code: 'custom', message: `route ${r.path} has ${kinds.join(' and ')}; a route has exactly one kind`, path: [kinds[1]!] });
-  if (r.sse) {
-    const n = [r.sse.channel, r.sse.script, r.sse.scenario].filter((x) => x !== undefined).length;
-    if (n !== 1) ctx.addIssue({ code: 'custom', message: 'sse needs exactly one of channel, script or scenario', path: ['sse'] });
-  }
-});
+export const routeSchema = z
+  .strictObject({
+    path: z.string().startsWith('/', 'paths start with "/"'),
+    static: staticSchema.optional(),
+    chunked: chunkedSchema.optional(),
+    stream: streamSchema.optional(),
+    upload: uploadSchema.optional(),
+    respond: respondSchema.optional(),
+    sse: sseSchema.optional(),
+    proxy: proxySchema.optional(),
+    limit: limitSchema.optional(),
+    faults: faultsSchema.optional(),
+    cors: z
+      .union([z.string(), z.literal(false)])
+      .optional()
+      .describe('Access-Control-Allow-Origin; default * on mock routes'),
+    headers: headers.default({}).describe('extra response headers'),
+    methods: z
+      .array(method)
+      .min(1)
+      .optional()
+      .describe('answer only these methods (GET also answers HEAD); another method on this path gets 405'),
+    hosts: z
+      .array(hostPattern)
+      .min(1)
+      .optional()
+      .describe(
+        'answer only requests for these hosts, chosen as nginx chooses a server_name: exact name, then the longest *.wildcard, then the longest wildcard.*; routes without hosts answer the others',
+      ),
+    max_body_size: size().optional().describe('a request body above this gets 413 (nginx client_max_body_size)'),
+  })
+  .superRefine((r, ctx) => {
+    const kinds = ROUTE_KINDS.filter((k) => r[k] !== undefined);
+    if (kinds.length === 0)
+      ctx.addIssue({ code: 'custom', message: `route ${r.path} needs one of: ${ROUTE_KINDS.join(', ')}` });
+    if (kinds.length > 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: `route ${r.path} has ${kinds.join(' and ')}; a route has exactly one kind`,
+        path: [kinds[1]!],
+      });
+    if (r.sse) {
+      const n = [r.sse.channel, r.sse.script, r.sse.scenario].filter((x) => x !== undefined).length;
+      if (n !== 1)
+        ctx.addIssue({
+          code: 'custom',
+          message: 'sse needs exactly one of channel, script or scenario',
+          path: ['sse'],
+        });
+    }
+  });
 
 // ---------------------------------------------------------------- servers and upstreams
 
@@ -189,22 +271,75 @@ export const gzipSchema = z.strictObject({
   min_length: size().default(1024),
 });
 
+/** A server's TLS: a certificate issued by Sluice's local CA (`{}`), or the user's PEM files. */
+export const serverTlsSchema = z
+  .strictObject({
+    cert: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "PEM certificate file (leaf first, then intermediates); reloaded on apply. Default: a certificate from Sluice's local CA for the listen host, localhost, 127.0.0.1 and ::1",
+      ),
+    key: z.string().min(1).optional().describe('PEM private key file of cert'),
+  })
+  .superRefine((t, ctx) => {
+    if (t.cert !== undefined && t.key === undefined)
+      ctx.addIssue({ code: 'custom', message: 'cert needs key (the private key file of the certificate)' });
+    if (t.key !== undefined && t.cert === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: "key needs cert (the certificate file); or write tls: {} for a certificate from Sluice's local CA",
+      });
+  });
+
+/** Largest HTTP/2 stream limit accepted per connection. */
+export const MAX_CONCURRENT_STREAMS = 1_000_000;
+
 /** Where and how a server logs its requests. */
 export const accessLogSchema = z.strictObject({
   path: z.string().min(1).describe('file, relative to the config file'),
-  format: z.enum(['combined', 'json']).default('combined').describe('combined: nginx\'s default line; json: one JSON object per line'),
+  format: z
+    .enum(['combined', 'json'])
+    .default('combined')
+    .describe("combined: nginx's default line; json: one JSON object per line"),
 });
 
 export const httpServerSchema = z.strictObject({
   name: name,
   listen: address(),
+  tls: serverTlsSchema
+    .optional()
+    .describe("serve HTTPS: {} for a certificate from Sluice's local CA, or { cert, key } files"),
+  http2: onOff()
+    .optional()
+    .describe('HTTP/2 through ALPN (h2 and http/1.1 on one port); default on with tls, needs tls'),
+  max_concurrent_streams: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_CONCURRENT_STREAMS)
+    .default(1000)
+    .describe(
+      'HTTP/2 streams one connection may have open at once (browsers multiplex EventSources on one connection)',
+    ),
   routes: z.array(routeSchema).default([]),
-  gzip: z.union([z.boolean(), gzipSchema]).optional().transform((v) => (v === true ? gzipSchema.parse({}) : v || undefined)),
+  gzip: z
+    .union([z.boolean(), gzipSchema])
+    .optional()
+    .transform((v) => (v === true ? gzipSchema.parse({}) : v || undefined)),
   header_timeout: duration({ min: 1 }).default(10_000).describe('time to receive the request headers'),
   keepalive_timeout: duration({ min: 0 }).default(5_000),
   max_header_size: size({ min: 1024 }).default(16 * 1024),
-  max_connections: z.number().int().min(0).default(0).describe('open connections accepted at once; past it a request gets 503 with a reason (0 = unlimited)'),
-  access_log: z.union([z.string().min(1), accessLogSchema]).optional()
+  max_connections: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('open connections accepted at once; past it a request gets 503 with a reason (0 = unlimited)'),
+  access_log: z
+    .union([z.string().min(1), accessLogSchema])
+    .optional()
     .transform((v) => (typeof v === 'string' ? accessLogSchema.parse({ path: v }) : v))
     .describe('a file getting one line per request, nginx combined or JSON lines; off by default'),
 });
@@ -230,10 +365,26 @@ export const httpHealthCheckSchema = z.strictObject({
   passes: z.number().int().min(1).default(2),
 });
 
+/** How the proxy speaks TLS to an upstream's servers. */
+export const upstreamTlsSchema = z.strictObject({
+  server_name: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+$/, 'server_name is a host name such as api.openai.com')
+    .refine(
+      (v) => !isIpLiteral(v),
+      "server_name is sent as SNI, which cannot be an IP address; leave it out to check the certificate against the server's IP",
+    )
+    .optional()
+    .describe("SNI, the name the certificate must match, and the default Host; default the server address's host name"),
+  verify: onOff().default(true).describe('verify the certificate chain, dates and name (off accepts any certificate)'),
+  ca: z.string().min(1).optional().describe('PEM file of CA certificates trusted in addition to the system/Node roots'),
+});
+
 export const httpUpstreamSchema = z.strictObject({
   name: name,
   balance: z.enum(BALANCE_KINDS).default('round_robin'),
   servers: z.array(upstreamServerSchema).min(1, 'an upstream needs at least one server'),
+  tls: upstreamTlsSchema.optional().describe('reach the servers over HTTPS'),
   health_check: httpHealthCheckSchema.optional(),
   keepalive: z.number().int().min(0).default(32).describe('idle keep-alive connections kept per server'),
 });
@@ -277,11 +428,37 @@ export const adminSchema = z.strictObject({
   traffic_log: z.number().int().min(0).default(1000).describe('exchanges kept for /api/traffic'),
 });
 
-export const httpSchema = z.strictObject({
-  servers: z.array(httpServerSchema).default([]),
-  upstreams: z.array(httpUpstreamSchema).default([]),
-  limits: limitsSchema.optional(),
-});
+/** The group a `proxy.upstream` URL stands for: one server; TLS with the URL's host as SNI for https. */
+function implicitUpstream(url: string): z.output<typeof httpUpstreamSchema> | undefined {
+  const u = parseUpstreamUrl(url);
+  if (typeof u === 'string') return undefined;
+  const tls = u.tls ? (isIpLiteral(u.host) ? {} : { server_name: u.host }) : undefined;
+  const group = httpUpstreamSchema.parse({ name: 'implicit', servers: [{ address: u.address }], tls });
+  return { ...group, name: u.name };
+}
+
+export const httpSchema = z
+  .strictObject({
+    servers: z.array(httpServerSchema).default([]),
+    upstreams: z.array(httpUpstreamSchema).default([]),
+    limits: limitsSchema.optional(),
+  })
+  .transform((http) => {
+    // URL shorthands become groups of their own here, so everything after parsing sees ordinary groups.
+    const names = new Set(http.upstreams.map((u) => u.name));
+    const upstreams = [...http.upstreams];
+    for (const server of http.servers) {
+      for (const route of server.routes) {
+        const ref = route.proxy?.upstream;
+        if (ref === undefined || names.has(ref)) continue;
+        const group = implicitUpstream(ref);
+        if (!group) continue;
+        names.add(ref);
+        upstreams.push(group);
+      }
+    }
+    return upstreams.length === http.upstreams.length ? http : { ...http, upstreams };
+  });
 
 export const streamSectionSchema = z.strictObject({
   upstreams: z.array(streamUpstreamSchema).default([]),
@@ -318,12 +495,19 @@ export type ProxyConfig = z.output<typeof proxySchema>;
 export type UpstreamServerConfig = z.output<typeof upstreamServerSchema>;
 export type HttpUpstreamConfig = z.output<typeof httpUpstreamSchema>;
 export type HttpHealthCheckConfig = z.output<typeof httpHealthCheckSchema>;
+export type UpstreamTlsConfig = z.output<typeof upstreamTlsSchema>;
+export type ServerTlsConfig = z.output<typeof serverTlsSchema>;
 export type StreamUpstreamConfig = z.output<typeof streamUpstreamSchema>;
 export type StreamHealthCheckConfig = z.output<typeof streamHealthCheckSchema>;
 export type StreamServerConfig = z.output<typeof streamServerSchema>;
 export type AdminConfig = z.output<typeof adminSchema>;
 export type AccessLogConfig = z.output<typeof accessLogSchema>;
 export type BalanceKind = (typeof BALANCE_KINDS)[number];
+
+/** True when a server speaks HTTP/2 (ALPN h2): on by default with tls, never without. */
+export function http2Enabled(server: HttpServerConfig): boolean {
+  return server.tls !== undefined && server.http2 !== false;
+}
 
 /** The kind of a validated route (exactly one is set). */
 export function routeKind(route: RouteConfig): RouteKind {

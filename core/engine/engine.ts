@@ -1,21 +1,35 @@
 /**
- * The Engine facade: start(config), apply(config), stop(). Applies change only
+ * The Engine: start(config), apply(config), stop() over the listener kinds,
+ * modules and hooks it is given — it knows no feature. Applies change only
  * what changed (see core/config/diff.ts); a failed apply leaves the last good
  * config running and says why. Applies are serialised.
  */
-import { describePlan, listenersOf, planApply, type ApplyPlan, type ConfigError, type ListenerDef, type SluiceConfig } from '../config/index.js';
+import {
+  describePlan,
+  listenersOf,
+  planApply,
+  type ApplyPlan,
+  type ConfigError,
+  type ListenerDef,
+  type SluiceConfig,
+} from '../config/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { CounterRegistry } from '../telemetry/counters.js';
 import { TrafficLog } from '../telemetry/traffic-log.js';
+import type {
+  EngineModule,
+  EngineServices,
+  Listener,
+  ListenerFactory,
+  ListenerKinds,
+  LogEntry,
+} from '../kernel/index.js';
 import type { EngineEvents } from './events.js';
-import type { Listener } from './listener.js';
-import { LISTENER_KINDS } from './listener-kinds.js';
-import { installModules } from './modules.js';
-import type { EngineServices, LogEntry } from './services.js';
 
 /** The outcome of start/apply. */
-export type ApplyResult = { ok: true; plan: ApplyPlan; changes: string[] } | { ok: false; message: string; errors: ConfigError[] };
+export type ApplyResult =
+  { ok: true; plan: ApplyPlan; changes: string[] } | { ok: false; message: string; errors: ConfigError[] };
 
 /** Options for an engine. */
 export interface EngineOptions {
@@ -26,6 +40,14 @@ export interface EngineOptions {
   drainMs?: number;
 }
 
+/** What an engine runs: the composition root decides (see core/runtime). */
+export interface EngineParts {
+  /** Which factory builds the listener of each kind. */
+  listenerKinds: ListenerKinds;
+  /** Parts that follow the config, applied in this order before listeners start. */
+  modules: readonly EngineModule[];
+}
+
 /** Runs a config: listeners, modules and telemetry. */
 export class Engine {
   readonly events = new TypedEmitter<EngineEvents>();
@@ -34,21 +56,23 @@ export class Engine {
   private readonly listeners = new Map<string, Listener>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly drainMs: number;
+  private readonly kinds: ListenerKinds;
+  private readonly modules: readonly EngineModule[];
 
-  constructor(opts: EngineOptions = {}) {
+  /** `compose` builds the engine's parts over its services (see core/runtime). */
+  constructor(compose: (services: EngineServices) => EngineParts, opts: EngineOptions = {}) {
     this.drainMs = opts.drainMs ?? 5000;
     this.services = {
       clock: opts.clock ?? systemClock,
       counters: new CounterRegistry(),
       traffic: new TrafficLog(1000),
-      hooks: [],
       baseDir: opts.baseDir ?? process.cwd(),
-      modules: new Map(),
       config: () => this.current,
       log: (level, message) => this.log(level, message),
-      engine: this,
     };
-    installModules(this.services);
+    const parts = compose(this.services);
+    this.kinds = parts.listenerKinds;
+    this.modules = parts.modules;
   }
 
   /** The running config, or undefined when stopped. */
@@ -75,7 +99,12 @@ export class Engine {
 
   /** Info on every listener: name, kind, configured and bound address. */
   listenerInfo(): { name: string; kind: string; listen: string; address: string }[] {
-    return [...this.listeners.values()].map((l) => ({ name: l.def.name, kind: l.def.kind, listen: l.def.listen, address: l.address() }));
+    return [...this.listeners.values()].map((l) => ({
+      name: l.def.name,
+      kind: l.def.kind,
+      listen: l.def.listen,
+      address: l.address(),
+    }));
   }
 
   private log(level: LogEntry['level'], message: string): void {
@@ -101,19 +130,20 @@ export class Engine {
     this.services.traffic.setCapacity(next.admin?.traffic_log ?? 1000);
 
     // Modules first, so new routes find their upstreams and channels.
-    for (const m of this.services.modules.values()) await m.apply(next, prev);
+    for (const m of this.modules) await m.apply(next, prev);
 
     // Bind new listeners; if any fails, undo and keep the last good config.
     const started: Listener[] = [];
     for (const item of plan.add) {
       const def = defs.get(item.key)!;
-      const listener = LISTENER_KINDS[def.kind](def, this.services);
+      // Each kind's factory takes that kind's definitions: the table guarantees the pairing.
+      const listener = (this.kinds[def.kind] as ListenerFactory)(def, this.services);
       try {
         await listener.start();
         started.push(listener);
       } catch (err) {
         for (const l of started) await l.stop(0);
-        if (prev) for (const m of this.services.modules.values()) await m.apply(prev, next);
+        if (prev) for (const m of this.modules) await m.apply(prev, next);
         const message = err instanceof Error ? err.message : String(err);
         this.events.emit('apply-failed', { errors: [], message });
         this.log('error', `apply failed: ${message}`);
@@ -130,13 +160,15 @@ export class Engine {
     }
     // Keep names and definitions fresh on unchanged listeners too (a rename is an update, but be safe).
     for (const item of plan.unchanged) this.listeners.get(item.key)!.def = defs.get(item.key)!;
-    await Promise.all(plan.remove.map(async (item) => {
-      const l = this.listeners.get(item.key);
-      if (!l) return;
-      this.listeners.delete(item.key);
-      await l.stop(this.drainMs);
-      this.events.emit('closed', { name: l.def.name, kind: l.def.kind, address: l.def.listen });
-    }));
+    await Promise.all(
+      plan.remove.map(async (item) => {
+        const l = this.listeners.get(item.key);
+        if (!l) return;
+        this.listeners.delete(item.key);
+        await l.stop(this.drainMs);
+        this.events.emit('closed', { name: l.def.name, kind: l.def.kind, address: l.def.listen });
+      }),
+    );
 
     this.current = next;
     const changes = describePlan(plan);
@@ -150,11 +182,13 @@ export class Engine {
     const run = this.queue.then(async () => {
       const all = [...this.listeners.values()];
       this.listeners.clear();
-      await Promise.all(all.map(async (l) => {
-        await l.stop(deadlineMs);
-        this.events.emit('closed', { name: l.def.name, kind: l.def.kind, address: l.def.listen });
-      }));
-      for (const m of this.services.modules.values()) await m.stop();
+      await Promise.all(
+        all.map(async (l) => {
+          await l.stop(deadlineMs);
+          this.events.emit('closed', { name: l.def.name, kind: l.def.kind, address: l.def.listen });
+        }),
+      );
+      for (const m of this.modules) await m.stop();
       const was = this.current !== undefined;
       this.current = undefined;
       if (was) this.events.emit('state', { running: false });

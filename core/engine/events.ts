@@ -1,6 +1,6 @@
-/** The engine's typed events (STYLE 10: no stringly emit(name, any)). */
+/** The engine's typed events (no stringly emit(name, any)). */
 import type { ApplyPlan, ConfigError } from '../config/index.js';
-import type { LogEntry } from './services.js';
+import type { LogEntry } from '../kernel/index.js';
 
 export interface EngineEvents {
   /** A listener is bound (address has the real port). */

@@ -1,22 +1,20 @@
 /**
- * The faults hook, first on every HTTP exchange whose route has `faults`:
+ * The faults hooks. On every HTTP exchange whose route has `faults`:
  *
  *   before handler: latency ± jitter ─▶ drop_connection (probability) ─▶ status injection (probability)
- *   response path:  FaultStage (slice, stall_after, reset_after)
+ *   response path:  slice ─▶ stall_after / reset_after (./stages.ts)
  *
- * Limits come after (their hook is later in the list), so a sliced response
- * is shaped too. Randomness is injected for deterministic tests.
+ * On TCP/UDP stream servers the same byte stages (with latency per chunk) sit
+ * on the `out` direction: what the client receives. Limits come after (their
+ * hooks are later in the list), so a sliced response is shaped too.
+ * Randomness is injected for deterministic tests.
  */
 import type { Socket } from 'node:net';
 import type { FaultsConfig } from '../config/index.js';
-import type { Exchange, ExchangeHook } from '../http/exchange.js';
-import { sendText } from '../http/handler.js';
-import type { OutletStage } from '../http/outlet.js';
-import { FaultStage, hasOutFaults } from './fault-stage.js';
+import type { Exchange, ExchangeHook, LinkHook, Stage } from '../kernel/index.js';
+import { sendText, untilEnded } from '../kernel/index.js';
 import { sleep } from '../util/wait.js';
-
-/** A random number in [0, 1). */
-export type Rng = () => number;
+import { faultStages, hasByteFaults, StageChain, type Rng } from './stages.js';
 
 /** The delay one exchange gets: latency plus a uniform ±jitter, never negative. */
 export function latencyOf(f: FaultsConfig, rng: Rng): number {
@@ -25,24 +23,45 @@ export function latencyOf(f: FaultsConfig, rng: Rng): number {
   return Math.max(0, base + (jitter > 0 ? (rng() * 2 - 1) * jitter : 0));
 }
 
-/** Builds the faults hook. */
+/** True when the faults config has anything for the HTTP response path. */
+export function hasOutFaults(f: FaultsConfig): boolean {
+  return f.stall_after !== undefined || f.reset_after !== undefined || f.slice !== undefined;
+}
+
+/** Builds the HTTP faults hook. */
 export function createFaultsHook(rng: Rng = Math.random): ExchangeHook {
   return {
     // Synchronous for the common case (no faults on the route): no promise per request.
     before: (ex: Exchange) => (ex.route.faults ? beforeHandler(ex, ex.route.faults, rng) : false),
-    outStage(ex: Exchange): OutletStage | undefined {
+    outStage(ex: Exchange): Stage | undefined {
       const f = ex.route.faults;
       if (!f || !hasOutFaults(f)) return undefined;
-      return new FaultStage(f, {
-        clock: ex.services.clock,
-        signal: ex.signal,
-        reset: () => {
-          ex.record.outcome = 'aborted';
-          resetSocket(ex.req.socket);
+      const stages = faultStages(
+        f,
+        {
+          clock: ex.services.clock,
+          ended: () => untilEnded(ex),
+          reset: () => {
+            ex.record.outcome = 'aborted';
+            resetSocket(ex.req.socket);
+          },
+          note: (m) => {
+            ex.record.error = m;
+          },
         },
-        note: (m) => { ex.record.error = m; },
-      });
+        rng,
+        false,
+      );
+      return new StageChain(stages);
     },
+  };
+}
+
+/** Builds the faults hook of TCP/UDP stream servers: the byte faults on what the client receives. */
+export function createLinkFaultsHook(rng: Rng = Math.random): LinkHook {
+  return {
+    applies: (server) => hasByteFaults(server.faults),
+    linkStages: (server, target, dir) => (dir === 'out' ? faultStages(server.faults, target, rng, true) : []),
   };
 }
 

@@ -1,4 +1,14 @@
-/** Toxiproxy-style faults for HTTP routes: an ExchangeHook plus the response stage. */
-export { createFaultsHook, latencyOf, type Rng } from './hook.js';
-export { FaultStage, hasOutFaults, type FaultTarget } from './fault-stage.js';
-export { sleep } from '../util/wait.js';
+/** Toxiproxy-style faults: the HTTP exchange hook, the TCP/UDP link hook and the byte stages both use. */
+export { createFaultsHook, createLinkFaultsHook, hasOutFaults, latencyOf } from './hook.js';
+export {
+  BudgetStage,
+  faultStages,
+  hasByteFaults,
+  LatencyStage,
+  ResetStage,
+  SliceStage,
+  StageChain,
+  StallStage,
+  type FaultTarget,
+  type Rng,
+} from './stages.js';

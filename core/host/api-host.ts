@@ -4,19 +4,28 @@
  * host can sit behind Electron IPC, the browser-mode WebSocket, the admin
  * HTTP listener — or move into a utilityProcess later.
  *
- *   renderer / admin HTTP / CLI ──call──▶ ApiHost ──▶ Engine (+ sse hub, upstreams, traffic log)
+ *   renderer / admin HTTP / CLI ──call──▶ ApiHost ──▶ Engine (+ SSE hub, module views, traffic log)
  *                               ◀─events── sampler (fixed tick) / engine log + state
  */
 import { API_CALLS, type ApiCallName, type ApiEventName, type SluiceApi, type SluiceApiEvents } from '../api/index.js';
 import type {
-  ApplyResponse, ChannelInfo, ConfigState, ExchangeDetail, ExchangeSummary, PublishRequest, Stats, TrafficQuery,
-  UpstreamServerState, ValidateResult,
+  ApplyResponse,
+  ChannelInfo,
+  ConfigState,
+  ExchangeDetail,
+  ExchangeSummary,
+  PublishRequest,
+  Stats,
+  TrafficQuery,
+  UpstreamServerState,
+  ValidateResult,
 } from '../api/types.js';
 import type { Engine } from '../engine/engine.js';
-import { sampleOf } from '../telemetry/scope-samples.js';
-import { TelemetrySampler } from '../telemetry/sampler.js';
-import { readChannels, readUpstreams, sseHub } from '../telemetry/sources.js';
+import type { SseHub } from '../sse/hub.js';
 import { toDetail, toSummary } from '../telemetry/exchange-view.js';
+import { TelemetrySampler } from '../telemetry/sampler.js';
+import { sampleOf } from '../telemetry/scope-samples.js';
+import type { TelemetrySources } from '../telemetry/sources.js';
 import { SluiceError } from '../util/errors.js';
 import { ConfigDocument } from './config-document.js';
 import { recordAsMock, type RecordResult } from './record.js';
@@ -25,6 +34,10 @@ import { VERSION } from './version.js';
 /** Options of a host. */
 export interface ApiHostOptions {
   engine: Engine;
+  /** The engine's SSE channels (publish goes here). */
+  hub: SseHub;
+  /** Views of the engine's modules for ticks, stats and /metrics. */
+  sources: TelemetrySources;
   /** The config file the text came from (saveConfig's default target). */
   file?: string;
   /** The source text of the running config (comments kept); default: a rendering of engine.config. */
@@ -36,6 +49,8 @@ export interface ApiHostOptions {
 /** The API over one engine, plus lifecycle. */
 export interface ApiHost extends SluiceApi {
   readonly engine: Engine;
+  /** Views of the engine's modules (channels, upstreams, limits). */
+  readonly sources: TelemetrySources;
   /** The telemetry sampler behind the `telemetry` and `traffic` events. */
   readonly sampler: TelemetrySampler;
   /** Calls a method by name with plain arguments (for IPC/WebSocket/HTTP dispatch); unknown names reject. */
@@ -44,24 +59,17 @@ export interface ApiHost extends SluiceApi {
   close(): void;
 }
 
-const hosts = new WeakMap<Engine, ApiHost>();
-
-/** The host created for an engine, if any (the admin listener shares it with the UI). */
-export function apiHostOf(engine: Engine): ApiHost | undefined {
-  return hosts.get(engine);
-}
-
-/** Creates the host of `opts.engine` (and registers it so `apiHostOf(engine)` finds it). */
+/** Creates the API host of one engine (the composition root does, once per engine). */
 export function createApiHost(opts: ApiHostOptions): ApiHost {
-  const host = new EngineApiHost(opts);
-  hosts.set(opts.engine, host);
-  return host;
+  return new EngineApiHost(opts);
 }
 
 /** SluiceApi over one engine. Methods are plain async functions of plain data. */
 class EngineApiHost implements ApiHost {
   readonly engine: Engine;
+  readonly sources: TelemetrySources;
   readonly sampler: TelemetrySampler;
+  private readonly hub: SseHub;
   private readonly doc: ConfigDocument;
   /** Epoch ms − engine clock ms: traffic times go out as wall-clock times. */
   private readonly epochOffset: number;
@@ -72,9 +80,16 @@ class EngineApiHost implements ApiHost {
 
   constructor(opts: ApiHostOptions) {
     this.engine = opts.engine;
+    this.sources = opts.sources;
+    this.hub = opts.hub;
     this.doc = new ConfigDocument(opts.engine, opts.file, opts.text);
-    this.epochOffset = Date.now() - opts.engine.services.clock.now();
-    this.sampler = new TelemetrySampler({ services: opts.engine.services, intervalMs: opts.tickMs, epochOffset: this.epochOffset });
+    const { counters, traffic, clock } = opts.engine.services;
+    this.epochOffset = Date.now() - clock.now();
+    this.sampler = new TelemetrySampler({
+      inputs: { counters, traffic, clock, sources: opts.sources },
+      intervalMs: opts.tickMs,
+      epochOffset: this.epochOffset,
+    });
   }
 
   private get services() {
@@ -114,19 +129,19 @@ class EngineApiHost implements ApiHost {
   }
 
   publish(channel: string, event: PublishRequest): Promise<{ id: string }> {
-    return publishOn(this.engine, channel, event);
+    return publishOn(this.hub, channel, event);
   }
 
   async getChannels(): Promise<ChannelInfo[]> {
-    return readChannels(this.services);
+    return this.sources.channels();
   }
 
   async getStats(): Promise<Stats> {
-    return statsOf(this.engine);
+    return statsOf(this.engine, this.sources);
   }
 
   async getUpstreams(): Promise<UpstreamServerState[]> {
-    return readUpstreams(this.services);
+    return this.sources.upstreams();
   }
 
   async getTraffic(query: TrafficQuery = {}): Promise<ExchangeSummary[]> {
@@ -175,7 +190,8 @@ class EngineApiHost implements ApiHost {
   }
 
   async invoke(name: string, args: unknown[]): Promise<unknown> {
-    if (!(API_CALLS as readonly string[]).includes(name)) throw new SluiceError('E_BAD_REQUEST', `unknown call "${name}"`);
+    if (!(API_CALLS as readonly string[]).includes(name))
+      throw new SluiceError('E_BAD_REQUEST', `unknown call "${name}"`);
     const fn = this[name as ApiCallName] as (...a: unknown[]) => Promise<unknown>;
     return fn.apply(this, Array.isArray(args) ? args : []);
   }
@@ -183,45 +199,53 @@ class EngineApiHost implements ApiHost {
   close(): void {
     for (const off of [...this.unsubscribers]) off();
     this.sampler.close();
-    if (hosts.get(this.engine) === this) hosts.delete(this.engine);
   }
 }
 
 /** Publishes on a channel through the SSE hub; rejects with a clear SluiceError. */
-export async function publishOn(engine: Engine, channel: string, event: PublishRequest): Promise<{ id: string }> {
-  const hub = sseHub(engine.services);
-  if (!hub) throw new SluiceError('E_UNKNOWN_CHANNEL', 'SSE channels are not available in this build');
-  if (typeof channel !== 'string' || channel === '') throw new SluiceError('E_BAD_REQUEST', 'a channel name is required');
+export async function publishOn(hub: SseHub, channel: string, event: PublishRequest): Promise<{ id: string }> {
+  if (typeof channel !== 'string' || channel === '')
+    throw new SluiceError('E_BAD_REQUEST', 'a channel name is required');
   if (!event || typeof event !== 'object' || typeof event.data !== 'string') {
     throw new SluiceError('E_BAD_REQUEST', 'an event needs "data" (a string); "event" and "id" are optional strings');
   }
   for (const k of ['event', 'id'] as const) {
-    if (event[k] !== undefined && typeof event[k] !== 'string') throw new SluiceError('E_BAD_REQUEST', `"${k}" must be a string`);
+    if (event[k] !== undefined && typeof event[k] !== 'string')
+      throw new SluiceError('E_BAD_REQUEST', `"${k}" must be a string`);
   }
   const known = hub.channels().map((c) => c.name);
   if (!known.includes(channel)) {
-    throw new SluiceError('E_UNKNOWN_CHANNEL', `unknown channel "${channel}"${known.length ? ` (channels: ${known.join(', ')})` : ' (no channel routes are configured)'}`);
+    throw new SluiceError(
+      'E_UNKNOWN_CHANNEL',
+      `unknown channel "${channel}"${known.length ? ` (channels: ${known.join(', ')})` : ' (no channel routes are configured)'}`,
+    );
   }
-  const id = await hub.publish(channel, { data: event.data, event: event.event, id: event.id });
+  const id = hub.publish(channel, { data: event.data, event: event.event, id: event.id });
   return { id: String(id) };
 }
 
 /** Counters per listener, route, channel and upstream server. */
-export function statsOf(engine: Engine): Stats {
+export function statsOf(engine: Engine, sources: TelemetrySources): Stats {
   const services = engine.services;
   const info = new Map(engine.listenerInfo().map((l) => [l.name, l]));
-  const channels = new Map(readChannels(services).map((c) => [c.name, c]));
+  const channels = new Map(sources.channels().map((c) => [c.name, c]));
   const scopes = services.counters.all();
   return {
     version: VERSION,
     uptimeMs: Math.round(process.uptime() * 1000),
     running: engine.running,
-    listeners: scopes.filter((s) => s.kind === 'listener').map((s) => ({
-      ...sampleOf(s), listen: info.get(s.name)?.listen ?? s.labels.listen ?? '', address: info.get(s.name)?.address ?? '',
-    })),
+    listeners: scopes
+      .filter((s) => s.kind === 'listener')
+      .map((s) => ({
+        ...sampleOf(s),
+        listen: info.get(s.name)?.listen ?? s.labels.listen ?? '',
+        address: info.get(s.name)?.address ?? '',
+      })),
     routes: scopes.filter((s) => s.kind === 'route').map((s) => sampleOf(s)),
-    channels: scopes.filter((s) => s.kind === 'channel').map((s) => ({ ...sampleOf(s), clients: channels.get(s.name)?.clients ?? s.counters.active })),
-    upstreams: readUpstreams(services),
+    channels: scopes
+      .filter((s) => s.kind === 'channel')
+      .map((s) => ({ ...sampleOf(s), clients: channels.get(s.name)?.clients ?? s.counters.active })),
+    upstreams: sources.upstreams(),
   };
 }
 
@@ -233,7 +257,11 @@ export function trafficOf(engine: Engine, query: TrafficQuery, epochOffset = 0):
   const out: ExchangeSummary[] = [];
   for (const rec of engine.services.traffic.recent(Number.MAX_SAFE_INTEGER)) {
     if (rec.id <= after) break;
-    if (needle && !`${rec.method} ${rec.url} ${rec.status ?? ''} ${rec.listener} ${rec.client}`.toLowerCase().includes(needle)) continue;
+    if (
+      needle &&
+      !`${rec.method} ${rec.url} ${rec.status ?? ''} ${rec.listener} ${rec.client}`.toLowerCase().includes(needle)
+    )
+      continue;
     out.push(toSummary(rec, epochOffset));
     if (out.length >= limit) break;
   }

@@ -42,7 +42,10 @@ function escapeField(v: string): string {
   if (/^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(v)) return v;
   let out = '';
   for (const ch of Buffer.from(v, 'utf8')) {
-    out += ch === 0x22 || ch === 0x5c || ch < 0x20 || ch > 0x7e ? `\\x${ch.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(ch);
+    out +=
+      ch === 0x22 || ch === 0x5c || ch < 0x20 || ch > 0x7e
+        ? `\\x${ch.toString(16).toUpperCase().padStart(2, '0')}`
+        : String.fromCharCode(ch);
   }
   return out;
 }

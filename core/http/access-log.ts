@@ -23,7 +23,11 @@ export class AccessLog {
   private droppedSinceLast = 0;
   private failed = false;
 
-  constructor(readonly path: string, config: Pick<AccessLogConfig, 'format'>, onError: (message: string) => void) {
+  constructor(
+    readonly path: string,
+    config: Pick<AccessLogConfig, 'format'>,
+    onError: (message: string) => void,
+  ) {
     this.format = config.format === 'json' ? formatJson : formatCombined;
     this.stream = createWriteStream(path, { flags: 'a' });
     this.stream.on('error', (err) => {
@@ -46,7 +50,9 @@ export class AccessLog {
     }
     const n = line.length;
     this.pending += n;
-    this.stream.write(line, () => { this.pending -= n; });
+    this.stream.write(line, () => {
+      this.pending -= n;
+    });
   }
 
   /** Flushes what is queued and closes the file. */

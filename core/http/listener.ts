@@ -6,40 +6,20 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { parseAddress, routeKind, type HttpServerConfig } from '../config/index.js';
-import type { ListenerDef } from '../config/index.js';
-import type { EngineServices } from '../engine/services.js';
-import type { Listener } from '../engine/listener.js';
-import { CleanAbort, listenError, SluiceError } from '../util/errors.js';
-import { parseTarget, Router } from './router.js';
-import { HANDLERS } from './handlers/index.js';
-import type { RouteHandler } from './handler.js';
-import { sendText } from './handler.js';
-import type { Exchange } from './exchange.js';
+import { parseAddress, routeKind, type HttpServerConfig, type ListenerDef } from '../config/index.js';
+import type { EngineServices, Exchange, ExchangeHook, Listener, RouteKinds } from '../kernel/index.js';
+import { sendText } from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
+import { CleanAbort, listenError, SluiceError, statusOf } from '../util/errors.js';
+import { boundAddress, clientIp } from '../util/net.js';
 import { DrainSet, finishRecord, LiveExchange, RouteEntry, type ListenerScope } from './live-exchange.js';
 import { declaredTooLarge, refuseMethodHere, refuseOverCap, refuseTooLarge } from './request-guards.js';
+import { parseTarget, Router } from './router.js';
 import { ServerLog } from './server-log.js';
 import type { ExchangeRecord } from '../telemetry/exchange-record.js';
 
-const STATUS_OF: Partial<Record<SluiceError['code'], number>> = {
-  E_UPSTREAM_CONNECT: 502,
-  E_UPSTREAM_PROTOCOL: 502,
-  E_UPSTREAM_TIMEOUT: 504,
-  E_NOT_FOUND: 404,
-  E_BAD_REQUEST: 400,
-  E_UNKNOWN_CHANNEL: 404,
-  E_TOO_LARGE: 413,
-};
-
 /** How often Node looks for requests whose headers are overdue (the granularity of header_timeout). */
 const HEADER_CHECK_MS = 250;
-
-/** Unwraps `::ffff:127.0.0.1` to `127.0.0.1`. */
-export function clientAddress(socket: Socket): string {
-  const a = socket.remoteAddress ?? '';
-  return a.startsWith('::ffff:') ? a.slice(7) : a;
-}
 
 /** Serves one `http.servers[]` entry. */
 export class HttpListener implements Listener {
@@ -56,10 +36,16 @@ export class HttpListener implements Listener {
   private readonly counters: Counters;
   /** Connections accepted past max_connections: their requests get 503. */
   private readonly overCap = new WeakSet<Socket>();
-  /** The access log, when the server has one. */
+  /** The access log (writes nothing when the server has none). */
   private readonly log: ServerLog;
 
-  constructor(public def: Extract<ListenerDef, { kind: 'http' }>, private readonly services: EngineServices) {
+  constructor(
+    public def: Extract<ListenerDef, { kind: 'http' }>,
+    private readonly services: EngineServices,
+    private readonly routeKinds: RouteKinds,
+    /** Run on every exchange, in order (faults first, then limits, so a sliced response is shaped too). */
+    private readonly hooks: readonly ExchangeHook[],
+  ) {
     this.config = def.server;
     this.counters = services.counters.get('listener', def.name, { kind: 'http', listen: def.listen });
     this.log = new ServerLog(services);
@@ -70,18 +56,24 @@ export class HttpListener implements Listener {
   /** Handlers and what their exchanges share, built once per config apply. */
   private buildRouter(server: HttpServerConfig): Router<RouteEntry> {
     const ctx = { server, listener: server.name, services: this.services };
-    const scope: ListenerScope = { server, listener: this.def.name, services: this.services, counters: this.counters, drain: this.drain, log: this.log };
+    const scope: ListenerScope = {
+      server,
+      listener: this.def.name,
+      services: this.services,
+      hooks: this.hooks,
+      counters: this.counters,
+      drain: this.drain,
+      log: this.log,
+    };
     return new Router(server.routes, (route, index) => {
       const kind = routeKind(route);
-      return new RouteEntry(HANDLERS[kind](route, ctx), route, index, kind, scope);
+      return new RouteEntry(this.routeKinds[kind](route, ctx), route, index, kind, scope);
     });
   }
 
   /** The bound address (`127.0.0.1:54321` for port 0). */
   address(): string {
-    const a = this.server?.address();
-    if (a && typeof a === 'object') return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
-    return this.def.listen;
+    return boundAddress(this.server, this.def.listen);
   }
 
   async start(): Promise<void> {
@@ -135,11 +127,16 @@ export class HttpListener implements Listener {
       socket.destroy();
       return;
     }
-    const code = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout'
-      : '400 Bad Request';
+    const code =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : '400 Bad Request';
     const body = `${code.slice(4)}\n`;
-    socket.end(`HTTP/1.1 ${code}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${code}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
 
   /**
@@ -152,8 +149,16 @@ export class HttpListener implements Listener {
     socket.on('error', () => socket.destroy());
     const pathname = parseTarget(req.url ?? '/')?.pathname ?? '/'; // a bad target is served below: 400
     const match = this.overCap.has(socket) ? undefined : this.router.match(pathname, req.method, req.headers.host);
-    const handler = match?.value.handler as (RouteHandler & { upgrade?(u: { req: IncomingMessage; socket: Socket; head: Buffer; client: string; route: { prefix: string; pathname: string } }): void }) | undefined;
-    if (handler?.upgrade) return handler.upgrade({ req, socket, head, client: clientAddress(socket), route: { prefix: match!.prefix, pathname } });
+    const handler = match?.value.handler;
+    if (handler?.upgrade) {
+      return handler.upgrade({
+        req,
+        socket,
+        head,
+        client: clientIp(socket),
+        route: { prefix: match!.prefix, pathname },
+      });
+    }
     const res = new http.ServerResponse(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket);
@@ -212,11 +217,15 @@ export class HttpListener implements Listener {
   /** Starts the traffic record, matches the route and runs hooks and handler on a LiveExchange. */
   private serve(req: IncomingMessage, res: ServerResponse): void {
     const services = this.services;
-    const client = clientAddress(req.socket);
+    const client = clientIp(req.socket);
     const url = req.url ?? '/';
     const rec = services.traffic.begin({
-      listener: this.def.name, method: req.method ?? 'GET', url, client,
-      startedAt: services.clock.now(), requestHeaders: req.headers,
+      listener: this.def.name,
+      method: req.method ?? 'GET',
+      url,
+      client,
+      startedAt: services.clock.now(),
+      requestHeaders: req.headers,
     });
     this.counters.requests++;
     const target = parseTarget(url);
@@ -260,13 +269,17 @@ export class HttpListener implements Listener {
     try {
       const { req, res } = ex;
       if (req.method === 'OPTIONS' && ex.kind !== 'proxy' && ex.route.cors !== false) {
-        res.writeHead(204, { 'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS', 'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*', 'access-control-max-age': '600' });
+        res.writeHead(204, {
+          'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
+          'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
+          'access-control-max-age': '600',
+        });
         res.end();
         return;
       }
       const tooLarge = declaredTooLarge(req, ex.route);
       if (tooLarge) return refuseTooLarge(ex, tooLarge);
-      for (const h of this.services.hooks) if (h.before && (await h.before(ex))) return;
+      for (const h of this.hooks) if (h.before && (await h.before(ex))) return;
       // Not awaited here: an open exchange (SSE) then holds one small reaction, not this whole async frame.
       Promise.resolve(ex.handler.handle(ex)).then(undefined, (err: unknown) => this.fail(ex, err));
     } catch (err) {
@@ -296,8 +309,9 @@ export class HttpListener implements Listener {
       ex.res.destroy();
       return;
     }
-    const status = err instanceof SluiceError ? STATUS_OF[err.code] ?? 500 : 500;
-    if (status >= 500 && !(err instanceof SluiceError)) this.services.log('error', `${this.def.name} ${ex.route.path}: ${message}`);
+    const status = statusOf(err);
+    if (status >= 500 && !(err instanceof SluiceError))
+      this.services.log('error', `${this.def.name} ${ex.route.path}: ${message}`);
     sendText(ex, status, message);
   }
 }

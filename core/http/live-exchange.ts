@@ -9,14 +9,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpServerConfig, RouteConfig, RouteKind } from '../config/index.js';
-import type { EngineServices } from '../engine/services.js';
+import type { EngineServices, Exchange, ExchangeHook, RouteHandler, Stage } from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import type { ExchangeRecord } from '../telemetry/exchange-record.js';
 import { sentContentType, sentHeaders } from '../telemetry/sent-headers.js';
 import { CleanAbort } from '../util/errors.js';
-import type { Exchange } from './exchange.js';
-import type { RouteHandler } from './handler.js';
-import { Outlet, type OutletObserver, type OutletStage } from './outlet.js';
+import { ResponseOutlet, type OutletObserver } from './outlet.js';
 import { BodyMeter } from './request-guards.js';
 import type { ServerLog } from './server-log.js';
 
@@ -25,6 +23,8 @@ export interface ListenerScope {
   readonly server: HttpServerConfig;
   readonly listener: string;
   readonly services: EngineServices;
+  /** The hooks whose stages sit on every body (faults, limits). */
+  readonly hooks: readonly ExchangeHook[];
   readonly counters: Counters;
   readonly drain: DrainSet;
   /** The server's access log (writes nothing when it has none). */
@@ -38,7 +38,13 @@ export class RouteEntry {
   /** Endless exchanges (SSE, `count: 0` streams) abort as soon as the listener stops; others may finish until the deadline. */
   readonly endless: boolean;
 
-  constructor(readonly handler: RouteHandler, readonly route: RouteConfig, readonly index: number, readonly kind: RouteKind, readonly scope: ListenerScope) {
+  constructor(
+    readonly handler: RouteHandler,
+    readonly route: RouteConfig,
+    readonly index: number,
+    readonly kind: RouteKind,
+    readonly scope: ListenerScope,
+  ) {
     this.endless = kind === 'sse' || (kind === 'stream' && route.stream!.count === 0);
   }
 
@@ -47,7 +53,10 @@ export class RouteEntry {
     if (!this.shared) {
       const { scope, route, kind } = this;
       const name = scope.listener;
-      this.shared = [scope.counters, scope.services.counters.get('route', `${name} ${route.path}`, { listener: name, route: route.path, kind })];
+      this.shared = [
+        scope.counters,
+        scope.services.counters.get('route', `${name} ${route.path}`, { listener: name, route: route.path, kind }),
+      ];
     }
     return this.shared;
   }
@@ -83,7 +92,7 @@ export class DrainSet {
 }
 
 /** Stages of a response nothing hooks into (shared, never written to). */
-const NO_STAGES: OutletStage[] = Object.freeze([]) as unknown as OutletStage[];
+const NO_STAGES: Stage[] = Object.freeze([]) as unknown as Stage[];
 
 /** Where a response keeps its exchange, for the one shared close handler. */
 const EXCHANGE = Symbol('sluice.exchange');
@@ -96,7 +105,12 @@ function onResponseClose(this: TaggedResponse): void {
 }
 
 /** Records how an exchange ended (complete, closed by either side cleanly, error) and counts its status class. */
-export function finishRecord(rec: ExchangeRecord, res: ServerResponse, counters: readonly Counters[], services: EngineServices): void {
+export function finishRecord(
+  rec: ExchangeRecord,
+  res: ServerResponse,
+  counters: readonly Counters[],
+  services: EngineServices,
+): void {
   rec.durationMs = services.clock.now() - rec.startedAt;
   rec.status ??= res.headersSent ? res.statusCode : undefined;
   rec.responseHeaders ??= res.getHeaders() as ExchangeRecord['responseHeaders'];
@@ -109,7 +123,7 @@ export function finishRecord(rec: ExchangeRecord, res: ServerResponse, counters:
 
 /** A request being served on a matched route. */
 export class LiveExchange implements Exchange, OutletObserver {
-  readonly outlet: Outlet;
+  readonly outlet: ResponseOutlet;
   responseSize?: number = undefined;
   private parsedQuery: URLSearchParams | undefined = undefined;
   private abort: AbortController | undefined = undefined;
@@ -135,22 +149,40 @@ export class LiveExchange implements Exchange, OutletObserver {
     readonly client: string,
     readonly record: ExchangeRecord,
   ) {
-    this.outlet = new Outlet(res, this);
+    this.outlet = new ResponseOutlet(res, this);
     entry.counters[1]!.requests++;
     entry.counters[1]!.active++;
     (res as TaggedResponse)[EXCHANGE] = this;
     res.on('close', onResponseClose);
   }
 
-  get server(): HttpServerConfig { return this.entry.scope.server; }
-  get listener(): string { return this.entry.scope.listener; }
-  get services(): EngineServices { return this.entry.scope.services; }
-  get route(): RouteConfig { return this.entry.route; }
-  get kind(): RouteKind { return this.entry.kind; }
-  get routeIndex(): number { return this.entry.index; }
-  get counters(): Counters[] { return this.entry.counters; }
-  get endless(): boolean { return this.entry.endless; }
-  get handler(): RouteHandler { return this.entry.handler; }
+  get server(): HttpServerConfig {
+    return this.entry.scope.server;
+  }
+  get listener(): string {
+    return this.entry.scope.listener;
+  }
+  get services(): EngineServices {
+    return this.entry.scope.services;
+  }
+  get route(): RouteConfig {
+    return this.entry.route;
+  }
+  get kind(): RouteKind {
+    return this.entry.kind;
+  }
+  get routeIndex(): number {
+    return this.entry.index;
+  }
+  get counters(): Counters[] {
+    return this.entry.counters;
+  }
+  get endless(): boolean {
+    return this.entry.endless;
+  }
+  get handler(): RouteHandler {
+    return this.entry.handler;
+  }
 
   /** The path after the route's prefix (`/a/b` on `/files` for `/files/a/b`). */
   get rest(): string {
@@ -180,8 +212,11 @@ export class LiveExchange implements Exchange, OutletObserver {
   whenEnded(): Promise<void> {
     if (this.endedWait) return this.endedWait;
     const drain = this.entry.scope.drain;
-    if (this.isClosed || this.abort?.signal.aborted || drain.draining || (drain.stopping && this.entry.endless)) return Promise.resolve();
-    this.endedWait = new Promise<void>((resolve) => { this.release = resolve; });
+    if (this.isClosed || this.abort?.signal.aborted || drain.draining || (drain.stopping && this.entry.endless))
+      return Promise.resolve();
+    this.endedWait = new Promise<void>((resolve) => {
+      this.release = resolve;
+    });
     drain.add(this);
     return this.endedWait;
   }
@@ -207,8 +242,8 @@ export class LiveExchange implements Exchange, OutletObserver {
 
   /** Reads the request body through inbound stages (limits), calling `consume` per chunk with backpressure. */
   async pipeBody(consume: (chunk: Buffer) => Promise<void> | void): Promise<void> {
-    const stages: OutletStage[] = [];
-    for (const h of this.services.hooks) {
+    const stages: Stage[] = [];
+    for (const h of this.entry.scope.hooks) {
       const s = h.inStage?.(this);
       if (s !== undefined) stages.push(s);
     }
@@ -219,7 +254,12 @@ export class LiveExchange implements Exchange, OutletObserver {
     }
   }
 
-  private through(stages: OutletStage[], i: number, chunk: Buffer, consume: (chunk: Buffer) => Promise<void> | void): Promise<void> {
+  private through(
+    stages: Stage[],
+    i: number,
+    chunk: Buffer,
+    consume: (chunk: Buffer) => Promise<void> | void,
+  ): Promise<void> {
     const s = stages[i];
     return s ? s.write(chunk, (c) => this.through(stages, i + 1, c, consume)) : this.push(chunk, consume);
   }
@@ -232,9 +272,9 @@ export class LiveExchange implements Exchange, OutletObserver {
   }
 
   /** Outlet: the response stages, decided at the first write (headers known). */
-  stages(): OutletStage[] {
-    let out: OutletStage[] | undefined;
-    for (const h of this.services.hooks) {
+  stages(): Stage[] {
+    let out: Stage[] | undefined;
+    for (const h of this.entry.scope.hooks) {
       const s = h.outStage?.(this);
       if (s !== undefined) (out ??= []).push(s);
     }

@@ -12,16 +12,9 @@
  * known (limit rules match on content type and size).
  */
 import type { ServerResponse } from 'node:http';
+import type { Outlet, Stage } from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import { drainedOrClosed } from '../util/wait.js';
-
-/** One step on the response path (a limit, a fault). */
-export interface OutletStage {
-  /** Passes `chunk` on through `next` — possibly split, delayed or not at all. */
-  write(chunk: Buffer, next: (chunk: Buffer) => Promise<void>): Promise<void>;
-  /** The exchange ended: release timers and shared-bucket membership. */
-  dispose?(): void;
-}
 
 /** Things the outlet reports per chunk. */
 export interface OutletObserver {
@@ -31,18 +24,18 @@ export interface OutletObserver {
   /** Called once, on the first byte. */
   onFirstByte?(): void;
   /** The stages for this response, asked once at the first write (unless the outlet was given `decideStages`). */
-  stages?(): OutletStage[];
+  stages?(): Stage[];
 }
 
 /** Writes to a response through stages, honouring backpressure. */
-export class Outlet {
-  private stages: OutletStage[] | undefined;
+export class ResponseOutlet implements Outlet {
+  private stages: Stage[] | undefined;
   private firstByte = true;
 
   constructor(
     readonly res: ServerResponse,
     private readonly observer: OutletObserver,
-    private readonly decideStages?: () => OutletStage[],
+    private readonly decideStages?: () => Stage[],
   ) {}
 
   /** True when the client has gone away (writes are dropped). */
@@ -51,8 +44,8 @@ export class Outlet {
   }
 
   /** Stages for this response (decided once, at the first write). */
-  private pipeline(): OutletStage[] {
-    if (!this.stages) this.stages = this.decideStages ? this.decideStages() : this.observer.stages?.() ?? [];
+  private pipeline(): Stage[] {
+    if (!this.stages) this.stages = this.decideStages ? this.decideStages() : (this.observer.stages?.() ?? []);
     return this.stages;
   }
 

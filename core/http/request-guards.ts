@@ -8,8 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RouteConfig } from '../config/index.js';
 import { SluiceError } from '../util/errors.js';
-import { sendText } from './handler.js';
-import type { Exchange } from './exchange.js';
+import { sendText, type Exchange } from '../kernel/index.js';
 
 /** The Content-Length a client declared, if any. */
 export function declaredLength(req: IncomingMessage): number | undefined {
@@ -31,21 +30,33 @@ export function refuseTooLarge(ex: Pick<Exchange, 'res'>, why: string): void {
   sendText(ex, 413, why, { connection: 'close' });
 }
 
-/** Counts body bytes against max_body_size; throws E_TOO_LARGE (413) once a chunked body grows past it. */
+/** Counts body bytes against max_body_size; throws E_BODY_TOO_LARGE (413) once a chunked body grows past it. */
 export class BodyMeter {
   private received = 0;
 
-  constructor(private readonly max: number | undefined, private readonly path: string) {}
+  constructor(
+    private readonly max: number | undefined,
+    private readonly path: string,
+  ) {}
 
   add(bytes: number): void {
     if (this.max === undefined) return;
     this.received += bytes;
-    if (this.received > this.max) throw new SluiceError('E_TOO_LARGE', `the request body grew past max_body_size on ${this.path} (${this.max} bytes)`);
+    if (this.received > this.max)
+      throw new SluiceError(
+        'E_BODY_TOO_LARGE',
+        `the request body grew past max_body_size on ${this.path} (${this.max} bytes)`,
+      );
   }
 }
 
 /** 405 with Allow for a path whose routes take other methods. */
-export function refuseMethodHere(ex: Pick<Exchange, 'res'>, method: string, path: string, allow: readonly string[]): void {
+export function refuseMethodHere(
+  ex: Pick<Exchange, 'res'>,
+  method: string,
+  path: string,
+  allow: readonly string[],
+): void {
   const list = allow.includes('GET') && !allow.includes('HEAD') ? [...allow, 'HEAD'] : allow;
   ex.res.setHeader('allow', list.join(', '));
   sendText(ex, 405, `${method} is not allowed on ${path} (${list.join(', ')})`);
@@ -54,5 +65,8 @@ export function refuseMethodHere(ex: Pick<Exchange, 'res'>, method: string, path
 /** 503 for a connection over the server's cap. */
 export function refuseOverCap(ex: Pick<Exchange, 'res'>, server: string, max: number): void {
   ex.res.shouldKeepAlive = false;
-  sendText(ex, 503, `server ${server} is at max_connections (${max} open connections); try again later`, { connection: 'close', 'retry-after': '1' });
+  sendText(ex, 503, `server ${server} is at max_connections (${max} open connections); try again later`, {
+    connection: 'close',
+    'retry-after': '1',
+  });
 }

@@ -138,14 +138,27 @@ class HostTable<T> {
   /** The tables a route with this pattern belongs to. */
   tablesOf(pattern: string): PathTable<T>[] {
     const out: PathTable<T>[] = [];
-    const get = <K>(list: K[], find: (k: K) => boolean, make: () => K): K => list.find(find) ?? (list.push(make()), list[list.length - 1]!);
+    const get = <K>(list: K[], find: (k: K) => boolean, make: () => K): K =>
+      list.find(find) ?? (list.push(make()), list[list.length - 1]!);
     if (pattern.startsWith('*.') || pattern.startsWith('.')) {
       const suffix = pattern.slice(pattern.indexOf('.'));
-      out.push(get(this.leading, (e) => e.suffix === suffix, () => ({ suffix, table: new PathTable<T>() })).table);
+      out.push(
+        get(
+          this.leading,
+          (e) => e.suffix === suffix,
+          () => ({ suffix, table: new PathTable<T>() }),
+        ).table,
+      );
       if (pattern.startsWith('.')) out.push(this.exactTable(pattern.slice(1)));
     } else if (pattern.endsWith('.*')) {
       const prefix = pattern.slice(0, -1);
-      out.push(get(this.trailing, (e) => e.prefix === prefix, () => ({ prefix, table: new PathTable<T>() })).table);
+      out.push(
+        get(
+          this.trailing,
+          (e) => e.prefix === prefix,
+          () => ({ prefix, table: new PathTable<T>() }),
+        ).table,
+      );
     } else {
       out.push(this.exactTable(pattern));
     }
@@ -231,7 +244,10 @@ export class Router<T> {
   match(pathname: string, method?: string, host?: string): RouteMatch<T> | undefined {
     const slot = this.table(host).slot(pathname);
     if (!slot) return undefined;
-    const m = (method !== undefined ? slot.byMethod?.get(method) : undefined) ?? slot.any ?? (method === undefined ? slot.byMethod?.values().next().value : undefined);
+    const m =
+      (method !== undefined ? slot.byMethod?.get(method) : undefined) ??
+      slot.any ??
+      (method === undefined ? slot.byMethod?.values().next().value : undefined);
     if (!m) return undefined;
     return { ...m, prefix: slot.prefix, rest: pathname.slice(slot.prefix.length) || '/' };
   }

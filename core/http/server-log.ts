@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import type { AccessLogConfig } from '../config/index.js';
-import type { EngineServices } from '../engine/services.js';
+import type { EngineServices } from '../kernel/index.js';
 import type { ExchangeRecord } from '../telemetry/exchange-record.js';
 import { AccessLog } from './access-log.js';
 import type { AccessEntry } from './access-log-format.js';
@@ -26,13 +26,26 @@ function remoteUser(req: IncomingMessage): string | undefined {
 }
 
 /** What a finished exchange says in the log: status, body bytes, time, client, request line. */
-export function accessEntry(rec: ExchangeRecord, req: IncomingMessage, res: ServerResponse, wallStart: number): AccessEntry {
+export function accessEntry(
+  rec: ExchangeRecord,
+  req: IncomingMessage,
+  res: ServerResponse,
+  wallStart: number,
+): AccessEntry {
   let bytes = rec.bytesOut;
   if (bytes === 0 && res.headersSent) bytes = Number(res.getHeader('content-length') ?? 0) || 0; // short answers sent without the outlet
   return {
-    client: rec.client, time: wallStart, method: rec.method, url: rec.url, httpVersion: req.httpVersion,
-    status: rec.status ?? (res.headersSent ? res.statusCode : 0), bytes, durationMs: rec.durationMs ?? 0,
-    referer: header(req, 'referer'), userAgent: header(req, 'user-agent'), user: remoteUser(req),
+    client: rec.client,
+    time: wallStart,
+    method: rec.method,
+    url: rec.url,
+    httpVersion: req.httpVersion,
+    status: rec.status ?? (res.headersSent ? res.statusCode : 0),
+    bytes,
+    durationMs: rec.durationMs ?? 0,
+    referer: header(req, 'referer'),
+    userAgent: header(req, 'user-agent'),
+    user: remoteUser(req),
   };
 }
 
@@ -49,7 +62,9 @@ export class ServerLog {
     if (key === this.key) return;
     void this.log?.close();
     this.key = key;
-    this.log = cfg ? new AccessLog(resolve(this.services.baseDir, cfg.path), cfg, (m) => this.services.log('error', m)) : undefined;
+    this.log = cfg
+      ? new AccessLog(resolve(this.services.baseDir, cfg.path), cfg, (m) => this.services.log('error', m))
+      : undefined;
   }
 
   /** Logs a finished exchange (nothing when the server has no access log). */

@@ -45,7 +45,9 @@ export class Conf {
  * a variable the export defines as "$").
  */
 export function quote(v: string): string {
-  return /^[^\s"'{};$\\#]+$/.test(v) ? v : `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$/g, '${dollar}')}"`;
+  return /^[^\s"'{};$\\#]+$/.test(v)
+    ? v
+    : `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$/g, '${dollar}')}"`;
 }
 
 /** Map keys are not interpolated, so a regex keeps its `$`; quoted only when it has spaces or braces. */

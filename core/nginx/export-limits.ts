@@ -10,7 +10,10 @@ import { explainLimit, explainRule } from '../shaping/explain.js';
 import { quoteRegex, type Conf } from './conf-writer.js';
 
 /** Which variables or values limit_rate / limit_rate_after take at the http level (undefined: no server-wide limit). */
-export interface LimitVars { rate?: string; after?: string }
+export interface LimitVars {
+  rate?: string;
+  after?: string;
+}
 
 const size = (v: number) => sizeToConfig(v);
 
@@ -45,8 +48,15 @@ function unexportableRule(rule: LimitRuleConfig): string | undefined {
 }
 
 /** One variable per (rule, condition); the first rule's first condition is `$sluice_limit_<what>`. */
-function chain(c: Conf, what: string, rules: { rule: LimitRuleConfig; index: number }[], value: (l: LimitConfig) => string, fallback: string): void {
-  const entry = (i: number, k: number) => (i === 0 && k === 0 ? `$sluice_limit_${what}` : `$sluice_${what}_r${i}_c${k}`);
+function chain(
+  c: Conf,
+  what: string,
+  rules: { rule: LimitRuleConfig; index: number }[],
+  value: (l: LimitConfig) => string,
+  fallback: string,
+): void {
+  const entry = (i: number, k: number) =>
+    i === 0 && k === 0 ? `$sluice_limit_${what}` : `$sluice_${what}_r${i}_c${k}`;
   rules.forEach(({ rule }, i) => {
     const conds = conditions(rule);
     const miss = i + 1 < rules.length ? entry(i + 1, 0) : fallback;
@@ -56,7 +66,10 @@ function chain(c: Conf, what: string, rules: { rule: LimitRuleConfig; index: num
         c.open(`geo ${entry(i, k)}_ip`).line('default 0;');
         for (const cidr of cond.geo) c.line(`${cidr} 1;`);
         c.close();
-        c.open(`map ${entry(i, k)}_ip ${entry(i, k)}`).line(`1 ${hit};`).line(`default ${miss};`).close();
+        c.open(`map ${entry(i, k)}_ip ${entry(i, k)}`)
+          .line(`1 ${hit};`)
+          .line(`default ${miss};`)
+          .close();
       } else {
         c.open(`map ${cond.variable} ${entry(i, k)}`);
         for (const re of cond.regexes!) c.line(`${quoteRegex(re)} ${hit};`);
@@ -73,7 +86,8 @@ function conditions(rule: LimitRuleConfig): { variable?: string; regexes?: strin
   const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   if (m.ext?.length) out.push({ variable: '$uri', regexes: [`~*\\.(${m.ext.map(esc).join('|')})$`] });
   if (m.path) out.push({ variable: '$uri', regexes: [`~^${esc(m.path.replace(/\/$/, ''))}(/|$)`] });
-  if (m.content_type?.length) out.push({ variable: '$sent_http_content_type', regexes: m.content_type.map((p) => `~*^${esc(p)}`) });
+  if (m.content_type?.length)
+    out.push({ variable: '$sent_http_content_type', regexes: m.content_type.map((p) => `~*^${esc(p)}`) });
   if (m.client?.length) out.push({ geo: m.client });
   if (out.length === 0) out.push({ variable: '$uri', regexes: ['~.'] });
   return out;

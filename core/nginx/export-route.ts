@@ -43,13 +43,18 @@ export function exportRoute(c: Conf, r: RouteConfig, opts: RouteExportOptions): 
 }
 
 function routeBody(c: Conf, r: RouteConfig, opts: RouteExportOptions): void {
-  if (r.methods) c.open(`limit_except ${r.methods.join(' ')}`).line('deny all;').close();
+  if (r.methods)
+    c.open(`limit_except ${r.methods.join(' ')}`)
+      .line('deny all;')
+      .close();
   if (r.max_body_size !== undefined) c.line(`client_max_body_size ${size(r.max_body_size)};`);
   const channel = r.sse?.channel !== undefined;
   const cors = r.cors ?? (r.proxy ? undefined : '*');
   if (cors && !channel) c.line(`add_header Access-Control-Allow-Origin ${quote(cors)} always;`);
   const redirect = redirectOf(r);
-  const headers = Object.entries({ ...r.headers, ...(r.respond?.headers ?? {}) }).filter(([k]) => !(redirect && k.toLowerCase() === 'location'));
+  const headers = Object.entries({ ...r.headers, ...(r.respond?.headers ?? {}) }).filter(
+    ([k]) => !(redirect && k.toLowerCase() === 'location'),
+  );
   for (const [k, v] of headers) c.line(`add_header ${k} ${quote(v)} always;`);
   if (r.limit) exportLimit(c, r.limit);
   if (r.faults) c.comment(`faults (${Object.keys(r.faults).join(', ')}) have no nginx equivalent`);
@@ -58,7 +63,8 @@ function routeBody(c: Conf, r: RouteConfig, opts: RouteExportOptions): void {
     const root = abs(r.static.root).replace(/\/?$/, '/');
     c.line(`alias ${quote(root)};`).line(`index ${r.static.index};`);
     if (r.static.autoindex) c.line('autoindex on;');
-    if (r.static.max_age !== undefined) c.line(`add_header Cache-Control ${quote(`max-age=${Math.floor(r.static.max_age / 1000)}`)};`);
+    if (r.static.max_age !== undefined)
+      c.line(`add_header Cache-Control ${quote(`max-age=${Math.floor(r.static.max_age / 1000)}`)};`);
   } else if (r.respond) {
     // nginx's `return 3xx URL` sets Location itself (and its own small body).
     const text = redirect ?? r.respond.body;
@@ -88,7 +94,8 @@ function exportLimit(c: Conf, l: NonNullable<RouteConfig['limit']>): void {
   }
   c.line(`limit_rate ${size(l.rate)};`);
   c.line(`limit_rate_after ${size(l.after)};`);
-  if (l.per !== 'connection') c.comment(`per: ${l.per} (one shared bucket) has no nginx equivalent; nginx limits each connection`);
+  if (l.per !== 'connection')
+    c.comment(`per: ${l.per} (one shared bucket) has no nginx equivalent; nginx limits each connection`);
   if (l.direction === 'both') c.comment('the upload direction is not limited by nginx');
 }
 
@@ -114,7 +121,8 @@ function exportProxy(c: Conf, p: NonNullable<RouteConfig['proxy']>): void {
 
 /** What a mock kind does, for the comment above its 501. */
 function describeMock(r: RouteConfig, abs: (p: string) => string): string {
-  if (r.sse) return r.sse.script ? `an SSE script of ${r.sse.script.length} steps` : `the SSE ${r.sse.scenario?.type} scenario`;
+  if (r.sse)
+    return r.sse.script ? `an SSE script of ${r.sse.script.length} steps` : `the SSE ${r.sse.scenario?.type} scenario`;
   if (r.chunked) return `a chunked mock (${r.chunked.chunks.length} chunks, ${ms(r.chunked.delay)} apart)`;
   if (r.stream) return `a ${r.stream.format} stream mock (every ${ms(r.stream.every)})`;
   if (r.upload) return `uploads into ${abs(r.upload.dir)}`;
@@ -124,7 +132,9 @@ function describeMock(r: RouteConfig, abs: (p: string) => string): string {
 /** Mock kinds nginx cannot generate: a comment naming the route, and 501 so the file still loads. */
 function unsupported(c: Conf, r: RouteConfig, opts: RouteExportOptions): void {
   const abs = opts.resolvePath ?? ((p: string) => p);
-  c.comment(`route ${r.path}: ${describeMock(r, abs)} — nginx cannot generate it; run it with Sluice or point this location at a backend`);
+  c.comment(
+    `route ${r.path}: ${describeMock(r, abs)} — nginx cannot generate it; run it with Sluice or point this location at a backend`,
+  );
   if (r.upload && r.max_body_size === undefined) c.line(`client_max_body_size ${size(r.upload.max_size)};`);
   c.line('return 501;');
 }

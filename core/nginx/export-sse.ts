@@ -51,8 +51,9 @@ export function exportSubscriber(c: Conf, r: RouteConfig): void {
   c.line('nchan_eventsource_ping_comment " heartbeat";').line('nchan_eventsource_ping_event "";');
   c.line(`nchan_max_channel_subscribers ${sse.max_clients};`);
   // nchan answers CORS itself; an add_header would send the header twice.
-  c.line(`nchan_access_control_allow_origin ${quote(r.cors === false ? '' : r.cors ?? '*')};`);
-  if (sse.retry !== undefined) c.comment(`retry: ${sse.retry} ms has no nchan setting; clients use their default reconnection delay`);
+  c.line(`nchan_access_control_allow_origin ${quote(r.cors === false ? '' : (r.cors ?? '*'))};`);
+  if (sse.retry !== undefined)
+    c.comment(`retry: ${sse.retry} ms has no nchan setting; clients use their default reconnection delay`);
 }
 
 /** Buffer length and no expiry: the last `replay` events stay for Last-Event-ID, as Sluice keeps them. */
@@ -69,10 +70,14 @@ export function exportPublishers(c: Conf, config: SluiceConfig): void {
   const channels = channelsOf(config);
   if (channels.size === 0) return;
   if (!config.admin) {
-    c.comment(`channels ${[...channels.keys()].join(', ')}: no admin listener in the config, so no publisher is exported (add admin: { listen: 127.0.0.1:9900 })`);
+    c.comment(
+      `channels ${[...channels.keys()].join(', ')}: no admin listener in the config, so no publisher is exported (add admin: { listen: 127.0.0.1:9900 })`,
+    );
     return;
   }
-  c.blank().comment(`Sluice admin API ${config.admin.listen}: publishing on SSE channels (POST /api/channels/NAME/events, the body is the event's data).`);
+  c.blank().comment(
+    `Sluice admin API ${config.admin.listen}: publishing on SSE channels (POST /api/channels/NAME/events, the body is the event's data).`,
+  );
   c.open('server');
   c.line(`listen ${config.admin.listen};`);
   c.line('server_name sluice-admin;');
@@ -80,7 +85,9 @@ export function exportPublishers(c: Conf, config: SluiceConfig): void {
     c.open(`location = /api/channels/${name}/events`);
     c.open('limit_except POST').line('deny all;').close();
     if (config.admin.token) {
-      c.open(`if ($http_authorization != ${quote(`Bearer ${config.admin.token}`)})`).line('return 401;').close();
+      c.open(`if ($http_authorization != ${quote(`Bearer ${config.admin.token}`)})`)
+        .line('return 401;')
+        .close();
     }
     c.line('nchan_publisher;');
     c.line(`nchan_channel_id ${name};`);

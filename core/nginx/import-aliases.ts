@@ -30,7 +30,10 @@ function aliasesOf(list: readonly Directive[]): Map<string, { value: string; map
 export function applyAliases(ctx: ImportContext, http: readonly Directive[], tree: readonly Directive[]): void {
   const aliases = aliasesOf(http);
   if (aliases.size === 0) return;
-  const re = new RegExp(`\\$(?:\\{(${[...aliases.keys()].join('|')})\\}|(${[...aliases.keys()].join('|')})(?![A-Za-z0-9_]))`, 'g');
+  const re = new RegExp(
+    `\\$(?:\\{(${[...aliases.keys()].join('|')})\\}|(${[...aliases.keys()].join('|')})(?![A-Za-z0-9_]))`,
+    'g',
+  );
   const used = new Set<string>();
   const visit = (list: readonly Directive[]) => {
     for (const d of list) {

@@ -58,7 +58,10 @@ export class ImportContext {
         if (this.covered.has(d)) continue;
         if (!this.used.has(d)) {
           const reason = unmappedReason(d);
-          this.notes.push({ d, text: `${d.name} not imported: ${reason}${d.block?.length ? ` (with the ${count(d.block)} directives inside)` : ''}` });
+          this.notes.push({
+            d,
+            text: `${d.name} not imported: ${reason}${d.block?.length ? ` (with the ${count(d.block)} directives inside)` : ''}`,
+          });
           skipped.add(d);
           continue;
         }
@@ -103,7 +106,11 @@ export class Scope {
   /** This block's own directive of that name (the last one, as nginx keeps the last of a repeated setting); marked used. */
   own(name: string): Directive | undefined {
     let found: Directive | undefined;
-    for (const d of this.block) if (d.name === name) { this.ctx.use(d); found = d; }
+    for (const d of this.block)
+      if (d.name === name) {
+        this.ctx.use(d);
+        found = d;
+      }
     return found;
   }
 
@@ -121,7 +128,7 @@ export class Scope {
 
   /** The nearest directive of that name here or in an enclosing block (nginx inheritance), marked used. */
   inherited(name: string, stopAt?: Level): Directive | undefined {
-    for (let s: Scope | undefined = this; s; s = s.parent) {
+    for (const s of this.lineage()) {
       const d = s.own(name);
       if (d) return d;
       if (s.level === stopAt) return undefined;
@@ -134,7 +141,7 @@ export class Scope {
    * that has any of them wins whole, as nginx inherits them.
    */
   inheritedList(name: string): Directive[] {
-    for (let s: Scope | undefined = this; s; s = s.parent) {
+    for (const s of this.lineage()) {
       const list = s.ownAll(name);
       if (list.length) return list;
     }
@@ -143,7 +150,7 @@ export class Scope {
 
   /** The nearest of several directives (the first name wins within one block), up to `stopAt`; marked used. */
   nearest(names: readonly string[], stopAt?: Level): Directive | undefined {
-    for (let s: Scope | undefined = this; s; s = s.parent) {
+    for (const s of this.lineage()) {
       for (const n of names) {
         const d = s.own(n);
         if (d) return d;
@@ -155,8 +162,14 @@ export class Scope {
 
   /** The enclosing scope of a level (this one included). */
   up(level: Level): Scope | undefined {
-    for (let s: Scope | undefined = this; s; s = s.parent) if (s.level === level) return s;
+    for (const s of this.lineage()) if (s.level === level) return s;
     return undefined;
+  }
+
+  /** This scope, then each enclosing one. */
+  private *lineage(): Generator<Scope> {
+    yield this;
+    for (let s = this.parent; s; s = s.parent) yield s;
   }
 }
 

@@ -59,7 +59,10 @@ function adminOf(ctx: ImportContext, publishers: Scope[]): Obj | undefined {
       ctx.skipBlock(s.node!, 'Sluice has one admin listener; another publisher server is already imported as it');
       continue;
     }
-    const listen = s.ownAll('listen').map((d) => parseListen(ctx, d, 'http')).find((l) => l !== undefined);
+    const listen = s
+      .ownAll('listen')
+      .map((d) => parseListen(ctx, d, 'http'))
+      .find((l) => l !== undefined);
     if (!listen) continue;
     admin = { listen: listen.address };
     s.ownAll('server_name');
@@ -75,7 +78,10 @@ function adminOf(ctx: ImportContext, publishers: Scope[]): Obj | undefined {
       const path = loc.args[loc.args.length - 1] ?? '';
       const name = id?.args[0] ?? '';
       if (path !== `/api/channels/${name}/events` || hasVariable(name)) {
-        ctx.info(loc, `Sluice publishes on the admin address at POST /api/channels/{channel}/events (nginx published at ${loc.args.join(' ')})`);
+        ctx.info(
+          loc,
+          `Sluice publishes on the admin address at POST /api/channels/{channel}/events (nginx published at ${loc.args.join(' ')})`,
+        );
       }
     }
   }
@@ -106,9 +112,16 @@ function httpLimits(scope: Scope): Obj | undefined {
   const out: Obj = {};
   const rate = scope.own('limit_rate');
   const after = scope.own('limit_rate_after');
-  if (rate && hasVariable(rate.args[0] ?? '')) ctx.skip(rate, `${rate.args[0]} uses variables: Sluice's limit rules (http.limits.rules) are not read back from map chains`);
+  if (rate && hasVariable(rate.args[0] ?? ''))
+    ctx.skip(
+      rate,
+      `${rate.args[0]} uses variables: Sluice's limit rules (http.limits.rules) are not read back from map chains`,
+    );
   else if (rate && rate.args[0] !== '0' && nginxSize(rate.args[0] ?? '')) {
-    out.default = { rate: nginxSize(rate.args[0]!), ...(after && after.args[0] !== '0' && nginxSize(after.args[0] ?? '') ? { after: nginxSize(after.args[0]!) } : {}) };
+    out.default = {
+      rate: nginxSize(rate.args[0]!),
+      ...(after && after.args[0] !== '0' && nginxSize(after.args[0] ?? '') ? { after: nginxSize(after.args[0]!) } : {}),
+    };
   }
   if (after && hasVariable(after.args[0] ?? '')) ctx.skip(after, `${after.args[0]} uses variables`);
   const anx = anxDefault(scope);
@@ -129,7 +142,8 @@ function anxDefault(scope: Scope): { limit?: Obj; rule?: Obj; d: NonNullable<Ret
   const min = scope.own('min_file_size');
   const rest = [rate, burst, min].filter((d) => d !== undefined);
   if (!onOff(enable)) {
-    for (const d of rest) ctx.skip(d!, enable ? 'enable_bandwidth_limit is off' : 'enable_bandwidth_limit on is missing');
+    for (const d of rest)
+      ctx.skip(d!, enable ? 'enable_bandwidth_limit is off' : 'enable_bandwidth_limit on is missing');
     return undefined;
   }
   const r = nginxSize(rate?.args[0] ?? '');
@@ -146,4 +160,3 @@ function anxDefault(scope: Scope): { limit?: Obj; rule?: Obj; d: NonNullable<Ret
   if (min) ctx.skip(min, `"${min.args[0]}" is not a size`);
   return { limit, d: rate };
 }
-

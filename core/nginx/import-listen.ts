@@ -22,7 +22,8 @@ export interface Listen {
 }
 
 /** Socket parameters Sluice sets itself; each is noted once per listen. */
-const SOCKET_PARAMS = /^(backlog|rcvbuf|sndbuf|accept_filter|deferred|bind|ipv6only|reuseport|so_keepalive|fastopen|setfib|proxy_protocol|quic|reuseport)(=|$)/;
+const SOCKET_PARAMS =
+  /^(backlog|rcvbuf|sndbuf|accept_filter|deferred|bind|ipv6only|reuseport|so_keepalive|fastopen|setfib|proxy_protocol|quic|reuseport)(=|$)/;
 
 /** Parses one listen; undefined when it cannot be imported (noted). `defaultPort` is nginx's 80 (http) or none (stream). */
 export function parseListen(ctx: ImportContext, d: Directive, section: 'http' | 'stream'): Listen | undefined {
@@ -53,7 +54,11 @@ export function parseListen(ctx: ImportContext, d: Directive, section: 'http' | 
   out.v6any = host === '::';
   if (every) {
     out.address = `127.0.0.1:${port}`;
-    ctx.info(d, `nginx listens on every interface; imported as 127.0.0.1:${port} (write 0.0.0.0:${port} to open it to the network)`);
-  } else out.address = host!.includes(':') ? `[${host}]:${port}` : `${host === 'localhost' ? '127.0.0.1' : host}:${port}`;
+    ctx.info(
+      d,
+      `nginx listens on every interface; imported as 127.0.0.1:${port} (write 0.0.0.0:${port} to open it to the network)`,
+    );
+  } else
+    out.address = host!.includes(':') ? `[${host}]:${port}` : `${host === 'localhost' ? '127.0.0.1' : host}:${port}`;
   return out;
 }

@@ -38,7 +38,10 @@ export function importLocation(scope: Scope, http: HttpSettings): RouteDraft[] {
   const mod = second !== undefined ? first : first.startsWith('=') && first.length > 1 ? '=' : '';
   const raw = second ?? (mod === '=' ? first.slice(1) : first);
   if (mod === '~' || mod === '~*' || raw.startsWith('@')) {
-    scope.ctx.skipBlock(loc, `${raw.startsWith('@') ? 'named' : 'regex'} locations have no Sluice equivalent (routes match by path prefix)`);
+    scope.ctx.skipBlock(
+      loc,
+      `${raw.startsWith('@') ? 'named' : 'regex'} locations have no Sluice equivalent (routes match by path prefix)`,
+    );
     return [];
   }
   if (!raw.startsWith('/')) {
@@ -50,7 +53,11 @@ export function importLocation(scope: Scope, http: HttpSettings): RouteDraft[] {
   const route = buildRoute(scope, path, http);
   if (route) {
     const ret = route.respond as Obj | undefined;
-    const slashRedirect = mod === '=' && ret !== undefined && ret.status === 301 && (ret.headers as Obj | undefined)?.Location === `${path}/`;
+    const slashRedirect =
+      mod === '=' &&
+      ret !== undefined &&
+      ret.status === 301 &&
+      (ret.headers as Obj | undefined)?.Location === `${path}/`;
     out.push({ route, loc, exact: mod === '=', slashRedirect });
   }
   for (const d of scope.block) if (d.name === 'location') out.push(...importLocation(scope.child(d, 'location'), http));
@@ -97,7 +104,11 @@ function handler(scope: Scope, path: string, http: HttpSettings, route: Obj): st
   if (sub) return nchanRoute(scope, sub, route) ? 'sse' : undefined;
   const pub = scope.own('nchan_publisher');
   if (pub) {
-    ctx.skipBlock(scope.node!, 'publish through the admin API (POST /api/channels/NAME/events), which the admin listener serves', `location ${path} (nchan_publisher)`);
+    ctx.skipBlock(
+      scope.node!,
+      'publish through the admin API (POST /api/channels/NAME/events), which the admin listener serves',
+      `location ${path} (nchan_publisher)`,
+    );
     return undefined;
   }
   const pushChannel = scope.own('push_channel');
@@ -112,7 +123,8 @@ function returnRoute(scope: Scope, ret: Directive, route: Obj): boolean | void {
   const [a = '', b] = ret.args;
   const url = /^(https?:\/\/|\$scheme)/.test(a) ? a : undefined;
   const code = url ? 302 : Number(a);
-  if (!Number.isInteger(code) || code < 100 || code > 999) return ctx.skip(ret, `"${ret.args.join(' ')}" is not a status code`);
+  if (!Number.isInteger(code) || code < 100 || code > 999)
+    return ctx.skip(ret, `"${ret.args.join(' ')}" is not a status code`);
   if (code === 444) {
     route.respond = { status: 503 };
     route.faults = { drop_connection: 1 };
@@ -137,15 +149,23 @@ function returnRoute(scope: Scope, ret: Directive, route: Obj): boolean | void {
 /** An nchan subscriber location as an SSE channel route. */
 function nchanRoute(scope: Scope, sub: Directive, route: Obj): boolean | void {
   const ctx = scope.ctx;
-  const types = sub.args.length ? sub.args : ['websocket', 'eventsource', 'longpoll', 'intervalpoll', 'chunked', 'multipart-mixed', 'http-raw-stream'];
-  if (!types.includes('eventsource')) return ctx.skipBlock(scope.node!, `Sluice channels speak Server-Sent Events; nchan_subscriber ${types.join(' ')} has no eventsource`);
+  const types = sub.args.length
+    ? sub.args
+    : ['websocket', 'eventsource', 'longpoll', 'intervalpoll', 'chunked', 'multipart-mixed', 'http-raw-stream'];
+  if (!types.includes('eventsource'))
+    return ctx.skipBlock(
+      scope.node!,
+      `Sluice channels speak Server-Sent Events; nchan_subscriber ${types.join(' ')} has no eventsource`,
+    );
   const others = types.filter((t) => t !== 'eventsource');
   if (others.length) ctx.info(sub, `only eventsource is imported (${others.join(', ')} are not)`);
   const idDir = scope.inherited('nchan_channel_id') ?? scope.inherited('nchan_subscriber_channel_id');
   const id = idDir?.args;
   if (!idDir || !id?.length) return ctx.skipBlock(scope.node!, 'no nchan_channel_id');
-  if (id.length > 1) return ctx.skipBlock(scope.node!, 'a location subscribing to several channels has no Sluice equivalent');
-  if (hasVariable(id[0]!) || !/^[A-Za-z0-9_.-]+$/.test(id[0]!)) return ctx.skipBlock(scope.node!, `the channel id ${id[0]} is not a fixed name`);
+  if (id.length > 1)
+    return ctx.skipBlock(scope.node!, 'a location subscribing to several channels has no Sluice equivalent');
+  if (hasVariable(id[0]!) || !/^[A-Za-z0-9_.-]+$/.test(id[0]!))
+    return ctx.skipBlock(scope.node!, `the channel id ${id[0]} is not a fixed name`);
   const sse: Obj = { channel: id[0] };
   const buf = scope.inherited('nchan_message_buffer_length');
   sse.replay = buf && /^\d+$/.test(buf.args[0] ?? '') ? Number(buf.args[0]) : 10; // nchan keeps 10 by default
@@ -156,7 +176,11 @@ function nchanRoute(scope: Scope, sub: Directive, route: Obj): boolean | void {
   const max = scope.inherited('nchan_max_channel_subscribers');
   if (max && /^[1-9]\d*$/.test(max.args[0] ?? '')) sse.max_clients = Number(max.args[0]);
   const firstMsg = scope.inherited('nchan_subscriber_first_message');
-  if (firstMsg?.args[0] !== 'newest') ctx.info(firstMsg ?? sub, 'a new Sluice subscriber gets the events published after it connects (nchan sends it the buffered ones first unless nchan_subscriber_first_message newest)');
+  if (firstMsg?.args[0] !== 'newest')
+    ctx.info(
+      firstMsg ?? sub,
+      'a new Sluice subscriber gets the events published after it connects (nchan sends it the buffered ones first unless nchan_subscriber_first_message newest)',
+    );
   const acao = scope.inherited('nchan_access_control_allow_origin');
   if (acao) route.cors = acao.args[0] ? acao.args[0] : false;
   const timeout = scope.inherited('nchan_message_timeout');
@@ -166,14 +190,23 @@ function nchanRoute(scope: Scope, sub: Directive, route: Obj): boolean | void {
 }
 
 /** ANX `push_type sse; push_channel NAME;` as an SSE channel route. */
-function pushRoute(scope: Scope, http: HttpSettings, route: Obj, channel: Directive | undefined, type: Directive | undefined): boolean | void {
+function pushRoute(
+  scope: Scope,
+  http: HttpSettings,
+  route: Obj,
+  channel: Directive | undefined,
+  type: Directive | undefined,
+): boolean | void {
   const ctx = scope.ctx;
   const loc = scope.node!;
   const enabled = scope.inherited('push_enabled');
-  if (onOff(enabled) !== true) return ctx.skipBlock(loc, enabled ? 'push_enabled is off' : 'push_enabled on is missing');
-  if (type && type.args[0] !== 'sse') return ctx.skipBlock(loc, `push_type ${type.args[0]}: Sluice channels speak Server-Sent Events`);
+  if (onOff(enabled) !== true)
+    return ctx.skipBlock(loc, enabled ? 'push_enabled is off' : 'push_enabled on is missing');
+  if (type && type.args[0] !== 'sse')
+    return ctx.skipBlock(loc, `push_type ${type.args[0]}: Sluice channels speak Server-Sent Events`);
   const name = channel?.args[0];
-  if (!name || !/^[A-Za-z0-9_.-]+$/.test(name)) return ctx.skipBlock(loc, name ? `"${name}" is not a valid channel name` : 'no push_channel');
+  if (!name || !/^[A-Za-z0-9_.-]+$/.test(name))
+    return ctx.skipBlock(loc, name ? `"${name}" is not a valid channel name` : 'no push_channel');
   const sse: Obj = { channel: name };
   const max = scope.inherited('push_max_clients');
   const beat = scope.inherited('push_heartbeat_interval');
@@ -202,12 +235,17 @@ function staticRoute(scope: Scope, path: string, route: Obj): boolean | void {
   const index = scope.inherited('index');
   if (index?.args[0]) {
     st.index = index.args[0];
-    if (index.args.length > 1) ctx.info(index, `Sluice tries one index name; ${index.args[0]} is imported, ${index.args.slice(1).join(' ')} not`);
+    if (index.args.length > 1)
+      ctx.info(
+        index,
+        `Sluice tries one index name; ${index.args[0]} is imported, ${index.args.slice(1).join(' ')} not`,
+      );
   }
   const auto = scope.inherited('autoindex');
   if (onOff(auto)) st.autoindex = true;
   const tryFiles = scope.own('try_files');
-  if (tryFiles && tryFiles.args.join(' ') !== '$uri $uri/ =404') ctx.skip(tryFiles, 'Sluice serves the file or directory the path names, else 404 (try_files $uri $uri/ =404)');
+  if (tryFiles && tryFiles.args.join(' ') !== '$uri $uri/ =404')
+    ctx.skip(tryFiles, 'Sluice serves the file or directory the path names, else 404 (try_files $uri $uri/ =404)');
   route.static = st;
   return true;
 }
@@ -218,7 +256,8 @@ function limitExcept(scope: Scope): string[] | undefined {
   if (!le) return undefined;
   const inner = scope.child(le, 'limit_except');
   const deny = inner.own('deny');
-  if (!deny || deny.args[0] !== 'all') scope.ctx.info(le, 'other methods get 405 in Sluice (access rules inside limit_except are not imported)');
+  if (!deny || deny.args[0] !== 'all')
+    scope.ctx.info(le, 'other methods get 405 in Sluice (access rules inside limit_except are not imported)');
   const methods = le.args.map((m) => m.toUpperCase());
   return methods.filter((m, i) => methods.indexOf(m) === i && !(m === 'HEAD' && methods.includes('GET')));
 }
@@ -228,7 +267,10 @@ function applyLimit(scope: Scope, route: Obj): void {
   const ctx = scope.ctx;
   const enable = onOff(scope.inherited('enable_bandwidth_limit'));
   // The nearest limit wins: a location's bandwidth_limit over its server's limit_rate, and the other way round.
-  const d = scope.nearest(enable ? ['limit_rate', 'bandwidth_limit', 'default_rate_limit'] : ['limit_rate', 'bandwidth_limit'], 'server');
+  const d = scope.nearest(
+    enable ? ['limit_rate', 'bandwidth_limit', 'default_rate_limit'] : ['limit_rate', 'bandwidth_limit'],
+    'server',
+  );
   if (!d) return;
   const anx = d.name === 'limit_rate' ? undefined : d;
   const after = anx ? undefined : scope.inherited('limit_rate_after', 'server');
@@ -251,11 +293,15 @@ function applyHeaders(scope: Scope, route: Obj, kind: string): void {
   let cors = (route.cors as string | false | undefined) ?? (kind === 'proxy' ? undefined : false);
   for (const d of scope.inheritedList('add_header')) {
     const [name = '', value = ''] = d.args;
-    if (hasVariable(value)) { scope.ctx.skip(d, `${name} ${value} uses variables`); continue; }
+    if (hasVariable(value)) {
+      scope.ctx.skip(d, `${name} ${value} uses variables`);
+      continue;
+    }
     const v = value.replace(/\$\{dollar\}|\$dollar\b/g, '$');
     const lower = name.toLowerCase();
     if (lower === 'access-control-allow-origin') cors = v;
-    else if (lower === 'cache-control' && kind === 'static' && /^max-age=\d+$/.test(v)) (route.static as Obj).max_age = `${v.slice(8)}s`;
+    else if (lower === 'cache-control' && kind === 'static' && /^max-age=\d+$/.test(v))
+      (route.static as Obj).max_age = `${v.slice(8)}s`;
     else headers[name] = v;
   }
   if (cors !== undefined) route.cors = cors;

@@ -26,7 +26,8 @@ export const NGINX_NO_TIMEOUT = '24d';
 export function importProxy(scope: Scope, pass: Directive, ups: UpstreamTable): Obj | undefined {
   const ctx = scope.ctx;
   const url = pass.args[0] ?? '';
-  if (hasVariable(url)) return void ctx.skip(pass, `the target ${url} uses variables; Sluice proxies to a fixed upstream`);
+  if (hasVariable(url))
+    return void ctx.skip(pass, `the target ${url} uses variables; Sluice proxies to a fixed upstream`);
   const m = /^(https?):\/\/([^/]+)(\/.*)?$/.exec(url);
   if (!m) return void ctx.skip(pass, `"${url}" is not an http:// or https:// URL`);
   const [, scheme, host, uri] = m;
@@ -34,11 +35,13 @@ export function importProxy(scope: Scope, pass: Directive, ups: UpstreamTable): 
   let upstream: string;
   if (ups.has(host!)) upstream = host!;
   else upstream = ups.implicit(/:\d+$/.test(host!) ? host! : `${host}:${scheme === 'https' ? 443 : 80}`);
-  if (scheme === 'https') ctx.info(pass, `${url}: the upstream is reached over plain HTTP (TLS to upstreams is not imported)`);
+  if (scheme === 'https')
+    ctx.info(pass, `${url}: the upstream is reached over plain HTTP (TLS to upstreams is not imported)`);
   const out: Obj = { upstream };
   if (uri !== undefined) out.uri = uri;
   const loc = scope.node;
-  if (loc && /^(~|~\*|@)/.test(loc.args[0] ?? '') && uri !== undefined) ctx.info(pass, 'a URI part after a regex location is applied as a prefix replacement');
+  if (loc && /^(~|~\*|@)/.test(loc.args[0] ?? '') && uri !== undefined)
+    ctx.info(pass, 'a URI part after a regex location is applied as a prefix replacement');
   proxySettings(scope, out);
   proxyHeaders(scope, out, host!);
   const hc = scope.own('health_check');
@@ -51,8 +54,13 @@ function proxySettings(scope: Scope, out: Obj): void {
   const buffering = scope.inherited('proxy_buffering');
   if (onOff(buffering) !== undefined) out.buffering = onOff(buffering) ? 'on' : 'off';
   const reqBuf = scope.inherited('proxy_request_buffering');
-  if (reqBuf && onOff(reqBuf) !== false) ctx.skip(reqBuf, 'Sluice streams request bodies to the upstream as they arrive (proxy_request_buffering off)');
-  for (const [name, key] of [['proxy_connect_timeout', 'connect_timeout'], ['proxy_read_timeout', 'read_timeout'], ['proxy_send_timeout', 'send_timeout']] as const) {
+  if (reqBuf && onOff(reqBuf) !== false)
+    ctx.skip(reqBuf, 'Sluice streams request bodies to the upstream as they arrive (proxy_request_buffering off)');
+  for (const [name, key] of [
+    ['proxy_connect_timeout', 'connect_timeout'],
+    ['proxy_read_timeout', 'read_timeout'],
+    ['proxy_send_timeout', 'send_timeout'],
+  ] as const) {
     const d = scope.inherited(name);
     if (!d) continue;
     const v = d.args[0] ?? '';
@@ -64,17 +72,23 @@ function proxySettings(scope: Scope, out: Obj): void {
     else ctx.skip(d, `"${v}" is not a time`);
   }
   const version = scope.inherited('proxy_http_version');
-  if (version && version.args[0] !== '1.1') ctx.skip(version, 'Sluice speaks HTTP/1.1 to upstreams (keep-alive, chunked streaming)');
+  if (version && version.args[0] !== '1.1')
+    ctx.skip(version, 'Sluice speaks HTTP/1.1 to upstreams (keep-alive, chunked streaming)');
   const tries = scope.inherited('proxy_next_upstream_tries');
   if (tries && /^\d+$/.test(tries.args[0] ?? '')) out.next_upstream_tries = Number(tries.args[0]);
   const next = scope.inherited('proxy_next_upstream');
   if (next) {
     if (next.args[0] === 'off') out.next_upstream_tries = 1;
     const extra = next.args.filter((a) => !['error', 'timeout', 'off', 'non_idempotent'].includes(a));
-    if (extra.length) ctx.info(next, `Sluice tries the next server on errors and timeouts before an answer; ${extra.join(', ')} not imported`);
+    if (extra.length)
+      ctx.info(
+        next,
+        `Sluice tries the next server on errors and timeouts before an answer; ${extra.join(', ')} not imported`,
+      );
   }
   const nextTimeout = scope.inherited('proxy_next_upstream_timeout');
-  if (nextTimeout && nextTimeout.args[0] !== '0') ctx.skip(nextTimeout, 'Sluice bounds retries by next_upstream_tries, not by time');
+  if (nextTimeout && nextTimeout.args[0] !== '0')
+    ctx.skip(nextTimeout, 'Sluice bounds retries by next_upstream_tries, not by time');
 }
 
 /** Request headers; `proxyHost` is the proxy_pass host as written (nginx's `$proxy_host`, its default Host). */
@@ -90,7 +104,8 @@ function proxyHeaders(scope: Scope, out: Obj, proxyHost: string): void {
       hostSet = true;
       if (value === '$host' || value === '$http_host') continue; // Sluice's default: the client's Host
       if (value === '$proxy_host') host = proxyHost;
-      else if (hasVariable(value)) ctx.skip(d, `the Host value ${value} uses variables; Sluice sends the client's Host`);
+      else if (hasVariable(value))
+        ctx.skip(d, `the Host value ${value} uses variables; Sluice sends the client's Host`);
       else host = value;
       continue;
     }

@@ -58,7 +58,15 @@ function readServer(scope: Scope, http: HttpSettings): ServerDraft | undefined {
   }
   if (listenDirs.length === 0) {
     ctx.info(scope.node!, 'no listen: nginx listens on *:80; imported as 127.0.0.1:80');
-    listens.push({ d: scope.node!, address: '127.0.0.1:80', v6any: false, ssl: false, http2: false, udp: false, defaultServer: false });
+    listens.push({
+      d: scope.node!,
+      address: '127.0.0.1:80',
+      v6any: false,
+      ssl: false,
+      http2: false,
+      udp: false,
+      defaultServer: false,
+    });
   }
   if (listens.length === 0) return void ctx.skipBlock(scope.node!, 'none of its listen addresses can be imported');
   const names = scope.ownAll('server_name').flatMap((d) => d.args);
@@ -72,7 +80,13 @@ function serverRoutes(scope: Scope, http: HttpSettings): RouteDraft[] {
   const locations = scope.block.filter((d) => d.name === 'location');
   if (ret) {
     // Server-level rewrite directives run before any location is chosen.
-    const holder = new Scope(ctx, [ret, ...scope.block.filter((d) => d.name === 'default_type' || d.name === 'add_header')], 'location', scope, { ...scope.node!, name: 'location', args: ['/'] });
+    const holder = new Scope(
+      ctx,
+      [ret, ...scope.block.filter((d) => d.name === 'default_type' || d.name === 'add_header')],
+      'location',
+      scope,
+      { ...scope.node!, name: 'location', args: ['/'] },
+    );
     for (const l of locations) ctx.skipBlock(l, 'the server-level return answers every request first');
     return importLocation(holder, http).map((r) => ({ ...r, loc: ret }));
   }
@@ -97,7 +111,10 @@ function mergeExact(ctx: ImportContext, drafts: RouteDraft[]): RouteDraft[] {
     const same = out.find((o) => o.route.path === r.route.path && sameList(o.route.methods, r.route.methods));
     if (!same) {
       if (r.exact && !r.slashRedirect && !drafts.some((o) => o !== r && o.route.path === r.route.path)) {
-        ctx.info(r.loc, `the exact match ${r.route.path} is imported as a prefix route (it also answers ${r.route.path === '/' ? '/…' : `${r.route.path}/…`})`);
+        ctx.info(
+          r.loc,
+          `the exact match ${r.route.path} is imported as a prefix route (it also answers ${r.route.path === '/' ? '/…' : `${r.route.path}/…`})`,
+        );
       }
       out.push(r);
       continue;
@@ -108,7 +125,10 @@ function mergeExact(ctx: ImportContext, drafts: RouteDraft[]): RouteDraft[] {
       out[out.indexOf(same)] = r;
       continue;
     }
-    ctx.skipBlock(r.loc, `location ${r.route.path} is already a route (from line ${same.loc.line}); Sluice has one route per path`);
+    ctx.skipBlock(
+      r.loc,
+      `location ${r.route.path} is already a route (from line ${same.loc.line}); Sluice has one route per path`,
+    );
   }
   return out;
 }
@@ -118,13 +138,19 @@ function sameList(a: unknown, b: unknown): boolean {
 }
 
 function stable(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x));
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b)))
+      : x,
+  );
 }
 
 /** Listener-wide settings of one server, each with the directive it came from. */
 function listenerSettings(scope: Scope, listens: Listen[]): ServerDraft['settings'] {
   const out: ServerDraft['settings'] = new Map();
-  const set = (key: string, value: unknown, d: Directive | undefined) => { if (d) out.set(key, { value, d }); };
+  const set = (key: string, value: unknown, d: Directive | undefined) => {
+    if (d) out.set(key, { value, d });
+  };
   const gz = scope.inherited('gzip');
   if (onOff(gz)) set('gzip', gzipSettings(scope), gz);
   const cht = scope.inherited('client_header_timeout');
@@ -161,7 +187,11 @@ function maxConnections(scope: Scope, set: (key: string, value: unknown, d: Dire
   const zoneDir = http?.ownAll('limit_conn_zone').find((z) => z.args.some((a) => a.startsWith(`zone=${zone}:`)));
   if (!zoneDir) return scope.ctx.skip(lc, `no limit_conn_zone defines zone ${zone}`);
   const key = zoneDir.args[0] ?? '';
-  if (/remote_addr|http_|cookie_|arg_/.test(key)) return scope.ctx.skip(lc, `zone ${zone} counts per ${key}; Sluice caps the connections of a whole server (max_connections)`);
+  if (/remote_addr|http_|cookie_|arg_/.test(key))
+    return scope.ctx.skip(
+      lc,
+      `zone ${zone} counts per ${key}; Sluice caps the connections of a whole server (max_connections)`,
+    );
   if (!/^[1-9]\d*$/.test(n)) return scope.ctx.skip(lc, `"${n}" is not a number`);
   set('max_connections', Number(n), lc);
 }
@@ -173,7 +203,8 @@ function accessLog(scope: Scope, set: (key: string, value: unknown, d: Directive
   for (const r of rest) scope.ctx.skip(r, 'Sluice writes one access log per server');
   if (!first || first.args[0] === 'off') return;
   const [path = '', format = 'combined'] = first.args;
-  if (hasVariable(path) || /^(syslog|memory):/.test(path)) return scope.ctx.skip(first, `Sluice writes its access log to a file (${path})`);
+  if (hasVariable(path) || /^(syslog|memory):/.test(path))
+    return scope.ctx.skip(first, `Sluice writes its access log to a file (${path})`);
   let f = 'combined';
   if (format !== 'combined') {
     const http = scope.up('http') ?? scope.up('main');
@@ -186,29 +217,52 @@ function accessLog(scope: Scope, set: (key: string, value: unknown, d: Directive
 }
 
 /** `listen … ssl` with ssl_certificate(_key) → tls; `http2` → http2, where Sluice has TLS listeners. */
-function tls(scope: Scope, listens: Listen[], set: (key: string, value: unknown, d: Directive | undefined) => void): void {
+function tls(
+  scope: Scope,
+  listens: Listen[],
+  set: (key: string, value: unknown, d: Directive | undefined) => void,
+): void {
   const ssl = listens.find((l) => l.ssl);
   const h2 = listens.find((l) => l.http2);
   const h2dir = scope.inherited('http2');
   if (!TLS_KEYS) {
     if (ssl) scope.ctx.skip(ssl.d, 'TLS listeners are not available in this Sluice version', 'listen ssl');
-    for (const name of ['ssl_certificate', 'ssl_certificate_key']) { const d = scope.inherited(name); if (d) scope.ctx.skip(d, 'TLS listeners are not available in this Sluice version'); }
+    for (const name of ['ssl_certificate', 'ssl_certificate_key']) {
+      const d = scope.inherited(name);
+      if (d) scope.ctx.skip(d, 'TLS listeners are not available in this Sluice version');
+    }
   } else if (ssl) {
     const cert = scope.inherited('ssl_certificate');
     const key = scope.inherited('ssl_certificate_key');
-    set('tls', cert && key && !hasVariable(cert.args[0]!) ? { cert: cert.args[0], key: key.args[0] } : {}, ssl.d);
+    const files = cert && key && !hasVariable(cert.args[0]!) && !hasVariable(key.args[0]!);
+    if (!files)
+      scope.ctx.info(
+        ssl.d,
+        "no usable ssl_certificate / ssl_certificate_key: imported as tls: {}, a certificate from Sluice's local CA",
+      );
+    set('tls', files ? { cert: cert.args[0], key: key.args[0] } : {}, ssl.d);
   }
   if (!HTTP2_KEY) {
     if (h2) scope.ctx.skip(h2.d, 'HTTP/2 listeners are not available in this Sluice version', 'listen http2');
     if (h2dir) scope.ctx.skip(h2dir, 'HTTP/2 listeners are not available in this Sluice version');
-  } else if (h2 || onOff(h2dir)) set('http2', 'on', h2?.d ?? h2dir);
+  } else if (h2 || onOff(h2dir)) {
+    if (ssl) set('http2', 'on', h2?.d ?? h2dir);
+    else
+      scope.ctx.skip(
+        (h2?.d ?? h2dir)!,
+        'Sluice serves HTTP/2 over TLS only (no cleartext h2c)',
+        h2 ? 'listen http2' : 'http2',
+      );
+  } else if (ssl) set('http2', 'off', ssl.d); // nginx speaks HTTP/2 only where it is asked to
 }
 
 /** The Sluice server for one address: the default server's settings, every member's routes (non-default ones with hosts). */
 function buildServer(address: string, members: { listen: Listen; draft: ServerDraft }[], used: Set<string>): Obj {
   const def = members.find((m) => m.listen.defaultServer) ?? members[0]!;
   const ctx = def.draft.scope.ctx;
-  const base = (def.draft.names.find((n) => /^[A-Za-z0-9_.-]+$/.test(n) && n !== '_') ?? `server-${address.replace(/^.*:/, '')}`).replace(/[^A-Za-z0-9_.-]/g, '_');
+  const base = (
+    def.draft.names.find((n) => /^[A-Za-z0-9_.-]+$/.test(n) && n !== '_') ?? `server-${address.replace(/^.*:/, '')}`
+  ).replace(/[^A-Za-z0-9_.-]/g, '_');
   let name = base;
   for (let i = 2; used.has(name); i++) name = `${base}-${i}`;
   used.add(name);
@@ -217,14 +271,18 @@ function buildServer(address: string, members: { listen: Listen; draft: ServerDr
   for (const m of members) {
     if (m === def) continue;
     for (const [key, s] of m.draft.settings) {
-      if (JSON.stringify(def.draft.settings.get(key)?.value) !== JSON.stringify(s.value)) ctx.skip(s.d, `Sluice sets ${key} per address; the default server's setting applies to ${address}`);
+      if (JSON.stringify(def.draft.settings.get(key)?.value) !== JSON.stringify(s.value))
+        ctx.skip(s.d, `Sluice sets ${key} per address; the default server's setting applies to ${address}`);
     }
   }
   const routes: Obj[] = [];
   for (const m of members) {
     const hosts = m === def || members.length === 1 ? undefined : hostsOf(m.draft);
     if (hosts === null) {
-      ctx.skipBlock(m.draft.scope.node!, `no usable server_name (${m.draft.names.join(' ') || 'none'}): nginx would send this server only requests no other server takes`);
+      ctx.skipBlock(
+        m.draft.scope.node!,
+        `no usable server_name (${m.draft.names.join(' ') || 'none'}): nginx would send this server only requests no other server takes`,
+      );
       continue;
     }
     for (const r of m.draft.routes) addRoute(routes, hosts ? { ...r.route, hosts } : r.route);
@@ -247,7 +305,10 @@ function hostsOf(draft: ServerDraft): string[] | null {
 function addRoute(routes: Obj[], route: Obj): void {
   const { hosts, ...rest } = route;
   const key = stable(rest);
-  const twin = routes.find((r) => { const { hosts: h, ...o } = r; return h && hosts && stable(o) === key; });
+  const twin = routes.find((r) => {
+    const { hosts: h, ...o } = r;
+    return h && hosts && stable(o) === key;
+  });
   if (twin && Array.isArray(twin.hosts) && Array.isArray(hosts)) {
     for (const h of hosts) if (!twin.hosts.includes(h)) twin.hosts.push(h);
     return;

@@ -21,11 +21,13 @@ export function importStream(scope: Scope): Obj {
   }
   const servers: Obj[] = [];
   const names = new Set<string>();
-  scope.block.filter((d) => d.name === 'server').forEach((d, i) => {
-    ctx.use(d);
-    const s = importStreamServer(scope.child(d, 'stream-server'), ups, nameOf(d, i, names));
-    if (s) servers.push(s);
-  });
+  scope.block
+    .filter((d) => d.name === 'server')
+    .forEach((d, i) => {
+      ctx.use(d);
+      const s = importStreamServer(scope.child(d, 'stream-server'), ups, nameOf(d, i, names));
+      if (s) servers.push(s);
+    });
   return { upstreams: ups.list, servers };
 }
 
@@ -50,11 +52,15 @@ function importStreamServer(scope: Scope, ups: UpstreamTable, name: string): Obj
   if (hasVariable(target)) return void ctx.skipBlock(node, `proxy_pass ${target} uses variables`);
   let upstream = target;
   if (!ups.has(target)) {
-    if (!/:\d+$/.test(target)) return void ctx.skipBlock(node, `proxy_pass ${target} is neither an upstream nor host:port`);
+    if (!/:\d+$/.test(target))
+      return void ctx.skipBlock(node, `proxy_pass ${target} is neither an upstream nor host:port`);
     upstream = ups.implicit(target);
   }
   const out: Obj = { name, listen: listen.address, protocol: listen.udp ? 'udp' : 'tcp', upstream };
-  for (const [directive, key] of [['proxy_timeout', 'proxy_timeout'], ['proxy_connect_timeout', 'connect_timeout']] as const) {
+  for (const [directive, key] of [
+    ['proxy_timeout', 'proxy_timeout'],
+    ['proxy_connect_timeout', 'connect_timeout'],
+  ] as const) {
     const d = scope.inherited(directive);
     if (d && nginxTime(d.args[0] ?? '') && d.args[0] !== '0') out[key] = nginxTime(d.args[0]!);
     else if (d) ctx.skip(d, `"${d.args[0]}" is not a usable time`);
@@ -63,7 +69,11 @@ function importStreamServer(scope: Scope, ups: UpstreamTable, name: string): Obj
   if (tries && /^\d+$/.test(tries.args[0] ?? '')) out.next_upstream_tries = Number(tries.args[0]);
   const responses = scope.inherited('proxy_responses');
   if (responses && listen.udp && /^\d+$/.test(responses.args[0] ?? '')) out.proxy_responses = Number(responses.args[0]);
-  else if (responses) ctx.skip(responses, listen.udp ? `"${responses.args[0]}" is not a number` : 'proxy_responses applies to udp servers only');
+  else if (responses)
+    ctx.skip(
+      responses,
+      listen.udp ? `"${responses.args[0]}" is not a number` : 'proxy_responses applies to udp servers only',
+    );
   limits(scope, out);
   const lc = scope.inherited('limit_conn');
   if (lc && /^[1-9]\d*$/.test(lc.args[1] ?? '')) out.max_connections = Number(lc.args[1]);

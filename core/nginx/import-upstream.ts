@@ -13,7 +13,10 @@ export class UpstreamTable {
   readonly list: Obj[] = [];
   private readonly names = new Set<string>();
 
-  constructor(private readonly ctx: ImportContext, private readonly section: 'http' | 'stream') {}
+  constructor(
+    private readonly ctx: ImportContext,
+    private readonly section: 'http' | 'stream',
+  ) {}
 
   has(name: string): boolean {
     return this.names.has(name);
@@ -73,13 +76,17 @@ export class UpstreamTable {
     if (lc) return 'least_conn';
     if (ih) return 'ip_hash';
     if (rnd) {
-      if (rnd.args.length && rnd.args[0] !== 'two') this.ctx.info(rnd, `random ${rnd.args.join(' ')} imported as random (two choices, the less loaded wins)`);
+      if (rnd.args.length && rnd.args[0] !== 'two')
+        this.ctx.info(rnd, `random ${rnd.args.join(' ')} imported as random (two choices, the less loaded wins)`);
       return 'random';
     }
     if (hash) {
       const key = hash.args[0] ?? '';
       if (/^\$(binary_)?remote_addr$/.test(key)) return 'ip_hash';
-      this.ctx.skip(hash, `Sluice hashes only the client address (ip_hash); "hash ${hash.args.join(' ')}" is balanced round robin`);
+      this.ctx.skip(
+        hash,
+        `Sluice hashes only the client address (ip_hash); "hash ${hash.args.join(' ')}" is balanced round robin`,
+      );
     }
     return 'round_robin';
   }
@@ -90,7 +97,8 @@ export class UpstreamTable {
       this.ctx.skip(d, addr ? `unix sockets are not supported (${addr})` : 'no address');
       return [];
     }
-    const address = /:\d+$/.test(addr) && !/^\[[^\]]*\]$/.test(addr) ? addr : `${addr}:${this.section === 'http' ? 80 : 0}`;
+    const address =
+      /:\d+$/.test(addr) && !/^\[[^\]]*\]$/.test(addr) ? addr : `${addr}:${this.section === 'http' ? 80 : 0}`;
     if (this.section === 'stream' && !/:\d+$/.test(addr)) {
       this.ctx.skip(d, `a stream server needs a port (${addr})`);
       return [];

@@ -24,8 +24,7 @@ import { unknownVariables } from './variables.js';
 
 /** The outcome of an import: the document with its notes, or every error (nothing partial). */
 export type ImportResult =
-  | { ok: true; yaml: string; notes: string[]; config: Obj }
-  | { ok: false; errors: ParseError[] };
+  { ok: true; yaml: string; notes: string[]; config: Obj } | { ok: false; errors: ParseError[] };
 
 /** Formats an import error as the CLI prints it: `file:line: message`. */
 export function formatImportError(e: ParseError): string {
@@ -69,7 +68,15 @@ export function importNginxSource(source: NginxSource): ImportResult {
   usePlumbing(ctx, tree, https[0]?.block ?? (bare ? tree : []));
   const check = validateConfigObject(config, main);
   if (!check.ok) {
-    return { ok: false, errors: check.errors.map((e) => ({ file: main, line: 1, col: 1, message: `the imported config is not valid: ${formatConfigError(e).replace(/^[^:]*:\d+:\d+: /, '')}` })) };
+    return {
+      ok: false,
+      errors: check.errors.map((e) => ({
+        file: main,
+        line: 1,
+        col: 1,
+        message: `the imported config is not valid: ${formatConfigError(e).replace(/^[^:]*:\d+:\d+: /, '')}`,
+      })),
+    };
   }
   const notes = ctx.finish(tree);
   const yaml = `# imported by \`sluice import-nginx ${main}\`${notes.length ? ` (${notes.length} note${notes.length === 1 ? '' : 's'} on what was left out)` : ''}\n${stringify(config, { lineWidth: 0, aliasDuplicateObjects: false })}`;
@@ -82,9 +89,13 @@ export function importNginxSource(source: NginxSource): ImportResult {
  * `map $http_upgrade` (Sluice passes upgrades through by itself).
  */
 function usePlumbing(ctx: ImportContext, tree: readonly Directive[], http: readonly Directive[]): void {
-  for (const d of tree) if (d.name === 'load_module' && /ngx_(stream|nchan)_module\.so$/.test(d.args[0] ?? '')) ctx.use(d);
+  for (const d of tree)
+    if (d.name === 'load_module' && /ngx_(stream|nchan)_module\.so$/.test(d.args[0] ?? '')) ctx.use(d);
   for (const d of http) {
-    const plumbing = (d.name === 'geo' && d.args.join(' ') === '$dollar') || (d.name === 'map' && d.args[0] === '$http_upgrade') || (d.name === 'types' && sameTypes(d));
+    const plumbing =
+      (d.name === 'geo' && d.args.join(' ') === '$dollar') ||
+      (d.name === 'map' && d.args[0] === '$http_upgrade') ||
+      (d.name === 'types' && sameTypes(d));
     if (plumbing) ctx.use(d, ...(d.block ?? []));
   }
 }
@@ -106,8 +117,10 @@ function misplaced(tree: readonly Directive[]): ParseError[] {
   const inside = (list: readonly Directive[], parent: string) => {
     for (const d of list) {
       if (!d.block) continue;
-      if (d.name === 'location' && parent !== 'server' && parent !== 'location') out.push({ file: d.file, line: d.line, col: d.col, message: '"location" directive is not allowed here' });
-      if ((d.name === 'http' || d.name === 'stream' || d.name === 'events') && parent !== 'main') out.push({ file: d.file, line: d.line, col: d.col, message: `"${d.name}" directive is not allowed here` });
+      if (d.name === 'location' && parent !== 'server' && parent !== 'location')
+        out.push({ file: d.file, line: d.line, col: d.col, message: '"location" directive is not allowed here' });
+      if ((d.name === 'http' || d.name === 'stream' || d.name === 'events') && parent !== 'main')
+        out.push({ file: d.file, line: d.line, col: d.col, message: `"${d.name}" directive is not allowed here` });
       inside(d.block, d.name);
     }
   };

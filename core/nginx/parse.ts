@@ -20,20 +20,35 @@ export interface Directive {
 }
 
 /** A syntax (or reading) error at a position (1-based). */
-export interface ParseError { file: string; line: number; col: number; message: string }
+export interface ParseError {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+}
 
 /** Blocks nested deeper than this are refused (nginx configs use a handful). */
 export const MAX_DEPTH = 64;
 
 type TokenKind = 'word' | ';' | '{' | '}';
-interface Token { text: string; kind: TokenKind; quoted: boolean; line: number; col: number }
+interface Token {
+  text: string;
+  kind: TokenKind;
+  quoted: boolean;
+  line: number;
+  col: number;
+}
 
 const SPACE = new Set([0x20, 0x09, 0x0a, 0x0d, 0x0b, 0x0c]);
 const SPECIAL = new Set([0x3b, 0x7b, 0x7d]); // ; { }
 
 /** Thrown inside the reader; turned into a ParseError result at the boundary. */
 class SyntaxProblem {
-  constructor(readonly line: number, readonly col: number, readonly message: string) {}
+  constructor(
+    readonly line: number,
+    readonly col: number,
+    readonly message: string,
+  ) {}
 }
 
 /** Splits config text into tokens as nginx's ngx_conf_read_token does. */
@@ -47,7 +62,10 @@ class Tokenizer {
   constructor(private readonly text: string) {}
 
   private advance(): void {
-    if (this.text.charCodeAt(this.i) === 0x0a) { this.line++; this.col = 1; } else this.col++;
+    if (this.text.charCodeAt(this.i) === 0x0a) {
+      this.line++;
+      this.col = 1;
+    } else this.col++;
     this.i++;
   }
 
@@ -79,14 +97,16 @@ class Tokenizer {
     let out = '';
     let from = this.i;
     for (;;) {
-      if (this.i >= t.length) throw new SyntaxProblem(line, col, `unterminated ${quote === 0x22 ? 'double' : 'single'} quote`);
+      if (this.i >= t.length)
+        throw new SyntaxProblem(line, col, `unterminated ${quote === 0x22 ? 'double' : 'single'} quote`);
       const c = t.charCodeAt(this.i);
       if (c === quote) break;
       if (c === 0x5c && this.i + 1 < t.length) {
         out += t.slice(from, this.i);
         const n = t[this.i + 1]!;
         // nginx unescapes only the quote itself, backslash, and \t \r \n.
-        out += n === 'n' ? '\n' : n === 't' ? '\t' : n === 'r' ? '\r' : n === '"' || n === "'" || n === '\\' ? n : `\\${n}`;
+        out +=
+          n === 'n' ? '\n' : n === 't' ? '\t' : n === 'r' ? '\r' : n === '"' || n === "'" || n === '\\' ? n : `\\${n}`;
         this.advance();
         this.advance();
         from = this.i;
@@ -125,10 +145,17 @@ class Tokenizer {
 }
 
 /** A block being read: its directives and the directive that opened it. */
-interface Frame { list: Directive[]; open?: Token; owner?: Directive }
+interface Frame {
+  list: Directive[];
+  open?: Token;
+  owner?: Directive;
+}
 
 /** Parses nginx config text into directives, or the first syntax error. */
-export function parseNginx(text: string, file = 'nginx.conf'): { ok: true; directives: Directive[] } | { ok: false; error: ParseError } {
+export function parseNginx(
+  text: string,
+  file = 'nginx.conf',
+): { ok: true; directives: Directive[] } | { ok: false; error: ParseError } {
   try {
     return { ok: true, directives: readBlocks(new Tokenizer(text), file) };
   } catch (e) {
@@ -144,8 +171,18 @@ function readBlocks(tokens: Tokenizer, file: string): Directive[] {
     const t = tokens.next();
     const frame = stack[stack.length - 1]!;
     if (!t) {
-      if (current) throw new SyntaxProblem(current.line, current.col, `unexpected end of file: directive "${current.name}" is not terminated by ";"`);
-      if (stack.length > 1) throw new SyntaxProblem(frame.open!.line, frame.open!.col, `unexpected end of file: "{" of "${frame.owner!.name}" is never closed (missing "}")`);
+      if (current)
+        throw new SyntaxProblem(
+          current.line,
+          current.col,
+          `unexpected end of file: directive "${current.name}" is not terminated by ";"`,
+        );
+      if (stack.length > 1)
+        throw new SyntaxProblem(
+          frame.open!.line,
+          frame.open!.col,
+          `unexpected end of file: "{" of "${frame.owner!.name}" is never closed (missing "}")`,
+        );
       return frame.list;
     }
     if (t.kind === 'word') {
@@ -166,7 +203,8 @@ function readBlocks(tokens: Tokenizer, file: string): Directive[] {
     }
     if (t.kind === '{') {
       if (!current) throw new SyntaxProblem(t.line, t.col, 'unexpected "{"');
-      if (stack.length > MAX_DEPTH) throw new SyntaxProblem(t.line, t.col, `blocks nested deeper than ${MAX_DEPTH} levels`);
+      if (stack.length > MAX_DEPTH)
+        throw new SyntaxProblem(t.line, t.col, `blocks nested deeper than ${MAX_DEPTH} levels`);
       current.block = [];
       frame.list.push(current);
       stack.push({ list: current.block, open: t, owner: current });
@@ -174,7 +212,8 @@ function readBlocks(tokens: Tokenizer, file: string): Directive[] {
       continue;
     }
     // '}'
-    if (current) throw new SyntaxProblem(t.line, t.col, `unexpected "}": directive "${current.name}" is not terminated by ";"`);
+    if (current)
+      throw new SyntaxProblem(t.line, t.col, `unexpected "}": directive "${current.name}" is not terminated by ";"`);
     if (stack.length === 1) throw new SyntaxProblem(t.line, t.col, 'unexpected "}" (no block is open)');
     stack.pop();
   }
@@ -196,7 +235,10 @@ export function* walk(list: readonly Directive[]): Generator<Directive> {
   while (stack.length) {
     const top = stack[stack.length - 1]!;
     const d = top.pop();
-    if (!d) { stack.pop(); continue; }
+    if (!d) {
+      stack.pop();
+      continue;
+    }
     yield d;
     if (d.block?.length) stack.push([...d.block].reverse());
   }

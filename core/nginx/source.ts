@@ -43,7 +43,14 @@ interface Reading {
 /** Reads and parses `path` and everything it includes. */
 export async function readNginxSource(path: string, opts: { maxBytes?: number } = {}): Promise<SourceResult> {
   const abs = resolve(path);
-  const r: Reading = { mainDir: dirname(abs), shownDir: dirname(path), bytes: 0, maxBytes: opts.maxBytes ?? MAX_CONFIG_BYTES, includes: [], files: [] };
+  const r: Reading = {
+    mainDir: dirname(abs),
+    shownDir: dirname(path),
+    bytes: 0,
+    maxBytes: opts.maxBytes ?? MAX_CONFIG_BYTES,
+    includes: [],
+    files: [],
+  };
   try {
     const directives = await readOne(r, abs, path, [], undefined);
     return { ok: true, source: { directives, includes: r.includes, files: r.files } };
@@ -58,14 +65,26 @@ function mib(bytes: number): string {
 }
 
 /** Reads one file (at `abs`, shown as `shown`) and expands its includes; `stack` holds the files including it. */
-async function readOne(r: Reading, abs: string, shown: string, stack: string[], from: Directive | undefined): Promise<Directive[]> {
-  const at = (message: string): ParseError => (from ? { file: from.file, line: from.line, col: from.col, message } : { file: shown, line: 1, col: 1, message });
+async function readOne(
+  r: Reading,
+  abs: string,
+  shown: string,
+  stack: string[],
+  from: Directive | undefined,
+): Promise<Directive[]> {
+  const at = (message: string): ParseError =>
+    from ? { file: from.file, line: from.line, col: from.col, message } : { file: shown, line: 1, col: 1, message };
   let data: Buffer;
   try {
     const info = await stat(abs);
-    if (info.isDirectory()) throw new ReadProblem(at(`${from ? `include ${from.args[0]}: ` : ''}${shown} is a directory`));
+    if (info.isDirectory())
+      throw new ReadProblem(at(`${from ? `include ${from.args[0]}: ` : ''}${shown} is a directory`));
     if (r.bytes + info.size > r.maxBytes) {
-      throw new ReadProblem(at(`${from ? `include ${from.args[0]}: ` : ''}the configuration would be ${mib(r.bytes + info.size)}; an import reads at most ${mib(r.maxBytes)}`));
+      throw new ReadProblem(
+        at(
+          `${from ? `include ${from.args[0]}: ` : ''}the configuration would be ${mib(r.bytes + info.size)}; an import reads at most ${mib(r.maxBytes)}`,
+        ),
+      );
     }
     data = await readFile(abs);
   } catch (err) {
@@ -75,7 +94,8 @@ async function readOne(r: Reading, abs: string, shown: string, stack: string[], 
     throw new ReadProblem(at(from ? `include ${from.args[0]}: ${why} (${shown})` : why));
   }
   r.bytes += data.length;
-  if (data.includes(0)) throw new ReadProblem(at(`${from ? `include ${from.args[0]}: ` : ''}${shown} is not a text file`));
+  if (data.includes(0))
+    throw new ReadProblem(at(`${from ? `include ${from.args[0]}: ` : ''}${shown} is not a text file`));
   r.files.push(shown);
   const parsed = parseNginx(data.toString('utf8'), shown);
   if (!parsed.ok) throw new ReadProblem(parsed.error);
@@ -91,12 +111,23 @@ async function expand(r: Reading, list: Directive[], file: string, stack: string
       out.push(d);
       continue;
     }
-    if (d.args.length !== 1 || d.block) throw new ReadProblem({ file: d.file, line: d.line, col: d.col, message: 'include takes one file name or pattern' });
+    if (d.args.length !== 1 || d.block)
+      throw new ReadProblem({
+        file: d.file,
+        line: d.line,
+        col: d.col,
+        message: 'include takes one file name or pattern',
+      });
     r.includes.push(d);
     for (const target of await includedFiles(r, d, file)) {
       if (stack.includes(target)) {
         const chain = [...stack.slice(stack.indexOf(target)), target].map((f) => basename(f)).join(' → ');
-        throw new ReadProblem({ file: d.file, line: d.line, col: d.col, message: `include ${d.args[0]}: include loop (${chain})` });
+        throw new ReadProblem({
+          file: d.file,
+          line: d.line,
+          col: d.col,
+          message: `include ${d.args[0]}: include loop (${chain})`,
+        });
       }
       out.push(...(await readOne(r, target, shownPath(r, target), stack, d)));
     }
@@ -113,7 +144,13 @@ function shownPath(r: Reading, abs: string): string {
 /** The files an include names: one path, or a glob's matches in name order (none is fine, as in nginx). */
 async function includedFiles(r: Reading, d: Directive, file: string): Promise<string[]> {
   const pattern = d.args[0]!;
-  if (pattern.includes('$')) throw new ReadProblem({ file: d.file, line: d.line, col: d.col, message: `include ${pattern}: variables are not allowed in include` });
+  if (pattern.includes('$'))
+    throw new ReadProblem({
+      file: d.file,
+      line: d.line,
+      col: d.col,
+      message: `include ${pattern}: variables are not allowed in include`,
+    });
   const bases = isAbsolute(pattern) ? [''] : [r.mainDir, dirname(file)];
   if (!/[*?[]/.test(pattern)) {
     const candidates = bases.map((b) => resolve(b, pattern));
@@ -121,18 +158,31 @@ async function includedFiles(r: Reading, d: Directive, file: string): Promise<st
     return [candidates[0]!]; // reading it reports "file not found" at the include line
   }
   const dirPart = dirname(pattern);
-  if (/[*?[]/.test(dirPart)) throw new ReadProblem({ file: d.file, line: d.line, col: d.col, message: `include ${pattern}: wildcards are supported in the file name only` });
+  if (/[*?[]/.test(dirPart))
+    throw new ReadProblem({
+      file: d.file,
+      line: d.line,
+      col: d.col,
+      message: `include ${pattern}: wildcards are supported in the file name only`,
+    });
   const re = globRegex(basename(pattern));
   for (const b of bases) {
     const dir = resolve(b, dirPart);
     const names = await readdir(dir).catch(() => undefined);
-    if (names) return names.filter((n) => re.test(n) && !n.startsWith('.')).sort().map((n) => join(dir, n));
+    if (names)
+      return names
+        .filter((n) => re.test(n) && !n.startsWith('.'))
+        .sort()
+        .map((n) => join(dir, n));
   }
   return [];
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A shell glob of one path segment (`*.conf`, `site-?.conf`, `[ab].conf`) as a regular expression. */
@@ -146,7 +196,10 @@ function globRegex(glob: string): RegExp {
       const close = glob.indexOf(']', i + 1);
       if (close < 0) re += '\\[';
       else {
-        re += `[${glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        re += `[${glob
+          .slice(i + 1, close)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         i = close;
       }
     } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');

@@ -8,7 +8,8 @@
 import { walk, type Directive, type ParseError } from './parse.js';
 
 /** Variables nginx and the modules of a stock Debian nginx define (http and stream). */
-const BUILTIN = new Set(`
+const BUILTIN = new Set(
+  `
   args binary_remote_addr body_bytes_sent bytes_received bytes_sent connection connection_requests connection_time
   connections_active connections_reading connections_waiting connections_writing content_length content_type
   cookie_ date_gmt date_local document_root document_uri fastcgi_path_info fastcgi_script_name gzip_ratio host
@@ -30,10 +31,24 @@ const BUILTIN = new Set(`
   geoip_area_code geoip_city geoip_city_continent_code geoip_city_country_code geoip_city_country_code3
   geoip_city_country_name geoip_country_code geoip_country_code3 geoip_country_name geoip_dma_code geoip_latitude
   geoip_longitude geoip_org geoip_postal_code geoip_region geoip_region_name
-`.split(/\s+/).filter(Boolean));
+`
+    .split(/\s+/)
+    .filter(Boolean),
+);
 
 /** Variable families: any name with one of these prefixes is known. */
-const FAMILIES = ['arg_', 'http_', 'sent_http_', 'sent_trailer_', 'cookie_', 'upstream_http_', 'upstream_trailer_', 'upstream_cookie_', 'nchan_', 'jwt_'];
+const FAMILIES = [
+  'arg_',
+  'http_',
+  'sent_http_',
+  'sent_trailer_',
+  'cookie_',
+  'upstream_http_',
+  'upstream_trailer_',
+  'upstream_cookie_',
+  'nchan_',
+  'jwt_',
+];
 
 /** Directives whose arguments are regular expressions or map keys, where `$` is an anchor, not a variable. */
 const REGEX_FIRST_ARG = new Set(['rewrite', 'server_name', 'valid_referers']);
@@ -43,8 +58,17 @@ const VAR = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*)|(\d))/g;
 
 /** Directives that define the variable named by their argument at `index`. */
 const DEFINERS: Record<string, number> = {
-  set: 0, map: 1, geo: -1, split_clients: 1, perl_set: 0, js_set: 0, auth_request_set: 0, auth_jwt_claim_set: 0,
-  auth_jwt_header_set: 0, secure_link_md5: -2, userid_name: -2,
+  set: 0,
+  map: 1,
+  geo: -1,
+  split_clients: 1,
+  perl_set: 0,
+  js_set: 0,
+  auth_request_set: 0,
+  auth_jwt_claim_set: 0,
+  auth_jwt_header_set: 0,
+  secure_link_md5: -2,
+  userid_name: -2,
 };
 
 /** The variables a configuration defines itself (map, geo, set, split_clients, regex named captures). */
@@ -92,7 +116,8 @@ export function unknownVariables(tree: readonly Directive[]): ParseError[] {
     for (const d of list) {
       for (const a of variableArgs(d, parent)) {
         for (const name of variablesIn(a)) {
-          if (!isKnownVariable(name, defined)) errors.push({ file: d.file, line: d.line, col: d.col, message: `${d.name}: unknown "${name}" variable` });
+          if (!isKnownVariable(name, defined))
+            errors.push({ file: d.file, line: d.line, col: d.col, message: `${d.name}: unknown "${name}" variable` });
         }
       }
       if (d.block) visit(d.block, d);

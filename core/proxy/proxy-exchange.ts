@@ -5,16 +5,20 @@
  * `next_upstream_tries` (0 = each server once). What is left becomes a 502
  * (504 for timeouts) with a one-line reason.
  */
+import type { OutgoingHttpHeaders } from 'node:http';
+import { TLSSocket } from 'node:tls';
 import type { ProxyConfig } from '../config/index.js';
 import type { Peer, UpstreamGroup } from '../balance/index.js';
-import type { Exchange } from '../http/exchange.js';
-import { hasEnded, untilEnded } from '../http/exchange-end.js';
+import type { Exchange } from '../kernel/index.js';
+import { hasEnded, untilEnded } from '../kernel/index.js';
 import { CleanAbort, SluiceError } from '../util/errors.js';
+import { tlsSummary } from '../tls/peer-summary.js';
 import { attempt, AttemptError } from './attempt.js';
 import { forwardResponse } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { upstreamTarget } from './rewrite.js';
-import type { UpstreamsModule } from './upstreams.js';
+import type { HttpUpstreams } from './upstreams.js';
+import type { UpstreamTransport } from './upstream-transport.js';
 
 /** A stale keep-alive socket is retried on a fresh one this often, without counting a failure. */
 const STALE_RETRIES = 2;
@@ -26,9 +30,11 @@ export function hasBody(ex: Exchange): boolean {
 }
 
 /** Forwards `ex` to `cfg.upstream`; throws SluiceError (502/504) when no server answered. */
-export async function proxyExchange(ex: Exchange, cfg: ProxyConfig, mod: UpstreamsModule | undefined): Promise<void> {
-  const group = mod?.group(cfg.upstream);
-  if (!mod || !group) throw new SluiceError('E_UPSTREAM_CONNECT', `upstream ${cfg.upstream}: not configured`);
+export async function proxyExchange(ex: Exchange, cfg: ProxyConfig, mod: HttpUpstreams): Promise<void> {
+  const group = mod.group(cfg.upstream);
+  const transport = mod.transport(cfg.upstream);
+  if (!group || !transport) throw new SluiceError('E_UPSTREAM_CONNECT', `upstream ${cfg.upstream}: not configured`);
+  if (transport.error) throw new SluiceError('E_UPSTREAM_CONNECT', `upstream ${group.name}: ${transport.error}`);
   const tries = group.tries(cfg.next_upstream_tries);
   const tried = new Set<Peer>();
   const headers = upstreamRequestHeaders(ex.req, { client: ex.client, host: cfg.host, extra: cfg.headers });
@@ -38,7 +44,7 @@ export async function proxyExchange(ex: Exchange, cfg: ProxyConfig, mod: Upstrea
   while (tried.size < tries) {
     const peer = group.pick({ clientIp: ex.client, exclude: tried });
     if (!peer) break;
-    const outcome = await tryPeer(ex, cfg, mod, group, peer, headers, body);
+    const outcome = await tryPeer(ex, cfg, mod, group, peer, withHost(headers, cfg, transport, peer.address), body);
     if (outcome === 'done') return;
     last = outcome;
     if (outcome.staleSocket && !outcome.bodyStarted && stale++ < STALE_RETRIES) continue;
@@ -51,32 +57,64 @@ export async function proxyExchange(ex: Exchange, cfg: ProxyConfig, mod: Upstrea
 
 /** One attempt on one peer: 'done' when a response was forwarded, else the failure. */
 async function tryPeer(
-  ex: Exchange, cfg: ProxyConfig, mod: UpstreamsModule, group: UpstreamGroup, peer: Peer,
-  headers: ReturnType<typeof upstreamRequestHeaders>, body: ((w: (c: Buffer) => Promise<void>) => Promise<void>) | undefined,
+  ex: Exchange,
+  cfg: ProxyConfig,
+  mod: HttpUpstreams,
+  group: UpstreamGroup,
+  peer: Peer,
+  headers: OutgoingHttpHeaders,
+  body: ((w: (c: Buffer) => Promise<void>) => Promise<void>) | undefined,
 ): Promise<'done' | AttemptError> {
   const clock = ex.services.clock;
-  const counters = mod.counters(group.name, peer.address);
+  const counters = mod.counters(group.name, peer);
   counters.requests++;
   counters.active++;
   ex.record.upstream = peer.address;
   const a = attempt({
-    address: peer.address, agent: mod.agent(group.name) ?? false, method: ex.req.method ?? 'GET',
+    address: peer.address,
+    transport: mod.transport(group.name)!,
+    method: ex.req.method ?? 'GET',
     path: upstreamTarget(ex.req.url ?? '/', ex.pathname, ex.prefix, cfg.uri),
-    headers, connectTimeout: cfg.connect_timeout, readTimeout: cfg.read_timeout, clock,
-    body: body && ((write) => body(async (c) => { counters.bytesOut += c.length; await write(c); })),
-    onConnect: () => { ex.record.connectMs = clock.now() - ex.record.startedAt; },
+    headers,
+    connectTimeout: cfg.connect_timeout,
+    readTimeout: cfg.read_timeout,
+    clock,
+    body:
+      body &&
+      ((write) =>
+        body(async (c) => {
+          counters.bytesOut += c.length;
+          await write(c);
+        })),
+    onConnect: (socket) => {
+      ex.record.connectMs = clock.now() - ex.record.startedAt;
+      if (socket instanceof TLSSocket) ex.record.upstreamTls = tlsSummary(socket);
+    },
   });
   // The client left or the listener drains: stop the upstream request. whenEnded() costs one promise;
   // a signal would cost an AbortController, a listener and an Error per request.
   let settled = false;
-  void untilEnded(ex).then(() => { if (!settled) a.request.destroy(); });
+  void untilEnded(ex).then(() => {
+    if (!settled) a.request.destroy();
+  });
   let ok = false;
   try {
     const res = await a.response;
     ok = true;
     await forwardResponse(ex, res, {
-      readTimeout: cfg.read_timeout, sendTimeout: cfg.send_timeout, buffering: cfg.buffering, address: peer.address,
-      group: group.name, upstream: counters, cause: a.lastError, onSse: () => { mod.sseActive++; return () => { mod.sseActive--; }; },
+      readTimeout: cfg.read_timeout,
+      sendTimeout: cfg.send_timeout,
+      buffering: cfg.buffering,
+      address: peer.address,
+      group: group.name,
+      upstream: counters,
+      cause: a.lastError,
+      onSse: () => {
+        mod.sseActive++;
+        return () => {
+          mod.sseActive--;
+        };
+      },
     });
     return 'done';
   } catch (err) {
@@ -100,6 +138,18 @@ async function tryPeer(
     counters.active--;
     group.release(peer, ok ? 'ok' : 'fail');
   }
+}
+
+/** The request headers for one server: TLS and URL upstreams are named by their own host unless the route sets one. */
+function withHost(
+  headers: OutgoingHttpHeaders,
+  cfg: ProxyConfig,
+  transport: UpstreamTransport,
+  address: string,
+): OutgoingHttpHeaders {
+  if (cfg.host !== undefined) return headers;
+  const host = transport.hostFor(address);
+  return host === undefined ? headers : { ...headers, host };
 }
 
 /** The 502/504 for a request no server answered. */

@@ -5,29 +5,35 @@
  * exchange hook that puts a throttle on response and request bodies, and
  * reports per-limit samples for the telemetry sampler.
  */
+import type { LimitSample } from '../api/types.js';
 import type { LimitConfig, LimitRuleConfig, SluiceConfig } from '../config/index.js';
 import { stableJson } from '../config/index.js';
-import type { LimitSample } from '../api/types.js';
-import type { EngineModule, EngineServices } from '../engine/services.js';
-import type { Exchange, ExchangeHook } from '../http/exchange.js';
-import type { OutletStage } from '../http/outlet.js';
+import type { EngineModule, EngineServices, Exchange, ExchangeHook, LinkHook, Stage } from '../kernel/index.js';
 import { effectiveBurst, explainLimit, explainRule } from './explain.js';
 import { LimitScope } from './limit-scope.js';
 import { limitsByScope, selectLimit, streamScope, type Direction, type MatchInput } from './rules.js';
 import { ThrottleStage } from './throttle-stage.js';
 
-/** Module name in `services.modules`. */
-export const SHAPING_MODULE = 'shaping';
-
-/** Live limits, the HTTP hook and telemetry samples. */
+/** Live limits, the HTTP and link hooks, and telemetry samples. */
 export class ShapingModule implements EngineModule {
   private readonly scopes = new Map<string, LimitScope>();
   private nextConn = 1;
   private last = new Map<string, { at: number; bytes: number; throttled: number }>();
-  /** Put this in `services.hooks` (after faults). */
+  /** The HTTP hook: a throttle on response and request bodies (after the faults hook). */
   readonly hook: ExchangeHook = {
     outStage: (ex) => this.stageFor(ex, 'out'),
     inStage: (ex) => this.stageFor(ex, 'in'),
+  };
+
+  /** The link hook: a stream server's `limit` on the directions it names (after the faults hook). */
+  readonly linkHook: LinkHook = {
+    applies: (server) => server.limit !== undefined,
+    linkStages: (server, target, dir) => {
+      const d = server.limit?.direction;
+      if (d !== dir && d !== 'both') return [];
+      const stage = this.streamThrottle(server.name, target.clientIp, dir);
+      return stage ? [stage] : [];
+    },
   };
 
   constructor(private readonly services: EngineServices) {}
@@ -42,7 +48,8 @@ export class ShapingModule implements EngineModule {
         this.last.delete(name);
       } else if (stableJson(limit) !== stableJson(scope.limit)) scope.update(limit);
     }
-    for (const [name, limit] of wanted) if (!this.scopes.has(name)) this.scopes.set(name, this.createScope(name, limit));
+    for (const [name, limit] of wanted)
+      if (!this.scopes.has(name)) this.scopes.set(name, this.createScope(name, limit));
   }
 
   stop(): void {
@@ -77,7 +84,7 @@ export class ShapingModule implements EngineModule {
     return this.throttle(streamScope(server), client, dir, signal);
   }
 
-  private stageFor(ex: Exchange, dir: Direction): OutletStage | undefined {
+  private stageFor(ex: Exchange, dir: Direction): Stage | undefined {
     const config = this.services.config();
     const limits = config?.http.limits;
     if (!ex.route.limit && !limits) return undefined;
@@ -142,9 +149,4 @@ function sentHeader(ex: Exchange, name: string): string | undefined {
   if (!block) return undefined;
   const m = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(block);
   return m ? m[1]!.trim() : undefined;
-}
-
-/** The shaping module of an engine, if installed. */
-export function shapingOf(services: EngineServices): ShapingModule | undefined {
-  return services.modules.get(SHAPING_MODULE) as ShapingModule | undefined;
 }

@@ -14,10 +14,9 @@
  * should itself resolve on drain): pause reading until it resolves and the
  * link never buffers more than one chunk. `after` is honoured to the byte.
  *
- * For limits that follow config applies and share buckets (`per: client` /
- * `route`) use the engine's shaping module instead:
- * `shapingOf(services)?.streamThrottle(serverName, clientIp, 'out' | 'in', signal)`
- * returns the same kind of throttle bound to `stream.servers[].limit`.
+ * Limits that follow config applies and share buckets (`per: client` /
+ * `route`) come from the engine's shaping module instead (its link hook puts
+ * the same kind of throttle on `stream.servers[].limit`).
  */
 import type { LimitConfig } from '../config/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -37,7 +36,10 @@ export interface StreamThrottle {
 }
 
 /** Builds a throttle with its own bucket (per-connection semantics). */
-export function createStreamThrottle(limit: Pick<LimitConfig, 'rate' | 'burst' | 'after'>, clock: Clock = systemClock): StreamThrottle {
+export function createStreamThrottle(
+  limit: Pick<LimitConfig, 'rate' | 'burst' | 'after'>,
+  clock: Clock = systemClock,
+): StreamThrottle {
   let current = limit;
   const bucket = new TokenBucket(limit.rate, effectiveBurst(limit), clock);
   const stage = new ThrottleStage(() => ({ bucket, after: current.after ?? 0 }));
@@ -48,7 +50,9 @@ export function createStreamThrottle(limit: Pick<LimitConfig, 'rate' | 'burst' |
       bucket.setBurst(effectiveBurst(next));
       bucket.setRate(next.rate);
     },
-    get passed() { return stage.passed; },
+    get passed() {
+      return stage.passed;
+    },
     dispose: () => stage.dispose(),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The throttle: an OutletStage that passes bytes on only as fast as a token
+ * The throttle: a Stage that passes bytes on only as fast as a token
  * bucket grants them. It never buffers: the producer's write() promise stays
  * pending until the last slice of its chunk went out, so a limit slows the
  * handler (or, on request bodies, the socket read) — backpressure.
@@ -11,7 +11,7 @@
  * live re-tune (new rate, burst, after, even a removed limit) reaches
  * connections already open without dropping or duplicating a byte.
  */
-import type { OutletStage } from '../http/outlet.js';
+import type { Stage } from '../kernel/index.js';
 import type { TokenBucket } from './token-bucket.js';
 
 /** What a throttle needs at one instant: the bucket to draw from and the free prefix. */
@@ -24,14 +24,18 @@ export interface ThrottleTarget {
 }
 
 /** Delays chunks until tokens are available; see the file comment. */
-export class ThrottleStage implements OutletStage {
+export class ThrottleStage implements Stage {
   /** Bytes passed on so far (compared with `after`). */
   passed = 0;
   private disposed = false;
   private pending: { cancel(): void; resolve(n: number): void } | undefined;
 
   /** `target()` returns undefined when no limit applies (any more): bytes then pass straight through. */
-  constructor(private readonly target: () => ThrottleTarget | undefined, private readonly onDispose?: () => void, signal?: AbortSignal) {
+  constructor(
+    private readonly target: () => ThrottleTarget | undefined,
+    private readonly onDispose?: () => void,
+    signal?: AbortSignal,
+  ) {
     signal?.addEventListener('abort', () => this.dispose(), { once: true });
   }
 

@@ -4,12 +4,12 @@
  * survive a re-apply; a channel no route names any more is closed (its
  * clients' streams end, so they reconnect elsewhere or get a 404).
  *
- * Registered as `services.modules.get('sse')`; the API publishes through it.
+ * The composition root gives it to the `sse` route kind and to the API host,
+ * which publishes through it.
  */
 import type { ChannelInfo } from '../api/types.js';
 import type { SluiceConfig } from '../config/index.js';
-import type { EngineModule, EngineServices } from '../engine/services.js';
-import { moduleOf } from '../engine/services.js';
+import type { EngineModule, EngineServices } from '../kernel/index.js';
 import { SluiceError } from '../util/errors.js';
 import { Channel, type PublishInput } from './channel.js';
 
@@ -46,7 +46,11 @@ export class SseHub implements EngineModule {
     for (const [name, replay] of wanted) {
       const ch = this.byName.get(name);
       if (ch) ch.setReplay(replay);
-      else this.byName.set(name, new Channel(name, replay, this.services.counters.get('channel', name, { channel: name })));
+      else
+        this.byName.set(
+          name,
+          new Channel(name, replay, this.services.counters.get('channel', name, { channel: name })),
+        );
     }
   }
 
@@ -78,9 +82,4 @@ export class SseHub implements EngineModule {
       recent: ch.recent(RECENT_IN_INFO).map((e) => ({ id: e.id, event: e.event, data: e.data, t: e.t })),
     }));
   }
-}
-
-/** The hub registered on these services, if any. */
-export function sseHubOf(services: EngineServices): SseHub | undefined {
-  return moduleOf<SseHub>(services, 'sse');
 }

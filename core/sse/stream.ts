@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { SseConfig } from '../config/index.js';
-import type { Exchange } from '../http/exchange.js';
+import type { Exchange } from '../kernel/index.js';
 import { encodeRetry } from './encoder.js';
 import type { SseClient } from './client.js';
 

@@ -11,20 +11,8 @@
  * (`setStages`): the chunk in flight finishes on the old ones.
  */
 import type { Socket } from 'node:net';
+import type { ChunkInfo, Stage } from '../kernel/index.js';
 import { drainedOrClosed } from '../util/wait.js';
-
-/** What a stage knows about the chunk it handles. */
-export interface ChunkInfo {
-  /** When the chunk was read from the source (clock ms). */
-  arrivedAt: number;
-}
-
-/** One step on a link (a fault or a limit): passes a chunk on through `next`, maybe split, delayed or not at all. */
-export interface LinkStage {
-  write(chunk: Buffer, next: (piece: Buffer) => Promise<void>, info: ChunkInfo): Promise<void>;
-  /** The link ended: release timers and shared buckets. */
-  dispose?(): void;
-}
 
 /** Where a link delivers and whom it tells. */
 export interface LinkEnds {
@@ -47,7 +35,10 @@ export class Link {
   private srcEnded = false;
   private readonly toSocket = (piece: Buffer) => this.write(piece);
 
-  constructor(private readonly ends: LinkEnds, private stages: LinkStage[]) {
+  constructor(
+    private readonly ends: LinkEnds,
+    private stages: Stage[],
+  ) {
     const { src } = ends;
     src.on('data', (chunk: Buffer) => this.push(chunk));
     src.on('end', () => {
@@ -57,7 +48,7 @@ export class Link {
   }
 
   /** Replaces the stages; the chunk in flight completes on the old ones. */
-  setStages(stages: LinkStage[]): void {
+  setStages(stages: Stage[]): void {
     const old = this.stages;
     this.stages = stages;
     for (const s of old) if (!stages.includes(s)) s.dispose?.();
@@ -97,7 +88,7 @@ export class Link {
     if (this.srcEnded && this.queue.length === 0) this.finish();
   }
 
-  private through(stages: LinkStage[], i: number, chunk: Buffer, info: ChunkInfo): Promise<void> {
+  private through(stages: Stage[], i: number, chunk: Buffer, info: ChunkInfo): Promise<void> {
     const stage = stages[i];
     if (!stage) return this.toSocket(chunk);
     return stage.write(chunk, (piece) => this.through(stages, i + 1, piece, info), info);

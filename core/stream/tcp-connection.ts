@@ -13,15 +13,16 @@
 import type { Socket } from 'node:net';
 import type { Peer } from '../balance/index.js';
 import type { Counters } from '../telemetry/counters.js';
-import { Link, type LinkStage } from './link.js';
+import { Link } from './link.js';
 import type { ReadRelay } from './read-relay.js';
+import { EndSignal, type DirectionStages } from './stages.js';
 import type { StreamGroup } from './upstreams.js';
 
-/** Stages per direction; an empty list selects the fast pump. */
-export interface DirectionStages { in: LinkStage[]; out: LinkStage[] }
-
 /** Read relays (sockets made with their `onread`): the fastest pump; `in` is absent when the client socket could not take one. */
-export interface DirectionRelays { in?: ReadRelay; out: ReadRelay }
+export interface DirectionRelays {
+  in?: ReadRelay;
+  out: ReadRelay;
+}
 
 /**
  * Forwards src → dst with backpressure (pipe() measured faster than a
@@ -49,8 +50,13 @@ export class TcpConnection {
   private readonly server: Counters;
   private links: { in?: Link; out?: Link } = {};
   private open = 2;
+  private readonly end = new EndSignal();
 
-  constructor(readonly client: Socket, readonly upstream: Socket, private readonly ctx: ConnectionContext) {
+  constructor(
+    readonly client: Socket,
+    readonly upstream: Socket,
+    private readonly ctx: ConnectionContext,
+  ) {
     this.server = ctx.group.counters(ctx.peer);
     this.server.active++;
   }
@@ -61,8 +67,14 @@ export class TcpConnection {
     const listener = ctx.listener;
     const server = this.server;
     // Listener scope: in = from the client. Server scope (as the HTTP proxy and the UI): in = received from the server.
-    const countIn = (n: number) => { listener.bytesIn += n; server.bytesOut += n; };
-    const countOut = (n: number) => { listener.bytesOut += n; server.bytesIn += n; };
+    const countIn = (n: number) => {
+      listener.bytesIn += n;
+      server.bytesOut += n;
+    };
+    const countOut = (n: number) => {
+      listener.bytesOut += n;
+      server.bytesIn += n;
+    };
     if (relays) {
       if (relays.in) relays.in.attach(client, upstream, countIn);
       else pump(client, upstream, countIn);
@@ -88,6 +100,11 @@ export class TcpConnection {
   setStages(stages: DirectionStages): void {
     if (this.links.in && stages.in.length > 0) this.links.in.setStages(stages.in);
     if (this.links.out && stages.out.length > 0) this.links.out.setStages(stages.out);
+  }
+
+  /** Resolves once both sockets closed (a stalled stage holds its write until then). */
+  ended(): Promise<void> {
+    return this.end.wait();
   }
 
   /** Closes both sockets now. */
@@ -124,6 +141,7 @@ export class TcpConnection {
     if (--this.open > 0) return;
     this.links.in?.close();
     this.links.out?.close();
+    this.end.fire();
     this.server.active--;
     this.ctx.group.group.release(this.ctx.peer, 'ok');
     this.ctx.onClosed(this);

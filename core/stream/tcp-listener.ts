@@ -7,17 +7,14 @@
  */
 import net, { type Socket } from 'node:net';
 import { parseAddress, stableJson, type ListenerDef, type StreamServerConfig } from '../config/index.js';
-import type { EngineServices } from '../engine/services.js';
-import type { Listener } from '../engine/listener.js';
+import type { EngineServices, Listener } from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import { listenError } from '../util/errors.js';
-import { clientIp, formatAddress } from './addresses.js';
-import { connectionStages, needsLinks } from './stages.js';
-import { shapingOf } from '../shaping/module.js';
-import { dialUpstream, SOCKET_HIGH_WATER } from './tcp-dial.js';
-import { TcpConnection, type DirectionRelays } from './tcp-connection.js';
+import { boundAddress, clientIp } from '../util/net.js';
 import { adoptForRelay, ReadRelay } from './read-relay.js';
-import { STREAM_UPSTREAMS, type StreamUpstreams } from './upstreams.js';
+import { linkStages, needsLinks, NO_STAGES, type DirectionStages, type StreamDeps } from './stages.js';
+import { TcpConnection, type DirectionRelays } from './tcp-connection.js';
+import { dialUpstream, SOCKET_HIGH_WATER } from './tcp-dial.js';
 
 type TcpDef = Extract<ListenerDef, { kind: 'tcp' | 'udp' }>;
 
@@ -35,20 +32,26 @@ export class TcpListener implements Listener {
   /** Set while stop() waits for the last connection. */
   private drained: (() => void) | undefined;
 
-  constructor(public def: TcpDef, private readonly services: EngineServices) {
+  constructor(
+    public def: TcpDef,
+    private readonly services: EngineServices,
+    private readonly deps: StreamDeps,
+  ) {
     this.config = def.server;
     this.counters = services.counters.get('listener', def.name, { kind: 'tcp', listen: def.listen });
     this.now = () => services.clock.now();
   }
 
   address(): string {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? formatAddress(a.address, a.port) : this.def.listen;
+    return boundAddress(this.server, this.def.listen);
   }
 
   async start(): Promise<void> {
     const { host, port } = parseAddress(this.def.listen)!;
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER }, (s) => this.accept(s));
+    const server = net.createServer(
+      { allowHalfOpen: true, pauseOnConnect: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER },
+      (s) => this.accept(s),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, this.def.listen)));
       server.listen({ host, port, backlog: 1024 }, () => resolve());
@@ -61,11 +64,12 @@ export class TcpListener implements Listener {
   update(def: ListenerDef): void {
     if (def.kind !== 'tcp') return;
     const faultsChanged = stableJson(this.config.faults) !== stableJson(def.server.faults);
-    const hadLinks = needsLinks(this.config);
+    const hadLinks = this.linked(this.config);
     this.def = def;
     this.config = def.server;
     // A changed limit is re-tuned live by the shaping module. Changed faults reach open connections that already run links; fast-pumped ones keep their pump.
-    if (faultsChanged && hadLinks && needsLinks(def.server)) for (const c of this.conns) c.setStages(this.stagesFor(c));
+    if (faultsChanged && hadLinks && this.linked(def.server))
+      for (const c of this.conns) c.setStages(this.stagesFor(c));
   }
 
   async stop(deadlineMs: number): Promise<void> {
@@ -74,10 +78,15 @@ export class TcpListener implements Listener {
     this.server = undefined;
     for (const s of this.pending) s.destroy();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    const timer = setTimeout(() => { for (const c of this.conns) c.destroy(); }, deadlineMs);
+    const timer = setTimeout(() => {
+      for (const c of this.conns) c.destroy();
+    }, deadlineMs);
     await closed;
     // Relayed connections left net.Server's count when adopted: wait for them here.
-    if (this.conns.size > 0) await new Promise<void>((resolve) => { this.drained = resolve; });
+    if (this.conns.size > 0)
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+      });
     clearTimeout(timer);
   }
 
@@ -96,7 +105,7 @@ export class TcpListener implements Listener {
       return;
     }
     counters.active++;
-    if (needsLinks(config)) return this.dial(client, config, undefined);
+    if (this.linked(config)) return this.dial(client, config, undefined);
     // No limits or faults: both sockets read into recycled buffers (see read-relay.ts).
     const inbound = new ReadRelay();
     const adopted = adoptForRelay(client, inbound.onread, SOCKET_HIGH_WATER);
@@ -105,9 +114,10 @@ export class TcpListener implements Listener {
   }
 
   private dial(client: Socket, config: StreamServerConfig, relays: DirectionRelays | undefined): void {
-    const group = this.services.modules.get(STREAM_UPSTREAMS) as StreamUpstreams | undefined;
-    const g = group?.get(config.upstream);
-    const end = () => { this.counters.active--; };
+    const g = this.deps.upstreams.get(config.upstream);
+    const end = () => {
+      this.counters.active--;
+    };
     if (!g) {
       this.counters.errors++;
       client.destroy();
@@ -125,22 +135,38 @@ export class TcpListener implements Listener {
     client.once('close', onEarlyClose);
     // The peer address costs a syscall: only ip_hash needs it.
     const ip = g.group.balance === 'ip_hash' ? clientIp(client) : undefined;
-    const dial = dialUpstream({ group: g, clientIp: ip, connectTimeout: config.connect_timeout, tries: config.next_upstream_tries, onread: relays?.out.onread }, (err, upstream, peer) => {
-      this.pending.delete(client);
-      client.off('close', onEarlyClose);
-      if (err || !upstream || !peer || client.destroyed) {
-        if (err) this.counters.errors++;
-        upstream?.destroy();
-        if (peer) g.group.release(peer, 'ok');
-        if (err && !client.destroyed) this.warn(err.message);
-        client.destroy();
-        end();
-        return;
-      }
-      const conn = new TcpConnection(client, upstream, { listener: this.counters, group: g, peer, proxyTimeout: config.proxy_timeout, now: this.now, onClosed: this.onClosed });
-      this.conns.add(conn);
-      conn.start(needsLinks(config) ? this.stagesFor(conn) : NO_STAGES, relays);
-    });
+    const dial = dialUpstream(
+      {
+        group: g,
+        clientIp: ip,
+        connectTimeout: config.connect_timeout,
+        tries: config.next_upstream_tries,
+        onread: relays?.out.onread,
+      },
+      (err, upstream, peer) => {
+        this.pending.delete(client);
+        client.off('close', onEarlyClose);
+        if (err || !upstream || !peer || client.destroyed) {
+          if (err) this.counters.errors++;
+          upstream?.destroy();
+          if (peer) g.group.release(peer, 'ok');
+          if (err && !client.destroyed) this.warn(err.message);
+          client.destroy();
+          end();
+          return;
+        }
+        const conn = new TcpConnection(client, upstream, {
+          listener: this.counters,
+          group: g,
+          peer,
+          proxyTimeout: config.proxy_timeout,
+          now: this.now,
+          onClosed: this.onClosed,
+        });
+        this.conns.add(conn);
+        conn.start(this.linked(config) ? this.stagesFor(conn) : NO_STAGES, relays);
+      },
+    );
   }
 
   /** Logs a connect failure, at most once a second (a dead upstream under load would flood the log). */
@@ -151,15 +177,21 @@ export class TcpListener implements Listener {
     this.services.log('warn', `${this.def.name}: ${message}`);
   }
 
-  private stagesFor(conn: TcpConnection) {
-    return connectionStages(this.config, {
-      clock: this.services.clock,
-      rng: Math.random,
-      shaping: shapingOf(this.services),
+  /** True when this server's connections need links (faults or a limit) rather than the fast path. */
+  private linked(config: StreamServerConfig): boolean {
+    return needsLinks(this.deps.hooks, config);
+  }
+
+  private stagesFor(conn: TcpConnection): DirectionStages {
+    const target = {
       server: this.def.name,
       clientIp: clientIp(conn.client),
+      clock: this.services.clock,
+      ended: () => conn.ended(),
       reset: () => conn.reset(),
-    });
+      note: noop,
+    };
+    return linkStages(this.deps.hooks, this.config, () => target);
   }
 
   private closed(conn: TcpConnection): void {
@@ -169,5 +201,4 @@ export class TcpListener implements Listener {
   }
 }
 
-const NO_STAGES = { in: [], out: [] };
 function noop(): void {}

@@ -1,6 +1,6 @@
 /**
  * One direction of a shaped UDP session: the datagram counterpart of Link.
- * The same LinkStages (latency, stall, reset, the shaping throttle) run on
+ * The same Stages (latency, stall, reset, the shaping throttle) run on
  * whole datagrams, one at a time and in arrival order, so a later datagram
  * never overtakes an earlier one.
  *
@@ -13,7 +13,7 @@
  * datagram held back in part is never delivered. There is no backpressure to
  * apply to a datagram socket, hence the bound instead of pausing a reader.
  */
-import type { ChunkInfo, LinkStage } from './link.js';
+import type { ChunkInfo, Stage } from '../kernel/index.js';
 
 /**
  * Datagrams a link holds (queued or in flight) before it drops new ones; the
@@ -35,7 +35,10 @@ export interface DatagramEnds {
   onClosed?(link: DatagramLink): void;
 }
 
-interface Item { msg: Buffer; info: ChunkInfo }
+interface Item {
+  msg: Buffer;
+  info: ChunkInfo;
+}
 
 const DONE: Promise<void> = Promise.resolve();
 
@@ -58,7 +61,10 @@ export class DatagramLink {
     return DONE;
   };
 
-  constructor(private readonly ends: DatagramEnds, private readonly stages: LinkStage[]) {}
+  constructor(
+    private readonly ends: DatagramEnds,
+    private readonly stages: Stage[],
+  ) {}
 
   /** Nothing queued or in flight. */
   get idle(): boolean {

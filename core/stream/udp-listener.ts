@@ -10,16 +10,14 @@
  */
 import dgram, { type RemoteInfo } from 'node:dgram';
 import { parseAddress, type ListenerDef, type StreamServerConfig } from '../config/index.js';
-import type { EngineServices } from '../engine/services.js';
-import type { Listener } from '../engine/listener.js';
+import type { EngineServices, Listener } from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import { listenError } from '../util/errors.js';
-import { formatAddress } from './addresses.js';
-import { PARK_MS, UdpSession } from './udp-session.js';
+import { formatAddress } from '../util/net.js';
+import { needsLinks, type StreamDeps } from './stages.js';
 import type { DatagramLink } from './udp-link.js';
-import { SessionDropper, sessionLinks, udpNeedsLinks, type SessionSinks } from './udp-shaping.js';
-import { shapingOf } from '../shaping/module.js';
-import { STREAM_UPSTREAMS, type StreamUpstreams } from './upstreams.js';
+import { PARK_MS, UdpSession } from './udp-session.js';
+import { SessionDropper, sessionLinks, type SessionSinks } from './udp-shaping.js';
 
 type StreamDef = Extract<ListenerDef, { kind: 'tcp' | 'udp' }>;
 
@@ -27,11 +25,19 @@ type StreamDef = Extract<ListenerDef, { kind: 'tcp' | 'udp' }>;
  * Replies go to the IP a datagram came from, always a literal: answering the
  * lookup synchronously skips dns.lookup and a nextTick per reply.
  */
-function literalLookup4(address: string, family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+function literalLookup4(
+  address: string,
+  family: unknown,
+  callback: (err: Error | null, address: string, family: number) => void,
+): void {
   callback(null, address, 4);
 }
 
-function literalLookup6(address: string, family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+function literalLookup6(
+  address: string,
+  family: unknown,
+  callback: (err: Error | null, address: string, family: number) => void,
+): void {
   callback(null, address, 6);
 }
 
@@ -54,7 +60,11 @@ export class UdpListener implements Listener {
   private readonly links = new Set<DatagramLink>();
   private readonly dropper: SessionDropper;
 
-  constructor(public def: StreamDef, private readonly services: EngineServices) {
+  constructor(
+    public def: StreamDef,
+    private readonly services: EngineServices,
+    private readonly deps: StreamDeps,
+  ) {
     this.config = def.server;
     this.counters = services.counters.get('listener', def.name, { kind: 'udp', listen: def.listen });
     this.dropper = new SessionDropper(services.clock);
@@ -65,11 +75,15 @@ export class UdpListener implements Listener {
     return a ? formatAddress(a.address, a.port) : this.def.listen;
   }
 
-
   async start(): Promise<void> {
     const { host, port } = parseAddress(this.def.listen)!;
     // Large kernel buffers absorb bursts while the event loop is busy (a dropped datagram costs a client timeout).
-    const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER, lookup: host.includes(':') ? literalLookup6 : literalLookup4 });
+    const socket = dgram.createSocket({
+      type: host.includes(':') ? 'udp6' : 'udp4',
+      recvBufferSize: SOCKET_BUFFER,
+      sendBufferSize: SOCKET_BUFFER,
+      lookup: host.includes(':') ? literalLookup6 : literalLookup4,
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, this.def.listen)));
       socket.bind(port, host, () => resolve());
@@ -131,7 +145,7 @@ export class UdpListener implements Listener {
       counters.drops++;
       return undefined;
     }
-    const g = (this.services.modules.get(STREAM_UPSTREAMS) as StreamUpstreams | undefined)?.get(config.upstream);
+    const g = this.deps.upstreams.get(config.upstream);
     const peer = g?.group.pick({ clientIp: rinfo.address });
     if (!g || !peer) {
       counters.errors++;
@@ -140,7 +154,7 @@ export class UdpListener implements Listener {
     }
     counters.requests++;
     counters.active++;
-    const shaped = udpNeedsLinks(config);
+    const shaped = needsLinks(this.deps.hooks, config);
     if (parked && !shaped && parked.peer === peer && parked.runsWith(config.proxy_responses, config.proxy_timeout)) {
       this.parked.delete(parked);
       parked.revive();
@@ -148,8 +162,14 @@ export class UdpListener implements Listener {
     }
     parked?.close();
     const session = new UdpSession(key, rinfo.port, rinfo.address, {
-      listener: counters, group: g, peer, proxyResponses: config.proxy_responses, proxyTimeout: config.proxy_timeout,
-      reply: this.reply, onEnd: this.onEnd, onClosed: this.onClosed,
+      listener: counters,
+      group: g,
+      peer,
+      proxyResponses: config.proxy_responses,
+      proxyTimeout: config.proxy_timeout,
+      reply: this.reply,
+      onEnd: this.onEnd,
+      onClosed: this.onClosed,
       links: shaped ? (sinks) => this.linksFor(config, rinfo.address, sinks) : undefined,
     });
     this.sessions.set(key, session);
@@ -158,7 +178,13 @@ export class UdpListener implements Listener {
 
   /** The links of one new shaped session, under the settings it started with. */
   private linksFor(config: StreamServerConfig, clientIp: string, sinks: SessionSinks) {
-    const deps = { clock: this.services.clock, shaping: shapingOf(this.services), server: this.def.name, counters: this.counters, live: this.links };
+    const deps = {
+      clock: this.services.clock,
+      hooks: this.deps.hooks,
+      server: this.def.name,
+      counters: this.counters,
+      live: this.links,
+    };
     return sessionLinks(config, clientIp, deps, sinks);
   }
 

@@ -1,6 +1,6 @@
 /**
  * `limit` and `faults` on a `protocol: udp` stream server, per session and
- * per datagram, with the same stages as TCP (stages.ts):
+ * per datagram, with the same stages as TCP (the engine's link hooks):
  *
  *   client ─in──▶  [link: limit]          ─▶ session socket ─▶ upstream
  *   client ◀─out── [link: faults ▸ limit] ◀─ session socket ◀─ upstream
@@ -12,10 +12,10 @@
  * all: its datagrams take the plain path, no promise or stage per datagram.
  */
 import type { StreamServerConfig } from '../config/index.js';
-import type { ShapingModule } from '../shaping/module.js';
+import type { LinkHook, LinkTarget } from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import type { Clock } from '../util/clock.js';
-import { connectionStages, needsLinks } from './stages.js';
+import { EndSignal, linkStages } from './stages.js';
 import { DatagramLink } from './udp-link.js';
 
 /** The links of one shaped session; a direction without stages has none. */
@@ -39,7 +39,8 @@ export interface SessionSinks {
 /** What building a session's links needs from the listener. */
 export interface UdpShapingDeps {
   clock: Clock;
-  shaping: ShapingModule | undefined;
+  /** The engine's link hooks (faults, limits). */
+  hooks: readonly LinkHook[];
   /** The stream server's name (its limit scope is `stream <name>`). */
   server: string;
   /** The listener's counters: a datagram a full link discards is a drop. */
@@ -48,23 +49,59 @@ export interface UdpShapingDeps {
   live: Set<DatagramLink>;
 }
 
-/** True when sessions of this server need links (see the file comment). */
-export const udpNeedsLinks: (config: StreamServerConfig) => boolean = needsLinks;
-
 /** Builds both links of one session; undefined when no stage applies (the plain path). */
-export function sessionLinks(config: StreamServerConfig, clientIp: string, deps: UdpShapingDeps, sinks: SessionSinks): SessionLinks | undefined {
-  const stages = connectionStages(config, { clock: deps.clock, rng: Math.random, shaping: deps.shaping, server: deps.server, clientIp, reset: () => sinks.reset() });
+export function sessionLinks(
+  config: StreamServerConfig,
+  clientIp: string,
+  deps: UdpShapingDeps,
+  sinks: SessionSinks,
+): SessionLinks | undefined {
+  // A stalled stage holds its datagram until its own link closes.
+  const ends = { in: new EndSignal(), out: new EndSignal() };
+  const target = (dir: 'in' | 'out'): LinkTarget => ({
+    server: deps.server,
+    clientIp,
+    clock: deps.clock,
+    ended: () => ends[dir].wait(),
+    reset: () => sinks.reset(),
+    note: () => {},
+  });
+  const stages = linkStages(deps.hooks, config, target);
   const now = () => deps.clock.now();
-  const onClosed = (link: DatagramLink) => deps.live.delete(link);
+  const onClosed = (link: DatagramLink) => {
+    deps.live.delete(link);
+    (link === inLink ? ends.in : ends.out).fire();
+  };
   const counters = deps.counters;
   let inLink: DatagramLink | undefined;
   let outLink: DatagramLink | undefined;
   if (stages.in.length > 0) {
-    inLink = new DatagramLink({ now, deliver: sinks.toUpstream, onDrop: (m) => { counters.drops++; sinks.inDropped(m); }, onClosed }, stages.in);
+    inLink = new DatagramLink(
+      {
+        now,
+        deliver: sinks.toUpstream,
+        onDrop: (m) => {
+          counters.drops++;
+          sinks.inDropped(m);
+        },
+        onClosed,
+      },
+      stages.in,
+    );
     deps.live.add(inLink);
   }
   if (stages.out.length > 0) {
-    outLink = new DatagramLink({ now, deliver: sinks.toClient, onDrop: () => { counters.drops++; }, onClosed }, stages.out);
+    outLink = new DatagramLink(
+      {
+        now,
+        deliver: sinks.toClient,
+        onDrop: () => {
+          counters.drops++;
+        },
+        onClosed,
+      },
+      stages.out,
+    );
     deps.live.add(outLink);
   }
   return inLink || outLink ? { in: inLink, out: outLink } : undefined;
@@ -81,7 +118,10 @@ export class SessionDropper {
   /** Dropped sessions by client key → when their last datagram arrived (clock ms). */
   private readonly dropped = new Map<string, number>();
 
-  constructor(private readonly clock: Clock, private readonly rng: () => number = Math.random) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly rng: () => number = Math.random,
+  ) {}
 
   /** True when a new session of `key` is (or already was) dropped; refreshes its idle time. */
   drops(key: string, probability: number, idleMs: number): boolean {

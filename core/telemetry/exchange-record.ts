@@ -3,15 +3,25 @@
  * timings, bytes, and — only while someone observes — a capped chunk timeline
  * and decoded SSE events.
  */
+import type { TlsSummary } from '../api/types.js';
 
 /** How an exchange ended. `closed` is a clean close by either side, not an error. */
 export type ExchangeOutcome = 'open' | 'complete' | 'closed' | 'error' | 'aborted';
 
 /** A chunk as it went out: time since start (ms) and size. */
-export interface ChunkMark { t: number; bytes: number }
+export interface ChunkMark {
+  t: number;
+  bytes: number;
+}
 
 /** An SSE event seen on the wire. */
-export interface SseEventMark { t: number; event?: string; data: string; id?: string; retry?: number }
+export interface SseEventMark {
+  t: number;
+  event?: string;
+  data: string;
+  id?: string;
+  retry?: number;
+}
 
 /** The traffic log's view of one exchange. */
 export interface ExchangeRecord {
@@ -36,6 +46,8 @@ export interface ExchangeRecord {
   outcome: ExchangeOutcome;
   error?: string;
   upstream?: string;
+  /** The TLS connection to the upstream server (HTTPS upstreams). */
+  upstreamTls?: TlsSummary;
   chunks: ChunkMark[];
   events: SseEventMark[];
 }

@@ -2,25 +2,25 @@
  * The telemetry sampler: at a fixed tick (250 ms) it reads every counter
  * scope, turns deltas into per-second rates and emits one `TelemetryTick`,
  * plus one batch of new/changed traffic rows. Whatever the traffic, the
- * engine emits at most one tick and one batch per interval (SPEC: the IPC
- * message rate does not grow with traffic). With nobody subscribed the timer
+ * engine emits at most one tick and one batch per interval (the IPC message
+ * rate does not grow with traffic). With nobody subscribed the timer
  * is stopped and nothing is read.
  *
  *   counters (per chunk) ──▶ [tick: deltas → rates] ──▶ telemetry listeners
  *   traffic log ──────────▶ [tick: new + changed rows] ─▶ traffic listeners
  */
 import type { ExchangeSummary, ScopeSample, TelemetryTick } from '../api/types.js';
-import type { EngineServices } from '../engine/services.js';
 import type { Clock } from '../util/clock.js';
 import type { Scope } from './counters.js';
 import type { ExchangeRecord } from './exchange-record.js';
 import { rowSignature, toSummary } from './exchange-view.js';
 import { sampleOf, sumSamples, totalsOf, type Totals } from './scope-samples.js';
-import { readChannels, readLimits, readUpstreams } from './sources.js';
+import type { TelemetryInputs } from './sources.js';
 
 /** Options of a sampler. */
 export interface SamplerOptions {
-  services: EngineServices;
+  /** Counters, traffic log, clock and module views of one engine. */
+  inputs: TelemetryInputs;
   /** Tick interval, ms (default 250). */
   intervalMs?: number;
   /** Drives the timer and rates (default: the engine's clock). */
@@ -37,7 +37,7 @@ const MAX_ROWS_PER_BATCH = 500;
 /** Builds fixed-interval telemetry ticks and traffic batches for its subscribers. */
 export class TelemetrySampler {
   readonly intervalMs: number;
-  private readonly services: EngineServices;
+  private readonly services: TelemetryInputs;
   private readonly clock: Clock;
   private readonly wallClock: () => number;
   private readonly epochOffset: number;
@@ -56,9 +56,9 @@ export class TelemetrySampler {
   ticks = 0;
 
   constructor(opts: SamplerOptions) {
-    this.services = opts.services;
+    this.services = opts.inputs;
     this.intervalMs = opts.intervalMs ?? 250;
-    this.clock = opts.clock ?? opts.services.clock;
+    this.clock = opts.clock ?? opts.inputs.clock;
     this.wallClock = opts.wallClock ?? Date.now;
     this.epochOffset = opts.epochOffset ?? 0;
   }
@@ -138,14 +138,23 @@ export class TelemetrySampler {
     if (this.tickListeners.size > 0) {
       const t = this.buildTick();
       for (const fn of [...this.tickListeners]) {
-        try { fn(t); } catch { /* a failing subscriber must not stop telemetry */ }
+        try {
+          fn(t);
+        } catch {
+          /* a failing subscriber must not stop telemetry */
+        }
       }
     }
     if (this.trafficListeners.size > 0) {
       const rows = this.collectRows();
-      if (rows.length > 0) for (const fn of [...this.trafficListeners]) {
-        try { fn(rows); } catch { /* idem */ }
-      }
+      if (rows.length > 0)
+        for (const fn of [...this.trafficListeners]) {
+          try {
+            fn(rows);
+          } catch {
+            /* idem */
+          }
+        }
     }
   }
 
@@ -178,20 +187,30 @@ export class TelemetrySampler {
       listeners: byKind.listener!,
       routes: byKind.route!,
       channels,
-      upstreams: readUpstreams(this.services),
-      limits: readLimits(this.services),
+      upstreams: this.services.sources.upstreams(),
+      limits: this.services.sources.limits(),
     };
   }
 
   /** Channel samples: counters of kind `channel`, clients from the hub when it knows the channel. */
   private channelSamples(samples: ScopeSample[]): TelemetryTick['channels'] {
-    const infos = new Map(readChannels(this.services).map((c) => [c.name, c]));
-    const out: TelemetryTick['channels'] = samples.map((s) => ({ ...s, clients: infos.get(s.name)?.clients ?? s.active }));
+    const infos = new Map(this.services.sources.channels().map((c) => [c.name, c]));
+    const out: TelemetryTick['channels'] = samples.map((s) => ({
+      ...s,
+      clients: infos.get(s.name)?.clients ?? s.active,
+    }));
     for (const info of infos.values()) {
       if (samples.some((s) => s.name === info.name)) continue;
       out.push({
-        name: info.name, kind: 'channel', active: info.clients, clients: info.clients, requestsPerSec: 0, bytesInPerSec: 0,
-        bytesOutPerSec: 0, eventsPerSec: 0, totals: { requests: 0, bytesIn: 0, bytesOut: 0, events: 0, errors: 0, drops: 0 },
+        name: info.name,
+        kind: 'channel',
+        active: info.clients,
+        clients: info.clients,
+        requestsPerSec: 0,
+        bytesInPerSec: 0,
+        bytesOutPerSec: 0,
+        eventsPerSec: 0,
+        totals: { requests: 0, bytesIn: 0, bytesOut: 0, events: 0, errors: 0, drops: 0 },
       });
     }
     return out;

@@ -7,12 +7,29 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ENGINE_FLAGS } from '../../bin/engine-flags.mjs';
 
 /** One printed table. */
-export interface BenchTable { title: string; columns: string[]; rows: (string | number)[][]; notes?: string[] }
+export interface BenchTable {
+  title: string;
+  columns: string[];
+  rows: (string | number)[][];
+  notes?: string[];
+}
 
 /** A bench suite: runs and returns tables. */
-export interface BenchSuite { name: string; run(): Promise<BenchTable[]> }
+export interface BenchSuite {
+  name: string;
+  run(): Promise<BenchTable[]>;
+}
+
+const SLUICE_BIN = fileURLToPath(new URL('../../bin/sluice.mjs', import.meta.url));
+
+/** `sluice run CONFIG` in one process: the engine's V8 flags given up front, so no launcher sits between the bench and the engine's pid. */
+export function startSluiceRun(config: string): ChildProcess {
+  return spawn(process.execPath, [...ENGINE_FLAGS, SLUICE_BIN, 'run', config], { stdio: 'ignore' });
+}
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -30,7 +47,10 @@ export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 
   const end = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ port, host }, () => { s.destroy(); resolve(true); });
+      const s = connect({ port, host }, () => {
+        s.destroy();
+        resolve(true);
+      });
       s.on('error', () => resolve(false));
     });
     if (ok) return;
@@ -52,13 +72,20 @@ export async function freePort(): Promise<number> {
 }
 
 /** A peer process (nginx, haproxy…) started in the foreground. */
-export interface Peer { proc: ChildProcess; dir: string; stop(): Promise<void> }
+export interface Peer {
+  proc: ChildProcess;
+  dir: string;
+  stop(): Promise<void>;
+}
 
 /** Starts nginx with `conf` (the body of nginx.conf) in a temp prefix; `worker_processes 1`. */
 export function startNginx(conf: string, modules: string[] = []): Peer {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-nginx-'));
   const head = modules.map((m) => `load_module ${m};`).join('\n');
-  writeFileSync(join(dir, 'nginx.conf'), `${head}\nworker_processes 1;\nerror_log ${dir}/error.log warn;\npid ${dir}/nginx.pid;\nevents { worker_connections 20000; }\n${conf}\n`);
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `${head}\nworker_processes 1;\nerror_log ${dir}/error.log warn;\npid ${dir}/nginx.pid;\nevents { worker_connections 20000; }\n${conf}\n`,
+  );
   const proc = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
   return { proc, dir, stop: () => stopProc(proc) };
 }

@@ -1,13 +1,21 @@
 /**
- * Test helpers: start an Engine from YAML text with port-0 listeners and get
- * real URLs back. Everything binds to 127.0.0.1.
+ * Test helpers: start an engine (through the composition root, as the app
+ * does) from YAML text with port-0 listeners and get real URLs back.
+ * Everything binds to 127.0.0.1.
  */
-import { loadConfig, formatConfigError, type SluiceConfig } from '../../core/config/index.js';
-import { Engine } from '../../core/engine/engine.js';
+import { formatConfigError, loadConfig, type SluiceConfig } from '../../core/config/index.js';
+import type { Engine } from '../../core/engine/engine.js';
+import type { ApiHost } from '../../core/host/api-host.js';
+import { createEngine, type RuntimeOptions } from '../../core/runtime/create-engine.js';
+import type { EngineModules } from '../../core/runtime/modules.js';
 
 /** A running engine plus helpers to reach its listeners. */
 export interface TestEngine {
   engine: Engine;
+  /** The engine's modules (SSE hub, upstreams, limits). */
+  modules: EngineModules;
+  /** The engine's API host. */
+  host: ApiHost;
   config: SluiceConfig;
   /** `http://127.0.0.1:PORT` of an HTTP listener (or admin). */
   url(listener: string): string;
@@ -24,15 +32,26 @@ export function parseConfig(yaml: string): SluiceConfig {
 }
 
 /** Starts an engine from YAML text; listeners should use port 0 (`listen: 0`). */
-export async function startEngine(yaml: string, opts: { baseDir?: string } = {}): Promise<TestEngine> {
+export async function startEngine(yaml: string, opts: RuntimeOptions = {}): Promise<TestEngine> {
   const config = parseConfig(yaml);
-  const engine = new Engine({ baseDir: opts.baseDir, drainMs: 500 });
-  const r = await engine.start(config);
-  if (!r.ok) throw new Error(r.message);
+  const rt = createEngine({ drainMs: 500, ...opts });
+  const r = await rt.engine.start(config);
+  if (!r.ok) {
+    await rt.close(0);
+    throw new Error(r.message);
+  }
   const addr = (name: string) => {
-    const a = engine.address(name);
+    const a = rt.engine.address(name);
     if (!a) throw new Error(`no listener named ${name}`);
     return a;
   };
-  return { engine, config, addr, url: (name) => `http://${addr(name)}`, stop: () => engine.stop(500) };
+  return {
+    engine: rt.engine,
+    modules: rt.modules,
+    host: rt.host,
+    config,
+    addr,
+    url: (name) => `http://${addr(name)}`,
+    stop: () => rt.close(500),
+  };
 }

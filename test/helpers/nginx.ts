@@ -35,7 +35,10 @@ export async function waitForPort(port: number, what: string, ms = 10_000, host 
   const end = Date.now() + ms;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, host, () => { s.destroy(); resolve(true); });
+      const s = net.connect(port, host, () => {
+        s.destroy();
+        resolve(true);
+      });
       s.on('error', () => resolve(false));
     });
     if (ok) return;
@@ -55,7 +58,9 @@ export interface Peer {
 
 function peer(proc: ChildProcess, dir: string, extraLog: () => string): Peer {
   let err = '';
-  proc.stderr?.on('data', (b: Buffer) => { err += b.toString(); });
+  proc.stderr?.on('data', (b: Buffer) => {
+    err += b.toString();
+  });
   return {
     proc,
     dir,
@@ -74,13 +79,15 @@ function peer(proc: ChildProcess, dir: string, extraLog: () => string): Peer {
 export async function startNginx(conf: string, port: number, host = '127.0.0.1'): Promise<Peer> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-nginx-run-'));
   writeFileSync(join(dir, 'nginx.conf'), conf);
-  const proc = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const p = peer(proc, dir, () => spawnSync('cat', [join(dir, 'error.log')], { encoding: 'utf8' }).stdout ?? '');
   try {
     await waitForPort(port, 'nginx', 10_000, host);
   } catch (err) {
     await p.stop();
-    throw new Error(`${(err as Error).message}\n${p.log()}`);
+    throw new Error(`${(err as Error).message}\n${p.log()}`, { cause: err });
   }
   return p;
 }
@@ -88,7 +95,11 @@ export async function startNginx(conf: string, port: number, host = '127.0.0.1')
 /** Runs redis-server on `port` with its own directory, no persistence. */
 export async function startRedis(port: number): Promise<Peer> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-redis-'));
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   const p = peer(proc, dir, () => '');
   await waitForPort(port, 'redis-server');
   return p;

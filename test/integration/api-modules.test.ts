@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
-import { createApiHost, type ApiHost } from '../../core/host/api-host.js';
+import type { ApiHost } from '../../core/host/api-host.js';
 import type { TelemetryTick } from '../../core/api/types.js';
 import { parsePrometheus, seriesValue } from './admin-prom.js';
 
@@ -20,7 +20,8 @@ before(async () => {
   upstream = http.createServer((_req, res) => res.end('from upstream'));
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
   upstreamAddr = `127.0.0.1:${(upstream.address() as { port: number }).port}`;
-  t = await startEngine(`version: 1
+  t = await startEngine(
+    `version: 1
 admin: { listen: 0 }
 http:
   servers:
@@ -35,12 +36,13 @@ http:
   upstreams:
     - name: backend
       servers: [ { address: "${upstreamAddr}", weight: 3 } ]
-`);
-  host = createApiHost({ engine: t.engine, tickMs: 100 });
+`,
+    { tickMs: 100 },
+  );
+  host = t.host;
 });
 
 after(async () => {
-  host.close();
   await t.stop();
   await new Promise((r) => upstream.close(r));
 });
@@ -56,7 +58,13 @@ test('upstream servers: states in the API and the ticks, series in /metrics', as
   assert.ok(server!.requests >= 3, JSON.stringify(server));
   assert.deepEqual((await host.getStats()).upstreams, ups);
   const metrics = parsePrometheus(await (await fetch(`${t.url('admin')}/metrics`)).text());
-  assert.ok(seriesValue(metrics, 'sluice_upstream_requests_total', { section: 'http', upstream: 'backend', server: upstreamAddr })! >= 3);
+  assert.ok(
+    seriesValue(metrics, 'sluice_upstream_requests_total', {
+      section: 'http',
+      upstream: 'backend',
+      server: upstreamAddr,
+    })! >= 3,
+  );
 });
 
 test('limits: the tick carries the limit with its target and achieved rate', async () => {
@@ -76,5 +84,8 @@ test('limits: the tick carries the limit with its target and achieved rate', asy
   const sample = withLimit.at(-1)!.limits[0]!;
   assert.equal(sample.rate, 8192);
   assert.equal(typeof sample.explain, 'string');
-  assert.ok(withLimit.some((tk) => tk.limits.some((l) => l.achievedPerSec > 0)), 'achieved rate seen while sending');
+  assert.ok(
+    withLimit.some((tk) => tk.limits.some((l) => l.achievedPerSec > 0)),
+    'achieved rate seen while sending',
+  );
 });

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import http from 'node:http';
-import { Engine } from '../../core/engine/engine.js';
+import { createEngine } from '../../core/runtime/create-engine.js';
 import { parseConfig } from '../helpers/engine.js';
 
 /** A config with server `a` (an endless ndjson feed) and optionally server `b` on `bListen`. */
@@ -38,9 +38,13 @@ function openFeed(address: string): { seen: number[]; closed: () => boolean; sto
       buf = lines.pop()!;
       for (const l of lines) seen.push((JSON.parse(l) as { n: number }).n);
     });
-    res.on('close', () => { ended = true; });
+    res.on('close', () => {
+      ended = true;
+    });
   });
-  req.on('error', () => { ended = true; });
+  req.on('error', () => {
+    ended = true;
+  });
   return { seen, closed: () => ended, stop: () => req.destroy() };
 }
 
@@ -52,7 +56,7 @@ async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
 }
 
 test('adding a listener and changing routes keeps an open stream on an unchanged listener', async () => {
-  const engine = new Engine({ drainMs: 500 });
+  const engine = createEngine({ drainMs: 500 }).engine;
   assert.ok((await engine.start(config())).ok);
   const addrA = engine.address('a')!;
   const feed = openFeed(addrA);
@@ -68,7 +72,11 @@ test('adding a listener and changing routes keeps an open stream on an unchanged
     const before = feed.seen.length;
     await waitFor(() => feed.seen.length >= before + 5);
     assert.equal(feed.closed(), false, 'the stream is still open');
-    assert.deepEqual(feed.seen, feed.seen.map((_, i) => i + 1), 'no line lost or repeated');
+    assert.deepEqual(
+      feed.seen,
+      feed.seen.map((_, i) => i + 1),
+      'no line lost or repeated',
+    );
   } finally {
     feed.stop();
     await engine.stop(500);
@@ -79,7 +87,7 @@ test('a failed apply (port in use) keeps the last good config and says why', asy
   const blocker = net.createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
   const port = (blocker.address() as net.AddressInfo).port;
-  const engine = new Engine({ drainMs: 500 });
+  const engine = createEngine({ drainMs: 500 }).engine;
   const failures: string[] = [];
   engine.events.on('apply-failed', (e) => failures.push(e.message));
   assert.ok((await engine.start(config())).ok);
@@ -93,7 +101,11 @@ test('a failed apply (port in use) keeps the last good config and says why', asy
     assert.deepEqual(failures, [`127.0.0.1:${port} is already in use`]);
     assert.equal(engine.config, good, 'the running config is the last good one');
     assert.equal(engine.address('b'), undefined);
-    assert.equal((await fetch(`http://${engine.address('a')}/new`)).status, 404, 'the failed config did not half-apply');
+    assert.equal(
+      (await fetch(`http://${engine.address('a')}/new`)).status,
+      404,
+      'the failed config did not half-apply',
+    );
     const before = feed.seen.length;
     await waitFor(() => feed.seen.length >= before + 3);
     assert.equal(feed.closed(), false, 'the open stream survived the failed apply');
@@ -105,7 +117,7 @@ test('a failed apply (port in use) keeps the last good config and says why', asy
 });
 
 test('stop() refuses new connections, lets a finite response finish, and ends within the deadline', async () => {
-  const engine = new Engine({ drainMs: 4000 });
+  const engine = createEngine({ drainMs: 4000 }).engine;
   assert.ok((await engine.start(config())).ok);
   const addr = engine.address('a')!;
   const slow = fetch(`http://${addr}/slow`).then((r) => r.text());
@@ -115,12 +127,18 @@ test('stop() refuses new connections, lets a finite response finish, and ends wi
   const t0 = performance.now();
   const stopped = engine.stop(4000);
   await wait(20);
-  const refused = await fetch(`http://${addr}/slow`).then(() => false, () => true);
+  const refused = await fetch(`http://${addr}/slow`).then(
+    () => false,
+    () => true,
+  );
   await stopped;
   const took = performance.now() - t0;
   assert.equal(refused, true, 'new connections are refused while draining');
   assert.equal(await slow, 'one\ntwo\nthree\n', 'the in-flight response completed');
-  assert.ok(took < 2500, `stop took ${took.toFixed(0)} ms: it should end when the last finite response does, not at the 4 s deadline`);
+  assert.ok(
+    took < 2500,
+    `stop took ${took.toFixed(0)} ms: it should end when the last finite response does, not at the 4 s deadline`,
+  );
   await waitFor(() => feed.closed());
   assert.equal(feed.closed(), true, 'the endless stream was closed');
   assert.equal(engine.running, false);

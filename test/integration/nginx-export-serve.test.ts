@@ -51,7 +51,15 @@ before(async () => {
   chmodSync(www, 0o755); // nginx's workers read it as an unprivileged user
   backend = http.createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ url: req.url, realIp: req.headers['x-real-ip'], xff: req.headers['x-forwarded-for'], proto: req.headers['x-forwarded-proto'], xfh: req.headers['x-forwarded-host'] }));
+    res.end(
+      JSON.stringify({
+        url: req.url,
+        realIp: req.headers['x-real-ip'],
+        xff: req.headers['x-forwarded-for'],
+        proto: req.headers['x-forwarded-proto'],
+        xfh: req.headers['x-forwarded-host'],
+      }),
+    );
   });
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
   const backendPort = (backend.address() as { port: number }).port;
@@ -73,7 +81,7 @@ async function get(base: string, path: string): Promise<{ status: number; type: 
   return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
 }
 
-test('static and respond answers match Sluice\'s', async () => {
+test("static and respond answers match Sluice's", async () => {
   for (const path of ['/files/hello.txt', '/files/sub/', '/health', '/files/missing.txt']) {
     const [a, b] = [await get(web, path), await get(sluice.addr('web'), path)];
     assert.equal(a.status, b.status, path);
@@ -99,7 +107,10 @@ function droppableSource(url: string): { es: EventSource; drop(): void; lastIds:
       const reader = res.body!.getReader();
       const body = new ReadableStream<Uint8Array>({
         start(controller) {
-          drop = () => { controller.error(new Error('connection dropped')); void reader.cancel(); };
+          drop = () => {
+            controller.error(new Error('connection dropped'));
+            void reader.cancel();
+          };
           void (async () => {
             for (;;) {
               const { done, value } = await reader.read();
@@ -118,24 +129,58 @@ function droppableSource(url: string): { es: EventSource; drop(): void; lastIds:
 test('nchan: sluice publish and curl (raw body) reach an eventsource client, which reconnects with Last-Event-ID and gets the missed events', async () => {
   const got: { type: string; data: string; id: string }[] = [];
   const { es, drop, lastIds } = droppableSource(`http://${web}/events`);
-  for (const type of ['message', 'greet']) es.addEventListener(type, (e) => got.push({ type: e.type, data: e.data, id: e.lastEventId }));
+  for (const type of ['message', 'greet'])
+    es.addEventListener(type, (e) => got.push({ type: e.type, data: e.data, id: e.lastEventId }));
   try {
-    await new Promise<void>((resolve, reject) => { es.onopen = () => resolve(); setTimeout(() => reject(new Error('no open')), 5000); });
+    await new Promise<void>((resolve, reject) => {
+      es.onopen = () => resolve();
+      setTimeout(() => reject(new Error('no open')), 5000);
+    });
     const bin = join(process.cwd(), 'bin/sluice.mjs');
-    const pub = await run(process.execPath, [bin, 'publish', 'news', 'hello nginx', '--event', 'greet', '--admin', admin]);
+    const pub = await run(process.execPath, [
+      bin,
+      'publish',
+      'news',
+      'hello nginx',
+      '--event',
+      'greet',
+      '--admin',
+      admin,
+    ]);
     assert.equal(pub.code, 0, pub.stderr);
     assert.match(pub.stdout.trim(), /^\d+:\d+$/, 'the id nchan gave the event');
-    const raw = await run('curl', ['-s', '-X', 'POST', '--data-binary', '{"not": "the sluice JSON form"}', `http://${admin}/api/channels/news/events`]);
+    const raw = await run('curl', [
+      '-s',
+      '-X',
+      'POST',
+      '--data-binary',
+      '{"not": "the sluice JSON form"}',
+      `http://${admin}/api/channels/news/events`,
+    ]);
     assert.equal(raw.code, 0);
     await waitFor(() => got.length === 2, 'two events');
-    assert.deepEqual(got.map((e) => [e.type, e.data]), [['greet', 'hello nginx'], ['message', '{"not": "the sluice JSON form"}']]);
+    assert.deepEqual(
+      got.map((e) => [e.type, e.data]),
+      [
+        ['greet', 'hello nginx'],
+        ['message', '{"not": "the sluice JSON form"}'],
+      ],
+    );
     assert.equal(got[0]!.id, pub.stdout.trim());
     drop();
     await waitFor(() => es.readyState === EventSource.CONNECTING, 'the client noticing the drop');
-    for (const n of [1, 2]) assert.equal((await run(process.execPath, [bin, 'publish', 'news', `missed ${n}`, '--admin', admin])).code, 0);
+    for (const n of [1, 2])
+      assert.equal((await run(process.execPath, [bin, 'publish', 'news', `missed ${n}`, '--admin', admin])).code, 0);
     await waitFor(() => got.length === 4, 'the missed events after the reconnect', 10_000);
-    assert.deepEqual(got.slice(2).map((e) => e.data), ['missed 1', 'missed 2']);
-    assert.deepEqual(lastIds, [undefined, got[1]!.id], `the reconnect named the last event it had: ${JSON.stringify(got)}`);
+    assert.deepEqual(
+      got.slice(2).map((e) => e.data),
+      ['missed 1', 'missed 2'],
+    );
+    assert.deepEqual(
+      lastIds,
+      [undefined, got[1]!.id],
+      `the reconnect named the last event it had: ${JSON.stringify(got)}`,
+    );
   } finally {
     es.close();
   }
@@ -147,14 +192,35 @@ test('the same publish call works against Sluice: raw body and X-EventSource-Eve
   es.addEventListener('greet', (e) => got.push({ type: e.type, data: e.data }));
   es.addEventListener('message', (e) => got.push({ type: e.type, data: e.data }));
   try {
-    await new Promise<void>((resolve) => { es.onopen = () => resolve(); });
+    await new Promise<void>((resolve) => {
+      es.onopen = () => resolve();
+    });
     const bin = join(process.cwd(), 'bin/sluice.mjs');
     // Asynchronously: the engine answering it runs in this process.
-    const pub = await run(process.execPath, [bin, 'publish', 'news', 'hello sluice', '--event', 'greet', '--admin', sluice.addr('admin')]);
+    const pub = await run(process.execPath, [
+      bin,
+      'publish',
+      'news',
+      'hello sluice',
+      '--event',
+      'greet',
+      '--admin',
+      sluice.addr('admin'),
+    ]);
     assert.equal(pub.code, 0, pub.stderr);
-    await run('curl', ['-s', '-X', 'POST', '--data-binary', 'plain words', `${sluice.url('admin')}/api/channels/news/events`]);
+    await run('curl', [
+      '-s',
+      '-X',
+      'POST',
+      '--data-binary',
+      'plain words',
+      `${sluice.url('admin')}/api/channels/news/events`,
+    ]);
     await waitFor(() => got.length === 2, 'two events');
-    assert.deepEqual(got, [{ type: 'greet', data: 'hello sluice' }, { type: 'message', data: 'plain words' }]);
+    assert.deepEqual(got, [
+      { type: 'greet', data: 'hello sluice' },
+      { type: 'message', data: 'plain words' },
+    ]);
   } finally {
     es.close();
   }

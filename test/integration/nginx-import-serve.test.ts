@@ -20,7 +20,6 @@ import { startEngine, type TestEngine } from '../helpers/engine.js';
 import { waitFor } from '../helpers/wait.js';
 import { importNginxSource } from '../../core/nginx/import.js';
 import { readNginxSource } from '../../core/nginx/source.js';
-import { sseHubOf } from '../../core/sse/hub.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -33,12 +32,23 @@ const engines: TestEngine[] = [];
 
 before(async () => {
   site = mkdtempSync(join(tmpdir(), 'sluice-imported-'));
-  for (const dir of ['www/downloads', 'public/big', 'site/assets', 'logs']) mkdirSync(join(site, dir), { recursive: true });
+  for (const dir of ['www/downloads', 'public/big', 'site/assets', 'logs'])
+    mkdirSync(join(site, dir), { recursive: true });
   writeFileSync(join(site, 'www/index.html'), '<h1>anx</h1>\n');
   writeFileSync(join(site, 'www/downloads/file.bin'), Buffer.alloc(4096, 7));
   writeFileSync(join(site, 'site/index.html'), `<p>${'static site '.repeat(100)}</p>\n`);
   writeFileSync(join(site, 'site/assets/app.css'), `body { color: red; }\n${'/* padding */\n'.repeat(50)}`);
-  backend = http.createServer((req, res) => res.end(JSON.stringify({ url: req.url, host: req.headers.host, method: req.method, tenant: req.headers['x-tenant'], client: req.headers['x-client'] })));
+  backend = http.createServer((req, res) =>
+    res.end(
+      JSON.stringify({
+        url: req.url,
+        host: req.headers.host,
+        method: req.method,
+        tenant: req.headers['x-tenant'],
+        client: req.headers['x-client'],
+      }),
+    ),
+  );
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
   backendAddr = `127.0.0.1:${(backend.address() as net.AddressInfo).port}`;
   tcpEcho = net.createServer((s) => s.pipe(s));
@@ -56,7 +66,10 @@ after(async () => {
 });
 
 /** Imports a fixture and rewrites it to run here: listen 0, local upstreams, roots under the temp site. */
-async function importAndStart(fixture: string, roots: Record<string, string> = {}): Promise<{ te: TestEngine; config: Obj }> {
+async function importAndStart(
+  fixture: string,
+  roots: Record<string, string> = {},
+): Promise<{ te: TestEngine; config: Obj }> {
   const read = await readNginxSource(join('test/fixtures/nginx', fixture));
   assert.ok(read.ok);
   if (!read.ok) throw new Error('unreadable');
@@ -68,10 +81,18 @@ async function importAndStart(fixture: string, roots: Record<string, string> = {
   for (const s of config.http?.servers ?? []) {
     s.listen = 0;
     if (s.access_log) s.access_log.path = join(site, 'logs', `${s.name}.log`);
-    for (const route of s.routes) if (route.static && roots[route.static.root]) route.static.root = roots[route.static.root];
+    for (const route of s.routes)
+      if (route.static && roots[route.static.root]) route.static.root = roots[route.static.root];
   }
-  for (const u of config.http?.upstreams ?? []) for (const srv of u.servers) { srv.address = backendAddr; srv.down = false; }
-  for (const u of config.http?.upstreams ?? []) u.servers = u.servers.filter((x: Obj, i: number, all: Obj[]) => all.findIndex((y) => y.address === x.address) === i && !x.backup);
+  for (const u of config.http?.upstreams ?? [])
+    for (const srv of u.servers) {
+      srv.address = backendAddr;
+      srv.down = false;
+    }
+  for (const u of config.http?.upstreams ?? [])
+    u.servers = u.servers.filter(
+      (x: Obj, i: number, all: Obj[]) => all.findIndex((y) => y.address === x.address) === i && !x.backup,
+    );
   const udp = (udpEcho.address() as net.AddressInfo).port;
   const tcp = (tcpEcho.address() as net.AddressInfo).port;
   for (const s of config.stream?.servers ?? []) {
@@ -85,7 +106,12 @@ async function importAndStart(fixture: string, roots: Record<string, string> = {
   return { te, config };
 }
 
-function get(base: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function get(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request(`${base}${path}`, { method, headers, agent: false }, (res) => {
       const parts: Buffer[] = [];
@@ -97,7 +123,7 @@ function get(base: string, path: string, headers: Record<string, string> = {}, m
   });
 }
 
-test('ANX full example serves: root, a limited download, the proxy with nginx\'s Host, the push channel on both ports, the stream server', async () => {
+test("ANX full example serves: root, a limited download, the proxy with nginx's Host, the push channel on both ports, the stream server", async () => {
   const { te } = await importAndStart('anx-full.conf');
   const web = te.url('localhost');
   assert.equal((await get(web, '/')).body.toString(), '<h1>anx</h1>\n');
@@ -109,8 +135,8 @@ test('ANX full example serves: root, a limited download, the proxy with nginx\'s
   const sources = [new EventSource(`${web}/events`), new EventSource(`${te.url('push')}/events`)];
   for (const es of sources) es.onmessage = (e) => got.push(e.data);
   try {
-    await waitFor(() => sseHubOf(te.engine.services)!.channel('notifications')!.clientCount === 2, 'both subscribers');
-    sseHubOf(te.engine.services)!.publish('notifications', { data: 'hello' });
+    await waitFor(() => te.modules.sse.channel('notifications')!.clientCount === 2, 'both subscribers');
+    te.modules.sse.publish('notifications', { data: 'hello' });
     await waitFor(() => got.length === 2, 'the event on both ports');
     assert.deepEqual(got, ['hello', 'hello']);
   } finally {
@@ -128,7 +154,10 @@ test('ANX full example serves: root, a limited download, the proxy with nginx\'s
 });
 
 test('a static site serves with gzip and its exact-match health answer', async () => {
-  const { te } = await importAndStart('static-gzip.conf', { '/srv/site': join(site, 'site'), '/srv/site/assets': join(site, 'site/assets') });
+  const { te } = await importAndStart('static-gzip.conf', {
+    '/srv/site': join(site, 'site'),
+    '/srv/site/assets': join(site, 'site/assets'),
+  });
   const base = te.url('example.test');
   const page = await get(base, '/', { 'accept-encoding': 'gzip' });
   assert.equal(page.headers['content-encoding'], 'gzip', 'text/html is always compressed, as in nginx');
@@ -145,8 +174,16 @@ test('an API gateway serves by host and method, replacing the /orders/ prefix wi
   assert.deepEqual([orders.url, orders.host], ['/v2/42', 'api.example.test']);
   assert.equal((await get(base, '/orders/42', { host: 'api.example.test' }, 'DELETE')).status, 405);
   const internal = JSON.parse((await get(base, '/x', { host: 'billing.internal.test' })).body.toString()) as Obj;
-  assert.deepEqual([internal.url, internal.host], ['/x', '127.0.0.1:9200'], 'nginx\'s default Host is the proxy_pass host');
-  assert.equal((await get(base, '/x', { host: 'other.test' })).status, 404, 'no location of the default server takes /x');
+  assert.deepEqual(
+    [internal.url, internal.host],
+    ['/x', '127.0.0.1:9200'],
+    "nginx's default Host is the proxy_pass host",
+  );
+  assert.equal(
+    (await get(base, '/x', { host: 'other.test' })).status,
+    404,
+    'no location of the default server takes /x',
+  );
 });
 
 test('a stream balancer serves TCP and UDP', async () => {

@@ -32,7 +32,11 @@ before(async () => {
     socket.on('error', () => {});
     socket.once('data', () => {
       rawCalls++;
-      socket.end(rawCalls === 1 ? 'HTCPCP/9 teapot\r\n\r\n' : 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok');
+      socket.end(
+        rawCalls === 1
+          ? 'HTCPCP/9 teapot\r\n\r\n'
+          : 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok',
+      );
     });
   });
   await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
@@ -93,12 +97,23 @@ test('read_timeout 0 waits as long as the upstream takes; a set one still answer
 });
 
 test('max_body_size on a proxy route: a chunked body growing past it gets 413, and the upstream is not blamed', async () => {
-  const r = await run('curl', ['-s', '-w', '\n%{http_code}', '-X', 'POST', '-H', 'Transfer-Encoding: chunked', '--data-binary', 'x'.repeat(4096), `${t.url('front')}/capped`]);
+  const r = await run('curl', [
+    '-s',
+    '-w',
+    '\n%{http_code}',
+    '-X',
+    'POST',
+    '-H',
+    'Transfer-Encoding: chunked',
+    '--data-binary',
+    'x'.repeat(4096),
+    `${t.url('front')}/capped`,
+  ]);
   assert.match(r.stdout, /grew past max_body_size on \/capped \(1024 bytes\)\n\n413$/);
   assert.equal((await get('/capped')).status, 200, 'the server still takes requests');
 });
 
-test('a group\'s only server is never taken out: after a malformed answer (502) the next request reaches it', async () => {
+test("a group's only server is never taken out: after a malformed answer (502) the next request reaches it", async () => {
   const first = await get('/sole');
   assert.equal(first.status, 502);
   assert.match(first.text, /malformed response/);

@@ -11,7 +11,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, startEngine, type TestEngine } from '../helpers/engine.js';
-import { shapingOf } from '../../core/shaping/module.js';
 import { commonWindow, download, downloadAll, randomFile, rateBetween } from './shaping-client.js';
 
 const KiB = 1024;
@@ -55,16 +54,25 @@ before(async () => {
 afterAll(() => te.stop());
 
 const near = (got: number, want: number, tol: number, what: string) =>
-  assert.ok(Math.abs(got / want - 1) <= tol, `${what}: ${(got / KiB).toFixed(1)} KiB/s, want ${(want / KiB).toFixed(0)} ±${tol * 100}%`);
+  assert.ok(
+    Math.abs(got / want - 1) <= tol,
+    `${what}: ${(got / KiB).toFixed(1)} KiB/s, want ${(want / KiB).toFixed(0)} ±${tol * 100}%`,
+  );
 
 test('per: client — two connections from one IP share the bucket; two IPs do not', async () => {
   const url = `${te.url('web')}/c/a.bin`;
-  const same = await downloadAll([{ url, localAddress: '127.0.0.2' }, { url, localAddress: '127.0.0.2' }]);
+  const same = await downloadAll([
+    { url, localAddress: '127.0.0.2' },
+    { url, localAddress: '127.0.0.2' },
+  ]);
   const [fromS, endS] = commonWindow(same, 300);
   const sameRates = same.map((d) => rateBetween(d, fromS, endS));
   for (const r of sameRates) near(r, 128 * KiB, 0.15, 'same IP, each');
   near(sameRates[0]! + sameRates[1]!, 256 * KiB, 0.05, 'same IP, together');
-  const apart = await downloadAll([{ url, localAddress: '127.0.0.2' }, { url, localAddress: '127.0.0.3' }]);
+  const apart = await downloadAll([
+    { url, localAddress: '127.0.0.2' },
+    { url, localAddress: '127.0.0.3' },
+  ]);
   const [fromA, endA] = commonWindow(apart, 300);
   for (const d of apart) near(rateBetween(d, fromA, endA), 256 * KiB, 0.1, 'separate IPs, each');
   for (const d of [...same, ...apart]) assert.equal(d.sha256, f512.sha256);
@@ -94,7 +102,7 @@ test('a re-tune reaches an open download within a second, bytes intact', async (
   assert.equal(d.sha256, f3m.sha256);
   near(rateBetween(d, d.first + 300, d.first + 1100), 256 * KiB, 0.1, 'before');
   near(rateBetween(d, d.first + 2400, d.last - 50), MiB, 0.1, 'from 1 s after the apply');
-  const scope = shapingOf(te.engine.services)!.scope('route web /t')!;
+  const scope = te.modules.shaping.scope('route web /t')!;
   assert.equal(scope.limit.rate, MiB);
   assert.ok(scope.counters.throttledMs > 1000, `throttled ${scope.counters.throttledMs} ms`);
   await te.engine.apply(parseConfig(yaml('256k')));
@@ -126,10 +134,14 @@ test('direction: in — an upload body is read at 128 KiB/s', async () => {
   const body = Buffer.alloc(256 * KiB, 7);
   const t0 = performance.now();
   const status = await new Promise<number>((resolve, reject) => {
-    const req = http.request(`${te.url('web')}/u/x.bin`, { method: 'POST', agent: false, headers: { 'content-length': body.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      `${te.url('web')}/u/x.bin`,
+      { method: 'POST', agent: false, headers: { 'content-length': body.length } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -137,6 +149,6 @@ test('direction: in — an upload body is read at 128 KiB/s', async () => {
   assert.equal(status, 200);
   const want = ((256 - 16) * KiB * 1000) / (128 * KiB); // minus the 16 KiB burst
   assert.ok(ms > want * 0.85 && ms < want * 1.25, `upload took ${ms.toFixed(0)} ms, want ~${want.toFixed(0)}`);
-  const samples = shapingOf(te.engine.services)!.samples();
+  const samples = te.modules.shaping.samples();
   assert.ok(samples.some((s) => s.scope === 'route web /u' && s.explain.includes('on uploads')));
 });

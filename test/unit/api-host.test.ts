@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine } from '../../core/engine/engine.js';
+import type { Engine } from '../../core/engine/engine.js';
 import { API_CALLS } from '../../core/api/index.js';
-import { createApiHost, apiHostOf } from '../../core/host/api-host.js';
+import type { ApiHost } from '../../core/host/api-host.js';
+import { createEngine } from '../../core/runtime/create-engine.js';
 
 const GOOD = `version: 1
 http:
@@ -24,21 +25,19 @@ http:
       bogus: 1
 `;
 
-async function withHost(fn: (h: ReturnType<typeof createApiHost>, e: Engine) => Promise<void>): Promise<void> {
-  const engine = new Engine({ drainMs: 100 });
-  const host = createApiHost({ engine, text: GOOD, tickMs: 50 });
+async function withHost(fn: (h: ApiHost, e: Engine) => Promise<void>): Promise<void> {
+  const rt = createEngine({ drainMs: 100, text: GOOD, tickMs: 50 });
   try {
-    await fn(host, engine);
+    await fn(rt.host, rt.engine);
   } finally {
-    host.close();
-    await engine.stop(100);
+    await rt.close(100);
   }
 }
 
 test('every call of API_CALLS exists on the host', async () => {
   await withHost(async (host, engine) => {
     for (const name of API_CALLS) assert.equal(typeof host[name], 'function', name);
-    assert.equal(apiHostOf(engine), host);
+    assert.equal(host.engine, engine);
     await assert.rejects(host.invoke('nope', []), /unknown call "nope"/);
     const h = await host.invoke('health', []);
     assert.deepEqual(Object.keys(h as object).sort(), ['ok', 'version']);
@@ -186,7 +185,10 @@ test('garbage arguments come back as values or rejections with a message, never 
           const out = await host.invoke(name, args);
           JSON.stringify(out);
         } catch (err) {
-          assert.ok(err instanceof Error && err.message.length > 0, `${name}(${JSON.stringify(args)}) rejected without a message`);
+          assert.ok(
+            err instanceof Error && err.message.length > 0,
+            `${name}(${JSON.stringify(args)}) rejected without a message`,
+          );
         }
       }
     }
@@ -195,11 +197,14 @@ test('garbage arguments come back as values or rejections with a message, never 
     assert.match(v.errors[0]!.message, /must be a string/);
     const a = await host.applyConfig(undefined as unknown as string);
     assert.equal(a.ok, false);
-    await assert.rejects(host.publish(undefined as unknown as string, undefined as unknown as { data: string }), /channel|data/);
+    await assert.rejects(
+      host.publish(undefined as unknown as string, undefined as unknown as { data: string }),
+      /channel|data/,
+    );
     assert.equal(engineStillServes(host), true);
   });
 });
 
-function engineStillServes(host: ReturnType<typeof createApiHost>): boolean {
+function engineStillServes(host: ApiHost): boolean {
   return host.engine.running && host.engine.address('mock') !== undefined;
 }

@@ -80,7 +80,9 @@ test('a config with every route kind passes nginx -t, with and without --redis',
 });
 
 test('modules are loaded only when the config needs them', () => {
-  const plain = exportNginx(parseConfig('http:\n  servers:\n    - { name: a, listen: 18090, routes: [ { path: /, respond: { body: x } } ] }\n'));
+  const plain = exportNginx(
+    parseConfig('http:\n  servers:\n    - { name: a, listen: 18090, routes: [ { path: /, respond: { body: x } } ] }\n'),
+  );
   assert.doesNotMatch(plain, /load_module/);
   assert.ok(nginxTest(plain).ok);
   const all = exportNginx(parseConfig(ALL_KINDS));
@@ -91,18 +93,44 @@ test('modules are loaded only when the config needs them', () => {
 test('proxy locations set X-Forwarded-*, X-Real-IP; channels go to nchan; mocks answer 501 naming their route', () => {
   const conf = exportNginx(parseConfig(ALL_KINDS), { redis: 'redis://127.0.0.1:6379' });
   for (const line of [
-    'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;', 'proxy_set_header X-Forwarded-Proto $scheme;',
-    'proxy_set_header X-Forwarded-Host $http_host;', 'proxy_set_header X-Real-IP $remote_addr;',
-    'proxy_pass http://backend/v2/;', 'proxy_read_timeout 24d;', 'client_max_body_size 2m;', 'limit_except GET POST {',
-    'nchan_subscriber eventsource;', 'nchan_channel_id news;', 'nchan_message_buffer_length 50;', 'nchan_eventsource_ping_interval 10;',
-    'location = /api/channels/news/events {', 'nchan_publisher;', 'listen 127.0.0.1:19900;',
-    'nchan_redis_url redis://127.0.0.1:6379;', 'nchan_use_redis on;',
-    'listen 127.0.0.1:18080 default_server;', 'server_name api.example.test *.api.example.test;',
-    'limit_conn sluice_conn 100;', 'access_log /tmp/sluice-export-test.jsonl sluice_json;', 'return 301 /new;',
-    'limit_conn sluice_stream_conn 50;', 'hash $remote_addr;',
-  ]) assert.ok(conf.includes(line), `missing: ${line}`);
-  for (const route of ['/ticker: an SSE script of 1 steps', '/gpt: the SSE openai scenario', '/chunks: a chunked mock', '/feed: a ndjson stream mock', '/upload: uploads into /tmp/uploads']) {
-    assert.match(conf, new RegExp(`# route ${route.replace(/[/.]/g, '\\$&')}.*\\n\\s*(client_max_body_size 1g;\\n\\s*)?return 501;`), route);
+    'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    'proxy_set_header X-Forwarded-Proto $scheme;',
+    'proxy_set_header X-Forwarded-Host $http_host;',
+    'proxy_set_header X-Real-IP $remote_addr;',
+    'proxy_pass http://backend/v2/;',
+    'proxy_read_timeout 24d;',
+    'client_max_body_size 2m;',
+    'limit_except GET POST {',
+    'nchan_subscriber eventsource;',
+    'nchan_channel_id news;',
+    'nchan_message_buffer_length 50;',
+    'nchan_eventsource_ping_interval 10;',
+    'location = /api/channels/news/events {',
+    'nchan_publisher;',
+    'listen 127.0.0.1:19900;',
+    'nchan_redis_url redis://127.0.0.1:6379;',
+    'nchan_use_redis on;',
+    'listen 127.0.0.1:18080 default_server;',
+    'server_name api.example.test *.api.example.test;',
+    'limit_conn sluice_conn 100;',
+    'access_log /tmp/sluice-export-test.jsonl sluice_json;',
+    'return 301 /new;',
+    'limit_conn sluice_stream_conn 50;',
+    'hash $remote_addr;',
+  ])
+    assert.ok(conf.includes(line), `missing: ${line}`);
+  for (const route of [
+    '/ticker: an SSE script of 1 steps',
+    '/gpt: the SSE openai scenario',
+    '/chunks: a chunked mock',
+    '/feed: a ndjson stream mock',
+    '/upload: uploads into /tmp/uploads',
+  ]) {
+    assert.match(
+      conf,
+      new RegExp(`# route ${route.replace(/[/.]/g, '\\$&')}.*\\n\\s*(client_max_body_size 1g;\\n\\s*)?return 501;`),
+      route,
+    );
   }
   assert.match(conf, /# faults \(latency\) have no nginx equivalent/);
 });
@@ -118,12 +146,15 @@ test('round trip: export → import → export is byte-stable for what both expr
   assert.equal(again, first);
   const back = parseConfig(imported.yaml);
   const web = back.http.servers[0]!;
-  assert.deepEqual([back.admin?.listen, web.name, web.max_connections, web.access_log?.format], ['127.0.0.1:19900', 'web', 100, 'json']);
+  assert.deepEqual(
+    [back.admin?.listen, web.name, web.max_connections, web.access_log?.format],
+    ['127.0.0.1:19900', 'web', 100, 'json'],
+  );
   assert.deepEqual(web.routes.find((r) => r.hosts)?.hosts, ['api.example.test', '*.api.example.test']);
   assert.deepEqual(web.routes.find((r) => r.path === '/api')?.proxy?.read_timeout, 0);
 });
 
-test('server-wide rules act in nginx: the map chain yields the rule\'s rate per request', async () => {
+test("server-wide rules act in nginx: the map chain yields the rule's rate per request", async () => {
   const cfg = parseConfig(`
 http:
   servers:
@@ -137,17 +168,25 @@ http:
 `);
   const port = await freePort();
   cfg.http.servers[0]!.listen = `127.0.0.1:${port}`;
-  const conf = exportNginx(cfg).replace(/server_name mock;/, 'server_name mock;\n        location ~ ^/(probe|big)/ { return 200 "$sluice_limit_rate $sluice_limit_after"; }');
+  const conf = exportNginx(cfg).replace(
+    /server_name mock;/,
+    'server_name mock;\n        location ~ ^/(probe|big)/ { return 200 "$sluice_limit_rate $sluice_limit_after"; }',
+  );
   assert.match(conf, /limit rule 3 .* left out: nginx cannot compare response sizes/);
   const nginx = await startNginx(conf, port);
   try {
-    const get = (path: string, localAddress: string) => new Promise<string>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, path, localAddress, agent: false }, (res) => {
-        let b = '';
-        res.on('data', (c) => { b += c; });
-        res.on('end', () => resolve(b));
-      }).on('error', reject);
-    });
+    const get = (path: string, localAddress: string) =>
+      new Promise<string>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path, localAddress, agent: false }, (res) => {
+            let b = '';
+            res.on('data', (c) => {
+              b += c;
+            });
+            res.on('end', () => resolve(b));
+          })
+          .on('error', reject);
+      });
     assert.equal(await get('/probe/a.txt', '127.0.0.1'), '1m 0', 'default');
     assert.equal(await get('/probe/a.MP4', '127.0.0.1'), '256k 0', 'ext rule');
     assert.equal(await get('/big/a.txt', '127.0.0.2'), '64k 10m', 'client + path rule');
@@ -160,7 +199,10 @@ http:
 
 test('CLI: relative roots resolve against the config file; a bad --redis is refused; import reads the output back', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-nginx-cli-'));
-  writeFileSync(join(dir, 'sluice.yaml'), 'http:\n  servers:\n    - name: web\n      listen: 18099\n      routes:\n        - { path: /files, static: { root: ./www }, limit: { rate: 256k, after: 1m } }\n');
+  writeFileSync(
+    join(dir, 'sluice.yaml'),
+    'http:\n  servers:\n    - name: web\n      listen: 18099\n      routes:\n        - { path: /files, static: { root: ./www }, limit: { rate: 256k, after: 1m } }\n',
+  );
   const bin = join(process.cwd(), 'bin/sluice.mjs');
   const ex = spawnSync(process.execPath, [bin, 'export-nginx', join(dir, 'sluice.yaml')], { encoding: 'utf8' });
   assert.equal(ex.status, 0, ex.stderr);
@@ -169,7 +211,11 @@ test('CLI: relative roots resolve against the config file; a bad --redis is refu
   const im = spawnSync(process.execPath, [bin, 'import-nginx', join(dir, 'nginx.conf')], { encoding: 'utf8' });
   assert.equal(im.status, 0, im.stderr);
   assert.match(im.stdout, /rate: 256k/);
-  const bad = spawnSync(process.execPath, [bin, 'export-nginx', join(dir, 'sluice.yaml'), '--redis', 'localhost:6379'], { encoding: 'utf8' });
+  const bad = spawnSync(
+    process.execPath,
+    [bin, 'export-nginx', join(dir, 'sluice.yaml'), '--redis', 'localhost:6379'],
+    { encoding: 'utf8' },
+  );
   assert.deepEqual([bad.status, bad.stdout], [1, '']);
   assert.match(bad.stderr, /--redis takes a URL like redis:\/\/127\.0\.0\.1:6379/);
   assert.ok(readFileSync(join(dir, 'nginx.conf'), 'utf8').startsWith('# nginx.conf generated by'));

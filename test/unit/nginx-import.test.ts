@@ -42,20 +42,45 @@ test('ANX full example: every directive mapped or noted with its line; push, ban
     '63: proxy_responses not imported: proxy_responses applies to udp servers only',
   ]);
   const [web, push] = config.http.servers;
-  assert.deepEqual([web!.name, web!.listen, push!.name, push!.listen], ['localhost', '127.0.0.1:8080', 'push', '127.0.0.1:8081']);
+  assert.deepEqual(
+    [web!.name, web!.listen, push!.name, push!.listen],
+    ['localhost', '127.0.0.1:8080', 'push', '127.0.0.1:8081'],
+  );
   assert.deepEqual(web!.gzip, { types: ['text/html', 'text/plain', 'text/css', 'application/json'], min_length: 1000 });
   assert.deepEqual(web!.access_log, { path: './logs/access.log', format: 'combined' });
   const route = (p: string) => web!.routes.find((r) => r.path === p)!;
   assert.equal(route('/downloads').static?.root, './www/downloads', 'server root + location path, as nginx joins them');
   assert.deepEqual([route('/downloads').limit?.rate, route('/downloads').limit?.burst], [512 * 1024, 65536]);
-  assert.deepEqual([route('/events').sse?.channel, route('/events').sse?.max_clients, route('/events').sse?.heartbeat], ['notifications', 100, 30_000]);
+  assert.deepEqual(
+    [route('/events').sse?.channel, route('/events').sse?.max_clients, route('/events').sse?.heartbeat],
+    ['notifications', 100, 30_000],
+  );
   assert.equal(push!.routes[0]!.sse?.channel, 'notifications');
-  assert.deepEqual([route('/api').proxy?.upstream, route('/api').proxy?.read_timeout, route('/api').proxy?.headers], ['backend', 0, { 'X-Client': 'anx' }]);
+  assert.deepEqual(
+    [route('/api').proxy?.upstream, route('/api').proxy?.read_timeout, route('/api').proxy?.headers],
+    ['backend', 0, { 'X-Client': 'anx' }],
+  );
   assert.equal(route('/').static?.root, './www', 'requests no location takes are served from the server root');
   for (const r of web!.routes) assert.equal(r.max_body_size, 10 * 1024 * 1024, r.path);
-  assert.deepEqual(config.http.upstreams[0]!.health_check && [config.http.upstreams[0]!.health_check.interval, config.http.upstreams[0]!.health_check.timeout], [5000, 3000]);
-  assert.deepEqual(config.http.limits?.rules[0], { match: { min_size: 1024 }, rate: 1048576, burst: 65536, after: 0, per: 'connection', direction: 'out' });
-  assert.deepEqual(config.stream.servers.map((s) => [s.listen, s.upstream, s.proxy_timeout]), [['127.0.0.1:3306', 'mysql_cluster', 1000]]);
+  assert.deepEqual(
+    config.http.upstreams[0]!.health_check && [
+      config.http.upstreams[0]!.health_check.interval,
+      config.http.upstreams[0]!.health_check.timeout,
+    ],
+    [5000, 3000],
+  );
+  assert.deepEqual(config.http.limits?.rules[0], {
+    match: { min_size: 1024 },
+    rate: 1048576,
+    burst: 65536,
+    after: 0,
+    per: 'connection',
+    direction: 'out',
+  });
+  assert.deepEqual(
+    config.stream.servers.map((s) => [s.listen, s.upstream, s.proxy_timeout]),
+    [['127.0.0.1:3306', 'mysql_cluster', 1000]],
+  );
   assert.equal(config.stream.upstreams[0]!.servers[1]!.backup, true);
 });
 
@@ -68,14 +93,33 @@ test('ANX bare server file (no http block): root, gzip, limit_rate, health_check
   const s = config.http.servers[0]!;
   assert.deepEqual([s.name, s.listen, s.gzip?.min_length], ['files.local', '127.0.0.1:8090', 256]);
   const route = (p: string) => s.routes.find((r) => r.path === p)!;
-  assert.deepEqual([route('/').static?.root, route('/').limit?.rate, route('/').limit?.after], ['./public', 2 * 1024 * 1024, 512 * 1024]);
-  assert.deepEqual([route('/big').limit?.rate, route('/big').limit?.burst], [256 * 1024, 32768], 'the location\'s bandwidth_limit beats the server\'s limit_rate');
-  assert.deepEqual([route('/live').sse?.channel, route('/live').sse?.max_clients, route('/live').sse?.heartbeat], ['ticks', 50, 10_000]);
+  assert.deepEqual(
+    [route('/').static?.root, route('/').limit?.rate, route('/').limit?.after],
+    ['./public', 2 * 1024 * 1024, 512 * 1024],
+  );
+  assert.deepEqual(
+    [route('/big').limit?.rate, route('/big').limit?.burst],
+    [256 * 1024, 32768],
+    "the location's bandwidth_limit beats the server's limit_rate",
+  );
+  assert.deepEqual(
+    [route('/live').sse?.channel, route('/live').sse?.max_clients, route('/live').sse?.heartbeat],
+    ['ticks', 50, 10_000],
+  );
   const app = route('/app').proxy!;
-  assert.deepEqual([app.upstream, app.uri, app.buffering, app.connect_timeout, app.read_timeout, app.headers], ['app', '/', false, 2000, 30_000, { 'X-Tenant': 'blue' }]);
+  assert.deepEqual(
+    [app.upstream, app.uri, app.buffering, app.connect_timeout, app.read_timeout, app.headers],
+    ['app', '/', false, 2000, 30_000, { 'X-Tenant': 'blue' }],
+  );
   assert.equal(route('/app').max_body_size, 1024 * 1024);
   assert.equal(route('/big').max_body_size, 20 * 1024 * 1024);
-  assert.deepEqual(config.http.upstreams[0]!.health_check, { interval: 2000, timeout: 1000, fails: 2, passes: 1, path: '/healthz' });
+  assert.deepEqual(config.http.upstreams[0]!.health_check, {
+    interval: 2000,
+    timeout: 1000,
+    fails: 2,
+    passes: 1,
+    path: '/healthz',
+  });
 });
 
 test('a static site: include of mime.types, gzip, try_files, Cache-Control as max_age, an exact location, a regex one noted', async () => {
@@ -89,12 +133,24 @@ test('a static site: include of mime.types, gzip, try_files, Cache-Control as ma
     'static-gzip.conf:29: expires not imported',
     'static-gzip.conf:39: location ~ \\.php$ not imported: regex locations',
     'static-gzip.conf:43: error_page not imported',
-  ]) assert.ok(lines.some((l) => l.startsWith(expected)), `missing note: ${expected}\n${lines.join('\n')}`);
+  ])
+    assert.ok(
+      lines.some((l) => l.startsWith(expected)),
+      `missing note: ${expected}\n${lines.join('\n')}`,
+    );
   const s = config.http.servers[0]!;
   assert.equal(s.keepalive_timeout, 30_000);
-  assert.deepEqual(s.routes.map((r) => r.path), ['/', '/assets', '/healthz']);
+  assert.deepEqual(
+    s.routes.map((r) => r.path),
+    ['/', '/assets', '/healthz'],
+  );
   assert.equal(s.routes[0]!.hosts, undefined, 'one server on its address: its names do not restrict it');
-  assert.deepEqual(s.routes[1]!.static, { root: '/srv/site/assets', index: 'index.html', autoindex: true, max_age: 604_800_000 });
+  assert.deepEqual(s.routes[1]!.static, {
+    root: '/srv/site/assets',
+    index: 'index.html',
+    autoindex: true,
+    max_age: 604_800_000,
+  });
   assert.deepEqual(s.routes[2]!.respond, { status: 200, body: 'ok\n', content_type: 'text/plain', headers: {} });
 });
 
@@ -108,16 +164,43 @@ test('an API gateway: two names on one port become hosts, limit_except methods, 
     '68: proxy_cache_bypass not imported: the Sluice proxy streams without a cache or temp files and passes headers through as they are',
   ]);
   const s = config.http.servers[0]!;
-  assert.deepEqual([s.listen, s.max_connections, s.access_log], ['127.0.0.1:8443', 500, { path: '/var/log/nginx/api.json', format: 'json' }]);
+  assert.deepEqual(
+    [s.listen, s.max_connections, s.access_log],
+    ['127.0.0.1:8443', 500, { path: '/var/log/nginx/api.json', format: 'json' }],
+  );
   const orders = s.routes.find((r) => r.path === '/orders')!;
-  assert.deepEqual([orders.methods, orders.proxy?.uri, orders.proxy?.read_timeout, orders.proxy?.connect_timeout, orders.proxy?.next_upstream_tries], [['GET', 'POST'], '/v2/', 120_000, 3000, 2]);
-  assert.equal(orders.proxy?.host, undefined, 'Host $host is Sluice\'s default');
+  assert.deepEqual(
+    [
+      orders.methods,
+      orders.proxy?.uri,
+      orders.proxy?.read_timeout,
+      orders.proxy?.connect_timeout,
+      orders.proxy?.next_upstream_tries,
+    ],
+    [['GET', 'POST'], '/v2/', 120_000, 3000, 2],
+  );
+  assert.equal(orders.proxy?.host, undefined, "Host $host is Sluice's default");
   const users = s.routes.find((r) => r.path === '/users')!;
-  assert.deepEqual([users.proxy?.host, users.proxy?.send_timeout], ['users', 10_000], 'nginx sends the proxy_pass host unless told otherwise');
+  assert.deepEqual(
+    [users.proxy?.host, users.proxy?.send_timeout],
+    ['users', 10_000],
+    'nginx sends the proxy_pass host unless told otherwise',
+  );
   const internal = s.routes.find((r) => r.hosts)!;
   assert.deepEqual([internal.path, internal.hosts, internal.max_body_size], ['/', ['*.internal.test'], 1024 * 1024]);
   const up = config.http.upstreams.find((u) => u.name === 'orders')!;
-  assert.deepEqual([up.balance, up.keepalive, up.servers.map((x) => [x.weight, x.max_fails, x.fail_timeout, x.max_conns, x.backup])], ['least_conn', 16, [[2, 3, 30_000, 0, false], [1, 1, 10_000, 100, false], [1, 1, 10_000, 0, true]]]);
+  assert.deepEqual(
+    [up.balance, up.keepalive, up.servers.map((x) => [x.weight, x.max_fails, x.fail_timeout, x.max_conns, x.backup])],
+    [
+      'least_conn',
+      16,
+      [
+        [2, 3, 30_000, 0, false],
+        [1, 1, 10_000, 100, false],
+        [1, 1, 10_000, 0, true],
+      ],
+    ],
+  );
   assert.equal(config.http.upstreams.find((u) => u.name === 'users')!.servers[1]!.down, true);
 });
 
@@ -129,7 +212,10 @@ test('a stream balancer: tcp and udp servers, hash $remote_addr as ip_hash, rate
     '35: ssl_preread not imported: Sluice does not read the TLS server name to route streams',
   ]);
   const [pg, dns, redis] = config.stream.servers;
-  assert.deepEqual([pg!.protocol, pg!.connect_timeout, pg!.proxy_timeout, pg!.limit?.rate, pg!.limit?.direction], ['tcp', 2000, 600_000, 1024 * 1024, 'both']);
+  assert.deepEqual(
+    [pg!.protocol, pg!.connect_timeout, pg!.proxy_timeout, pg!.limit?.rate, pg!.limit?.direction],
+    ['tcp', 2000, 600_000, 1024 * 1024, 'both'],
+  );
   assert.deepEqual([dns!.protocol, dns!.proxy_responses, dns!.proxy_timeout], ['udp', 1, 5000]);
   assert.equal(config.stream.upstreams.find((u) => u.name === 'pg')!.balance, 'ip_hash');
   assert.equal(config.stream.upstreams.find((u) => u.name === redis!.upstream)!.servers[0]!.address, '10.0.4.10:6379');
@@ -137,15 +223,19 @@ test('a stream balancer: tcp and udp servers, hash $remote_addr as ip_hash, rate
 
 test('includes: a glob in name order, nested includes, paths relative to the main file', async () => {
   const { config, notes } = await importFile('with-includes/nginx.conf');
-  assert.deepEqual(config.http.servers.map((s) => [s.listen, s.routes[0]!.respond?.body, s.routes[0]!.headers]), [
-    ['127.0.0.1:8100', 'site a', {}],
-    ['127.0.0.1:8101', 'site b', { 'X-Frame-Options': 'DENY' }],
-  ]);
+  assert.deepEqual(
+    config.http.servers.map((s) => [s.listen, s.routes[0]!.respond?.body, s.routes[0]!.headers]),
+    [
+      ['127.0.0.1:8100', 'site a', {}],
+      ['127.0.0.1:8101', 'site b', { 'X-Frame-Options': 'DENY' }],
+    ],
+  );
   assert.ok(notes.some((n) => /mime\.types:1: types not imported/.test(n)));
 });
 
 test('nchan configs: subscribers become SSE channel routes, a publisher server the admin listener', () => {
-  const r = importNginx(`
+  const r = importNginx(
+    `
 events {}
 http {
   nchan_message_buffer_length 20;
@@ -163,29 +253,53 @@ http {
     listen 127.0.0.1:8301;
     location = /pub/prices { nchan_publisher; nchan_channel_id prices; }
   }
-}`, 'nchan.conf');
+}`,
+    'nchan.conf',
+  );
   assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
   if (!r.ok) return;
   const cfg = parseConfig(r.yaml);
   assert.equal(cfg.admin?.listen, '127.0.0.1:8301');
   const route = cfg.http.servers[0]!.routes[0]!;
-  assert.deepEqual([route.path, route.sse?.channel, route.sse?.replay, route.sse?.heartbeat], ['/sub/prices', 'prices', 20, 5000]);
+  assert.deepEqual(
+    [route.path, route.sse?.channel, route.sse?.replay, route.sse?.heartbeat],
+    ['/sub/prices', 'prices', 20, 5000],
+  );
   assert.ok(r.notes.some((n) => n.startsWith('nchan.conf:8: nchan_subscriber: only eventsource is imported')));
   assert.ok(r.notes.some((n) => n.startsWith('nchan.conf:13: location ~ /sub/(\\w+)$ not imported: regex locations')));
-  assert.ok(r.notes.some((n) => n.startsWith('nchan.conf:17: location: Sluice publishes on the admin address at POST /api/channels/{channel}/events (nginx published at = /pub/prices)')));
+  assert.ok(
+    r.notes.some((n) =>
+      n.startsWith(
+        'nchan.conf:17: location: Sluice publishes on the admin address at POST /api/channels/{channel}/events (nginx published at = /pub/prices)',
+      ),
+    ),
+  );
 });
 
-test('TLS listeners: listen ssl and certificates are noted while Sluice has no TLS listeners, never dropped silently', () => {
-  const r = importNginx('server { listen 127.0.0.1:8443 ssl http2; ssl_certificate /c.pem; ssl_certificate_key /k.pem; location / { return 204; } }', 'tls.conf');
-  assert.ok(r.ok);
+test('TLS listeners: listen ssl http2 with certificate files, ssl alone on the local CA, cleartext http2 noted', () => {
+  const r = importNginx(
+    [
+      'server { listen 127.0.0.1:8443 ssl http2; ssl_certificate /c.pem; ssl_certificate_key /k.pem; location / { return 204; } }',
+      'server { listen 127.0.0.1:8444 ssl; location / { return 204; } }',
+      'server { listen 127.0.0.1:8445 http2; location / { return 204; } }',
+    ].join('\n'),
+    'tls.conf',
+  );
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
   if (!r.ok) return;
-  for (const what of ['listen ssl', 'listen http2', 'ssl_certificate', 'ssl_certificate_key']) {
-    assert.ok(r.notes.some((n) => n.startsWith(`tls.conf:1: ${what} not imported`) || n.startsWith(`tls.conf:1: ${what}:`)) || 'tls' in parseConfig(r.yaml).http.servers[0]!, `${what}: ${r.notes.join('\n')}`);
-  }
+  const [a, b, c] = parseConfig(r.yaml).http.servers;
+  assert.deepEqual([a!.tls, a!.http2], [{ cert: '/c.pem', key: '/k.pem' }, true]);
+  assert.deepEqual([b!.tls, b!.http2], [{}, false]);
+  assert.deepEqual([c!.tls, c!.http2], [undefined, undefined]);
+  assert.deepEqual(r.notes, [
+    "tls.conf:2: listen: no usable ssl_certificate / ssl_certificate_key: imported as tls: {}, a certificate from Sluice's local CA",
+    'tls.conf:3: listen http2 not imported: Sluice serves HTTP/2 over TLS only (no cleartext h2c)',
+  ]);
 });
 
 test('a map that only renames is read through; a map that chooses stays noted', () => {
-  const r = importNginx(`http {
+  const r = importNginx(
+    `http {
   map $host $api_pool { default orders; }
   map $http_x $choice { default a; x b; }
   upstream orders { server 127.0.0.1:9000; }
@@ -194,11 +308,16 @@ test('a map that only renames is read through; a map that chooses stays noted', 
     location /a { proxy_pass http://$api_pool/v1/; }
     location /b { proxy_pass http://$choice; }
   }
-}`, 'alias.conf');
+}`,
+    'alias.conf',
+  );
   assert.ok(r.ok);
   if (!r.ok) return;
   const route = parseConfig(r.yaml).http.servers[0]!.routes;
-  assert.deepEqual(route.map((x) => [x.path, x.proxy?.upstream, x.proxy?.uri]), [['/a', 'orders', '/v1/']]);
+  assert.deepEqual(
+    route.map((x) => [x.path, x.proxy?.upstream, x.proxy?.uri]),
+    [['/a', 'orders', '/v1/']],
+  );
   assert.deepEqual(r.notes, [
     'alias.conf:2: map: $api_pool always means orders; read as that where it is used',
     'alias.conf:3: map not imported: Sluice has no per-request variables (with the 2 directives inside)',

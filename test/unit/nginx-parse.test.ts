@@ -15,7 +15,10 @@ import { importNginx } from '../../core/nginx/import.js';
 const BIN = join(process.cwd(), 'bin/sluice.mjs');
 
 /** Runs `sluice import-nginx FILE` in a fresh directory holding `files`. */
-function importCli(files: Record<string, string | Buffer>, main: string): { status: number | null; stdout: string; stderr: string } {
+function importCli(
+  files: Record<string, string | Buffer>,
+  main: string,
+): { status: number | null; stdout: string; stderr: string } {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-nginx-bad-'));
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });
@@ -49,7 +52,13 @@ test('as nginx: "}" inside a word belongs to it, ${var} may hold braces, # start
   const r = parseNginx('location /a#b { return 200 "${dollar}x}"; }  # done\nset $x a}b;');
   assert.ok(r.ok);
   if (!r.ok) return;
-  assert.deepEqual(r.directives.map((d) => [d.name, d.args]), [['location', ['/a#b']], ['set', ['$x', 'a}b']]]);
+  assert.deepEqual(
+    r.directives.map((d) => [d.name, d.args]),
+    [
+      ['location', ['/a#b']],
+      ['set', ['$x', 'a}b']],
+    ],
+  );
   assert.deepEqual(r.directives[0]!.block![0]!.args, ['200', '${dollar}x}']);
 });
 
@@ -66,17 +75,23 @@ test('CLI: a truncated file → file:line: message on stderr, exit 1, nothing on
 });
 
 test('CLI: unbalanced braces', () => {
-  const r = importCli({ 'nginx.conf': 'events {}\nhttp {\n    server {\n        listen 80;\n    }\n}\n}\n' }, 'nginx.conf');
+  const r = importCli(
+    { 'nginx.conf': 'events {}\nhttp {\n    server {\n        listen 80;\n    }\n}\n}\n' },
+    'nginx.conf',
+  );
   assert.deepEqual([r.status, r.stdout], [1, '']);
   assert.match(r.stderr, /^nginx\.conf:7: unexpected "\}" \(no block is open\)\n$/);
 });
 
 test('CLI: an include loop names the chain at the include line', () => {
-  const r = importCli({
-    'nginx.conf': 'events {}\nhttp {\n    include sites/a.conf;\n}\n',
-    'sites/a.conf': 'server { listen 80; }\ninclude sites/b.conf;\n',
-    'sites/b.conf': '\n\ninclude sites/a.conf;\n',
-  }, 'nginx.conf');
+  const r = importCli(
+    {
+      'nginx.conf': 'events {}\nhttp {\n    include sites/a.conf;\n}\n',
+      'sites/a.conf': 'server { listen 80; }\ninclude sites/b.conf;\n',
+      'sites/b.conf': '\n\ninclude sites/a.conf;\n',
+    },
+    'nginx.conf',
+  );
   assert.deepEqual([r.status, r.stdout], [1, '']);
   assert.match(r.stderr, /^sites\/b\.conf:3: include sites\/a\.conf: include loop \(a\.conf → b\.conf → a\.conf\)\n$/);
 });
@@ -85,7 +100,13 @@ test('CLI: a missing include and a binary include are errors at the include line
   const missing = importCli({ 'nginx.conf': 'http {\n    include nope.conf;\n}\n' }, 'nginx.conf');
   assert.deepEqual([missing.status, missing.stdout], [1, '']);
   assert.match(missing.stderr, /^nginx\.conf:2: include nope\.conf: file not found/);
-  const binary = importCli({ 'nginx.conf': 'http {\n    include blob.conf;\n}\n', 'blob.conf': Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2]) }, 'nginx.conf');
+  const binary = importCli(
+    {
+      'nginx.conf': 'http {\n    include blob.conf;\n}\n',
+      'blob.conf': Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2]),
+    },
+    'nginx.conf',
+  );
   assert.match(binary.stderr, /^nginx\.conf:2: include blob\.conf: blob\.conf is not a text file/);
 });
 
@@ -98,7 +119,13 @@ test('CLI: a 10 MB configuration is refused before it is parsed', () => {
 });
 
 test('CLI: unknown variables are errors, as nginx -t says; known families and captures are fine', () => {
-  const r = importCli({ 'vars.conf': 'http {\n  map $http_x_mode $mode { default a; }\n  server {\n    listen 80;\n    add_header X-Mode $mode;\n    add_header X-Arg $arg_q$cookie_id;\n    location / { return 200 "$reqest_uri"; }\n    location ~ ^/(?<slug>\\w+)$ { return 200 $slug$1; }\n  }\n}\n' }, 'vars.conf');
+  const r = importCli(
+    {
+      'vars.conf':
+        'http {\n  map $http_x_mode $mode { default a; }\n  server {\n    listen 80;\n    add_header X-Mode $mode;\n    add_header X-Arg $arg_q$cookie_id;\n    location / { return 200 "$reqest_uri"; }\n    location ~ ^/(?<slug>\\w+)$ { return 200 $slug$1; }\n  }\n}\n',
+    },
+    'vars.conf',
+  );
   assert.deepEqual([r.status, r.stdout], [1, '']);
   assert.equal(r.stderr, 'vars.conf:7: return: unknown "reqest_uri" variable\n');
 });
@@ -107,5 +134,8 @@ test('misplaced blocks are errors where nginx refuses them', () => {
   const r = importNginx('http { server { listen 80; } }\nserver { listen 81; }\nlocation / { }', 'm.conf');
   assert.ok(!r.ok);
   if (r.ok) return;
-  assert.deepEqual(r.errors.map((e) => `${e.line}: ${e.message}`), ['2: "server" directive is not allowed here', '3: "location" directive is not allowed here']);
+  assert.deepEqual(
+    r.errors.map((e) => `${e.line}: ${e.message}`),
+    ['2: "server" directive is not allowed here', '3: "location" directive is not allowed here'],
+  );
 });

@@ -6,19 +6,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { WebSocket } from 'ws';
-import { Engine } from '../../core/engine/engine.js';
-import { createApiHost } from '../../core/host/api-host.js';
 import { startUiServer } from '../../core/host/ws-server.js';
+import { createEngine } from '../../core/runtime/create-engine.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-ui-'));
 writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Sluice</title>');
 writeFileSync(join(dir, 'app.js'), 'console.log(1)');
-const engine = new Engine({ drainMs: 200 });
-const host = createApiHost({ engine, text: 'version: 1\n', tickMs: 100 });
+const rt = createEngine({ drainMs: 200, text: 'version: 1\n', tickMs: 100 });
+const { engine, host } = rt;
 const server = await startUiServer({ host, staticDir: dir, token: 'tok-123' });
-after(async () => { await server.close(); host.close(); await engine.stop(100); });
+after(async () => {
+  await server.close();
+  await rt.close(100);
+});
 
-function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function get(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: server.port, path, headers }, (res) => {
       let body = '';
@@ -39,11 +44,19 @@ function socket(query = '?token=tok-123', headers: Record<string, string> = {}):
   });
 }
 
-function call(ws: WebSocket, id: number, callName: unknown, args: unknown[]): Promise<{ id: number; ok: boolean; result?: unknown; error?: string }> {
+function call(
+  ws: WebSocket,
+  id: number,
+  callName: unknown,
+  args: unknown[],
+): Promise<{ id: number; ok: boolean; result?: unknown; error?: string }> {
   return new Promise((resolve) => {
     const onMsg = (data: Buffer) => {
       const m = JSON.parse(data.toString());
-      if (m.id === id) { ws.off('message', onMsg); resolve(m); }
+      if (m.id === id) {
+        ws.off('message', onMsg);
+        resolve(m);
+      }
     };
     ws.on('message', onMsg);
     ws.send(JSON.stringify({ id, call: callName, args }));

@@ -1,0 +1,16 @@
+/** The engine's contracts: what listeners, route kinds, stages and modules agree on. Nothing here knows a feature. */
+export type { EngineModule, EngineServices, LogEntry } from './services.js';
+export type { Listener, ListenerFactory, ListenerKinds } from './listener.js';
+export type {
+  Exchange,
+  ExchangeHook,
+  ExchangeRequest,
+  ExchangeResponse,
+  LinkHook,
+  LinkTarget,
+  Outlet,
+} from './exchange.js';
+export type { HandlerContext, HandlerFactory, RouteHandler, RouteKinds, UpgradeRequest } from './route.js';
+export type { ChunkInfo, Stage, StageTarget } from './stage.js';
+export { hasEnded, untilAborted, untilEnded } from './exchange-end.js';
+export { refuseMethod, sendText } from './respond.js';
