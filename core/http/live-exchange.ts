@@ -133,7 +133,7 @@ export class LiveExchange implements Exchange, OutletObserver {
   private isClosed = false;
   /** abortWith() ran (a drain ended this exchange). */
   private wasEnded = false;
-  /** Counts the request body against the route's max_body_size (made when a body is read). */
+  /** Counts the request body against the route's max_body_size (made when such a route reads a body). */
   private meter: BodyMeter | undefined = undefined;
 
   /**
@@ -265,7 +265,8 @@ export class LiveExchange implements Exchange, OutletObserver {
   }
 
   private async push(chunk: Buffer, consume: (chunk: Buffer) => Promise<void> | void): Promise<void> {
-    (this.meter ??= new BodyMeter(this.route.max_body_size, this.route.path)).add(chunk.length);
+    const max = this.entry.route.max_body_size;
+    if (max !== undefined) (this.meter ??= new BodyMeter(max, this.entry.route.path)).add(chunk.length);
     for (const c of this.counters) c.bytesIn += chunk.length;
     this.record.bytesIn += chunk.length;
     await consume(chunk);

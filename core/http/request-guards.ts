@@ -35,18 +35,18 @@ export class BodyMeter {
   private received = 0;
 
   constructor(
-    private readonly max: number | undefined,
+    private readonly max: number,
     private readonly path: string,
   ) {}
 
   add(bytes: number): void {
-    if (this.max === undefined) return;
     this.received += bytes;
-    if (this.received > this.max)
+    if (this.received > this.max) {
       throw new SluiceError(
         'E_BODY_TOO_LARGE',
         `the request body grew past max_body_size on ${this.path} (${this.max} bytes)`,
       );
+    }
   }
 }
 
