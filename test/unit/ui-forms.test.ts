@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { z } from 'zod';
 import {
   chunkedSchema, faultsSchema, httpHealthCheckSchema, limitMatchSchema, streamHealthCheckSchema, formatConfigError, httpServerSchema, httpUpstreamSchema, limitSchema, loadConfig, proxySchema, respondSchema, ROUTE_KINDS,
-  routeSchema, sseScenarioSchema, sseSchema, sseStepSchema, staticSchema, streamSchema, streamServerSchema, uploadSchema, upstreamServerSchema, type RouteKind,
+  llmSchema, routeSchema, sseScenarioSchema, sseSchema, sseStepSchema, staticSchema, streamSchema, streamServerSchema, uploadSchema, upstreamServerSchema, type RouteKind,
 } from '../../core/config/index.js';
 import {
   changeRouteKind, defaultBody, errorsUnder, FAULT_FIELDS, HTTP_HEALTH_FIELDS, LIMIT_MATCH_FIELDS, STREAM_HEALTH_FIELDS, fieldValue, LIMIT_FIELDS, newRoute, readField, ROUTE_KIND_FIELDS, routeKindOf, routePath,
@@ -13,7 +13,7 @@ import {
 } from '../../renderer/src/model/forms.js';
 import { createConfigStore, editText, EXAMPLE_CONFIG, NEW_CONFIG, validateText } from '../../renderer/src/model/config-doc.js';
 
-const KIND_SCHEMAS: Record<RouteKind, z.ZodType> = { static: staticSchema, chunked: chunkedSchema, stream: streamSchema, upload: uploadSchema, respond: respondSchema, sse: sseSchema, proxy: proxySchema };
+const KIND_SCHEMAS: Record<RouteKind, z.ZodType> = { static: staticSchema, chunked: chunkedSchema, stream: streamSchema, upload: uploadSchema, respond: respondSchema, sse: sseSchema, proxy: proxySchema, llm: llmSchema };
 const rate = LIMIT_FIELDS.find((f) => f.key === 'rate')!;
 const num: FieldSpec = { key: 'status', label: 'Status', type: 'number' };
 const bool: FieldSpec = { key: 'autoindex', label: 'x', type: 'bool' };

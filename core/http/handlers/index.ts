@@ -11,6 +11,7 @@ import { createChunkedHandler } from './chunked.js';
 import { createStreamHandler } from './stream.js';
 import { createUploadHandler } from './upload.js';
 import { createProxyHandler } from './proxy.js';
+import { createLlmHandler } from '../../llm/route.js';
 
 export const HANDLERS: Record<RouteKind, HandlerFactory> = {
   respond: createRespondHandler,
@@ -20,4 +21,5 @@ export const HANDLERS: Record<RouteKind, HandlerFactory> = {
   upload: createUploadHandler,
   sse: createSseHandler,
   proxy: createProxyHandler,
+  llm: createLlmHandler,
 };

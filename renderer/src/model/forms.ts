@@ -31,6 +31,7 @@ export const ROUTE_KIND_FIELDS: Record<RouteKind, FieldSpec[]> = {
   upload: [f('dir', 'Upload folder', 'text', { placeholder: './uploads' }), f('max_size', 'Max size', 'size', { placeholder: '1g' })],
   respond: [f('status', 'Status', 'number', { placeholder: '200' }), f('body', 'Body', 'textarea'), f('content_type', 'Content type', 'text', { placeholder: 'text/plain; charset=utf-8' })],
   sse: [f('heartbeat', 'Heartbeat', 'duration', { placeholder: '15s' }), f('retry', 'Retry (client)', 'duration', { placeholder: '3s' }), f('max_clients', 'Max clients', 'number', { placeholder: '10000' })],
+  llm: [],
   proxy: [f('upstream', 'Upstream', 'select'), f('buffering', 'Buffering', 'bool'), f('connect_timeout', 'Connect timeout', 'duration', { placeholder: '5s' }), f('read_timeout', 'Read timeout', 'duration', { placeholder: '60s' }), f('host', 'Host header', 'text', { placeholder: "client's" })],
 };
 
@@ -103,6 +104,7 @@ export function defaultBody(kind: RouteKind): Plain {
     case 'respond': return { status: 200, body: 'ok' };
     case 'sse': return { script: [{ event: 'tick', data: '{"n": {{seq}}}', every: '1s', repeat: 10 }, { event: 'complete', data: 'done' }] };
     case 'proxy': return { upstream: 'backend' };
+    case 'llm': return { format: 'auto', reply: 'You said: {{last_user_message}}', first_token: '400ms', tokens_per_second: 40 };
   }
 }
 
