@@ -4,7 +4,8 @@
  * (`message` with one `output_text` part, then each `function_call`)
  * `output_item.added` → deltas → `….done` → `output_item.done`, and
  * `response.completed` with the whole output and usage as the end. A
- * failure is an `error` event followed by `response.failed`.
+ * failure is an `error` event (`{"error": {type, code, message}}`) followed
+ * by `response.failed`.
  */
 import { openaiError } from '../errors.js';
 import { callId, type LlmPlan } from '../plan.js';
@@ -115,7 +116,8 @@ export function openaiResponses(plan: LlmPlan, _req: LlmRequest): WireRenderer {
     error(kind, sent) {
       const e = openaiError(kind);
       return [
-        ev('error', { code: e.code, message: e.message, param: null }),
+        // The nested form the API sends in practice; the SDK raises it as an APIError.
+        ev('error', { error: { type: e.type, code: e.code, message: e.message, param: null } }),
         ev('response.failed', { response: responseObject(plan, 'failed', outputsAfter(plan, sent, false), { error: { code: e.code, message: e.message } }) }),
       ];
     },
