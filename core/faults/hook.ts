@@ -2,7 +2,7 @@
  * The faults hook, first on every HTTP exchange whose route has `faults`:
  *
  *   before handler: latency ± jitter ─▶ drop_connection (probability) ─▶ status injection (probability)
- *   response path:  FaultStage (slice, stall_after, reset_after)
+ *   response path:  FaultStage (slice, stall_after, reset_after) ─▶ RechunkStage
  *
  * Limits come after (their hook is later in the list), so a sliced response
  * is shaped too. Randomness is injected for deterministic tests.
@@ -13,6 +13,7 @@ import type { Exchange, ExchangeHook } from '../http/exchange.js';
 import { sendText } from '../http/handler.js';
 import type { OutletStage } from '../http/outlet.js';
 import { FaultStage, hasOutFaults } from './fault-stage.js';
+import { RechunkStage } from './rechunk.js';
 import { sleep } from '../util/wait.js';
 
 /** A random number in [0, 1). */
@@ -32,8 +33,11 @@ export function createFaultsHook(rng: Rng = Math.random): ExchangeHook {
     before: (ex: Exchange) => (ex.route.faults ? beforeHandler(ex, ex.route.faults, rng) : false),
     outStage(ex: Exchange): OutletStage | undefined {
       const f = ex.route.faults;
-      if (!f || !hasOutFaults(f)) return undefined;
-      return new FaultStage(f, {
+      if (!f) return undefined;
+      // Re-chunking comes last: it cuts what the other faults let through.
+      const rechunk = f.rechunk ? new RechunkStage(f.rechunk, ex.services.clock, ex.signal) : undefined;
+      if (!hasOutFaults(f)) return rechunk;
+      const faults = new FaultStage(f, {
         clock: ex.services.clock,
         signal: ex.signal,
         reset: () => {
@@ -42,6 +46,18 @@ export function createFaultsHook(rng: Rng = Math.random): ExchangeHook {
         },
         note: (m) => { ex.record.error = m; },
       });
+      return rechunk ? chain(faults, rechunk) : faults;
+    },
+  };
+}
+
+/** Two stages as one: `a` passes its pieces on through `b`. */
+function chain(a: OutletStage, b: OutletStage): OutletStage {
+  return {
+    write: (chunk, next) => a.write(chunk, (piece) => b.write(piece, next)),
+    dispose() {
+      a.dispose?.();
+      b.dispose?.();
     },
   };
 }

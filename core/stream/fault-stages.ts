@@ -7,6 +7,7 @@
 import type { FaultsConfig } from '../config/index.js';
 import type { Clock } from '../util/clock.js';
 import type { ChunkInfo, LinkStage } from './link.js';
+import { RechunkStage } from '../faults/rechunk.js';
 
 /** Resolves after `ms` on the given clock (at once for ms ≤ 0). */
 export function sleep(clock: Clock, ms: number): Promise<void> {
@@ -83,10 +84,10 @@ export interface FaultDeps {
 
 /** True when a faults block changes the byte stream (drop_connection acts at accept, status is HTTP-only). */
 export function hasLinkFaults(f: FaultsConfig | undefined): boolean {
-  return !!f && (f.latency !== undefined || f.jitter !== undefined || f.slice !== undefined || f.stall_after !== undefined || f.reset_after !== undefined);
+  return !!f && (f.latency !== undefined || f.jitter !== undefined || f.slice !== undefined || f.stall_after !== undefined || f.reset_after !== undefined || f.rechunk !== undefined);
 }
 
-/** The fault stages of one direction, in toxiproxy's order: latency, slice, stall, reset. */
+/** The fault stages of one direction, in toxiproxy's order: latency, slice, stall, reset; then re-chunking. */
 export function faultStages(f: FaultsConfig | undefined, deps: FaultDeps): LinkStage[] {
   if (!f) return [];
   const out: LinkStage[] = [];
@@ -94,5 +95,6 @@ export function faultStages(f: FaultsConfig | undefined, deps: FaultDeps): LinkS
   if (f.slice) out.push(new SliceStage(deps.clock, f.slice.size, f.slice.delay));
   if (f.stall_after !== undefined) out.push(new StallStage(f.stall_after));
   if (f.reset_after !== undefined) out.push(new ResetStage(f.reset_after, deps.reset));
+  if (f.rechunk) out.push(new RechunkStage(f.rechunk, deps.clock));
   return out;
 }
