@@ -28,7 +28,7 @@ function newestMtime(dir: string): number {
 /** Builds dist/renderer when missing or stale; parallel callers wait on a lock directory. */
 export async function ensureFreshRenderer(): Promise<void> {
   const index = resolve(ROOT, 'dist/renderer/index.html');
-  const sources = Math.max(newestMtime(resolve(ROOT, 'renderer')), newestMtime(resolve(ROOT, 'core/config')), newestMtime(resolve(ROOT, 'core/api')));
+  const sources = Math.max(newestMtime(resolve(ROOT, 'renderer')), newestMtime(resolve(ROOT, 'core/config')), newestMtime(resolve(ROOT, 'core/api')), newestMtime(resolve(ROOT, 'core/llm')));
   const fresh = () => existsSync(index) && statSync(index).mtimeMs >= sources;
   const lock = resolve(ROOT, '.tmp/renderer-build.lock');
   mkdirSync(resolve(ROOT, '.tmp'), { recursive: true });

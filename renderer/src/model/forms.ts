@@ -4,7 +4,7 @@
  * so writing a form back through updateConfigText keeps the user's units and
  * comments. Field tables follow core/config/schema.ts, one per route kind.
  */
-import { ROUTE_KINDS, type RouteKind } from '../../../core/config/index.js';
+import { RECHUNK_MODES, ROUTE_KINDS, type RouteKind } from '../../../core/config/index.js';
 
 /** How a form field reads and writes its value. */
 export type FieldType = 'text' | 'textarea' | 'number' | 'size' | 'duration' | 'bool' | 'select' | 'list';
@@ -44,7 +44,7 @@ export const SSE_STEP_FIELDS: FieldSpec[] = [f('event', 'Event'), f('data', 'Dat
 /** Fields of a limit (route or stream server). */
 export const LIMIT_FIELDS: FieldSpec[] = [f('rate', 'Rate (bytes/s)', 'size', { placeholder: '512k' }), f('burst', 'Burst', 'size', { placeholder: '64k' }), f('after', 'Unlimited first', 'size', { placeholder: '0' }), f('per', 'Per', 'select', { options: ['connection', 'client', 'route'] })];
 /** Fields of faults. */
-export const FAULT_FIELDS: FieldSpec[] = [f('latency', 'Latency', 'duration'), f('jitter', 'Jitter', 'duration'), f('stall_after', 'Stall after', 'size'), f('reset_after', 'Reset after', 'size'), f('drop_connection', 'Drop probability', 'number')];
+export const FAULT_FIELDS: FieldSpec[] = [f('latency', 'Latency', 'duration'), f('jitter', 'Jitter', 'duration'), f('stall_after', 'Stall after', 'size'), f('reset_after', 'Reset after', 'size'), f('drop_connection', 'Drop probability', 'number'), f('rechunk', 'Re-chunk', 'select', { options: ['', ...RECHUNK_MODES] })];
 /** Conditions of a server-wide limit rule (lists are comma-separated in the form). */
 export const LIMIT_MATCH_FIELDS: FieldSpec[] = [f('ext', 'Extensions', 'list', { placeholder: 'mp4, zip' }), f('content_type', 'Content types', 'list', { placeholder: 'video/, application/zip' }), f('min_size', 'Min size', 'size', { placeholder: '1m' }), f('client', 'Clients (CIDR)', 'list', { placeholder: '127.0.0.2/32' }), f('path', 'Path prefix', 'text', { placeholder: '/downloads' })];
 /** Fields of an HTTP upstream's health check. */

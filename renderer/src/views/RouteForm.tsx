@@ -5,6 +5,7 @@ import {
   changeRouteKind, chunkLines, errorsUnder, FAULT_FIELDS, LIMIT_FIELDS, ROUTE_KIND_FIELDS, routeKindOf, setSseMode,
   SSE_CHANNEL_FIELDS, SSE_SCENARIO_FIELDS, SSE_STEP_FIELDS, sseModeOf, writeField, type FieldSpec, type Plain, type SseMode,
 } from '../model/forms.js';
+import { LlmRouteForm } from './LlmRouteForm.js';
 
 /** Props of the route form. */
 export interface RouteFormProps {
@@ -134,6 +135,7 @@ export function RouteForm({ route, prefix, errors, upstreams, onChange, onDelete
           <legend>{kind}</legend>
           {kind === 'sse' && <SseExtras sse={body} prefix={`${prefix}.sse`} errors={errors} onChange={setBody} />}
           {kind === 'chunked' && <ChunkEditor chunked={body} onChange={setBody} />}
+          {kind === 'llm' && <LlmRouteForm llm={body} prefix={`${prefix}.llm`} errors={errors} onChange={setBody} />}
           <Fields specs={ROUTE_KIND_FIELDS[kind]} obj={body} prefix={`${prefix}.${kind}`} errors={errors} onChange={setBody} options={{ upstream: upstreams }} />
         </fieldset>
       )}
