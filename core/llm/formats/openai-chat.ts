@@ -24,13 +24,12 @@ function usageOf(plan: LlmPlan) {
 export function openaiChat(plan: LlmPlan, req: LlmRequest): WireRenderer {
   const id = `chatcmpl-${plan.id}`;
   const withUsage = req.includeUsage && plan.reportUsage;
-  const chunk = (delta: object, finish: string | null = null): Frame => ({
-    data: json({
-      id, object: 'chat.completion.chunk', created: plan.created, model: plan.model, service_tier: 'default', system_fingerprint: 'fp_sluice',
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-      ...(withUsage ? { usage: null } : {}),
-    }),
-  });
+  // Every chunk shares all but its delta: the text around it is built once per response, not per token.
+  const head = json({ id, object: 'chat.completion.chunk', created: plan.created, model: plan.model, service_tier: 'default', system_fingerprint: 'fp_sluice' }).slice(0, -1);
+  const tail = (finish: string | null) => `,"logprobs":null,"finish_reason":${json(finish)}}]${withUsage ? ',"usage":null' : ''}}`;
+  const open = `${head},"choices":[{"index":0,"delta":`;
+  const close = tail(null);
+  const chunk = (delta: object, finish: string | null = null): Frame => ({ data: `${open}${json(delta)}${finish === null ? close : tail(finish)}` });
   return {
     headers: { ...STREAM_HEADERS, 'x-request-id': `req_${plan.id}` },
     head: () => [chunk({ role: 'assistant', content: plan.text ? '' : null, refusal: null })],
