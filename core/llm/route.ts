@@ -72,7 +72,13 @@ function outletSink(ex: Exchange): PlaySink {
     end: () => void outlet.end(),
     cut() {
       ex.record.outcome = 'aborted';
-      res.destroy();
+      // The tokens already written must reach the client first: the response corks the socket until the next tick,
+      // and an empty write's callback fires once everything before it is flushed.
+      setImmediate(() => {
+        const socket = res.socket;
+        if (!socket || socket.destroyed) return void res.destroy();
+        socket.write(Buffer.alloc(0), () => res.destroy());
+      });
     },
     get gone() {
       return outlet.closed;

@@ -30,6 +30,14 @@ http:
             tokens_per_second: 500
         - path: /fail
           llm: { reply: "one two three four five six", first_token: 10ms, tokens_per_second: 500, fail: { kind: overloaded, after_tokens: 3 } }
+        - path: /cut
+          llm: { reply: "one two three four five six", first_token: 5ms, tokens_per_second: 500, fail: { kind: cut, after_tokens: 2 } }
+        - path: /nodone
+          llm: { reply: "one two three", first_token: 5ms, tokens_per_second: 500, fail: { kind: drop_done } }
+        - path: /garbled
+          llm: { reply: "one two three four", first_token: 5ms, tokens_per_second: 500, fail: { kind: malformed_json, after_tokens: 1 } }
+        - path: /busy
+          llm: { reply: "never", first_token: 5ms, fail: { kind: rate_limit } }
         - path: /chat
           llm:
             reply: "I did not get that."
@@ -150,4 +158,27 @@ test('cases: a scripted conversation — a tool call, then an answer to the tool
   assert.equal(second.choices[0]!.message.content, 'It is Sunny in Paris.');
   const third = await c.chat.completions.create({ model: 'm', messages: user('tell me a joke') });
   assert.equal(third.choices[0]!.message.content, 'I did not get that.');
+});
+
+test('transport failures: cut drops the connection, drop_done ends without [DONE], malformed_json breaks one chunk', async () => {
+  const cut = await client('/cut').chat.completions.create({ model: 'm', messages: user('x'), stream: true });
+  let text = '';
+  await assert.rejects(async () => {
+    for await (const c of cut) text += c.choices[0]?.delta.content ?? '';
+  }, 'a dropped connection is an error, not a clean end');
+  assert.equal(text, 'one two');
+  const raw = await (await fetch(`${t.url('mock')}/nodone/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: user('x'), stream: true }) })).text();
+  assert.match(raw, /"finish_reason":"stop"/);
+  assert.doesNotMatch(raw, /\[DONE\]/);
+  const quiet = new OpenAI({ baseURL: `${t.url('mock')}/garbled/v1`, apiKey: 'k', maxRetries: 0, logLevel: 'off' });
+  const garbled = await quiet.chat.completions.create({ model: 'm', messages: user('x'), stream: true });
+  await assert.rejects(async () => { for await (const _ of garbled); }, SyntaxError);
+});
+
+test('a failure on a non-streaming request is the provider\'s HTTP error (429 with retry-after)', async () => {
+  await assert.rejects(client('/busy').chat.completions.create({ model: 'm', messages: user('x') }), (err: unknown) => {
+    assert.ok(err instanceof OpenAI.RateLimitError, String(err));
+    assert.equal(err.headers?.get('retry-after'), '1');
+    return true;
+  });
 });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cutPoints, rechunk, seededRng } from '../../core/faults/rechunk.js';
-import { RECHUNK_MODES } from '../../core/config/index.js';
+import { loadConfig, RECHUNK_MODES } from '../../core/config/index.js';
 
 const SAMPLE = Buffer.from('event: delta\r\ndata: {"t":"héllo wörld 🚀 你好"}\r\n\r\n: comment\ndata: plain\n\nid: 7\ndata: x\r\r', 'utf8');
 
@@ -36,4 +36,11 @@ test('one-byte: every byte alone; random: 1–12 bytes, the same cuts for the sa
   assert.notDeepEqual(a, c);
   const sizes = rechunk(SAMPLE, 'random', seededRng(42)).map((p) => p.length);
   assert.ok(sizes.every((s) => s >= 1 && s <= 12), String(sizes));
+});
+
+test('config: rechunk takes a mode or an object; a UDP stream server refuses it with a reason', () => {
+  const ok = loadConfig('http:\n  servers:\n    - name: s\n      listen: 0\n      routes:\n        - { path: /, respond: { body: x }, faults: { rechunk: one-byte } }\n', 'a.yaml');
+  assert.ok(ok.ok && ok.config.http.servers[0]!.routes[0]!.faults!.rechunk!.mode === 'one-byte');
+  const udp = loadConfig('stream:\n  upstreams: [ { name: u, servers: [ { address: 127.0.0.1:53 } ] } ]\n  servers:\n    - { name: d, listen: 0, protocol: udp, upstream: u, faults: { rechunk: random } }\n', 'b.yaml');
+  assert.ok(!udp.ok && udp.errors.some((e) => /rechunk does not apply to protocol: udp/.test(e.message)), JSON.stringify(!udp.ok && udp.errors));
 });
