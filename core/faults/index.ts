@@ -2,4 +2,4 @@
 export { createFaultsHook, latencyOf, type Rng } from './hook.js';
 export { FaultStage, hasOutFaults, type FaultTarget } from './fault-stage.js';
 export { sleep } from '../util/wait.js';
-export { RechunkStage, rechunk, cutPoints, seededRng, describeRechunk } from './rechunk.js';
+export { RechunkStage, rechunk, cutPoints, seededRng } from './rechunk.js';

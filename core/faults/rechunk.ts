@@ -123,14 +123,3 @@ export class RechunkStage {
     }
   }
 }
-
-/** One sentence on what a rechunk fault does. */
-export function describeRechunk(cfg: RechunkConfig): string {
-  const gap = cfg.gap > 0 ? `, ${cfg.gap} ms apart` : '';
-  switch (cfg.mode) {
-    case 'utf8-split': return `splits writes inside multi-byte UTF-8 characters${gap}`;
-    case 'crlf-split': return `splits writes between CR and LF, between the newlines ending an event and inside field names${gap}`;
-    case 'one-byte': return `writes one byte at a time${gap}`;
-    case 'random': return `splits writes into random 1–12 byte pieces (seed ${cfg.seed})${gap}`;
-  }
-}
