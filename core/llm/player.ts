@@ -26,6 +26,14 @@ export interface PlaySink {
   readonly gone: boolean;
 }
 
+/** Called with each step's lateness (ms after its due time) when set: benchmarks read the schedule's accuracy here. */
+let latenessProbe: ((lateMs: number) => void) | undefined;
+
+/** Sets (or clears) the lateness probe of every player in this process. */
+export function probeLateness(fn: ((lateMs: number) => void) | undefined): void {
+  latenessProbe = fn;
+}
+
 /** How a playback ended. */
 export type PlayEnd = 'complete' | 'failed' | 'cut' | 'gone';
 
@@ -89,6 +97,7 @@ export class PlanPlayer {
       this.timer = this.clock.setTimeout(this.tick, wait);
       return;
     }
+    latenessProbe?.(-wait);
     const i = this.i++;
     let frames = this.renderer.step(i);
     if (plan.fail?.kind === 'malformed_json' && plan.fail.afterStep === i) frames = malformed(frames);

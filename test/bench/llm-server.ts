@@ -4,7 +4,8 @@
  *   sluice PORT   the Sluice engine with an `llm` route on / (OpenAI Chat
  *                 format; counters, traffic log and a telemetry subscriber on)
  *   node PORT     a minimal Node server streaming the same chunks: one
- *                 setTimeout per token on an absolute schedule, one write each
+ *                 setTimeout per token on an absolute schedule, one write
+ *                 each, overdue tokens written at once
  *
  * Both stream TOKENS tokens at RATE tokens/s after FIRST ms (the arguments
  * after the port). Prints `ready`.
@@ -13,6 +14,17 @@ import http from 'node:http';
 import { Engine } from '../../core/engine/engine.js';
 import { loadConfig } from '../../core/config/index.js';
 import { createApiHost } from '../../core/host/api-host.js';
+import { probeLateness } from '../../core/llm/player.js';
+
+/** Server-side lateness of every token write (ms after due), printed as `lateness {json}` on SIGTERM. */
+const late = new Float64Array(4_000_000);
+let lateN = 0;
+const note = (ms: number) => { if (lateN < late.length) late[lateN++] = ms; };
+function report(): void {
+  const s = late.slice(0, lateN).sort();
+  const at = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
+  process.stdout.write(`lateness ${JSON.stringify({ p50: at(0.5), p99: at(0.99), max: s[s.length - 1] ?? NaN, n: lateN })}\n`);
+}
 
 const [kind, port, TOKENS, RATE, FIRST] = process.argv.slice(2).map((a, i) => (i === 0 ? a : Number(a))) as [string, number, number, number, number];
 const WORDS = Array.from({ length: TOKENS }, (_, i) => `w${i}`).join(' ');
@@ -29,6 +41,7 @@ http:
           llm: { reply: "${WORDS}", first_token: ${FIRST}ms, tokens_per_second: ${RATE} }
 `, 'bench.yaml');
   if (!loaded.ok) throw new Error('bad bench config');
+  probeLateness(note);
   const engine = new Engine();
   const host = createApiHost({ engine });
   host.on('telemetry', () => {});
@@ -48,14 +61,19 @@ function minimalNode(port: number): void {
       const start = performance.now();
       let i = 0;
       let timer: NodeJS.Timeout | undefined;
+      const due = (k: number) => start + FIRST + (k * 1000) / RATE;
       const next = () => {
+        // Every token already due goes out now (a late timer must not leave the stream behind for good).
+        while (!res.destroyed && i < tokens.length && due(i) <= performance.now() + 0.5) {
+          note(performance.now() - due(i));
+          res.write(chunk({ content: tokens[i++] }));
+        }
         if (res.destroyed) return;
         if (i === tokens.length) {
           res.end(`${chunk({}, 'stop')}data: [DONE]\n\n`);
           return;
         }
-        res.write(chunk({ content: tokens[i++] }));
-        timer = setTimeout(next, Math.max(0, start + FIRST + (i * 1000) / RATE - performance.now()));
+        timer = setTimeout(next, due(i) - performance.now());
       };
       timer = setTimeout(next, FIRST);
       res.on('close', () => clearTimeout(timer));
@@ -63,7 +81,10 @@ function minimalNode(port: number): void {
   }).listen(port, '127.0.0.1', 4096, () => console.log('ready'));
 }
 
-process.on('SIGTERM', () => process.exit(0));
+process.on('SIGTERM', () => {
+  report();
+  process.exit(0);
+});
 
 if (kind === 'sluice') await sluice(port);
 else if (kind === 'node') minimalNode(port);
