@@ -81,7 +81,7 @@ function viaEventSource(url: string, body?: unknown): Promise<string[]> {
     const es = new EventSource(url, body === undefined ? undefined : {
       fetch: (input, init) => fetch(input, { ...init, method: 'POST', body: JSON.stringify(body), headers: { ...init.headers, 'content-type': 'application/json' } }),
     });
-    const timer = setTimeout(() => { es.close(); reject(new Error(`timed out; got ${JSON.stringify(got)}`)); }, 15000);
+    const timer = setTimeout(() => { es.close(); reject(new Error(`timed out; got ${JSON.stringify(got)}`)); }, 60000);
     es.onmessage = (e) => {
       got.push(e.data);
       if (e.data === '[DONE]') {
@@ -98,7 +98,7 @@ function viaChromium(path: string): Promise<string[]> {
   return page.evaluate((p) => new Promise<string[]>((resolve, reject) => {
     const got: string[] = [];
     const es = new EventSource(p);
-    const timer = setTimeout(() => { es.close(); reject(new Error(`timed out; got ${JSON.stringify(got)}`)); }, 15000);
+    const timer = setTimeout(() => { es.close(); reject(new Error(`timed out; got ${JSON.stringify(got)}`)); }, 60000);
     es.onmessage = (e) => {
       got.push(e.data);
       if (e.data === '[DONE]') {
