@@ -10,6 +10,7 @@
  * are fifty thousand steps a second, each one timer and one write.
  */
 import type { Clock } from '../util/clock.js';
+import { dueQueueOf, type DueQueue } from './due-queue.js';
 import type { InBandKind } from './errors.js';
 import type { LlmPlan } from './plan.js';
 import { malformed, type Framer, type WireRenderer } from './wire.js';
@@ -41,11 +42,17 @@ export type PlayEnd = 'complete' | 'failed' | 'cut' | 'gone';
 export class PlanPlayer {
   private i = 0;
   private start = 0;
-  private timer: { cancel(): void } | undefined;
+  private readonly queue: DueQueue;
   private resolve!: (end: PlayEnd) => void;
   private finished = false;
   private readonly failAt: number;
+  /** A write is waiting for the client (backpressure): wake-ups wait for it too. */
+  private pending = false;
   private readonly tick = () => this.advance();
+  private readonly resume = () => {
+    this.pending = false;
+    this.advance();
+  };
 
   constructor(
     private readonly plan: LlmPlan,
@@ -58,6 +65,7 @@ export class PlanPlayer {
     // malformed_json breaks one step and plays on; drop_done at the very end is an end without its marker.
     const early = f && f.kind !== 'malformed_json' && !(f.kind === 'drop_done' && f.afterStep >= plan.steps.length);
     this.failAt = early ? f.afterStep : Infinity;
+    this.queue = dueQueueOf(clock);
   }
 
   /** Writes the head now and plays the steps; resolves with how it ended. */
@@ -68,9 +76,8 @@ export class PlanPlayer {
     return done;
   }
 
-  /** The client left: stop timers and resolve. */
+  /** The client left: resolve now (a pending wake-up finds the player finished and does nothing). */
   stop(): void {
-    this.timer?.cancel();
     this.finish('gone');
   }
 
@@ -80,23 +87,23 @@ export class PlanPlayer {
   }
 
   private after(wait: Promise<void> | undefined): void {
-    if (wait) wait.then(this.tick, this.tick);
-    else this.advance();
+    if (wait) {
+      this.pending = true;
+      wait.then(this.resume, this.resume);
+    } else {
+      this.advance();
+    }
   }
 
   /** Sends every step that is due, then sleeps until the next one (or ends). */
   private advance(): void {
-    this.timer = undefined;
-    if (this.finished) return;
+    if (this.finished || this.pending) return;
     if (this.sink.gone) return this.finish('gone');
     const { plan } = this;
     if (this.i >= this.failAt) return this.fail();
     if (this.i >= plan.steps.length) return this.complete();
     const wait = this.start + plan.at[this.i]! - this.clock.now();
-    if (wait > 0.5) {
-      this.timer = this.clock.setTimeout(this.tick, wait);
-      return;
-    }
+    if (wait > 0.5) return this.queue.at(this.start + plan.at[this.i]!, this.tick);
     latenessProbe?.(-wait);
     const i = this.i++;
     let frames = this.renderer.step(i);

@@ -47,7 +47,7 @@ interface ServerLateness { p50: number; p99: number; max: number; n: number }
 
 async function startServer(kind: 'sluice' | 'node'): Promise<{ proc: ChildProcess; port: number; lateness: Promise<ServerLateness | undefined> }> {
   const port = await freePort();
-  const flags = kind === 'sluice' && !process.env.LLM_BENCH_NO_FLAGS ? ['--no-memory-reducer', '--max-semi-space-size=4'] : [];
+  const flags = (kind === 'sluice' && !process.env.LLM_BENCH_NO_FLAGS) || process.env.LLM_BENCH_SAME_FLAGS ? ['--no-memory-reducer', '--max-semi-space-size=4'] : [];
   if (kind === 'sluice' && process.env.LLM_BENCH_PROF) flags.push('--cpu-prof', '--cpu-prof-dir=.tmp/prof');
   const proc = spawn(process.execPath, [...flags, '--import', 'tsx', here('./llm-server.ts'), kind, String(port), String(TOKENS), String(RATE), String(FIRST)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';

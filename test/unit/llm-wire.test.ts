@@ -106,3 +106,26 @@ test('requests: endpoints by path, each provider\'s 400 for what its API refuses
   const tool = parseRequest({ format: 'anthropic' }, JSON.stringify({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'x' }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: 'sunny' }] }] }), q);
   assert.ok(tool.ok && tool.request.lastUserMessage === 'sunny', 'a tool result is the last user-side message');
 });
+
+test('due queue: callbacks run in time order on one clock timer, each once its millisecond is reached', async () => {
+  const { FakeClock } = await import('../../core/util/clock.js');
+  const { DueQueue } = await import('../../core/llm/due-queue.js');
+  const clock = new FakeClock();
+  let timers = 0;
+  const counting = { now: () => clock.now(), setTimeout: (fn: () => void, ms: number) => { timers++; return clock.setTimeout(fn, ms); } };
+  const q = new DueQueue(counting);
+  const ran: string[] = [];
+  q.at(20, () => ran.push('b20'));
+  q.at(5.2, () => ran.push('a6'));
+  q.at(19.5, () => ran.push('a20'));
+  q.at(40, () => { ran.push('c40'); q.at(41, () => ran.push('d41')); });
+  clock.advance(5);
+  assert.deepEqual(ran, []);
+  clock.advance(1);
+  assert.deepEqual(ran, ['a6']);
+  clock.advance(14);
+  assert.deepEqual(ran, ['a6', 'b20', 'a20'], 'one bucket per millisecond, in insertion order');
+  clock.advance(25);
+  assert.deepEqual(ran, ['a6', 'b20', 'a20', 'c40', 'd41']);
+  assert.ok(timers <= 6, `${timers} clock timers for 5 callbacks`);
+});
