@@ -76,10 +76,18 @@ function randomCuts(length: number, rng: () => number): number[] {
 export function cutPoints(buf: Uint8Array, mode: RechunkMode, rng: () => number): number[] {
   let cuts: number[];
   switch (mode) {
-    case 'one-byte': cuts = Array.from({ length: Math.max(0, buf.length - 1) }, (_, i) => i + 1); break;
-    case 'utf8-split': cuts = utf8Cuts(buf); break;
-    case 'crlf-split': cuts = crlfCuts(buf); break;
-    case 'random': cuts = randomCuts(buf.length, rng); break;
+    case 'one-byte':
+      cuts = Array.from({ length: Math.max(0, buf.length - 1) }, (_, i) => i + 1);
+      break;
+    case 'utf8-split':
+      cuts = utf8Cuts(buf);
+      break;
+    case 'crlf-split':
+      cuts = crlfCuts(buf);
+      break;
+    case 'random':
+      cuts = randomCuts(buf.length, rng);
+      break;
   }
   return [...new Set(cuts)].filter((c) => c > 0 && c < buf.length).sort((a, b) => a - b);
 }
@@ -105,7 +113,11 @@ const NEVER = new AbortController().signal;
 export class RechunkStage {
   private readonly rng: () => number;
 
-  constructor(private readonly cfg: RechunkConfig, private readonly clock: Clock, private readonly signal: AbortSignal = NEVER) {
+  constructor(
+    private readonly cfg: RechunkConfig,
+    private readonly clock: Clock,
+    private readonly signal: AbortSignal = NEVER,
+  ) {
     this.rng = seededRng(cfg.seed);
   }
 

@@ -57,11 +57,16 @@ function renderArgs(call: LlmToolCall, ctx: TemplateContext): LlmToolCall {
 }
 
 /** The reply for a request: the matched case over the route's defaults, templates rendered with `ctx`. */
-export function resolveReply(cfg: LlmConfig, message: string, ctx: TemplateContext): { spec: ReplySpec; caseIndex: number } {
+export function resolveReply(
+  cfg: LlmConfig,
+  message: string,
+  ctx: TemplateContext,
+): { spec: ReplySpec; caseIndex: number } {
   const { cases, base } = compiled(cfg);
   const caseIndex = cases.findIndex((c) => c.test!(message));
   const hit = caseIndex >= 0 ? cases[caseIndex]! : undefined;
-  const pick = <K extends keyof LlmCase>(k: K) => (hit?.src[k] !== undefined ? hit.src[k] : (cfg as Partial<LlmCase>)[k]);
+  const pick = <K extends keyof LlmCase>(k: K) =>
+    hit?.src[k] !== undefined ? hit.src[k] : (cfg as Partial<LlmCase>)[k];
   const reply = hit?.reply ?? base.reply!;
   const spec: ReplySpec = {
     text: reply.render(ctx),

@@ -12,7 +12,12 @@ import type { LlmFailKind, LlmToolCall } from '../config/index.js';
 import { countTokens, tokenize } from './tokenize.js';
 
 /** A tool call as planned: id (from the config, or a random base each provider prefixes), name and the full argument JSON text. */
-export interface PlanToolCall { id: string; given: boolean; name: string; arguments: string }
+export interface PlanToolCall {
+  id: string;
+  given: boolean;
+  name: string;
+  arguments: string;
+}
 
 /** The id a provider shows for a call: the configured one, or `prefix` + the random base (`call_…`, `toolu_…`). */
 export function callId(call: PlanToolCall, prefix: string): string {
@@ -21,8 +26,7 @@ export function callId(call: PlanToolCall, prefix: string): string {
 
 /** One token-sized step: a piece of reply text, or a fragment of a tool call's arguments. */
 export type PlanStep =
-  | { kind: 'text'; delta: string }
-  | { kind: 'tool'; call: number; delta: string; first: boolean; last: boolean };
+  { kind: 'text'; delta: string } | { kind: 'tool'; call: number; delta: string; first: boolean; last: boolean };
 
 /** Everything one response says and when. */
 export interface LlmPlan {
@@ -84,13 +88,21 @@ function stepsOf(text: string, calls: PlanToolCall[]): PlanStep[] {
   calls.forEach((c, call) => {
     const pieces = tokenize(c.arguments);
     if (pieces.length === 0) pieces.push('');
-    pieces.forEach((delta, i) => steps.push({ kind: 'tool', call, delta, first: i === 0, last: i === pieces.length - 1 }));
+    pieces.forEach((delta, i) =>
+      steps.push({ kind: 'tool', call, delta, first: i === 0, last: i === pieces.length - 1 }),
+    );
   });
   return steps;
 }
 
 /** Due times: the first step after `firstToken`, then one gap (± jitter) apart, drift-free. */
-export function schedule(count: number, firstToken: number, tokensPerSecond: number, jitter: number, rng: () => number): number[] {
+export function schedule(
+  count: number,
+  firstToken: number,
+  tokensPerSecond: number,
+  jitter: number,
+  rng: () => number,
+): number[] {
   const gap = 1000 / tokensPerSecond;
   const at: number[] = [];
   let t = firstToken;
@@ -103,7 +115,12 @@ export function schedule(count: number, firstToken: number, tokensPerSecond: num
 
 /** Builds the plan of one response. */
 export function buildPlan(spec: ReplySpec, ctx: PlanContext): LlmPlan {
-  const toolCalls = spec.toolCalls.map((c) => ({ id: c.id ?? randomId(ctx.rng), given: c.id !== undefined, name: c.name, arguments: argumentsText(c) }));
+  const toolCalls = spec.toolCalls.map((c) => ({
+    id: c.id ?? randomId(ctx.rng),
+    given: c.id !== undefined,
+    name: c.name,
+    arguments: argumentsText(c),
+  }));
   const steps = stepsOf(spec.text, toolCalls);
   const plan: LlmPlan = {
     id: randomId(ctx.rng),
@@ -117,7 +134,8 @@ export function buildPlan(spec: ReplySpec, ctx: PlanContext): LlmPlan {
     finish: toolCalls.length > 0 ? 'tool_calls' : 'stop',
     reportUsage: spec.usage,
   };
-  if (spec.fail) plan.fail = { kind: spec.fail.kind, afterStep: Math.min(spec.fail.after_tokens ?? steps.length, steps.length) };
+  if (spec.fail)
+    plan.fail = { kind: spec.fail.kind, afterStep: Math.min(spec.fail.after_tokens ?? steps.length, steps.length) };
   return plan;
 }
 

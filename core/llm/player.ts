@@ -71,7 +71,9 @@ export class PlanPlayer {
   /** Writes the head now and plays the steps; resolves with how it ended. */
   play(): Promise<PlayEnd> {
     this.start = this.clock.now();
-    const done = new Promise<PlayEnd>((r) => { this.resolve = r; });
+    const done = new Promise<PlayEnd>((r) => {
+      this.resolve = r;
+    });
     this.after(this.sink.write(this.framer.frame(this.renderer.head())));
     return done;
   }
@@ -115,7 +117,8 @@ export class PlanPlayer {
   private complete(): void {
     const f = this.plan.fail;
     let frames = this.renderer.end(f?.kind === 'drop_done');
-    if (f?.kind === 'malformed_json' && f.afterStep >= this.plan.steps.length) frames = malformed(frames.slice(0, 1)).concat(frames.slice(1));
+    if (f?.kind === 'malformed_json' && f.afterStep >= this.plan.steps.length)
+      frames = malformed(frames.slice(0, 1)).concat(frames.slice(1));
     const wait = this.sink.write(this.framer.frame(frames) + this.framer.close());
     const end = () => {
       if (!this.sink.gone) this.sink.end();

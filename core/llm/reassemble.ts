@@ -10,13 +10,21 @@ import type { LlmWireFormat } from '../config/index.js';
 import { endpointOf } from './request.js';
 
 /** A decoded SSE event: arrival time (ms since the exchange started), name and data. */
-export interface StreamEvent { t: number; event?: string; data: string }
+export interface StreamEvent {
+  t: number;
+  event?: string;
+  data: string;
+}
 
 /** What an event carried, for a merged view beside the raw events. */
 export type EventRole = 'text' | 'tool' | 'meta' | 'error' | 'end';
 
 /** A reassembled tool call. */
-export interface ReassembledCall { id?: string; name: string; arguments: string }
+export interface ReassembledCall {
+  id?: string;
+  name: string;
+  arguments: string;
+}
 
 /** An LLM stream read back. */
 export interface Reassembled {
@@ -62,7 +70,8 @@ export function detectFormat(events: readonly StreamEvent[], url?: string): LlmW
     if (!d) continue;
     if (d.object === 'chat.completion.chunk') return 'openai-chat';
     if (Array.isArray(d.candidates)) return 'gemini';
-    if (typeof d.type === 'string' && ['start', 'start-step', 'text-start', 'text-delta'].includes(d.type)) return 'ai-sdk';
+    if (typeof d.type === 'string' && ['start', 'start-step', 'text-start', 'text-delta'].includes(d.type))
+      return 'ai-sdk';
     if (typeof d.type === 'string' && d.type.startsWith('response.')) return 'openai-responses';
   }
   return undefined;
@@ -91,9 +100,9 @@ class Acc {
 type Reader = (e: StreamEvent, d: Obj | undefined, a: Acc) => EventRole;
 
 const openaiChat: Reader = (e, d, a) => {
-  if (e.data.trim() === '[DONE]') return (a.out.ended = true, 'end');
+  if (e.data.trim() === '[DONE]') return ((a.out.ended = true), 'end');
   if (!d) return 'meta';
-  if (d.error) return (a.out.error = String(d.error.message ?? 'error'), 'error');
+  if (d.error) return ((a.out.error = String(d.error.message ?? 'error')), 'error');
   a.out.model ??= d.model;
   if (d.usage) a.out.usage = { input: d.usage.prompt_tokens, output: d.usage.completion_tokens };
   const choice = d.choices?.[0];
@@ -118,12 +127,18 @@ const openaiResponses: Reader = (e, d, a) => {
   if (!d) return 'meta';
   const type = d.type ?? e.event;
   switch (type) {
-    case 'response.created': a.out.model = d.response?.model; return 'meta';
-    case 'response.output_text.delta': a.text += d.delta ?? ''; return a.content(e.t, 'text');
+    case 'response.created':
+      a.out.model = d.response?.model;
+      return 'meta';
+    case 'response.output_text.delta':
+      a.text += d.delta ?? '';
+      return a.content(e.t, 'text');
     case 'response.output_item.added':
       if (d.item?.type === 'function_call') a.call(d.output_index, { id: d.item.call_id, name: d.item.name });
       return 'meta';
-    case 'response.function_call_arguments.delta': a.call(d.output_index, {}).arguments += d.delta ?? ''; return a.content(e.t, 'tool');
+    case 'response.function_call_arguments.delta':
+      a.call(d.output_index, {}).arguments += d.delta ?? '';
+      return a.content(e.t, 'tool');
     case 'response.completed': {
       a.out.ended = true;
       a.out.finish = 'completed';
@@ -131,9 +146,14 @@ const openaiResponses: Reader = (e, d, a) => {
       if (u) a.out.usage = { input: u.input_tokens, output: u.output_tokens };
       return 'end';
     }
-    case 'error': a.out.error = String(d.error?.message ?? d.message ?? 'error'); return 'error';
-    case 'response.failed': a.out.error ??= String(d.response?.error?.message ?? 'failed'); return 'error';
-    default: return 'meta';
+    case 'error':
+      a.out.error = String(d.error?.message ?? d.message ?? 'error');
+      return 'error';
+    case 'response.failed':
+      a.out.error ??= String(d.response?.error?.message ?? 'failed');
+      return 'error';
+    default:
+      return 'meta';
   }
 };
 
@@ -161,17 +181,23 @@ const anthropic: Reader = (e, d, a) => {
       a.out.finish = d.delta?.stop_reason ?? a.out.finish;
       a.out.usage = { ...a.out.usage, output: d.usage?.output_tokens };
       return 'meta';
-    case 'message_stop': a.out.ended = true; return 'end';
-    case 'error': a.out.error = String(d.error?.message ?? 'error'); return 'error';
-    default: return 'meta';
+    case 'message_stop':
+      a.out.ended = true;
+      return 'end';
+    case 'error':
+      a.out.error = String(d.error?.message ?? 'error');
+      return 'error';
+    default:
+      return 'meta';
   }
 };
 
 const gemini: Reader = (e, d, a) => {
   if (!d) return 'meta';
-  if (d.error) return (a.out.error = String(d.error.message ?? 'error'), 'error');
+  if (d.error) return ((a.out.error = String(d.error.message ?? 'error')), 'error');
   a.out.model ??= d.modelVersion;
-  if (d.usageMetadata) a.out.usage = { input: d.usageMetadata.promptTokenCount, output: d.usageMetadata.candidatesTokenCount };
+  if (d.usageMetadata)
+    a.out.usage = { input: d.usageMetadata.promptTokenCount, output: d.usageMetadata.candidatesTokenCount };
   const cand = d.candidates?.[0];
   let role: EventRole = 'meta';
   for (const p of cand?.content?.parts ?? []) {
@@ -179,7 +205,11 @@ const gemini: Reader = (e, d, a) => {
       a.text += p.text;
       role = a.content(e.t, 'text');
     } else if (p.functionCall) {
-      a.calls.push({ id: p.functionCall.id, name: p.functionCall.name ?? '', arguments: JSON.stringify(p.functionCall.args ?? {}) });
+      a.calls.push({
+        id: p.functionCall.id,
+        name: p.functionCall.name ?? '',
+        arguments: JSON.stringify(p.functionCall.args ?? {}),
+      });
       role = a.content(e.t, 'tool');
     }
   }
@@ -192,32 +222,52 @@ const gemini: Reader = (e, d, a) => {
 };
 
 const aiSdk: Reader = (e, d, a) => {
-  if (e.data.trim() === '[DONE]') return (a.out.ended = true, 'end');
+  if (e.data.trim() === '[DONE]') return ((a.out.ended = true), 'end');
   if (!d) return 'meta';
-  const ids = (a as Acc & { ids?: Map<string, number> }).ids ??= new Map();
+  const ids = ((a as Acc & { ids?: Map<string, number> }).ids ??= new Map());
   const callOf = (id: string) => {
     if (!ids.has(id)) ids.set(id, ids.size);
     return ids.get(id)!;
   };
   switch (d.type) {
-    case 'text-delta': a.text += d.delta ?? ''; return a.content(e.t, 'text');
-    case 'tool-input-start': a.call(callOf(d.toolCallId), { id: d.toolCallId, name: d.toolName }); return 'meta';
-    case 'tool-input-delta': a.call(callOf(d.toolCallId), {}).arguments += d.inputTextDelta ?? ''; return a.content(e.t, 'tool');
+    case 'text-delta':
+      a.text += d.delta ?? '';
+      return a.content(e.t, 'text');
+    case 'tool-input-start':
+      a.call(callOf(d.toolCallId), { id: d.toolCallId, name: d.toolName });
+      return 'meta';
+    case 'tool-input-delta':
+      a.call(callOf(d.toolCallId), {}).arguments += d.inputTextDelta ?? '';
+      return a.content(e.t, 'tool');
     case 'tool-input-available': {
       const c = a.call(callOf(d.toolCallId), { id: d.toolCallId, name: d.toolName });
       if (!c.arguments) c.arguments = JSON.stringify(d.input ?? {});
       return 'meta';
     }
-    case 'finish': a.out.finish = d.finishReason; return 'meta';
-    case 'error': a.out.error = String(d.errorText ?? 'error'); return 'error';
-    default: return 'meta';
+    case 'finish':
+      a.out.finish = d.finishReason;
+      return 'meta';
+    case 'error':
+      a.out.error = String(d.errorText ?? 'error');
+      return 'error';
+    default:
+      return 'meta';
   }
 };
 
-const READERS: Record<LlmWireFormat, Reader> = { 'openai-chat': openaiChat, 'openai-responses': openaiResponses, anthropic, gemini, 'ai-sdk': aiSdk };
+const READERS: Record<LlmWireFormat, Reader> = {
+  'openai-chat': openaiChat,
+  'openai-responses': openaiResponses,
+  anthropic,
+  gemini,
+  'ai-sdk': aiSdk,
+};
 
 /** Reads a stream back; undefined when its format is not one Sluice knows. */
-export function reassemble(events: readonly StreamEvent[], opts: { format?: LlmWireFormat; url?: string } = {}): Reassembled | undefined {
+export function reassemble(
+  events: readonly StreamEvent[],
+  opts: { format?: LlmWireFormat; url?: string } = {},
+): Reassembled | undefined {
   const format = opts.format ?? detectFormat(events, opts.url);
   if (!format) return undefined;
   const a = new Acc();

@@ -9,7 +9,10 @@ import type { ExchangeRecord } from '../telemetry/exchange-record.js';
 import { reassemble, type Reassembled } from './reassemble.js';
 
 /** A route value (a `routes:` item) and what the replay cannot reproduce. */
-export interface RecordedLlmRoute { value: Record<string, unknown>; note?: string }
+export interface RecordedLlmRoute {
+  value: Record<string, unknown>;
+  note?: string;
+}
 
 /** Milliseconds as a duration string the schema reads back. */
 const ms = (n: number) => `${Math.max(0, Math.round(n))}ms`;
@@ -39,13 +42,21 @@ function failOf(r: Reassembled, outcome: ExchangeRecord['outcome']): Record<stri
 }
 
 /** The `llm` route replaying a recorded LLM stream, or undefined when the stream is not a known LLM format. */
-export function llmRouteFromRecord(record: ExchangeRecord, opts: { speed: number; path: string }): RecordedLlmRoute | undefined {
+export function llmRouteFromRecord(
+  record: ExchangeRecord,
+  opts: { speed: number; path: string },
+): RecordedLlmRoute | undefined {
   if (record.events.length === 0) return undefined;
   const r = reassemble(record.events, { url: record.url });
   if (!r || (r.tokens === 0 && !r.error)) return undefined;
   const llm: Record<string, unknown> = { format: 'auto', reply: r.text };
   if (r.model) llm.model = r.model;
-  if (r.toolCalls.length) llm.tool_calls = r.toolCalls.map((c) => ({ name: c.name || 'tool', arguments: argumentsOf(c.arguments), ...(c.id ? { id: c.id } : {}) }));
+  if (r.toolCalls.length)
+    llm.tool_calls = r.toolCalls.map((c) => ({
+      name: c.name || 'tool',
+      arguments: argumentsOf(c.arguments),
+      ...(c.id ? { id: c.id } : {}),
+    }));
   llm.first_token = ms((r.ttftMs ?? 0) / opts.speed);
   if (r.tokensPerSecond) llm.tokens_per_second = Math.min(10_000, Math.round(r.tokensPerSecond * opts.speed * 10) / 10);
   const fail = failOf(r, record.outcome);

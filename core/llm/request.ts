@@ -28,7 +28,11 @@ export interface LlmRequest {
 export type ParsedRequest = { ok: true; request: LlmRequest } | { ok: false; error: RequestError };
 
 /** The endpoint a path names: format, plus Gemini's model and streaming method. */
-export interface Endpoint { format: LlmWireFormat; model?: string; stream?: boolean }
+export interface Endpoint {
+  format: LlmWireFormat;
+  model?: string;
+  stream?: boolean;
+}
 
 /** The format a path names (`…/chat/completions`, `…/models/m:streamGenerateContent`), or undefined. */
 export function endpointOf(pathname: string): Endpoint | undefined {
@@ -48,7 +52,8 @@ export function formatOfBody(body: unknown): LlmWireFormat | undefined {
   if (Array.isArray(messages) && messages.some((m) => isObject(m) && Array.isArray(m.parts))) return 'ai-sdk';
   if (Array.isArray(body.contents)) return 'gemini';
   if (body.input !== undefined) return 'openai-responses';
-  if (Array.isArray(messages)) return typeof body.max_tokens === 'number' && typeof body.system === 'string' ? 'anthropic' : 'openai-chat';
+  if (Array.isArray(messages))
+    return typeof body.max_tokens === 'number' && typeof body.system === 'string' ? 'anthropic' : 'openai-chat';
   return undefined;
 }
 
@@ -63,11 +68,16 @@ export function parseRequest(endpoint: Endpoint, text: string, query: URLSearchP
   }
   if (!isObject(body)) return { ok: false, error: requestError(format, badJsonMessage(format)) };
   switch (format) {
-    case 'openai-chat': return openaiChat(body);
-    case 'openai-responses': return openaiResponses(body);
-    case 'anthropic': return anthropic(body);
-    case 'gemini': return gemini(body, endpoint, query);
-    case 'ai-sdk': return aiSdk(body);
+    case 'openai-chat':
+      return openaiChat(body);
+    case 'openai-responses':
+      return openaiResponses(body);
+    case 'anthropic':
+      return anthropic(body);
+    case 'gemini':
+      return gemini(body, endpoint, query);
+    case 'ai-sdk':
+      return aiSdk(body);
   }
 }
 
@@ -75,10 +85,13 @@ function badJsonMessage(format: LlmWireFormat): string {
   switch (format) {
     case 'openai-chat':
     case 'openai-responses':
-      return 'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)';
-    case 'anthropic': return 'There was an issue with your request body: the body is not valid JSON';
-    case 'gemini': return 'Invalid JSON payload received. Unexpected token.';
-    case 'ai-sdk': return 'the request body is not valid JSON';
+      return "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)";
+    case 'anthropic':
+      return 'There was an issue with your request body: the body is not valid JSON';
+    case 'gemini':
+      return 'Invalid JSON payload received. Unexpected token.';
+    case 'ai-sdk':
+      return 'the request body is not valid JSON';
   }
 }
 
@@ -136,34 +149,61 @@ function toolNames(tools: unknown, pick: (t: Obj) => unknown): string[] {
 }
 
 function openaiChat(body: Obj): ParsedRequest {
-  const fail = (message: string, param: string) => ({ ok: false as const, error: requestError('openai-chat', message, { param }) });
-  if (typeof body.model !== 'string') return fail('Missing required parameter: \'model\'.', 'model');
-  if (!Array.isArray(body.messages)) return fail('Missing required parameter: \'messages\'.', 'messages');
-  if (body.messages.length === 0) return fail('Invalid \'messages\': empty array. Expected an array with minimum length 1, but got an empty array instead.', 'messages');
+  const fail = (message: string, param: string) => ({
+    ok: false as const,
+    error: requestError('openai-chat', message, { param }),
+  });
+  if (typeof body.model !== 'string') return fail("Missing required parameter: 'model'.", 'model');
+  if (!Array.isArray(body.messages)) return fail("Missing required parameter: 'messages'.", 'messages');
+  if (body.messages.length === 0)
+    return fail(
+      "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+      'messages',
+    );
   const conv = conversation(body.messages, 'content');
   const opts = isObject(body.stream_options) ? body.stream_options : {};
   return {
     ok: true,
     request: {
-      format: 'openai-chat', model: body.model, stream: body.stream === true, lastUserMessage: conv.last, promptText: conv.all,
-      includeUsage: opts.include_usage === true, sse: true,
+      format: 'openai-chat',
+      model: body.model,
+      stream: body.stream === true,
+      lastUserMessage: conv.last,
+      promptText: conv.all,
+      includeUsage: opts.include_usage === true,
+      sse: true,
       tools: toolNames(body.tools, (t) => (isObject(t.function) ? t.function.name : undefined)),
     },
   };
 }
 
 function openaiResponses(body: Obj): ParsedRequest {
-  if (typeof body.model !== 'string') return { ok: false, error: requestError('openai-responses', 'Missing required parameter: \'model\'.', { param: 'model' }) };
+  if (typeof body.model !== 'string')
+    return {
+      ok: false,
+      error: requestError('openai-responses', "Missing required parameter: 'model'.", { param: 'model' }),
+    };
   let last = '';
   let all = '';
   if (typeof body.input === 'string') last = all = body.input;
-  else if (Array.isArray(body.input)) ({ last, all } = conversation(body.input.filter((i) => isObject(i) && (i.type === undefined || i.type === 'message' || i.type === 'function_call_output')), 'content'));
+  else if (Array.isArray(body.input))
+    ({ last, all } = conversation(
+      body.input.filter(
+        (i) => isObject(i) && (i.type === undefined || i.type === 'message' || i.type === 'function_call_output'),
+      ),
+      'content',
+    ));
   const instructions = str(body.instructions);
   return {
     ok: true,
     request: {
-      format: 'openai-responses', model: body.model, stream: body.stream === true, lastUserMessage: last,
-      promptText: [instructions, all].filter(Boolean).join('\n'), includeUsage: true, sse: true,
+      format: 'openai-responses',
+      model: body.model,
+      stream: body.stream === true,
+      lastUserMessage: last,
+      promptText: [instructions, all].filter(Boolean).join('\n'),
+      includeUsage: true,
+      sse: true,
       tools: toolNames(body.tools, (t) => t.name),
     },
   };
@@ -179,8 +219,13 @@ function anthropic(body: Obj): ParsedRequest {
   return {
     ok: true,
     request: {
-      format: 'anthropic', model: body.model, stream: body.stream === true, lastUserMessage: conv.last,
-      promptText: [system, conv.all].filter(Boolean).join('\n'), includeUsage: true, sse: true,
+      format: 'anthropic',
+      model: body.model,
+      stream: body.stream === true,
+      lastUserMessage: conv.last,
+      promptText: [system, conv.all].filter(Boolean).join('\n'),
+      includeUsage: true,
+      sse: true,
       tools: toolNames(body.tools, (t) => t.name),
     },
   };
@@ -188,7 +233,10 @@ function anthropic(body: Obj): ParsedRequest {
 
 function gemini(body: Obj, endpoint: Endpoint, query: URLSearchParams): ParsedRequest {
   if (!Array.isArray(body.contents) || body.contents.length === 0) {
-    return { ok: false, error: requestError('gemini', '* GenerateContentRequest.contents: contents is not specified\n') };
+    return {
+      ok: false,
+      error: requestError('gemini', '* GenerateContentRequest.contents: contents is not specified\n'),
+    };
   }
   const conv = conversation(body.contents, 'parts');
   const system = isObject(body.systemInstruction) ? textOf(body.systemInstruction.parts) : '';
@@ -198,20 +246,33 @@ function gemini(body: Obj, endpoint: Endpoint, query: URLSearchParams): ParsedRe
   return {
     ok: true,
     request: {
-      format: 'gemini', model: endpoint.model, stream: endpoint.stream !== false, lastUserMessage: conv.last,
-      promptText: [system, conv.all].filter(Boolean).join('\n'), includeUsage: true, sse: query.get('alt') === 'sse', tools,
+      format: 'gemini',
+      model: endpoint.model,
+      stream: endpoint.stream !== false,
+      lastUserMessage: conv.last,
+      promptText: [system, conv.all].filter(Boolean).join('\n'),
+      includeUsage: true,
+      sse: query.get('alt') === 'sse',
+      tools,
     },
   };
 }
 
 function aiSdk(body: Obj): ParsedRequest {
-  if (!Array.isArray(body.messages)) return { ok: false, error: requestError('ai-sdk', 'messages: expected an array of UI messages') };
+  if (!Array.isArray(body.messages))
+    return { ok: false, error: requestError('ai-sdk', 'messages: expected an array of UI messages') };
   const conv = conversation(body.messages, 'parts');
   return {
     ok: true,
     request: {
-      format: 'ai-sdk', model: str(body.model), stream: true, lastUserMessage: conv.last, promptText: conv.all,
-      includeUsage: true, sse: true, tools: [],
+      format: 'ai-sdk',
+      model: str(body.model),
+      stream: true,
+      lastUserMessage: conv.last,
+      promptText: conv.all,
+      includeUsage: true,
+      sse: true,
+      tools: [],
     },
   };
 }

@@ -21,10 +21,17 @@ import { jsonArrayFramer, sseFramer, type WireRenderer } from './wire.js';
 /** Request bodies larger than this are refused (413) — a chat request is text, not a place for bulk data. */
 const MAX_BODY = 8 * 1024 * 1024;
 
-const ENDPOINTS = 'POST /v1/chat/completions, /v1/responses, /v1/messages, /v1beta/models/{model}:streamGenerateContent or :generateContent, or a chat UI\'s messages with parts';
+const ENDPOINTS =
+  "POST /v1/chat/completions, /v1/responses, /v1/messages, /v1beta/models/{model}:streamGenerateContent or :generateContent, or a chat UI's messages with parts";
 
 /** Sends a JSON answer unless headers already went out. */
-function sendJson(ex: Exchange, status: number, body: unknown, headers: Record<string, string> = {}, text?: string): void {
+function sendJson(
+  ex: Exchange,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+  text?: string,
+): void {
   const { res } = ex;
   if (res.headersSent || res.destroyed) return;
   const buf = Buffer.from(text ?? JSON.stringify(body));
@@ -89,7 +96,9 @@ function outletSink(ex: Exchange): PlaySink {
 /** Streams the plan; notes in the traffic record how a failure ended it. */
 async function stream(ex: Exchange, plan: LlmPlan, renderer: WireRenderer, req: LlmRequest): Promise<void> {
   const arrayFraming = req.format === 'gemini' && !req.sse;
-  const headers = arrayFraming ? { ...renderer.headers, 'content-type': 'application/json; charset=utf-8' } : renderer.headers;
+  const headers = arrayFraming
+    ? { ...renderer.headers, 'content-type': 'application/json; charset=utf-8' }
+    : renderer.headers;
   ex.res.writeHead(200, headers);
   ex.res.flushHeaders();
   ex.record.status = 200;
@@ -107,7 +116,13 @@ async function stream(ex: Exchange, plan: LlmPlan, renderer: WireRenderer, req: 
 }
 
 /** Waits as long as the whole reply takes to generate, then answers with the provider's JSON (or its failure). */
-async function answer(ex: Exchange, plan: LlmPlan, renderer: WireRenderer, format: LlmRequest['format'], firstToken: number): Promise<void> {
+async function answer(
+  ex: Exchange,
+  plan: LlmPlan,
+  renderer: WireRenderer,
+  format: LlmRequest['format'],
+  firstToken: number,
+): Promise<void> {
   if (!(await sleep(ex.services.clock, planDuration(plan, { firstToken }), ex.signal))) return;
   const fail = plan.fail?.kind;
   const reqId = `req_${plan.id}`;
@@ -123,7 +138,13 @@ async function answer(ex: Exchange, plan: LlmPlan, renderer: WireRenderer, forma
     return;
   }
   const text = JSON.stringify(renderer.json());
-  sendJson(ex, 200, undefined, { 'x-request-id': reqId, 'request-id': reqId }, fail === 'malformed_json' ? text.slice(0, Math.floor(text.length / 2)) : text);
+  sendJson(
+    ex,
+    200,
+    undefined,
+    { 'x-request-id': reqId, 'request-id': reqId },
+    fail === 'malformed_json' ? text.slice(0, Math.floor(text.length / 2)) : text,
+  );
 }
 
 /** Serves one request on an `llm` route. */
@@ -136,7 +157,13 @@ async function serve(cfg: LlmConfig, ex: Exchange): Promise<void> {
     return sendJson(ex, e.status, e.body);
   }
   const endpoint = endpointFor(cfg, ex, text);
-  if (!endpoint) return sendJson(ex, 404, { error: { message: `no LLM endpoint at ${ex.pathname}; this route answers ${ENDPOINTS}`, type: 'invalid_request_error' } });
+  if (!endpoint)
+    return sendJson(ex, 404, {
+      error: {
+        message: `no LLM endpoint at ${ex.pathname}; this route answers ${ENDPOINTS}`,
+        type: 'invalid_request_error',
+      },
+    });
   const parsed = parseRequest(endpoint, text, ex.query);
   if (!parsed.ok) {
     ex.record.error = 'llm: request refused';
@@ -145,7 +172,10 @@ async function serve(cfg: LlmConfig, ex: Exchange): Promise<void> {
   const req = parsed.request;
   const model = req.model ?? cfg.model ?? DEFAULT_MODELS[req.format];
   const { spec } = resolveReply(cfg, req.lastUserMessage, {
-    seq: 1, query: ex.query, headers: ex.req.headers, vars: { last_user_message: req.lastUserMessage, model },
+    seq: 1,
+    query: ex.query,
+    headers: ex.req.headers,
+    vars: { last_user_message: req.lastUserMessage, model },
   });
   const plan = buildPlan(spec, { model, promptText: req.promptText, rng: Math.random, now: Date.now() });
   const renderer = RENDERERS[req.format](plan, req);
@@ -155,10 +185,14 @@ async function serve(cfg: LlmConfig, ex: Exchange): Promise<void> {
 
 /** One sentence on what an `llm` route does. */
 export function explainLlm(cfg: LlmConfig): string {
-  const where = cfg.format === 'auto' ? 'each provider\'s endpoint by path' : `${cfg.format} requests`;
+  const where = cfg.format === 'auto' ? "each provider's endpoint by path" : `${cfg.format} requests`;
   const cases = cfg.cases.length ? `, ${cfg.cases.length} scripted case${cfg.cases.length > 1 ? 's' : ''}` : '';
-  const tools = cfg.tool_calls.length ? `, ${cfg.tool_calls.length} tool call${cfg.tool_calls.length > 1 ? 's' : ''}` : '';
-  const fail = cfg.fail ? `, then fails: ${cfg.fail.kind}${cfg.fail.after_tokens !== undefined ? ` after ${cfg.fail.after_tokens} tokens` : ''}` : '';
+  const tools = cfg.tool_calls.length
+    ? `, ${cfg.tool_calls.length} tool call${cfg.tool_calls.length > 1 ? 's' : ''}`
+    : '';
+  const fail = cfg.fail
+    ? `, then fails: ${cfg.fail.kind}${cfg.fail.after_tokens !== undefined ? ` after ${cfg.fail.after_tokens} tokens` : ''}`
+    : '';
   return `mocks an LLM API on ${where}: first token after ${cfg.first_token} ms, ${cfg.tokens_per_second} tokens/s${tools}${cases}${fail}`;
 }
 

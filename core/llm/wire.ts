@@ -9,7 +9,10 @@ import type { LlmRequest } from './request.js';
 import type { InBandKind } from './errors.js';
 
 /** One wire event: an optional SSE event name and its data text (JSON, or `[DONE]`). */
-export interface Frame { event?: string; data: string }
+export interface Frame {
+  event?: string;
+  data: string;
+}
 
 /** One response in one provider's format; methods are called in stream order. */
 export interface WireRenderer {
@@ -42,7 +45,8 @@ export function sseFramer(eol: '\n' | '\r\n' = '\n'): Framer {
   return {
     frame(frames) {
       let out = '';
-      for (const f of frames) out += `${f.event !== undefined ? `event: ${f.event}${eol}` : ''}data: ${f.data}${eol}${eol}`;
+      for (const f of frames)
+        out += `${f.event !== undefined ? `event: ${f.event}${eol}` : ''}data: ${f.data}${eol}${eol}`;
       return out;
     },
     close: () => '',

@@ -16,7 +16,14 @@ const MARK = Buffer.from('data: ');
 const DONE = Buffer.from('data: [DONE]');
 const BODY = JSON.stringify({ model: 'gpt-bench', stream: true, messages: [{ role: 'user', content: 'go' }] });
 
-interface Run { port: number; streams: number; rampMs: number; tokens: number; rate: number; first: number }
+interface Run {
+  port: number;
+  streams: number;
+  rampMs: number;
+  tokens: number;
+  rate: number;
+  first: number;
+}
 
 /** Results of one run. */
 interface Result {
@@ -49,7 +56,9 @@ async function run(r: Run): Promise<Result> {
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   const done = new Promise<void>((resolve) => {
-    const finish = () => { if (completed + failed === r.streams) resolve(); };
+    const finish = () => {
+      if (completed + failed === r.streams) resolve();
+    };
     const one = () => {
       let headersAt = -1;
       let marks = 0;
@@ -66,10 +75,16 @@ async function run(r: Run): Promise<Result> {
         finish();
       };
       const scan = (buf: Buffer, now: number) => {
-        if (carry) { buf = Buffer.concat([carry, buf]); carry = null; }
+        if (carry) {
+          buf = Buffer.concat([carry, buf]);
+          carry = null;
+        }
         let i = buf.indexOf(MARK);
         while (i >= 0) {
-          if (buf.length - i < DONE.length) { carry = Buffer.from(buf.subarray(i)); return; }
+          if (buf.length - i < DONE.length) {
+            carry = Buffer.from(buf.subarray(i));
+            return;
+          }
           if (buf.subarray(i, i + DONE.length).equals(DONE)) return end(true);
           if (marks >= 1 && marks <= r.tokens) {
             late[lateN++] = now - (headersAt + r.first + (marks - 1) * gap);
@@ -84,7 +99,8 @@ async function run(r: Run): Promise<Result> {
         if (tail.includes(0x64)) carry = Buffer.from(tail);
       };
       const socket = net.connect({
-        port: r.port, host: '127.0.0.1',
+        port: r.port,
+        host: '127.0.0.1',
         onread: {
           buffer: READ_BUFFER,
           callback: (n, buf) => {
@@ -93,8 +109,14 @@ async function run(r: Run): Promise<Result> {
             if (headersAt < 0) {
               const s = head + chunk.toString('latin1', 0, n);
               const k = s.indexOf('\r\n\r\n');
-              if (k < 0) { head = s.slice(-4096); return true; }
-              if (!s.startsWith('HTTP/1.1 200')) { end(false); return false; }
+              if (k < 0) {
+                head = s.slice(-4096);
+                return true;
+              }
+              if (!s.startsWith('HTTP/1.1 200')) {
+                end(false);
+                return false;
+              }
               headersAt = now;
               chunk = Buffer.from(s.slice(k + 4), 'latin1');
             }
@@ -107,17 +129,29 @@ async function run(r: Run): Promise<Result> {
       socket.on('connect', () => {
         open++;
         maxOpen = Math.max(maxOpen, open);
-        socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(BODY)}\r\n\r\n${BODY}`);
+        socket.write(
+          `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(BODY)}\r\n\r\n${BODY}`,
+        );
       });
       socket.on('error', () => {});
-      socket.on('close', () => { if (!ended) { ended = true; open = Math.max(0, open - 1); failed++; finish(); } });
+      socket.on('close', () => {
+        if (!ended) {
+          ended = true;
+          open = Math.max(0, open - 1);
+          failed++;
+          finish();
+        }
+      });
     };
     // Starts spread evenly over the ramp, so token writes spread over the schedule as steady traffic does.
     const t0 = performance.now();
     let started = 0;
     const tick = () => {
       const due = Math.min(r.streams, Math.ceil(((performance.now() - t0) / r.rampMs) * r.streams));
-      while (started < due) { started++; one(); }
+      while (started < due) {
+        started++;
+        one();
+      }
       if (started < r.streams) setTimeout(tick, 1);
     };
     tick();
@@ -130,7 +164,10 @@ async function run(r: Run): Promise<Result> {
   loop.disable();
   const sorted = late.slice(0, lateN).sort();
   return {
-    completed, failed, deliveries, seconds: (lastArrival - firstArrival) / 1000,
+    completed,
+    failed,
+    deliveries,
+    seconds: (lastArrival - firstArrival) / 1000,
     lateness: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN },
     loopP99: loop.percentile(99) / 1e6,
     openAt: openNow,

@@ -43,31 +43,75 @@ function cpuMs(pid: number): number {
 }
 
 /** Server-side lateness the server prints when it stops. */
-interface ServerLateness { p50: number; p99: number; max: number; n: number }
+interface ServerLateness {
+  p50: number;
+  p99: number;
+  max: number;
+  n: number;
+}
 
-async function startServer(kind: 'sluice' | 'node'): Promise<{ proc: ChildProcess; port: number; lateness: Promise<ServerLateness | undefined> }> {
+async function startServer(
+  kind: 'sluice' | 'node',
+): Promise<{ proc: ChildProcess; port: number; lateness: Promise<ServerLateness | undefined> }> {
   const port = await freePort();
-  const flags = (kind === 'sluice' && !process.env.LLM_BENCH_NO_FLAGS) || process.env.LLM_BENCH_SAME_FLAGS ? ['--no-memory-reducer', '--max-semi-space-size=4'] : [];
+  const flags =
+    (kind === 'sluice' && !process.env.LLM_BENCH_NO_FLAGS) || process.env.LLM_BENCH_SAME_FLAGS
+      ? ['--no-memory-reducer', '--max-semi-space-size=4']
+      : [];
   if (kind === 'sluice' && process.env.LLM_BENCH_PROF) flags.push('--cpu-prof', '--cpu-prof-dir=.tmp/prof');
-  const proc = spawn(process.execPath, [...flags, '--import', 'tsx', here('./llm-server.ts'), kind, String(port), String(TOKENS), String(RATE), String(FIRST)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(
+    process.execPath,
+    [
+      ...flags,
+      '--import',
+      'tsx',
+      here('./llm-server.ts'),
+      kind,
+      String(port),
+      String(TOKENS),
+      String(RATE),
+      String(FIRST),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   await new Promise<void>((resolve, reject) => {
-    proc.stdout!.on('data', (b: Buffer) => { out += b.toString(); if (out.includes('ready')) resolve(); });
+    proc.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('ready')) resolve();
+    });
     proc.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
-  const lateness = new Promise<ServerLateness | undefined>((resolve) => proc.once('exit', () => {
-    const m = /lateness (\{.*\})/.exec(out);
-    resolve(m ? (JSON.parse(m[1]!) as ServerLateness) : undefined);
-  }));
+  const lateness = new Promise<ServerLateness | undefined>((resolve) =>
+    proc.once('exit', () => {
+      const m = /lateness (\{.*\})/.exec(out);
+      resolve(m ? (JSON.parse(m[1]!) as ServerLateness) : undefined);
+    }),
+  );
   return { proc, port, lateness };
 }
 
-interface LoadResult { completed: number; failed: number; deliveries: number; seconds: number; lateness: { p50: number; p99: number; max: number }; loopP99: number; openAt: number }
-interface Round extends LoadResult { cpuUsPerToken: number; kibPerStream: number; server?: ServerLateness }
+interface LoadResult {
+  completed: number;
+  failed: number;
+  deliveries: number;
+  seconds: number;
+  lateness: { p50: number; p99: number; max: number };
+  loopP99: number;
+  openAt: number;
+}
+interface Round extends LoadResult {
+  cpuUsPerToken: number;
+  kibPerStream: number;
+  server?: ServerLateness;
+}
 
 async function round(kind: 'sluice' | 'node'): Promise<Round> {
   const { proc, port, lateness } = await startServer(kind);
-  const gen = fork(here('./llm-load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const gen = fork(here('./llm-load.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   try {
     await new Promise<void>((resolve) => gen.once('message', () => resolve()));
     await new Promise((r) => setTimeout(r, 300));
@@ -82,7 +126,12 @@ async function round(kind: 'sluice' | 'node'): Promise<Round> {
     gen.send({ cmd: 'close' });
     await stopProc(gen);
     await stopProc(proc);
-    return { ...r, cpuUsPerToken: (cpu * 1000) / Math.max(1, r.deliveries), kibPerStream: (loaded - base) / Math.max(1, r.openAt) / 1024, server: await lateness };
+    return {
+      ...r,
+      cpuUsPerToken: (cpu * 1000) / Math.max(1, r.deliveries),
+      kibPerStream: (loaded - base) / Math.max(1, r.openAt) / 1024,
+      server: await lateness,
+    };
   } finally {
     if (gen.exitCode === null) gen.kill();
     if (proc.exitCode === null) proc.kill();
@@ -100,22 +149,43 @@ export const suite: BenchSuite = {
     }
     const med = (kind: 'sluice' | 'node', pick: (r: Round) => number) => median(runs[kind].map(pick));
     const row = (name: string, kind: 'sluice' | 'node') => [
-      name, Math.round(med(kind, (r) => r.deliveries / r.seconds)), `${med(kind, (r) => r.completed)}/${STREAMS}`,
-      f1(med(kind, (r) => r.server?.p50 ?? NaN)), f1(med(kind, (r) => r.server?.p99 ?? NaN)),
-      f1(med(kind, (r) => r.lateness.p50)), f1(med(kind, (r) => r.lateness.p99)), f1(med(kind, (r) => r.lateness.max)),
-      f1(med(kind, (r) => r.cpuUsPerToken)), f1(med(kind, (r) => r.kibPerStream)), f1(med(kind, (r) => r.loopP99)),
+      name,
+      Math.round(med(kind, (r) => r.deliveries / r.seconds)),
+      `${med(kind, (r) => r.completed)}/${STREAMS}`,
+      f1(med(kind, (r) => r.server?.p50 ?? NaN)),
+      f1(med(kind, (r) => r.server?.p99 ?? NaN)),
+      f1(med(kind, (r) => r.lateness.p50)),
+      f1(med(kind, (r) => r.lateness.p99)),
+      f1(med(kind, (r) => r.lateness.max)),
+      f1(med(kind, (r) => r.cpuUsPerToken)),
+      f1(med(kind, (r) => r.kibPerStream)),
+      f1(med(kind, (r) => r.loopP99)),
     ];
     const p99 = (k: 'sluice' | 'node') => med(k, (r) => r.lateness.p99);
-    return [{
-      title: `LLM streaming: ${STREAMS} concurrent chat completions, ${TOKENS} tokens at ${RATE} tokens/s (medians of ${ROUNDS} rounds)`,
-      columns: ['server', 'deliveries/s', 'completed', 'server late p50 ms', 'server late p99 ms', 'client late p50 ms', 'client late p99 ms', 'client late max ms', 'server CPU µs/token', 'RSS KiB/stream', 'client loop p99 ms'],
-      rows: [row('Sluice llm route', 'sluice'), row('minimal Node', 'node')],
-      notes: [
-        `server lateness: each token's write minus its due time, in the server; client lateness: arrival minus the schedule (response headers + ${FIRST} ms + i/${RATE} s), which adds the load generator's own delays; the goal is p99 ≤ 5 ms at 1k streams`,
-        `client p99 lateness Sluice vs minimal Node: ${ratio(p99('sluice'), p99('node'))}; per round (Sluice server p99 / client p99): ${runs.sluice.map((r) => `${f1(r.server?.p99 ?? NaN)} / ${f1(r.lateness.p99)}`).join(', ')}`,
-        'the load generator shares the 2 cores (its own event-loop delay is shown); starts are spread over 1 s',
-      ],
-    }];
+    return [
+      {
+        title: `LLM streaming: ${STREAMS} concurrent chat completions, ${TOKENS} tokens at ${RATE} tokens/s (medians of ${ROUNDS} rounds)`,
+        columns: [
+          'server',
+          'deliveries/s',
+          'completed',
+          'server late p50 ms',
+          'server late p99 ms',
+          'client late p50 ms',
+          'client late p99 ms',
+          'client late max ms',
+          'server CPU µs/token',
+          'RSS KiB/stream',
+          'client loop p99 ms',
+        ],
+        rows: [row('Sluice llm route', 'sluice'), row('minimal Node', 'node')],
+        notes: [
+          `server lateness: each token's write minus its due time, in the server; client lateness: arrival minus the schedule (response headers + ${FIRST} ms + i/${RATE} s), which adds the load generator's own delays; the goal is p99 ≤ 5 ms at 1k streams`,
+          `client p99 lateness Sluice vs minimal Node: ${ratio(p99('sluice'), p99('node'))}; per round (Sluice server p99 / client p99): ${runs.sluice.map((r) => `${f1(r.server?.p99 ?? NaN)} / ${f1(r.lateness.p99)}`).join(', ')}`,
+          'the load generator shares the 2 cores (its own event-loop delay is shown); starts are spread over 1 s',
+        ],
+      },
+    ];
   },
 };
 

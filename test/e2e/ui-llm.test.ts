@@ -44,25 +44,35 @@ http:
     await page.click('[data-testid=apply]');
     await page.waitForSelector('[data-testid=apply-plan]');
     await page.click('[data-testid=confirm-apply]');
-    await until(async () => /applied/.test((await page.textContent('[data-testid=notice]').catch(() => '')) ?? ''), 'the applied notice');
+    await until(
+      async () => /applied/.test((await page.textContent('[data-testid=notice]').catch(() => '')) ?? ''),
+      'the applied notice',
+    );
 
     await page.click('[data-testid=nav-traffic]');
     const client = new OpenAI({ baseURL: `${ui.listenerUrl('mock')}/v1`, apiKey: 'k', maxRetries: 0 });
-    const final = await client.chat.completions.stream({ model: 'gpt-ui', messages: [{ role: 'user', content: 'salut' }] }).finalChatCompletion();
+    const final = await client.chat.completions
+      .stream({ model: 'gpt-ui', messages: [{ role: 'user', content: 'salut' }] })
+      .finalChatCompletion();
     assert.equal(final.choices[0]!.message.content, 'Bonjour! You said: salut');
     await page.fill('[data-testid=traffic-filter]', 'completions');
     const row = page.locator('[data-testid=traffic-row]').first();
     await row.waitFor();
     await row.click();
     await page.waitForSelector('[data-testid=llm-stream]');
-    await until(async () => (await page.textContent('[data-testid=llm-text]')) === 'Bonjour! You said: salut', 'the reassembled text');
-    assert.match(await page.textContent('[data-testid=llm-call]') ?? '', /get_weather[\s\S]*"city": "Lyon"/);
-    const ttft = await page.textContent('[data-testid=llm-ttft]') ?? '';
-    const ms = Number(/([\d.]+)\s*ms/.exec(ttft)?.[1] ?? (/([\d.]+)\s*s/.exec(ttft) ? Number(/([\d.]+)/.exec(ttft)![1]) * 1000 : NaN));
+    await until(
+      async () => (await page.textContent('[data-testid=llm-text]')) === 'Bonjour! You said: salut',
+      'the reassembled text',
+    );
+    assert.match((await page.textContent('[data-testid=llm-call]')) ?? '', /get_weather[\s\S]*"city": "Lyon"/);
+    const ttft = (await page.textContent('[data-testid=llm-ttft]')) ?? '';
+    const ms = Number(
+      /([\d.]+)\s*ms/.exec(ttft)?.[1] ?? (/([\d.]+)\s*s/.exec(ttft) ? Number(/([\d.]+)/.exec(ttft)![1]) * 1000 : NaN),
+    );
     assert.ok(ms >= 200 && ms < 600, `time to first token shown as ${ttft}`);
     const rate = Number(await page.textContent('[data-testid=llm-rate]'));
     assert.ok(rate > 40 && rate < 80, `rate shown as ${rate}`);
-    assert.match(await page.textContent('[data-testid=llm-state]') ?? '', /ended \(tool_calls\)/);
+    assert.match((await page.textContent('[data-testid=llm-state]')) ?? '', /ended \(tool_calls\)/);
     await shoot(page, 'llm-stream-view.png');
   } finally {
     await ui.close();

@@ -14,11 +14,21 @@ import { RECHUNK_MODES } from '../../core/config/index.js';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 
 const TEXTS = ['héllo wörld', '🚀 launch — ok', '你好，世界', 'naïve café'];
-const chunk = (content: string) => JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] });
+const chunk = (content: string) =>
+  JSON.stringify({
+    id: 'c1',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'm',
+    choices: [{ index: 0, delta: { content }, finish_reason: null }],
+  });
 /** The data of each event, in order: what every client must decode. */
 const EXPECTED = [...TEXTS.map(chunk), '[DONE]'];
 /** The stream as CRLF-framed chunks (a comment and an event name too, which parsers must skip). */
-const CHUNKS = [': opening comment', ...EXPECTED.map((d, i) => (i === 1 ? `event: message\r\ndata: ${d}` : `data: ${d}`))].map((e) => `${e}\r\n\r\n`);
+const CHUNKS = [
+  ': opening comment',
+  ...EXPECTED.map((d, i) => (i === 1 ? `event: message\r\ndata: ${d}` : `data: ${d}`)),
+].map((e) => `${e}\r\n\r\n`);
 const REPLY = 'Ça va? Très bien — 👍 merci! 你好';
 
 const modeRoutes = (make: (mode: string) => string) => RECHUNK_MODES.map(make).join('');
@@ -39,7 +49,8 @@ http:
       routes:
         - path: /
           respond: { body: "<!doctype html><title>rechunk</title>", content_type: text/html }
-${modeRoutes((m) => `        - path: /crlf-${m}
+${modeRoutes(
+  (m) => `        - path: /crlf-${m}
           chunked: { content_type: text/event-stream, chunks: ${JSON.stringify(CHUNKS)} }
           faults: { rechunk: { mode: ${m}, seed: 7 } }
         - path: /llm-${m}
@@ -48,7 +59,8 @@ ${modeRoutes((m) => `        - path: /crlf-${m}
         - path: /proxied-${m}
           proxy: { upstream: up }
           faults: { rechunk: { mode: ${m}, seed: 3 } }
-`)}  upstreams:
+`,
+)}  upstreams:
     - name: up
       servers: [ { address: ${upstream} } ]
 `;
@@ -62,8 +74,17 @@ before(async () => {
   up = await startEngine(upstreamYaml);
   t = await startEngine(yaml(up.addr('up')));
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = await browser.newPage();
   await page.goto(`${t.url('mock')}/`);
@@ -78,10 +99,24 @@ after(async () => {
 function viaEventSource(url: string, body?: unknown): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const got: string[] = [];
-    const es = new EventSource(url, body === undefined ? undefined : {
-      fetch: (input, init) => fetch(input, { ...init, method: 'POST', body: JSON.stringify(body), headers: { ...init.headers, 'content-type': 'application/json' } }),
-    });
-    const timer = setTimeout(() => { es.close(); reject(new Error(`timed out; got ${JSON.stringify(got)}`)); }, 60000);
+    const es = new EventSource(
+      url,
+      body === undefined
+        ? undefined
+        : {
+            fetch: (input, init) =>
+              fetch(input, {
+                ...init,
+                method: 'POST',
+                body: JSON.stringify(body),
+                headers: { ...init.headers, 'content-type': 'application/json' },
+              }),
+          },
+    );
+    const timer = setTimeout(() => {
+      es.close();
+      reject(new Error(`timed out; got ${JSON.stringify(got)}`));
+    }, 60000);
     es.onmessage = (e) => {
       got.push(e.data);
       if (e.data === '[DONE]') {
@@ -95,25 +130,36 @@ function viaEventSource(url: string, body?: unknown): Promise<string[]> {
 
 /** The same through Chromium's own EventSource in the page. */
 function viaChromium(path: string): Promise<string[]> {
-  return page.evaluate((p) => new Promise<string[]>((resolve, reject) => {
-    const got: string[] = [];
-    const es = new EventSource(p);
-    const timer = setTimeout(() => { es.close(); reject(new Error(`timed out; got ${JSON.stringify(got)}`)); }, 60000);
-    es.onmessage = (e) => {
-      got.push(e.data);
-      if (e.data === '[DONE]') {
-        clearTimeout(timer);
-        es.close();
-        resolve(got);
-      }
-    };
-  }), path);
+  return page.evaluate(
+    (p) =>
+      new Promise<string[]>((resolve, reject) => {
+        const got: string[] = [];
+        const es = new EventSource(p);
+        const timer = setTimeout(() => {
+          es.close();
+          reject(new Error(`timed out; got ${JSON.stringify(got)}`));
+        }, 60000);
+        es.onmessage = (e) => {
+          got.push(e.data);
+          if (e.data === '[DONE]') {
+            clearTimeout(timer);
+            es.close();
+            resolve(got);
+          }
+        };
+      }),
+    path,
+  );
 }
 
 /** The OpenAI SDK's stream: every chunk's content joined. */
 async function viaOpenAI(base: string): Promise<string> {
   const client = new OpenAI({ baseURL: `${t.url('mock')}${base}/v1`, apiKey: 'k', maxRetries: 0 });
-  const stream = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: true });
+  const stream = await client.chat.completions.create({
+    model: 'm',
+    messages: [{ role: 'user', content: 'hi' }],
+    stream: true,
+  });
   let text = '';
   for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
   return text;
@@ -121,7 +167,11 @@ async function viaOpenAI(base: string): Promise<string> {
 
 for (const mode of RECHUNK_MODES) {
   test(`rechunk ${mode}: eventsource, Chromium and the OpenAI SDK decode the same events`, async () => {
-    const [es, chrome, sdk] = await Promise.all([viaEventSource(`${t.url('mock')}/crlf-${mode}`), viaChromium(`/crlf-${mode}`), viaOpenAI(`/crlf-${mode}`)]);
+    const [es, chrome, sdk] = await Promise.all([
+      viaEventSource(`${t.url('mock')}/crlf-${mode}`),
+      viaChromium(`/crlf-${mode}`),
+      viaOpenAI(`/crlf-${mode}`),
+    ]);
     assert.deepEqual(es, EXPECTED, 'eventsource');
     assert.deepEqual(chrome, EXPECTED, 'chromium');
     assert.equal(sdk, TEXTS.join(''), 'openai sdk');
@@ -131,11 +181,18 @@ for (const mode of RECHUNK_MODES) {
     const [direct, proxied, es] = await Promise.all([
       viaOpenAI(`/llm-${mode}`),
       viaOpenAI(`/proxied-${mode}`),
-      viaEventSource(`${t.url('mock')}/llm-${mode}/v1/chat/completions`, { model: 'm', stream: true, messages: [{ role: 'user', content: 'x' }] }),
+      viaEventSource(`${t.url('mock')}/llm-${mode}/v1/chat/completions`, {
+        model: 'm',
+        stream: true,
+        messages: [{ role: 'user', content: 'x' }],
+      }),
     ]);
     assert.equal(direct, REPLY);
     assert.equal(proxied, REPLY);
-    const text = es.slice(0, -1).map((d) => (JSON.parse(d) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? '').join('');
+    const text = es
+      .slice(0, -1)
+      .map((d) => (JSON.parse(d) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? '')
+      .join('');
     assert.equal(text, REPLY);
   });
 }

@@ -33,33 +33,48 @@ http:
 `;
 
 let t: TestEngine;
-before(async () => { t = await startEngine(YAML); });
+before(async () => {
+  t = await startEngine(YAML);
+});
 after(() => t.stop());
 
 const provider = (path: string) => createOpenAI({ baseURL: `${t.url('mock')}${path}/v1`, apiKey: 'sk-test' });
-const weather = { get_weather: tool({ inputSchema: jsonSchema<{ city: string }>({ type: 'object', properties: { city: { type: 'string' } } }) }) };
+const weather = {
+  get_weather: tool({
+    inputSchema: jsonSchema<{ city: string }>({ type: 'object', properties: { city: { type: 'string' } } }),
+  }),
+};
 
 test('streamText over Chat Completions: the exact reply, then tool calls with their input', async () => {
   const r = streamText({ model: provider('/ok').chat('gpt-test'), prompt: 'hallo' });
   assert.equal(await r.text, 'Grüße aus Sluice: hallo');
   const withTools = streamText({ model: provider('/tools').chat('gpt-test'), prompt: 'weather?', tools: weather });
   assert.equal(await withTools.text, 'Checking.');
-  assert.deepEqual((await withTools.toolCalls).map((c) => [c.toolName, c.input]), [['get_weather', { city: 'Paris' }]]);
+  assert.deepEqual(
+    (await withTools.toolCalls).map((c) => [c.toolName, c.input]),
+    [['get_weather', { city: 'Paris' }]],
+  );
   assert.equal(await withTools.finishReason, 'tool-calls');
 });
 
-test('streamText over the Responses API (the provider\'s default): text and tool calls', async () => {
+test("streamText over the Responses API (the provider's default): text and tool calls", async () => {
   const r = streamText({ model: provider('/ok')('gpt-test'), prompt: 'resp' });
   assert.equal(await r.text, 'Grüße aus Sluice: resp');
   const withTools = streamText({ model: provider('/tools')('gpt-test'), prompt: 'weather?', tools: weather });
-  assert.deepEqual((await withTools.toolCalls).map((c) => [c.toolName, c.input]), [['get_weather', { city: 'Paris' }]]);
+  assert.deepEqual(
+    (await withTools.toolCalls).map((c) => [c.toolName, c.input]),
+    [['get_weather', { city: 'Paris' }]],
+  );
   assert.ok(((await withTools.usage).outputTokens ?? 0) > 0);
 });
 
 test('UI message stream: DefaultChatTransport + readUIMessageStream rebuild the text and the tool call', async () => {
   const transport = new DefaultChatTransport<UIMessage>({ api: `${t.url('mock')}/ui/api/chat` });
   const stream = await transport.sendMessages({
-    trigger: 'submit-message', chatId: 'c1', messageId: undefined, abortSignal: undefined,
+    trigger: 'submit-message',
+    chatId: 'c1',
+    messageId: undefined,
+    abortSignal: undefined,
     messages: [{ id: 'u1', role: 'user', parts: [{ type: 'text', text: 'find cats' }] }],
   });
   let last: UIMessage | undefined;
@@ -69,7 +84,10 @@ test('UI message stream: DefaultChatTransport + readUIMessageStream rebuild the 
     snapshots++;
   }
   assert.ok(last && snapshots > 5, `${snapshots} snapshots`);
-  const text = last.parts.filter((p) => p.type === 'text').map((p) => (p as { text: string }).text).join('');
+  const text = last.parts
+    .filter((p) => p.type === 'text')
+    .map((p) => (p as { text: string }).text)
+    .join('');
   assert.equal(text, 'Hi from the UI stream: find cats');
   const call = last.parts.find((p) => p.type === 'tool-search') as { input?: unknown; state?: string } | undefined;
   assert.deepEqual(call?.input, { q: 'find cats' });

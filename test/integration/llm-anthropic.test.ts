@@ -26,14 +26,24 @@ http:
 `;
 
 let t: TestEngine;
-before(async () => { t = await startEngine(YAML); });
+before(async () => {
+  t = await startEngine(YAML);
+});
 after(() => t.stop());
 
-const client = (path: string) => new Anthropic({ baseURL: `${t.url('mock')}${path}`, apiKey: 'sk-ant-test', maxRetries: 0 });
-const params = (text: string) => ({ model: 'claude-test', max_tokens: 1024, messages: [{ role: 'user' as const, content: text }] });
+const client = (path: string) =>
+  new Anthropic({ baseURL: `${t.url('mock')}${path}`, apiKey: 'sk-ant-test', maxRetries: 0 });
+const params = (text: string) => ({
+  model: 'claude-test',
+  max_tokens: 1024,
+  messages: [{ role: 'user' as const, content: text }],
+});
 
 test('messages.stream(...).finalMessage(): the text block and the tool_use block with its exact input', async () => {
-  const stream = client('/ok').messages.stream({ ...params('salut'), tools: [{ name: 'get_weather', input_schema: { type: 'object' } }] });
+  const stream = client('/ok').messages.stream({
+    ...params('salut'),
+    tools: [{ name: 'get_weather', input_schema: { type: 'object' } }],
+  });
   let deltas = 0;
   stream.on('text', () => deltas++);
   const msg = await stream.finalMessage();
@@ -42,7 +52,10 @@ test('messages.stream(...).finalMessage(): the text block and the tool_use block
   const text = msg.content.find((b) => b.type === 'text');
   const tool = msg.content.find((b) => b.type === 'tool_use');
   assert.equal(text?.type === 'text' && text.text, 'Bonjour — « salut » reçu. 🚀');
-  assert.deepEqual(tool?.type === 'tool_use' && [tool.name, tool.input], ['get_weather', { city: 'Paris', days: [1, 2] }]);
+  assert.deepEqual(tool?.type === 'tool_use' && [tool.name, tool.input], [
+    'get_weather',
+    { city: 'Paris', days: [1, 2] },
+  ]);
   assert.ok(deltas > 5, `${deltas} text deltas`);
   assert.ok(msg.usage.output_tokens > 5 && msg.usage.input_tokens >= 1);
 });
@@ -50,7 +63,10 @@ test('messages.stream(...).finalMessage(): the text block and the tool_use block
 test('messages.create without stream: one Message JSON', async () => {
   const msg = await client('/ok').messages.create(params('plain'));
   assert.equal(msg.type, 'message');
-  assert.deepEqual(msg.content.map((b) => b.type), ['text', 'tool_use']);
+  assert.deepEqual(
+    msg.content.map((b) => b.type),
+    ['text', 'tool_use'],
+  );
   assert.equal(msg.content[0]!.type === 'text' && msg.content[0]!.text, 'Bonjour — « plain » reçu. 🚀');
 });
 
@@ -64,7 +80,9 @@ test('a request without max_tokens: 400 invalid_request_error, raised as BadRequ
 test('200, then event: error overloaded_error: the SDK raises an APIError after the first tokens', async () => {
   const stream = client('/fail').messages.stream(params('x'));
   let text = '';
-  stream.on('text', (d) => { text += d; });
+  stream.on('text', (d) => {
+    text += d;
+  });
   await assert.rejects(stream.finalMessage(), (err: unknown) => {
     assert.ok(err instanceof Anthropic.APIError, String(err));
     assert.equal((err.error as { error?: { type?: string } })?.error?.type, 'overloaded_error');

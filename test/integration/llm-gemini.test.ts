@@ -25,10 +25,16 @@ http:
 `;
 
 let t: TestEngine;
-before(async () => { t = await startEngine(YAML); });
+before(async () => {
+  t = await startEngine(YAML);
+});
 after(() => t.stop());
 
-const client = (path: string) => new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: `${t.url('mock')}${path}`, retryOptions: { attempts: 1 } } as never });
+const client = (path: string) =>
+  new GoogleGenAI({
+    apiKey: 'test-key',
+    httpOptions: { baseUrl: `${t.url('mock')}${path}`, retryOptions: { attempts: 1 } } as never,
+  });
 
 test('generateContentStream: the text chunk by chunk, then the function call whole, finishReason STOP', async () => {
   const stream = await client('/ok').models.generateContentStream({ model: 'gemini-test', contents: 'ciao' });
@@ -51,7 +57,10 @@ test('generateContentStream: the text chunk by chunk, then the function call who
 test('generateContent: one JSON response with text, the function call and usage', async () => {
   const r = await client('/ok').models.generateContent({ model: 'gemini-test', contents: 'once' });
   assert.equal(r.text, 'Hallo Welt, schön! You said: once');
-  assert.deepEqual(r.functionCalls?.map((f) => [f.name, f.args]), [['get_weather', { city: 'Paris' }]]);
+  assert.deepEqual(
+    r.functionCalls?.map((f) => [f.name, f.args]),
+    [['get_weather', { city: 'Paris' }]],
+  );
   assert.ok((r.usageMetadata?.candidatesTokenCount ?? 0) > 5);
   assert.equal(r.modelVersion, 'gemini-test');
 });
@@ -59,8 +68,11 @@ test('generateContent: one JSON response with text, the function call and usage'
 test('200, then an error chunk {code: 503}: the SDK raises an ApiError after the first chunks', async () => {
   const stream = await client('/fail').models.generateContentStream({ model: 'gemini-test', contents: 'x' });
   let text = '';
-  await assert.rejects(async () => {
-    for await (const c of stream) text += c.text ?? '';
-  }, (err: unknown) => err instanceof ApiError && err.status === 503);
+  await assert.rejects(
+    async () => {
+      for await (const c of stream) text += c.text ?? '';
+    },
+    (err: unknown) => err instanceof ApiError && err.status === 503,
+  );
   assert.equal(text, 'uno dos');
 });

@@ -17,7 +17,9 @@ import { sleep, waitFor } from '../helpers/wait.js';
 import { reassemble } from '../../core/llm/reassemble.js';
 
 const engines: TestEngine[] = [];
-after(async () => { for (const e of engines.reverse()) await e.stop(); });
+after(async () => {
+  for (const e of engines.reverse()) await e.stop();
+});
 
 const REPLY = 'Recorded: the quick brown fox jumps over the lazy dog, twice — ünïcode too. '.repeat(2).trim();
 
@@ -47,7 +49,9 @@ http:
   const host = createApiHost({ engine: front.engine });
   const stopObserving = front.engine.services.traffic.observe();
   const client = new Anthropic({ baseURL: front.url('front'), apiKey: 'k', maxRetries: 0 });
-  const original = await client.messages.stream({ model: 'claude-recorded', max_tokens: 500, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+  const original = await client.messages
+    .stream({ model: 'claude-recorded', max_tokens: 500, messages: [{ role: 'user', content: 'hi' }] })
+    .finalMessage();
   await fetch(`${front.url('front')}/plain`).then((r) => r.text());
   await sleep(50);
   stopObserving();
@@ -58,7 +62,9 @@ http:
   assert.ok(made.ok, made.ok ? '' : made.message);
   const route = parse(made.yaml) as { path: string; llm: Record<string, unknown> };
   assert.equal(route.llm.reply, REPLY);
-  assert.deepEqual(route.llm.tool_calls, [{ name: 'lookup', arguments: { q: 'fox', n: 2 }, id: (original.content[1] as { id: string }).id }]);
+  assert.deepEqual(route.llm.tool_calls, [
+    { name: 'lookup', arguments: { q: 'fox', n: 2 }, id: (original.content[1] as { id: string }).id },
+  ]);
   // The route carries what was measured on the wire; that measure is near the provider's settings (loosely: the machine is shared).
   const measured = reassemble(rec.events, { url: rec.url })!;
   const firstToken = parseInt(String(route.llm.first_token), 10);
@@ -79,10 +85,15 @@ http:
 `);
   engines.push(replay);
   const openai = new OpenAI({ baseURL: `${replay.url('replay')}/replayed/v1`, apiKey: 'k', maxRetries: 0 });
-  const final = await openai.chat.completions.stream({ model: 'gpt', messages: [{ role: 'user', content: 'again' }] }).finalChatCompletion();
+  const final = await openai.chat.completions
+    .stream({ model: 'gpt', messages: [{ role: 'user', content: 'again' }] })
+    .finalChatCompletion();
   assert.equal(final.choices[0]!.message.content, REPLY);
   const call = final.choices[0]!.message.tool_calls![0]!;
-  assert.deepEqual(call.type === 'function' && [call.function.name, JSON.parse(call.function.arguments)], ['lookup', { q: 'fox', n: 2 }]);
+  assert.deepEqual(call.type === 'function' && [call.function.name, JSON.parse(call.function.arguments)], [
+    'lookup',
+    { q: 'fox', n: 2 },
+  ]);
 
   const plain = front.engine.services.traffic.recent(10).find((r) => r.url === '/plain')!;
   await waitFor(() => plain.events.length === 2, 'plain events');

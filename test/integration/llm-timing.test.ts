@@ -27,7 +27,9 @@ http:
 `;
 
 let t: TestEngine;
-before(async () => { t = await startEngine(YAML); });
+before(async () => {
+  t = await startEngine(YAML);
+});
 after(() => t.stop());
 
 /** Time to first token and tokens/s from arrival times (ms) of each token and the request start. */
@@ -39,19 +41,32 @@ function measure(start: number, arrivals: number[]): { ttft: number; rate: numbe
 
 function check(name: string, m: { ttft: number; rate: number }, tokens: number): void {
   assert.equal(tokens, 200, `${name}: every token arrived`);
-  assert.ok(Math.abs(m.ttft - FIRST) <= FIRST * 0.3 + 50, `${name}: time to first token ${m.ttft.toFixed(0)} ms, configured ${FIRST} ms`);
+  assert.ok(
+    Math.abs(m.ttft - FIRST) <= FIRST * 0.3 + 50,
+    `${name}: time to first token ${m.ttft.toFixed(0)} ms, configured ${FIRST} ms`,
+  );
   assert.ok(Math.abs(m.rate - RATE) <= RATE * 0.15, `${name}: ${m.rate.toFixed(1)} tokens/s, configured ${RATE}`);
 }
 
 test('openai and anthropic streams at once: first token and rate as configured', async (ctx) => {
   // Warm both clients up first (module loading, the first fetch): the measured call times the server.
-  const warmO = await new OpenAI({ baseURL: `${t.url('mock')}/warm/v1`, apiKey: 'k', maxRetries: 0 }).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'w' }], stream: true });
+  const warmO = await new OpenAI({
+    baseURL: `${t.url('mock')}/warm/v1`,
+    apiKey: 'k',
+    maxRetries: 0,
+  }).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'w' }], stream: true });
   for await (const _ of warmO);
-  await new Anthropic({ baseURL: `${t.url('mock')}/warm`, apiKey: 'k', maxRetries: 0 }).messages.stream({ model: 'm', max_tokens: 9, messages: [{ role: 'user', content: 'w' }] }).finalMessage();
+  await new Anthropic({ baseURL: `${t.url('mock')}/warm`, apiKey: 'k', maxRetries: 0 }).messages
+    .stream({ model: 'm', max_tokens: 9, messages: [{ role: 'user', content: 'w' }] })
+    .finalMessage();
   const openai = async () => {
     const c = new OpenAI({ baseURL: `${t.url('mock')}/v1`, apiKey: 'k', maxRetries: 0 });
     const start = performance.now();
-    const stream = await c.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'go' }], stream: true });
+    const stream = await c.chat.completions.create({
+      model: 'm',
+      messages: [{ role: 'user', content: 'go' }],
+      stream: true,
+    });
     const arrivals: number[] = [];
     for await (const ch of stream) if (ch.choices[0]?.delta.content) arrivals.push(performance.now());
     return { m: measure(start, arrivals), n: arrivals.length };
@@ -66,7 +81,9 @@ test('openai and anthropic streams at once: first token and rate as configured',
     return { m: measure(start, arrivals), n: arrivals.length };
   };
   const [o, a] = await Promise.all([openai(), anthropic()]);
-  ctx.diagnostic(`openai ttft ${o.m.ttft.toFixed(0)} ms, ${o.m.rate.toFixed(1)} tok/s; anthropic ttft ${a.m.ttft.toFixed(0)} ms, ${a.m.rate.toFixed(1)} tok/s`);
+  ctx.diagnostic(
+    `openai ttft ${o.m.ttft.toFixed(0)} ms, ${o.m.rate.toFixed(1)} tok/s; anthropic ttft ${a.m.ttft.toFixed(0)} ms, ${a.m.rate.toFixed(1)} tok/s`,
+  );
   check('openai', o.m, o.n);
   check('anthropic', a.m, a.n);
 });

@@ -33,20 +33,40 @@ export function aiSdk(plan: LlmPlan, _req: LlmRequest): WireRenderer {
       const toolCallId = callId(c, 'call_');
       if (s.first) frames.push(part({ type: 'tool-input-start', toolCallId, toolName: c.name }));
       if (s.delta) frames.push(part({ type: 'tool-input-delta', toolCallId, inputTextDelta: s.delta }));
-      if (s.last) frames.push(part({ type: 'tool-input-available', toolCallId, toolName: c.name, input: parseArgs(c.arguments) }));
+      if (s.last)
+        frames.push(
+          part({ type: 'tool-input-available', toolCallId, toolName: c.name, input: parseArgs(c.arguments) }),
+        );
       return frames;
     },
     end(dropDone) {
       const { input, output } = plan.usage;
-      const metadata = plan.reportUsage ? { messageMetadata: { model: plan.model, usage: { inputTokens: input, outputTokens: output, totalTokens: input + output } } } : {};
+      const metadata = plan.reportUsage
+        ? {
+            messageMetadata: {
+              model: plan.model,
+              usage: { inputTokens: input, outputTokens: output, totalTokens: input + output },
+            },
+          }
+        : {};
       const frames = [part({ type: 'finish-step' }), part({ type: 'finish', finishReason, ...metadata })];
       if (!dropDone) frames.push({ data: '[DONE]' });
       return frames;
     },
     error: (kind) => [part({ type: 'error', errorText: openaiError(kind).message }), { data: '[DONE]' }],
-    json: () => ({ id: `msg_${plan.id}`, role: 'assistant', parts: [
-      ...(plan.text ? [{ type: 'text', text: plan.text }] : []),
-      ...plan.toolCalls.map((c) => ({ type: 'dynamic-tool', toolName: c.name, toolCallId: callId(c, 'call_'), state: 'input-available', input: parseArgs(c.arguments) })),
-    ] }),
+    json: () => ({
+      id: `msg_${plan.id}`,
+      role: 'assistant',
+      parts: [
+        ...(plan.text ? [{ type: 'text', text: plan.text }] : []),
+        ...plan.toolCalls.map((c) => ({
+          type: 'dynamic-tool',
+          toolName: c.name,
+          toolCallId: callId(c, 'call_'),
+          state: 'input-available',
+          input: parseArgs(c.arguments),
+        })),
+      ],
+    }),
   };
 }

@@ -16,9 +16,21 @@ export function anthropic(plan: LlmPlan, _req: LlmRequest): WireRenderer {
   const ev = (type: string, body: object = {}): Frame => ({ event: type, data: json({ type, ...body }) });
   const blockOf = (k: number) => (plan.text ? 1 : 0) + k;
   const stopReason = plan.finish === 'tool_calls' ? 'tool_use' : 'end_turn';
-  const usage = (output: number) => ({ input_tokens: plan.usage.input, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: output });
+  const usage = (output: number) => ({
+    input_tokens: plan.usage.input,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    output_tokens: output,
+  });
   const message = (content: unknown[], stop: string | null, output: number) => ({
-    id: `msg_${plan.id}`, type: 'message', role: 'assistant', model: plan.model, content, stop_reason: stop, stop_sequence: null, usage: usage(output),
+    id: `msg_${plan.id}`,
+    type: 'message',
+    role: 'assistant',
+    model: plan.model,
+    content,
+    stop_reason: stop,
+    stop_sequence: null,
+    usage: usage(output),
   });
   return {
     headers: { ...STREAM_HEADERS, 'request-id': `req_${plan.id}` },
@@ -38,13 +50,25 @@ export function anthropic(plan: LlmPlan, _req: LlmRequest): WireRenderer {
       const call = plan.toolCalls[s.call]!;
       const index = blockOf(s.call);
       const frames: Frame[] = [];
-      if (s.first) frames.push(ev('content_block_start', { index, content_block: { type: 'tool_use', id: callId(call, 'toolu_'), name: call.name, input: {} } }));
-      if (s.delta) frames.push(ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: s.delta } }));
+      if (s.first)
+        frames.push(
+          ev('content_block_start', {
+            index,
+            content_block: { type: 'tool_use', id: callId(call, 'toolu_'), name: call.name, input: {} },
+          }),
+        );
+      if (s.delta)
+        frames.push(ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: s.delta } }));
       if (s.last) frames.push(ev('content_block_stop', { index }));
       return frames;
     },
     end(dropDone) {
-      const frames = [ev('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: plan.usage.output } })];
+      const frames = [
+        ev('message_delta', {
+          delta: { stop_reason: stopReason, stop_sequence: null },
+          usage: { output_tokens: plan.usage.output },
+        }),
+      ];
       if (!dropDone) frames.push(ev('message_stop'));
       return frames;
     },
@@ -52,7 +76,8 @@ export function anthropic(plan: LlmPlan, _req: LlmRequest): WireRenderer {
     json() {
       const content: unknown[] = [];
       if (plan.text) content.push({ type: 'text', text: plan.text });
-      for (const c of plan.toolCalls) content.push({ type: 'tool_use', id: callId(c, 'toolu_'), name: c.name, input: parseArgs(c.arguments) });
+      for (const c of plan.toolCalls)
+        content.push({ type: 'tool_use', id: callId(c, 'toolu_'), name: c.name, input: parseArgs(c.arguments) });
       return message(content, stopReason, plan.usage.output);
     },
   };

@@ -14,7 +14,11 @@ import { parseArgs } from './anthropic.js';
 
 /** The Gemini renderer. */
 export function gemini(plan: LlmPlan, _req: LlmRequest): WireRenderer {
-  const usage = () => ({ promptTokenCount: plan.usage.input, candidatesTokenCount: plan.usage.output, totalTokenCount: plan.usage.input + plan.usage.output });
+  const usage = () => ({
+    promptTokenCount: plan.usage.input,
+    candidatesTokenCount: plan.usage.output,
+    totalTokenCount: plan.usage.input + plan.usage.output,
+  });
   const call = (k: number) => {
     const c = plan.toolCalls[k]!;
     return { functionCall: { ...(c.given ? { id: c.id } : {}), name: c.name, args: parseArgs(c.arguments) } };

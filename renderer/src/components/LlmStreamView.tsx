@@ -24,44 +24,75 @@ const ROLE_LABEL: Record<EventRole, string> = { text: 'text', tool: 'tool', meta
 export function LlmStreamView({ d }: { d: ExchangeDetail }) {
   const r = useMemo(() => reassemble(d.sseEvents, { url: d.url }), [d.sseEvents, d.url]);
   if (!r) return null;
-  const state = r.error ? `error: ${r.error}` : r.ended ? `ended (${r.finish ?? 'done'})` : d.outcome === 'open' ? 'streaming…' : 'no end marker';
+  const state = r.error
+    ? `error: ${r.error}`
+    : r.ended
+      ? `ended (${r.finish ?? 'done'})`
+      : d.outcome === 'open'
+        ? 'streaming…'
+        : 'no end marker';
   return (
     <div className="llm-view" data-testid="llm-stream">
-      <h4>LLM stream · {r.format}{r.model ? ` · ${r.model}` : ''}</h4>
+      <h4>
+        LLM stream · {r.format}
+        {r.model ? ` · ${r.model}` : ''}
+      </h4>
       <p className="llm-stats">
-        <span>first token <b data-testid="llm-ttft">{fmtMs(r.ttftMs)}</b></span>
-        <span><b data-testid="llm-rate">{r.tokensPerSecond ? r.tokensPerSecond.toFixed(1) : '—'}</b> tokens/s</span>
-        <span><b>{r.tokens}</b> tokens</span>
-        {r.usage && <span>usage in {r.usage.input ?? '—'} / out {r.usage.output ?? '—'}</span>}
-        <span className={r.error ? 'bad' : r.ended ? 'good' : 'warn'} data-testid="llm-state">{state}</span>
+        <span>
+          first token <b data-testid="llm-ttft">{fmtMs(r.ttftMs)}</b>
+        </span>
+        <span>
+          <b data-testid="llm-rate">{r.tokensPerSecond ? r.tokensPerSecond.toFixed(1) : '—'}</b> tokens/s
+        </span>
+        <span>
+          <b>{r.tokens}</b> tokens
+        </span>
+        {r.usage && (
+          <span>
+            usage in {r.usage.input ?? '—'} / out {r.usage.output ?? '—'}
+          </span>
+        )}
+        <span className={r.error ? 'bad' : r.ended ? 'good' : 'warn'} data-testid="llm-state">
+          {state}
+        </span>
       </p>
       <div className="llm-merged">
         <div className="llm-text">
           <pre data-testid="llm-text">{r.text || <span className="muted">(no text)</span>}</pre>
           {r.toolCalls.map((c, i) => (
             <div key={i} className="llm-call" data-testid="llm-call">
-              <b>{c.name}</b>{c.id ? <span className="muted"> {c.id}</span> : null}
+              <b>{c.name}</b>
+              {c.id ? <span className="muted"> {c.id}</span> : null}
               <pre>{pretty(c.arguments)}</pre>
             </div>
           ))}
         </div>
         <div className="llm-events">
-        <table className="events">
-          <thead><tr><th>+ms</th><th>carries</th><th>event</th><th>data</th></tr></thead>
-          <tbody>
-            {d.sseEvents.slice(-300).map((e, i, shown) => {
-              const role = r.roles[d.sseEvents.length - shown.length + i] ?? 'meta';
-              return (
-                <tr key={i} className={`role-${role}`}>
-                  <td className="num">{Math.round(e.t)}</td>
-                  <td>{ROLE_LABEL[role]}</td>
-                  <td>{e.event ?? ''}</td>
-                  <td className="data" title={e.data}>{e.data}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+          <table className="events">
+            <thead>
+              <tr>
+                <th>+ms</th>
+                <th>carries</th>
+                <th>event</th>
+                <th>data</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.sseEvents.slice(-300).map((e, i, shown) => {
+                const role = r.roles[d.sseEvents.length - shown.length + i] ?? 'meta';
+                return (
+                  <tr key={i} className={`role-${role}`}>
+                    <td className="num">{Math.round(e.t)}</td>
+                    <td>{ROLE_LABEL[role]}</td>
+                    <td>{e.event ?? ''}</td>
+                    <td className="data" title={e.data}>
+                      {e.data}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
         </div>
       </div>
     </div>
