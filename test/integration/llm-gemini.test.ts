@@ -13,6 +13,7 @@ http:
   servers:
     - name: mock
       listen: 0
+      keepalive_timeout: 60s
       routes:
         - path: /ok
           llm:
