@@ -44,7 +44,9 @@ export function createFaultsHook(rng: Rng = Math.random): ExchangeHook {
           ex.record.outcome = 'aborted';
           resetSocket(ex.req.socket);
         },
-        note: (m) => { ex.record.error = m; },
+        note: (m) => {
+          ex.record.error = m;
+        },
       });
       return rechunk ? chain(faults, rechunk) : faults;
     },

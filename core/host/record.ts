@@ -20,12 +20,16 @@ function recordLlm(record: ExchangeRecord, options: { speed?: number; path?: str
   const built = llmRouteFromRecord(record, { speed, path });
   if (!built) return undefined;
   const check = routeSchema.safeParse(built.value);
-  if (!check.success) return { ok: false, message: `the recorded route does not validate: ${check.error.issues[0]?.message}` };
+  if (!check.success)
+    return { ok: false, message: `the recorded route does not validate: ${check.error.issues[0]?.message}` };
   return { ok: true, yaml: stringify(built.value, { lineWidth: 0 }), note: built.note };
 }
 
 /** Turns an exchange into an `llm` route or a script route (YAML), or says why not. */
-export async function recordAsMock(record: ExchangeRecord, options: { speed?: number; path?: string }): Promise<RecordResult> {
+export async function recordAsMock(
+  record: ExchangeRecord,
+  options: { speed?: number; path?: string },
+): Promise<RecordResult> {
   try {
     return recordLlm(record, options) ?? recordExchange(record, options);
   } catch (err) {

@@ -32,7 +32,10 @@ export class TrafficLog {
     this.observers++;
     let done = false;
     return () => {
-      if (!done) { done = true; this.observers--; }
+      if (!done) {
+        done = true;
+        this.observers--;
+      }
     };
   }
 
@@ -87,7 +90,8 @@ export class TrafficLog {
     this.chunk(rec, chunk.length, now);
     let dec = this.decoders.get(rec);
     if (dec === undefined) {
-      dec = rec.kind !== 'sse' && isEventStream(rec.contentType) ? new SseCapture(rec, rec.bytesOut > chunk.length) : null;
+      dec =
+        rec.kind !== 'sse' && isEventStream(rec.contentType) ? new SseCapture(rec, rec.bytesOut > chunk.length) : null;
       this.decoders.set(rec, dec);
     }
     if (dec && !dec.done) dec.feed(chunk, now);
