@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { address, duration, headers, name, onOff, probability, rate, size } from './fields.js';
 import { isIpLiteral, parseUpstreamUrl, upstreamRef } from './upstream-url.js';
+import { llmSchema, rechunkSchema } from './llm-schema.js';
 
 // ---------------------------------------------------------------- limits
 
@@ -75,6 +76,11 @@ export const faultsSchema = z.strictObject({
     .optional()
     .describe(
       'probability of closing the connection without a response (UDP: a new session is dropped, its datagrams discarded)',
+    ),
+  rechunk: rechunkSchema
+    .optional()
+    .describe(
+      'write the same bytes split where stream parsers break: utf8-split, crlf-split, one-byte, random (not for UDP)',
     ),
 });
 
@@ -208,7 +214,7 @@ export const hostPattern = z
   )
   .transform((h) => h.toLowerCase());
 
-export const ROUTE_KINDS = ['static', 'chunked', 'stream', 'upload', 'respond', 'sse', 'proxy'] as const;
+export const ROUTE_KINDS = ['static', 'chunked', 'stream', 'upload', 'respond', 'sse', 'proxy', 'llm'] as const;
 /** The handler kinds a route can have (exactly one per route). */
 export type RouteKind = (typeof ROUTE_KINDS)[number];
 
@@ -222,6 +228,7 @@ export const routeSchema = z
     respond: respondSchema.optional(),
     sse: sseSchema.optional(),
     proxy: proxySchema.optional(),
+    llm: llmSchema.optional(),
     limit: limitSchema.optional(),
     faults: faultsSchema.optional(),
     cors: z
@@ -492,6 +499,16 @@ export type SseConfig = z.output<typeof sseSchema>;
 export type SseStep = z.output<typeof sseStepSchema>;
 export type SseScenario = z.output<typeof sseScenarioSchema>;
 export type ProxyConfig = z.output<typeof proxySchema>;
+export type {
+  LlmConfig,
+  LlmCase,
+  LlmToolCall,
+  LlmFail,
+  LlmFailKind,
+  LlmWireFormat,
+  RechunkConfig,
+  RechunkMode,
+} from './llm-schema.js';
 export type UpstreamServerConfig = z.output<typeof upstreamServerSchema>;
 export type HttpUpstreamConfig = z.output<typeof httpUpstreamSchema>;
 export type HttpHealthCheckConfig = z.output<typeof httpHealthCheckSchema>;

@@ -26,6 +26,7 @@ function checkLimit(limit: LimitConfig | undefined, path: (string | number)[], o
 /** Faults that only mean something for byte streams and HTTP, with why, for a UDP server. */
 const NOT_FOR_DATAGRAMS = {
   slice: 'a datagram is delivered whole, never split into pieces',
+  rechunk: 'a datagram is delivered whole, never split into pieces',
   status: 'there is no HTTP status to answer with',
 } as const;
 

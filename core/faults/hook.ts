@@ -2,7 +2,7 @@
  * The faults hooks. On every HTTP exchange whose route has `faults`:
  *
  *   before handler: latency ± jitter ─▶ drop_connection (probability) ─▶ status injection (probability)
- *   response path:  slice ─▶ stall_after / reset_after (./stages.ts)
+ *   response path:  slice ─▶ stall_after / reset_after ─▶ rechunk (./stages.ts)
  *
  * On TCP/UDP stream servers the same byte stages (with latency per chunk) sit
  * on the `out` direction: what the client receives. Limits come after (their
@@ -25,7 +25,7 @@ export function latencyOf(f: FaultsConfig, rng: Rng): number {
 
 /** True when the faults config has anything for the HTTP response path. */
 export function hasOutFaults(f: FaultsConfig): boolean {
-  return f.stall_after !== undefined || f.reset_after !== undefined || f.slice !== undefined;
+  return f.stall_after !== undefined || f.reset_after !== undefined || f.slice !== undefined || f.rechunk !== undefined;
 }
 
 /** Builds the HTTP faults hook. */

@@ -5,30 +5,21 @@
  *   chunk ─▶ latency ± jitter (links: per chunk) ─▶ slice into `size` pieces, `delay` apart
  *         ─▶ byte budget: stall_after: pass N bytes, then hold (the connection stays open)
  *                         reset_after: pass N bytes, then reset the connection (RST)
+ *         ─▶ rechunk: the same bytes cut where stream parsers break (./rechunk.ts)
  *
  * Held writes resolve when the stream ends, so no producer waits forever;
  * time comes from the target's clock, randomness from an injected RNG.
  */
 import type { FaultsConfig } from '../config/index.js';
 import type { ChunkInfo, Stage, StageTarget } from '../kernel/index.js';
+import { pause } from './pause.js';
+import { RechunkStage } from './rechunk.js';
 
 /** A random number in [0, 1). */
 export type Rng = () => number;
 
 /** What fault stages act on: the clock, their stream's end, reset and notes. */
 export type FaultTarget = StageTarget;
-
-/** Resolves true after `ms` on the clock, or false as soon as the stream ends. */
-function pause(t: FaultTarget, ms: number): Promise<boolean> {
-  if (ms <= 0) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = t.clock.setTimeout(() => resolve(true), ms);
-    void t.ended().then(() => {
-      timer.cancel();
-      resolve(false);
-    });
-  });
-}
 
 /** Delays each chunk until `latency ± jitter` after it arrived; chunks stay in order. */
 export class LatencyStage implements Stage {
@@ -138,7 +129,7 @@ export function hasByteFaults(f: FaultsConfig | undefined): boolean {
 /**
  * The fault stages of one stream, in toxiproxy's order: latency (only when
  * `perChunkLatency`: links delay each chunk, HTTP delays the exchange once
- * before its handler), slice, stall, reset.
+ * before its handler), slice, stall/reset; then re-chunking.
  */
 export function faultStages(f: FaultsConfig | undefined, t: FaultTarget, rng: Rng, perChunkLatency: boolean): Stage[] {
   if (!f) return [];
@@ -147,6 +138,8 @@ export function faultStages(f: FaultsConfig | undefined, t: FaultTarget, rng: Rn
     out.push(new LatencyStage(f.latency ?? 0, f.jitter ?? 0, rng, t));
   if (f.slice) out.push(new SliceStage(f.slice.size, f.slice.delay, t));
   if (f.stall_after !== undefined || f.reset_after !== undefined) out.push(new BudgetStage(f, t));
+  // Re-chunking comes last: it cuts what the other faults let through.
+  if (f.rechunk) out.push(new RechunkStage(f.rechunk, t));
   return out;
 }
 

@@ -126,6 +126,7 @@ function describeMock(r: RouteConfig, abs: (p: string) => string): string {
   if (r.chunked) return `a chunked mock (${r.chunked.chunks.length} chunks, ${ms(r.chunked.delay)} apart)`;
   if (r.stream) return `a ${r.stream.format} stream mock (every ${ms(r.stream.every)})`;
   if (r.upload) return `uploads into ${abs(r.upload.dir)}`;
+  if (r.llm) return `an LLM mock (${r.llm.format} wire format)`;
   return 'a Sluice mock';
 }
 

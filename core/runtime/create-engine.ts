@@ -22,6 +22,7 @@ import { staticRoute } from '../http/routes/static.js';
 import { streamRoute } from '../http/routes/stream.js';
 import { uploadRoute } from '../http/routes/upload.js';
 import type { RouteKinds } from '../kernel/index.js';
+import { llmRoute } from '../llm/route.js';
 import { proxyRoute } from '../proxy/route.js';
 import { sseRoute } from '../sse/route.js';
 import { TcpListener } from '../stream/tcp-listener.js';
@@ -59,6 +60,7 @@ export function routeKinds(m: EngineModules): RouteKinds {
     upload: uploadRoute,
     sse: sseRoute(m.sse),
     proxy: proxyRoute(m.upstreams),
+    llm: llmRoute,
   };
 }
 

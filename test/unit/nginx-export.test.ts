@@ -44,6 +44,7 @@ http:
         - { path: /feed, stream: { every: 200ms } }
         - { path: /upload, upload: { dir: /tmp/uploads, max_size: 1g } }
         - { path: /flaky, proxy: { upstream: backend }, faults: { latency: 1s } }
+        - { path: /v1, llm: { reply: hi } }
   upstreams:
     - name: backend
       balance: least_conn
@@ -125,10 +126,11 @@ test('proxy locations set X-Forwarded-*, X-Real-IP; channels go to nchan; mocks 
     '/chunks: a chunked mock',
     '/feed: a ndjson stream mock',
     '/upload: uploads into /tmp/uploads',
+    '/v1: an LLM mock (auto wire format)',
   ]) {
     assert.match(
       conf,
-      new RegExp(`# route ${route.replace(/[/.]/g, '\\$&')}.*\\n\\s*(client_max_body_size 1g;\\n\\s*)?return 501;`),
+      new RegExp(`# route ${route.replace(/[/.()]/g, '\\$&')}.*\\n\\s*(client_max_body_size 1g;\\n\\s*)?return 501;`),
       route,
     );
   }

@@ -16,6 +16,7 @@ import {
   proxySchema,
   respondSchema,
   ROUTE_KINDS,
+  llmSchema,
   routeSchema,
   sseScenarioSchema,
   sseSchema,
@@ -71,6 +72,7 @@ const KIND_SCHEMAS: Record<RouteKind, z.ZodType> = {
   respond: respondSchema,
   sse: sseSchema,
   proxy: proxySchema,
+  llm: llmSchema,
 };
 const rate = LIMIT_FIELDS.find((f) => f.key === 'rate')!;
 const num: FieldSpec = { key: 'status', label: 'Status', type: 'number' };

@@ -4,7 +4,7 @@
  * so writing a form back through updateConfigText keeps the user's units and
  * comments. Field tables follow core/config/schema.ts, one per route kind.
  */
-import { ROUTE_KINDS, type RouteKind } from '../../../core/config/index.js';
+import { RECHUNK_MODES, ROUTE_KINDS, type RouteKind } from '../../../core/config/index.js';
 
 /** How a form field reads and writes its value. */
 export type FieldType = 'text' | 'textarea' | 'number' | 'size' | 'duration' | 'bool' | 'select' | 'list';
@@ -64,6 +64,7 @@ export const ROUTE_KIND_FIELDS: Record<RouteKind, FieldSpec[]> = {
     f('retry', 'Retry (client)', 'duration', { placeholder: '3s' }),
     f('max_clients', 'Max clients', 'number', { placeholder: '10000' }),
   ],
+  llm: [],
   proxy: [
     f('upstream', 'Upstream', 'select'),
     f('buffering', 'Buffering', 'bool'),
@@ -110,6 +111,7 @@ export const FAULT_FIELDS: FieldSpec[] = [
   f('stall_after', 'Stall after', 'size'),
   f('reset_after', 'Reset after', 'size'),
   f('drop_connection', 'Drop probability', 'number'),
+  f('rechunk', 'Re-chunk', 'select', { options: ['', ...RECHUNK_MODES] }),
 ];
 /** Conditions of a server-wide limit rule (lists are comma-separated in the form). */
 export const LIMIT_MATCH_FIELDS: FieldSpec[] = [
@@ -229,6 +231,8 @@ export function defaultBody(kind: RouteKind): Plain {
       };
     case 'proxy':
       return { upstream: 'backend' };
+    case 'llm':
+      return { format: 'auto', reply: 'You said: {{last_user_message}}', first_token: '400ms', tokens_per_second: 40 };
   }
 }
 

@@ -19,6 +19,7 @@ import {
   type Plain,
   type SseMode,
 } from '../model/forms.js';
+import { LlmRouteForm } from './LlmRouteForm.js';
 
 /** Props of the route form. */
 export interface RouteFormProps {
@@ -281,6 +282,7 @@ export function RouteForm({ route, prefix, errors, upstreams, onChange, onDelete
           <legend>{kind}</legend>
           {kind === 'sse' && <SseExtras sse={body} prefix={`${prefix}.sse`} errors={errors} onChange={setBody} />}
           {kind === 'chunked' && <ChunkEditor chunked={body} onChange={setBody} />}
+          {kind === 'llm' && <LlmRouteForm llm={body} prefix={`${prefix}.llm`} errors={errors} onChange={setBody} />}
           <Fields
             specs={ROUTE_KIND_FIELDS[kind]}
             obj={body}

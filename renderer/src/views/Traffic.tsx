@@ -12,6 +12,7 @@ import { matchesFilter, rowType } from '../model/traffic.js';
 import { parse } from 'yaml';
 import type { Plain } from '../model/forms.js';
 import { configDoc, refreshTraffic, traffic, ui, useTraffic } from '../state.js';
+import { LlmStreamView } from '../components/LlmStreamView.js';
 
 /** Adds a recorded route (YAML of one route) to the first HTTP server of the edited config. */
 function addRecordedRoute(yaml: string): void {
@@ -181,6 +182,7 @@ function Detail({ id }: { id: number }) {
       <Waterfall d={d} />
       <h4>Chunks ({d.chunks.length})</h4>
       <ChunkTimeline d={d} />
+      <LlmStreamView d={d} />
       {d.sseEvents.length > 0 && (
         <>
           <h4>SSE events ({d.sseEvents.length})</h4>
