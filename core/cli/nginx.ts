@@ -59,14 +59,28 @@ export function installNginxCommands(program: Command): void {
     )
     .argument('<file>', 'nginx.conf, a sites-enabled file, or any file nginx would include')
     .action(async (file: string) => {
-      const read = await readNginxSource(file);
-      const r = read.ok ? importNginxSource(read.source) : read;
-      if (!r.ok) {
-        for (const e of r.errors) console.error(formatImportError(e));
-        process.exitCode = 1;
-        return;
-      }
-      for (const n of r.notes) console.error(n);
-      process.stdout.write(r.yaml);
+      process.exitCode = await importCommand(file, {
+        yaml: (text) => process.stdout.write(text),
+        error: (line) => console.error(line),
+      });
     });
+}
+
+/** Where `import-nginx` writes: the YAML (stdout), and notes and errors one per line (stderr). */
+export interface ImportOut {
+  yaml(text: string): void;
+  error(line: string): void;
+}
+
+/** `sluice import-nginx FILE`: the YAML and its notes, or every error and nothing else; returns the exit code. */
+export async function importCommand(file: string, out: ImportOut): Promise<number> {
+  const read = await readNginxSource(file);
+  const r = read.ok ? importNginxSource(read.source) : read;
+  if (!r.ok) {
+    for (const e of r.errors) out.error(formatImportError(e));
+    return 1;
+  }
+  for (const n of r.notes) out.error(n);
+  out.yaml(r.yaml);
+  return 0;
 }
