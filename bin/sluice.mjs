@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 /** Also in package.json's scripts, electron's --js-flags (core/cli/desktop.ts) and the benches. */
 const ENGINE_FLAGS = ['--no-memory-reducer', '--max-semi-space-size=4'];
 /** Commands that only talk or print: no engine, no second start. */
-const CLIENT_COMMANDS = new Set(['validate', 'publish', 'schema', 'import-nginx', 'export-nginx', 'help', '--help', '-h', '--version', '-V']);
+const CLIENT_COMMANDS = new Set(['validate', 'publish', 'client', 'schema', 'import-nginx', 'export-nginx', 'help', '--help', '-h', '--version', '-V']);
 const hostsEngine = !CLIENT_COMMANDS.has(process.argv[2]);
 
 const missing = ENGINE_FLAGS.filter((f) => !process.execArgv.includes(f));

@@ -8,7 +8,8 @@ import { installUi } from './ui.js';
 import { installDesktop } from './desktop.js';
 import { installSchema } from './schema.js';
 import { installNginxCommands } from './nginx.js';
+import { installClient } from './client.js';
 
 export type CommandInstaller = (program: Command) => void;
 
-export const COMMANDS: CommandInstaller[] = [installUi, installDesktop, installPublish, installSchema, installNginxCommands];
+export const COMMANDS: CommandInstaller[] = [installUi, installDesktop, installPublish, installSchema, installNginxCommands, installClient];

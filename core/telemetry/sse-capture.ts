@@ -1,15 +1,16 @@
 /**
  * Decodes `text/event-stream` bytes into SSE events for the traffic log — for
- * responses our own SSE handler did not write (a proxied upstream). Created
- * lazily per exchange, only while traffic is observed, and capped: the
- * parser's buffer, each event's data and the number of events are bounded.
+ * responses our own SSE handler did not write (a proxied upstream), whatever
+ * the request's method (a `fetch` POST streams like a GET). Created lazily per
+ * exchange, only while traffic is observed, and capped: the decoder's buffer,
+ * each event's data and the number of events are bounded.
  *
- *   chunk (Buffer) ─▶ TextDecoder (UTF-8, streaming, BOM dropped) ─▶ eventsource-parser ─▶ rec.events
+ *   chunk (Buffer) ─▶ SseDecoder (UTF-8, CR line ends as browsers) ─▶ rec.events + tally
  */
-import { createParser, type EventSourceParser } from 'eventsource-parser';
-import { CAPTURE_LIMITS, type ExchangeRecord, type SseEventMark } from './exchange-record.js';
+import { CAPTURE_LIMITS, streamNotes, type ExchangeRecord, type SseEventMark } from './exchange-record.js';
+import { SseDecoder } from './sse-decoder.js';
 
-/** Longest unterminated event the decoder buffers before giving up on an exchange. */
+/** Longest unterminated line or event the decoder buffers before giving up on an exchange. */
 const MAX_PENDING_CHARS = CAPTURE_LIMITS.eventData * 4;
 
 /** True when a content type is an SSE stream. */
@@ -19,23 +20,23 @@ export function isEventStream(contentType: string | undefined): boolean {
 
 /** Incremental SSE decoding of one exchange's response body. */
 export class SseCapture {
-  private readonly decoder = new TextDecoder('utf-8');
-  private readonly parser: EventSourceParser;
+  private readonly decoder: SseDecoder;
   private now = 0;
   private retry: number | undefined;
-  /** Observation began mid-stream: text up to the first blank line is a tail; skip it (bounded). */
-  private skipping: boolean;
-  private skipped = '';
   /** Stopped: cap reached or the stream is not valid SSE anymore. */
   done = false;
 
+  /**
+   * @param midStream observation began after bytes had gone out: the text up
+   *   to the first blank line is a tail of an event and is skipped
+   */
   constructor(private readonly rec: ExchangeRecord, midStream: boolean) {
-    this.skipping = midStream;
-    this.parser = createParser({
-      maxBufferSize: MAX_PENDING_CHARS,
-      onEvent: (e) => this.add({ t: this.now - this.rec.startedAt, event: e.event, data: e.data, id: e.id }),
+    this.decoder = new SseDecoder({
+      maxLine: MAX_PENDING_CHARS,
+      maxEvent: MAX_PENDING_CHARS,
+      midStream,
+      onEvent: (e) => this.add({ t: this.now - this.rec.startedAt, event: e.event, data: e.data, id: e.id }, e.data.length),
       onRetry: (ms) => { this.retry = ms; },
-      onError: (err) => { if (err.type === 'max-buffer-size-exceeded') this.done = true; },
     });
   }
 
@@ -43,32 +44,27 @@ export class SseCapture {
   feed(chunk: Uint8Array, now: number): void {
     if (this.done) return;
     this.now = now;
-    let text = this.decoder.decode(chunk, { stream: true });
-    if (this.skipping) text = this.skipToBoundary(text);
-    if (text === '') return;
-    try {
-      this.parser.feed(text);
-    } catch {
-      this.done = true;
-    }
+    this.decoder.feed(chunk);
+    this.noteInvalid();
+    if (this.decoder.stopped) this.done = true;
   }
 
-  /** While skipping, returns what follows the first blank line ('' until one is seen). */
-  private skipToBoundary(text: string): string {
-    const all = this.skipped + text;
-    // A bare CR at the very end may be the first half of CRLF: decide on it with the next chunk.
-    const searchable = all.endsWith('\r') ? all.slice(0, -1) : all;
-    const m = /(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)/.exec(searchable);
-    if (!m) {
-      this.skipped = all.slice(-2);
-      return '';
-    }
-    this.skipping = false;
-    this.skipped = '';
-    return all.slice(m.index + m[0].length);
+  /** The response ended: an event completed by a final CR is dispatched (as browsers do). */
+  end(now: number): void {
+    if (this.done) return;
+    this.now = now;
+    this.decoder.end();
+    this.noteInvalid();
+    this.done = true;
   }
 
-  private add(mark: SseEventMark): void {
+  private noteInvalid(): void {
+    const at = this.decoder.invalidUtf8At;
+    if (at !== undefined && this.rec.stream?.invalidUtf8At === undefined) streamNotes(this.rec).invalidUtf8At = at;
+  }
+
+  private add(mark: SseEventMark, size: number): void {
+    this.rec.stream?.tally?.event(mark.t, size);
     if (this.rec.events.length >= CAPTURE_LIMITS.events) {
       this.done = true;
       return;

@@ -18,10 +18,12 @@ import { startHeartbeat } from '../../sse/heartbeat.js';
 import { ScriptPlayer, scriptSteps, type PlayOutcome, type PlayStep, type ScriptSink } from '../../sse/script-player.js';
 import { describeScenario, scenarioSteps } from '../../sse/scenarios.js';
 import { compileTemplate } from '../../util/template.js';
+import { streamNotes, type ExchangeRecord } from '../../telemetry/exchange-record.js';
 
-/** Sends what a reconnecting client missed; a gap notice first when the ring no longer has it all. */
-function replayMissed(ch: Channel, client: SseClient, last: string): void {
+/** Sends what a reconnecting client missed (a gap notice first when the ring no longer has it all) and notes it on the record. */
+function replayMissed(ch: Channel, client: SseClient, last: string, rec: ExchangeRecord): void {
   const missed = ch.missedSince(last);
+  streamNotes(rec).resume = { from: last, replayed: missed.events.length, missed: missed.lost };
   if (missed.gap) {
     const data = JSON.stringify({ lastEventId: last, oldestId: missed.events[0]?.id ?? null, channel: ch.name, replay: ch.replay });
     client.deliver({ event: GAP_EVENT, data, bytes: encodeEvent({ event: GAP_EVENT, data }) });
@@ -43,7 +45,7 @@ function channelHandler(cfg: SseConfig): RouteHandler {
       const client: SseClient = new SseClient(ex, cfg.queue, [ch.counters], () => ch.unsubscribe(client));
       sendRetry(client, cfg);
       const last = lastEventId(ex.req, ex.query);
-      if (last !== undefined) replayMissed(ch, client, last);
+      if (last !== undefined) replayMissed(ch, client, last, ex.record);
       ch.subscribe(client);
       const stopBeat = startHeartbeat(client, cfg.heartbeat, ex.services.clock);
       // Returned, not awaited: an idle subscriber holds one small reaction instead of this async frame.
