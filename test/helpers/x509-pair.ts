@@ -2,6 +2,7 @@
  * Certificates made in the test: a throwaway CA and a server certificate it
  * signs for 127.0.0.1 / localhost (ECDSA P-256), as PEM for Node's https.
  */
+import './reflect-metadata-shim.js';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
