@@ -7,8 +7,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { constants, createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { ClientFormat } from '../api/client.js';
+import { contentEncoding, createDecompressor } from '../telemetry/content-encoding.js';
 import { streamKind } from '../telemetry/stream-diagnostics.js';
 import { ClientFailure } from './request.js';
 
@@ -20,14 +20,10 @@ const ERROR_BODY_BYTES = 200;
 
 /** The body as sent before compression; every decompressed piece is passed on as soon as it is whole. */
 export function decodedBody(res: IncomingMessage): Readable {
-  const enc = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
-  if (enc === '' || enc === 'identity') return res;
-  const flush = { flush: constants.Z_SYNC_FLUSH, finishFlush: constants.Z_SYNC_FLUSH };
-  let z: Readable & NodeJS.WritableStream;
-  if (enc === 'gzip' || enc === 'x-gzip') z = createGunzip(flush);
-  else if (enc === 'deflate') z = createInflate(flush);
-  else if (enc === 'br') z = createBrotliDecompress({ flush: constants.BROTLI_OPERATION_FLUSH, finishFlush: constants.BROTLI_OPERATION_FLUSH });
-  else throw new ClientFailure('not-stream', `unsupported Content-Encoding: ${enc}`);
+  const enc = contentEncoding(res.headers['content-encoding']);
+  if (enc === undefined) return res;
+  const z = createDecompressor(enc);
+  if (!z) throw new ClientFailure('not-stream', `unsupported Content-Encoding: ${enc}`);
   res.on('error', (err) => z.destroy(err));
   // A connection cut mid-body ends `res` without an error event on some Node versions: the decompressor must not look complete.
   res.on('aborted', () => z.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));

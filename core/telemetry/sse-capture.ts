@@ -5,8 +5,13 @@
  * exchange, only while traffic is observed, and capped: the decoder's buffer,
  * each event's data and the number of events are bounded.
  *
- *   chunk (Buffer) ─▶ SseDecoder (UTF-8, CR line ends as browsers) ─▶ rec.events + tally
+ *   chunk (Buffer) ─▶ [decompress: gzip, deflate, br] ─▶ SseDecoder (UTF-8, CR line ends as browsers) ─▶ rec.events + tally
+ *
+ * A compressed stream is decompressed as it goes (only while observed): each
+ * decompressed piece is timed as the chunk that carried it.
  */
+import type { Transform } from 'node:stream';
+import { createDecompressor } from './content-encoding.js';
 import { CAPTURE_LIMITS, streamNotes, type ExchangeRecord, type SseEventMark } from './exchange-record.js';
 import { SseDecoder } from './sse-decoder.js';
 
@@ -25,12 +30,16 @@ export class SseCapture {
   private retry: number | undefined;
   /** Stopped: cap reached or the stream is not valid SSE anymore. */
   done = false;
+  /** The decompressor of a compressed stream, and the arrival times of the chunks it has not finished. */
+  private readonly inflate: Transform | undefined;
+  private readonly pendingTimes: number[] = [];
 
   /**
    * @param midStream observation began after bytes had gone out: the text up
    *   to the first blank line is a tail of an event and is skipped
+   * @param encoding the response's Content-Encoding, if any
    */
-  constructor(private readonly rec: ExchangeRecord, midStream: boolean) {
+  constructor(private readonly rec: ExchangeRecord, midStream: boolean, encoding?: string) {
     this.decoder = new SseDecoder({
       maxLine: MAX_PENDING_CHARS,
       maxEvent: MAX_PENDING_CHARS,
@@ -38,24 +47,57 @@ export class SseCapture {
       onEvent: (e) => this.add({ t: this.now - this.rec.startedAt, event: e.event, data: e.data, id: e.id }, e.data.length),
       onRetry: (ms) => { this.retry = ms; },
     });
+    if (encoding === undefined) return;
+    // Joining a compressed stream mid-way cannot be decompressed (the dictionary is gone); an unknown encoding cannot be at all.
+    this.inflate = midStream ? undefined : createDecompressor(encoding);
+    if (!this.inflate) {
+      this.done = true;
+      return;
+    }
+    this.inflate.on('data', (piece: Buffer) => {
+      this.now = this.pendingTimes[0] ?? this.now;
+      this.decode(piece);
+    });
+    this.inflate.on('error', () => { this.done = true; });
+    this.inflate.on('end', () => this.finish());
   }
 
   /** Feeds the bytes of one response chunk, seen at `now` (engine clock). */
   feed(chunk: Uint8Array, now: number): void {
     if (this.done) return;
-    this.now = now;
-    this.decoder.feed(chunk);
-    this.noteInvalid();
-    if (this.decoder.stopped) this.done = true;
+    if (!this.inflate) {
+      this.now = now;
+      return this.decode(chunk);
+    }
+    this.pendingTimes.push(now);
+    this.inflate.write(chunk, () => { this.pendingTimes.shift(); });
   }
 
   /** The response ended: an event completed by a final CR is dispatched (as browsers do). */
   end(now: number): void {
     if (this.done) return;
+    if (this.inflate) return void this.inflate.end();
     this.now = now;
+    this.finish();
+  }
+
+  private decode(bytes: Uint8Array): void {
+    if (this.done) return;
+    this.decoder.feed(bytes);
+    this.noteInvalid();
+    if (this.decoder.stopped) this.stop();
+  }
+
+  private finish(): void {
+    if (this.done) return;
     this.decoder.end();
     this.noteInvalid();
     this.done = true;
+  }
+
+  private stop(): void {
+    this.done = true;
+    this.inflate?.destroy();
   }
 
   private noteInvalid(): void {
@@ -65,10 +107,7 @@ export class SseCapture {
 
   private add(mark: SseEventMark, size: number): void {
     this.rec.stream?.tally?.event(mark.t, size);
-    if (this.rec.events.length >= CAPTURE_LIMITS.events) {
-      this.done = true;
-      return;
-    }
+    if (this.rec.events.length >= CAPTURE_LIMITS.events) return this.stop();
     if (this.retry !== undefined) {
       mark.retry = this.retry;
       this.retry = undefined;
@@ -77,6 +116,6 @@ export class SseCapture {
     if (mark.event === undefined) delete mark.event;
     if (mark.id === undefined) delete mark.id;
     this.rec.events.push(mark);
-    if (this.rec.events.length >= CAPTURE_LIMITS.events) this.done = true;
+    if (this.rec.events.length >= CAPTURE_LIMITS.events) this.stop();
   }
 }

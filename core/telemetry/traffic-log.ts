@@ -6,6 +6,7 @@
 import { CAPTURE_LIMITS, streamNotes, type ExchangeRecord } from './exchange-record.js';
 import { isEventStream, SseCapture } from './sse-capture.js';
 import { StreamTally } from './stream-tally.js';
+import { contentEncoding } from './content-encoding.js';
 
 /** The recent-exchanges ring plus observer bookkeeping. */
 export class TrafficLog {
@@ -100,7 +101,9 @@ export class TrafficLog {
     this.chunk(rec, chunk.length, now);
     let dec = this.decoders.get(rec);
     if (dec === undefined) {
-      dec = rec.kind !== 'sse' && isEventStream(rec.contentType) ? new SseCapture(rec, rec.bytesOut > chunk.length) : null;
+      dec = rec.kind !== 'sse' && isEventStream(rec.contentType)
+        ? new SseCapture(rec, rec.bytesOut > chunk.length, contentEncoding(rec.responseHeaders?.['content-encoding']))
+        : null;
       this.decoders.set(rec, dec);
     }
     if (dec && !dec.done) dec.feed(chunk, now);

@@ -6,15 +6,15 @@ import './reflect-metadata-shim.js';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 
 /** PEM texts of a CA and of a server certificate it signed. */
 export interface TestCertificates { caPem: string; certPem: string; keyPem: string }
 
-async function keyPem(key: CryptoKey): Promise<string> {
-  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key as unknown as webcrypto.CryptoKey));
+async function keyPem(key: webcrypto.CryptoKey): Promise<string> {
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
   return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END PRIVATE KEY-----\n`;
 }
 
@@ -22,14 +22,14 @@ async function keyPem(key: CryptoKey): Promise<string> {
 export async function makeCertificates(): Promise<TestCertificates> {
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + 86_400_000);
-  const caKeys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as unknown as CryptoKeyPair;
+  const caKeys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as webcrypto.CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    name: 'CN=Sluice test CA', keys: caKeys, notBefore, notAfter, signingAlgorithm: ALG,
+    name: 'CN=Sluice test CA', keys: caKeys as never, notBefore, notAfter, signingAlgorithm: ALG,
     extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
   });
-  const leafKeys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as unknown as CryptoKeyPair;
+  const leafKeys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as webcrypto.CryptoKeyPair;
   const leaf = await x509.X509CertificateGenerator.create({
-    subject: 'CN=127.0.0.1', issuer: ca.subject, publicKey: leafKeys.publicKey, signingKey: caKeys.privateKey,
+    subject: 'CN=127.0.0.1', issuer: ca.subject, publicKey: leafKeys.publicKey as never, signingKey: caKeys.privateKey as never,
     notBefore, notAfter, signingAlgorithm: ALG,
     extensions: [
       new x509.BasicConstraintsExtension(false),

@@ -127,3 +127,33 @@ test('the traffic capture dispatches an event completed by the final CR when the
   log.changed(rec);
   assert.deepEqual(rec.events.map((e) => e.data), ['first', 'last']);
 });
+
+test('the traffic capture decompresses a gzip event stream and times each event by the chunk that carried it', async () => {
+  const { createGzip, constants } = await import('node:zlib');
+  const log = new TrafficLog();
+  const rec = log.begin({ listener: 'a', method: 'GET', url: '/z', client: '127.0.0.1', startedAt: 0, requestHeaders: {} });
+  rec.kind = 'proxy';
+  rec.contentType = 'text/event-stream';
+  rec.responseHeaders = { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' };
+  const z = createGzip();
+  const pieces: Buffer[] = [];
+  z.on('data', (b: Buffer) => pieces.push(b));
+  const flushed = async (text: string) => {
+    z.write(text);
+    await new Promise<void>((r) => z.flush(constants.Z_SYNC_FLUSH, () => r()));
+    const out = Buffer.concat(pieces.splice(0));
+    return out;
+  };
+  const first = await flushed('data: one\n\n');
+  const second = await flushed('data: two\n\n');
+  for (const [piece, at] of [[first, 10], [second, 500]] as const) {
+    rec.bytesOut += piece.length;
+    log.capture(rec, piece, at);
+  }
+  rec.outcome = 'complete';
+  rec.durationMs = 510;
+  log.changed(rec);
+  for (let i = 0; i < 50 && rec.events.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(rec.events.map((e) => [e.t, e.data]), [[10, 'one'], [500, 'two']]);
+  assert.equal(rec.stream?.invalidUtf8At, undefined, 'the compressed bytes are not taken for text');
+});
