@@ -20,7 +20,7 @@ export interface MenuActions {
 
 /** The views, in menu order, with their accelerators. */
 export const MENU_VIEWS: [string, string][] = [
-  ['dashboard', 'Dashboard'], ['config', 'Config'], ['traffic', 'Traffic'], ['channels', 'Channels'], ['upstreams', 'Upstreams'], ['tuner', 'Rate tuner'],
+  ['dashboard', 'Dashboard'], ['client', 'Client'], ['config', 'Config'], ['traffic', 'Traffic'], ['channels', 'Channels'], ['upstreams', 'Upstreams'], ['tuner', 'Rate tuner'],
 ];
 
 /** Builds the menu template. */

@@ -3,6 +3,7 @@ import { useEffect, useSyncExternalStore } from 'react';
 import { api, connection, desktop } from './api.js';
 import { ConfigView } from './views/ConfigView.js';
 import { Channels } from './views/Channels.js';
+import { Client } from './views/Client.js';
 import { Dashboard } from './views/Dashboard.js';
 import { Traffic } from './views/Traffic.js';
 import { Tuner } from './views/Tuner.js';
@@ -10,8 +11,8 @@ import { Upstreams } from './views/Upstreams.js';
 import { newConfig, openText, previewApply, save, saveAs } from './views/config-actions.js';
 import { configDoc, ui, useConfigDoc, useUi, VIEWS, type View } from './state.js';
 
-const TITLES: Record<View, string> = { dashboard: 'Dashboard', config: 'Config', traffic: 'Traffic', channels: 'Channels', upstreams: 'Upstreams', tuner: 'Rate tuner' };
-const VIEW_COMPONENTS: Record<View, () => React.JSX.Element> = { dashboard: Dashboard, config: ConfigView, traffic: Traffic, channels: Channels, upstreams: Upstreams, tuner: Tuner };
+const TITLES: Record<View, string> = { dashboard: 'Dashboard', client: 'Client', config: 'Config', traffic: 'Traffic', channels: 'Channels', upstreams: 'Upstreams', tuner: 'Rate tuner' };
+const VIEW_COMPONENTS: Record<View, () => React.JSX.Element> = { dashboard: Dashboard, client: Client, config: ConfigView, traffic: Traffic, channels: Channels, upstreams: Upstreams, tuner: Tuner };
 
 function EngineControls() {
   const running = useUi((s) => s.running);

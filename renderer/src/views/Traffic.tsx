@@ -12,6 +12,7 @@ import { matchesFilter, rowType } from '../model/traffic.js';
 import { parse } from 'yaml';
 import type { Plain } from '../model/forms.js';
 import { configDoc, refreshTraffic, traffic, ui, useTraffic } from '../state.js';
+import { StreamNotes } from '../components/StreamFindings.js';
 
 /** Adds a recorded route (YAML of one route) to the first HTTP server of the edited config. */
 function addRecordedRoute(yaml: string): void {
@@ -123,6 +124,7 @@ function Detail({ id }: { id: number }) {
         <b className={`st s${Math.floor((d.status ?? 0) / 100)}`}>{d.status ?? '…'}</b> · {rowType(d)} · {fmtBytes(d.bytesOut)} out · {fmtBytes(d.bytesIn)} in · {fmtMs(d.durationMs)} · <span className={`outcome ${d.outcome}`}>{outcomeLabel(d)}</span>
         {d.upstream && <> · upstream {d.upstream}</>}
       </p>
+      <StreamNotes d={d} />
       {(d.kind === 'proxy' || d.sseEvents.length > 0 || d.chunks.length > 1) && <button data-testid="record-mock" onClick={() => void record()}>Record as mock</button>}
       {mock && (
         <>
