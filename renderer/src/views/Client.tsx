@@ -56,7 +56,7 @@ function RequestForm({ running }: { running: boolean }) {
     clientSession.getState().begin(started.id);
   };
   return (
-    <form className="client-form" onSubmit={(e) => { e.preventDefault(); if (!running) void start(); }}>
+    <form className="client-form" data-testid="client-form" onSubmit={(e) => { e.preventDefault(); if (!running) void start(); }}>
       <div className="client-line">
         <select value={form.method} onChange={(e) => set({ method: e.target.value })} data-testid="client-method">
           {METHODS.map((m) => <option key={m}>{m}</option>)}
