@@ -19,6 +19,7 @@ export function recordFacts(r: ExchangeRecord, now?: number): StreamFacts {
     http2: r.requestHeaders[':method'] !== undefined,
     proxy: notes?.proxy,
     timing: notes?.tally,
+    partial: notes?.captureFrom !== undefined,
     now: at,
     ended,
     invalidUtf8At: notes?.invalidUtf8At,

@@ -29,6 +29,8 @@ export interface StreamFacts {
   proxy?: { buffering: boolean; accelBuffering?: string };
   /** Body timing, when it was measured (the traffic log measures only while observed). */
   timing?: StreamTiming;
+  /** Timing began mid-stream (an observer joined late): what came before is unknown. */
+  partial?: boolean;
   /** Now (open stream) or the end of the response. */
   now: number;
   ended: boolean;
@@ -75,7 +77,7 @@ const compression: Rule = (f, kind) => {
 
 const buffering: Rule = (f, kind) => {
   const t = f.timing;
-  if (!kind || !t || !f.ended || t.events < 2 || t.firstEventAt === undefined || t.lastEventAt === undefined) return undefined;
+  if (!kind || !t || f.partial || !f.ended || t.events < 2 || t.firstEventAt === undefined || t.lastEventAt === undefined) return undefined;
   const window = Math.max(100, 0.05 * t.lastEventAt);
   const burst = t.lastEventAt - t.firstEventAt <= window && f.now - t.lastEventAt <= window;
   if (!burst || t.firstEventAt < LATE_FIRST_EVENT_MS) return undefined;
@@ -164,7 +166,7 @@ const largeEvent: Rule = (f, kind) => {
 const heartbeat: Rule = (f, kind) => {
   const t = f.timing;
   if (!kind || !t) return undefined;
-  const silence = Math.max(t.maxGapMs, f.now - (t.lastChunkAt ?? 0));
+  const silence = Math.max(t.maxGapMs, f.now - (t.lastChunkAt ?? t.since));
   if (silence < IDLE_TIMEOUT_MS) return undefined;
   return {
     code: 'heartbeat',

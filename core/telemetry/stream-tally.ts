@@ -8,6 +8,8 @@
 
 /** What the diagnostics read of a body's timing. */
 export interface StreamTiming {
+  /** When measuring began (0: at the request). */
+  readonly since: number;
   readonly chunks: number;
   readonly bytes: number;
   readonly firstChunkAt: number | undefined;
@@ -39,9 +41,16 @@ export class StreamTally implements StreamTiming {
   clumps = 0;
   clumpGapsMs = 0;
 
+  /**
+   * @param since when measuring began (ms since the request): 0, or the
+   *   moment an observer joined a stream already running, so the time before
+   *   does not count as a silence
+   */
+  constructor(readonly since = 0) {}
+
   /** A body chunk arrived `t` ms after the request. */
   chunk(t: number, bytes: number): void {
-    const gap = t - (this.lastChunkAt ?? 0);
+    const gap = t - (this.lastChunkAt ?? this.since);
     if (gap > this.maxGapMs) this.maxGapMs = gap;
     this.firstChunkAt ??= t;
     this.lastChunkAt = t;
@@ -63,6 +72,6 @@ export class StreamTally implements StreamTiming {
 
   /** The longest silence so far, counting the one still running at `now` (an open stream). */
   silenceAt(now: number): number {
-    return Math.max(this.maxGapMs, now - (this.lastChunkAt ?? 0));
+    return Math.max(this.maxGapMs, now - (this.lastChunkAt ?? this.since));
   }
 }

@@ -85,8 +85,9 @@ export class TrafficLog {
     const t = now - rec.startedAt;
     const notes = streamNotes(rec);
     if (!notes.tally) {
-      notes.tally = new StreamTally();
-      if (rec.bytesOut > bytes) notes.captureFrom = { t, bytes: rec.bytesOut - bytes };
+      const midStream = rec.bytesOut > bytes;
+      if (midStream) notes.captureFrom = { t, bytes: rec.bytesOut - bytes };
+      notes.tally = new StreamTally(midStream ? t : 0);
     }
     notes.tally.chunk(t, bytes);
     if (rec.chunks.length < CAPTURE_LIMITS.chunks) rec.chunks.push({ t, bytes });

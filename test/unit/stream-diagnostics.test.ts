@@ -124,3 +124,12 @@ test('the tally counts the silence still running on an open stream, and clumps b
   assert.equal(t.maxEventSize, 9);
   assert.equal(t.silenceAt(70_000), 65_000);
 });
+
+test('an observer that joined mid-stream judges no burst and counts no silence from before it joined', () => {
+  const late = new StreamTally(120_000);
+  late.chunk(120_010, 30);
+  for (let i = 0; i < 5; i++) late.event(120_010, 20);
+  assert.deepEqual(codes(facts({ timing: late, partial: true, now: 120_020 })), [], 'neither a buffering burst nor a 2-minute silence');
+  const quiet = new StreamTally();
+  assert.deepEqual(codes(facts({ timing: quiet, ended: false, now: 65_000 })), ['heartbeat'], 'headers, then no byte for 65 s');
+});
