@@ -62,6 +62,7 @@ export class Connection {
   private destroy: (() => void) | undefined;
   private decoder: Decoder | undefined;
   private stopped = false;
+  private readonly abort = new AbortController();
   private endedAt: number | undefined;
   /** The stream ended by itself (not stopped by us): the rules about a burst at the end may judge it. */
   private naturalEnd = false;
@@ -82,6 +83,7 @@ export class Connection {
   /** Ends the connection now (the session was stopped). */
   stop(): void {
     this.stopped = true;
+    this.abort.abort();
     this.destroy?.();
   }
 
@@ -89,9 +91,9 @@ export class Connection {
   async run(o: SendOptions, maxSize: number): Promise<ConnOutcome> {
     let opened;
     try {
-      opened = await send(o);
+      opened = await send({ ...o, signal: this.abort.signal });
     } catch (err) {
-      return this.close(this.failure(err, false));
+      return this.close(this.stopped ? { kind: 'stopped' } : this.failure(err, false));
     }
     this.res = opened.res;
     this.destroy = opened.destroy;

@@ -33,6 +33,8 @@ export interface SendOptions {
   ca?: string;
   /** TCP + TLS handshake must finish within this (ms). */
   connectTimeoutMs: number;
+  /** Aborts the request at any point (the session was stopped). */
+  signal?: AbortSignal;
 }
 
 /** Redirects followed before giving up (browsers allow 20; a stream needs few). */
@@ -77,7 +79,7 @@ function sendOnce(o: SendOptions): Promise<{ res: IncomingMessage; destroy(): vo
   }
   if (o.body !== undefined) headers['content-length'] = String(Buffer.byteLength(o.body));
   const options: https.RequestOptions = {
-    method: o.method, headers, agent: false,
+    method: o.method, headers, agent: false, signal: o.signal,
     ...(secure ? { rejectUnauthorized: !o.insecure, ...(o.ca ? { ca: [...rootCertificates, o.ca] } : {}) } : {}),
   };
   return new Promise((resolve, reject) => {

@@ -15,8 +15,9 @@ import { ClientFailure } from './request.js';
 /** The Accept-Encoding a browser sends, so compression problems show here too. */
 export const ACCEPT_ENCODING = 'gzip, deflate, br';
 
-/** Bytes of an error body quoted in the one-line reason. */
+/** Bytes of an error body quoted in the one-line reason, and how long to wait for them. */
 const ERROR_BODY_BYTES = 200;
+const ERROR_BODY_WAIT_MS = 2000;
 
 /** The body as sent before compression; every decompressed piece is passed on as soon as it is whole. */
 export function decodedBody(res: IncomingMessage): Readable {
@@ -56,6 +57,8 @@ export function streamFormat(res: IncomingMessage): ClientFormat {
 export async function httpError(res: IncomingMessage): Promise<ClientFailure> {
   const status = `HTTP ${res.statusCode ?? '?'}${res.statusMessage ? ` ${res.statusMessage}` : ''}`;
   let body = Buffer.alloc(0);
+  // An error body that trickles (or never ends) is quoted as far as it came.
+  const timer = setTimeout(() => res.destroy(), ERROR_BODY_WAIT_MS);
   try {
     const stream = decodedBody(res);
     for await (const chunk of stream) {
@@ -64,7 +67,9 @@ export async function httpError(res: IncomingMessage): Promise<ClientFailure> {
     }
     stream.destroy();
   } catch {
-    /* the status alone says enough */
+    /* the status, and what came of the body, say enough */
+  } finally {
+    clearTimeout(timer);
   }
   res.destroy();
   const text = body.subarray(0, ERROR_BODY_BYTES).toString('utf8').replace(/\uFFFD+$/, '').replace(/\s+/g, ' ').trim();

@@ -64,6 +64,8 @@ const ROUTES: Record<string, (req: http.IncomingMessage, res: http.ServerRespons
     res.end(`<!doctype html>\n<html>\n  <head><title>Internal error</title></head>\n  <body>${'trace line\n'.repeat(100)}</body></html>`);
   },
   '/flood': (_q, res) => flood(res),
+  '/hang': () => { /* never answers */ },
+  '/trickle500': (_q, res) => { res.writeHead(500, { 'content-type': 'text/plain' }); res.write('upstream timed o'); },
   '/latin1': (_q, res) => {
     res.writeHead(200, SSE);
     res.write('data: ok\n\n');
@@ -206,4 +208,17 @@ test('NDJSON is read as lines; a GET event stream ended by the server reconnects
   const once = await new ClientSession({ url: `${base}/ticks`, reconnect: 0 }).run();
   assert.equal(once.state, 'ended', '--reconnect 0: the end of the stream is the end of the session');
   assert.equal(once.events, 1);
+});
+
+test('stop ends a session still waiting for headers at once; an error body that never ends is quoted as far as it came', async () => {
+  const session = new ClientSession({ url: `${base}/hang` });
+  const done = session.run();
+  await sleep(200);
+  const t0 = Date.now();
+  session.stop();
+  const s = await done;
+  assert.equal(s.state, 'stopped');
+  assert.ok(Date.now() - t0 < 1000, `stopped in ${Date.now() - t0} ms`);
+  const r = await client(`${base}/trickle500`);
+  assert.deepEqual(r, { code: 1, out: [], err: ['sluice client: HTTP 500 Internal Server Error: upstream timed o'] });
 });
