@@ -124,7 +124,9 @@ test('a proxied stream that ends right after a CR keeps its last event', async (
 test('capture that begins mid-stream says from when and how many bytes in', async () => {
   const res = await fetch(`${t.url('edge')}/long`);
   const reader = res.body!.getReader();
-  await waitFor(() => release !== undefined, 'two events sent unobserved');
+  let seen = '';
+  while (!seen.includes('part 2')) seen += new TextDecoder().decode((await reader.read()).value);
+  await waitFor(() => release !== undefined, 'the upstream to wait after two events');
   const off = host.on('traffic', () => {});
   try {
     release!();
