@@ -4,7 +4,14 @@
  * the raw ipcRenderer (STYLE 12). Kept apart from preload.ts so tests can build
  * it with a stub ipcRenderer.
  */
-import { API_CALLS, API_EVENTS, callChannel, eventChannel, type ApiEventName, type SluiceApi } from '../core/api/index.js';
+import {
+  API_CALLS,
+  API_EVENTS,
+  callChannel,
+  eventChannel,
+  type ApiEventName,
+  type SluiceApi,
+} from '../core/api/index.js';
 import { DESKTOP_CHANNELS, type IpcResult } from './channels.js';
 
 /** The subset of ipcRenderer the bridge uses. */

@@ -20,11 +20,21 @@ export interface MenuActions {
 
 /** The views, in menu order, with their accelerators. */
 export const MENU_VIEWS: [string, string][] = [
-  ['dashboard', 'Dashboard'], ['client', 'Client'], ['config', 'Config'], ['traffic', 'Traffic'], ['channels', 'Channels'], ['upstreams', 'Upstreams'], ['tuner', 'Rate tuner'],
+  ['dashboard', 'Dashboard'],
+  ['client', 'Client'],
+  ['config', 'Config'],
+  ['traffic', 'Traffic'],
+  ['channels', 'Channels'],
+  ['upstreams', 'Upstreams'],
+  ['tuner', 'Rate tuner'],
 ];
 
 /** Builds the menu template. */
-export function buildMenuTemplate(actions: MenuActions, recent: string[], platform: NodeJS.Platform = process.platform): MenuItemConstructorOptions[] {
+export function buildMenuTemplate(
+  actions: MenuActions,
+  recent: string[],
+  platform: NodeJS.Platform = process.platform,
+): MenuItemConstructorOptions[] {
   const file: MenuItemConstructorOptions = {
     label: 'File',
     submenu: [
@@ -32,7 +42,9 @@ export function buildMenuTemplate(actions: MenuActions, recent: string[], platfo
       { label: 'Open…', accelerator: 'CmdOrCtrl+O', click: () => actions.open() },
       {
         label: 'Recent',
-        submenu: recent.length ? recent.map((f) => ({ label: f, click: () => actions.openRecent(f) })) : [{ label: 'No recent files', enabled: false }],
+        submenu: recent.length
+          ? recent.map((f) => ({ label: f, click: () => actions.openRecent(f) }))
+          : [{ label: 'No recent files', enabled: false }],
       },
       { type: 'separator' },
       { label: 'Save', accelerator: 'CmdOrCtrl+S', click: () => actions.save() },
@@ -52,7 +64,11 @@ export function buildMenuTemplate(actions: MenuActions, recent: string[], platfo
   const view: MenuItemConstructorOptions = {
     label: 'View',
     submenu: [
-      ...MENU_VIEWS.map(([name, label], i): MenuItemConstructorOptions => ({ label, accelerator: `CmdOrCtrl+${i + 1}`, click: () => actions.view(name) })),
+      ...MENU_VIEWS.map(([name, label], i): MenuItemConstructorOptions => ({
+        label,
+        accelerator: `CmdOrCtrl+${i + 1}`,
+        click: () => actions.view(name),
+      })),
       { type: 'separator' },
       { role: 'reload' },
       { role: 'toggleDevTools' },

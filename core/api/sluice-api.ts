@@ -6,8 +6,18 @@
  */
 import type { ClientBatch, ClientRequest, ClientSessionView } from './client.js';
 import type {
-  ApplyResponse, ChannelInfo, ConfigState, ExchangeDetail, ExchangeSummary, LogLine, PublishRequest,
-  Stats, TelemetryTick, TrafficQuery, UpstreamServerState, ValidateResult,
+  ApplyResponse,
+  ChannelInfo,
+  ConfigState,
+  ExchangeDetail,
+  ExchangeSummary,
+  LogLine,
+  PublishRequest,
+  Stats,
+  TelemetryTick,
+  TrafficQuery,
+  UpstreamServerState,
+  ValidateResult,
 } from './types.js';
 
 /** Calls (request → response). Errors come back as values (`{ ok: false, … }`) or a rejected promise with a message. */
@@ -29,14 +39,20 @@ export interface SluiceApiCalls {
   getTraffic(query: TrafficQuery): Promise<ExchangeSummary[]>;
   getExchange(id: number): Promise<ExchangeDetail | null>;
   /** Turns a recorded SSE/chunked exchange into a script route; returns the route as YAML text. */
-  recordAsMock(id: number, options?: { speed?: number; path?: string }): Promise<{ ok: true; yaml: string } | { ok: false; message: string }>;
+  recordAsMock(
+    id: number,
+    options?: { speed?: number; path?: string },
+  ): Promise<{ ok: true; yaml: string } | { ok: false; message: string }>;
   /** Starts a stream client session in the engine; its events arrive as `client` batches. */
   startClient(request: ClientRequest): Promise<{ ok: true; id: number } | { ok: false; message: string }>;
   stopClient(id: number): Promise<{ ok: true }>;
   /** A session with its newest events, reconnects and connections (for a view opened later). */
   getClientSession(id: number): Promise<ClientSessionView | null>;
   /** Turns a session into a route that plays it back with its timing; returns the route as YAML text. */
-  clientAsMock(id: number, options?: { speed?: number; path?: string }): Promise<{ ok: true; yaml: string; note?: string } | { ok: false; message: string }>;
+  clientAsMock(
+    id: number,
+    options?: { speed?: number; path?: string },
+  ): Promise<{ ok: true; yaml: string; note?: string } | { ok: false; message: string }>;
 }
 
 /** Pushed events: one telemetry tick per 250 ms, new/changed traffic rows in batches, log lines. */
@@ -56,13 +72,34 @@ export interface SluiceApi extends SluiceApiCalls {
 
 /** Every call name, in one table: preload, IPC handlers, WebSocket and allowlists are built from it. */
 export const API_CALLS = [
-  'health', 'getConfig', 'validateConfig', 'applyConfig', 'saveConfig', 'startEngine', 'stopEngine',
-  'publish', 'getChannels', 'getStats', 'getUpstreams', 'getTraffic', 'getExchange', 'recordAsMock',
-  'startClient', 'stopClient', 'getClientSession', 'clientAsMock',
+  'health',
+  'getConfig',
+  'validateConfig',
+  'applyConfig',
+  'saveConfig',
+  'startEngine',
+  'stopEngine',
+  'publish',
+  'getChannels',
+  'getStats',
+  'getUpstreams',
+  'getTraffic',
+  'getExchange',
+  'recordAsMock',
+  'startClient',
+  'stopClient',
+  'getClientSession',
+  'clientAsMock',
 ] as const satisfies readonly (keyof SluiceApiCalls)[];
 
 /** Every pushed event name. */
-export const API_EVENTS = ['telemetry', 'traffic', 'log', 'state', 'client'] as const satisfies readonly (keyof SluiceApiEvents)[];
+export const API_EVENTS = [
+  'telemetry',
+  'traffic',
+  'log',
+  'state',
+  'client',
+] as const satisfies readonly (keyof SluiceApiEvents)[];
 
 export type ApiCallName = (typeof API_CALLS)[number];
 export type ApiEventName = (typeof API_EVENTS)[number];

@@ -89,8 +89,17 @@ export interface Diagnostic {
 
 /** Codes of stream diagnostics. */
 export type DiagnosticCode =
-  | 'buffering' | 'clumped' | 'compression' | 'content-length' | 'cache-control' | 'export-buffering' | 'proxy-buffering'
-  | 'h2-connection-headers' | 'large-event' | 'heartbeat' | 'invalid-utf8';
+  | 'buffering'
+  | 'clumped'
+  | 'compression'
+  | 'content-length'
+  | 'cache-control'
+  | 'export-buffering'
+  | 'proxy-buffering'
+  | 'h2-connection-headers'
+  | 'large-event'
+  | 'heartbeat'
+  | 'invalid-utf8';
 
 /** What a channel route did for a client that came back with `Last-Event-ID`. */
 export interface ResumeReport {
@@ -142,11 +151,14 @@ export interface ValidateResult {
 
 /** Apply answer. */
 export type ApplyResponse =
-  | { ok: true; plan: ApplyPlan; changes: string[] }
-  | { ok: false; message: string; errors: ConfigError[] };
+  { ok: true; plan: ApplyPlan; changes: string[] } | { ok: false; message: string; errors: ConfigError[] };
 
 /** An event to publish on a channel. */
-export interface PublishRequest { event?: string; data: string; id?: string }
+export interface PublishRequest {
+  event?: string;
+  data: string;
+  id?: string;
+}
 
 /** A channel's clients and recent events. */
 export interface ChannelInfo {
@@ -169,4 +181,8 @@ export interface Stats {
 }
 
 /** A log line from the engine. */
-export interface LogLine { level: 'info' | 'warn' | 'error'; message: string; at: number }
+export interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  at: number;
+}

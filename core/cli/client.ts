@@ -31,14 +31,18 @@ function readArg(what: string, file: string): string {
   try {
     return readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (err) {
-    throw new ClientFailure('usage', `cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ClientFailure(
+      'usage',
+      `cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
 function count(flag: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new ClientFailure('usage', `${flag} needs a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < min)
+    throw new ClientFailure('usage', `${flag} needs a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -49,13 +53,23 @@ export function requestFromArgs(url: string, o: ClientCliOptions): ClientRequest
     if (i <= 0) throw new ClientFailure('usage', `-H needs "Name: value", got ${JSON.stringify(h)}`);
     return [h.slice(0, i).trim(), h.slice(i + 1).trim()];
   });
-  const body = o.data === undefined ? undefined : o.data.startsWith('@') ? readArg('the body file', o.data.slice(1)) : o.data;
+  const body =
+    o.data === undefined ? undefined : o.data.startsWith('@') ? readArg('the body file', o.data.slice(1)) : o.data;
   const size = o.maxEventSize === undefined ? undefined : parseSize(o.maxEventSize);
-  if (o.maxEventSize !== undefined && !(size && size >= 1024)) throw new ClientFailure('usage', `--max-event-size needs a size of at least 1k (e.g. 4m), got ${JSON.stringify(o.maxEventSize)}`);
+  if (o.maxEventSize !== undefined && !(size && size >= 1024))
+    throw new ClientFailure(
+      'usage',
+      `--max-event-size needs a size of at least 1k (e.g. 4m), got ${JSON.stringify(o.maxEventSize)}`,
+    );
   return {
-    url, method: o.request, headers, body,
-    maxEvents: count('--max-events', o.maxEvents, 1), reconnect: count('--reconnect', o.reconnect, 0),
-    insecure: o.insecure === true, ca: o.cacert !== undefined ? readArg('the CA file', o.cacert) : undefined,
+    url,
+    method: o.request,
+    headers,
+    body,
+    maxEvents: count('--max-events', o.maxEvents, 1),
+    reconnect: count('--reconnect', o.reconnect, 0),
+    insecure: o.insecure === true,
+    ca: o.cacert !== undefined ? readArg('the CA file', o.cacert) : undefined,
     maxEventSize: size,
   };
 }
@@ -66,8 +80,12 @@ export function exitCode(s: ClientSummary): number {
 }
 
 const stdio: PrintTarget = {
-  out: (l) => { process.stdout.write(`${l}\n`); },
-  err: (l) => { process.stderr.write(`${l}\n`); },
+  out: (l) => {
+    process.stdout.write(`${l}\n`);
+  },
+  err: (l) => {
+    process.stderr.write(`${l}\n`);
+  },
 };
 
 /** Runs one session, printing as it goes; resolves with the exit code. */
@@ -111,16 +129,21 @@ function collect(value: string, previous: string[]): string[] {
 export function installClient(program: Command): void {
   program
     .command('client')
-    .description('subscribe to a stream (SSE, NDJSON or chunked lines) and print each event as it arrives, with its timing; reconnects like EventSource and reports id gaps, duplicates and why a stream does not stream')
+    .description(
+      'subscribe to a stream (SSE, NDJSON or chunked lines) and print each event as it arrives, with its timing; reconnects like EventSource and reports id gaps, duplicates and why a stream does not stream',
+    )
     .argument('<url>', 'http:// or https:// URL')
     .option('-X, --request <method>', 'HTTP method (default GET, or POST with -d)')
     .option('-d, --data <data>', 'request body; @FILE reads a file, @- standard input')
     .option('-H, --header <header>', '"Name: value" request header (repeatable)', collect, [])
     .option('--json', 'one JSON object per line: events, reconnects, then a summary')
     .option('-n, --max-events <n>', 'stop after N events (exit 0)')
-    .option('--reconnect <n>', 'reconnects allowed (default: GET event streams reconnect like EventSource, others never)')
+    .option(
+      '--reconnect <n>',
+      'reconnects allowed (default: GET event streams reconnect like EventSource, others never)',
+    )
     .option('-k, --insecure', 'accept any TLS certificate')
-    .option('--cacert <file>', 'trust this CA certificate (PEM) besides the system\'s')
+    .option('--cacert <file>', "trust this CA certificate (PEM) besides the system's")
     .option('--max-event-size <size>', 'largest line or event kept while it arrives (default 1m)')
     .action(async (url: string, opts: ClientCliOptions) => {
       process.exitCode = await runClient(url, opts);

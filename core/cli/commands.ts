@@ -12,4 +12,11 @@ import { installClient } from './client.js';
 
 export type CommandInstaller = (program: Command) => void;
 
-export const COMMANDS: CommandInstaller[] = [installUi, installDesktop, installPublish, installSchema, installNginxCommands, installClient];
+export const COMMANDS: CommandInstaller[] = [
+  installUi,
+  installDesktop,
+  installPublish,
+  installSchema,
+  installNginxCommands,
+  installClient,
+];

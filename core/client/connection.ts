@@ -50,7 +50,8 @@ function lostReason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'ECONNRESET' || e?.message === 'aborted') return 'the connection was reset mid-stream';
   if (e?.code === 'ERR_STREAM_PREMATURE_CLOSE') return 'the connection closed mid-body';
-  if (e?.code?.startsWith('Z_') || e?.code === 'ERR_BROTLI_DECOMPRESSION_FAILED') return `the compressed body is corrupt (${e.code})`;
+  if (e?.code?.startsWith('Z_') || e?.code === 'ERR_BROTLI_DECOMPRESSION_FAILED')
+    return `the compressed body is corrupt (${e.code})`;
   return `the connection failed mid-stream: ${e?.message ?? String(err)}`;
 }
 
@@ -71,7 +72,13 @@ export class Connection {
    * @param t0 when the request goes out, on the session clock
    * @param t0Session the same instant as ms since the session's first request
    */
-  constructor(n: number, private readonly t0: number, t0Session: number, private readonly clock: Clock, private readonly hooks: ConnHooks) {
+  constructor(
+    n: number,
+    private readonly t0: number,
+    t0Session: number,
+    private readonly clock: Clock,
+    private readonly hooks: ConnHooks,
+  ) {
     this.info = { conn: n, t: Math.round(t0Session), events: 0, bytes: 0 };
   }
 
@@ -121,7 +128,8 @@ export class Connection {
   }
 
   private failure(err: unknown, answered: boolean): ConnOutcome {
-    if (err instanceof ClientFailure) return err.kind === 'network' ? { kind: 'lost', reason: err.message, answered } : { kind: 'failed', error: err };
+    if (err instanceof ClientFailure)
+      return err.kind === 'network' ? { kind: 'lost', reason: err.message, answered } : { kind: 'failed', error: err };
     return { kind: 'lost', reason: (err as Error).message, answered };
   }
 
@@ -135,9 +143,15 @@ export class Connection {
       this.info.firstEventMs ??= Math.round(now - this.t0);
       if (!this.hooks.item(ev, now)) full = true;
     };
-    const decoder: Decoder = this.decoder = format === 'sse'
-      ? new SseDecoder({ maxLine: maxSize, maxEvent: maxSize, onEvent: onItem, onRetry: (ms) => this.hooks.retry(ms) })
-      : new LineDecoder((line) => onItem({ data: line }), maxSize);
+    const decoder: Decoder = (this.decoder =
+      format === 'sse'
+        ? new SseDecoder({
+            maxLine: maxSize,
+            maxEvent: maxSize,
+            onEvent: onItem,
+            onRetry: (ms) => this.hooks.retry(ms),
+          })
+        : new LineDecoder((line) => onItem({ data: line }), maxSize));
     let body: Readable;
     try {
       body = decodedBody(res);
@@ -163,7 +177,8 @@ export class Connection {
     if (decoder.stopped) return { kind: 'failed', error: new ClientFailure('limit', decoder.stopped.message) };
     decoder.end();
     if (full) return { kind: 'done', reason: 'max events reached' };
-    if (!res.complete) return { kind: 'lost', reason: 'the connection closed before the body was complete', answered: true };
+    if (!res.complete)
+      return { kind: 'lost', reason: 'the connection closed before the body was complete', answered: true };
     return { kind: 'ended', reason: 'the server ended the stream' };
   }
 

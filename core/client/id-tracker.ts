@@ -31,7 +31,8 @@ export class IdTracker {
     else if (n > last + 1) {
       verdict = 'gap';
       this.report.missing += n - last - 1;
-      if (this.report.gaps.length < MAX_LISTED) this.report.gaps.push({ after: String(last), next: id, missing: n - last - 1 });
+      if (this.report.gaps.length < MAX_LISTED)
+        this.report.gaps.push({ after: String(last), next: id, missing: n - last - 1 });
     } else if (this.recent.has(n)) {
       verdict = 'duplicate';
       this.report.duplicateCount++;

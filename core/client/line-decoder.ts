@@ -17,7 +17,10 @@ export class LineDecoder {
   /** Set when a line grew past the limit; nothing more is decoded. */
   stopped: DecodeStop | undefined;
 
-  constructor(private readonly onLine: (line: string) => void, private readonly maxLine: number) {}
+  constructor(
+    private readonly onLine: (line: string) => void,
+    private readonly maxLine: number,
+  ) {}
 
   /** Byte offset of the chunk where the body first had invalid UTF-8, if it did. */
   get invalidUtf8At(): number | undefined {

@@ -22,7 +22,10 @@ export interface MockSource {
 }
 
 /** Playback speed (2 = twice as fast) and the route's path. */
-export interface MockOptions { speed?: number; path?: string }
+export interface MockOptions {
+  speed?: number;
+  path?: string;
+}
 
 /** The route as YAML with what the replay cannot reproduce, or why there is none. */
 export type MockResult = { ok: true; yaml: string; note?: string } | { ok: false; message: string };
@@ -36,7 +39,8 @@ function delays(events: readonly ClientEvent[], speed: number): number[] {
 
 function notes(src: MockSource): string[] {
   const out: string[] = [];
-  if (src.connections > 1) out.push(`the session used ${src.connections} connections; the mock plays every event on one`);
+  if (src.connections > 1)
+    out.push(`the session used ${src.connections} connections; the mock plays every event on one`);
   if (src.total > src.events.length) out.push(`only the last ${src.events.length} of ${src.total} events were kept`);
   if (src.events.some((e) => e.truncated)) out.push('events longer than the kept size were shortened');
   if (src.events.some((e) => e.data.includes('{{'))) out.push('data with {{…}} is read as a template on replay');
@@ -46,7 +50,8 @@ function notes(src: MockSource): string[] {
 /** Builds the replaying route of a session. */
 export function sessionAsMock(src: MockSource, opts: MockOptions = {}): MockResult {
   const speed = opts.speed ?? 1;
-  if (!(speed > 0) || !Number.isFinite(speed)) return { ok: false, message: `speed must be a positive number, got ${opts.speed}` };
+  if (!(speed > 0) || !Number.isFinite(speed))
+    return { ok: false, message: `speed must be a positive number, got ${opts.speed}` };
   const path = opts.path ?? '/mock';
   if (!path.startsWith('/')) return { ok: false, message: `path must start with "/", got ${JSON.stringify(path)}` };
   if (src.events.length === 0) return { ok: false, message: 'the session has no events to play back yet' };
@@ -67,7 +72,8 @@ export function sessionAsMock(src: MockSource, opts: MockOptions = {}): MockResu
     route = { path, sse: { script, ...(src.retryMs !== undefined ? { retry: ms(src.retryMs) } : {}) } };
   }
   const check = routeSchema.safeParse(route);
-  if (!check.success) return { ok: false, message: `the mock route does not validate: ${check.error.issues[0]?.message}` };
+  if (!check.success)
+    return { ok: false, message: `the mock route does not validate: ${check.error.issues[0]?.message}` };
   const n = notes(src);
   return { ok: true, yaml: stringify(route, { lineWidth: 0 }), ...(n.length ? { note: n.join('; ') } : {}) };
 }

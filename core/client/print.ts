@@ -8,7 +8,10 @@
 import type { ClientConnection, ClientEvent, ClientReconnect, ClientSummary } from '../api/client.js';
 
 /** Where the printer writes (the CLI: process.stdout / stderr; tests: arrays). */
-export interface PrintTarget { out(line: string): void; err(line: string): void }
+export interface PrintTarget {
+  out(line: string): void;
+  err(line: string): void;
+}
 
 /** A session's printer: one method per thing that happens. */
 export interface SessionPrinter {
@@ -18,15 +21,28 @@ export interface SessionPrinter {
   summary(s: ClientSummary): void;
 }
 
-const ms = (n: number | undefined) => (n === undefined ? '—' : n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`);
+const ms = (n: number | undefined) =>
+  n === undefined ? '—' : n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`;
 
 /** The summary as its JSON line (snake_case, as the event lines). */
 export function summaryJson(s: ClientSummary): Record<string, unknown> {
   return {
-    state: s.state, events: s.events, connections: s.connections, reconnects: s.reconnects, bytes: s.bytes,
-    ttfb_ms: s.ttfbMs ?? null, first_event_ms: s.firstEventMs ?? null, duration_ms: s.durationMs,
-    id_gaps: s.ids.gaps, missing_ids: s.ids.missing, duplicate_ids: s.ids.duplicates, duplicates: s.ids.duplicateCount,
-    out_of_order_ids: s.ids.behind, diagnostics: s.diagnostics, reason: s.endReason ?? null, error: s.error ?? null,
+    state: s.state,
+    events: s.events,
+    connections: s.connections,
+    reconnects: s.reconnects,
+    bytes: s.bytes,
+    ttfb_ms: s.ttfbMs ?? null,
+    first_event_ms: s.firstEventMs ?? null,
+    duration_ms: s.durationMs,
+    id_gaps: s.ids.gaps,
+    missing_ids: s.ids.missing,
+    duplicate_ids: s.ids.duplicates,
+    duplicates: s.ids.duplicateCount,
+    out_of_order_ids: s.ids.behind,
+    diagnostics: s.diagnostics,
+    reason: s.endReason ?? null,
+    error: s.error ?? null,
   };
 }
 
@@ -35,7 +51,13 @@ export function jsonPrinter(to: PrintTarget): SessionPrinter {
   return {
     connection: () => {},
     event: (e) => to.out(JSON.stringify({ t: e.t, event: e.event ?? null, id: e.id ?? null, data: e.data })),
-    reconnect: (r) => to.out(JSON.stringify({ t: r.t, reconnect: { after_ms: r.afterMs, last_event_id: r.lastEventId ?? null, reason: r.reason } })),
+    reconnect: (r) =>
+      to.out(
+        JSON.stringify({
+          t: r.t,
+          reconnect: { after_ms: r.afterMs, last_event_id: r.lastEventId ?? null, reason: r.reason },
+        }),
+      ),
     summary: (s) => {
       to.out(JSON.stringify({ t: s.durationMs, summary: summaryJson(s) }));
       if (s.error) to.err(`sluice client: ${s.error}`);
@@ -49,14 +71,28 @@ export function eventLine(e: ClientEvent): string {
   const gap = `+${e.gap}ms`.padStart(8);
   const type = e.event !== undefined ? ` ${e.event}` : '';
   const id = e.id !== undefined ? ` #${e.id}` : '';
-  const note = e.idNote === 'gap' ? '  (ids missing before this one)' : e.idNote === 'duplicate' ? '  (duplicate id)' : e.idNote === 'behind' ? '  (id out of order)' : '';
+  const note =
+    e.idNote === 'gap'
+      ? '  (ids missing before this one)'
+      : e.idNote === 'duplicate'
+        ? '  (duplicate id)'
+        : e.idNote === 'behind'
+          ? '  (id out of order)'
+          : '';
   return `${time} ${gap}${type}${id}  ${e.data.replace(/\r\n|\r|\n/g, '⏎')}${note}`;
 }
 
 function idsLine(s: ClientSummary): string {
   const parts: string[] = [];
-  if (s.ids.missing > 0) parts.push(`${s.ids.missing} missing (${s.ids.gaps.slice(0, 5).map((g) => `after ${g.after}: ${g.missing}`).join(', ')})`);
-  if (s.ids.duplicateCount > 0) parts.push(`${s.ids.duplicateCount} duplicate (${s.ids.duplicates.slice(0, 5).join(', ')})`);
+  if (s.ids.missing > 0)
+    parts.push(
+      `${s.ids.missing} missing (${s.ids.gaps
+        .slice(0, 5)
+        .map((g) => `after ${g.after}: ${g.missing}`)
+        .join(', ')})`,
+    );
+  if (s.ids.duplicateCount > 0)
+    parts.push(`${s.ids.duplicateCount} duplicate (${s.ids.duplicates.slice(0, 5).join(', ')})`);
   if (s.ids.behind > 0) parts.push(`${s.ids.behind} out of order`);
   return parts.length ? `ids: ${parts.join('; ')}` : 'ids: no gaps, no duplicates';
 }
@@ -66,10 +102,15 @@ export function textPrinter(to: PrintTarget): SessionPrinter {
   return {
     connection: (c) => {
       if (c.end !== undefined || c.status === undefined) return;
-      to.err(`← ${c.status} ${c.contentType ?? '(no content type)'} · first byte ${ms(c.ttfbMs)}${c.format === 'lines' ? ' · reading lines' : ''}`);
+      to.err(
+        `← ${c.status} ${c.contentType ?? '(no content type)'} · first byte ${ms(c.ttfbMs)}${c.format === 'lines' ? ' · reading lines' : ''}`,
+      );
     },
     event: (e) => to.out(eventLine(e)),
-    reconnect: (r) => to.err(`↻ reconnect ${r.conn - 1} after ${ms(r.afterMs)} (${r.reason})${r.lastEventId !== undefined ? ` · Last-Event-ID: ${r.lastEventId}` : ''}`),
+    reconnect: (r) =>
+      to.err(
+        `↻ reconnect ${r.conn - 1} after ${ms(r.afterMs)} (${r.reason})${r.lastEventId !== undefined ? ` · Last-Event-ID: ${r.lastEventId}` : ''}`,
+      ),
     summary: (s) => {
       // A session that failed before any event says so in one line.
       if (s.error && s.events === 0 && s.reconnects === 0) return to.err(`sluice client: ${s.error}`);

@@ -17,7 +17,10 @@ export type FailureKind = 'network' | 'tls' | 'http' | 'not-stream' | 'limit' | 
 
 /** A request that could not produce a stream, with a one-line reason. */
 export class ClientFailure extends Error {
-  constructor(readonly kind: FailureKind, message: string) {
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+  ) {
     super(message);
     this.name = 'ClientFailure';
   }
@@ -41,11 +44,11 @@ export interface SendOptions {
 const MAX_REDIRECTS = 5;
 
 const TLS_REASONS: Record<string, string> = {
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'the server\'s certificate is self-signed',
+  DEPTH_ZERO_SELF_SIGNED_CERT: "the server's certificate is self-signed",
   SELF_SIGNED_CERT_IN_CHAIN: 'the certificate chain ends in an untrusted self-signed CA',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the certificate is not signed by a trusted CA',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the certificate\'s issuer is not a trusted CA',
-  UNABLE_TO_GET_ISSUER_CERT: 'the certificate\'s issuer is unknown',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the certificate's issuer is not a trusted CA",
+  UNABLE_TO_GET_ISSUER_CERT: "the certificate's issuer is unknown",
   CERT_HAS_EXPIRED: 'the certificate has expired',
   CERT_NOT_YET_VALID: 'the certificate is not valid yet',
   ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate is for another host name',
@@ -56,16 +59,26 @@ export function classifyError(err: NodeJS.ErrnoException, url: URL): ClientFailu
   const code = err.code ?? '';
   const where = `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
   if (TLS_REASONS[code]) {
-    return new ClientFailure('tls', `TLS error: ${TLS_REASONS[code]} (${code}) at ${where}; trust its CA (--cacert FILE) or skip the check (--insecure)`);
+    return new ClientFailure(
+      'tls',
+      `TLS error: ${TLS_REASONS[code]} (${code}) at ${where}; trust its CA (--cacert FILE) or skip the check (--insecure)`,
+    );
   }
   if (code.startsWith('ERR_SSL') || code === 'EPROTO' || /\bSSL\b|TLS/i.test(err.message)) {
-    return new ClientFailure('tls', `TLS handshake with ${where} failed: ${err.message.split('\n')[0]}${url.protocol === 'https:' ? ' (is it an HTTPS port?)' : ''}`);
+    return new ClientFailure(
+      'tls',
+      `TLS handshake with ${where} failed: ${err.message.split('\n')[0]}${url.protocol === 'https:' ? ' (is it an HTTPS port?)' : ''}`,
+    );
   }
   if (code === 'ECONNREFUSED') return new ClientFailure('network', `connection refused by ${where}`);
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new ClientFailure('network', `host not found: ${url.hostname}`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return new ClientFailure('network', `host not found: ${url.hostname}`);
   if (code === 'ECONNRESET') return new ClientFailure('network', `connection reset by ${where}`);
   if (code === 'ETIMEDOUT') return new ClientFailure('network', `no connection to ${where} within the connect timeout`);
-  return new ClientFailure('network', `${where}: ${err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}`);
+  return new ClientFailure(
+    'network',
+    `${where}: ${err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}`,
+  );
 }
 
 /** Sends one request; resolves with the response whatever its status. */
@@ -79,12 +92,18 @@ function sendOnce(o: SendOptions): Promise<{ res: IncomingMessage; destroy(): vo
   }
   if (o.body !== undefined) headers['content-length'] = String(Buffer.byteLength(o.body));
   const options: https.RequestOptions = {
-    method: o.method, headers, agent: false, signal: o.signal,
+    method: o.method,
+    headers,
+    agent: false,
+    signal: o.signal,
     ...(secure ? { rejectUnauthorized: !o.insecure, ...(o.ca ? { ca: [...rootCertificates, o.ca] } : {}) } : {}),
   };
   return new Promise((resolve, reject) => {
     const req = (secure ? https : http).request(o.url, options);
-    const timer = setTimeout(() => req.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), o.connectTimeoutMs);
+    const timer = setTimeout(
+      () => req.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })),
+      o.connectTimeoutMs,
+    );
     req.once('socket', (socket) => {
       const connected = () => clearTimeout(timer);
       if (!socket.connecting) connected();
@@ -112,11 +131,13 @@ export async function send(o: SendOptions): Promise<{ res: IncomingMessage; url:
     if (![301, 302, 303, 307, 308].includes(status) || !location) return { ...r, url: current.url };
     r.res.resume();
     r.destroy();
-    if (hop >= MAX_REDIRECTS) throw new ClientFailure('http', `more than ${MAX_REDIRECTS} redirects (last: ${status} to ${location})`);
+    if (hop >= MAX_REDIRECTS)
+      throw new ClientFailure('http', `more than ${MAX_REDIRECTS} redirects (last: ${status} to ${location})`);
     const next = new URL(location, current.url);
     const asGet = status === 303 || ((status === 301 || status === 302) && current.method === 'POST');
     current = {
-      ...current, url: next,
+      ...current,
+      url: next,
       method: asGet ? 'GET' : current.method,
       body: asGet ? undefined : current.body,
       headers: asGet ? current.headers.filter(([n]) => n.toLowerCase() !== 'content-type') : current.headers,

@@ -45,11 +45,19 @@ export function streamFormat(res: IncomingMessage): ClientFormat {
   const length = res.headers['content-length'];
   const what = contentType ? `Content-Type ${contentType}` : 'no Content-Type';
   if (length !== undefined) {
-    throw new ClientFailure('not-stream', `not a stream: ${what} with Content-Length ${length} (expected text/event-stream, NDJSON, or a chunked body)`);
+    throw new ClientFailure(
+      'not-stream',
+      `not a stream: ${what} with Content-Length ${length} (expected text/event-stream, NDJSON, or a chunked body)`,
+    );
   }
-  if (type === 'text/html') throw new ClientFailure('not-stream', `not a stream: ${what} (a web page; expected text/event-stream or NDJSON)`);
+  if (type === 'text/html')
+    throw new ClientFailure('not-stream', `not a stream: ${what} (a web page; expected text/event-stream or NDJSON)`);
   const textual = type === '' || type.startsWith('text/') || /^application\/([\w.+-]*\+)?json$/.test(type);
-  if (!textual) throw new ClientFailure('not-stream', `not a stream: ${what} (binary; expected text/event-stream, NDJSON, or chunked text)`);
+  if (!textual)
+    throw new ClientFailure(
+      'not-stream',
+      `not a stream: ${what} (binary; expected text/event-stream, NDJSON, or chunked text)`,
+    );
   return 'lines';
 }
 
@@ -72,6 +80,11 @@ export async function httpError(res: IncomingMessage): Promise<ClientFailure> {
     clearTimeout(timer);
   }
   res.destroy();
-  const text = body.subarray(0, ERROR_BODY_BYTES).toString('utf8').replace(/\uFFFD+$/, '').replace(/\s+/g, ' ').trim();
+  const text = body
+    .subarray(0, ERROR_BODY_BYTES)
+    .toString('utf8')
+    .replace(/\uFFFD+$/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return new ClientFailure('http', text ? `${status}: ${text}` : status);
 }

@@ -14,7 +14,13 @@
  * stream end the session at once, as they fail an EventSource.
  */
 import type {
-  ClientConnection, ClientEvent, ClientFormat, ClientReconnect, ClientRequest, ClientState, ClientSummary,
+  ClientConnection,
+  ClientEvent,
+  ClientFormat,
+  ClientReconnect,
+  ClientRequest,
+  ClientState,
+  ClientSummary,
 } from '../api/client.js';
 import type { Diagnostic } from '../api/types.js';
 import type { DecodedEvent } from '../telemetry/sse-decoder.js';
@@ -44,18 +50,25 @@ export const DEFAULT_MAX_EVENT_SIZE = 1024 * 1024;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Checks a request and fills in its defaults; a bad one is a 'usage' failure. */
-export function normalizeRequest(r: ClientRequest): Required<Pick<ClientRequest, 'method' | 'headers'>> & ClientRequest & { target: URL } {
+export function normalizeRequest(
+  r: ClientRequest,
+): Required<Pick<ClientRequest, 'method' | 'headers'>> & ClientRequest & { target: URL } {
   let target: URL;
   try {
     target = new URL(r.url);
   } catch {
-    throw new ClientFailure('usage', `not a URL: ${JSON.stringify(r.url)} (write it as http://host:port/path or https://…)`);
+    throw new ClientFailure(
+      'usage',
+      `not a URL: ${JSON.stringify(r.url)} (write it as http://host:port/path or https://…)`,
+    );
   }
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new ClientFailure('usage', `only http:// and https:// URLs can be streamed, not ${target.protocol}`);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    throw new ClientFailure('usage', `only http:// and https:// URLs can be streamed, not ${target.protocol}`);
   const method = (r.method ?? (r.body !== undefined ? 'POST' : 'GET')).toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new ClientFailure('usage', `not an HTTP method: ${JSON.stringify(r.method)}`);
   for (const [name] of r.headers ?? []) {
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new ClientFailure('usage', `not a header name: ${JSON.stringify(name)}`);
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
+      throw new ClientFailure('usage', `not a header name: ${JSON.stringify(name)}`);
   }
   return { ...r, method, headers: r.headers ?? [], target };
 }
@@ -67,7 +80,8 @@ function requestHeaders(r: ClientRequest & { method: string }, lastEventId: stri
   if (!has('accept')) out.push(['accept', r.method === 'GET' ? 'text/event-stream' : '*/*']);
   if (!has('accept-encoding')) out.push(['accept-encoding', ACCEPT_ENCODING]);
   if (!has('cache-control') && r.method === 'GET') out.push(['cache-control', 'no-cache']);
-  if (r.body !== undefined && !has('content-type')) out.push(['content-type', looksLikeJson(r.body) ? 'application/json' : 'text/plain; charset=utf-8']);
+  if (r.body !== undefined && !has('content-type'))
+    out.push(['content-type', looksLikeJson(r.body) ? 'application/json' : 'text/plain; charset=utf-8']);
   if (!has('user-agent')) out.push(['user-agent', 'sluice-client']);
   if (lastEventId !== '' && !has('last-event-id')) out.push(['last-event-id', lastEventId]);
   return out;
@@ -112,7 +126,11 @@ export class ClientSession {
   private endReason: string | undefined;
   private error: string | undefined;
 
-  constructor(request: ClientRequest, private readonly listener: SessionListener = {}, opts: SessionOptions = {}) {
+  constructor(
+    request: ClientRequest,
+    private readonly listener: SessionListener = {},
+    opts: SessionOptions = {},
+  ) {
     this.req = normalizeRequest(request);
     this.clock = opts.clock ?? systemClock;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
@@ -140,8 +158,11 @@ export class ClientSession {
       if (!(await this.sleep(this.retryMs))) return this.finish('stopped', 'stopped');
       this.reconnects++;
       this.listener.reconnect?.({
-        t: Math.round(this.clock.now() - this.start), conn: n + 1, afterMs: Math.round(this.clock.now() - lostAt),
-        lastEventId: this.lastEventId || undefined, reason: out.reason,
+        t: Math.round(this.clock.now() - this.start),
+        conn: n + 1,
+        afterMs: Math.round(this.clock.now() - lostAt),
+        lastEventId: this.lastEventId || undefined,
+        reason: out.reason,
       });
     }
   }
@@ -164,14 +185,22 @@ export class ClientSession {
         this.listener.connection?.(c);
       },
       item: (ev, at) => this.item(ev, at, n),
-      retry: (ms) => { this.retryMs = ms; this.serverRetry = ms; },
+      retry: (ms) => {
+        this.retryMs = ms;
+        this.serverRetry = ms;
+      },
     });
     this.current = conn;
     this.connections = n;
     this.first ??= conn.info;
     const o: SendOptions = {
-      url: this.req.target, method: this.req.method, headers: requestHeaders(this.req, this.lastEventId), body: this.req.body,
-      insecure: this.req.insecure, ca: this.req.ca, connectTimeoutMs: this.connectTimeoutMs,
+      url: this.req.target,
+      method: this.req.method,
+      headers: requestHeaders(this.req, this.lastEventId),
+      body: this.req.body,
+      insecure: this.req.insecure,
+      ca: this.req.ca,
+      connectTimeoutMs: this.connectTimeoutMs,
     };
     if (this.stopped) return { kind: 'stopped' };
     const out = await conn.run(o, this.req.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE);
@@ -188,7 +217,12 @@ export class ClientSession {
     const verdict = this.ids.see(ev.id);
     const n = ++this.events;
     const e: ClientEvent = {
-      n, t: Math.round(t), gap: Math.round(t - (this.lastEventT ?? 0)), conn, data: ev.data, size: ev.data.length,
+      n,
+      t: Math.round(t),
+      gap: Math.round(t - (this.lastEventT ?? 0)),
+      conn,
+      data: ev.data,
+      size: ev.data.length,
     };
     if (this.lastFormat === 'sse') e.event = ev.event ?? 'message';
     this.firstEventT ??= e.t;
@@ -210,8 +244,15 @@ export class ClientSession {
   private sleep(ms: number): Promise<boolean> {
     if (this.stopped) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const timer = this.clock.setTimeout(() => { this.wake = undefined; resolve(!this.stopped); }, ms);
-      this.wake = () => { timer.cancel(); this.wake = undefined; resolve(false); };
+      const timer = this.clock.setTimeout(() => {
+        this.wake = undefined;
+        resolve(!this.stopped);
+      }, ms);
+      this.wake = () => {
+        timer.cancel();
+        this.wake = undefined;
+        resolve(false);
+      };
     });
   }
 
@@ -229,10 +270,16 @@ export class ClientSession {
     for (const d of this.current?.diagnostics() ?? []) diagnostics.set(d.code, d);
     const end = this.endedAt ?? this.clock.now();
     return {
-      state: this.state, events: this.events, connections: this.connections, reconnects: this.reconnects,
+      state: this.state,
+      events: this.events,
+      connections: this.connections,
+      reconnects: this.reconnects,
       bytes: this.bytesDone + (this.current?.info.bytes ?? 0),
-      ttfbMs: this.first?.ttfbMs, firstEventMs: this.firstEventT,
-      durationMs: Math.round(end - this.start), ids: this.ids.result, diagnostics: [...diagnostics.values()],
+      ttfbMs: this.first?.ttfbMs,
+      firstEventMs: this.firstEventT,
+      durationMs: Math.round(end - this.start),
+      ids: this.ids.result,
+      diagnostics: [...diagnostics.values()],
       ...(this.endReason !== undefined ? { endReason: this.endReason } : {}),
       ...(this.error !== undefined ? { error: this.error } : {}),
     };

@@ -10,7 +10,12 @@
  */
 import { z } from 'zod';
 import type {
-  ClientBatch, ClientConnection, ClientEvent, ClientReconnect, ClientRequest, ClientSessionView,
+  ClientBatch,
+  ClientConnection,
+  ClientEvent,
+  ClientReconnect,
+  ClientRequest,
+  ClientSessionView,
 } from '../api/client.js';
 import type { SluiceApiCalls } from '../api/sluice-api.js';
 import { sessionAsMock, type MockResult } from '../client/mock.js';
@@ -38,7 +43,13 @@ interface Entry {
   events: ClientEvent[];
   reconnects: ClientReconnect[];
   connections: Map<number, ClientConnection>;
-  pending: { events: ClientEvent[]; reconnects: ClientReconnect[]; connections: Set<number>; skipped: number; dirty: boolean };
+  pending: {
+    events: ClientEvent[];
+    reconnects: ClientReconnect[];
+    connections: Set<number>;
+    skipped: number;
+    dirty: boolean;
+  };
 }
 
 function clip(e: ClientEvent, max: number): ClientEvent {
@@ -55,22 +66,46 @@ export type ClientCalls = Pick<SluiceApiCalls, 'startClient' | 'stopClient' | 'g
 
 /** Argument schemas of the client calls, merged into the host's call table. */
 export const CLIENT_CALL_ARGS = {
-  startClient: z.tuple([z.strictObject({
-    url: z.string().min(1).max(8192),
-    method: z.string().max(20).optional(),
-    headers: z.array(z.tuple([z.string().max(200), z.string().max(8192)])).max(100).optional(),
-    body: z.string().max(4 * 1024 * 1024).optional(),
-    reconnect: z.number().int().min(0).max(1_000_000).optional(),
-    maxEvents: z.number().int().min(1).optional(),
-    insecure: z.boolean().optional(),
-    ca: z.string().max(1024 * 1024).optional(),
-    maxEventSize: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
-  })]),
+  startClient: z.tuple([
+    z.strictObject({
+      url: z.string().min(1).max(8192),
+      method: z.string().max(20).optional(),
+      headers: z
+        .array(z.tuple([z.string().max(200), z.string().max(8192)]))
+        .max(100)
+        .optional(),
+      body: z
+        .string()
+        .max(4 * 1024 * 1024)
+        .optional(),
+      reconnect: z.number().int().min(0).max(1_000_000).optional(),
+      maxEvents: z.number().int().min(1).optional(),
+      insecure: z.boolean().optional(),
+      ca: z
+        .string()
+        .max(1024 * 1024)
+        .optional(),
+      maxEventSize: z
+        .number()
+        .int()
+        .min(1024)
+        .max(64 * 1024 * 1024)
+        .optional(),
+    }),
+  ]),
   stopClient: z.tuple([z.number().int().min(1)]),
   getClientSession: z.tuple([z.number().int().min(1)]),
   clientAsMock: z.union([
     z.tuple([z.number().int().min(1)]),
-    z.tuple([z.number().int().min(1), z.strictObject({ speed: z.number().positive().max(1000).optional(), path: z.string().startsWith('/').max(1000).optional() }).optional()]),
+    z.tuple([
+      z.number().int().min(1),
+      z
+        .strictObject({
+          speed: z.number().positive().max(1000).optional(),
+          path: z.string().startsWith('/').max(1000).optional(),
+        })
+        .optional(),
+    ]),
   ]) as z.ZodType<[number, ({ speed?: number; path?: string } | undefined)?]>,
 } satisfies { [K in keyof ClientCalls]: z.ZodType<Parameters<ClientCalls[K]>> };
 
@@ -93,11 +128,25 @@ export class ClientSessions implements ClientCalls {
     try {
       const session = new ClientSession(request, {
         event: (e) => this.onEvent(entry, e),
-        reconnect: (r) => { pushCapped(entry.reconnects, r, KEEP_RECONNECTS); pushCapped(entry.pending.reconnects, r, KEEP_RECONNECTS); entry.pending.dirty = true; },
-        connection: (c) => { entry.connections.set(c.conn, c); entry.pending.connections.add(c.conn); entry.pending.dirty = true; this.trimConnections(entry); },
+        reconnect: (r) => {
+          pushCapped(entry.reconnects, r, KEEP_RECONNECTS);
+          pushCapped(entry.pending.reconnects, r, KEEP_RECONNECTS);
+          entry.pending.dirty = true;
+        },
+        connection: (c) => {
+          entry.connections.set(c.conn, c);
+          entry.pending.connections.add(c.conn);
+          entry.pending.dirty = true;
+          this.trimConnections(entry);
+        },
       });
       entry = {
-        id, session, running: true, events: [], reconnects: [], connections: new Map(),
+        id,
+        session,
+        running: true,
+        events: [],
+        reconnects: [],
+        connections: new Map(),
         pending: { events: [], reconnects: [], connections: new Set(), skipped: 0, dirty: true },
       };
     } catch (err) {
@@ -123,8 +172,12 @@ export class ClientSessions implements ClientCalls {
     const e = this.entries.get(id);
     if (!e) return null;
     return {
-      id, request: e.session.request, summary: e.session.summary(),
-      events: e.events.map((x) => clip(x, BATCH_DATA)), reconnects: [...e.reconnects], connections: [...e.connections.values()].map((c) => ({ ...c })),
+      id,
+      request: e.session.request,
+      summary: e.session.summary(),
+      events: e.events.map((x) => clip(x, BATCH_DATA)),
+      reconnects: [...e.reconnects],
+      connections: [...e.connections.values()].map((c) => ({ ...c })),
     };
   }
 
@@ -134,10 +187,17 @@ export class ClientSessions implements ClientCalls {
     const conns = [...e.connections.values()];
     const last = conns.reverse().find((c) => c.format !== undefined);
     const s = e.session.summary();
-    return sessionAsMock({
-      format: last?.format, contentType: last?.contentType, events: e.events, total: s.events,
-      connections: s.connections, retryMs: e.session.serverRetry,
-    }, options ?? {});
+    return sessionAsMock(
+      {
+        format: last?.format,
+        contentType: last?.contentType,
+        events: e.events,
+        total: s.events,
+        connections: s.connections,
+        retryMs: e.session.serverRetry,
+      },
+      options ?? {},
+    );
   }
 
   /** Listens to the per-tick batches; returns the function that stops listening. */
@@ -192,8 +252,14 @@ export class ClientSessions implements ClientCalls {
       // A running session sends its figures every tick (state, duration), events or not.
       if (!p.dirty && !e.running) continue;
       batches.push({
-        id: e.id, summary: e.session.summary(), events: p.events, reconnects: p.reconnects,
-        connections: [...p.connections].map((n) => e.connections.get(n)).filter((c): c is ClientConnection => c !== undefined).map((c) => ({ ...c })),
+        id: e.id,
+        summary: e.session.summary(),
+        events: p.events,
+        reconnects: p.reconnects,
+        connections: [...p.connections]
+          .map((n) => e.connections.get(n))
+          .filter((c): c is ClientConnection => c !== undefined)
+          .map((c) => ({ ...c })),
         ...(p.skipped > 0 ? { skipped: p.skipped } : {}),
       });
       e.pending = { events: [], reconnects: [], connections: new Set(), skipped: 0, dirty: false };

@@ -9,7 +9,9 @@ import { constants, createBrotliDecompress, createGunzip, createInflate } from '
 
 /** The encoding named by a Content-Encoding header, normalised; undefined for none or identity. */
 export function contentEncoding(value: unknown): string | undefined {
-  const enc = String(Array.isArray(value) ? value.join(',') : value ?? '').trim().toLowerCase();
+  const enc = String(Array.isArray(value) ? value.join(',') : (value ?? ''))
+    .trim()
+    .toLowerCase();
   return enc === '' || enc === 'identity' ? undefined : enc;
 }
 
@@ -18,6 +20,10 @@ export function createDecompressor(encoding: string): Transform | undefined {
   const flush = { flush: constants.Z_SYNC_FLUSH, finishFlush: constants.Z_SYNC_FLUSH };
   if (encoding === 'gzip' || encoding === 'x-gzip') return createGunzip(flush);
   if (encoding === 'deflate') return createInflate(flush);
-  if (encoding === 'br') return createBrotliDecompress({ flush: constants.BROTLI_OPERATION_FLUSH, finishFlush: constants.BROTLI_OPERATION_FLUSH });
+  if (encoding === 'br')
+    return createBrotliDecompress({
+      flush: constants.BROTLI_OPERATION_FLUSH,
+      finishFlush: constants.BROTLI_OPERATION_FLUSH,
+    });
   return undefined;
 }

@@ -39,13 +39,20 @@ export class SseCapture {
    *   to the first blank line is a tail of an event and is skipped
    * @param encoding the response's Content-Encoding, if any
    */
-  constructor(private readonly rec: ExchangeRecord, midStream: boolean, encoding?: string) {
+  constructor(
+    private readonly rec: ExchangeRecord,
+    midStream: boolean,
+    encoding?: string,
+  ) {
     this.decoder = new SseDecoder({
       maxLine: MAX_PENDING_CHARS,
       maxEvent: MAX_PENDING_CHARS,
       midStream,
-      onEvent: (e) => this.add({ t: this.now - this.rec.startedAt, event: e.event, data: e.data, id: e.id }, e.data.length),
-      onRetry: (ms) => { this.retry = ms; },
+      onEvent: (e) =>
+        this.add({ t: this.now - this.rec.startedAt, event: e.event, data: e.data, id: e.id }, e.data.length),
+      onRetry: (ms) => {
+        this.retry = ms;
+      },
     });
     if (encoding === undefined) return;
     // Joining a compressed stream mid-way cannot be decompressed (the dictionary is gone); an unknown encoding cannot be at all.
@@ -58,7 +65,9 @@ export class SseCapture {
       this.now = this.pendingTimes[0] ?? this.now;
       this.decode(piece);
     });
-    this.inflate.on('error', () => { this.done = true; });
+    this.inflate.on('error', () => {
+      this.done = true;
+    });
     this.inflate.on('end', () => this.finish());
   }
 
@@ -70,7 +79,9 @@ export class SseCapture {
       return this.decode(chunk);
     }
     this.pendingTimes.push(now);
-    this.inflate.write(chunk, () => { this.pendingTimes.shift(); });
+    this.inflate.write(chunk, () => {
+      this.pendingTimes.shift();
+    });
   }
 
   /** The response ended: an event completed by a final CR is dispatched (as browsers do). */

@@ -15,10 +15,18 @@ import { createParser, type EventSourceParser } from 'eventsource-parser';
 import { Utf8Text } from './utf8-text.js';
 
 /** One decoded event (fields as sent; `event` undefined means "message"). */
-export interface DecodedEvent { event?: string; data: string; id?: string }
+export interface DecodedEvent {
+  event?: string;
+  data: string;
+  id?: string;
+}
 
 /** Why a decoder stopped before the stream's end. */
-export interface DecodeStop { kind: 'line' | 'event'; limit: number; message: string }
+export interface DecodeStop {
+  kind: 'line' | 'event';
+  limit: number;
+  message: string;
+}
 
 /** Callbacks and limits of a decoder. */
 export interface SseDecoderOptions {
@@ -42,12 +50,20 @@ export function sizeText(n: number): string {
 
 /** The stop reason for a line past `limit`. */
 export function lineStop(limit: number): DecodeStop {
-  return { kind: 'line', limit, message: `a line of the stream grew past ${sizeText(limit)} without a line break; reading stopped there (the limit keeps memory bounded)` };
+  return {
+    kind: 'line',
+    limit,
+    message: `a line of the stream grew past ${sizeText(limit)} without a line break; reading stopped there (the limit keeps memory bounded)`,
+  };
 }
 
 /** The stop reason for an event past `limit`. */
 export function eventStop(limit: number): DecodeStop {
-  return { kind: 'event', limit, message: `an event's data grew past ${sizeText(limit)}; reading stopped there (the limit keeps memory bounded)` };
+  return {
+    kind: 'event',
+    limit,
+    message: `an event's data grew past ${sizeText(limit)}; reading stopped there (the limit keeps memory bounded)`,
+  };
 }
 
 /** Tracks the length of the line still open at the end of the text seen so far. */
@@ -80,7 +96,9 @@ export class SseDecoder {
       },
       onRetry: (ms) => opts.onRetry?.(ms),
       onComment: opts.onComment && ((c) => opts.onComment!(c)),
-      onError: (err) => { if (err.type === 'max-buffer-size-exceeded') this.stop(eventStop(opts.maxEvent)); },
+      onError: (err) => {
+        if (err.type === 'max-buffer-size-exceeded') this.stop(eventStop(opts.maxEvent));
+      },
     });
   }
 

@@ -59,7 +59,8 @@ function header(h: HeaderMap, name: string): string | undefined {
   return Array.isArray(v) ? v.join(', ') : String(v);
 }
 
-const secs = (ms: number) => (ms >= 10_000 ? `${Math.round(ms / 1000)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+const secs = (ms: number) =>
+  ms >= 10_000 ? `${Math.round(ms / 1000)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 const kib = (n: number) => `${Math.round(n / 1024)} KiB`;
 
 type Rule = (f: StreamFacts, kind: StreamKind | undefined) => Diagnostic | undefined;
@@ -69,23 +70,34 @@ const compression: Rule = (f, kind) => {
   if (!kind || !enc || enc === 'identity') return undefined;
   return {
     code: 'compression',
-    message: `Content-Encoding: ${enc} on ${f.contentType}: the compressor holds events until its buffer fills or the stream ends. `
-      + `nginx: remove ${kind === 'sse' ? 'text/event-stream' : 'the type'} from gzip_types (or \`gzip off;\` in that location); `
-      + 'Node compression middleware and dev-server proxies: send `Cache-Control: no-transform` or flush after each event.',
+    message:
+      `Content-Encoding: ${enc} on ${f.contentType}: the compressor holds events until its buffer fills or the stream ends. ` +
+      `nginx: remove ${kind === 'sse' ? 'text/event-stream' : 'the type'} from gzip_types (or \`gzip off;\` in that location); ` +
+      'Node compression middleware and dev-server proxies: send `Cache-Control: no-transform` or flush after each event.',
   };
 };
 
 const buffering: Rule = (f, kind) => {
   const t = f.timing;
-  if (!kind || !t || f.partial || !f.ended || t.events < 2 || t.firstEventAt === undefined || t.lastEventAt === undefined) return undefined;
+  if (
+    !kind ||
+    !t ||
+    f.partial ||
+    !f.ended ||
+    t.events < 2 ||
+    t.firstEventAt === undefined ||
+    t.lastEventAt === undefined
+  )
+    return undefined;
   const window = Math.max(100, 0.05 * t.lastEventAt);
   const burst = t.lastEventAt - t.firstEventAt <= window && f.now - t.lastEventAt <= window;
   if (!burst || t.firstEventAt < LATE_FIRST_EVENT_MS) return undefined;
   return {
     code: 'buffering',
-    message: `All ${t.events} ${kind === 'sse' ? 'events' : 'lines'} arrived in one burst ${secs(t.firstEventAt)} after the request, as the response ended: `
-      + 'something on the way held the whole stream back (or the server wrote it all at once). '
-      + 'nginx: `proxy_buffering off;` in that location, or send `X-Accel-Buffering: no` from the upstream; check compression and any CDN or load balancer in between.',
+    message:
+      `All ${t.events} ${kind === 'sse' ? 'events' : 'lines'} arrived in one burst ${secs(t.firstEventAt)} after the request, as the response ended: ` +
+      'something on the way held the whole stream back (or the server wrote it all at once). ' +
+      'nginx: `proxy_buffering off;` in that location, or send `X-Accel-Buffering: no` from the upstream; check compression and any CDN or load balancer in between.',
   };
 };
 
@@ -97,8 +109,9 @@ const clumped: Rule = (f, kind) => {
   if (perClump < 8 || gap < 1000) return undefined;
   return {
     code: 'clumped',
-    message: `Events arrive in clumps of about ${Math.round(perClump)}, ${secs(gap)} apart: a buffer on the way passes them on only when it fills. `
-      + 'nginx: `proxy_buffering off;` (or `X-Accel-Buffering: no` from the upstream); with compression on, turn it off for this type.',
+    message:
+      `Events arrive in clumps of about ${Math.round(perClump)}, ${secs(gap)} apart: a buffer on the way passes them on only when it fills. ` +
+      'nginx: `proxy_buffering off;` (or `X-Accel-Buffering: no` from the upstream); with compression on, turn it off for this type.',
   };
 };
 
@@ -107,8 +120,9 @@ const contentLength: Rule = (f, kind) => {
   if (!kind || len === undefined) return undefined;
   return {
     code: 'content-length',
-    message: `Content-Length: ${len} on a stream: the response ends after ${len} bytes and proxies may wait for all of them before passing any on. `
-      + 'Send the stream without a length (chunked on HTTP/1.1): do not set Content-Length, and do not buffer the body to compute it.',
+    message:
+      `Content-Length: ${len} on a stream: the response ends after ${len} bytes and proxies may wait for all of them before passing any on. ` +
+      'Send the stream without a length (chunked on HTTP/1.1): do not set Content-Length, and do not buffer the body to compute it.',
   };
 };
 
@@ -118,8 +132,9 @@ const cacheControl: Rule = (f, kind) => {
   if (cc && /\b(no-cache|no-store)\b/i.test(cc)) return undefined;
   return {
     code: 'cache-control',
-    message: `${cc ? `Cache-Control: ${cc}` : 'No Cache-Control'} on an event stream: caches and CDNs may store or coalesce it. `
-      + 'Send `Cache-Control: no-cache, no-transform` (no-transform also keeps compressing proxies off it).',
+    message:
+      `${cc ? `Cache-Control: ${cc}` : 'No Cache-Control'} on an event stream: caches and CDNs may store or coalesce it. ` +
+      'Send `Cache-Control: no-cache, no-transform` (no-transform also keeps compressing proxies off it).',
   };
 };
 
@@ -129,13 +144,15 @@ const routeBuffering: Rule = (f, kind) => {
   if (kind === 'sse') {
     return {
       code: 'export-buffering',
-      message: 'This proxy route has `buffering: on`: Sluice streams event streams anyway, but `sluice export-nginx` writes it as `proxy_buffering on;` and nginx would hold these events. '
-        + 'Send `X-Accel-Buffering: no` from the upstream, or set `buffering: off` on the route.',
+      message:
+        'This proxy route has `buffering: on`: Sluice streams event streams anyway, but `sluice export-nginx` writes it as `proxy_buffering on;` and nginx would hold these events. ' +
+        'Send `X-Accel-Buffering: no` from the upstream, or set `buffering: off` on the route.',
     };
   }
   return {
     code: 'proxy-buffering',
-    message: 'This proxy route has `buffering: on`, so Sluice collects the response (up to 1 MiB) before sending it. Set `buffering: off` on the route, or send `X-Accel-Buffering: no` from the upstream.',
+    message:
+      'This proxy route has `buffering: on`, so Sluice collects the response (up to 1 MiB) before sending it. Set `buffering: off` on the route, or send `X-Accel-Buffering: no` from the upstream.',
   };
 };
 
@@ -148,8 +165,9 @@ const h2Headers: Rule = (f) => {
   if (found.length === 0) return undefined;
   return {
     code: 'h2-connection-headers',
-    message: `${found.join(', ')} on an HTTP/2 response: connection-specific headers are forbidden in HTTP/2 and browsers fail the stream (ERR_HTTP2_PROTOCOL_ERROR). `
-      + `Stop sending ${found.map((n) => `\`${n}\``).join(', ')} (set them only on HTTP/1.1 responses).`,
+    message:
+      `${found.join(', ')} on an HTTP/2 response: connection-specific headers are forbidden in HTTP/2 and browsers fail the stream (ERR_HTTP2_PROTOCOL_ERROR). ` +
+      `Stop sending ${found.map((n) => `\`${n}\``).join(', ')} (set them only on HTTP/1.1 responses).`,
   };
 };
 
@@ -158,8 +176,9 @@ const largeEvent: Rule = (f, kind) => {
   if (!kind || !t || t.maxEventSize <= CLIENT_LINE_BUFFER) return undefined;
   return {
     code: 'large-event',
-    message: `An ${kind === 'sse' ? 'event' : 'line'} of ${kib(t.maxEventSize)}: line-buffered clients stop at 64 KiB (Go's bufio.Scanner, several SSE libraries). `
-      + 'Split large payloads over several events (or send a reference to fetch), and keep each line under 64 KiB.',
+    message:
+      `An ${kind === 'sse' ? 'event' : 'line'} of ${kib(t.maxEventSize)}: line-buffered clients stop at 64 KiB (Go's bufio.Scanner, several SSE libraries). ` +
+      'Split large payloads over several events (or send a reference to fetch), and keep each line under 64 KiB.',
   };
 };
 
@@ -170,8 +189,9 @@ const heartbeat: Rule = (f, kind) => {
   if (silence < IDLE_TIMEOUT_MS) return undefined;
   return {
     code: 'heartbeat',
-    message: `${secs(silence)} without a byte: proxies and load balancers close idle connections after about 60 s (nginx proxy_read_timeout, AWS ALB). `
-      + `Send a heartbeat every 15–30 s${kind === 'sse' ? ' (a comment line `: ping`)' : ''}, or raise the idle timeouts (nginx: \`proxy_read_timeout 1h;\`).`,
+    message:
+      `${secs(silence)} without a byte: proxies and load balancers close idle connections after about 60 s (nginx proxy_read_timeout, AWS ALB). ` +
+      `Send a heartbeat every 15–30 s${kind === 'sse' ? ' (a comment line `: ping`)' : ''}, or raise the idle timeouts (nginx: \`proxy_read_timeout 1h;\`).`,
   };
 };
 
@@ -184,7 +204,18 @@ const invalidUtf8: Rule = (f) => {
 };
 
 /** Every rule, in the order findings are listed (the likeliest causes of a held-back stream first). */
-const RULES: readonly Rule[] = [buffering, clumped, compression, routeBuffering, contentLength, cacheControl, h2Headers, largeEvent, heartbeat, invalidUtf8];
+const RULES: readonly Rule[] = [
+  buffering,
+  clumped,
+  compression,
+  routeBuffering,
+  contentLength,
+  cacheControl,
+  h2Headers,
+  largeEvent,
+  heartbeat,
+  invalidUtf8,
+];
 
 /** The findings for one stream; empty when nothing looks wrong (or it is not a stream). */
 export function diagnoseStream(facts: StreamFacts): Diagnostic[] {

@@ -34,7 +34,10 @@ export class TrafficLog {
     this.observers++;
     let done = false;
     return () => {
-      if (!done) { done = true; this.observers--; }
+      if (!done) {
+        done = true;
+        this.observers--;
+      }
     };
   }
 
@@ -43,7 +46,9 @@ export class TrafficLog {
    * known later too, so all records share one shape (no hidden-class change,
    * no dictionary mode when the listener fills them in).
    */
-  begin(fields: Omit<ExchangeRecord, 'id' | 'bytesIn' | 'bytesOut' | 'outcome' | 'chunks' | 'events' | 'stream'>): ExchangeRecord {
+  begin(
+    fields: Omit<ExchangeRecord, 'id' | 'bytesIn' | 'bytesOut' | 'outcome' | 'chunks' | 'events' | 'stream'>,
+  ): ExchangeRecord {
     const rec: ExchangeRecord = {
       id: this.nextId++,
       listener: fields.listener,
@@ -102,9 +107,10 @@ export class TrafficLog {
     this.chunk(rec, chunk.length, now);
     let dec = this.decoders.get(rec);
     if (dec === undefined) {
-      dec = rec.kind !== 'sse' && isEventStream(rec.contentType)
-        ? new SseCapture(rec, rec.bytesOut > chunk.length, contentEncoding(rec.responseHeaders?.['content-encoding']))
-        : null;
+      dec =
+        rec.kind !== 'sse' && isEventStream(rec.contentType)
+          ? new SseCapture(rec, rec.bytesOut > chunk.length, contentEncoding(rec.responseHeaders?.['content-encoding']))
+          : null;
       this.decoders.set(rec, dec);
     }
     if (dec && !dec.done) dec.feed(chunk, now);

@@ -38,11 +38,16 @@ export class Utf8Text {
   decode(chunk: Uint8Array): string {
     const text = this.decoder.decode(chunk, { stream: true });
     // Only when a U+FFFD appears: compare with the literal ones in the bytes (rare, so nearly free).
-    if (this.invalidAt === undefined && text.includes('\uFFFD') && countReplacements(text) > literalReplacements(this.tail, chunk)) {
+    if (
+      this.invalidAt === undefined &&
+      text.includes('\uFFFD') &&
+      countReplacements(text) > literalReplacements(this.tail, chunk)
+    ) {
       this.invalidAt = this.offset;
     }
     this.offset += chunk.length;
-    this.tail = chunk.length >= 2 ? [chunk[chunk.length - 2]!, chunk[chunk.length - 1]!] : [...this.tail, ...chunk].slice(-2);
+    this.tail =
+      chunk.length >= 2 ? [chunk[chunk.length - 2]!, chunk[chunk.length - 1]!] : [...this.tail, ...chunk].slice(-2);
     return text;
   }
 

@@ -11,8 +11,24 @@ import { Upstreams } from './views/Upstreams.js';
 import { newConfig, openText, previewApply, save, saveAs } from './views/config-actions.js';
 import { configDoc, ui, useConfigDoc, useUi, VIEWS, type View } from './state.js';
 
-const TITLES: Record<View, string> = { dashboard: 'Dashboard', client: 'Client', config: 'Config', traffic: 'Traffic', channels: 'Channels', upstreams: 'Upstreams', tuner: 'Rate tuner' };
-const VIEW_COMPONENTS: Record<View, () => React.JSX.Element> = { dashboard: Dashboard, client: Client, config: ConfigView, traffic: Traffic, channels: Channels, upstreams: Upstreams, tuner: Tuner };
+const TITLES: Record<View, string> = {
+  dashboard: 'Dashboard',
+  client: 'Client',
+  config: 'Config',
+  traffic: 'Traffic',
+  channels: 'Channels',
+  upstreams: 'Upstreams',
+  tuner: 'Rate tuner',
+};
+const VIEW_COMPONENTS: Record<View, () => React.JSX.Element> = {
+  dashboard: Dashboard,
+  client: Client,
+  config: ConfigView,
+  traffic: Traffic,
+  channels: Channels,
+  upstreams: Upstreams,
+  tuner: Tuner,
+};
 
 function EngineControls() {
   const running = useUi((s) => s.running);
@@ -28,8 +44,16 @@ function EngineControls() {
   };
   return (
     <div className="engine">
-      <span className={`dot ${running ? 'on' : 'off'}`} data-testid="engine-state">{running ? 'running' : 'stopped'}</span>
-      {running ? <button onClick={() => void stop()}>Stop</button> : <button className="primary" onClick={() => void start()}>Start</button>}
+      <span className={`dot ${running ? 'on' : 'off'}`} data-testid="engine-state">
+        {running ? 'running' : 'stopped'}
+      </span>
+      {running ? (
+        <button onClick={() => void stop()}>Stop</button>
+      ) : (
+        <button className="primary" onClick={() => void start()}>
+          Start
+        </button>
+      )}
     </div>
   );
 }
@@ -41,19 +65,30 @@ function Notice() {
     const t = setTimeout(() => ui.setState({ notice: undefined }), notice.kind === 'error' ? 8000 : 4000);
     return () => clearTimeout(t);
   }, [notice]);
-  return notice ? <div className={`notice ${notice.kind}`} data-testid="notice" onClick={() => ui.setState({ notice: undefined })}>{notice.text}</div> : null;
+  return notice ? (
+    <div className={`notice ${notice.kind}`} data-testid="notice" onClick={() => ui.setState({ notice: undefined })}>
+      {notice.text}
+    </div>
+  ) : null;
 }
 
 /** Menu commands from the Electron shell. */
 function useDesktopMenu() {
-  useEffect(() => desktop?.onMenu((cmd) => {
-    if (cmd.type === 'new') newConfig();
-    else if (cmd.type === 'open') openText(cmd.text, cmd.file);
-    else if (cmd.type === 'save') void save();
-    else if (cmd.type === 'saveAs') void saveAs();
-    else if (cmd.type === 'apply') { ui.getState().setView('config'); void previewApply(); }
-    else if (cmd.type === 'view' && (VIEWS as readonly string[]).includes(cmd.view)) ui.getState().setView(cmd.view as View);
-  }), []);
+  useEffect(
+    () =>
+      desktop?.onMenu((cmd) => {
+        if (cmd.type === 'new') newConfig();
+        else if (cmd.type === 'open') openText(cmd.text, cmd.file);
+        else if (cmd.type === 'save') void save();
+        else if (cmd.type === 'saveAs') void saveAs();
+        else if (cmd.type === 'apply') {
+          ui.getState().setView('config');
+          void previewApply();
+        } else if (cmd.type === 'view' && (VIEWS as readonly string[]).includes(cmd.view))
+          ui.getState().setView(cmd.view as View);
+      }),
+    [],
+  );
 }
 
 export function App() {
@@ -64,7 +99,9 @@ export function App() {
   useDesktopMenu();
   useEffect(() => {
     desktop?.setTitle(`${file ?? 'untitled'}${dirty ? ' •' : ''} — Sluice`);
-    const guard = (e: BeforeUnloadEvent) => { if (configDoc.getState().dirty()) e.preventDefault(); };
+    const guard = (e: BeforeUnloadEvent) => {
+      if (configDoc.getState().dirty()) e.preventDefault();
+    };
     window.addEventListener('beforeunload', guard);
     return () => window.removeEventListener('beforeunload', guard);
   }, [file, dirty]);
@@ -74,7 +111,14 @@ export function App() {
       <aside className="nav">
         <div className="brand">Sluice</div>
         {VIEWS.map((v) => (
-          <button key={v} data-testid={`nav-${v}`} className={v === view ? 'on' : ''} onClick={() => ui.getState().setView(v)}>{TITLES[v]}</button>
+          <button
+            key={v}
+            data-testid={`nav-${v}`}
+            className={v === view ? 'on' : ''}
+            onClick={() => ui.getState().setView(v)}
+          >
+            {TITLES[v]}
+          </button>
         ))}
         <div className="nav-foot">
           {conn !== 'open' && <div className="conn bad">{conn === 'connecting' ? 'connecting…' : 'disconnected'}</div>}

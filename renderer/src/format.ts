@@ -6,7 +6,10 @@ const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 export function fmtBytes(n: number): string {
   let v = n;
   let i = 0;
-  while (Math.abs(v) >= 1024 && i < UNITS.length - 1) { v /= 1024; i++; }
+  while (Math.abs(v) >= 1024 && i < UNITS.length - 1) {
+    v /= 1024;
+    i++;
+  }
   return `${i === 0 ? Math.round(v) : v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${UNITS[i]}`;
 }
 

@@ -43,7 +43,14 @@ export function createWsApi(onState: (s: ConnState) => void = () => undefined): 
       for (const m of queue.splice(0)) ws!.send(m);
     };
     ws.onmessage = (e) => {
-      const msg = JSON.parse(String(e.data)) as { id?: number; ok?: boolean; result?: unknown; error?: string; event?: string; payload?: unknown };
+      const msg = JSON.parse(String(e.data)) as {
+        id?: number;
+        ok?: boolean;
+        result?: unknown;
+        error?: string;
+        event?: string;
+        payload?: unknown;
+      };
       if (msg.event !== undefined) {
         for (const h of handlers.get(msg.event) ?? []) h(msg.payload as never);
         return;
@@ -64,13 +71,14 @@ export function createWsApi(onState: (s: ConnState) => void = () => undefined): 
   };
   connect();
 
-  const call = (name: ApiCallName, args: unknown[]) => new Promise<unknown>((resolve, reject) => {
-    const id = nextId++;
-    pending.set(id, { resolve, reject });
-    const frame = JSON.stringify({ id, call: name, args });
-    if (ws?.readyState === WebSocket.OPEN) ws.send(frame);
-    else queue.push(frame);
-  });
+  const call = (name: ApiCallName, args: unknown[]) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      const frame = JSON.stringify({ id, call: name, args });
+      if (ws?.readyState === WebSocket.OPEN) ws.send(frame);
+      else queue.push(frame);
+    });
 
   const api: Record<string, unknown> = {
     on: <K extends keyof SluiceApiEvents>(event: K, cb: (p: SluiceApiEvents[K]) => void) => {

@@ -13,7 +13,15 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { ROOT, startUi, type UiSession } from '../../core/cli/ui.js';
 
 export const DOCS = resolve(ROOT, 'docs');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 function newestMtime(dir: string): number {
   let max = 0;
@@ -28,7 +36,11 @@ function newestMtime(dir: string): number {
 /** Builds dist/renderer when missing or stale; parallel callers wait on a lock directory. */
 export async function ensureFreshRenderer(): Promise<void> {
   const index = resolve(ROOT, 'dist/renderer/index.html');
-  const sources = Math.max(newestMtime(resolve(ROOT, 'renderer')), newestMtime(resolve(ROOT, 'core/config')), newestMtime(resolve(ROOT, 'core/api')));
+  const sources = Math.max(
+    newestMtime(resolve(ROOT, 'renderer')),
+    newestMtime(resolve(ROOT, 'core/config')),
+    newestMtime(resolve(ROOT, 'core/api')),
+  );
   const fresh = () => existsSync(index) && statSync(index).mtimeMs >= sources;
   const lock = resolve(ROOT, '.tmp/renderer-build.lock');
   mkdirSync(resolve(ROOT, '.tmp'), { recursive: true });
@@ -37,13 +49,17 @@ export async function ensureFreshRenderer(): Promise<void> {
       mkdirSync(lock);
     } catch {
       // Someone else builds; a lock older than 2 minutes is a leftover of a killed run.
-      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000)
+        rmSync(lock, { recursive: true, force: true });
       await sleep(500);
       continue;
     }
     try {
       if (!fresh()) {
-        const r = spawnSync(process.execPath, [resolve(ROOT, 'build/build.mjs'), '--renderer'], { cwd: ROOT, encoding: 'utf8' });
+        const r = spawnSync(process.execPath, [resolve(ROOT, 'build/build.mjs'), '--renderer'], {
+          cwd: ROOT,
+          encoding: 'utf8',
+        });
         if (r.status !== 0) throw new Error(`renderer build failed:\n${r.stdout}\n${r.stderr}`);
       }
     } finally {
@@ -67,7 +83,10 @@ export interface UiHarness {
 }
 
 /** Writes `yaml` to a temp config, starts browser mode with it, opens the printed URL. */
-export async function openUi(yaml: string, opts: { files?: Record<string, string | Buffer>; viewport?: { width: number; height: number } } = {}): Promise<UiHarness> {
+export async function openUi(
+  yaml: string,
+  opts: { files?: Record<string, string | Buffer>; viewport?: { width: number; height: number } } = {},
+): Promise<UiHarness> {
   await ensureFreshRenderer();
   const dir = mkdtempSync(join(tmpdir(), 'sluice-e2e-'));
   for (const [name, body] of Object.entries(opts.files ?? {})) {
@@ -87,7 +106,11 @@ export async function openUi(yaml: string, opts: { files?: Record<string, string
   await page.goto(session.url);
   await page.waitForSelector('[data-testid=nav-dashboard]');
   return {
-    session, browser, context, page, dir,
+    session,
+    browser,
+    context,
+    page,
+    dir,
     listenerUrl: (name) => {
       const a = session.engine.address(name);
       if (!a) throw new Error(`no listener ${name}; logs:\n${logs.join('\n')}`);
@@ -111,7 +134,9 @@ export async function shoot(page: Page, name: string): Promise<void> {
 
 /** The `d` attributes of a chart's line paths (recharts `.recharts-line-curve`). */
 export async function linePaths(page: Page, testId: string): Promise<string[]> {
-  return page.locator(`[data-testid=${testId}] path.recharts-line-curve`).evaluateAll((els) => els.map((e) => e.getAttribute('d') ?? ''));
+  return page
+    .locator(`[data-testid=${testId}] path.recharts-line-curve`)
+    .evaluateAll((els) => els.map((e) => e.getAttribute('d') ?? ''));
 }
 
 /** Polls `fn` until it returns a truthy value or the timeout passes. */

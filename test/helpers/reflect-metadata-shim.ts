@@ -27,12 +27,17 @@ function lookup(key: unknown, target: Target, prop?: string | symbol): unknown {
 const R = Reflect as unknown as Record<string, unknown>;
 if (typeof R.getMetadata !== 'function') {
   Object.assign(R, {
-    defineMetadata: (key: unknown, value: unknown, target: Target, prop?: string | symbol) => { own(target, prop, true)!.set(key, value); },
+    defineMetadata: (key: unknown, value: unknown, target: Target, prop?: string | symbol) => {
+      own(target, prop, true)!.set(key, value);
+    },
     getOwnMetadata: (key: unknown, target: Target, prop?: string | symbol) => own(target, prop, false)?.get(key),
     getMetadata: lookup,
-    hasOwnMetadata: (key: unknown, target: Target, prop?: string | symbol) => own(target, prop, false)?.has(key) ?? false,
+    hasOwnMetadata: (key: unknown, target: Target, prop?: string | symbol) =>
+      own(target, prop, false)?.has(key) ?? false,
     hasMetadata: (key: unknown, target: Target, prop?: string | symbol) => lookup(key, target, prop) !== undefined,
-    metadata: (key: unknown, value: unknown) => (target: Target, prop?: string | symbol) => { own(target, prop, true)!.set(key, value); },
+    metadata: (key: unknown, value: unknown) => (target: Target, prop?: string | symbol) => {
+      own(target, prop, true)!.set(key, value);
+    },
   });
 }
 export {};

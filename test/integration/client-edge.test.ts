@@ -48,24 +48,41 @@ async function flood(res: http.ServerResponse): Promise<void> {
   res.writeHead(200, SSE);
   res.write('data: ');
   const piece = Buffer.alloc(64 * 1024, 0x78);
-  res.on('close', () => { floodClosed = true; });
+  res.on('close', () => {
+    floodClosed = true;
+  });
   for (let i = 0; i < 160 && !res.destroyed; i++) {
     floodWritten += piece.length;
-    if (!res.write(piece)) await new Promise<void>((r) => { res.once('drain', r); res.once('close', r); });
+    if (!res.write(piece))
+      await new Promise<void>((r) => {
+        res.once('drain', r);
+        res.once('close', r);
+      });
   }
   res.end();
 }
 
 const ROUTES: Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>> = {
   '/sse': (_q, res) => threeEvents(res),
-  '/page': (_q, res) => { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }); res.write('<!doctype html><html>'); res.end('<body>hello</body></html>'); },
+  '/page': (_q, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.write('<!doctype html><html>');
+    res.end('<body>hello</body></html>');
+  },
   '/boom': (_q, res) => {
     res.writeHead(500, { 'content-type': 'text/html' });
-    res.end(`<!doctype html>\n<html>\n  <head><title>Internal error</title></head>\n  <body>${'trace line\n'.repeat(100)}</body></html>`);
+    res.end(
+      `<!doctype html>\n<html>\n  <head><title>Internal error</title></head>\n  <body>${'trace line\n'.repeat(100)}</body></html>`,
+    );
   },
   '/flood': (_q, res) => flood(res),
-  '/hang': () => { /* never answers */ },
-  '/trickle500': (_q, res) => { res.writeHead(500, { 'content-type': 'text/plain' }); res.write('upstream timed o'); },
+  '/hang': () => {
+    /* never answers */
+  },
+  '/trickle500': (_q, res) => {
+    res.writeHead(500, { 'content-type': 'text/plain' });
+    res.write('upstream timed o');
+  },
   '/latin1': (_q, res) => {
     res.writeHead(200, SSE);
     res.write('data: ok\n\n');
@@ -85,7 +102,10 @@ const ROUTES: Record<string, (req: http.IncomingMessage, res: http.ServerRespons
   },
   '/ndjson': async (_q, res) => {
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-    for (let i = 1; i <= 3; i++) { res.write(`{"n":${i}}\n`); await sleep(10); }
+    for (let i = 1; i <= 3; i++) {
+      res.write(`{"n":${i}}\n`);
+      await sleep(10);
+    }
     res.end();
   },
   '/ticks': (_q, res) => {
@@ -122,7 +142,10 @@ after(async () => {
 });
 
 /** Runs the command in-process with its output captured. */
-async function client(url: string, opts: Partial<ClientCliOptions> = {}): Promise<{ code: number; out: string[]; err: string[] }> {
+async function client(
+  url: string,
+  opts: Partial<ClientCliOptions> = {},
+): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runClient(url, { header: [], ...opts }, { out: (l) => out.push(l), err: (l) => err.push(l) });
@@ -133,11 +156,17 @@ test('https: an untrusted certificate is one line naming the fix; --cacert and -
   const untrusted = await client(`${secureBase}/sse`);
   assert.equal(untrusted.code, 1);
   assert.equal(untrusted.err.length, 1, untrusted.err.join('\n'));
-  assert.match(untrusted.err[0]!, /^sluice client: TLS error: the certificate(’s|'s)? .*(trusted CA|issuer).*--cacert FILE.*--insecure/);
+  assert.match(
+    untrusted.err[0]!,
+    /^sluice client: TLS error: the certificate(’s|'s)? .*(trusted CA|issuer).*--cacert FILE.*--insecure/,
+  );
   for (const opts of [{ cacert: caFile }, { insecure: true }]) {
     const r = await client(`${secureBase}/sse`, { ...opts, json: true, reconnect: '0' });
     assert.equal(r.code, 0, r.err.join('\n'));
-    assert.deepEqual(r.out.slice(0, 3).map((l) => JSON.parse(l).data), ['event 1', 'event 2', 'event 3']);
+    assert.deepEqual(
+      r.out.slice(0, 3).map((l) => JSON.parse(l).data),
+      ['event 1', 'event 2', 'event 3'],
+    );
   }
   const wrongPort = await client(`https://127.0.0.1:${(plain.address() as AddressInfo).port}/sse`);
   assert.equal(wrongPort.code, 1);
@@ -147,11 +176,16 @@ test('https: an untrusted certificate is one line naming the fix; --cacert and -
 test('a page that is no stream, a 500 with an HTML body, a refused port: one line each, exit 1', async () => {
   const page = await client(`${base}/page`);
   assert.equal(page.code, 1);
-  assert.deepEqual(page.err, ['sluice client: not a stream: Content-Type text/html; charset=utf-8 (a web page; expected text/event-stream or NDJSON)']);
+  assert.deepEqual(page.err, [
+    'sluice client: not a stream: Content-Type text/html; charset=utf-8 (a web page; expected text/event-stream or NDJSON)',
+  ]);
   const boom = await client(`${base}/boom`);
   assert.equal(boom.code, 1);
   assert.equal(boom.err.length, 1);
-  assert.match(boom.err[0]!, /^sluice client: HTTP 500 Internal Server Error: <!doctype html> <html> <head><title>Internal error<\/title><\/head> <body>trace line trace line/);
+  assert.match(
+    boom.err[0]!,
+    /^sluice client: HTTP 500 Internal Server Error: <!doctype html> <html> <head><title>Internal error<\/title><\/head> <body>trace line trace line/,
+  );
   assert.ok(boom.err[0]!.length < 300, 'the body is quoted up to 200 bytes');
   const closed = http.createServer();
   await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
@@ -165,7 +199,10 @@ test('10 MB without a line break: reading stops at the limit with a reason; memo
   const heapBefore = process.memoryUsage().heapUsed;
   const r = await client(`${base}/flood`, { maxEventSize: '256k' });
   assert.equal(r.code, 1);
-  assert.equal(r.err.at(-1), 'sluice client: a line of the stream grew past 256 KiB without a line break; reading stopped there (the limit keeps memory bounded)');
+  assert.equal(
+    r.err.at(-1),
+    'sluice client: a line of the stream grew past 256 KiB without a line break; reading stopped there (the limit keeps memory bounded)',
+  );
   await sleep(100);
   assert.ok(floodClosed, 'the client closed the connection');
   assert.ok(floodWritten < 10 * 1024 * 1024, `the server could not hand over all 10 MB (${floodWritten} bytes)`);
@@ -176,11 +213,20 @@ test('invalid UTF-8 is decoded as browsers do (U+FFFD) and flagged; the stream g
   const r = await client(`${base}/latin1`, { json: true, reconnect: '0' });
   assert.equal(r.code, 0, r.err.join('\n'));
   const lines = r.out.map((l) => JSON.parse(l) as Record<string, unknown>);
-  assert.deepEqual(lines.filter((l) => 'data' in l).map((l) => l.data), ['ok', 'caf\uFFFD', 'end']);
+  assert.deepEqual(
+    lines.filter((l) => 'data' in l).map((l) => l.data),
+    ['ok', 'caf\uFFFD', 'end'],
+  );
   const summary = lines.at(-1)!.summary as { diagnostics: { code: string; message: string }[] };
-  assert.deepEqual(summary.diagnostics.map((d) => d.code), ['invalid-utf8']);
+  assert.deepEqual(
+    summary.diagnostics.map((d) => d.code),
+    ['invalid-utf8'],
+  );
   const text = await client(`${base}/latin1`, { reconnect: '0' });
-  assert.ok(text.err.some((l) => /^! invalid-utf8: The body is not valid UTF-8/.test(l)), text.err.join('\n'));
+  assert.ok(
+    text.err.some((l) => /^! invalid-utf8: The body is not valid UTF-8/.test(l)),
+    text.err.join('\n'),
+  );
 });
 
 test('a gzip stream is read event by event as it arrives, and flagged', async () => {
@@ -188,7 +234,10 @@ test('a gzip stream is read event by event as it arrives, and flagged', async ()
   const session = new ClientSession({ url: `${base}/gzip`, reconnect: 0 }, { event: (e) => events.push(e) });
   const s = await session.run();
   assert.equal(s.state, 'ended');
-  assert.deepEqual(events.map((e) => e.data), ['z1', 'z2', 'z3']);
+  assert.deepEqual(
+    events.map((e) => e.data),
+    ['z1', 'z2', 'z3'],
+  );
   assert.ok(events[2]!.t - events[0]!.t >= 200, `decompressed as it arrived: ${events.map((e) => e.t).join(', ')} ms`);
   assert.ok(s.diagnostics.some((d) => d.code === 'compression'));
 });
@@ -196,13 +245,19 @@ test('a gzip stream is read event by event as it arrives, and flagged', async ()
 test('NDJSON is read as lines; a GET event stream ended by the server reconnects by itself after retry', async () => {
   const lines = await client(`${base}/ndjson`, { json: true });
   assert.equal(lines.code, 0);
-  assert.deepEqual(lines.out.slice(0, 3).map((l) => JSON.parse(l)), [1, 2, 3].map((n) => ({ t: JSON.parse(lines.out[n - 1]!).t, event: null, id: null, data: `{"n":${n}}` })));
+  assert.deepEqual(
+    lines.out.slice(0, 3).map((l) => JSON.parse(l)),
+    [1, 2, 3].map((n) => ({ t: JSON.parse(lines.out[n - 1]!).t, event: null, id: null, data: `{"n":${n}}` })),
+  );
   const start = ticks;
   const events: ClientEvent[] = [];
   const session = new ClientSession({ url: `${base}/ticks`, maxEvents: 3 }, { event: (e) => events.push(e) });
   const s = await session.run();
   assert.equal(s.reconnects, 2, 'as EventSource: no --reconnect needed for a GET event stream');
-  assert.deepEqual(events.map((e) => e.id), [start + 1, start + 2, start + 3].map(String));
+  assert.deepEqual(
+    events.map((e) => e.id),
+    [start + 1, start + 2, start + 3].map(String),
+  );
   assert.equal(s.ids.missing, 0);
   assert.equal(s.endReason, 'max events reached');
   const once = await new ClientSession({ url: `${base}/ticks`, reconnect: 0 }).run();

@@ -71,14 +71,26 @@ async function startNginx(name: string, port: number, upstreamPort: number, fixe
   const root = join(dir, name);
   mkdirSync(root, { recursive: true });
   writeFileSync(join(root, 'nginx.conf'), nginxConf(root, port, upstreamPort, fixed));
-  const child = spawn('nginx', ['-p', root, '-c', join(root, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('nginx', ['-p', root, '-c', join(root, 'nginx.conf'), '-g', 'daemon off;'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
-  child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
+  child.stderr!.on('data', (b: Buffer) => {
+    err += b.toString();
+  });
   nginx.push(child);
-  await waitFor(() => new Promise<boolean>((resolve) => {
-    const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-    s.on('error', () => resolve(false));
-  }), `nginx ${name} to listen (${err})`, 10_000);
+  await waitFor(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.on('error', () => resolve(false));
+      }),
+    `nginx ${name} to listen (${err})`,
+    10_000,
+  );
 }
 
 before(async () => {
@@ -134,42 +146,56 @@ async function through(path: string): Promise<{ events: ClientEvent[]; client: s
   // A poll of /api/traffic turns capture on (chunk timings, decoded events) for a while.
   await fetch(`${admin}/api/traffic?limit=1`);
   const events: ClientEvent[] = [];
-  const s = await new ClientSession({ url: `${t!.url('edge')}${path}/events`, reconnect: 0 }, { event: (e) => events.push(e) }).run();
+  const s = await new ClientSession(
+    { url: `${t!.url('edge')}${path}/events`, reconnect: 0 },
+    { event: (e) => events.push(e) },
+  ).run();
   assert.equal(s.state, 'ended', s.error);
-  const rows = await (await fetch(`${admin}/api/traffic?search=${path}`)).json() as ExchangeSummary[];
+  const rows = (await (await fetch(`${admin}/api/traffic?search=${path}`)).json()) as ExchangeSummary[];
   const row = rows.find((r) => r.url === `${path}/events`)!;
   // A compressed stream is decompressed for the inspector off the main thread: wait until every event is in.
   let detail: ExchangeDetail | undefined;
   await waitFor(async () => {
-    detail = await (await fetch(`${admin}/api/traffic/${row.id}`)).json() as ExchangeDetail;
+    detail = (await (await fetch(`${admin}/api/traffic/${row.id}`)).json()) as ExchangeDetail;
     return detail.outcome !== 'open' && detail.sseEvents.length === EVENTS;
   }, 'the exchange to end with every event decoded');
   return { events, client: s.diagnostics.map((d) => d.code), detail: detail! };
 }
 
-test('nginx with gzip and proxy_buffering on: the exchange and the client name compression and buffering', { timeout: 60_000 }, async (ctx) => {
-  if (skip) return ctx.skip(skip);
-  const { events, client, detail } = await through('/broken');
-  assert.equal(events.length, EVENTS);
-  const spread = events.at(-1)!.t - events[0]!.t;
-  assert.ok(spread < 200, `the events arrived together (${spread} ms apart), though sent ${EVERY_MS} ms apart`);
-  assert.equal(detail.responseHeaders?.['content-encoding'], 'gzip');
-  const codes = detail.diagnostics.map((d) => d.code);
-  assert.ok(codes.includes('compression'), JSON.stringify(detail.diagnostics));
-  assert.ok(codes.includes('buffering'), JSON.stringify(detail.diagnostics));
-  const compression = detail.diagnostics.find((d) => d.code === 'compression')!;
-  assert.match(compression.message, /gzip_types|gzip off/);
-  assert.match(detail.diagnostics.find((d) => d.code === 'buffering')!.message, /proxy_buffering off/);
-  assert.ok(client.includes('compression') && client.includes('buffering'), `the client sees the same: ${client.join(', ')}`);
-});
+test(
+  'nginx with gzip and proxy_buffering on: the exchange and the client name compression and buffering',
+  { timeout: 60_000 },
+  async (ctx) => {
+    if (skip) return ctx.skip(skip);
+    const { events, client, detail } = await through('/broken');
+    assert.equal(events.length, EVENTS);
+    const spread = events.at(-1)!.t - events[0]!.t;
+    assert.ok(spread < 200, `the events arrived together (${spread} ms apart), though sent ${EVERY_MS} ms apart`);
+    assert.equal(detail.responseHeaders?.['content-encoding'], 'gzip');
+    const codes = detail.diagnostics.map((d) => d.code);
+    assert.ok(codes.includes('compression'), JSON.stringify(detail.diagnostics));
+    assert.ok(codes.includes('buffering'), JSON.stringify(detail.diagnostics));
+    const compression = detail.diagnostics.find((d) => d.code === 'compression')!;
+    assert.match(compression.message, /gzip_types|gzip off/);
+    assert.match(detail.diagnostics.find((d) => d.code === 'buffering')!.message, /proxy_buffering off/);
+    assert.ok(
+      client.includes('compression') && client.includes('buffering'),
+      `the client sees the same: ${client.join(', ')}`,
+    );
+  },
+);
 
-test('the same stream through nginx with the fixes (gzip off, proxy_buffering off) has no findings', { timeout: 60_000 }, async (ctx) => {
-  if (skip) return ctx.skip(skip);
-  const { events, client, detail } = await through('/fixed');
-  assert.equal(events.length, EVENTS);
-  const spread = events.at(-1)!.t - events[0]!.t;
-  assert.ok(spread >= (EVENTS - 1) * EVERY_MS * 0.7, `events arrived as sent (${spread} ms from first to last)`);
-  assert.deepEqual(detail.diagnostics, []);
-  assert.deepEqual(client, []);
-  assert.equal(detail.sseEvents.length, EVENTS, 'the proxied stream was decoded while observed');
-});
+test(
+  'the same stream through nginx with the fixes (gzip off, proxy_buffering off) has no findings',
+  { timeout: 60_000 },
+  async (ctx) => {
+    if (skip) return ctx.skip(skip);
+    const { events, client, detail } = await through('/fixed');
+    assert.equal(events.length, EVENTS);
+    const spread = events.at(-1)!.t - events[0]!.t;
+    assert.ok(spread >= (EVENTS - 1) * EVERY_MS * 0.7, `events arrived as sent (${spread} ms from first to last)`);
+    assert.deepEqual(detail.diagnostics, []);
+    assert.deepEqual(client, []);
+    assert.equal(detail.sseEvents.length, EVENTS, 'the proxied stream was decoded while observed');
+  },
+);

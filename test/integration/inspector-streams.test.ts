@@ -20,13 +20,18 @@ let t: TestEngine;
 let host: ApiHost;
 let release: (() => void) | undefined;
 
-const EVENTS = 'retry: 1000\nid: 1\nevent: token\ndata: {"t":"he"}\n\nid: 2\nevent: token\ndata: {"t":"llo"}\n\ndata: [DONE]\n\n';
+const EVENTS =
+  'retry: 1000\nid: 1\nevent: token\ndata: {"t":"he"}\n\nid: 2\nevent: token\ndata: {"t":"llo"}\n\ndata: [DONE]\n\n';
 
 before(async () => {
   upstream = http.createServer(async (req, res) => {
     let body = '';
     for await (const c of req) body += c;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-body': String(body.length) });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'x-body': String(body.length),
+    });
     if (req.url === '/cr') {
       res.write('data: first\r\r');
       await sleep(30);
@@ -37,7 +42,10 @@ before(async () => {
     if (req.url === '/long') {
       for (let i = 1; i <= 6; i++) {
         res.write(`id: ${i}\ndata: part ${i} of a long answer\n\n`);
-        if (i === 2) await new Promise<void>((r) => { release = r; });
+        if (i === 2)
+          await new Promise<void>((r) => {
+            release = r;
+          });
         await sleep(20);
       }
       return void res.end();
@@ -94,7 +102,12 @@ test('a POST-started event stream (fetch with a streamed body) is decoded exactl
         c.close();
       },
     });
-    const res = await fetch(`${t.url('edge')}/chat?post`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    const res = await fetch(`${t.url('edge')}/chat?post`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+      duplex: 'half',
+    } as RequestInit);
     assert.equal(res.headers.get('x-body'), '29', 'the upstream got the whole body');
     await res.text();
     const get = await detailOf('/chat?get');
@@ -115,7 +128,10 @@ test('a proxied stream that ends right after a CR keeps its last event', async (
   const off = host.on('traffic', () => {});
   try {
     await (await fetch(`${t.url('edge')}/cr`)).text();
-    assert.deepEqual((await detailOf('/cr')).sseEvents.map((e) => e.data), ['first', 'last']);
+    assert.deepEqual(
+      (await detailOf('/cr')).sseEvents.map((e) => e.data),
+      ['first', 'last'],
+    );
   } finally {
     off();
   }
@@ -130,11 +146,16 @@ test('capture that begins mid-stream says from when and how many bytes in', asyn
   const off = host.on('traffic', () => {});
   try {
     release!();
-    while (!(await reader.read()).done) { /* read to the end */ }
+    while (!(await reader.read()).done) {
+      /* read to the end */
+    }
     const d = await detailOf('/long');
     assert.ok(d.captureFrom, 'the detail says capture began mid-stream');
     assert.ok(d.captureFrom.bytes >= 2 * 30, `after the first two events (${d.captureFrom.bytes} bytes)`);
-    assert.deepEqual(d.sseEvents.map((e) => e.id), ['3', '4', '5', '6'].slice(-d.sseEvents.length));
+    assert.deepEqual(
+      d.sseEvents.map((e) => e.id),
+      ['3', '4', '5', '6'].slice(-d.sseEvents.length),
+    );
     assert.ok(d.sseEvents.length >= 3);
   } finally {
     off();
@@ -152,6 +173,10 @@ test('a channel reconnect reports what was replayed and what fell out of the rep
   assert.match(text, /event: sluice-replay-gap/);
   const row = (await host.getTraffic({ search: '/news' })).find((r) => r.url === '/news')!;
   const d = (await host.getExchange(row.id))!;
-  assert.deepEqual(d.resume, { from: '1', replayed: 2, missed: 3 }, 'ids 2–4 were no longer kept; 5 and 6 were replayed');
+  assert.deepEqual(
+    d.resume,
+    { from: '1', replayed: 2, missed: 3 },
+    'ids 2–4 were no longer kept; 5 and 6 were replayed',
+  );
   ac.abort();
 });

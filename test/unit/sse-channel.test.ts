@@ -7,7 +7,13 @@ import { Counters } from '../../core/telemetry/counters.js';
 function fakeClient(): { client: SseClient; got: ChannelEvent[]; ended: () => boolean } {
   const got: ChannelEvent[] = [];
   let ended = false;
-  const client = { deliver: (ev: ChannelEvent) => got.push(ev), end: () => { ended = true; }, cork: () => false } as unknown as SseClient;
+  const client = {
+    deliver: (ev: ChannelEvent) => got.push(ev),
+    end: () => {
+      ended = true;
+    },
+    cork: () => false,
+  } as unknown as SseClient;
   return { client, got, ended: () => ended };
 }
 
@@ -53,7 +59,7 @@ test('an id that fell out of the ring (or is unknown) is a gap with the whole ri
   assert.equal(m.lost, 5, 'ids 3..7 were published after 2 and are no longer kept');
   assert.equal(ch.missedSince('nonsense').gap, true);
   assert.equal(ch.missedSince('nonsense').lost, null, 'an unknown id: what it missed cannot be counted');
-  assert.equal(ch.missedSince('99').lost, null, 'an id from the future is not this channel\'s');
+  assert.equal(ch.missedSince('99').lost, null, "an id from the future is not this channel's");
 });
 
 test('custom ids are looked up too; replay 0 keeps nothing', () => {

@@ -14,7 +14,13 @@ import { TrafficLog } from '../../core/telemetry/traffic-log.js';
 function decoder(opts: { maxLine?: number; maxEvent?: number; midStream?: boolean } = {}) {
   const events: DecodedEvent[] = [];
   const retries: number[] = [];
-  const d = new SseDecoder({ maxLine: opts.maxLine ?? 1 << 20, maxEvent: opts.maxEvent ?? 1 << 20, midStream: opts.midStream, onEvent: (e) => events.push(e), onRetry: (ms) => retries.push(ms) });
+  const d = new SseDecoder({
+    maxLine: opts.maxLine ?? 1 << 20,
+    maxEvent: opts.maxEvent ?? 1 << 20,
+    midStream: opts.midStream,
+    onEvent: (e) => events.push(e),
+    onRetry: (ms) => retries.push(ms),
+  });
   return { d, events, retries };
 }
 
@@ -24,9 +30,16 @@ test('a stream that ends right after a CR keeps its last event, as browsers do',
   const { d, events } = decoder();
   d.feed(bytes('data: x\r'));
   d.feed(bytes('\r'));
-  assert.deepEqual(events.map((e) => e.data), ['x'], 'dispatched at the second CR, without waiting for another byte');
+  assert.deepEqual(
+    events.map((e) => e.data),
+    ['x'],
+    'dispatched at the second CR, without waiting for another byte',
+  );
   d.end();
-  assert.deepEqual(events.map((e) => e.data), ['x']);
+  assert.deepEqual(
+    events.map((e) => e.data),
+    ['x'],
+  );
 });
 
 test('an event ended by CR CR is dispatched at once, and an LF that follows is not a second blank line', () => {
@@ -36,7 +49,10 @@ test('an event ended by CR CR is dispatched at once, and an LF that follows is n
   d.feed(bytes('\ndata: b\n'));
   assert.equal(events.length, 1, 'the LF belonged to the CR: "b" is still open');
   d.feed(bytes('\n'));
-  assert.deepEqual(events.map((e) => e.data), ['a', 'b']);
+  assert.deepEqual(
+    events.map((e) => e.data),
+    ['a', 'b'],
+  );
 });
 
 test('CRLF split at every position decodes the same; the LF right after a completed CR belongs to it', () => {
@@ -46,20 +62,30 @@ test('CRLF split at every position decodes the same; the LF right after a comple
     d.feed(bytes(text.slice(0, cut)));
     d.feed(bytes(text.slice(cut)));
     d.end();
-    assert.deepEqual(events.map((e) => e.data), ['one', 'two', 'three'], `cut at ${cut}`);
+    assert.deepEqual(
+      events.map((e) => e.data),
+      ['one', 'two', 'three'],
+      `cut at ${cut}`,
+    );
   }
   const { d, events } = decoder();
   d.feed(bytes('data: p\r'));
   d.feed(bytes('\n'));
   d.feed(bytes('\n'));
-  assert.deepEqual(events.map((e) => e.data), ['p']);
+  assert.deepEqual(
+    events.map((e) => e.data),
+    ['p'],
+  );
 });
 
 test('an event without its blank line at the end of the stream is dropped, as browsers do', () => {
   const { d, events } = decoder();
   d.feed(bytes('data: done\n\ndata: half'));
   d.end();
-  assert.deepEqual(events.map((e) => e.data), ['done']);
+  assert.deepEqual(
+    events.map((e) => e.data),
+    ['done'],
+  );
 });
 
 test('a line past the limit stops decoding with a reason naming the limit; so does an event', () => {
@@ -95,7 +121,10 @@ test('invalid UTF-8 is decoded as U+FFFD and noticed; a literal U+FFFD is not an
 test('joining mid-stream skips the tail of the event in progress', () => {
   const { d, events } = decoder({ midStream: true });
   d.feed(bytes('ta: tail of an earlier event\n\ndata: whole\n\n'));
-  assert.deepEqual(events.map((e) => e.data), ['whole']);
+  assert.deepEqual(
+    events.map((e) => e.data),
+    ['whole'],
+  );
 });
 
 test('the line decoder: LF, CRLF and CR end lines; the last line counts without a break; blank lines are skipped', () => {
@@ -114,7 +143,14 @@ test('the line decoder: LF, CRLF and CR end lines; the last line counts without 
 
 test('the traffic capture dispatches an event completed by the final CR when the exchange ends', () => {
   const log = new TrafficLog();
-  const rec = log.begin({ listener: 'a', method: 'POST', url: '/s', client: '127.0.0.1', startedAt: 0, requestHeaders: {} });
+  const rec = log.begin({
+    listener: 'a',
+    method: 'POST',
+    url: '/s',
+    client: '127.0.0.1',
+    startedAt: 0,
+    requestHeaders: {},
+  });
   rec.kind = 'proxy';
   rec.contentType = 'text/event-stream';
   for (const piece of ['data: first\n\n', 'data: last\r', '\r']) {
@@ -125,13 +161,23 @@ test('the traffic capture dispatches an event completed by the final CR when the
   rec.outcome = 'complete';
   rec.durationMs = 6;
   log.changed(rec);
-  assert.deepEqual(rec.events.map((e) => e.data), ['first', 'last']);
+  assert.deepEqual(
+    rec.events.map((e) => e.data),
+    ['first', 'last'],
+  );
 });
 
 test('the traffic capture decompresses a gzip event stream and times each event by the chunk that carried it', async () => {
   const { createGzip, constants } = await import('node:zlib');
   const log = new TrafficLog();
-  const rec = log.begin({ listener: 'a', method: 'GET', url: '/z', client: '127.0.0.1', startedAt: 0, requestHeaders: {} });
+  const rec = log.begin({
+    listener: 'a',
+    method: 'GET',
+    url: '/z',
+    client: '127.0.0.1',
+    startedAt: 0,
+    requestHeaders: {},
+  });
   rec.kind = 'proxy';
   rec.contentType = 'text/event-stream';
   rec.responseHeaders = { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' };
@@ -146,7 +192,10 @@ test('the traffic capture decompresses a gzip event stream and times each event 
   };
   const first = await flushed('data: one\n\n');
   const second = await flushed('data: two\n\n');
-  for (const [piece, at] of [[first, 10], [second, 500]] as const) {
+  for (const [piece, at] of [
+    [first, 10],
+    [second, 500],
+  ] as const) {
     rec.bytesOut += piece.length;
     log.capture(rec, piece, at);
   }
@@ -154,6 +203,12 @@ test('the traffic capture decompresses a gzip event stream and times each event 
   rec.durationMs = 510;
   log.changed(rec);
   for (let i = 0; i < 50 && rec.events.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
-  assert.deepEqual(rec.events.map((e) => [e.t, e.data]), [[10, 'one'], [500, 'two']]);
+  assert.deepEqual(
+    rec.events.map((e) => [e.t, e.data]),
+    [
+      [10, 'one'],
+      [500, 'two'],
+    ],
+  );
   assert.equal(rec.stream?.invalidUtf8At, undefined, 'the compressed bytes are not taken for text');
 });

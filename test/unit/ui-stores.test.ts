@@ -7,14 +7,36 @@ import { createTelemetryStore, emptyTelemetry, reduceTick, seriesOf } from '../.
 import { createTrafficStore, matchesFilter, mergeRows, rowType } from '../../renderer/src/model/traffic.js';
 
 function sample(name: string, n: number): ScopeSample {
-  return { name, active: n, requestsPerSec: n * 2, bytesInPerSec: n * 10, bytesOutPerSec: n * 100, eventsPerSec: n * 3, totals: { requests: n, bytesIn: 0, bytesOut: 0, events: 0, errors: 0, drops: 0 } };
+  return {
+    name,
+    active: n,
+    requestsPerSec: n * 2,
+    bytesInPerSec: n * 10,
+    bytesOutPerSec: n * 100,
+    eventsPerSec: n * 3,
+    totals: { requests: n, bytesIn: 0, bytesOut: 0, events: 0, errors: 0, drops: 0 },
+  };
 }
 
 function tick(i: number, listeners = ['mock']): TelemetryTick {
   return {
-    t: 1_000_000 + i * 250, intervalMs: 250, total: sample('total', i),
-    listeners: listeners.map((l) => sample(l, i)), routes: [sample('mock /bytes', i)], channels: [], upstreams: [],
-    limits: [{ scope: 'limit route mock /bytes', explain: '1 KiB/s per connection', rate: 1024, burst: 1024, achievedPerSec: i, throttled: 0.5 }],
+    t: 1_000_000 + i * 250,
+    intervalMs: 250,
+    total: sample('total', i),
+    listeners: listeners.map((l) => sample(l, i)),
+    routes: [sample('mock /bytes', i)],
+    channels: [],
+    upstreams: [],
+    limits: [
+      {
+        scope: 'limit route mock /bytes',
+        explain: '1 KiB/s per connection',
+        rate: 1024,
+        burst: 1024,
+        achievedPerSec: i,
+        throttled: 0.5,
+      },
+    ],
   };
 }
 
@@ -67,17 +89,46 @@ test('the telemetry store notifies subscribers once per tick', () => {
 });
 
 function row(id: number, extra: Partial<ExchangeSummary> = {}): ExchangeSummary {
-  return { id, listener: 'mock', method: 'GET', url: `/r${id}`, client: '127.0.0.1', bytesIn: 0, bytesOut: 0, startedAt: id, outcome: 'open', events: 0, ...extra };
+  return {
+    id,
+    listener: 'mock',
+    method: 'GET',
+    url: `/r${id}`,
+    client: '127.0.0.1',
+    bytesIn: 0,
+    bytesOut: 0,
+    startedAt: id,
+    outcome: 'open',
+    events: 0,
+    ...extra,
+  };
 }
 
 test('mergeRows: newest first, same id updated in place, capped', () => {
   let rows = mergeRows([], [row(1), row(2)]);
   rows = mergeRows(rows, [row(1, { outcome: 'complete', status: 200, bytesOut: 5 }), row(3)]);
-  assert.deepEqual(rows.map((r) => r.id), [3, 2, 1]);
+  assert.deepEqual(
+    rows.map((r) => r.id),
+    [3, 2, 1],
+  );
   assert.equal(rows[2]!.outcome, 'complete');
   assert.equal(rows[2]!.bytesOut, 5);
-  assert.equal(mergeRows([], Array.from({ length: 50 }, (_, i) => row(i + 1)), 10).length, 10);
-  assert.equal(mergeRows([], Array.from({ length: 50 }, (_, i) => row(i + 1)), 10)[0]!.id, 50);
+  assert.equal(
+    mergeRows(
+      [],
+      Array.from({ length: 50 }, (_, i) => row(i + 1)),
+      10,
+    ).length,
+    10,
+  );
+  assert.equal(
+    mergeRows(
+      [],
+      Array.from({ length: 50 }, (_, i) => row(i + 1)),
+      10,
+    )[0]!.id,
+    50,
+  );
 });
 
 test('traffic store: pause freezes rows and counts what was missed; filter matches every word', () => {

@@ -47,19 +47,61 @@ export function LiveChart({ title, data, series, format, height = 170, reference
         <span>{title}</span>
         <span className="chart-legend">
           {series.map((s, i) => (
-            <span key={s}><i style={{ background: PALETTE[i % PALETTE.length] }} />{s}</span>
+            <span key={s}>
+              <i style={{ background: PALETTE[i % PALETTE.length] }} />
+              {s}
+            </span>
           ))}
         </span>
       </div>
       <ResponsiveContainer width="100%" height={height}>
         <LineChart data={data} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="var(--grid)" strokeDasharray="2 4" />
-          <XAxis dataKey="t" type="number" domain={[now - 60_000, now]} tickFormatter={(t: number) => fmtAgo(t, now)} stroke="var(--muted)" fontSize={10} tickCount={7} allowDataOverflow />
-          <YAxis stroke="var(--muted)" fontSize={10} width={68} tickFormatter={(v: number) => format(v)} domain={[0, top]} ticks={ticks} allowDataOverflow />
-          <Tooltip isAnimationActive={false} formatter={(v) => format(Number(v))} labelFormatter={(t) => fmtAgo(Number(t), now)} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 11 }} />
-          {reference && <ReferenceLine y={reference.value} stroke="var(--warn)" strokeDasharray="6 3" label={{ value: reference.label, fill: 'var(--warn)', fontSize: 10, position: 'insideTopLeft' }} />}
+          <XAxis
+            dataKey="t"
+            type="number"
+            domain={[now - 60_000, now]}
+            tickFormatter={(t: number) => fmtAgo(t, now)}
+            stroke="var(--muted)"
+            fontSize={10}
+            tickCount={7}
+            allowDataOverflow
+          />
+          <YAxis
+            stroke="var(--muted)"
+            fontSize={10}
+            width={68}
+            tickFormatter={(v: number) => format(v)}
+            domain={[0, top]}
+            ticks={ticks}
+            allowDataOverflow
+          />
+          <Tooltip
+            isAnimationActive={false}
+            formatter={(v) => format(Number(v))}
+            labelFormatter={(t) => fmtAgo(Number(t), now)}
+            contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 11 }}
+          />
+          {reference && (
+            <ReferenceLine
+              y={reference.value}
+              stroke="var(--warn)"
+              strokeDasharray="6 3"
+              label={{ value: reference.label, fill: 'var(--warn)', fontSize: 10, position: 'insideTopLeft' }}
+            />
+          )}
           {order.map((s) => (
-            <Line key={s} dataKey={s} name={s} type="linear" dot={false} isAnimationActive={false} stroke={PALETTE[series.indexOf(s) % PALETTE.length]} strokeWidth={dashed(s) ? 1.4 : 2.2} strokeDasharray={dashed(s) ? '5 3' : undefined} />
+            <Line
+              key={s}
+              dataKey={s}
+              name={s}
+              type="linear"
+              dot={false}
+              isAnimationActive={false}
+              stroke={PALETTE[series.indexOf(s) % PALETTE.length]}
+              strokeWidth={dashed(s) ? 1.4 : 2.2}
+              strokeDasharray={dashed(s) ? '5 3' : undefined}
+            />
           ))}
         </LineChart>
       </ResponsiveContainer>

@@ -14,11 +14,18 @@ function withCode(text: string) {
 
 /** The findings of one stream; a quiet line when there are none. */
 export function Findings({ items, empty }: { items: readonly Diagnostic[]; empty?: string }) {
-  if (items.length === 0) return empty ? <p className="muted" data-testid="no-findings">{empty}</p> : null;
+  if (items.length === 0)
+    return empty ? (
+      <p className="muted" data-testid="no-findings">
+        {empty}
+      </p>
+    ) : null;
   return (
     <ul className="findings" data-testid="findings">
       {items.map((d) => (
-        <li key={d.code} data-testid={`finding-${d.code}`}><b>{d.code}</b> {withCode(d.message)}</li>
+        <li key={d.code} data-testid={`finding-${d.code}`}>
+          <b>{d.code}</b> {withCode(d.message)}
+        </li>
       ))}
     </ul>
   );
@@ -28,15 +35,30 @@ export function Findings({ items, empty }: { items: readonly Diagnostic[]; empty
 export function StreamNotes({ d }: { d: ExchangeDetail }) {
   const notes: string[] = [];
   if (d.resume) {
-    const missed = d.resume.missed === null ? 'an unknown number missed (the id is not in the replay buffer)' : `missed ${d.resume.missed} (outside the replay buffer)`;
+    const missed =
+      d.resume.missed === null
+        ? 'an unknown number missed (the id is not in the replay buffer)'
+        : `missed ${d.resume.missed} (outside the replay buffer)`;
     notes.push(`resumed from id ${d.resume.from}: replayed ${d.resume.replayed}, ${missed}`);
   }
-  if (d.captureFrom) notes.push(`capture began mid-stream, ${fmtMs(d.captureFrom.t)} in, after ${fmtBytes(d.captureFrom.bytes)}: earlier events are not listed`);
+  if (d.captureFrom)
+    notes.push(
+      `capture began mid-stream, ${fmtMs(d.captureFrom.t)} in, after ${fmtBytes(d.captureFrom.bytes)}: earlier events are not listed`,
+    );
   if (notes.length === 0 && (d.diagnostics ?? []).length === 0) return null;
   return (
     <div className="stream-notes" data-testid="stream-notes">
-      {notes.map((n) => <p key={n} className="note">{n}</p>)}
-      {(d.diagnostics ?? []).length > 0 && <><h4>Why it may not stream</h4><Findings items={d.diagnostics} /></>}
+      {notes.map((n) => (
+        <p key={n} className="note">
+          {n}
+        </p>
+      ))}
+      {(d.diagnostics ?? []).length > 0 && (
+        <>
+          <h4>Why it may not stream</h4>
+          <Findings items={d.diagnostics} />
+        </>
+      )}
     </div>
   );
 }

@@ -6,7 +6,12 @@
  */
 import { createStore } from 'zustand/vanilla';
 import type {
-  ClientBatch, ClientConnection, ClientEvent, ClientReconnect, ClientRequest, ClientSummary,
+  ClientBatch,
+  ClientConnection,
+  ClientEvent,
+  ClientReconnect,
+  ClientRequest,
+  ClientSummary,
 } from '../../../core/api/index.js';
 
 /** Rows kept in the live table (the newest). */
@@ -42,14 +47,25 @@ export interface ClientViewState {
 }
 
 /** An empty form: a GET of nothing yet. */
-export const EMPTY_FORM: ClientForm = { url: '', method: 'GET', headers: '', body: '', reconnect: '', maxEvents: '', insecure: false };
+export const EMPTY_FORM: ClientForm = {
+  url: '',
+  method: 'GET',
+  headers: '',
+  body: '',
+  reconnect: '',
+  maxEvents: '',
+  insecure: false,
+};
 
 /** Turns the form into a request, or says what is wrong with it. */
 export function requestOf(f: ClientForm): { ok: true; request: ClientRequest } | { ok: false; message: string } {
   const url = f.url.trim();
   if (!/^https?:\/\/\S+$/i.test(url)) return { ok: false, message: 'enter an http:// or https:// URL' };
   const headers: [string, string][] = [];
-  for (const line of f.headers.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of f.headers
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const i = line.indexOf(':');
     if (i <= 0) return { ok: false, message: `headers are "Name: value" lines, not ${JSON.stringify(line)}` };
     headers.push([line.slice(0, i).trim(), line.slice(i + 1).trim()]);
@@ -71,7 +87,11 @@ export function requestOf(f: ClientForm): { ok: true; request: ClientRequest } |
 }
 
 /** Appends rows, keeping the newest `cap`; returns the new list and how many were dropped. */
-export function appendRows(rows: readonly ClientRow[], add: readonly ClientRow[], cap = CLIENT_ROWS_CAP): { rows: ClientRow[]; dropped: number } {
+export function appendRows(
+  rows: readonly ClientRow[],
+  add: readonly ClientRow[],
+  cap = CLIENT_ROWS_CAP,
+): { rows: ClientRow[]; dropped: number } {
   if (add.length === 0) return { rows: rows as ClientRow[], dropped: 0 };
   const all = rows.concat(add);
   const dropped = Math.max(0, all.length - cap);
@@ -100,21 +120,34 @@ function mergeConnections(list: readonly ClientConnection[], changed: readonly C
 
 /** Creates the Client view's store. */
 export function createClientStore() {
-  return createStore<ClientViewState & {
-    setForm(patch: Partial<ClientForm>): void;
-    /** A new session started: the table starts empty. */
-    begin(id: number): void;
-    /** Merges the batches of one tick (only this view's session). */
-    apply(batches: readonly ClientBatch[]): void;
-  }>()((set) => ({
-    form: EMPTY_FORM, rows: [], connections: [], skipped: 0, dropped: 0,
+  return createStore<
+    ClientViewState & {
+      setForm(patch: Partial<ClientForm>): void;
+      /** A new session started: the table starts empty. */
+      begin(id: number): void;
+      /** Merges the batches of one tick (only this view's session). */
+      apply(batches: readonly ClientBatch[]): void;
+    }
+  >()((set) => ({
+    form: EMPTY_FORM,
+    rows: [],
+    connections: [],
+    skipped: 0,
+    dropped: 0,
     setForm: (patch) => set((s) => ({ form: { ...s.form, ...patch } })),
     begin: (id) => set({ id, summary: undefined, rows: [], connections: [], skipped: 0, dropped: 0 }),
-    apply: (batches) => set((s) => {
-      const b = batches.find((x) => x.id === s.id);
-      if (!b) return {};
-      const { rows, dropped } = appendRows(s.rows, rowsOf(b.events, b.reconnects));
-      return { summary: b.summary, rows, dropped: s.dropped + dropped, skipped: s.skipped + (b.skipped ?? 0), connections: mergeConnections(s.connections, b.connections) };
-    }),
+    apply: (batches) =>
+      set((s) => {
+        const b = batches.find((x) => x.id === s.id);
+        if (!b) return {};
+        const { rows, dropped } = appendRows(s.rows, rowsOf(b.events, b.reconnects));
+        return {
+          summary: b.summary,
+          rows,
+          dropped: s.dropped + dropped,
+          skipped: s.skipped + (b.skipped ?? 0),
+          connections: mergeConnections(s.connections, b.connections),
+        };
+      }),
   }));
 }

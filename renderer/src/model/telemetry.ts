@@ -8,13 +8,27 @@ import type { LimitSample, ScopeSample, TelemetryTick } from '../../../core/api/
 import { HISTORY_POINTS, pushRing } from './ring.js';
 
 /** The four charted rates of one scope at one tick. */
-export interface Rates { active: number; bytesIn: number; bytesOut: number; requests: number; events: number }
+export interface Rates {
+  active: number;
+  bytesIn: number;
+  bytesOut: number;
+  requests: number;
+  events: number;
+}
 
 /** One chart point: time plus rates per scope (`total` and each listener name). */
-export interface ChartPoint { t: number; scopes: Record<string, Rates> }
+export interface ChartPoint {
+  t: number;
+  scopes: Record<string, Rates>;
+}
 
 /** One point of a limit's history: achieved rate against the configured target. */
-export interface LimitPoint { t: number; achieved: number; target: number; throttled: number }
+export interface LimitPoint {
+  t: number;
+  achieved: number;
+  target: number;
+  throttled: number;
+}
 
 /** What the dashboard and the tuner read. */
 export interface TelemetryState {
@@ -32,12 +46,28 @@ export interface TelemetryState {
 export const emptyTelemetry = (): TelemetryState => ({ points: [], listeners: [], limits: {}, routes: {}, ticks: 0 });
 
 function rates(s: ScopeSample): Rates {
-  return { active: s.active, bytesIn: s.bytesInPerSec, bytesOut: s.bytesOutPerSec, requests: s.requestsPerSec, events: s.eventsPerSec };
+  return {
+    active: s.active,
+    bytesIn: s.bytesInPerSec,
+    bytesOut: s.bytesOutPerSec,
+    requests: s.requestsPerSec,
+    events: s.eventsPerSec,
+  };
 }
 
-function reduceLimits(prev: TelemetryState['limits'], samples: LimitSample[], t: number, cap: number): TelemetryState['limits'] {
+function reduceLimits(
+  prev: TelemetryState['limits'],
+  samples: LimitSample[],
+  t: number,
+  cap: number,
+): TelemetryState['limits'] {
   const out: TelemetryState['limits'] = {};
-  for (const l of samples) out[l.scope] = pushRing(prev[l.scope] ?? [], { t, achieved: l.achievedPerSec, target: l.rate, throttled: l.throttled }, cap);
+  for (const l of samples)
+    out[l.scope] = pushRing(
+      prev[l.scope] ?? [],
+      { t, achieved: l.achievedPerSec, target: l.rate, throttled: l.throttled },
+      cap,
+    );
   return out;
 }
 
@@ -48,7 +78,8 @@ export function reduceTick(state: TelemetryState, tick: TelemetryTick, cap = HIS
   const listeners = [...state.listeners];
   for (const l of tick.listeners) if (!listeners.includes(l.name)) listeners.push(l.name);
   const routes: TelemetryState['routes'] = {};
-  for (const r of tick.routes) routes[r.name] = pushRing(state.routes[r.name] ?? [], { t: tick.t, bytesOut: r.bytesOutPerSec }, cap);
+  for (const r of tick.routes)
+    routes[r.name] = pushRing(state.routes[r.name] ?? [], { t: tick.t, bytesOut: r.bytesOutPerSec }, cap);
   return {
     points: pushRing(state.points, { t: tick.t, scopes }, cap),
     listeners,

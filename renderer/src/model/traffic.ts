@@ -20,7 +20,11 @@ export interface TrafficState {
 }
 
 /** Merges a batch into rows (newest first by id), replacing rows with the same id, capped. */
-export function mergeRows(rows: readonly ExchangeSummary[], batch: readonly ExchangeSummary[], cap = TRAFFIC_CAP): ExchangeSummary[] {
+export function mergeRows(
+  rows: readonly ExchangeSummary[],
+  batch: readonly ExchangeSummary[],
+  cap = TRAFFIC_CAP,
+): ExchangeSummary[] {
   if (batch.length === 0) return rows as ExchangeSummary[];
   const byId = new Map<number, ExchangeSummary>();
   for (const r of rows) byId.set(r.id, r);
@@ -40,21 +44,28 @@ export function rowType(r: ExchangeSummary): string {
 export function matchesFilter(r: ExchangeSummary, filter: string): boolean {
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return true;
-  const hay = `${r.method} ${r.url} ${r.status ?? ''} ${rowType(r)} ${r.client} ${r.listener} ${r.outcome} ${r.upstream ?? ''}`.toLowerCase();
+  const hay =
+    `${r.method} ${r.url} ${r.status ?? ''} ${rowType(r)} ${r.client} ${r.listener} ${r.outcome} ${r.upstream ?? ''}`.toLowerCase();
   return words.every((w) => hay.includes(w));
 }
 
 /** Creates the traffic store. */
 export function createTrafficStore(cap = TRAFFIC_CAP) {
-  return createStore<TrafficState & {
-    add(batch: ExchangeSummary[]): void;
-    setPaused(p: boolean): void;
-    setFilter(f: string): void;
-    select(id: number | undefined): void;
-    clear(): void;
-  }>()((set) => ({
-    rows: [], paused: false, missed: 0, filter: '',
-    add: (batch) => set((s) => (s.paused ? { missed: s.missed + batch.length } : { rows: mergeRows(s.rows, batch, cap) })),
+  return createStore<
+    TrafficState & {
+      add(batch: ExchangeSummary[]): void;
+      setPaused(p: boolean): void;
+      setFilter(f: string): void;
+      select(id: number | undefined): void;
+      clear(): void;
+    }
+  >()((set) => ({
+    rows: [],
+    paused: false,
+    missed: 0,
+    filter: '',
+    add: (batch) =>
+      set((s) => (s.paused ? { missed: s.missed + batch.length } : { rows: mergeRows(s.rows, batch, cap) })),
     setPaused: (paused) => set({ paused, missed: 0 }),
     setFilter: (filter) => set({ filter }),
     select: (selected) => set({ selected }),

@@ -44,10 +44,17 @@ function outcomeLabel(r: ExchangeSummary): string {
 function Row({ r, selected, style }: { r: ExchangeSummary; selected: boolean; style: React.CSSProperties }) {
   const status = r.status ?? 0;
   return (
-    <div className={`trow${selected ? ' sel' : ''} o-${r.outcome}`} style={style} data-testid="traffic-row" onClick={() => traffic.getState().select(r.id)}>
+    <div
+      className={`trow${selected ? ' sel' : ''} o-${r.outcome}`}
+      style={style}
+      data-testid="traffic-row"
+      onClick={() => traffic.getState().select(r.id)}
+    >
       <span>{fmtClock(r.startedAt)}</span>
       <span className="method">{r.method}</span>
-      <span className="path" title={r.url}>{r.url}</span>
+      <span className="path" title={r.url}>
+        {r.url}
+      </span>
       <span className={`st s${Math.floor(status / 100)}`}>{r.status ?? '…'}</span>
       <span>{rowType(r)}</span>
       <span className="num">{fmtBytes(r.bytesOut)}</span>
@@ -59,14 +66,20 @@ function Row({ r, selected, style }: { r: ExchangeSummary; selected: boolean; st
 }
 
 function Waterfall({ d }: { d: ExchangeDetail }) {
-  const total = Math.max(d.durationMs ?? (Date.now() - d.startedAt), 1);
-  const bar = (label: string, from: number, to: number | undefined, cls: string) => to === undefined ? null : (
-    <div className="wf-row" key={label}>
-      <span>{label}</span>
-      <div className="wf-track"><div className={`wf-bar ${cls}`} style={{ left: `${(from / total) * 100}%`, width: `${Math.max(((to - from) / total) * 100, 0.5)}%` }} /></div>
-      <span className="num">{fmtMs(to - from)}</span>
-    </div>
-  );
+  const total = Math.max(d.durationMs ?? Date.now() - d.startedAt, 1);
+  const bar = (label: string, from: number, to: number | undefined, cls: string) =>
+    to === undefined ? null : (
+      <div className="wf-row" key={label}>
+        <span>{label}</span>
+        <div className="wf-track">
+          <div
+            className={`wf-bar ${cls}`}
+            style={{ left: `${(from / total) * 100}%`, width: `${Math.max(((to - from) / total) * 100, 0.5)}%` }}
+          />
+        </div>
+        <span className="num">{fmtMs(to - from)}</span>
+      </div>
+    );
   return (
     <div className="waterfall">
       {bar('connect', 0, d.connectMs, 'c')}
@@ -77,19 +90,33 @@ function Waterfall({ d }: { d: ExchangeDetail }) {
 }
 
 function ChunkTimeline({ d }: { d: ExchangeDetail }) {
-  if (d.chunks.length === 0) return <p className="muted">No chunks captured (capture runs while the Traffic view is open).</p>;
+  if (d.chunks.length === 0)
+    return <p className="muted">No chunks captured (capture runs while the Traffic view is open).</p>;
   const end = Math.max(...d.chunks.map((c) => c.t), 1);
   const max = Math.max(...d.chunks.map((c) => c.bytes), 1);
   return (
     <svg className="chunks" viewBox="0 0 400 60" preserveAspectRatio="none" data-testid="chunk-timeline">
-      {d.chunks.map((c, i) => <rect key={i} x={(c.t / end) * 396} y={60 - (c.bytes / max) * 56} width={3} height={(c.bytes / max) * 56} />)}
+      {d.chunks.map((c, i) => (
+        <rect key={i} x={(c.t / end) * 396} y={60 - (c.bytes / max) * 56} width={3} height={(c.bytes / max) * 56} />
+      ))}
     </svg>
   );
 }
 
 function Headers({ h }: { h: Record<string, unknown> | undefined }) {
   if (!h) return <p className="muted">—</p>;
-  return <table className="kv"><tbody>{Object.entries(h).map(([k, v]) => <tr key={k}><td>{k}</td><td>{Array.isArray(v) ? v.join(', ') : String(v)}</td></tr>)}</tbody></table>;
+  return (
+    <table className="kv">
+      <tbody>
+        {Object.entries(h).map(([k, v]) => (
+          <tr key={k}>
+            <td>{k}</td>
+            <td>{Array.isArray(v) ? v.join(', ') : String(v)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }
 
 function Detail({ id }: { id: number }) {
@@ -106,9 +133,17 @@ function Detail({ id }: { id: number }) {
       if (x && x.outcome === 'open') timer = setTimeout(() => void load(), 500); // live list while the stream is open
     };
     void load();
-    return () => { alive = false; clearTimeout(timer); };
+    return () => {
+      alive = false;
+      clearTimeout(timer);
+    };
   }, [id]);
-  if (!d) return <div className="detail"><p className="muted">Exchange {id} is no longer in the log.</p></div>;
+  if (!d)
+    return (
+      <div className="detail">
+        <p className="muted">Exchange {id} is no longer in the log.</p>
+      </div>
+    );
   const record = async () => {
     const r = await api.recordAsMock(id);
     if (r.ok) setMock(r.yaml);
@@ -117,19 +152,31 @@ function Detail({ id }: { id: number }) {
   return (
     <div className="detail" data-testid="traffic-detail">
       <div className="form-head">
-        <h3><span className="method">{d.method}</span> {d.url}</h3>
+        <h3>
+          <span className="method">{d.method}</span> {d.url}
+        </h3>
         <button onClick={() => traffic.getState().select(undefined)}>✕</button>
       </div>
       <p>
-        <b className={`st s${Math.floor((d.status ?? 0) / 100)}`}>{d.status ?? '…'}</b> · {rowType(d)} · {fmtBytes(d.bytesOut)} out · {fmtBytes(d.bytesIn)} in · {fmtMs(d.durationMs)} · <span className={`outcome ${d.outcome}`}>{outcomeLabel(d)}</span>
+        <b className={`st s${Math.floor((d.status ?? 0) / 100)}`}>{d.status ?? '…'}</b> · {rowType(d)} ·{' '}
+        {fmtBytes(d.bytesOut)} out · {fmtBytes(d.bytesIn)} in · {fmtMs(d.durationMs)} ·{' '}
+        <span className={`outcome ${d.outcome}`}>{outcomeLabel(d)}</span>
         {d.upstream && <> · upstream {d.upstream}</>}
       </p>
       <StreamNotes d={d} />
-      {(d.kind === 'proxy' || d.sseEvents.length > 0 || d.chunks.length > 1) && <button data-testid="record-mock" onClick={() => void record()}>Record as mock</button>}
+      {(d.kind === 'proxy' || d.sseEvents.length > 0 || d.chunks.length > 1) && (
+        <button data-testid="record-mock" onClick={() => void record()}>
+          Record as mock
+        </button>
+      )}
       {mock && (
         <>
-          <pre className="mock" data-testid="mock-yaml">{mock}</pre>
-          <button data-testid="add-mock" onClick={() => addRecordedRoute(mock)}>Add to config</button>
+          <pre className="mock" data-testid="mock-yaml">
+            {mock}
+          </pre>
+          <button data-testid="add-mock" onClick={() => addRecordedRoute(mock)}>
+            Add to config
+          </button>
         </>
       )}
       <h4>Timing</h4>
@@ -140,8 +187,24 @@ function Detail({ id }: { id: number }) {
         <>
           <h4>SSE events ({d.sseEvents.length})</h4>
           <table className="events" data-testid="sse-events">
-            <thead><tr><th>+ms</th><th>event</th><th>id</th><th>data</th></tr></thead>
-            <tbody>{d.sseEvents.slice(-300).map((e, i) => <tr key={i}><td className="num">{Math.round(e.t)}</td><td>{e.event ?? 'message'}</td><td>{e.id ?? ''}</td><td className="data">{e.data}</td></tr>)}</tbody>
+            <thead>
+              <tr>
+                <th>+ms</th>
+                <th>event</th>
+                <th>id</th>
+                <th>data</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.sseEvents.slice(-300).map((e, i) => (
+                <tr key={i}>
+                  <td className="num">{Math.round(e.t)}</td>
+                  <td>{e.event ?? 'message'}</td>
+                  <td>{e.id ?? ''}</td>
+                  <td className="data">{e.data}</td>
+                </tr>
+              ))}
+            </tbody>
           </table>
         </>
       )}
@@ -162,25 +225,67 @@ export function Traffic() {
   const selected = useTraffic((s) => s.selected);
   const shown = useMemo(() => rows.filter((r) => matchesFilter(r, filter)), [rows, filter]);
   const scroller = useRef<HTMLDivElement>(null);
-  const virt = useVirtualizer({ count: shown.length, getScrollElement: () => scroller.current, estimateSize: () => 24, overscan: 12 });
+  const virt = useVirtualizer({
+    count: shown.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => 24,
+    overscan: 12,
+  });
   return (
     <div className={`view traffic${selected !== undefined ? ' with-detail' : ''}`}>
       <div className="toolbar">
-        <input className="search" data-testid="traffic-filter" placeholder="filter: method, path, status, type, client…" value={filter} onChange={(e) => traffic.getState().setFilter(e.target.value)} />
-        <span className="muted">{shown.length} of {rows.length}</span>
+        <input
+          className="search"
+          data-testid="traffic-filter"
+          placeholder="filter: method, path, status, type, client…"
+          value={filter}
+          onChange={(e) => traffic.getState().setFilter(e.target.value)}
+        />
+        <span className="muted">
+          {shown.length} of {rows.length}
+        </span>
         <span className="spacer" />
-        <button data-testid="pause" onClick={() => { const p = !paused; traffic.getState().setPaused(p); if (!p) void refreshTraffic(); }}>{paused ? `Resume${missed ? ` (${missed} new)` : ''}` : 'Pause'}</button>
+        <button
+          data-testid="pause"
+          onClick={() => {
+            const p = !paused;
+            traffic.getState().setPaused(p);
+            if (!p) void refreshTraffic();
+          }}
+        >
+          {paused ? `Resume${missed ? ` (${missed} new)` : ''}` : 'Pause'}
+        </button>
         <button onClick={() => traffic.getState().clear()}>Clear</button>
       </div>
       <div className="traffic-body">
         <div className="table">
-          <div className="thead">{COLS.map((c) => <span key={c}>{c}</span>)}</div>
+          <div className="thead">
+            {COLS.map((c) => (
+              <span key={c}>{c}</span>
+            ))}
+          </div>
           <div className="tbody" ref={scroller}>
-            {shown.length === 0 && <p className="muted pad">No exchanges yet. Requests to Sluice's listeners appear here as they happen.</p>}
+            {shown.length === 0 && (
+              <p className="muted pad">No exchanges yet. Requests to Sluice's listeners appear here as they happen.</p>
+            )}
             <div style={{ height: virt.getTotalSize(), position: 'relative' }}>
               {virt.getVirtualItems().map((v) => {
                 const r = shown[v.index]!;
-                return <Row key={r.id} r={r} selected={r.id === selected} style={{ position: 'absolute', top: 0, left: 0, right: 0, height: v.size, transform: `translateY(${v.start}px)` }} />;
+                return (
+                  <Row
+                    key={r.id}
+                    r={r}
+                    selected={r.id === selected}
+                    style={{
+                      position: 'absolute',
+                      top: 0,
+                      left: 0,
+                      right: 0,
+                      height: v.size,
+                      transform: `translateY(${v.start}px)`,
+                    }}
+                  />
+                );
               })}
             </div>
           </div>
