@@ -21,6 +21,7 @@ export interface MenuActions {
 /** The views, in menu order, with their accelerators. */
 export const MENU_VIEWS: [string, string][] = [
   ['dashboard', 'Dashboard'],
+  ['client', 'Client'],
   ['config', 'Config'],
   ['traffic', 'Traffic'],
   ['channels', 'Channels'],

@@ -4,6 +4,7 @@
  * same calls as JSON. The channel table below drives all three, so they cannot
  * drift.
  */
+import type { ClientBatch, ClientRequest, ClientSessionView } from './client.js';
 import type {
   ApplyResponse,
   ChannelInfo,
@@ -42,6 +43,16 @@ export interface SluiceApiCalls {
     id: number,
     options?: { speed?: number; path?: string },
   ): Promise<{ ok: true; yaml: string } | { ok: false; message: string }>;
+  /** Starts a stream client session in the engine; its events arrive as `client` batches. */
+  startClient(request: ClientRequest): Promise<{ ok: true; id: number } | { ok: false; message: string }>;
+  stopClient(id: number): Promise<{ ok: true }>;
+  /** A session with its newest events, reconnects and connections (for a view opened later). */
+  getClientSession(id: number): Promise<ClientSessionView | null>;
+  /** Turns a session into a route that plays it back with its timing; returns the route as YAML text. */
+  clientAsMock(
+    id: number,
+    options?: { speed?: number; path?: string },
+  ): Promise<{ ok: true; yaml: string; note?: string } | { ok: false; message: string }>;
 }
 
 /** Pushed events: one telemetry tick per 250 ms, new/changed traffic rows in batches, log lines. */
@@ -50,6 +61,8 @@ export interface SluiceApiEvents {
   traffic: ExchangeSummary[];
   log: LogLine;
   state: { running: boolean };
+  /** Client sessions that changed, once per telemetry tick. */
+  client: ClientBatch[];
 }
 
 /** The API surface a renderer sees: the calls plus removable listeners. */
@@ -73,6 +86,10 @@ export const API_CALLS = [
   'getTraffic',
   'getExchange',
   'recordAsMock',
+  'startClient',
+  'stopClient',
+  'getClientSession',
+  'clientAsMock',
 ] as const satisfies readonly (keyof SluiceApiCalls)[];
 
 /** Every pushed event name. */
@@ -81,6 +98,7 @@ export const API_EVENTS = [
   'traffic',
   'log',
   'state',
+  'client',
 ] as const satisfies readonly (keyof SluiceApiEvents)[];
 
 export type ApiCallName = (typeof API_CALLS)[number];

@@ -99,6 +99,36 @@ export interface TlsSummary {
   };
 }
 
+/** Why a stream may not arrive as it is sent ("why isn't it streaming?"): a stable code and what to change. */
+export interface Diagnostic {
+  code: DiagnosticCode;
+  message: string;
+}
+
+/** Codes of stream diagnostics. */
+export type DiagnosticCode =
+  | 'buffering'
+  | 'clumped'
+  | 'compression'
+  | 'content-length'
+  | 'cache-control'
+  | 'export-buffering'
+  | 'proxy-buffering'
+  | 'h2-connection-headers'
+  | 'large-event'
+  | 'heartbeat'
+  | 'invalid-utf8';
+
+/** What a channel route did for a client that came back with `Last-Event-ID`. */
+export interface ResumeReport {
+  /** The Last-Event-ID the client sent. */
+  from: string;
+  /** Events sent again from the replay ring. */
+  replayed: number;
+  /** Events it missed that the ring no longer held; null when that cannot be counted (an id not in the ring, not numeric). */
+  missed: number | null;
+}
+
 /** The detail pane: headers, timings, chunks and decoded SSE events. */
 export interface ExchangeDetail extends ExchangeSummary {
   requestHeaders: Record<string, string | string[] | undefined>;
@@ -108,6 +138,12 @@ export interface ExchangeDetail extends ExchangeSummary {
   upstreamTls?: TlsSummary;
   chunks: { t: number; bytes: number }[];
   sseEvents: { t: number; event?: string; data: string; id?: string; retry?: number }[];
+  /** Why this stream may not arrive as sent, with what to change (empty when nothing looks wrong). */
+  diagnostics: Diagnostic[];
+  /** Capture began after `bytes` had gone out, `t` ms into the exchange: earlier events are not listed. */
+  captureFrom?: { t: number; bytes: number };
+  /** A channel reconnect with Last-Event-ID: what was replayed and what was lost. */
+  resume?: ResumeReport;
 }
 
 /** Query for the traffic table. */

@@ -9,6 +9,7 @@ import { installDesktop } from './desktop.js';
 import { installSchema } from './schema.js';
 import { installNginxCommands } from './nginx.js';
 import { installCa } from './ca.js';
+import { installClient } from './client.js';
 
 export type CommandInstaller = (program: Command) => void;
 
@@ -19,4 +20,5 @@ export const COMMANDS: CommandInstaller[] = [
   installSchema,
   installNginxCommands,
   installCa,
+  installClient,
 ];

@@ -50,7 +50,7 @@ export function createFaultsHook(rng: Rng = Math.random): ExchangeHook {
           },
         },
         rng,
-        false,
+        'response',
       );
       return new StageChain(stages);
     },
@@ -61,7 +61,7 @@ export function createFaultsHook(rng: Rng = Math.random): ExchangeHook {
 export function createLinkFaultsHook(rng: Rng = Math.random): LinkHook {
   return {
     applies: (server) => hasByteFaults(server.faults),
-    linkStages: (server, target, dir) => (dir === 'out' ? faultStages(server.faults, target, rng, true) : []),
+    linkStages: (server, target, dir) => (dir === 'out' ? faultStages(server.faults, target, rng, 'link') : []),
   };
 }
 

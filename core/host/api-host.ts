@@ -27,6 +27,8 @@ import { TelemetrySampler } from '../telemetry/sampler.js';
 import { sampleOf } from '../telemetry/scope-samples.js';
 import type { TelemetrySources } from '../telemetry/sources.js';
 import { SluiceError } from '../util/errors.js';
+import type { ClientRequest } from '../api/client.js';
+import { ClientSessions } from './client-sessions.js';
 import { ConfigDocument } from './config-document.js';
 import { recordAsMock, type RecordResult } from './record.js';
 import { VERSION } from './version.js';
@@ -77,6 +79,8 @@ class EngineApiHost implements ApiHost {
   private trafficWatchers = 0;
   /** Held while someone listens to `traffic`: chunk timelines and SSE decoding run only then. */
   private releaseObserve: (() => void) | undefined;
+  /** Stream client sessions, batched at the telemetry tick. */
+  private readonly clients = new ClientSessions((fn) => this.sampler.onTick(fn));
 
   constructor(opts: ApiHostOptions) {
     this.engine = opts.engine;
@@ -150,7 +154,7 @@ class EngineApiHost implements ApiHost {
 
   async getExchange(id: number): Promise<ExchangeDetail | null> {
     const rec = this.services.traffic.get(Number(id));
-    return rec ? toDetail(rec, this.epochOffset) : null;
+    return rec ? toDetail(rec, this.epochOffset, this.services.clock.now()) : null;
   }
 
   async recordAsMock(id: number, options?: { speed?: number; path?: string }): Promise<RecordResult> {
@@ -159,12 +163,26 @@ class EngineApiHost implements ApiHost {
     return recordAsMock(rec, options ?? {});
   }
 
+  startClient(r: ClientRequest) {
+    return this.clients.startClient(r);
+  }
+  stopClient(id: number) {
+    return this.clients.stopClient(id);
+  }
+  getClientSession(id: number) {
+    return this.clients.getClientSession(id);
+  }
+  clientAsMock(id: number, o?: { speed?: number; path?: string }) {
+    return this.clients.clientAsMock(id, o);
+  }
+
   on<K extends ApiEventName>(event: K, listener: (payload: SluiceApiEvents[K]) => void): () => void {
     let off: () => void;
     if (event === 'telemetry') off = this.sampler.onTick(listener as (p: SluiceApiEvents['telemetry']) => void);
     else if (event === 'traffic') off = this.watchTraffic(listener as (p: SluiceApiEvents['traffic']) => void);
     else if (event === 'log') off = this.engine.events.on('log', listener as (p: SluiceApiEvents['log']) => void);
     else if (event === 'state') off = this.engine.events.on('state', listener as (p: SluiceApiEvents['state']) => void);
+    else if (event === 'client') off = this.clients.on(listener as (p: SluiceApiEvents['client']) => void);
     else throw new SluiceError('E_BAD_REQUEST', `unknown event "${String(event)}"`);
     let done = false;
     const remove = () => {
@@ -197,6 +215,7 @@ class EngineApiHost implements ApiHost {
   }
 
   close(): void {
+    this.clients.close();
     for (const off of [...this.unsubscribers]) off();
     this.sampler.close();
   }

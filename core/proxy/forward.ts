@@ -17,6 +17,7 @@ import type { Exchange } from '../kernel/index.js';
 import { hasEnded } from '../kernel/index.js';
 import { drainedOrClosed } from '../util/wait.js';
 import type { Counters } from '../telemetry/counters.js';
+import { streamNotes } from '../telemetry/exchange-record.js';
 import { CleanAbort, SluiceError } from '../util/errors.js';
 import { clientResponseHeaders, isEventStream } from './headers.js';
 import { IdleTimer, WaitWatch } from './idle-timer.js';
@@ -56,6 +57,9 @@ function head(ex: Exchange, up: IncomingMessage, o: ForwardOptions): { sse: bool
   const accel = String(up.headers['x-accel-buffering'] ?? '').toLowerCase();
   const buffer = !sse && (accel === 'no' ? false : accel === 'yes' ? true : o.buffering);
   ex.record.contentType = contentType;
+  // The client never sees X-Accel-Buffering (hidden as nginx does); the diagnostics need it.
+  if (o.buffering || accel !== '')
+    streamNotes(ex.record).proxy = { buffering: o.buffering, accelBuffering: accel || undefined };
   // A known length lets limit rules on min_size match proxied responses too.
   const length = Number(up.headers['content-length']);
   if (Number.isFinite(length) && up.headers['content-length'] !== undefined) ex.responseSize = length;

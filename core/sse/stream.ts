@@ -12,7 +12,8 @@ import type { SseClient } from './client.js';
 /** Response headers of an event stream (CORS is set by the listener from the route). */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache',
+  // no-transform: compressing proxies (dev servers, CDNs) leave the stream alone.
+  'cache-control': 'no-cache, no-transform',
   connection: 'keep-alive',
   'x-accel-buffering': 'no',
 };

@@ -4,6 +4,8 @@
  * and decoded SSE events.
  */
 import type { TlsSummary } from '../api/types.js';
+import type { ResumeReport } from '../api/types.js';
+import type { StreamTally } from './stream-tally.js';
 
 /** How an exchange ended. `closed` is a clean close by either side, not an error. */
 export type ExchangeOutcome = 'open' | 'complete' | 'closed' | 'error' | 'aborted';
@@ -50,6 +52,27 @@ export interface ExchangeRecord {
   upstreamTls?: TlsSummary;
   chunks: ChunkMark[];
   events: SseEventMark[];
+  /** What the stream diagnostics and the detail pane know beyond the above; made on first need. */
+  stream?: StreamNotes;
+}
+
+/** Stream facts of one exchange, gathered while it runs. */
+export interface StreamNotes {
+  /** Body timing (measured while observed). */
+  tally?: StreamTally;
+  /** Capture began after `bytes` had gone out, `t` ms into the exchange. */
+  captureFrom?: { t: number; bytes: number };
+  /** A channel reconnect with Last-Event-ID. */
+  resume?: ResumeReport;
+  /** A proxy route: its `buffering` and the upstream's X-Accel-Buffering (hidden from the client). */
+  proxy?: { buffering: boolean; accelBuffering?: string };
+  /** Where a decoded event stream stopped being valid UTF-8. */
+  invalidUtf8At?: number;
+}
+
+/** The record's stream notes, made on first use. */
+export function streamNotes(rec: ExchangeRecord): StreamNotes {
+  return (rec.stream ??= {});
 }
 
 /** Caps that keep capture bounded whatever the traffic. */

@@ -3,8 +3,10 @@
  * a small object); chunk timelines and SSE decoding happen only while someone
  * observes (`observed`), and are capped.
  */
-import { CAPTURE_LIMITS, type ExchangeRecord } from './exchange-record.js';
+import { CAPTURE_LIMITS, streamNotes, type ExchangeRecord } from './exchange-record.js';
 import { isEventStream, SseCapture } from './sse-capture.js';
+import { StreamTally } from './stream-tally.js';
+import { contentEncoding } from './content-encoding.js';
 
 /** The recent-exchanges ring plus observer bookkeeping. */
 export class TrafficLog {
@@ -44,7 +46,9 @@ export class TrafficLog {
    * known later too, so all records share one shape (no hidden-class change,
    * no dictionary mode when the listener fills them in).
    */
-  begin(fields: Omit<ExchangeRecord, 'id' | 'bytesIn' | 'bytesOut' | 'outcome' | 'chunks' | 'events'>): ExchangeRecord {
+  begin(
+    fields: Omit<ExchangeRecord, 'id' | 'bytesIn' | 'bytesOut' | 'outcome' | 'chunks' | 'events' | 'stream'>,
+  ): ExchangeRecord {
     const rec: ExchangeRecord = {
       id: this.nextId++,
       listener: fields.listener,
@@ -68,6 +72,7 @@ export class TrafficLog {
       upstream: fields.upstream,
       chunks: [],
       events: [],
+      stream: undefined,
     };
     if (this.capacity > 0) {
       this.ring.push(rec);
@@ -76,9 +81,21 @@ export class TrafficLog {
     return rec;
   }
 
-  /** Records a chunk arrival when observed. */
+  /**
+   * Records a chunk arrival when observed (call after adding it to
+   * `bytesOut`): its time in the capped timeline, and in the tally the
+   * diagnostics read. The first one notes when capture began mid-stream.
+   */
   chunk(rec: ExchangeRecord, bytes: number, now: number): void {
-    if (rec.chunks.length < CAPTURE_LIMITS.chunks) rec.chunks.push({ t: now - rec.startedAt, bytes });
+    const t = now - rec.startedAt;
+    const notes = streamNotes(rec);
+    if (!notes.tally) {
+      const midStream = rec.bytesOut > bytes;
+      if (midStream) notes.captureFrom = { t, bytes: rec.bytesOut - bytes };
+      notes.tally = new StreamTally(midStream ? t : 0);
+    }
+    notes.tally.chunk(t, bytes);
+    if (rec.chunks.length < CAPTURE_LIMITS.chunks) rec.chunks.push({ t, bytes });
   }
 
   /**
@@ -91,14 +108,17 @@ export class TrafficLog {
     let dec = this.decoders.get(rec);
     if (dec === undefined) {
       dec =
-        rec.kind !== 'sse' && isEventStream(rec.contentType) ? new SseCapture(rec, rec.bytesOut > chunk.length) : null;
+        rec.kind !== 'sse' && isEventStream(rec.contentType)
+          ? new SseCapture(rec, rec.bytesOut > chunk.length, contentEncoding(rec.responseHeaders?.['content-encoding']))
+          : null;
       this.decoders.set(rec, dec);
     }
     if (dec && !dec.done) dec.feed(chunk, now);
   }
 
-  /** Notifies listeners that a record changed state (started, ended). */
+  /** Notifies listeners that a record changed state (started, ended); an ended one's decoder reads the last bytes. */
   changed(rec: ExchangeRecord): void {
+    if (rec.outcome !== 'open') this.decoders.get(rec)?.end(rec.startedAt + (rec.durationMs ?? 0));
     for (const fn of this.updateListeners) fn(rec);
   }
 

@@ -3,6 +3,7 @@ import { useEffect, useSyncExternalStore } from 'react';
 import { api, connection, desktop } from './api.js';
 import { ConfigView } from './views/ConfigView.js';
 import { Channels } from './views/Channels.js';
+import { Client } from './views/Client.js';
 import { Dashboard } from './views/Dashboard.js';
 import { Traffic } from './views/Traffic.js';
 import { Tuner } from './views/Tuner.js';
@@ -12,6 +13,7 @@ import { configDoc, ui, useConfigDoc, useUi, VIEWS, type View } from './state.js
 
 const TITLES: Record<View, string> = {
   dashboard: 'Dashboard',
+  client: 'Client',
   config: 'Config',
   traffic: 'Traffic',
   channels: 'Channels',
@@ -20,6 +22,7 @@ const TITLES: Record<View, string> = {
 };
 const VIEW_COMPONENTS: Record<View, () => React.JSX.Element> = {
   dashboard: Dashboard,
+  client: Client,
   config: ConfigView,
   traffic: Traffic,
   channels: Channels,

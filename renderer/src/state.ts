@@ -19,7 +19,7 @@ export const traffic = createTrafficStore();
 export const configDoc = createConfigStore();
 
 /** The views of the app, in menu order. */
-export const VIEWS = ['dashboard', 'config', 'traffic', 'channels', 'upstreams', 'tuner'] as const;
+export const VIEWS = ['dashboard', 'client', 'config', 'traffic', 'channels', 'upstreams', 'tuner'] as const;
 /** One of the app's views. */
 export type View = (typeof VIEWS)[number];
 

@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 import type { Plain } from '../model/forms.js';
 import { configDoc, refreshTraffic, traffic, ui, useTraffic } from '../state.js';
 import { LlmStreamView } from '../components/LlmStreamView.js';
+import { StreamNotes } from '../components/StreamFindings.js';
 
 /** Adds a recorded route (YAML of one route) to the first HTTP server of the edited config. */
 function addRecordedRoute(yaml: string): void {
@@ -163,6 +164,7 @@ function Detail({ id }: { id: number }) {
         <span className={`outcome ${d.outcome}`}>{outcomeLabel(d)}</span>
         {d.upstream && <> · upstream {d.upstream}</>}
       </p>
+      <StreamNotes d={d} />
       {(d.kind === 'proxy' || d.sseEvents.length > 0 || d.chunks.length > 1) && (
         <button data-testid="record-mock" onClick={() => void record()}>
           Record as mock
