@@ -177,7 +177,7 @@ export const proxySchema = z.strictObject({
   upstream: upstreamRef(),
   buffering: onOff().default(false),
   connect_timeout: duration({ min: 1 }).default(5000),
-  read_timeout: duration({ min: 1 }).default(60_000).describe('between two reads from the upstream'),
+  read_timeout: duration({ min: 0 }).default(60_000).describe('between two reads from the upstream; 0 = no timeout'),
   send_timeout: duration({ min: 1 }).default(60_000),
   host: z
     .string()
@@ -185,7 +185,34 @@ export const proxySchema = z.strictObject({
     .describe("Host header sent upstream; default: the client's (TLS and URL upstreams: the upstream's host name)"),
   headers: headers.default({}).describe('extra request headers'),
   next_upstream_tries: z.number().int().min(0).default(0).describe('0 = every server once'),
+  uri: z
+    .string()
+    .startsWith('/', 'uri starts with "/"')
+    .optional()
+    .describe(
+      "replaces the route's path prefix upstream (nginx proxy_pass http://backend/v2/): /api/x on route /api goes up as /v2/x; default: the full original path",
+    ),
 });
+
+/** HTTP methods as they appear on the request line. */
+const method = z.string().regex(/^[A-Z][A-Z-]*$/, 'methods are upper-case tokens, e.g. GET or POST');
+
+/**
+ * A host name pattern as nginx `server_name` writes it: `api.example.test`,
+ * `*.example.test` (any subdomain), `www.example.*` (any last labels) or
+ * `.example.test` (the name and every subdomain). Compared without case.
+ */
+export const hostPattern = z
+  .string()
+  .regex(
+    /^(\*\.|\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?$/,
+    'hosts are names like api.example.test, *.example.test, www.example.* or .example.test',
+  )
+  .refine(
+    (h) => !(h.startsWith('*.') || h.startsWith('.')) || !h.endsWith('.*'),
+    'a host pattern has one wildcard, at its start or its end',
+  )
+  .transform((h) => h.toLowerCase());
 
 export const ROUTE_KINDS = ['static', 'chunked', 'stream', 'upload', 'respond', 'sse', 'proxy', 'llm'] as const;
 /** The handler kinds a route can have (exactly one per route). */
@@ -209,6 +236,19 @@ export const routeSchema = z
       .optional()
       .describe('Access-Control-Allow-Origin; default * on mock routes'),
     headers: headers.default({}).describe('extra response headers'),
+    methods: z
+      .array(method)
+      .min(1)
+      .optional()
+      .describe('answer only these methods (GET also answers HEAD); another method on this path gets 405'),
+    hosts: z
+      .array(hostPattern)
+      .min(1)
+      .optional()
+      .describe(
+        'answer only requests for these hosts, chosen as nginx chooses a server_name: exact name, then the longest *.wildcard, then the longest wildcard.*; routes without hosts answer the others',
+      ),
+    max_body_size: size().optional().describe('a request body above this gets 413 (nginx client_max_body_size)'),
   })
   .superRefine((r, ctx) => {
     const kinds = ROUTE_KINDS.filter((k) => r[k] !== undefined);
@@ -263,6 +303,15 @@ export const serverTlsSchema = z
 /** Largest HTTP/2 stream limit accepted per connection. */
 export const MAX_CONCURRENT_STREAMS = 1_000_000;
 
+/** Where and how a server logs its requests. */
+export const accessLogSchema = z.strictObject({
+  path: z.string().min(1).describe('file, relative to the config file'),
+  format: z
+    .enum(['combined', 'json'])
+    .default('combined')
+    .describe("combined: nginx's default line; json: one JSON object per line"),
+});
+
 export const httpServerSchema = z.strictObject({
   name: name,
   listen: address(),
@@ -289,6 +338,17 @@ export const httpServerSchema = z.strictObject({
   header_timeout: duration({ min: 1 }).default(10_000).describe('time to receive the request headers'),
   keepalive_timeout: duration({ min: 0 }).default(5_000),
   max_header_size: size({ min: 1024 }).default(16 * 1024),
+  max_connections: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('open connections accepted at once; past it a request gets 503 with a reason (0 = unlimited)'),
+  access_log: z
+    .union([z.string().min(1), accessLogSchema])
+    .optional()
+    .transform((v) => (typeof v === 'string' ? accessLogSchema.parse({ path: v }) : v))
+    .describe('a file getting one line per request, nginx combined or JSON lines; off by default'),
 });
 
 export const upstreamServerSchema = z.strictObject({
@@ -458,6 +518,7 @@ export type StreamUpstreamConfig = z.output<typeof streamUpstreamSchema>;
 export type StreamHealthCheckConfig = z.output<typeof streamHealthCheckSchema>;
 export type StreamServerConfig = z.output<typeof streamServerSchema>;
 export type AdminConfig = z.output<typeof adminSchema>;
+export type AccessLogConfig = z.output<typeof accessLogSchema>;
 export type BalanceKind = (typeof BALANCE_KINDS)[number];
 
 /** True when a server speaks HTTP/2 (ALPN h2): on by default with tls, never without. */

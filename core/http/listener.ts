@@ -13,7 +13,10 @@ import type { Counters } from '../telemetry/counters.js';
 import { CleanAbort, listenError, SluiceError, statusOf } from '../util/errors.js';
 import { boundAddress, clientIp } from '../util/net.js';
 import { DrainSet, finishRecord, LiveExchange, RouteEntry, type ListenerScope } from './live-exchange.js';
+import { declaredTooLarge, refuseMethodHere, refuseOverCap, refuseTooLarge } from './request-guards.js';
 import { parseTarget, Router } from './router.js';
+import { ServerLog } from './server-log.js';
+import type { ExchangeRecord } from '../telemetry/exchange-record.js';
 
 /** How often Node looks for requests whose headers are overdue (the granularity of header_timeout). */
 const HEADER_CHECK_MS = 250;
@@ -31,6 +34,10 @@ export class HttpListener implements Listener {
    */
   private readonly drain = new DrainSet();
   private readonly counters: Counters;
+  /** Connections accepted past max_connections: their requests get 503. */
+  private readonly overCap = new WeakSet<Socket>();
+  /** The access log (writes nothing when the server has none). */
+  private readonly log: ServerLog;
 
   constructor(
     public def: Extract<ListenerDef, { kind: 'http' }>,
@@ -41,6 +48,8 @@ export class HttpListener implements Listener {
   ) {
     this.config = def.server;
     this.counters = services.counters.get('listener', def.name, { kind: 'http', listen: def.listen });
+    this.log = new ServerLog(services);
+    this.log.configure(def.server.access_log);
     this.router = this.buildRouter(def.server);
   }
 
@@ -54,6 +63,7 @@ export class HttpListener implements Listener {
       hooks: this.hooks,
       counters: this.counters,
       drain: this.drain,
+      log: this.log,
     };
     return new Router(server.routes, (route, index) => {
       const kind = routeKind(route);
@@ -93,6 +103,8 @@ export class HttpListener implements Listener {
       sockets.add(socket);
       counters.active++;
       socket.on('close', forget);
+      const cap = this.config.max_connections;
+      if (cap > 0 && sockets.size > cap) this.overCap.add(socket);
     });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
@@ -136,8 +148,17 @@ export class HttpListener implements Listener {
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const pathname = parseTarget(req.url ?? '/')?.pathname ?? '/'; // a bad target is served below: 400
-    const handler = this.router.match(pathname)?.value.handler;
-    if (handler?.upgrade) return handler.upgrade({ req, socket, head, client: clientIp(socket) });
+    const match = this.overCap.has(socket) ? undefined : this.router.match(pathname, req.method, req.headers.host);
+    const handler = match?.value.handler;
+    if (handler?.upgrade) {
+      return handler.upgrade({
+        req,
+        socket,
+        head,
+        client: clientIp(socket),
+        route: { prefix: match!.prefix, pathname },
+      });
+    }
     const res = new http.ServerResponse(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket);
@@ -151,8 +172,9 @@ export class HttpListener implements Listener {
   /** Asks the matched route whether it wants this request's body (default yes). */
   private acceptsBody(req: IncomingMessage): boolean {
     const target = parseTarget(req.url ?? '/');
-    const handler = target && this.router.match(target.pathname)?.value.handler;
-    return handler?.acceptsBody?.(req) ?? true;
+    const match = target && this.router.match(target.pathname, req.method, req.headers.host);
+    if (!match || this.overCap.has(req.socket) || declaredTooLarge(req, match.route)) return false;
+    return match.value.handler.acceptsBody?.(req) ?? true;
   }
 
   /** Applies a changed server definition in place: new requests see the new routes. */
@@ -161,6 +183,7 @@ export class HttpListener implements Listener {
     const old = this.router;
     this.def = def;
     this.config = def.server;
+    this.log.configure(def.server.access_log);
     this.router = this.buildRouter(def.server);
     if (this.server) {
       this.server.keepAliveTimeout = def.server.keepalive_timeout;
@@ -187,6 +210,7 @@ export class HttpListener implements Listener {
     clearInterval(sweep);
     clearTimeout(timer);
     for (const e of this.router.values()) e.handler.dispose?.();
+    await this.log.close();
     this.server = undefined;
   }
 
@@ -209,11 +233,16 @@ export class HttpListener implements Listener {
       rec.outcome = 'error';
       return sendText({ res }, 400, 'malformed request URL');
     }
-    const match = this.router.match(target.pathname);
+    if (this.overCap.has(req.socket)) {
+      this.finishBare(rec, req, res, 503);
+      return refuseOverCap({ res }, this.def.name, this.config.max_connections);
+    }
+    const method = req.method ?? 'GET';
+    const match = this.router.match(target.pathname, method, req.headers.host);
     if (!match) {
-      rec.status = 404;
-      const counters = [this.counters];
-      res.once('close', () => finishRecord(rec, res, counters, services));
+      const allow = this.router.allowed(target.pathname, req.headers.host);
+      this.finishBare(rec, req, res, allow ? 405 : 404);
+      if (allow) return refuseMethodHere({ res }, method, target.pathname, allow);
       return sendText({ res }, 404, `no route for ${target.pathname} on ${this.def.name}`);
     }
     const entry = match.value;
@@ -223,6 +252,16 @@ export class HttpListener implements Listener {
     const ex = new LiveExchange(req, res, entry, match.prefix, target.pathname, target.search, client, rec);
     this.applyRouteHeaders(ex);
     void this.run(ex);
+  }
+
+  /** Finishes the record (and logs) of a request the listener answers itself (no route, 405, over the cap). */
+  private finishBare(rec: ExchangeRecord, req: IncomingMessage, res: ServerResponse, status: number): void {
+    rec.status = status;
+    const counters = [this.counters];
+    res.once('close', () => {
+      finishRecord(rec, res, counters, this.services);
+      this.log.write(rec, req, res);
+    });
   }
 
   /** CORS preflight, hooks (faults), then the route's handler; a throw becomes the right status or a closed connection. */
@@ -238,6 +277,8 @@ export class HttpListener implements Listener {
         res.end();
         return;
       }
+      const tooLarge = declaredTooLarge(req, ex.route);
+      if (tooLarge) return refuseTooLarge(ex, tooLarge);
       for (const h of this.hooks) if (h.before && (await h.before(ex))) return;
       // Not awaited here: an open exchange (SSE) then holds one small reaction, not this whole async frame.
       Promise.resolve(ex.handler.handle(ex)).then(undefined, (err: unknown) => this.fail(ex, err));

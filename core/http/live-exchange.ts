@@ -15,6 +15,8 @@ import type { ExchangeRecord } from '../telemetry/exchange-record.js';
 import { sentContentType, sentHeaders } from '../telemetry/sent-headers.js';
 import { CleanAbort } from '../util/errors.js';
 import { ResponseOutlet, type OutletObserver } from './outlet.js';
+import { BodyMeter } from './request-guards.js';
+import type { ServerLog } from './server-log.js';
 
 /** What every exchange of one listener shares (rebuilt with the router on a config apply). */
 export interface ListenerScope {
@@ -25,6 +27,8 @@ export interface ListenerScope {
   readonly hooks: readonly ExchangeHook[];
   readonly counters: Counters;
   readonly drain: DrainSet;
+  /** The server's access log (writes nothing when it has none). */
+  readonly log?: ServerLog;
 }
 
 /** One route of a built router: its handler beside what its exchanges share. */
@@ -129,6 +133,8 @@ export class LiveExchange implements Exchange, OutletObserver {
   private isClosed = false;
   /** abortWith() ran (a drain ended this exchange). */
   private wasEnded = false;
+  /** Counts the request body against the route's max_body_size (made when such a route reads a body). */
+  private meter: BodyMeter | undefined = undefined;
 
   /**
    * @param search the raw query after `?` (no `#`), parsed on first read of `query`
@@ -259,6 +265,8 @@ export class LiveExchange implements Exchange, OutletObserver {
   }
 
   private async push(chunk: Buffer, consume: (chunk: Buffer) => Promise<void> | void): Promise<void> {
+    const max = this.entry.route.max_body_size;
+    if (max !== undefined) (this.meter ??= new BodyMeter(max, this.entry.route.path)).add(chunk.length);
     for (const c of this.counters) c.bytesIn += chunk.length;
     this.record.bytesIn += chunk.length;
     await consume(chunk);
@@ -303,6 +311,7 @@ export class LiveExchange implements Exchange, OutletObserver {
       this.abortWith('client closed');
     }
     finishRecord(this.record, this.res, counters, this.services);
+    this.entry.scope.log?.write(this.record, this.req, this.res);
     this.outlet.dispose(); // stages release timers and shared-bucket membership
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Header rewriting for the proxy: hop-by-hop headers never cross (RFC 9110
  * §7.6.1: Connection and every header it names, Keep-Alive, TE, Trailer,
- * Transfer-Encoding, Upgrade, Proxy-*), X-Forwarded-* are added, Host follows
+ * Transfer-Encoding, Upgrade, Proxy-*), X-Forwarded-* and X-Real-IP are set
+ * as an nginx proxy sets them, Host follows
  * the route's `host` or stays the client's.
  */
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
@@ -72,6 +73,7 @@ export function upstreamRequestHeaders(req: IncomingMessage, opts: ForwardOption
   const xff = req.headers['x-forwarded-for'];
   out['x-forwarded-for'] = xff ? `${Array.isArray(xff) ? xff.join(', ') : xff}, ${opts.client}` : opts.client;
   out['x-forwarded-proto'] = 'http';
+  out['x-real-ip'] = opts.client;
   if (clientHost) out['x-forwarded-host'] = clientHost;
   const host = opts.host ?? clientHost;
   if (host) out.host = host; // else (HTTP/1.0 without Host) the attempt names the server

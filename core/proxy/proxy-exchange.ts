@@ -16,6 +16,7 @@ import { tlsSummary } from '../tls/peer-summary.js';
 import { attempt, AttemptError } from './attempt.js';
 import { forwardResponse } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
+import { upstreamTarget } from './rewrite.js';
 import type { HttpUpstreams } from './upstreams.js';
 import type { UpstreamTransport } from './upstream-transport.js';
 
@@ -73,7 +74,7 @@ async function tryPeer(
     address: peer.address,
     transport: mod.transport(group.name)!,
     method: ex.req.method ?? 'GET',
-    path: ex.req.url ?? '/',
+    path: upstreamTarget(ex.req.url ?? '/', ex.pathname, ex.prefix, cfg.uri),
     headers,
     connectTimeout: cfg.connect_timeout,
     readTimeout: cfg.read_timeout,
@@ -124,6 +125,10 @@ async function tryPeer(
     if (!(err instanceof AttemptError)) {
       if (err instanceof SluiceError && err.code !== 'E_UPSTREAM_TIMEOUT') ok = false; // broken body: count against the server
       throw err;
+    }
+    if (err.clientFault) {
+      ok = true;
+      throw err.clientFault; // 413: the client's body, not the server, ended the attempt
     }
     if (!err.staleSocket) counters.errors++;
     ok = err.staleSocket;
