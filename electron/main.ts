@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatConfigError, loadConfig } from '../core/config/index.js';
 import { Engine } from '../core/engine/engine.js';
+import type { MenuCommand } from '../core/api/index.js';
 import { createApiHost, type ApiHost } from '../core/host/api-host.js';
 import { DESKTOP_CHANNELS, forwardEvents, isTrustedSender, registerApiHandlers, registerDesktopHandlers, type IpcMainLike } from './ipc.js';
 import { buildMenuTemplate } from './menu.js';
@@ -42,7 +43,7 @@ async function remember(file: string): Promise<void> {
   app.addRecentDocument(file);
 }
 
-function sendMenu(cmd: unknown): void {
+function sendMenu(cmd: MenuCommand): void {
   win?.webContents.send(DESKTOP_CHANNELS.menu, cmd);
 }
 

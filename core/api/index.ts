@@ -1,3 +1,4 @@
 /** The API module's public surface (isomorphic). */
 export * from './types.js';
 export * from './sluice-api.js';
+export * from './desktop.js';

@@ -11,13 +11,18 @@ import { address, duration, headers, name, onOff, probability, rate, size } from
 
 // ---------------------------------------------------------------- limits
 
+/** Who shares one bucket: each connection, each client IP, or everyone on the route. */
+export const LIMIT_PER = ['connection', 'client', 'route'] as const;
+/** Which way a limit applies: responses (out), request bodies (in), or both. */
+export const LIMIT_DIRECTIONS = ['out', 'in', 'both'] as const;
+
 /** One bandwidth limit: a token bucket (`rate`, `burst`) after `after` free bytes. */
 export const limitSchema = z.strictObject({
   rate: rate(),
   burst: size({ min: 1 }).optional().describe('bucket size; default: one write granularity (16k) or rate/10, whichever is larger'),
   after: size().default(0).describe('the first N bytes of each response pass unlimited (nginx limit_rate_after)'),
-  per: z.enum(['connection', 'client', 'route']).default('connection').describe('who shares one bucket'),
-  direction: z.enum(['out', 'in', 'both']).default('out').describe('out: responses to the client; in: request bodies (uploads). Stream servers: out = upstream → client, in = client → upstream (UDP: per datagram)'),
+  per: z.enum(LIMIT_PER).default('connection').describe('who shares one bucket'),
+  direction: z.enum(LIMIT_DIRECTIONS).default('out').describe('out: responses to the client; in: request bodies (uploads). Stream servers: out = upstream → client, in = client → upstream (UDP: per datagram)'),
 });
 
 /** Conditions of a server-wide limit rule; all given conditions must hold. */
@@ -68,8 +73,11 @@ export const chunkedSchema = z.strictObject({
   content_type: z.string().default('text/plain; charset=utf-8'),
 });
 
+/** Body formats of a generated stream. */
+export const STREAM_FORMATS = ['ndjson', 'text', 'binary'] as const;
+
 export const streamSchema = z.strictObject({
-  format: z.enum(['ndjson', 'text', 'binary']).default('ndjson'),
+  format: z.enum(STREAM_FORMATS).default('ndjson'),
   line: z.string().default('{"n": {{seq}}}').describe('template for ndjson/text lines'),
   size: size({ min: 1 }).default(1024).describe('bytes per binary chunk'),
   every: duration().default(1000),
@@ -89,6 +97,11 @@ export const respondSchema = z.strictObject({
   headers: headers.default({}),
 });
 
+/** Faults an SSE script step can play: a clean close, a stall, a reset. */
+export const SSE_STEP_FAULTS = ['close', 'stall', 'reset'] as const;
+/** The built-in SSE scenarios. */
+export const SSE_SCENARIOS = ['openai', 'anthropic', 'progress', 'ticker', 'log'] as const;
+
 /** One step of an SSE script: an event, a comment, a fault, or a status before streaming. */
 export const sseStepSchema = z.strictObject({
   event: z.string().optional(),
@@ -100,13 +113,13 @@ export const sseStepSchema = z.strictObject({
   every: duration().optional().describe('wait before each repetition'),
   jitter: duration().optional(),
   repeat: z.union([z.number().int().min(1), z.literal('forever')]).default(1),
-  fault: z.enum(['close', 'stall', 'reset']).optional(),
+  fault: z.enum(SSE_STEP_FAULTS).optional(),
   status: z.number().int().min(100).max(599).optional().describe('answer with this status instead of streaming (first step only)'),
   body: z.string().optional(),
 });
 
 export const sseScenarioSchema = z.strictObject({
-  type: z.enum(['openai', 'anthropic', 'progress', 'ticker', 'log']),
+  type: z.enum(SSE_SCENARIOS),
   text: z.string().optional().describe('text the chat scenarios stream, token by token'),
   tokens_per_second: z.number().positive().default(20),
   model: z.string().optional(),
@@ -228,10 +241,13 @@ export const streamUpstreamSchema = z.strictObject({
   health_check: streamHealthCheckSchema.optional(),
 });
 
+/** Transport of a stream server. */
+export const STREAM_PROTOCOLS = ['tcp', 'udp'] as const;
+
 export const streamServerSchema = z.strictObject({
   name: name,
   listen: address(),
-  protocol: z.enum(['tcp', 'udp']).default('tcp'),
+  protocol: z.enum(STREAM_PROTOCOLS).default('tcp'),
   upstream: name,
   proxy_timeout: duration({ min: 1 }).default(600_000).describe('idle timeout'),
   connect_timeout: duration({ min: 1 }).default(5000),

@@ -4,12 +4,13 @@
  */
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import type { LogLine } from '../../core/api/index.js';
+import type { AppView, LogLine } from '../../core/api/index.js';
 import { api } from './api.js';
 import { createTelemetryStore, type TelemetryState } from './model/telemetry.js';
 import { createTrafficStore } from './model/traffic.js';
 import { createConfigStore } from './model/config-doc.js';
 import { pushRing } from './model/ring.js';
+import { engineStateTracker } from './model/engine-state.js';
 
 /** Telemetry history (one update per tick). */
 export const telemetry = createTelemetryStore();
@@ -18,12 +19,14 @@ export const traffic = createTrafficStore();
 /** The edited config document. */
 export const configDoc = createConfigStore();
 
-/** The views of the app, in menu order. */
-export const VIEWS = ['dashboard', 'config', 'traffic', 'channels', 'upstreams', 'tuner'] as const;
-/** One of the app's views. */
-export type View = (typeof VIEWS)[number];
+/** One of the app's views (the list lives in core/api, shared with the app menu). */
+export type View = AppView;
 
-/** App-wide UI state: current view, engine state, logs, a transient notice. */
+/**
+ * App-wide UI state: current view, engine state, logs, a transient notice.
+ * `running` is written only through the engine-state tracker in
+ * `connectStores`.
+ */
 export const ui = createStore<{
   view: View;
   running: boolean;
@@ -52,11 +55,12 @@ export const useUi = <T,>(sel: (s: ReturnType<typeof ui.getState>) => T) => useS
 export async function connectStores(): Promise<void> {
   api.on('telemetry', (tick) => telemetry.getState().push(tick));
   api.on('traffic', (batch) => traffic.getState().add(batch));
-  api.on('state', (s) => ui.setState({ running: s.running }));
+  const engine = engineStateTracker(ui);
+  api.on('state', engine.event);
   api.on('log', (line) => ui.setState((u) => ({ logs: pushRing(u.logs, line, 200) })));
   const [cfg, rows] = await Promise.all([api.getConfig(), api.getTraffic({ limit: 500 })]);
   configDoc.getState().load(cfg.text, cfg.file, cfg.running);
-  ui.setState({ running: cfg.running });
+  engine.initial(cfg.running);
   traffic.getState().add(rows);
 }
 

@@ -74,6 +74,15 @@ test('save keeps comments, open shows positioned errors, YAML and forms stay in 
     await page.click('text=Save As…');
     await until(async () => /saved .*teapot\.yaml/.test((await page.textContent('[data-testid=notice]').catch(() => '')) ?? ''), 'the Save As notice');
     assert.match(readFileSync(target, 'utf8'), /status: 418/);
+
+    // Stop and Start: the toolbar shows what the engine reports.
+    assert.equal(await page.textContent('[data-testid=engine-state]'), 'running');
+    await page.click('header >> text=Stop');
+    await until(async () => (await page.textContent('[data-testid=engine-state]')) === 'stopped', 'the stopped state');
+    assert.equal(ui.session.engine.running, false);
+    await page.click('header >> text=Start');
+    await until(async () => (await page.textContent('[data-testid=engine-state]')) === 'running', 'the running state');
+    assert.equal(ui.session.engine.running, true);
   } finally {
     await ui.close();
   }

@@ -5,6 +5,7 @@ import type { ExchangeSummary, ScopeSample, TelemetryTick } from '../../core/api
 import { pushRing, HISTORY_POINTS } from '../../renderer/src/model/ring.js';
 import { createTelemetryStore, emptyTelemetry, reduceTick, seriesOf } from '../../renderer/src/model/telemetry.js';
 import { createTrafficStore, matchesFilter, mergeRows, rowType } from '../../renderer/src/model/traffic.js';
+import { engineStateTracker } from '../../renderer/src/model/engine-state.js';
 
 function sample(name: string, n: number): ScopeSample {
   return { name, active: n, requestsPerSec: n * 2, bytesInPerSec: n * 10, bytesOutPerSec: n * 100, eventsPerSec: n * 3, totals: { requests: n, bytesIn: 0, bytesOut: 0, events: 0, errors: 0, drops: 0 } };
@@ -95,4 +96,20 @@ test('traffic store: pause freezes rows and counts what was missed; filter match
   assert.ok(matchesFilter(sse, 'GET events'));
   assert.ok(matchesFilter(sse, '200 sse'));
   assert.ok(!matchesFilter(sse, 'POST'));
+});
+
+test('engine state: events own "running"; the getConfig answer only seeds it until the first event', () => {
+  const writes: boolean[] = [];
+  const sink = { setState: (p: { running: boolean }) => writes.push(p.running) };
+  const a = engineStateTracker(sink);
+  a.initial(true);
+  a.event({ running: false });
+  a.initial(true); // a late answer is older than the event: ignored
+  assert.deepEqual(writes, [true, false]);
+  const b = engineStateTracker(sink);
+  writes.length = 0;
+  b.event({ running: true });
+  b.initial(false);
+  b.event({ running: false });
+  assert.deepEqual(writes, [true, false]);
 });

@@ -4,7 +4,9 @@
  * so writing a form back through updateConfigText keeps the user's units and
  * comments. Field tables follow core/config/schema.ts, one per route kind.
  */
-import { ROUTE_KINDS, type RouteKind } from '../../../core/config/index.js';
+import {
+  BALANCE_KINDS, LIMIT_DIRECTIONS, LIMIT_PER, ROUTE_KINDS, SSE_SCENARIOS, SSE_STEP_FAULTS, STREAM_FORMATS, STREAM_PROTOCOLS, type RouteKind,
+} from '../../../core/config/index.js';
 
 /** How a form field reads and writes its value. */
 export type FieldType = 'text' | 'textarea' | 'number' | 'size' | 'duration' | 'bool' | 'select' | 'list';
@@ -27,7 +29,7 @@ const f = (key: string, label: string, type: FieldType = 'text', extra: Partial<
 export const ROUTE_KIND_FIELDS: Record<RouteKind, FieldSpec[]> = {
   static: [f('root', 'Root folder', 'text', { placeholder: './www' }), f('index', 'Index file', 'text', { placeholder: 'index.html' }), f('max_age', 'Max age', 'duration', { placeholder: '1h' }), f('autoindex', 'Directory listing', 'bool')],
   chunked: [f('delay', 'Delay per chunk', 'duration', { placeholder: '500ms' }), f('repeat', 'Repeat', 'number', { placeholder: '1' }), f('status', 'Status', 'number', { placeholder: '200' }), f('content_type', 'Content type', 'text', { placeholder: 'text/plain; charset=utf-8' })],
-  stream: [f('format', 'Format', 'select', { options: ['ndjson', 'text', 'binary'] }), f('line', 'Line template', 'text', { placeholder: '{"n": {{seq}}}' }), f('size', 'Chunk size (binary)', 'size', { placeholder: '1k' }), f('every', 'Every', 'duration', { placeholder: '1s' }), f('count', 'Count (0 = forever)', 'number', { placeholder: '0' }), f('content_type', 'Content type')],
+  stream: [f('format', 'Format', 'select', { options: STREAM_FORMATS }), f('line', 'Line template', 'text', { placeholder: '{"n": {{seq}}}' }), f('size', 'Chunk size (binary)', 'size', { placeholder: '1k' }), f('every', 'Every', 'duration', { placeholder: '1s' }), f('count', 'Count (0 = forever)', 'number', { placeholder: '0' }), f('content_type', 'Content type')],
   upload: [f('dir', 'Upload folder', 'text', { placeholder: './uploads' }), f('max_size', 'Max size', 'size', { placeholder: '1g' })],
   respond: [f('status', 'Status', 'number', { placeholder: '200' }), f('body', 'Body', 'textarea'), f('content_type', 'Content type', 'text', { placeholder: 'text/plain; charset=utf-8' })],
   sse: [f('heartbeat', 'Heartbeat', 'duration', { placeholder: '15s' }), f('retry', 'Retry (client)', 'duration', { placeholder: '3s' }), f('max_clients', 'Max clients', 'number', { placeholder: '10000' })],
@@ -37,11 +39,11 @@ export const ROUTE_KIND_FIELDS: Record<RouteKind, FieldSpec[]> = {
 /** Fields of an SSE channel (publishable). */
 export const SSE_CHANNEL_FIELDS: FieldSpec[] = [f('channel', 'Channel name', 'text', { placeholder: 'notifications' }), f('replay', 'Replay buffer', 'number', { placeholder: '100' })];
 /** Fields of a built-in SSE scenario. */
-export const SSE_SCENARIO_FIELDS: FieldSpec[] = [f('type', 'Scenario', 'select', { options: ['openai', 'anthropic', 'progress', 'ticker', 'log'] }), f('text', 'Text', 'textarea'), f('tokens_per_second', 'Tokens/s', 'number'), f('every', 'Every', 'duration'), f('count', 'Count', 'number')];
+export const SSE_SCENARIO_FIELDS: FieldSpec[] = [f('type', 'Scenario', 'select', { options: SSE_SCENARIOS }), f('text', 'Text', 'textarea'), f('tokens_per_second', 'Tokens/s', 'number'), f('every', 'Every', 'duration'), f('count', 'Count', 'number')];
 /** Columns of the SSE script's event-list editor. */
-export const SSE_STEP_FIELDS: FieldSpec[] = [f('event', 'Event'), f('data', 'Data'), f('id', 'Id'), f('delay', 'Delay', 'duration'), f('every', 'Every', 'duration'), f('repeat', 'Repeat', 'text'), f('fault', 'Fault', 'select', { options: ['', 'close', 'stall', 'reset'] })];
+export const SSE_STEP_FIELDS: FieldSpec[] = [f('event', 'Event'), f('data', 'Data'), f('id', 'Id'), f('delay', 'Delay', 'duration'), f('every', 'Every', 'duration'), f('repeat', 'Repeat', 'text'), f('fault', 'Fault', 'select', { options: ['', ...SSE_STEP_FAULTS] })];
 /** Fields of a limit (route or stream server). */
-export const LIMIT_FIELDS: FieldSpec[] = [f('rate', 'Rate (bytes/s)', 'size', { placeholder: '512k' }), f('burst', 'Burst', 'size', { placeholder: '64k' }), f('after', 'Unlimited first', 'size', { placeholder: '0' }), f('per', 'Per', 'select', { options: ['connection', 'client', 'route'] })];
+export const LIMIT_FIELDS: FieldSpec[] = [f('rate', 'Rate (bytes/s)', 'size', { placeholder: '512k' }), f('burst', 'Burst', 'size', { placeholder: '64k' }), f('after', 'Unlimited first', 'size', { placeholder: '0' }), f('per', 'Per', 'select', { options: LIMIT_PER }), f('direction', 'Direction', 'select', { options: LIMIT_DIRECTIONS })];
 /** Fields of faults. */
 export const FAULT_FIELDS: FieldSpec[] = [f('latency', 'Latency', 'duration'), f('jitter', 'Jitter', 'duration'), f('stall_after', 'Stall after', 'size'), f('reset_after', 'Reset after', 'size'), f('drop_connection', 'Drop probability', 'number')];
 /** Conditions of a server-wide limit rule (lists are comma-separated in the form). */
@@ -53,11 +55,11 @@ export const STREAM_HEALTH_FIELDS: FieldSpec[] = [f('interval', 'Interval', 'dur
 /** Fields of an HTTP server. */
 export const SERVER_FIELDS: FieldSpec[] = [f('name', 'Name'), f('listen', 'Listen', 'text', { placeholder: '127.0.0.1:8080' })];
 /** Fields of an upstream group. */
-export const UPSTREAM_FIELDS: FieldSpec[] = [f('name', 'Name'), f('balance', 'Balance', 'select', { options: ['round_robin', 'least_conn', 'ip_hash', 'random'] })];
+export const UPSTREAM_FIELDS: FieldSpec[] = [f('name', 'Name'), f('balance', 'Balance', 'select', { options: BALANCE_KINDS })];
 /** Columns of an upstream's server list. */
 export const UPSTREAM_SERVER_FIELDS: FieldSpec[] = [f('address', 'Address'), f('weight', 'Weight', 'number'), f('max_fails', 'Max fails', 'number'), f('fail_timeout', 'Fail timeout', 'duration'), f('backup', 'Backup', 'bool'), f('down', 'Down', 'bool')];
 /** Fields of a TCP/UDP stream server. */
-export const STREAM_SERVER_FIELDS: FieldSpec[] = [f('name', 'Name'), f('listen', 'Listen', 'text', { placeholder: '127.0.0.1:15432' }), f('protocol', 'Protocol', 'select', { options: ['tcp', 'udp'] }), f('upstream', 'Upstream', 'select'), f('proxy_timeout', 'Idle timeout', 'duration', { placeholder: '10m' }), f('proxy_responses', 'UDP replies', 'number')];
+export const STREAM_SERVER_FIELDS: FieldSpec[] = [f('name', 'Name'), f('listen', 'Listen', 'text', { placeholder: '127.0.0.1:15432' }), f('protocol', 'Protocol', 'select', { options: STREAM_PROTOCOLS }), f('upstream', 'Upstream', 'select'), f('proxy_timeout', 'Idle timeout', 'duration', { placeholder: '10m' }), f('proxy_responses', 'UDP replies', 'number')];
 
 /** The form's text for a field (booleans as booleans, missing as ''). */
 export function readField(obj: Plain | undefined, spec: FieldSpec): string | boolean {

@@ -8,13 +8,14 @@ import { useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { formatConfigError, type ConfigError } from '../../../core/config/index.js';
 import { Field } from '../components/Field.js';
+import { errorAt, Fields, Optional, withoutKey as without } from '../components/Fields.js';
 import {
   errorsUnder, HTTP_HEALTH_FIELDS, LIMIT_FIELDS, LIMIT_MATCH_FIELDS, newRoute, routePath, SERVER_FIELDS, STREAM_HEALTH_FIELDS, STREAM_SERVER_FIELDS, UPSTREAM_FIELDS,
   UPSTREAM_SERVER_FIELDS, writeField, type FieldSpec, type Plain,
 } from '../model/forms.js';
 import { configDoc, useConfigDoc } from '../state.js';
 import { applyDialog, confirmApply, newConfig, openDialog, openText, previewApply, save, saveAs } from './config-actions.js';
-import { errorAt, Fields, Optional, RouteForm } from './RouteForm.js';
+import { RouteForm } from './RouteForm.js';
 
 type Sel = { t: 'limits' } | { t: 'server'; s: number } | { t: 'route'; s: number; r: number } | { t: 'upstream'; u: number } | { t: 'stream'; i: number } | { t: 'streamUpstream'; u: number };
 
@@ -140,11 +141,6 @@ function Editor({ value, sel, setSel, errors }: { value: Plain; sel: Sel | undef
       )}
     </SimpleForm>
   );
-}
-
-function without(o: Plain, key: string): Plain {
-  const { [key]: _drop, ...rest } = o;
-  return rest;
 }
 
 /** Server-wide limits: a default and rules (first match wins). */
