@@ -2,3 +2,4 @@
 export * from './types.js';
 export * from './sluice-api.js';
 export * from './desktop.js';
+export * from './har.js';

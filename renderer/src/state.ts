@@ -9,6 +9,7 @@ import { api } from './api.js';
 import { createTelemetryStore, type TelemetryState } from './model/telemetry.js';
 import { createTrafficStore } from './model/traffic.js';
 import { createConfigStore } from './model/config-doc.js';
+import { createChartViewStore } from './model/chart-view.js';
 import { pushRing } from './model/ring.js';
 import { engineStateTracker } from './model/engine-state.js';
 
@@ -18,6 +19,8 @@ export const telemetry = createTelemetryStore();
 export const traffic = createTrafficStore();
 /** The edited config document. */
 export const configDoc = createConfigStore();
+/** The dashboard charts' range, pause and hidden series. */
+export const chartView = createChartViewStore();
 
 /** One of the app's views (the list lives in core/api, shared with the app menu). */
 export type View = AppView;
@@ -48,8 +51,16 @@ export const useTelemetry = <T,>(sel: (s: TelemetryState) => T) => useStore(tele
 export const useTraffic = <T,>(sel: (s: ReturnType<typeof traffic.getState>) => T) => useStore(traffic, sel);
 /** React hook over the config store. */
 export const useConfigDoc = <T,>(sel: (s: ReturnType<typeof configDoc.getState>) => T) => useStore(configDoc, sel);
+/** React hook over the charts' view state. */
+export const useChartView = <T,>(sel: (s: ReturnType<typeof chartView.getState>) => T) => useStore(chartView, sel);
 /** React hook over the UI store. */
 export const useUi = <T,>(sel: (s: ReturnType<typeof ui.getState>) => T) => useStore(ui, sel);
+
+/**
+ * Rows read at connect and on resume: enough for the engine's whole log — its
+ * recent ring (1000 by default) and the live streams it keeps beyond it.
+ */
+const SNAPSHOT_ROWS = 5000;
 
 /** Loads the running config and recent traffic; subscribes to pushed events. */
 export async function connectStores(): Promise<void> {
@@ -58,7 +69,7 @@ export async function connectStores(): Promise<void> {
   const engine = engineStateTracker(ui);
   api.on('state', engine.event);
   api.on('log', (line) => ui.setState((u) => ({ logs: pushRing(u.logs, line, 200) })));
-  const [cfg, rows] = await Promise.all([api.getConfig(), api.getTraffic({ limit: 500 })]);
+  const [cfg, rows] = await Promise.all([api.getConfig(), api.getTraffic({ limit: SNAPSHOT_ROWS })]);
   configDoc.getState().load(cfg.text, cfg.file, cfg.running);
   engine.initial(cfg.running);
   traffic.getState().add(rows);
@@ -66,5 +77,5 @@ export async function connectStores(): Promise<void> {
 
 /** Re-reads recent rows (after resuming a paused table). */
 export async function refreshTraffic(): Promise<void> {
-  traffic.getState().add(await api.getTraffic({ limit: 500 }));
+  traffic.getState().add(await api.getTraffic({ limit: SNAPSHOT_ROWS }));
 }

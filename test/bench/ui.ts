@@ -12,7 +12,8 @@
  *
  * UI_BENCH_SECONDS (default 8) sets the measuring time per view;
  * UI_BENCH_LISTENERS (default "10,30") the listener counts; every view is
- * measured with the first count, Dashboard and Traffic with the others.
+ * measured with the first count, Dashboard and Traffic with the others;
+ * UI_BENCH_VIEWS (e.g. "dashboard") measures only those views.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -135,7 +136,8 @@ export const suite: BenchSuite = {
     const counts = (process.env.UI_BENCH_LISTENERS ?? '10,30').split(',').map(Number).filter((n) => n > 0);
     const tables: BenchTable[] = [];
     for (const [i, n] of counts.entries()) {
-      const r = await runWith(n, i === 0 ? 'all' : ['dashboard', 'traffic']);
+      const only = process.env.UI_BENCH_VIEWS?.split(',').filter(Boolean);
+      const r = await runWith(n, only?.length ? only : i === 0 ? 'all' : ['dashboard', 'traffic']);
       tables.push({
         title: `UI under load: ${n} listeners, ${STREAMS} SSE streams at 20 ev/s, wrk on one listener (${SECONDS} s per view)`,
         columns: ['view', 'long tasks', 'longest', 'main thread busy', 'frames/s', 'messages/s'],

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { linePaths, openUi, shoot, until } from './ui-harness.js';
+import { chartInk, openUi, shoot, until } from './ui-harness.js';
 
 const CONFIG = `version: 1
 http:
@@ -119,8 +119,8 @@ test('create an SSE script route, apply, receive its events in a browser, inspec
     // Dashboard: tiles count events; the SSE events/s and connections charts have lines.
     await page.click('[data-testid=nav-dashboard]');
     await until(async () => Number((await page.textContent('[data-testid=tile-events] .tile-value'))?.replace(/,/g, '')) >= 8, 'SSE events counted');
-    await until(async () => (await linePaths(page, 'chart-events')).some((d) => d.length > 20), 'a line in the SSE events chart');
-    await until(async () => (await linePaths(page, 'chart-active')).some((d) => d.length > 20), 'a line in the connections chart');
+    await until(async () => (await chartInk(page, 'chart-events', 0.3)) > 100, 'a line in the SSE events chart');
+    await until(async () => (await chartInk(page, 'chart-active', 0.3)) > 100, 'a line in the connections chart');
     assert.ok(Number(await page.textContent('[data-testid=tile-active] .tile-value')) >= 1, 'open connections shown');
     await page.waitForTimeout(1500);
     await shoot(page, 'dashboard.png');

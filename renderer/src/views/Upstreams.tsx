@@ -1,7 +1,7 @@
 /** Upstreams: per group, each server's health, weight, active connections, requests, failures and share of traffic. */
 import { Bar, BarChart, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { UpstreamServerState } from '../../../core/api/index.js';
-import { PALETTE } from '../components/LiveChart.js';
+import { PALETTE_SIZE, seriesColour } from '../model/chart-data.js';
 import { fmtBytes, fmtNum } from '../format.js';
 import { useTelemetry } from '../state.js';
 
@@ -37,7 +37,7 @@ function Group({ name, servers }: { name: string; servers: UpstreamServerState[]
           <XAxis type="number" domain={[0, 100]} unit="%" fontSize={10} stroke="var(--muted)" />
           <YAxis type="category" dataKey="address" width={130} fontSize={10} stroke="var(--muted)" />
           <Tooltip isAnimationActive={false} formatter={(v) => `${Number(v).toFixed(1)}%`} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 11 }} />
-          <Bar dataKey="share" isAnimationActive={false}>{data.map((_, i) => <Cell key={i} fill={PALETTE[i % PALETTE.length]} />)}</Bar>
+          <Bar dataKey="share" isAnimationActive={false}>{data.map((_, i) => <Cell key={i} fill={seriesColour(i % PALETTE_SIZE)} />)}</Bar>
         </BarChart>
       </ResponsiveContainer>
     </div>
