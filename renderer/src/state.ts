@@ -62,20 +62,29 @@ export const useUi = <T,>(sel: (s: ReturnType<typeof ui.getState>) => T) => useS
  */
 const SNAPSHOT_ROWS = 5000;
 
-/** Loads the running config and recent traffic; subscribes to pushed events. */
+/** Loads the running config; subscribes to telemetry, engine state and log lines (traffic rows: see watchTraffic). */
 export async function connectStores(): Promise<void> {
   api.on('telemetry', (tick) => telemetry.getState().push(tick));
-  api.on('traffic', (batch) => traffic.getState().add(batch));
   const engine = engineStateTracker(ui);
   api.on('state', engine.event);
   api.on('log', (line) => ui.setState((u) => ({ logs: pushRing(u.logs, line, 200) })));
-  const [cfg, rows] = await Promise.all([api.getConfig(), api.getTraffic({ limit: SNAPSHOT_ROWS })]);
+  const cfg = await api.getConfig();
   configDoc.getState().load(cfg.text, cfg.file, cfg.running);
   engine.initial(cfg.running);
-  traffic.getState().add(rows);
 }
 
-/** Re-reads recent rows (after resuming a paused table). */
+/**
+ * Follows traffic while the Traffic view shows: pushed rows from now on, and a
+ * snapshot of the engine's log that also settles rows that changed meanwhile.
+ * Other views do not receive rows at all. Returns the function that stops.
+ */
+export function watchTraffic(): () => void {
+  const off = api.on('traffic', (batch) => traffic.getState().add(batch));
+  if (!traffic.getState().paused) void refreshTraffic();
+  return off;
+}
+
+/** Re-reads the engine's whole log (on showing the table, after resuming it). */
 export async function refreshTraffic(): Promise<void> {
-  traffic.getState().add(await api.getTraffic({ limit: SNAPSHOT_ROWS }));
+  traffic.getState().sync(await api.getTraffic({ limit: SNAPSHOT_ROWS }));
 }

@@ -116,9 +116,9 @@ export async function drawnSeries(page: Page, testId: string): Promise<string[]>
 }
 
 /**
- * Ink on a chart's canvas: opaque pixels drawn (edges and lines are opaque,
- * bands translucent). `above`: only pixels higher than that fraction of the
- * canvas from its bottom — a flat line at zero does not count.
+ * Ink on a chart's canvas: pixels drawn (lines, edges and translucent bands).
+ * `above`: only pixels higher than that fraction of the canvas from its
+ * bottom — a flat line at zero does not count.
  */
 export async function chartInk(page: Page, testId: string, above = 0): Promise<number> {
   return page.locator(`[data-testid=${testId}] canvas.series`).evaluate((c, frac) => {
@@ -127,7 +127,7 @@ export async function chartInk(page: Page, testId: string, above = 0): Promise<n
     if (rows <= 0 || canvas.width === 0) return 0;
     const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, rows).data;
     let n = 0;
-    for (let i = 3; i < px.length; i += 4) if (px[i]! >= 250) n++;
+    for (let i = 3; i < px.length; i += 4) if (px[i]! >= 50) n++;
     return n;
   }, above);
 }

@@ -143,3 +143,10 @@ test('engine state: events own "running"; the getConfig answer only seeds it unt
   b.event({ running: false });
   assert.deepEqual(writes, [true, false]);
 });
+
+test('a snapshot of the engine log settles rows that changed unseen: open rows it no longer has go', () => {
+  const store = createTrafficStore(100);
+  store.getState().add([row(1), row(2), row(3, { outcome: 'complete' })]);
+  store.getState().sync([row(2, { outcome: 'closed', events: 4 }), row(4)]);
+  assert.deepEqual(store.getState().rows.map((r) => [r.id, r.outcome]), [[4, 'open'], [3, 'complete'], [2, 'closed']]);
+});

@@ -66,7 +66,7 @@ export function groupRows(rows: readonly ExchangeSummary[]): TableItem[] {
   for (const r of rows) {
     const list = r.outcome === 'open' ? undefined : members.get(groupKey(r));
     if (!list || list.length === 1) {
-      out.push({ kind: 'row', row: r });
+      out.push(rowItem(r));
       continue;
     }
     if (list[0] !== r) continue; // a group is listed once, where its newest member is
@@ -81,10 +81,18 @@ export function groupRows(rows: readonly ExchangeSummary[]): TableItem[] {
   return out;
 }
 
+/** One item per row object, reused: an unchanged row keeps its item, so its table line is not rendered again. */
+const ROW_ITEMS = new WeakMap<ExchangeSummary, RowItem>();
+function rowItem(row: ExchangeSummary): RowItem {
+  let it = ROW_ITEMS.get(row);
+  if (!it) ROW_ITEMS.set(row, (it = { kind: 'row', row }));
+  return it;
+}
+
 /** The table's items for a view. */
 export function tableItems(rows: readonly ExchangeSummary[], v: TableView): TableItem[] {
   const shown = visibleRows(rows, v);
-  return v.grouped ? groupRows(shown) : shown.map((row) => ({ kind: 'row', row }));
+  return v.grouped ? groupRows(shown) : shown.map(rowItem);
 }
 
 /**

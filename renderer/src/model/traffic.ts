@@ -81,6 +81,8 @@ export function matchesFilter(r: ExchangeSummary, filter: string): boolean {
 export function createTrafficStore(cap = TRAFFIC_CAP, openCap = OPEN_CAP) {
   return createStore<TrafficState & {
     add(batch: ExchangeSummary[]): void;
+    /** Merges a snapshot of the engine's whole log: open rows it no longer has have ended unseen and go. */
+    sync(snapshot: ExchangeSummary[]): void;
     setPaused(p: boolean): void;
     setFilter(f: string): void;
     setOpenOnly(on: boolean): void;
@@ -90,6 +92,10 @@ export function createTrafficStore(cap = TRAFFIC_CAP, openCap = OPEN_CAP) {
   }>()((set) => ({
     rows: [], paused: false, missed: 0, filter: '', openOnly: false, grouped: false,
     add: (batch) => set((s) => (s.paused ? { missed: s.missed + batch.length } : { rows: mergeRows(s.rows, batch, cap, openCap) })),
+    sync: (snapshot) => set((s) => {
+      const ids = new Set(snapshot.map((r) => r.id));
+      return { rows: mergeRows(s.rows.filter((r) => r.outcome !== 'open' || ids.has(r.id)), snapshot, cap, openCap), missed: 0 };
+    }),
     setPaused: (paused) => set({ paused, missed: 0 }),
     setFilter: (filter) => set({ filter }),
     setOpenOnly: (openOnly) => set({ openOnly }),

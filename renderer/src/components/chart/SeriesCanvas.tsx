@@ -59,33 +59,36 @@ function draw(canvas: HTMLCanvasElement, p: SeriesCanvasProps): void {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, width, height);
   const colour = resolver(canvas);
+  // Bands are translucent; the dark theme needs them denser to keep the same contrast.
+  const bandAlpha = Number(colour('var(--series-band-alpha)')) || 0.3;
   const s = plotScale(area, model.rangeMs, top);
   const xs = model.x;
   ctx.save();
   ctx.beginPath();
   ctx.rect(area.x, area.y - 2, area.width, area.height + 4);
   ctx.clip();
-  ctx.lineJoin = 'round';
+  // Bevel joins and 1 px edges: round joins and wider strokes cost several times more to rasterise.
+  ctx.lineJoin = 'bevel';
   for (const l of model.stacks) {
     const c = colour(l.colour);
     ctx.beginPath();
     trace(ctx, xs, l.upper, s);
     for (let i = xs.length - 1; i >= 0; i--) ctx.lineTo(s.x(xs[i]!), s.y(l.lower[i]!));
     ctx.closePath();
-    ctx.globalAlpha = 0.3;
+    ctx.globalAlpha = bandAlpha;
     ctx.fillStyle = c;
     ctx.fill();
     ctx.globalAlpha = 1;
     ctx.beginPath();
     trace(ctx, xs, l.upper, s);
-    ctx.lineWidth = 1.5;
+    ctx.lineWidth = 1;
     ctx.strokeStyle = c;
     ctx.stroke();
   }
   for (const l of model.lines) {
     ctx.beginPath();
     trace(ctx, xs, l.values, s);
-    ctx.lineWidth = 2.2;
+    ctx.lineWidth = 2;
     ctx.strokeStyle = colour(l.colour);
     ctx.stroke();
   }

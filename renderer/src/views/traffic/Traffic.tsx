@@ -5,13 +5,14 @@
  * the live streams — with filter, pause, keyboard navigation, HAR export and
  * a detail pane pulled on demand.
  */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { fmtNum } from '../../format.js';
 import { tableItems } from '../../model/traffic-table.js';
-import { refreshTraffic, traffic, ui, useTraffic } from '../../state.js';
+import { refreshTraffic, traffic, ui, useTraffic, watchTraffic } from '../../state.js';
 import { ExchangeDetail } from './ExchangeDetail.js';
 import { buildHar, download, exportIds, harFileName, HAR_MAX } from './har-export.js';
 import { TrafficTable } from './TrafficTable.js';
+import { useShownRows } from './use-shown-rows.js';
 import './traffic.css';
 
 /** Export the listed exchanges as a HAR file. */
@@ -61,14 +62,25 @@ export function Traffic() {
   const openOnly = useTraffic((s) => s.openOnly);
   const grouped = useTraffic((s) => s.grouped);
   const selected = useTraffic((s) => s.selected);
-  const items = useMemo(() => tableItems(rows, { filter, openOnly, grouped }), [rows, filter, openOnly, grouped]);
+  useEffect(() => watchTraffic(), []);
+  const scroller = useRef<HTMLDivElement>(null);
+  const [atTop, setAtTop] = useState(true);
+  const { shown, waiting } = useShownRows(rows, !atTop);
+  const items = useMemo(() => tableItems(shown, { filter, openOnly, grouped }), [shown, filter, openOnly, grouped]);
   const group = selected === undefined ? undefined : items.find((it) => it.kind === 'group' && it.latest.id === selected);
   const empty = rows.length === 0 ? "No exchanges yet. Requests to Sluice's listeners appear here as they happen." : 'Nothing matches: change the filter or switch "open streams only" off.';
   return (
     <div className={`view traffic${selected !== undefined ? ' with-detail' : ''}`}>
       <Toolbar shown={items.length} ids={() => exportIds(items)} />
       <div className="traffic-body">
-        <TrafficTable items={items} selected={selected} empty={empty} />
+        <div className="table-wrap">
+          {waiting > 0 && (
+            <button className="held" data-testid="traffic-held" onClick={() => scroller.current?.scrollTo({ top: 0 })}>
+              ↑ {fmtNum(waiting)} new — the list holds still while you look further down
+            </button>
+          )}
+          <TrafficTable items={items} selected={selected} empty={empty} scroller={scroller} onAtTop={setAtTop} />
+        </div>
         {selected !== undefined && <ExchangeDetail id={selected} group={group?.kind === 'group' ? group.count : undefined} />}
       </div>
     </div>

@@ -3,7 +3,7 @@
  * selection by click or keyboard — ↑/↓, Page Up/Down, Home/End move it and
  * scroll it into view, Esc clears it.
  */
-import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { groupRate, itemId, nextIndex, routeOf, type TableItem } from '../../model/traffic-table.js';
 import { traffic, useTelemetry } from '../../state.js';
@@ -18,11 +18,18 @@ function useRouteRates(): Map<string, number> {
 }
 
 /** Props of the table. */
-export interface TrafficTableProps { items: TableItem[]; selected?: number; empty: string }
+export interface TrafficTableProps {
+  items: TableItem[];
+  selected?: number;
+  empty: string;
+  /** The scrolling body (the view scrolls it back to the top). */
+  scroller: React.RefObject<HTMLDivElement | null>;
+  /** Whether the body is scrolled to the top, on every change. */
+  onAtTop(atTop: boolean): void;
+}
 
-/** The table with its header, body and keyboard handling. */
-export function TrafficTable({ items, selected, empty }: TrafficTableProps) {
-  const scroller = useRef<HTMLDivElement>(null);
+/** The table with its header, body and keyboard handling; re-rendered only when its items or selection change. */
+export const TrafficTable = memo(function TrafficTable({ items, selected, empty, scroller, onAtTop }: TrafficTableProps) {
   const virt = useVirtualizer({ count: items.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
   const index = useMemo(() => (selected === undefined ? -1 : items.findIndex((it) => itemId(it) === selected)), [items, selected]);
   const rates = useRouteRates();
@@ -44,7 +51,7 @@ export function TrafficTable({ items, selected, empty }: TrafficTableProps) {
   return (
     <div className="table" role="grid" aria-rowcount={items.length}>
       <div className="thead" role="row">{COLS.map((c) => <span key={c} role="columnheader">{c}</span>)}</div>
-      <div className="tbody" ref={scroller} tabIndex={0} onKeyDown={onKeyDown} data-testid="traffic-table">
+      <div className="tbody" ref={scroller} tabIndex={0} onKeyDown={onKeyDown} onScroll={(e) => onAtTop(e.currentTarget.scrollTop < 4)} data-testid="traffic-table">
         {items.length === 0 && <p className="muted pad">{empty}</p>}
         <div style={{ height: virt.getTotalSize(), position: 'relative' }}>
           {virt.getVirtualItems().map((v) => {
@@ -58,4 +65,4 @@ export function TrafficTable({ items, selected, empty }: TrafficTableProps) {
       </div>
     </div>
   );
-}
+});
