@@ -19,16 +19,31 @@ import { fileURLToPath } from 'node:url';
 /** Also in package.json's scripts, electron's --js-flags (core/cli/desktop.ts) and the benches. */
 const ENGINE_FLAGS = ['--no-memory-reducer', '--max-semi-space-size=4'];
 /** Commands that only talk or print: no engine, no second start. */
-const CLIENT_COMMANDS = new Set(['validate', 'publish', 'schema', 'import-nginx', 'export-nginx', 'help', '--help', '-h', '--version', '-V']);
+const CLIENT_COMMANDS = new Set([
+  'validate',
+  'publish',
+  'schema',
+  'import-nginx',
+  'export-nginx',
+  'help',
+  '--help',
+  '-h',
+  '--version',
+  '-V',
+]);
 const hostsEngine = !CLIENT_COMMANDS.has(process.argv[2]);
 
 const missing = ENGINE_FLAGS.filter((f) => !process.execArgv.includes(f));
 
 if (hostsEngine && missing.length > 0) {
-  const child = spawn(process.execPath, [...missing, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, SLUICE_LAUNCHER_PID: String(process.pid) },
-  });
+  const child = spawn(
+    process.execPath,
+    [...missing, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, SLUICE_LAUNCHER_PID: String(process.pid) },
+    },
+  );
   // Signals sent to this process go on to the engine (SIGHUP reloads, SIGINT/SIGTERM drain).
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => {
@@ -41,7 +56,9 @@ if (hostsEngine && missing.length > 0) {
   // Started by the launcher above: when it is killed outright (SIGKILL), stop too rather than live on unseen.
   const launcher = Number(process.env.SLUICE_LAUNCHER_PID);
   if (launcher && launcher === process.ppid) {
-    setInterval(() => { if (process.ppid !== launcher) process.kill(process.pid, 'SIGTERM'); }, 500).unref();
+    setInterval(() => {
+      if (process.ppid !== launcher) process.kill(process.pid, 'SIGTERM');
+    }, 500).unref();
   }
   const { register } = await import('tsx/esm/api');
   register();

@@ -34,9 +34,13 @@ export async function buildElectron() {
   };
   await Promise.all([
     // main is ESM source using import.meta.url; esbuild rewrites it for CJS via this define.
-    build({ ...common, entryPoints: ['electron/main.ts'], outfile: `${electronOut}/main.cjs`,
+    build({
+      ...common,
+      entryPoints: ['electron/main.ts'],
+      outfile: `${electronOut}/main.cjs`,
       define: { 'import.meta.url': '__sluice_import_meta_url' },
-      banner: { js: 'const __sluice_import_meta_url = require("url").pathToFileURL(__filename).href;' } }),
+      banner: { js: 'const __sluice_import_meta_url = require("url").pathToFileURL(__filename).href;' },
+    }),
     build({ ...common, entryPoints: ['electron/preload.ts'], outfile: `${electronOut}/preload.cjs` }),
   ]);
 }
@@ -44,4 +48,6 @@ export async function buildElectron() {
 const started = Date.now();
 if (!onlyElectron) await buildRenderer();
 if (!onlyRenderer) await buildElectron();
-console.log(`built ${onlyRenderer ? 'renderer' : onlyElectron ? 'electron' : 'renderer + electron'} in ${Date.now() - started} ms`);
+console.log(
+  `built ${onlyRenderer ? 'renderer' : onlyElectron ? 'electron' : 'renderer + electron'} in ${Date.now() - started} ms`,
+);

@@ -5,7 +5,14 @@
  * it with a stub ipcRenderer.
  */
 import {
-  API_CALLS, API_EVENTS, callChannel, eventChannel, type ApiEventName, type DesktopBridge, type MenuCommand, type SluiceApi,
+  API_CALLS,
+  API_EVENTS,
+  callChannel,
+  eventChannel,
+  type ApiEventName,
+  type DesktopBridge,
+  type MenuCommand,
+  type SluiceApi,
 } from '../core/api/index.js';
 import { DESKTOP_CHANNELS, type IpcResult } from './channels.js';
 
@@ -47,7 +54,8 @@ export function buildDesktopBridge(ipc: IpcRendererLike): DesktopBridge {
   return Object.freeze({
     onMenu: (cb: (cmd: MenuCommand) => void) => subscribe(ipc, DESKTOP_CHANNELS.menu, (cmd) => cb(cmd as MenuCommand)),
     openFile: () => unwrap(ipc.invoke(DESKTOP_CHANNELS.openFile)) as ReturnType<DesktopBridge['openFile']>,
-    chooseSavePath: (current?: string) => unwrap(ipc.invoke(DESKTOP_CHANNELS.chooseSavePath, current)) as ReturnType<DesktopBridge['chooseSavePath']>,
+    chooseSavePath: (current?: string) =>
+      unwrap(ipc.invoke(DESKTOP_CHANNELS.chooseSavePath, current)) as ReturnType<DesktopBridge['chooseSavePath']>,
     setTitle: (title: string) => ipc.send(DESKTOP_CHANNELS.setTitle, String(title)),
   });
 }

@@ -5,7 +5,15 @@
  * values (`{ ok, result | error }`). Electron's modules are passed in, so this
  * is testable with stubs.
  */
-import { API_CALLS, API_EVENTS, callChannel, eventChannel, type DesktopBridge, type SluiceApi, type SluiceApiCalls } from '../core/api/index.js';
+import {
+  API_CALLS,
+  API_EVENTS,
+  callChannel,
+  eventChannel,
+  type DesktopBridge,
+  type SluiceApi,
+  type SluiceApiCalls,
+} from '../core/api/index.js';
 import { invokeCall } from '../core/host/call-args.js';
 import { DESKTOP_CHANNELS, type IpcResult } from './channels.js';
 
@@ -46,25 +54,39 @@ async function answer(fn: () => Promise<unknown>): Promise<IpcResult> {
 }
 
 /** Registers one handler per API call; returns the function that removes them all. */
-export function registerApiHandlers(ipcMain: IpcMainLike, host: SluiceApiCalls, trusted: (e: InvokeEventLike) => boolean): () => void {
+export function registerApiHandlers(
+  ipcMain: IpcMainLike,
+  host: SluiceApiCalls,
+  trusted: (e: InvokeEventLike) => boolean,
+): () => void {
   for (const name of API_CALLS) {
     ipcMain.handle(callChannel(name), (event, ...args) => {
-      if (!trusted(event)) return { ok: false, error: `${name}: refused (not from the Sluice window)` } satisfies IpcResult;
+      if (!trusted(event))
+        return { ok: false, error: `${name}: refused (not from the Sluice window)` } satisfies IpcResult;
       return answer(() => invokeCall(host, name, args));
     });
   }
-  return () => { for (const name of API_CALLS) ipcMain.removeHandler(callChannel(name)); };
+  return () => {
+    for (const name of API_CALLS) ipcMain.removeHandler(callChannel(name));
+  };
 }
 
 /** Native dialogs and window chrome the preload's desktop bridge reaches (the bridge's calls, answered in main). */
 export type DesktopHandlers = Pick<DesktopBridge, 'openFile' | 'chooseSavePath' | 'setTitle'>;
 
 /** Registers the desktop-only handlers (same sender checks, validated arguments). */
-export function registerDesktopHandlers(ipcMain: IpcMainLike, handlers: DesktopHandlers, trusted: (e: InvokeEventLike) => boolean): () => void {
-  ipcMain.handle(DESKTOP_CHANNELS.openFile, (event) => (trusted(event) ? answer(() => handlers.openFile()) : { ok: false, error: 'refused' }));
+export function registerDesktopHandlers(
+  ipcMain: IpcMainLike,
+  handlers: DesktopHandlers,
+  trusted: (e: InvokeEventLike) => boolean,
+): () => void {
+  ipcMain.handle(DESKTOP_CHANNELS.openFile, (event) =>
+    trusted(event) ? answer(() => handlers.openFile()) : { ok: false, error: 'refused' },
+  );
   ipcMain.handle(DESKTOP_CHANNELS.chooseSavePath, (event, current) => {
     if (!trusted(event)) return { ok: false, error: 'refused' };
-    if (current !== undefined && current !== null && typeof current !== 'string') return { ok: false, error: 'chooseSavePath: the current path must be a string' };
+    if (current !== undefined && current !== null && typeof current !== 'string')
+      return { ok: false, error: 'chooseSavePath: the current path must be a string' };
     return answer(() => handlers.chooseSavePath(current ?? undefined));
   });
   ipcMain.on(DESKTOP_CHANNELS.setTitle, (event, title) => {
@@ -78,7 +100,12 @@ export function registerDesktopHandlers(ipcMain: IpcMainLike, handlers: DesktopH
 }
 
 /** Forwards every API event from the host to the window; returns the remover. */
-export function forwardEvents(host: Pick<SluiceApi, 'on'>, send: (channel: string, payload: unknown) => void): () => void {
+export function forwardEvents(
+  host: Pick<SluiceApi, 'on'>,
+  send: (channel: string, payload: unknown) => void,
+): () => void {
   const offs = API_EVENTS.map((name) => host.on(name, (payload: unknown) => send(eventChannel(name), payload)));
-  return () => { for (const off of offs) off(); };
+  return () => {
+    for (const off of offs) off();
+  };
 }

@@ -13,10 +13,18 @@ import { formatConfigError, loadConfig } from '../core/config/index.js';
 import { Engine } from '../core/engine/engine.js';
 import type { MenuCommand } from '../core/api/index.js';
 import { createApiHost, type ApiHost } from '../core/host/api-host.js';
-import { DESKTOP_CHANNELS, forwardEvents, isTrustedSender, registerApiHandlers, registerDesktopHandlers, type IpcMainLike } from './ipc.js';
+import {
+  DESKTOP_CHANNELS,
+  forwardEvents,
+  isTrustedSender,
+  registerApiHandlers,
+  registerDesktopHandlers,
+  type IpcMainLike,
+} from './ipc.js';
 import { buildMenuTemplate } from './menu.js';
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'";
 const RENDERER_INDEX = join(__dirname, '../renderer/index.html');
 const APP_URL = pathToFileURL(RENDERER_INDEX).href;
 const RECENT_MAX = 8;
@@ -76,22 +84,34 @@ async function chooseSave(current?: string): Promise<string | null> {
 }
 
 function installMenu(): void {
-  Menu.setApplicationMenu(Menu.buildFromTemplate(buildMenuTemplate({
-    newConfig: () => sendMenu({ type: 'new' }),
-    open: () => void chooseOpen().then((r) => r && sendMenu({ type: 'open', ...r })),
-    openRecent: (f) => void openPath(f),
-    save: () => sendMenu({ type: 'save' }),
-    saveAs: () => sendMenu({ type: 'saveAs' }),
-    start: () => void host?.startEngine().then((r) => { if (!r.ok) dialog.showErrorBox('Start failed', r.message); }),
-    stop: () => void host?.stopEngine(),
-    apply: () => sendMenu({ type: 'apply' }),
-    view: (view) => sendMenu({ type: 'view', view }),
-  }, recent)));
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      buildMenuTemplate(
+        {
+          newConfig: () => sendMenu({ type: 'new' }),
+          open: () => void chooseOpen().then((r) => r && sendMenu({ type: 'open', ...r })),
+          openRecent: (f) => void openPath(f),
+          save: () => sendMenu({ type: 'save' }),
+          saveAs: () => sendMenu({ type: 'saveAs' }),
+          start: () =>
+            void host?.startEngine().then((r) => {
+              if (!r.ok) dialog.showErrorBox('Start failed', r.message);
+            }),
+          stop: () => void host?.stopEngine(),
+          apply: () => sendMenu({ type: 'apply' }),
+          view: (view) => sendMenu({ type: 'view', view }),
+        },
+        recent,
+      ),
+    ),
+  );
 }
 
 /** Locks a webContents down: no navigation away, no new windows, no permission prompts. */
 function harden(contents: WebContents): void {
-  contents.on('will-navigate', (e, url) => { if (url !== APP_URL) e.preventDefault(); });
+  contents.on('will-navigate', (e, url) => {
+    if (url !== APP_URL) e.preventDefault();
+  });
   contents.on('will-redirect', (e) => e.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   contents.on('will-attach-webview', (e) => e.preventDefault());
@@ -118,7 +138,14 @@ function createWindow(): BrowserWindow {
   w.once('ready-to-show', () => w.show());
   // The renderer's beforeunload guard (unsaved edits) ends up here: ask before closing.
   w.webContents.on('will-prevent-unload', (e) => {
-    const choice = dialog.showMessageBoxSync(w, { type: 'question', buttons: ['Discard changes', 'Cancel'], defaultId: 1, cancelId: 1, message: 'The config has unsaved changes.', detail: 'Close anyway and lose them?' });
+    const choice = dialog.showMessageBoxSync(w, {
+      type: 'question',
+      buttons: ['Discard changes', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+      message: 'The config has unsaved changes.',
+      detail: 'Close anyway and lose them?',
+    });
     if (choice === 0) e.preventDefault();
   });
   void w.loadFile(RENDERER_INDEX);
@@ -151,7 +178,9 @@ async function main(): Promise<void> {
   await loadRecent();
   const file = process.argv.slice(1).find((a) => /\.(ya?ml|json)$/i.test(a));
   host = await startEngine(file ? resolve(file) : undefined);
-  session.defaultSession.webRequest.onHeadersReceived((details, cb) => cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } }));
+  session.defaultSession.webRequest.onHeadersReceived((details, cb) =>
+    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } }),
+  );
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   app.on('web-contents-created', (_e, contents) => harden(contents));
   installMenu();
@@ -159,11 +188,17 @@ async function main(): Promise<void> {
   const trusted = (e: Parameters<typeof isTrustedSender>[0]) => isTrustedSender(e, win?.webContents.id, APP_URL);
   const ipc = ipcMain as unknown as IpcMainLike;
   registerApiHandlers(ipc, host, trusted);
-  registerDesktopHandlers(ipc, { openFile: chooseOpen, chooseSavePath: chooseSave, setTitle: (t) => win?.setTitle(t) }, trusted);
+  registerDesktopHandlers(
+    ipc,
+    { openFile: chooseOpen, chooseSavePath: chooseSave, setTitle: (t) => win?.setTitle(t) },
+    trusted,
+  );
   const stopForwarding = forwardEvents(host, (channel, payload) => {
     if (win && !win.isDestroyed()) win.webContents.send(channel, payload);
   });
-  win.on('closed', () => { win = undefined; });
+  win.on('closed', () => {
+    win = undefined;
+  });
   app.on('window-all-closed', () => app.quit());
   app.on('before-quit', () => {
     stopForwarding();
@@ -173,6 +208,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  dialog.showErrorBox('Sluice failed to start', err instanceof Error ? err.stack ?? err.message : String(err));
+  dialog.showErrorBox('Sluice failed to start', err instanceof Error ? (err.stack ?? err.message) : String(err));
   app.exit(1);
 });

@@ -23,7 +23,11 @@ export interface MenuActions {
 export const MENU_VIEWS: [AppView, string][] = APP_VIEWS.map((v) => [v.id, v.title]);
 
 /** Builds the menu template. */
-export function buildMenuTemplate(actions: MenuActions, recent: string[], platform: NodeJS.Platform = process.platform): MenuItemConstructorOptions[] {
+export function buildMenuTemplate(
+  actions: MenuActions,
+  recent: string[],
+  platform: NodeJS.Platform = process.platform,
+): MenuItemConstructorOptions[] {
   const file: MenuItemConstructorOptions = {
     label: 'File',
     submenu: [
@@ -31,7 +35,9 @@ export function buildMenuTemplate(actions: MenuActions, recent: string[], platfo
       { label: 'Open…', accelerator: 'CmdOrCtrl+O', click: () => actions.open() },
       {
         label: 'Recent',
-        submenu: recent.length ? recent.map((f) => ({ label: f, click: () => actions.openRecent(f) })) : [{ label: 'No recent files', enabled: false }],
+        submenu: recent.length
+          ? recent.map((f) => ({ label: f, click: () => actions.openRecent(f) }))
+          : [{ label: 'No recent files', enabled: false }],
       },
       { type: 'separator' },
       { label: 'Save', accelerator: 'CmdOrCtrl+S', click: () => actions.save() },
@@ -51,7 +57,11 @@ export function buildMenuTemplate(actions: MenuActions, recent: string[], platfo
   const view: MenuItemConstructorOptions = {
     label: 'View',
     submenu: [
-      ...MENU_VIEWS.map(([name, label], i): MenuItemConstructorOptions => ({ label, accelerator: `CmdOrCtrl+${i + 1}`, click: () => actions.view(name) })),
+      ...MENU_VIEWS.map(([name, label], i): MenuItemConstructorOptions => ({
+        label,
+        accelerator: `CmdOrCtrl+${i + 1}`,
+        click: () => actions.view(name),
+      })),
       { type: 'separator' },
       { role: 'reload' },
       { role: 'toggleDevTools' },

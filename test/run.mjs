@@ -21,18 +21,35 @@ function collect(dir) {
 }
 
 const args = process.argv.slice(2);
-const files = args.length > 0
-  ? args
-  : GROUPS.flatMap((g) => { try { return collect(join(root, 'test', g)); } catch { return []; } }).map((f) => relative(root, f));
+const files =
+  args.length > 0
+    ? args
+    : GROUPS.flatMap((g) => {
+        try {
+          return collect(join(root, 'test', g));
+        } catch {
+          return [];
+        }
+      }).map((f) => relative(root, f));
 
 const concurrency = process.env.TEST_CONCURRENCY ?? '3';
-const child = spawn(process.execPath, [
-  // force-exit: a file whose tests are done never hangs the run on a leaked handle;
-  // the timeout bounds any single test that waits forever.
-  '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-force-exit', '--test-timeout=180000',
-  '--test-reporter=spec', '--test-reporter-destination=stdout',
-  ...files,
-], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } });
+const child = spawn(
+  process.execPath,
+  [
+    // force-exit: a file whose tests are done never hangs the run on a leaked handle;
+    // the timeout bounds any single test that waits forever.
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-force-exit',
+    '--test-timeout=180000',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    ...files,
+  ],
+  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } },
+);
 
 // The closing `ℹ pass N` / `ℹ fail N` lines are the last such lines of the run; a long
 // failure list may follow them, so every line is scanned as it streams by.
@@ -47,7 +64,7 @@ child.stdout.on('data', (buf) => {
 });
 function scan(line) {
   const m = /^(?:ℹ|#) (pass|fail) (\d+)\s*$/.exec(line.trim());
-  if (m) (m[1] === 'pass' ? (pass = Number(m[2])) : (fail = Number(m[2])));
+  if (m) m[1] === 'pass' ? (pass = Number(m[2])) : (fail = Number(m[2]));
 }
 child.on('close', (code) => {
   scan(partial);

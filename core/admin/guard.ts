@@ -28,7 +28,10 @@ function isWildcard(host: string): boolean {
 /** Refuses to expose the API off loopback without a token (a clear error, before binding). */
 export function assertBindAllowed(host: string, listen: string, token: string | undefined): void {
   if (isLoopbackHost(host) || token) return;
-  throw new SluiceError('E_LISTEN', `admin listen ${listen} is not a loopback address: set admin.token (16+ characters) to expose the control API, or listen on 127.0.0.1`);
+  throw new SluiceError(
+    'E_LISTEN',
+    `admin listen ${listen} is not a loopback address: set admin.token (16+ characters) to expose the control API, or listen on 127.0.0.1`,
+  );
 }
 
 /** `host:port` spelled the way a Host header carries it (IPv6 in brackets, lower case). */
@@ -62,10 +65,18 @@ function sameToken(given: string, expected: string): boolean {
 }
 
 /** Checks one request's Host, Origin and token against the listener's own names. */
-export function checkRequest(headers: IncomingHttpHeaders, allowed: Set<string>, token: string | undefined): GuardVerdict {
+export function checkRequest(
+  headers: IncomingHttpHeaders,
+  allowed: Set<string>,
+  token: string | undefined,
+): GuardVerdict {
   const host = (headers.host ?? '').toLowerCase();
   if (!allowed.has(host)) {
-    return { ok: false, status: 403, message: `refused: Host "${headers.host ?? ''}" is not this admin listener (allowed: ${[...allowed].slice(0, 3).join(', ')})` };
+    return {
+      ok: false,
+      status: 403,
+      message: `refused: Host "${headers.host ?? ''}" is not this admin listener (allowed: ${[...allowed].slice(0, 3).join(', ')})`,
+    };
   }
   const origin = headers.origin;
   if (origin !== undefined) {
@@ -80,7 +91,8 @@ export function checkRequest(headers: IncomingHttpHeaders, allowed: Set<string>,
   }
   if (token) {
     const m = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '');
-    if (!m || !sameToken(m[1]!.trim(), token)) return { ok: false, status: 401, message: 'unauthorized: send Authorization: Bearer <admin.token>' };
+    if (!m || !sameToken(m[1]!.trim(), token))
+      return { ok: false, status: 401, message: 'unauthorized: send Authorization: Bearer <admin.token>' };
   }
   return { ok: true };
 }

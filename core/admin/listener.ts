@@ -32,7 +32,10 @@ export class AdminListener implements Listener {
   private observeRelease: (() => void) | undefined;
   private observeTimer: NodeJS.Timeout | undefined;
 
-  constructor(public def: AdminDef, private readonly services: EngineServices) {}
+  constructor(
+    public def: AdminDef,
+    private readonly services: EngineServices,
+  ) {}
 
   address(): string {
     const a = this.server?.address();
@@ -106,11 +109,12 @@ export class AdminListener implements Listener {
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const verdict = checkRequest(req.headers, this.allowed, this.def.admin.token);
     if (!verdict.ok) {
-      const headers: Record<string, string> = verdict.status === 401 ? { 'www-authenticate': 'Bearer realm="sluice"' } : {};
+      const headers: Record<string, string> =
+        verdict.status === 401 ? { 'www-authenticate': 'Bearer realm="sluice"' } : {};
       return sendError(res, verdict.status, verdict.message, headers);
     }
     // A host created later with the source file and text (sluice run, the UI) takes over from our fallback.
-    const host = this.host && (this.services.engine ? apiHostOf(this.services.engine) ?? this.host : this.host);
+    const host = this.host && (this.services.engine ? (apiHostOf(this.services.engine) ?? this.host) : this.host);
     if (!host) return sendError(res, 503, 'the admin API is stopping');
     let url: URL;
     try {
@@ -120,7 +124,10 @@ export class AdminListener implements Listener {
     }
     const match = matchAdminRoute(req.method ?? 'GET', url.pathname);
     if ('status' in match) {
-      const msg = match.status === 405 ? `${req.method} is not allowed on ${url.pathname} (allowed: ${match.allow})` : `no such API: ${url.pathname}`;
+      const msg =
+        match.status === 405
+          ? `${req.method} is not allowed on ${url.pathname} (allowed: ${match.allow})`
+          : `no such API: ${url.pathname}`;
       return sendError(res, match.status, msg, match.allow ? { allow: match.allow } : {});
     }
     try {

@@ -18,9 +18,19 @@ export interface AdminContext {
   holdObserve(): void;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], url: URL, ctx: AdminContext) => Promise<void> | void;
+type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: string[],
+  url: URL,
+  ctx: AdminContext,
+) => Promise<void> | void;
 
-interface AdminRoute { method: string; pattern: RegExp; handle: Handler }
+interface AdminRoute {
+  method: string;
+  pattern: RegExp;
+  handle: Handler;
+}
 
 /** Parses a publish body: `{ data, event?, id? }`; non-string data is sent as its JSON text. */
 function parsePublish(body: string): PublishRequest {
@@ -30,58 +40,96 @@ function parsePublish(body: string): PublishRequest {
   } catch {
     throw new SluiceError('E_BAD_REQUEST', 'body must be JSON: {"data": "…", "event"?: "…", "id"?: "…"}');
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new SluiceError('E_BAD_REQUEST', 'body must be a JSON object with "data"');
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new SluiceError('E_BAD_REQUEST', 'body must be a JSON object with "data"');
   const o = v as Record<string, unknown>;
   if (o.data === undefined || o.data === null) throw new SluiceError('E_BAD_REQUEST', 'the event needs "data"');
-  for (const k of Object.keys(o)) if (!['data', 'event', 'id'].includes(k)) throw new SluiceError('E_BAD_REQUEST', `unknown key "${k}" (allowed: data, event, id)`);
+  for (const k of Object.keys(o))
+    if (!['data', 'event', 'id'].includes(k))
+      throw new SluiceError('E_BAD_REQUEST', `unknown key "${k}" (allowed: data, event, id)`);
   for (const k of ['event', 'id'] as const) {
-    if (o[k] !== undefined && typeof o[k] !== 'string') throw new SluiceError('E_BAD_REQUEST', `"${k}" must be a string`);
+    if (o[k] !== undefined && typeof o[k] !== 'string')
+      throw new SluiceError('E_BAD_REQUEST', `"${k}" must be a string`);
   }
   const data = typeof o.data === 'string' ? o.data : JSON.stringify(o.data);
   return { data, event: o.event as string | undefined, id: o.id as string | undefined };
 }
 
 const ROUTES: AdminRoute[] = [
-  { method: 'GET', pattern: /^\/api\/health$/, handle: async (_q, res, _p, _u, { host }) => sendJson(res, 200, await host.health()) },
-  { method: 'GET', pattern: /^\/api\/config$/, handle: async (_q, res, _p, _u, { host }) => sendJson(res, 200, await host.getConfig()) },
   {
-    method: 'PUT', pattern: /^\/api\/config$/,
+    method: 'GET',
+    pattern: /^\/api\/health$/,
+    handle: async (_q, res, _p, _u, { host }) => sendJson(res, 200, await host.health()),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/config$/,
+    handle: async (_q, res, _p, _u, { host }) => sendJson(res, 200, await host.getConfig()),
+  },
+  {
+    method: 'PUT',
+    pattern: /^\/api\/config$/,
     handle: async (req, res, _p, _u, { host }) => {
       const r = await host.applyConfig(await readBody(req));
       sendJson(res, r.ok ? 200 : 400, r);
     },
   },
   {
-    method: 'POST', pattern: /^\/api\/config\/validate$/,
+    method: 'POST',
+    pattern: /^\/api\/config\/validate$/,
     handle: async (req, res, _p, _u, { host }) => {
       const r = await host.validateConfig(await readBody(req));
       sendJson(res, r.ok ? 200 : 400, r);
     },
   },
-  { method: 'GET', pattern: /^\/api\/channels$/, handle: async (_q, res, _p, _u, { host }) => sendJson(res, 200, await host.getChannels()) },
   {
-    method: 'POST', pattern: /^\/api\/channels\/([^/]+)\/events$/,
+    method: 'GET',
+    pattern: /^\/api\/channels$/,
+    handle: async (_q, res, _p, _u, { host }) => sendJson(res, 200, await host.getChannels()),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/channels\/([^/]+)\/events$/,
     handle: async (req, res, [name], _u, { host }) => {
       const event = parsePublish(await readBody(req, 1024 * 1024));
       sendJson(res, 202, await host.publish(name!, event));
     },
   },
-  { method: 'GET', pattern: /^\/api\/stats$/, handle: async (_q, res, _p, _u, { host }) => sendJson(res, 200, await host.getStats()) },
-  { method: 'GET', pattern: /^\/api\/upstreams$/, handle: async (_q, res, _p, _u, { host }) => sendJson(res, 200, await host.getUpstreams()) },
-  { method: 'GET', pattern: /^\/api\/telemetry$/, handle: (_q, res, _p, _u, { host, streams }) => streams.serve(res, host) },
   {
-    method: 'GET', pattern: /^\/api\/traffic$/,
+    method: 'GET',
+    pattern: /^\/api\/stats$/,
+    handle: async (_q, res, _p, _u, { host }) => sendJson(res, 200, await host.getStats()),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/upstreams$/,
+    handle: async (_q, res, _p, _u, { host }) => sendJson(res, 200, await host.getUpstreams()),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/telemetry$/,
+    handle: (_q, res, _p, _u, { host, streams }) => streams.serve(res, host),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/traffic$/,
     handle: async (_q, res, _p, url, ctx) => {
       ctx.holdObserve();
       const q = url.searchParams;
       const num = (k: string) => (q.has(k) ? Number(q.get(k)) : undefined);
       const limit = num('limit');
-      if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new SluiceError('E_BAD_REQUEST', 'limit must be a positive integer');
-      sendJson(res, 200, await ctx.host.getTraffic({ limit, after: num('after'), search: q.get('search') ?? undefined }));
+      if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
+        throw new SluiceError('E_BAD_REQUEST', 'limit must be a positive integer');
+      sendJson(
+        res,
+        200,
+        await ctx.host.getTraffic({ limit, after: num('after'), search: q.get('search') ?? undefined }),
+      );
     },
   },
   {
-    method: 'GET', pattern: /^\/api\/traffic\/(\d+)$/,
+    method: 'GET',
+    pattern: /^\/api\/traffic\/(\d+)$/,
     handle: async (_q, res, [id], _u, ctx) => {
       ctx.holdObserve();
       const detail = await ctx.host.getExchange(Number(id));
@@ -90,17 +138,25 @@ const ROUTES: AdminRoute[] = [
     },
   },
   {
-    method: 'GET', pattern: /^\/metrics$/,
+    method: 'GET',
+    pattern: /^\/metrics$/,
     handle: (_q, res, _p, _u, { host }) => {
       const body = Buffer.from(renderMetrics(host.engine));
-      res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'content-length': body.length, 'cache-control': 'no-store' });
+      res.writeHead(200, {
+        'content-type': METRICS_CONTENT_TYPE,
+        'content-length': body.length,
+        'cache-control': 'no-store',
+      });
       res.end(body);
     },
   },
 ];
 
 /** Finds the route of a request: the handler with its decoded path parameters, or the status to answer. */
-export function matchAdminRoute(method: string, pathname: string): { handle: Handler; params: string[] } | { status: 404 | 405; allow?: string } {
+export function matchAdminRoute(
+  method: string,
+  pathname: string,
+): { handle: Handler; params: string[] } | { status: 404 | 405; allow?: string } {
   const allowed: string[] = [];
   for (const r of ROUTES) {
     const m = r.pattern.exec(pathname);

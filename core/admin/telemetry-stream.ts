@@ -25,7 +25,9 @@ export class TelemetryStreams {
     res.write(encodeRetry(1000));
     res.write(encodeComment(`sluice telemetry every ${host.sampler.intervalMs}ms`));
     let backedUp = false;
-    const onDrain = () => { backedUp = false; };
+    const onDrain = () => {
+      backedUp = false;
+    };
     res.on('drain', onDrain);
     const off = host.on('telemetry', (tick) => {
       if (backedUp || res.destroyed) {

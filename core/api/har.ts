@@ -9,22 +9,43 @@
 import type { ExchangeDetail } from './types.js';
 
 /** A header or query parameter. */
-export interface HarNameValue { name: string; value: string }
+export interface HarNameValue {
+  name: string;
+  value: string;
+}
 
 /** One SSE event as Chrome's HAR export writes it. */
-export interface HarEventSourceMessage { time: number; eventName: string; eventId: string; data: string }
+export interface HarEventSourceMessage {
+  time: number;
+  eventName: string;
+  eventId: string;
+  data: string;
+}
 
 /** One HAR entry (the fields Sluice fills; `_`-prefixed ones are extensions). */
 export interface HarEntry {
   startedDateTime: string;
   time: number;
   request: {
-    method: string; url: string; httpVersion: string; cookies: never[]; headers: HarNameValue[];
-    queryString: HarNameValue[]; headersSize: number; bodySize: number;
+    method: string;
+    url: string;
+    httpVersion: string;
+    cookies: never[];
+    headers: HarNameValue[];
+    queryString: HarNameValue[];
+    headersSize: number;
+    bodySize: number;
   };
   response: {
-    status: number; statusText: string; httpVersion: string; cookies: never[]; headers: HarNameValue[];
-    content: { size: number; mimeType: string }; redirectURL: string; headersSize: number; bodySize: number;
+    status: number;
+    statusText: string;
+    httpVersion: string;
+    cookies: never[];
+    headers: HarNameValue[];
+    content: { size: number; mimeType: string };
+    redirectURL: string;
+    headersSize: number;
+    bodySize: number;
   };
   cache: Record<string, never>;
   timings: { blocked: number; dns: number; connect: number; ssl: number; send: number; wait: number; receive: number };
@@ -32,7 +53,16 @@ export interface HarEntry {
   _resourceType: string;
   _eventSourceMessages?: HarEventSourceMessage[];
   /** Sluice's own view of the exchange: where it ran and how it ended, plus the chunk timeline (ms since start, bytes). */
-  _sluice: { id: number; listener: string; route?: string; kind?: string; outcome: string; error?: string; upstream?: string; chunks: { t: number; bytes: number }[] };
+  _sluice: {
+    id: number;
+    listener: string;
+    route?: string;
+    kind?: string;
+    outcome: string;
+    error?: string;
+    upstream?: string;
+    chunks: { t: number; bytes: number }[];
+  };
 }
 
 /** A whole HAR document. */
@@ -41,10 +71,28 @@ export interface HarDocument {
 }
 
 const STATUS_TEXT: Record<number, string> = {
-  200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 206: 'Partial Content', 301: 'Moved Permanently', 302: 'Found',
-  304: 'Not Modified', 307: 'Temporary Redirect', 308: 'Permanent Redirect', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
-  404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 413: 'Content Too Large', 429: 'Too Many Requests',
-  500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  204: 'No Content',
+  206: 'Partial Content',
+  301: 'Moved Permanently',
+  302: 'Found',
+  304: 'Not Modified',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  413: 'Content Too Large',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 /** Header maps as HAR lists: one entry per value, values as strings, absent ones left out. */
@@ -88,28 +136,58 @@ export function toHarEntry(d: ExchangeDetail, opts: HarOptions = {}): HarEntry {
     startedDateTime: new Date(d.startedAt).toISOString(),
     time: duration,
     request: {
-      method: d.method, url: url.href, httpVersion, cookies: [], headers: harHeaders(d.requestHeaders),
-      queryString: [...url.searchParams].map(([name, value]) => ({ name, value })), headersSize: -1, bodySize: d.bytesIn,
+      method: d.method,
+      url: url.href,
+      httpVersion,
+      cookies: [],
+      headers: harHeaders(d.requestHeaders),
+      queryString: [...url.searchParams].map(([name, value]) => ({ name, value })),
+      headersSize: -1,
+      bodySize: d.bytesIn,
     },
     response: {
-      status: d.status ?? 0, statusText: STATUS_TEXT[d.status ?? 0] ?? '', httpVersion, cookies: [], headers: harHeaders(d.responseHeaders),
-      content: { size: d.bytesOut, mimeType: d.contentType ?? 'x-unknown' }, redirectURL: first(d.responseHeaders?.location) ?? '',
-      headersSize: -1, bodySize: d.bytesOut,
+      status: d.status ?? 0,
+      statusText: STATUS_TEXT[d.status ?? 0] ?? '',
+      httpVersion,
+      cookies: [],
+      headers: harHeaders(d.responseHeaders),
+      content: { size: d.bytesOut, mimeType: d.contentType ?? 'x-unknown' },
+      redirectURL: first(d.responseHeaders?.location) ?? '',
+      headersSize: -1,
+      bodySize: d.bytesOut,
     },
     cache: {},
     timings: { blocked: -1, dns: -1, connect: -1, ssl: -1, send: 0, wait, receive: duration - wait },
     _resourceType: isSse(d) ? 'eventsource' : 'other',
-    _sluice: { id: d.id, listener: d.listener, route: d.route, kind: d.kind, outcome: d.outcome, error: d.error, upstream: d.upstream, chunks: d.chunks },
+    _sluice: {
+      id: d.id,
+      listener: d.listener,
+      route: d.route,
+      kind: d.kind,
+      outcome: d.outcome,
+      error: d.error,
+      upstream: d.upstream,
+      chunks: d.chunks,
+    },
   };
   if (d.outcome === 'open') entry.comment = 'still open when exported';
   if (isSse(d)) {
-    entry._eventSourceMessages = d.sseEvents.map((e) => ({ time: (d.startedAt + e.t) / 1000, eventName: e.event ?? 'message', eventId: e.id ?? '', data: e.data }));
+    entry._eventSourceMessages = d.sseEvents.map((e) => ({
+      time: (d.startedAt + e.t) / 1000,
+      eventName: e.event ?? 'message',
+      eventId: e.id ?? '',
+      data: e.data,
+    }));
   }
   return entry;
 }
 
 /** A HAR document of exchanges, oldest first. */
-export function toHar(details: readonly ExchangeDetail[], creator: { name: string; version: string }, opts: HarOptions = {}): HarDocument {
+export function toHar(
+  details: readonly ExchangeDetail[],
+  creator: { name: string; version: string },
+  opts: HarOptions = {},
+): HarDocument {
   const entries = [...details].sort((a, b) => a.startedAt - b.startedAt || a.id - b.id).map((d) => toHarEntry(d, opts));
   return { log: { version: '1.2', creator, pages: [], entries } };
 }

@@ -5,8 +5,18 @@
  * drift (STYLE 12–13).
  */
 import type {
-  ApplyResponse, ChannelInfo, ConfigState, ExchangeDetail, ExchangeSummary, LogLine, PublishRequest,
-  Stats, TelemetryTick, TrafficQuery, UpstreamServerState, ValidateResult,
+  ApplyResponse,
+  ChannelInfo,
+  ConfigState,
+  ExchangeDetail,
+  ExchangeSummary,
+  LogLine,
+  PublishRequest,
+  Stats,
+  TelemetryTick,
+  TrafficQuery,
+  UpstreamServerState,
+  ValidateResult,
 } from './types.js';
 
 /** Calls (request → response). Errors come back as values (`{ ok: false, … }`) or a rejected promise with a message. */
@@ -28,7 +38,10 @@ export interface SluiceApiCalls {
   getTraffic(query: TrafficQuery): Promise<ExchangeSummary[]>;
   getExchange(id: number): Promise<ExchangeDetail | null>;
   /** Turns a recorded SSE/chunked exchange into a script route; returns the route as YAML text. */
-  recordAsMock(id: number, options?: { speed?: number; path?: string }): Promise<{ ok: true; yaml: string } | { ok: false; message: string }>;
+  recordAsMock(
+    id: number,
+    options?: { speed?: number; path?: string },
+  ): Promise<{ ok: true; yaml: string } | { ok: false; message: string }>;
 }
 
 /** Pushed events: one telemetry tick per 250 ms, new/changed traffic rows in batches, log lines. */
@@ -46,12 +59,29 @@ export interface SluiceApi extends SluiceApiCalls {
 
 /** Every call name, in one table: preload, IPC handlers, WebSocket and allowlists are built from it. */
 export const API_CALLS = [
-  'health', 'getConfig', 'validateConfig', 'applyConfig', 'saveConfig', 'startEngine', 'stopEngine',
-  'publish', 'getChannels', 'getStats', 'getUpstreams', 'getTraffic', 'getExchange', 'recordAsMock',
+  'health',
+  'getConfig',
+  'validateConfig',
+  'applyConfig',
+  'saveConfig',
+  'startEngine',
+  'stopEngine',
+  'publish',
+  'getChannels',
+  'getStats',
+  'getUpstreams',
+  'getTraffic',
+  'getExchange',
+  'recordAsMock',
 ] as const satisfies readonly (keyof SluiceApiCalls)[];
 
 /** Every pushed event name. */
-export const API_EVENTS = ['telemetry', 'traffic', 'log', 'state'] as const satisfies readonly (keyof SluiceApiEvents)[];
+export const API_EVENTS = [
+  'telemetry',
+  'traffic',
+  'log',
+  'state',
+] as const satisfies readonly (keyof SluiceApiEvents)[];
 
 export type ApiCallName = (typeof API_CALLS)[number];
 export type ApiEventName = (typeof API_EVENTS)[number];

@@ -115,11 +115,14 @@ export interface ValidateResult {
 
 /** Apply answer. */
 export type ApplyResponse =
-  | { ok: true; plan: ApplyPlan; changes: string[] }
-  | { ok: false; message: string; errors: ConfigError[] };
+  { ok: true; plan: ApplyPlan; changes: string[] } | { ok: false; message: string; errors: ConfigError[] };
 
 /** An event to publish on a channel. */
-export interface PublishRequest { event?: string; data: string; id?: string }
+export interface PublishRequest {
+  event?: string;
+  data: string;
+  id?: string;
+}
 
 /** A channel's clients and recent events. */
 export interface ChannelInfo {
@@ -142,4 +145,8 @@ export interface Stats {
 }
 
 /** A log line from the engine. */
-export interface LogLine { level: 'info' | 'warn' | 'error'; message: string; at: number }
+export interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  at: number;
+}

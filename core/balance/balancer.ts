@@ -68,7 +68,10 @@ export function weightedRandom(peers: readonly Peer[], rng: Rng): Peer | undefin
 
 /** Base class: release accounting shared by every algorithm. */
 export abstract class BaseBalancer implements Balancer {
-  constructor(protected readonly peers: readonly Peer[], protected readonly deps: BalancerDeps) {}
+  constructor(
+    protected readonly peers: readonly Peer[],
+    protected readonly deps: BalancerDeps,
+  ) {}
 
   abstract pick(ctx?: PickContext): Peer | undefined;
 

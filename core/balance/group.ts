@@ -76,8 +76,14 @@ export class UpstreamGroup implements Balancer {
       return kept;
     });
     const Algo = ALGORITHMS[this.kind];
-    this.primary = new Algo(this.all.filter((p) => !p.backup), this.deps);
-    this.backup = new Algo(this.all.filter((p) => p.backup), this.deps);
+    this.primary = new Algo(
+      this.all.filter((p) => !p.backup),
+      this.deps,
+    );
+    this.backup = new Algo(
+      this.all.filter((p) => p.backup),
+      this.deps,
+    );
   }
 
   /** A primary if any can take the attempt, else a backup, else undefined. */

@@ -21,7 +21,10 @@ function ipv6Bytes(ip: string): number[] {
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
   const groups = ip.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
-  return groups.flatMap((g) => { const n = parseInt(g, 16) || 0; return [n >> 8, n & 255]; });
+  return groups.flatMap((g) => {
+    const n = parseInt(g, 16) || 0;
+    return [n >> 8, n & 255];
+  });
 }
 
 /** Sticky by client address, weighted. */

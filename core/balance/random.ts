@@ -12,7 +12,10 @@ export class RandomBalancer extends BaseBalancer {
     const avail = candidates(this.peers, ctx, this.deps.clock.now());
     const a = weightedRandom(avail, this.deps.rng);
     if (!a || avail.length === 1) return this.take(a);
-    const b = weightedRandom(avail.filter((p) => p !== a), this.deps.rng)!;
+    const b = weightedRandom(
+      avail.filter((p) => p !== a),
+      this.deps.rng,
+    )!;
     return this.take(b.active * a.weight < a.active * b.weight ? b : a);
   }
 }

@@ -11,4 +11,10 @@ import { installNginxCommands } from './nginx.js';
 
 export type CommandInstaller = (program: Command) => void;
 
-export const COMMANDS: CommandInstaller[] = [installUi, installDesktop, installPublish, installSchema, installNginxCommands];
+export const COMMANDS: CommandInstaller[] = [
+  installUi,
+  installDesktop,
+  installPublish,
+  installSchema,
+  installNginxCommands,
+];

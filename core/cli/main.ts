@@ -13,7 +13,9 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 const program = new Command()
   .name('sluice')
-  .description('A workbench for streaming servers: SSE mocks, chunked responses, bandwidth limits, a streaming proxy and a TCP/UDP balancer.')
+  .description(
+    'A workbench for streaming servers: SSE mocks, chunked responses, bandwidth limits, a streaming proxy and a TCP/UDP balancer.',
+  )
   .version(pkg.version);
 
 program

@@ -26,18 +26,28 @@ export function installNginxCommands(program: Command): void {
         return;
       }
       const base = dirname(resolve(file));
-      process.stdout.write(exportNginx(r.config, { source: file, streamModule: o.streamModule, resolvePath: (p) => (isAbsolute(p) ? p : resolve(base, p)) }));
+      process.stdout.write(
+        exportNginx(r.config, {
+          source: file,
+          streamModule: o.streamModule,
+          resolvePath: (p) => (isAbsolute(p) ? p : resolve(base, p)),
+        }),
+      );
     });
   program
     .command('import-nginx')
-    .description('print a Sluice config (YAML) for an nginx.conf: servers, locations, limit_rate, alias, proxy_pass, upstreams, stream')
+    .description(
+      'print a Sluice config (YAML) for an nginx.conf: servers, locations, limit_rate, alias, proxy_pass, upstreams, stream',
+    )
     .argument('<file>', 'nginx.conf')
     .action(async (file: string) => {
       let text: string;
       try {
         text = await readFile(file, 'utf8');
       } catch (err) {
-        console.error(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
+        console.error(
+          `${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}`,
+        );
         process.exitCode = 1;
         return;
       }

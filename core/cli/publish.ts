@@ -36,7 +36,9 @@ async function target(opts: PublishOptions, out: Out): Promise<{ base: string; t
       return undefined;
     }
     if (!loaded.config.admin && !address) {
-      out.error(`sluice publish: ${opts.config} has no admin section, so the engine runs no control API; add "admin: { listen: 127.0.0.1:9900 }"`);
+      out.error(
+        `sluice publish: ${opts.config} has no admin section, so the engine runs no control API; add "admin: { listen: 127.0.0.1:9900 }"`,
+      );
       return undefined;
     }
     address ??= loaded.config.admin?.listen;
@@ -55,7 +57,12 @@ function networkReason(err: unknown): string {
 }
 
 /** Publishes; returns the process exit code (0 ok, 1 failed). */
-export async function publish(channel: string, data: string, opts: PublishOptions, out: Out = consoleOut): Promise<number> {
+export async function publish(
+  channel: string,
+  data: string,
+  opts: PublishOptions,
+  out: Out = consoleOut,
+): Promise<number> {
   const t = await target(opts, out);
   if (!t) return 1;
   const url = `${t.base}/api/channels/${encodeURIComponent(channel)}/events`;
@@ -64,10 +71,15 @@ export async function publish(channel: string, data: string, opts: PublishOption
   let res: Response;
   try {
     res = await fetch(url, {
-      method: 'POST', headers, body: JSON.stringify({ data, event: opts.event, id: opts.id }), signal: AbortSignal.timeout(10_000),
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ data, event: opts.event, id: opts.id }),
+      signal: AbortSignal.timeout(10_000),
     });
   } catch (err) {
-    out.error(`sluice publish: cannot reach the admin API at ${t.base} (${networkReason(err)}); is \`sluice run\` running with an admin section?`);
+    out.error(
+      `sluice publish: cannot reach the admin API at ${t.base} (${networkReason(err)}); is \`sluice run\` running with an admin section?`,
+    );
     return 1;
   }
   const text = await res.text();

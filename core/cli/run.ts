@@ -10,7 +10,10 @@ import { loadConfigFile } from '../engine/config-file.js';
 import { apiHostOf, createApiHost } from '../host/api-host.js';
 
 /** Where CLI output goes (tests capture it). */
-export interface Out { log(line: string): void; error(line: string): void }
+export interface Out {
+  log(line: string): void;
+  error(line: string): void;
+}
 
 export const consoleOut: Out = { log: (l) => console.log(l), error: (l) => console.error(l) };
 
@@ -25,7 +28,9 @@ export async function runFromFile(file: string, out: Out = consoleOut): Promise<
   const engine = new Engine({ baseDir: dirname(path) });
   // The host serves the admin API (and a UI) with the file's own text, comments kept.
   createApiHost({ engine, file: path, text: loaded.text });
-  engine.events.on('listening', (l) => out.log(`${l.kind} ${l.name} listening on ${l.kind === 'http' || l.kind === 'admin' ? 'http://' : ''}${l.address}`));
+  engine.events.on('listening', (l) =>
+    out.log(`${l.kind} ${l.name} listening on ${l.kind === 'http' || l.kind === 'admin' ? 'http://' : ''}${l.address}`),
+  );
   engine.events.on('log', (e) => (e.level === 'info' ? out.log(e.message) : out.error(`${e.level}: ${e.message}`)));
   const result = await engine.start(loaded.config);
   if (!result.ok) {
@@ -45,7 +50,8 @@ export async function reload(engine: Engine, file: string, out: Out = consoleOut
     return false;
   }
   const host = apiHostOf(engine);
-  const result = host && loaded.text !== undefined ? await host.applyConfig(loaded.text) : await engine.apply(loaded.config);
+  const result =
+    host && loaded.text !== undefined ? await host.applyConfig(loaded.text) : await engine.apply(loaded.config);
   if (!result.ok) {
     out.error(`reload failed, still running the last good config: ${result.message}`);
     return false;

@@ -24,7 +24,10 @@ export const RENDERER_DIR = resolve(ROOT, 'dist/renderer');
 export function ensureRenderer(out: Out = consoleOut): boolean {
   if (existsSync(resolve(RENDERER_DIR, 'index.html'))) return true;
   out.log('building the UI (dist/renderer is missing)…');
-  const r = spawnSync(process.execPath, [resolve(ROOT, 'build/build.mjs'), '--renderer'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync(process.execPath, [resolve(ROOT, 'build/build.mjs'), '--renderer'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (r.status !== 0 || !existsSync(resolve(RENDERER_DIR, 'index.html'))) {
     out.error('sluice: could not build the UI; run `npm run build` and check its output');
     return false;
@@ -58,11 +61,15 @@ export async function startUi(opts: UiOptions = {}): Promise<UiSession> {
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      out.error(`sluice: cannot read ${opts.file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}; starting with an empty config`);
+      out.error(
+        `sluice: cannot read ${opts.file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}; starting with an empty config`,
+      );
     }
   }
   const engine = new Engine({ baseDir: file ? dirname(file) : process.cwd() });
-  engine.events.on('listening', (l) => out.log(`${l.kind} ${l.name} listening on ${l.kind === 'http' || l.kind === 'admin' ? 'http://' : ''}${l.address}`));
+  engine.events.on('listening', (l) =>
+    out.log(`${l.kind} ${l.name} listening on ${l.kind === 'http' || l.kind === 'admin' ? 'http://' : ''}${l.address}`),
+  );
   engine.events.on('log', (e) => (e.level === 'info' ? out.log(e.message) : out.error(`${e.level}: ${e.message}`)));
   const host = createApiHost({ engine, file, text: text ?? '' });
   if (text !== undefined) {
@@ -92,7 +99,12 @@ export async function startUi(opts: UiOptions = {}): Promise<UiSession> {
 /** Opens a URL in the system browser (not with BROWSER=none); failures are ignored (the URL is printed anyway). */
 export function openBrowser(url: string): void {
   if (process.env.BROWSER === 'none') return;
-  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  const [cmd, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '', url]]
+        : ['xdg-open', [url]];
   try {
     const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
     child.on('error', () => undefined);
@@ -103,7 +115,11 @@ export function openBrowser(url: string): void {
 }
 
 /** Runs browser mode until SIGINT/SIGTERM. */
-export async function uiCommand(file: string | undefined, opts: { port?: string; open?: boolean }, out: Out = consoleOut): Promise<void> {
+export async function uiCommand(
+  file: string | undefined,
+  opts: { port?: string; open?: boolean },
+  out: Out = consoleOut,
+): Promise<void> {
   const port = opts.port === undefined ? 0 : Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     out.error(`sluice: --port must be a port number (0–65535), got ${JSON.stringify(opts.port)}`);

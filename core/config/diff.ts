@@ -39,15 +39,28 @@ function keyOf(proto: string, listen: string, name: string): string {
 /** Every listener a config defines. */
 export function listenersOf(config: SluiceConfig): ListenerDef[] {
   const out: ListenerDef[] = [];
-  if (config.admin) out.push({ kind: 'admin', key: keyOf('tcp', config.admin.listen, 'admin'), name: 'admin', listen: config.admin.listen, admin: config.admin });
-  for (const s of config.http.servers) out.push({ kind: 'http', key: keyOf('tcp', s.listen, s.name), name: s.name, listen: s.listen, server: s });
-  for (const s of config.stream.servers) out.push({ kind: s.protocol, key: keyOf(s.protocol, s.listen, s.name), name: s.name, listen: s.listen, server: s });
+  if (config.admin)
+    out.push({
+      kind: 'admin',
+      key: keyOf('tcp', config.admin.listen, 'admin'),
+      name: 'admin',
+      listen: config.admin.listen,
+      admin: config.admin,
+    });
+  for (const s of config.http.servers)
+    out.push({ kind: 'http', key: keyOf('tcp', s.listen, s.name), name: s.name, listen: s.listen, server: s });
+  for (const s of config.stream.servers)
+    out.push({ kind: s.protocol, key: keyOf(s.protocol, s.listen, s.name), name: s.name, listen: s.listen, server: s });
   return out;
 }
 
 /** Stable JSON for comparisons (key order does not matter). */
 export function stableJson(v: unknown): string {
-  return JSON.stringify(v, (_k, val) => (val && typeof val === 'object' && !Array.isArray(val) ? Object.fromEntries(Object.entries(val).sort(([a], [b]) => a.localeCompare(b))) : val));
+  return JSON.stringify(v, (_k, val) =>
+    val && typeof val === 'object' && !Array.isArray(val)
+      ? Object.fromEntries(Object.entries(val).sort(([a], [b]) => a.localeCompare(b)))
+      : val,
+  );
 }
 
 function bodyOf(l: ListenerDef): Record<string, unknown> {
@@ -62,7 +75,8 @@ function changedParts(a: ListenerDef, b: ListenerDef): string[] {
     if (k === 'routes' && Array.isArray(x[k]) && Array.isArray(y[k])) {
       const ra = x[k] as unknown[];
       const rb = y[k] as unknown[];
-      for (let i = 0; i < Math.max(ra.length, rb.length); i++) if (stableJson(ra[i]) !== stableJson(rb[i])) out.push(`routes[${i}]`);
+      for (let i = 0; i < Math.max(ra.length, rb.length); i++)
+        if (stableJson(ra[i]) !== stableJson(rb[i])) out.push(`routes[${i}]`);
     } else if (stableJson(x[k]) !== stableJson(y[k])) out.push(k);
   }
   return out;
@@ -96,7 +110,8 @@ export function planApply(prev: SluiceConfig | undefined, next: SluiceConfig): A
 
 /** One line per change, for logs and the UI: `+ http mock 127.0.0.1:8080`. */
 export function describePlan(plan: ApplyPlan): string[] {
-  const line = (sign: string, i: PlanItem) => `${sign} ${i.kind} ${i.name} ${i.listen}${i.changes ? ` (${i.changes.join(', ')})` : ''}`;
+  const line = (sign: string, i: PlanItem) =>
+    `${sign} ${i.kind} ${i.name} ${i.listen}${i.changes ? ` (${i.changes.join(', ')})` : ''}`;
   return [
     ...plan.add.map((i) => line('+', i)),
     ...plan.remove.map((i) => line('-', i)),

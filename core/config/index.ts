@@ -4,6 +4,14 @@ export * from './units.js';
 export * from './errors.js';
 export { loadConfig, validateConfigObject, type LoadResult } from './load.js';
 export { semanticIssues, isCidr, MIN_BURST } from './semantic.js';
-export { planApply, describePlan, listenersOf, stableJson, type ApplyPlan, type PlanItem, type ListenerDef } from './diff.js';
+export {
+  planApply,
+  describePlan,
+  listenersOf,
+  stableJson,
+  type ApplyPlan,
+  type PlanItem,
+  type ListenerDef,
+} from './diff.js';
 export { configJsonSchema } from './json-schema.js';
 export { updateConfigText, toConfigText } from './document.js';

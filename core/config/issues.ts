@@ -7,7 +7,16 @@ import type { z } from 'zod';
 
 type Issue = z.core.$ZodIssue;
 
-const ARTICLE: Record<string, string> = { string: 'a string', number: 'a number', boolean: 'true or false', object: 'a mapping', array: 'a list', undefined: 'nothing', null: 'null', int: 'an integer' };
+const ARTICLE: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+  undefined: 'nothing',
+  null: 'null',
+  int: 'an integer',
+};
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -32,18 +41,29 @@ export function issueMessage(issue: Issue, input: unknown): string {
         const deep = branch.find((i) => i.code !== 'invalid_type');
         if (deep) return issueMessage(deep, input);
       }
-      const expected = [...new Set(issue.errors.flat().filter((i) => i.code === 'invalid_type').map((i) => (i as { expected: string }).expected))];
+      const expected = [
+        ...new Set(
+          issue.errors
+            .flat()
+            .filter((i) => i.code === 'invalid_type')
+            .map((i) => (i as { expected: string }).expected),
+        ),
+      ];
       return `expected ${expected.map((e) => ARTICLE[e] ?? e).join(' or ')}, got ${describe(input)}`;
     }
     case 'too_small':
-      if (issue.origin === 'array') return `needs at least ${issue.minimum} item${Number(issue.minimum) === 1 ? '' : 's'}`;
-      if (issue.origin === 'string') return Number(issue.minimum) === 1 ? 'must not be empty' : `must be at least ${issue.minimum} characters`;
+      if (issue.origin === 'array')
+        return `needs at least ${issue.minimum} item${Number(issue.minimum) === 1 ? '' : 's'}`;
+      if (issue.origin === 'string')
+        return Number(issue.minimum) === 1 ? 'must not be empty' : `must be at least ${issue.minimum} characters`;
       return `must be ${issue.inclusive ? 'at least' : 'greater than'} ${issue.minimum}, got ${describe(input)}`;
     case 'too_big':
       if (issue.origin === 'array') return `has more than ${issue.maximum} items`;
       return `must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}, got ${describe(input)}`;
     case 'invalid_format':
-      return issue.message && !issue.message.startsWith('Invalid') ? issue.message : `has an invalid format (${issue.format}), got ${describe(input)}`;
+      return issue.message && !issue.message.startsWith('Invalid')
+        ? issue.message
+        : `has an invalid format (${issue.format}), got ${describe(input)}`;
     default:
       return issue.message;
   }

@@ -7,6 +7,10 @@ import { configSchema } from './schema.js';
 
 /** The JSON Schema (draft 2020-12) of what a user may write. */
 export function configJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(configSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+    target: 'draft-2020-12',
+  }) as Record<string, unknown>;
   return { ...schema, $id: 'https://sluice.dev/schema/config-v1.json', title: 'Sluice config' };
 }

@@ -12,8 +12,7 @@ import { semanticIssues, type SemanticIssue } from './semantic.js';
 
 /** The result of loading: the config and its source document, or every error. */
 export type LoadResult =
-  | { ok: true; config: SluiceConfig; doc: Document; errors: [] }
-  | { ok: false; errors: ConfigError[]; doc?: Document };
+  { ok: true; config: SluiceConfig; doc: Document; errors: [] } | { ok: false; errors: ConfigError[]; doc?: Document };
 
 interface Locator {
   file: string;
@@ -76,7 +75,10 @@ function softSemanticIssues(data: Record<string, unknown>): SemanticIssue[] {
   const soft = {
     admin: undefined,
     http: {
-      servers: list(http.servers).map((s) => ({ ...s, routes: list(s.routes).map((r) => ({ ...r, limit: undefined, sse: undefined })) })),
+      servers: list(http.servers).map((s) => ({
+        ...s,
+        routes: list(s.routes).map((r) => ({ ...r, limit: undefined, sse: undefined })),
+      })),
       upstreams: list(http.upstreams).map((u) => ({ ...u, servers: list(u.servers) })),
       limits: undefined,
     },

@@ -19,10 +19,17 @@ export const LIMIT_DIRECTIONS = ['out', 'in', 'both'] as const;
 /** One bandwidth limit: a token bucket (`rate`, `burst`) after `after` free bytes. */
 export const limitSchema = z.strictObject({
   rate: rate(),
-  burst: size({ min: 1 }).optional().describe('bucket size; default: one write granularity (16k) or rate/10, whichever is larger'),
+  burst: size({ min: 1 })
+    .optional()
+    .describe('bucket size; default: one write granularity (16k) or rate/10, whichever is larger'),
   after: size().default(0).describe('the first N bytes of each response pass unlimited (nginx limit_rate_after)'),
   per: z.enum(LIMIT_PER).default('connection').describe('who shares one bucket'),
-  direction: z.enum(LIMIT_DIRECTIONS).default('out').describe('out: responses to the client; in: request bodies (uploads). Stream servers: out = upstream → client, in = client → upstream (UDP: per datagram)'),
+  direction: z
+    .enum(LIMIT_DIRECTIONS)
+    .default('out')
+    .describe(
+      'out: responses to the client; in: request bodies (uploads). Stream servers: out = upstream → client, in = client → upstream (UDP: per datagram)',
+    ),
 });
 
 /** Conditions of a server-wide limit rule; all given conditions must hold. */
@@ -30,7 +37,11 @@ export const limitMatchSchema = z.strictObject({
   ext: z.array(z.string().regex(/^[A-Za-z0-9]+$/, 'extensions are written without a dot, e.g. mp4')).optional(),
   content_type: z.array(z.string()).optional().describe('prefixes, e.g. video/ or application/zip'),
   min_size: size().optional().describe('responses at least this large (known length)'),
-  client: z.union([z.string(), z.array(z.string())]).optional().transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v])).describe('client CIDR(s), e.g. 127.0.0.2/32'),
+  client: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]))
+    .describe('client CIDR(s), e.g. 127.0.0.2/32'),
   path: z.string().startsWith('/').optional().describe('path prefix'),
 });
 
@@ -47,11 +58,28 @@ export const limitsSchema = z.strictObject({
 export const faultsSchema = z.strictObject({
   latency: duration().optional().describe('delay before the response starts'),
   jitter: duration().optional().describe('± random extra latency'),
-  stall_after: size().optional().describe('stop sending after N bytes (the connection stays open; UDP: replies stop, the session stays)'),
-  reset_after: size().optional().describe('reset the connection after N bytes (UDP: the session ends; the next datagram starts a new one)'),
-  slice: z.strictObject({ size: size({ min: 1 }), delay: duration().default(0) }).optional().describe('split writes into small pieces (not for UDP: datagrams stay whole)'),
-  status: z.strictObject({ code: z.number().int().min(100).max(599), probability: probability.default(1), body: z.string().optional() }).optional(),
-  drop_connection: probability.optional().describe('probability of closing the connection without a response (UDP: a new session is dropped, its datagrams discarded)'),
+  stall_after: size()
+    .optional()
+    .describe('stop sending after N bytes (the connection stays open; UDP: replies stop, the session stays)'),
+  reset_after: size()
+    .optional()
+    .describe('reset the connection after N bytes (UDP: the session ends; the next datagram starts a new one)'),
+  slice: z
+    .strictObject({ size: size({ min: 1 }), delay: duration().default(0) })
+    .optional()
+    .describe('split writes into small pieces (not for UDP: datagrams stay whole)'),
+  status: z
+    .strictObject({
+      code: z.number().int().min(100).max(599),
+      probability: probability.default(1),
+      body: z.string().optional(),
+    })
+    .optional(),
+  drop_connection: probability
+    .optional()
+    .describe(
+      'probability of closing the connection without a response (UDP: a new session is dropped, its datagrams discarded)',
+    ),
 });
 
 // ---------------------------------------------------------------- route kinds
@@ -114,7 +142,13 @@ export const sseStepSchema = z.strictObject({
   jitter: duration().optional(),
   repeat: z.union([z.number().int().min(1), z.literal('forever')]).default(1),
   fault: z.enum(SSE_STEP_FAULTS).optional(),
-  status: z.number().int().min(100).max(599).optional().describe('answer with this status instead of streaming (first step only)'),
+  status: z
+    .number()
+    .int()
+    .min(100)
+    .max(599)
+    .optional()
+    .describe('answer with this status instead of streaming (first step only)'),
   body: z.string().optional(),
 });
 
@@ -130,7 +164,9 @@ export const sseScenarioSchema = z.strictObject({
 export const sseSchema = z.strictObject({
   channel: name.optional().describe('a publishable channel'),
   script: z.array(sseStepSchema).min(1).optional().describe('events played per connection'),
-  scenario: z.union([sseScenarioSchema.shape.type, sseScenarioSchema]).optional()
+  scenario: z
+    .union([sseScenarioSchema.shape.type, sseScenarioSchema])
+    .optional()
     .transform((v) => (typeof v === 'string' ? sseScenarioSchema.parse({ type: v }) : v))
     .describe('a built-in scenario: openai, anthropic, progress, ticker, log'),
   loop: z.boolean().default(false).describe('replay the script forever'),
@@ -138,7 +174,9 @@ export const sseSchema = z.strictObject({
   retry: duration().optional().describe('reconnection delay sent to clients'),
   replay: z.number().int().min(0).default(100).describe('channel events kept for Last-Event-ID'),
   max_clients: z.number().int().min(1).default(10_000),
-  queue: size({ min: 1024 }).default(256 * 1024).describe('per-client send queue; a client past it is dropped'),
+  queue: size({ min: 1024 })
+    .default(256 * 1024)
+    .describe('per-client send queue; a client past it is dropped'),
 });
 
 export const proxySchema = z.strictObject({
@@ -147,7 +185,7 @@ export const proxySchema = z.strictObject({
   connect_timeout: duration({ min: 1 }).default(5000),
   read_timeout: duration({ min: 1 }).default(60_000).describe('between two reads from the upstream'),
   send_timeout: duration({ min: 1 }).default(60_000),
-  host: z.string().optional().describe('Host header sent upstream; default: the client\'s'),
+  host: z.string().optional().describe("Host header sent upstream; default: the client's"),
   headers: headers.default({}).describe('extra request headers'),
   next_upstream_tries: z.number().int().min(0).default(0).describe('0 = every server once'),
 });
@@ -156,28 +194,44 @@ export const ROUTE_KINDS = ['static', 'chunked', 'stream', 'upload', 'respond', 
 /** The handler kinds a route can have (exactly one per route). */
 export type RouteKind = (typeof ROUTE_KINDS)[number];
 
-export const routeSchema = z.strictObject({
-  path: z.string().startsWith('/', 'paths start with "/"'),
-  static: staticSchema.optional(),
-  chunked: chunkedSchema.optional(),
-  stream: streamSchema.optional(),
-  upload: uploadSchema.optional(),
-  respond: respondSchema.optional(),
-  sse: sseSchema.optional(),
-  proxy: proxySchema.optional(),
-  limit: limitSchema.optional(),
-  faults: faultsSchema.optional(),
-  cors: z.union([z.string(), z.literal(false)]).optional().describe('Access-Control-Allow-Origin; default * on mock routes'),
-  headers: headers.default({}).describe('extra response headers'),
-}).superRefine((r, ctx) => {
-  const kinds = ROUTE_KINDS.filter((k) => r[k] !== undefined);
-  if (kinds.length === 0) ctx.addIssue({ code: 'custom', message: `route ${r.path} needs one of: ${ROUTE_KINDS.join(', ')}` });
-  if (kinds.length > 1) ctx.addIssue({ code: 'custom', message: `route ${r.path} has ${kinds.join(' and ')}; a route has exactly one kind`, path: [kinds[1]!] });
-  if (r.sse) {
-    const n = [r.sse.channel, r.sse.script, r.sse.scenario].filter((x) => x !== undefined).length;
-    if (n !== 1) ctx.addIssue({ code: 'custom', message: 'sse needs exactly one of channel, script or scenario', path: ['sse'] });
-  }
-});
+export const routeSchema = z
+  .strictObject({
+    path: z.string().startsWith('/', 'paths start with "/"'),
+    static: staticSchema.optional(),
+    chunked: chunkedSchema.optional(),
+    stream: streamSchema.optional(),
+    upload: uploadSchema.optional(),
+    respond: respondSchema.optional(),
+    sse: sseSchema.optional(),
+    proxy: proxySchema.optional(),
+    limit: limitSchema.optional(),
+    faults: faultsSchema.optional(),
+    cors: z
+      .union([z.string(), z.literal(false)])
+      .optional()
+      .describe('Access-Control-Allow-Origin; default * on mock routes'),
+    headers: headers.default({}).describe('extra response headers'),
+  })
+  .superRefine((r, ctx) => {
+    const kinds = ROUTE_KINDS.filter((k) => r[k] !== undefined);
+    if (kinds.length === 0)
+      ctx.addIssue({ code: 'custom', message: `route ${r.path} needs one of: ${ROUTE_KINDS.join(', ')}` });
+    if (kinds.length > 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: `route ${r.path} has ${kinds.join(' and ')}; a route has exactly one kind`,
+        path: [kinds[1]!],
+      });
+    if (r.sse) {
+      const n = [r.sse.channel, r.sse.script, r.sse.scenario].filter((x) => x !== undefined).length;
+      if (n !== 1)
+        ctx.addIssue({
+          code: 'custom',
+          message: 'sse needs exactly one of channel, script or scenario',
+          path: ['sse'],
+        });
+    }
+  });
 
 // ---------------------------------------------------------------- servers and upstreams
 
@@ -190,7 +244,10 @@ export const httpServerSchema = z.strictObject({
   name: name,
   listen: address(),
   routes: z.array(routeSchema).default([]),
-  gzip: z.union([z.boolean(), gzipSchema]).optional().transform((v) => (v === true ? gzipSchema.parse({}) : v || undefined)),
+  gzip: z
+    .union([z.boolean(), gzipSchema])
+    .optional()
+    .transform((v) => (v === true ? gzipSchema.parse({}) : v || undefined)),
   header_timeout: duration({ min: 1 }).default(10_000).describe('time to receive the request headers'),
   keepalive_timeout: duration({ min: 0 }).default(5_000),
   max_header_size: size({ min: 1024 }).default(16 * 1024),

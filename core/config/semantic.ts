@@ -15,7 +15,11 @@ export const MIN_BURST = 1024;
 
 function checkLimit(limit: LimitConfig | undefined, path: (string | number)[], out: SemanticIssue[]): void {
   if (!limit?.burst) return;
-  if (limit.burst < MIN_BURST) out.push({ path: [...path, 'burst'], message: `burst must be at least ${MIN_BURST} bytes (one write), got ${limit.burst}` });
+  if (limit.burst < MIN_BURST)
+    out.push({
+      path: [...path, 'burst'],
+      message: `burst must be at least ${MIN_BURST} bytes (one write), got ${limit.burst}`,
+    });
 }
 
 /** Faults that only mean something for byte streams and HTTP, with why, for a UDP server. */
@@ -28,11 +32,21 @@ const NOT_FOR_DATAGRAMS = {
 function checkDatagramFaults(faults: FaultsConfig | undefined, path: (string | number)[], out: SemanticIssue[]): void {
   if (!faults) return;
   for (const [key, why] of Object.entries(NOT_FOR_DATAGRAMS)) {
-    if (faults[key as keyof typeof NOT_FOR_DATAGRAMS] !== undefined) out.push({ path: [...path, key], message: `${key} does not apply to protocol: udp (${why}); use latency, jitter, stall_after, reset_after or drop_connection` });
+    if (faults[key as keyof typeof NOT_FOR_DATAGRAMS] !== undefined)
+      out.push({
+        path: [...path, key],
+        message: `${key} does not apply to protocol: udp (${why}); use latency, jitter, stall_after, reset_after or drop_connection`,
+      });
   }
 }
 
-function duplicates<T>(items: T[], key: (t: T) => string, path: (i: number) => (string | number)[], what: string, out: SemanticIssue[]): void {
+function duplicates<T>(
+  items: T[],
+  key: (t: T) => string,
+  path: (i: number) => (string | number)[],
+  what: string,
+  out: SemanticIssue[],
+): void {
   const seen = new Map<string, number>();
   items.forEach((item, i) => {
     const k = key(item);
@@ -47,45 +61,100 @@ export function semanticIssues(config: SluiceConfig): SemanticIssue[] {
   const out: SemanticIssue[] = [];
   const { http, stream } = config;
 
-  duplicates(http.servers, (s) => s.name, (i) => ['http', 'servers', i, 'name'], 'server name', out);
-  duplicates(http.upstreams, (u) => u.name, (i) => ['http', 'upstreams', i, 'name'], 'upstream name', out);
-  duplicates(stream.servers, (s) => s.name, (i) => ['stream', 'servers', i, 'name'], 'stream server name', out);
-  duplicates(stream.upstreams, (u) => u.name, (i) => ['stream', 'upstreams', i, 'name'], 'stream upstream name', out);
+  duplicates(
+    http.servers,
+    (s) => s.name,
+    (i) => ['http', 'servers', i, 'name'],
+    'server name',
+    out,
+  );
+  duplicates(
+    http.upstreams,
+    (u) => u.name,
+    (i) => ['http', 'upstreams', i, 'name'],
+    'upstream name',
+    out,
+  );
+  duplicates(
+    stream.servers,
+    (s) => s.name,
+    (i) => ['stream', 'servers', i, 'name'],
+    'stream server name',
+    out,
+  );
+  duplicates(
+    stream.upstreams,
+    (u) => u.name,
+    (i) => ['stream', 'upstreams', i, 'name'],
+    'stream upstream name',
+    out,
+  );
 
   // Listen addresses: TCP listeners (admin, http, tcp streams) share one space, UDP another. Port 0 is "any free port".
   const tcpListeners: { addr: string; path: (string | number)[] }[] = [];
   if (config.admin) tcpListeners.push({ addr: config.admin.listen, path: ['admin', 'listen'] });
   http.servers.forEach((s, i) => tcpListeners.push({ addr: s.listen, path: ['http', 'servers', i, 'listen'] }));
   const udpListeners: typeof tcpListeners = [];
-  stream.servers.forEach((s, i) => (s.protocol === 'udp' ? udpListeners : tcpListeners).push({ addr: s.listen, path: ['stream', 'servers', i, 'listen'] }));
+  stream.servers.forEach((s, i) =>
+    (s.protocol === 'udp' ? udpListeners : tcpListeners).push({
+      addr: s.listen,
+      path: ['stream', 'servers', i, 'listen'],
+    }),
+  );
   for (const list of [tcpListeners, udpListeners]) {
     const real = list.filter((l) => !l.addr.endsWith(':0'));
-    duplicates(real, (l) => l.addr, (i) => real[i]!.path, 'listen address', out);
+    duplicates(
+      real,
+      (l) => l.addr,
+      (i) => real[i]!.path,
+      'listen address',
+      out,
+    );
   }
 
   if (config.admin && !config.admin.token && !isLoopback(config.admin.listen)) {
-    out.push({ path: ['admin', 'listen'], message: `the admin API on ${config.admin.listen} would be reachable from other machines: set admin.token (16+ characters) or listen on 127.0.0.1` });
+    out.push({
+      path: ['admin', 'listen'],
+      message: `the admin API on ${config.admin.listen} would be reachable from other machines: set admin.token (16+ characters) or listen on 127.0.0.1`,
+    });
   }
 
   const httpUpstreams = new Set(http.upstreams.map((u) => u.name));
   const channels = new Map<string, { replay: number; path: (string | number)[] }>();
   http.servers.forEach((server, si) => {
-    duplicates(server.routes, (r) => r.path.replace(/\/+$/, '') || '/', (ri) => ['http', 'servers', si, 'routes', ri, 'path'], 'route path', out);
+    duplicates(
+      server.routes,
+      (r) => r.path.replace(/\/+$/, '') || '/',
+      (ri) => ['http', 'servers', si, 'routes', ri, 'path'],
+      'route path',
+      out,
+    );
     server.routes.forEach((route, ri) => {
       const base = ['http', 'servers', si, 'routes', ri];
       if (route.proxy && !httpUpstreams.has(route.proxy.upstream)) {
-        out.push({ path: [...base, 'proxy', 'upstream'], message: `unknown upstream "${route.proxy.upstream}"${httpUpstreams.size ? ` (known: ${[...httpUpstreams].join(', ')})` : ' (http.upstreams is empty)'}` });
+        out.push({
+          path: [...base, 'proxy', 'upstream'],
+          message: `unknown upstream "${route.proxy.upstream}"${httpUpstreams.size ? ` (known: ${[...httpUpstreams].join(', ')})` : ' (http.upstreams is empty)'}`,
+        });
       }
       checkLimit(route.limit, [...base, 'limit'], out);
       const ch = route.sse?.channel;
       if (ch && route.sse) {
         const prev = channels.get(ch);
-        if (prev && prev.replay !== route.sse.replay) out.push({ path: [...base, 'sse', 'replay'], message: `channel "${ch}" is declared with replay ${prev.replay} elsewhere; one channel has one replay size` });
+        if (prev && prev.replay !== route.sse.replay)
+          out.push({
+            path: [...base, 'sse', 'replay'],
+            message: `channel "${ch}" is declared with replay ${prev.replay} elsewhere; one channel has one replay size`,
+          });
         else if (!prev) channels.set(ch, { replay: route.sse.replay, path: base });
       }
       const script = route.sse?.script;
       script?.forEach((step, k) => {
-        if (step.status !== undefined && k !== 0) out.push({ path: [...base, 'sse', 'script', k, 'status'], message: 'a status step must be the first step (it answers before streaming starts)' });
+        if (step.status !== undefined && k !== 0)
+          out.push({
+            path: [...base, 'sse', 'script', k, 'status'],
+            message: 'a status step must be the first step (it answers before streaming starts)',
+          });
       });
     });
   });
@@ -96,7 +165,11 @@ export function semanticIssues(config: SluiceConfig): SemanticIssue[] {
     limits.rules.forEach((r, i) => {
       checkLimit(r, ['http', 'limits', 'rules', i], out);
       r.match.client?.forEach((c, k) => {
-        if (!isCidr(c)) out.push({ path: ['http', 'limits', 'rules', i, 'match', 'client', ...(Array.isArray(r.match.client) ? [k] : [])], message: `invalid client "${c}": expected an IPv4 or IPv6 address or CIDR, e.g. 127.0.0.2/32` });
+        if (!isCidr(c))
+          out.push({
+            path: ['http', 'limits', 'rules', i, 'match', 'client', ...(Array.isArray(r.match.client) ? [k] : [])],
+            message: `invalid client "${c}": expected an IPv4 or IPv6 address or CIDR, e.g. 127.0.0.2/32`,
+          });
       });
     });
   }
@@ -104,18 +177,45 @@ export function semanticIssues(config: SluiceConfig): SemanticIssue[] {
   const streamUpstreams = new Set(stream.upstreams.map((u) => u.name));
   stream.servers.forEach((s, i) => {
     const base = ['stream', 'servers', i];
-    if (!streamUpstreams.has(s.upstream)) out.push({ path: [...base, 'upstream'], message: `unknown stream upstream "${s.upstream}"${streamUpstreams.size ? ` (known: ${[...streamUpstreams].join(', ')})` : ' (stream.upstreams is empty)'}` });
-    if (s.proxy_responses !== undefined && s.protocol !== 'udp') out.push({ path: [...base, 'proxy_responses'], message: 'proxy_responses applies only to protocol: udp' });
+    if (!streamUpstreams.has(s.upstream))
+      out.push({
+        path: [...base, 'upstream'],
+        message: `unknown stream upstream "${s.upstream}"${streamUpstreams.size ? ` (known: ${[...streamUpstreams].join(', ')})` : ' (stream.upstreams is empty)'}`,
+      });
+    if (s.proxy_responses !== undefined && s.protocol !== 'udp')
+      out.push({ path: [...base, 'proxy_responses'], message: 'proxy_responses applies only to protocol: udp' });
     checkLimit(s.limit, [...base, 'limit'], out);
     if (s.protocol === 'udp') checkDatagramFaults(s.faults, [...base, 'faults'], out);
-    else if (s.faults?.status !== undefined) out.push({ path: [...base, 'faults', 'status'], message: 'status does not apply to protocol: tcp (a byte stream has no HTTP status); use reset_after, stall_after or drop_connection' });
+    else if (s.faults?.status !== undefined)
+      out.push({
+        path: [...base, 'faults', 'status'],
+        message:
+          'status does not apply to protocol: tcp (a byte stream has no HTTP status); use reset_after, stall_after or drop_connection',
+      });
   });
 
-  for (const [section, ups] of [['http', http.upstreams], ['stream', stream.upstreams]] as const) {
+  for (const [section, ups] of [
+    ['http', http.upstreams],
+    ['stream', stream.upstreams],
+  ] as const) {
     ups.forEach((u, i) => {
-      if (u.servers.every((s) => s.backup || s.down)) out.push({ path: [section, 'upstreams', i, 'servers'], message: `upstream "${u.name}" needs at least one server that is neither backup nor down` });
-      if (u.balance === 'ip_hash' && u.servers.some((s) => s.backup)) out.push({ path: [section, 'upstreams', i, 'balance'], message: 'ip_hash cannot be used with backup servers (as in nginx)' });
-      duplicates(u.servers, (s) => s.address, (k) => [section, 'upstreams', i, 'servers', k, 'address'], 'server address', out);
+      if (u.servers.every((s) => s.backup || s.down))
+        out.push({
+          path: [section, 'upstreams', i, 'servers'],
+          message: `upstream "${u.name}" needs at least one server that is neither backup nor down`,
+        });
+      if (u.balance === 'ip_hash' && u.servers.some((s) => s.backup))
+        out.push({
+          path: [section, 'upstreams', i, 'balance'],
+          message: 'ip_hash cannot be used with backup servers (as in nginx)',
+        });
+      duplicates(
+        u.servers,
+        (s) => s.address,
+        (k) => [section, 'upstreams', i, 'servers', k, 'address'],
+        'server address',
+        out,
+      );
     });
   }
   return out;
@@ -133,8 +233,9 @@ export function isCidr(text: string): boolean {
   if (extra !== undefined || !ip) return false;
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
   const max = v4 ? 32 : 128;
-  if (v4) { if (v4.slice(1).some((o) => Number(o) > 255)) return false; }
-  else if (!/^[0-9a-fA-F:]+$/.test(ip) || !ip.includes(':')) return false;
+  if (v4) {
+    if (v4.slice(1).some((o) => Number(o) > 255)) return false;
+  } else if (!/^[0-9a-fA-F:]+$/.test(ip) || !ip.includes(':')) return false;
   if (bits === undefined) return true;
   return /^\d+$/.test(bits) && Number(bits) <= max;
 }

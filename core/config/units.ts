@@ -4,7 +4,16 @@
  * durations in milliseconds.
  */
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+};
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** Parses `512k`, `1m`, `64KiB`-less nginx style sizes (and plain numbers) into bytes; undefined if malformed. */
@@ -43,7 +52,10 @@ export function formatSize(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = bytes;
   let i = 0;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
   const text = i === 0 ? String(Math.round(v)) : Number(v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)).toString();
   return `${text} ${units[i]}`;
 }
@@ -63,14 +75,21 @@ export function formatDuration(ms: number): string {
 
 /** Formats a size as the config language writes it (`512k`, `1m`), the inverse of parseSize. */
 export function sizeToConfig(bytes: number): string {
-  for (const [suffix, f] of [['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]] as const) {
+  for (const [suffix, f] of [
+    ['g', 1024 ** 3],
+    ['m', 1024 ** 2],
+    ['k', 1024],
+  ] as const) {
     if (bytes >= f && bytes % f === 0) return `${bytes / f}${suffix}`;
   }
   return String(bytes);
 }
 
 /** A listen or upstream address split into host and port. */
-export interface Address { host: string; port: number }
+export interface Address {
+  host: string;
+  port: number;
+}
 
 /**
  * Normalises `host:port`, `:port` or `port` to `host:port` (default host 127.0.0.1);
@@ -88,8 +107,10 @@ export function parseAddress(input: string | number): Address | undefined {
   let host = '127.0.0.1';
   let portText: string;
   const v6 = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(s);
-  if (v6) { host = v6[1]!; portText = v6[2]!; }
-  else if (/^\d+$/.test(s)) portText = s;
+  if (v6) {
+    host = v6[1]!;
+    portText = v6[2]!;
+  } else if (/^\d+$/.test(s)) portText = s;
   else {
     const i = s.lastIndexOf(':');
     if (i < 0) return undefined;

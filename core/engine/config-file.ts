@@ -37,7 +37,11 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   }
   // fsync the directory so the rename itself survives a crash.
   const dir = await open(dirname(path), 'r').catch(() => undefined);
-  if (dir) await dir.sync().catch(() => undefined).finally(() => dir.close());
+  if (dir)
+    await dir
+      .sync()
+      .catch(() => undefined)
+      .finally(() => dir.close());
 }
 
 /** Saves a config object into an existing file, keeping its comments and key order. */

@@ -3,7 +3,15 @@
  * what changed (see core/config/diff.ts); a failed apply leaves the last good
  * config running and says why. Applies are serialised.
  */
-import { describePlan, listenersOf, planApply, type ApplyPlan, type ConfigError, type ListenerDef, type SluiceConfig } from '../config/index.js';
+import {
+  describePlan,
+  listenersOf,
+  planApply,
+  type ApplyPlan,
+  type ConfigError,
+  type ListenerDef,
+  type SluiceConfig,
+} from '../config/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { CounterRegistry } from '../telemetry/counters.js';
@@ -15,7 +23,8 @@ import { installModules } from './modules.js';
 import type { EngineServices, LogEntry } from './services.js';
 
 /** The outcome of start/apply. */
-export type ApplyResult = { ok: true; plan: ApplyPlan; changes: string[] } | { ok: false; message: string; errors: ConfigError[] };
+export type ApplyResult =
+  { ok: true; plan: ApplyPlan; changes: string[] } | { ok: false; message: string; errors: ConfigError[] };
 
 /** Options for an engine. */
 export interface EngineOptions {
@@ -75,7 +84,12 @@ export class Engine {
 
   /** Info on every listener: name, kind, configured and bound address. */
   listenerInfo(): { name: string; kind: string; listen: string; address: string }[] {
-    return [...this.listeners.values()].map((l) => ({ name: l.def.name, kind: l.def.kind, listen: l.def.listen, address: l.address() }));
+    return [...this.listeners.values()].map((l) => ({
+      name: l.def.name,
+      kind: l.def.kind,
+      listen: l.def.listen,
+      address: l.address(),
+    }));
   }
 
   private log(level: LogEntry['level'], message: string): void {
@@ -130,13 +144,15 @@ export class Engine {
     }
     // Keep names and definitions fresh on unchanged listeners too (a rename is an update, but be safe).
     for (const item of plan.unchanged) this.listeners.get(item.key)!.def = defs.get(item.key)!;
-    await Promise.all(plan.remove.map(async (item) => {
-      const l = this.listeners.get(item.key);
-      if (!l) return;
-      this.listeners.delete(item.key);
-      await l.stop(this.drainMs);
-      this.events.emit('closed', { name: l.def.name, kind: l.def.kind, address: l.def.listen });
-    }));
+    await Promise.all(
+      plan.remove.map(async (item) => {
+        const l = this.listeners.get(item.key);
+        if (!l) return;
+        this.listeners.delete(item.key);
+        await l.stop(this.drainMs);
+        this.events.emit('closed', { name: l.def.name, kind: l.def.kind, address: l.def.listen });
+      }),
+    );
 
     this.current = next;
     const changes = describePlan(plan);
@@ -150,10 +166,12 @@ export class Engine {
     const run = this.queue.then(async () => {
       const all = [...this.listeners.values()];
       this.listeners.clear();
-      await Promise.all(all.map(async (l) => {
-        await l.stop(deadlineMs);
-        this.events.emit('closed', { name: l.def.name, kind: l.def.kind, address: l.def.listen });
-      }));
+      await Promise.all(
+        all.map(async (l) => {
+          await l.stop(deadlineMs);
+          this.events.emit('closed', { name: l.def.name, kind: l.def.kind, address: l.def.listen });
+        }),
+      );
       for (const m of this.services.modules.values()) await m.stop();
       const was = this.current !== undefined;
       this.current = undefined;

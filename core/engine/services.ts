@@ -18,7 +18,11 @@ export interface EngineModule {
 }
 
 /** A log line the engine emits (the CLI prints them; the UI shows them). */
-export interface LogEntry { level: 'info' | 'warn' | 'error'; message: string; at: number }
+export interface LogEntry {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  at: number;
+}
 
 /** Shared services; modules are registered by name in `modules` and typed by their owners. */
 export interface EngineServices {

@@ -33,7 +33,10 @@ export class FaultStage implements OutletStage {
   private sent = 0;
   private stopped = false;
 
-  constructor(private readonly f: FaultsConfig, private readonly t: FaultTarget) {}
+  constructor(
+    private readonly f: FaultsConfig,
+    private readonly t: FaultTarget,
+  ) {}
 
   async write(chunk: Buffer, next: (chunk: Buffer) => Promise<void>): Promise<void> {
     const size = this.f.slice?.size ?? chunk.length;
@@ -55,7 +58,11 @@ export class FaultStage implements OutletStage {
     }
     if (this.sent < limit || piece.length < room) return;
     this.stopped = true;
-    if (this.f.reset_after !== undefined && this.sent >= this.f.reset_after && (this.f.stall_after === undefined || this.f.reset_after <= this.f.stall_after)) {
+    if (
+      this.f.reset_after !== undefined &&
+      this.sent >= this.f.reset_after &&
+      (this.f.stall_after === undefined || this.f.reset_after <= this.f.stall_after)
+    ) {
       this.t.note(`fault: reset after ${this.sent} bytes`);
       this.t.reset();
     } else {

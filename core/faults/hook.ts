@@ -40,7 +40,9 @@ export function createFaultsHook(rng: Rng = Math.random): ExchangeHook {
           ex.record.outcome = 'aborted';
           resetSocket(ex.req.socket);
         },
-        note: (m) => { ex.record.error = m; },
+        note: (m) => {
+          ex.record.error = m;
+        },
       });
     },
   };

@@ -35,7 +35,11 @@ export interface HealthEvents {
   check: { address: string; ok: boolean; reason?: string };
 }
 
-interface Streak { ok: number; bad: number; lastReason?: string }
+interface Streak {
+  ok: number;
+  bad: number;
+  lastReason?: string;
+}
 
 /** Probes a set of peers periodically and sets their `health`. */
 export class HealthChecker extends TypedEmitter<HealthEvents> {

@@ -29,17 +29,31 @@ export class HttpProbe implements Probe {
     const target = parseAddress(address);
     if (!target) return Promise.reject(new ProbeError(`bad address ${address}`));
     return new Promise((resolve, reject) => {
-      const req = http.request({
-        host: target.host, port: target.port, path: this.options.path, method: 'GET', agent: false, signal,
-        headers: { host: this.options.host ?? address, 'user-agent': 'sluice-health-check', connection: 'close' },
-      }, (res) => {
-        const code = res.statusCode ?? 0;
-        res.resume();
-        res.on('error', () => {});
-        if (this.expected(code)) resolve();
-        else reject(new ProbeError(`GET ${this.options.path} answered ${code}`));
-      });
-      req.on('error', (err: NodeJS.ErrnoException) => reject(new ProbeError(err.code === 'ABORT_ERR' ? 'aborted' : `${err.code ?? 'error'} ${err.message.replace(/^.*?: /, '')}`.trim())));
+      const req = http.request(
+        {
+          host: target.host,
+          port: target.port,
+          path: this.options.path,
+          method: 'GET',
+          agent: false,
+          signal,
+          headers: { host: this.options.host ?? address, 'user-agent': 'sluice-health-check', connection: 'close' },
+        },
+        (res) => {
+          const code = res.statusCode ?? 0;
+          res.resume();
+          res.on('error', () => {});
+          if (this.expected(code)) resolve();
+          else reject(new ProbeError(`GET ${this.options.path} answered ${code}`));
+        },
+      );
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new ProbeError(
+            err.code === 'ABORT_ERR' ? 'aborted' : `${err.code ?? 'error'} ${err.message.replace(/^.*?: /, '')}`.trim(),
+          ),
+        ),
+      );
       req.end();
     });
   }

@@ -43,7 +43,9 @@ export class TcpProbe implements Probe {
       };
       const onAbort = () => finish(new ProbeError('aborted'));
       signal.addEventListener('abort', onAbort, { once: true });
-      socket.on('error', (err: NodeJS.ErrnoException) => finish(new ProbeError(`${err.code ?? 'error'} ${err.message.replace(/^.*?: /, '')}`.trim())));
+      socket.on('error', (err: NodeJS.ErrnoException) =>
+        finish(new ProbeError(`${err.code ?? 'error'} ${err.message.replace(/^.*?: /, '')}`.trim())),
+      );
       socket.on('connect', () => {
         if (send === undefined && expect === undefined) return finish();
         if (send !== undefined) socket.write(send);
@@ -52,7 +54,13 @@ export class TcpProbe implements Probe {
         reply = (reply + chunk.toString('latin1')).slice(-MAX_REPLY);
         if (expect === undefined || reply.includes(expect)) finish();
       });
-      socket.on('end', () => finish(new ProbeError(expect !== undefined ? `reply did not contain ${JSON.stringify(expect)}` : 'closed without a reply')));
+      socket.on('end', () =>
+        finish(
+          new ProbeError(
+            expect !== undefined ? `reply did not contain ${JSON.stringify(expect)}` : 'closed without a reply',
+          ),
+        ),
+      );
     });
   }
 }

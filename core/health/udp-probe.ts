@@ -40,19 +40,31 @@ export class UdpProbe implements Probe {
         if (done) return;
         done = true;
         signal.removeEventListener('abort', onAbort);
-        try { socket.close(); } catch { /* already closed */ }
+        try {
+          socket.close();
+        } catch {
+          /* already closed */
+        }
         if (err) reject(err);
         else resolve();
       };
       const onAbort = () => finish(new ProbeError('aborted'));
       signal.addEventListener('abort', onAbort, { once: true });
-      socket.on('error', (err: NodeJS.ErrnoException) => finish(new ProbeError(err.code === 'ECONNREFUSED' ? 'port unreachable (ICMP)' : `${err.code ?? 'error'} ${err.message}`)));
+      socket.on('error', (err: NodeJS.ErrnoException) =>
+        finish(
+          new ProbeError(
+            err.code === 'ECONNREFUSED' ? 'port unreachable (ICMP)' : `${err.code ?? 'error'} ${err.message}`,
+          ),
+        ),
+      );
       socket.on('message', (msg: Buffer) => {
         if (expect === undefined || msg.toString('latin1').includes(expect)) finish();
       });
       socket.connect(target.port, target.host, () => {
         if (done) return;
-        socket.send(Buffer.from(send ?? '', 'latin1'), (err) => { if (err) finish(new ProbeError(`${(err as NodeJS.ErrnoException).code ?? 'error'} ${err.message}`)); });
+        socket.send(Buffer.from(send ?? '', 'latin1'), (err) => {
+          if (err) finish(new ProbeError(`${(err as NodeJS.ErrnoException).code ?? 'error'} ${err.message}`));
+        });
         if (expect === undefined) setTimeout(() => finish(), SILENCE_OK_MS);
       });
     });

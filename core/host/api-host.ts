@@ -9,8 +9,16 @@
  */
 import { API_CALLS, type ApiCallName, type ApiEventName, type SluiceApi, type SluiceApiEvents } from '../api/index.js';
 import type {
-  ApplyResponse, ChannelInfo, ConfigState, ExchangeDetail, ExchangeSummary, PublishRequest, Stats, TrafficQuery,
-  UpstreamServerState, ValidateResult,
+  ApplyResponse,
+  ChannelInfo,
+  ConfigState,
+  ExchangeDetail,
+  ExchangeSummary,
+  PublishRequest,
+  Stats,
+  TrafficQuery,
+  UpstreamServerState,
+  ValidateResult,
 } from '../api/types.js';
 import type { Engine } from '../engine/engine.js';
 import { sampleOf } from '../telemetry/scope-samples.js';
@@ -74,7 +82,11 @@ class EngineApiHost implements ApiHost {
     this.engine = opts.engine;
     this.doc = new ConfigDocument(opts.engine, opts.file, opts.text);
     this.epochOffset = Date.now() - opts.engine.services.clock.now();
-    this.sampler = new TelemetrySampler({ services: opts.engine.services, intervalMs: opts.tickMs, epochOffset: this.epochOffset });
+    this.sampler = new TelemetrySampler({
+      services: opts.engine.services,
+      intervalMs: opts.tickMs,
+      epochOffset: this.epochOffset,
+    });
   }
 
   private get services() {
@@ -175,7 +187,8 @@ class EngineApiHost implements ApiHost {
   }
 
   async invoke(name: string, args: unknown[]): Promise<unknown> {
-    if (!(API_CALLS as readonly string[]).includes(name)) throw new SluiceError('E_BAD_REQUEST', `unknown call "${name}"`);
+    if (!(API_CALLS as readonly string[]).includes(name))
+      throw new SluiceError('E_BAD_REQUEST', `unknown call "${name}"`);
     const fn = this[name as ApiCallName] as (...a: unknown[]) => Promise<unknown>;
     return fn.apply(this, Array.isArray(args) ? args : []);
   }
@@ -191,16 +204,21 @@ class EngineApiHost implements ApiHost {
 export async function publishOn(engine: Engine, channel: string, event: PublishRequest): Promise<{ id: string }> {
   const hub = sseHub(engine.services);
   if (!hub) throw new SluiceError('E_UNKNOWN_CHANNEL', 'SSE channels are not available in this build');
-  if (typeof channel !== 'string' || channel === '') throw new SluiceError('E_BAD_REQUEST', 'a channel name is required');
+  if (typeof channel !== 'string' || channel === '')
+    throw new SluiceError('E_BAD_REQUEST', 'a channel name is required');
   if (!event || typeof event !== 'object' || typeof event.data !== 'string') {
     throw new SluiceError('E_BAD_REQUEST', 'an event needs "data" (a string); "event" and "id" are optional strings');
   }
   for (const k of ['event', 'id'] as const) {
-    if (event[k] !== undefined && typeof event[k] !== 'string') throw new SluiceError('E_BAD_REQUEST', `"${k}" must be a string`);
+    if (event[k] !== undefined && typeof event[k] !== 'string')
+      throw new SluiceError('E_BAD_REQUEST', `"${k}" must be a string`);
   }
   const known = hub.channels().map((c) => c.name);
   if (!known.includes(channel)) {
-    throw new SluiceError('E_UNKNOWN_CHANNEL', `unknown channel "${channel}"${known.length ? ` (channels: ${known.join(', ')})` : ' (no channel routes are configured)'}`);
+    throw new SluiceError(
+      'E_UNKNOWN_CHANNEL',
+      `unknown channel "${channel}"${known.length ? ` (channels: ${known.join(', ')})` : ' (no channel routes are configured)'}`,
+    );
   }
   const id = await hub.publish(channel, { data: event.data, event: event.event, id: event.id });
   return { id: String(id) };
@@ -216,11 +234,17 @@ export function statsOf(engine: Engine): Stats {
     version: VERSION,
     uptimeMs: Math.round(process.uptime() * 1000),
     running: engine.running,
-    listeners: scopes.filter((s) => s.kind === 'listener').map((s) => ({
-      ...sampleOf(s), listen: info.get(s.name)?.listen ?? s.labels.listen ?? '', address: info.get(s.name)?.address ?? '',
-    })),
+    listeners: scopes
+      .filter((s) => s.kind === 'listener')
+      .map((s) => ({
+        ...sampleOf(s),
+        listen: info.get(s.name)?.listen ?? s.labels.listen ?? '',
+        address: info.get(s.name)?.address ?? '',
+      })),
     routes: scopes.filter((s) => s.kind === 'route').map((s) => sampleOf(s)),
-    channels: scopes.filter((s) => s.kind === 'channel').map((s) => ({ ...sampleOf(s), clients: channels.get(s.name)?.clients ?? s.counters.active })),
+    channels: scopes
+      .filter((s) => s.kind === 'channel')
+      .map((s) => ({ ...sampleOf(s), clients: channels.get(s.name)?.clients ?? s.counters.active })),
     upstreams: readUpstreams(services),
   };
 }
@@ -233,7 +257,11 @@ export function trafficOf(engine: Engine, query: TrafficQuery, epochOffset = 0):
   const out: ExchangeSummary[] = [];
   for (const rec of engine.services.traffic.recent(Number.MAX_SAFE_INTEGER)) {
     if (rec.id <= after) break;
-    if (needle && !`${rec.method} ${rec.url} ${rec.status ?? ''} ${rec.listener} ${rec.client}`.toLowerCase().includes(needle)) continue;
+    if (
+      needle &&
+      !`${rec.method} ${rec.url} ${rec.status ?? ''} ${rec.listener} ${rec.client}`.toLowerCase().includes(needle)
+    )
+      continue;
     out.push(toSummary(rec, epochOffset));
     if (out.length >= limit) break;
   }

@@ -15,7 +15,9 @@ const ARGS: { [K in ApiCallName]: z.ZodType<Parameters<SluiceApiCalls[K]>> } = {
   getConfig: none,
   validateConfig: z.tuple([text]),
   applyConfig: z.tuple([text]),
-  saveConfig: z.union([z.tuple([text]), z.tuple([text, z.string().min(1).max(4096).optional()])]) as z.ZodType<[string, (string | undefined)?]>,
+  saveConfig: z.union([z.tuple([text]), z.tuple([text, z.string().min(1).max(4096).optional()])]) as z.ZodType<
+    [string, (string | undefined)?]
+  >,
   startEngine: none,
   stopEngine: none,
   publish: z.tuple([
@@ -25,15 +27,25 @@ const ARGS: { [K in ApiCallName]: z.ZodType<Parameters<SluiceApiCalls[K]>> } = {
   getChannels: none,
   getStats: none,
   getUpstreams: none,
-  getTraffic: z.tuple([z.strictObject({
-    limit: z.number().int().min(1).max(10_000).optional(),
-    after: z.number().int().min(0).optional(),
-    search: z.string().max(1000).optional(),
-  })]),
+  getTraffic: z.tuple([
+    z.strictObject({
+      limit: z.number().int().min(1).max(10_000).optional(),
+      after: z.number().int().min(0).optional(),
+      search: z.string().max(1000).optional(),
+    }),
+  ]),
   getExchange: z.tuple([z.number().int().min(0)]),
   recordAsMock: z.union([
     z.tuple([z.number().int().min(0)]),
-    z.tuple([z.number().int().min(0), z.strictObject({ speed: z.number().positive().max(1000).optional(), path: z.string().startsWith('/').max(1000).optional() }).optional()]),
+    z.tuple([
+      z.number().int().min(0),
+      z
+        .strictObject({
+          speed: z.number().positive().max(1000).optional(),
+          path: z.string().startsWith('/').max(1000).optional(),
+        })
+        .optional(),
+    ]),
   ]) as z.ZodType<[number, ({ speed?: number; path?: string } | undefined)?]>,
 };
 
@@ -43,11 +55,14 @@ export function isApiCall(name: unknown): name is ApiCallName {
 }
 
 /** Checks a call's arguments; trailing `undefined`s (dropped by JSON) are tolerated. */
-export function validateCallArgs<K extends ApiCallName>(name: K, args: unknown):
-  { ok: true; args: Parameters<SluiceApiCalls[K]> } | { ok: false; message: string } {
+export function validateCallArgs<K extends ApiCallName>(
+  name: K,
+  args: unknown,
+): { ok: true; args: Parameters<SluiceApiCalls[K]> } | { ok: false; message: string } {
   if (!Array.isArray(args)) return { ok: false, message: `${name}: arguments must be an array` };
   const trimmed = [...args];
-  while (trimmed.length > 0 && (trimmed[trimmed.length - 1] === undefined || trimmed[trimmed.length - 1] === null)) trimmed.pop();
+  while (trimmed.length > 0 && (trimmed[trimmed.length - 1] === undefined || trimmed[trimmed.length - 1] === null))
+    trimmed.pop();
   const r = ARGS[name].safeParse(trimmed);
   if (!r.success) {
     const issue = r.error.issues[0];

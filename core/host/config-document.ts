@@ -5,13 +5,22 @@
  * (keeping the last good config on failure), saves atomically.
  */
 import type { ApplyResponse, ValidateResult } from '../api/types.js';
-import { describePlan, loadConfig, planApply, toConfigText, type ConfigError, type SluiceConfig } from '../config/index.js';
+import {
+  describePlan,
+  loadConfig,
+  planApply,
+  toConfigText,
+  type ConfigError,
+  type SluiceConfig,
+} from '../config/index.js';
 import { writeFileAtomic } from '../engine/config-file.js';
 import type { Engine } from '../engine/engine.js';
 
 /** One message for a list of config errors. */
 export function errorsMessage(errors: ConfigError[]): string {
-  return errors.length === 1 ? `the config has an error: ${errors[0]!.message}` : `the config has ${errors.length} errors`;
+  return errors.length === 1
+    ? `the config has an error: ${errors[0]!.message}`
+    : `the config has ${errors.length} errors`;
 }
 
 /** Source text + file of the engine's config. */
@@ -19,7 +28,11 @@ export class ConfigDocument {
   /** The config object `text` describes; when the engine runs another one (a SIGHUP reload), the text is stale. */
   private textConfig: SluiceConfig | undefined;
 
-  constructor(private readonly engine: Engine, public file: string | undefined, private text: string | undefined) {
+  constructor(
+    private readonly engine: Engine,
+    public file: string | undefined,
+    private text: string | undefined,
+  ) {
     this.textConfig = text !== undefined ? engine.config : undefined;
   }
 
@@ -27,13 +40,14 @@ export class ConfigDocument {
   current(): string {
     const running = this.engine.config;
     if (this.text !== undefined && (!running || !this.textConfig || running === this.textConfig)) return this.text;
-    return running ? toConfigText(running) : this.text ?? '';
+    return running ? toConfigText(running) : (this.text ?? '');
   }
 
   /** Validates source text; on success also the plan applying it would carry out. */
   validate(source: unknown): ValidateResult & { config?: SluiceConfig } {
     const file = this.file ?? 'config.yaml';
-    if (typeof source !== 'string') return { ok: false, errors: [{ file, line: 0, col: 0, path: '', message: 'config text must be a string' }] };
+    if (typeof source !== 'string')
+      return { ok: false, errors: [{ file, line: 0, col: 0, path: '', message: 'config text must be a string' }] };
     const r = loadConfig(source, file);
     if (!r.ok) return { ok: false, errors: r.errors };
     const plan = planApply(this.engine.config, r.config);

@@ -9,7 +9,10 @@ import { recordAsMock as recordExchange, type RecordResult } from '../proxy/reco
 export type { RecordResult };
 
 /** Turns an exchange into a script route (YAML), or says why not. */
-export async function recordAsMock(record: ExchangeRecord, options: { speed?: number; path?: string }): Promise<RecordResult> {
+export async function recordAsMock(
+  record: ExchangeRecord,
+  options: { speed?: number; path?: string },
+): Promise<RecordResult> {
   try {
     return recordExchange(record, options);
   } catch (err) {

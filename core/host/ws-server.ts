@@ -39,8 +39,14 @@ export interface UiServer {
 }
 
 const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.json': 'application/json', '.woff2': 'font/woff2',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
 };
 /** Socket send buffer past which telemetry ticks are skipped for that client (it is not keeping up). */
 const MAX_BUFFERED = 4 * 1024 * 1024;
@@ -77,7 +83,8 @@ const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; frame-ancestors 'none'",
 };
 
 async function serveStatic(dir: string, req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
@@ -86,7 +93,8 @@ async function serveStatic(dir: string, req: IncomingMessage, res: ServerRespons
   if (rel === '/' || rel === '/index.html') {
     // The page itself needs the token (query or cookie); the query sets the cookie for reloads.
     const given = url.searchParams.get('token') ?? cookieToken(req);
-    if (!sameToken(given, token)) return refuse(res, 403, 'forbidden: open the URL printed by `sluice ui` (it carries the access token)');
+    if (!sameToken(given, token))
+      return refuse(res, 403, 'forbidden: open the URL printed by `sluice ui` (it carries the access token)');
     rel = '/index.html';
     res.setHeader('set-cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
   }
@@ -96,7 +104,12 @@ async function serveStatic(dir: string, req: IncomingMessage, res: ServerRespons
     const st = await stat(file);
     if (!st.isFile()) return refuse(res, 404, 'not found');
     const body = await readFile(file);
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'content-length': body.length, 'cache-control': 'no-cache' });
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+      'content-length': body.length,
+      'cache-control': 'no-cache',
+    });
     res.end(req.method === 'HEAD' ? undefined : body);
   } catch {
     refuse(res, 404, 'not found');
@@ -125,7 +138,8 @@ async function answer(host: SluiceApi, ws: WebSocket, raw: string): Promise<void
     const result = await invokeCall(host, msg.call, msg.args ?? []);
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, ok: true, result: result ?? null }));
   } catch (err) {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, ok: false, error: err instanceof Error ? err.message : String(err) }));
+    if (ws.readyState === ws.OPEN)
+      ws.send(JSON.stringify({ id, ok: false, error: err instanceof Error ? err.message : String(err) }));
   }
 }
 
@@ -154,7 +168,8 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   const broadcast = (event: string, payload: unknown) => {
     const frame = JSON.stringify({ event, payload });
     for (const ws of wss.clients) {
-      if (ws.readyState !== ws.OPEN || ws.bufferedAmount > MAX_BUFFERED || listening.get(ws)?.has(event) === false) continue;
+      if (ws.readyState !== ws.OPEN || ws.bufferedAmount > MAX_BUFFERED || listening.get(ws)?.has(event) === false)
+        continue;
       ws.send(frame);
     }
   };
@@ -163,10 +178,13 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     removers = [];
   };
   wss.on('connection', (ws) => {
-    if (removers.length === 0) removers = API_EVENTS.map((event) => opts.host.on(event, (payload: unknown) => broadcast(event, payload)));
+    if (removers.length === 0)
+      removers = API_EVENTS.map((event) => opts.host.on(event, (payload: unknown) => broadcast(event, payload)));
     ws.on('message', (data) => void answer(opts.host, ws, data.toString()));
     ws.on('error', () => ws.terminate());
-    ws.on('close', () => { if (wss.clients.size === 0) unsubscribe(); });
+    ws.on('close', () => {
+      if (wss.clients.size === 0) unsubscribe();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {

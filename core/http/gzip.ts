@@ -37,7 +37,12 @@ export function gzipEligible(ex: Pick<Exchange, 'server'>, contentType: string, 
  * Decides gzip for one response and sets `Vary: Accept-Encoding` whenever
  * the answer depends on it (so caches keep both variants apart).
  */
-export function negotiateGzip(ex: Pick<Exchange, 'server' | 'req' | 'res'>, contentType: string, length: number, opts: { ranged?: boolean } = {}): boolean {
+export function negotiateGzip(
+  ex: Pick<Exchange, 'server' | 'req' | 'res'>,
+  contentType: string,
+  length: number,
+  opts: { ranged?: boolean } = {},
+): boolean {
   if (!gzipEligible(ex, contentType, length)) return false;
   const prev = ex.res.getHeader('vary');
   if (!prev) ex.res.setHeader('vary', 'Accept-Encoding');

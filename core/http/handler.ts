@@ -31,7 +31,12 @@ export interface HandlerContext {
 export type HandlerFactory = (route: RouteConfig, ctx: HandlerContext) => RouteHandler;
 
 /** Sends a short plain-text answer (errors, 404s) unless headers already went out. */
-export function sendText(ex: Pick<Exchange, 'res'>, status: number, text: string, headers: Record<string, string> = {}): void {
+export function sendText(
+  ex: Pick<Exchange, 'res'>,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   const { res } = ex;
   if (res.headersSent || res.destroyed) return;
   const body = Buffer.from(text.endsWith('\n') ? text : `${text}\n`);

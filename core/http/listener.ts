@@ -51,7 +51,10 @@ export class HttpListener implements Listener {
   private readonly drain = new DrainSet();
   private readonly counters: Counters;
 
-  constructor(public def: Extract<ListenerDef, { kind: 'http' }>, private readonly services: EngineServices) {
+  constructor(
+    public def: Extract<ListenerDef, { kind: 'http' }>,
+    private readonly services: EngineServices,
+  ) {
     this.config = def.server;
     this.counters = services.counters.get('listener', def.name, { kind: 'http', listen: def.listen });
     this.router = this.buildRouter(def.server);
@@ -60,7 +63,13 @@ export class HttpListener implements Listener {
   /** Handlers and what their exchanges share, built once per config apply. */
   private buildRouter(server: HttpServerConfig): Router<RouteEntry> {
     const ctx = { server, listener: server.name, services: this.services };
-    const scope: ListenerScope = { server, listener: this.def.name, services: this.services, counters: this.counters, drain: this.drain };
+    const scope: ListenerScope = {
+      server,
+      listener: this.def.name,
+      services: this.services,
+      counters: this.counters,
+      drain: this.drain,
+    };
     return new Router(server.routes, (route, index) => {
       const kind = routeKind(route);
       return new RouteEntry(HANDLERS[kind](route, ctx), route, index, kind, scope);
@@ -123,11 +132,16 @@ export class HttpListener implements Listener {
       socket.destroy();
       return;
     }
-    const code = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout'
-      : '400 Bad Request';
+    const code =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : '400 Bad Request';
     const body = `${code.slice(4)}\n`;
-    socket.end(`HTTP/1.1 ${code}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${code}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
 
   /**
@@ -139,7 +153,9 @@ export class HttpListener implements Listener {
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const pathname = parseTarget(req.url ?? '/')?.pathname ?? '/'; // a bad target is served below: 400
-    const handler = this.router.match(pathname)?.value.handler as (RouteHandler & { upgrade?(u: { req: IncomingMessage; socket: Socket; head: Buffer; client: string }): void }) | undefined;
+    const handler = this.router.match(pathname)?.value.handler as
+      | (RouteHandler & { upgrade?(u: { req: IncomingMessage; socket: Socket; head: Buffer; client: string }): void })
+      | undefined;
     if (handler?.upgrade) return handler.upgrade({ req, socket, head, client: clientAddress(socket) });
     const res = new http.ServerResponse(req);
     res.shouldKeepAlive = false;
@@ -199,8 +215,12 @@ export class HttpListener implements Listener {
     const client = clientAddress(req.socket);
     const url = req.url ?? '/';
     const rec = services.traffic.begin({
-      listener: this.def.name, method: req.method ?? 'GET', url, client,
-      startedAt: services.clock.now(), requestHeaders: req.headers,
+      listener: this.def.name,
+      method: req.method ?? 'GET',
+      url,
+      client,
+      startedAt: services.clock.now(),
+      requestHeaders: req.headers,
     });
     this.counters.requests++;
     const target = parseTarget(url);
@@ -229,7 +249,11 @@ export class HttpListener implements Listener {
     try {
       const { req, res } = ex;
       if (req.method === 'OPTIONS' && ex.kind !== 'proxy' && ex.route.cors !== false) {
-        res.writeHead(204, { 'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS', 'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*', 'access-control-max-age': '600' });
+        res.writeHead(204, {
+          'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
+          'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
+          'access-control-max-age': '600',
+        });
         res.end();
         return;
       }
@@ -263,8 +287,9 @@ export class HttpListener implements Listener {
       ex.res.destroy();
       return;
     }
-    const status = err instanceof SluiceError ? STATUS_OF[err.code] ?? 500 : 500;
-    if (status >= 500 && !(err instanceof SluiceError)) this.services.log('error', `${this.def.name} ${ex.route.path}: ${message}`);
+    const status = err instanceof SluiceError ? (STATUS_OF[err.code] ?? 500) : 500;
+    if (status >= 500 && !(err instanceof SluiceError))
+      this.services.log('error', `${this.def.name} ${ex.route.path}: ${message}`);
     sendText(ex, status, message);
   }
 }

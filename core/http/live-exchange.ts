@@ -34,7 +34,13 @@ export class RouteEntry {
   /** Endless exchanges (SSE, `count: 0` streams) abort as soon as the listener stops; others may finish until the deadline. */
   readonly endless: boolean;
 
-  constructor(readonly handler: RouteHandler, readonly route: RouteConfig, readonly index: number, readonly kind: RouteKind, readonly scope: ListenerScope) {
+  constructor(
+    readonly handler: RouteHandler,
+    readonly route: RouteConfig,
+    readonly index: number,
+    readonly kind: RouteKind,
+    readonly scope: ListenerScope,
+  ) {
     this.endless = kind === 'sse' || (kind === 'stream' && route.stream!.count === 0);
   }
 
@@ -43,7 +49,10 @@ export class RouteEntry {
     if (!this.shared) {
       const { scope, route, kind } = this;
       const name = scope.listener;
-      this.shared = [scope.counters, scope.services.counters.get('route', `${name} ${route.path}`, { listener: name, route: route.path, kind })];
+      this.shared = [
+        scope.counters,
+        scope.services.counters.get('route', `${name} ${route.path}`, { listener: name, route: route.path, kind }),
+      ];
     }
     return this.shared;
   }
@@ -92,7 +101,12 @@ function onResponseClose(this: TaggedResponse): void {
 }
 
 /** Records how an exchange ended (complete, closed by either side cleanly, error) and counts its status class. */
-export function finishRecord(rec: ExchangeRecord, res: ServerResponse, counters: readonly Counters[], services: EngineServices): void {
+export function finishRecord(
+  rec: ExchangeRecord,
+  res: ServerResponse,
+  counters: readonly Counters[],
+  services: EngineServices,
+): void {
   rec.durationMs = services.clock.now() - rec.startedAt;
   rec.status ??= res.headersSent ? res.statusCode : undefined;
   rec.responseHeaders ??= res.getHeaders() as ExchangeRecord['responseHeaders'];
@@ -136,15 +150,33 @@ export class LiveExchange implements Exchange, OutletObserver {
     res.on('close', onResponseClose);
   }
 
-  get server(): HttpServerConfig { return this.entry.scope.server; }
-  get listener(): string { return this.entry.scope.listener; }
-  get services(): EngineServices { return this.entry.scope.services; }
-  get route(): RouteConfig { return this.entry.route; }
-  get kind(): RouteKind { return this.entry.kind; }
-  get routeIndex(): number { return this.entry.index; }
-  get counters(): Counters[] { return this.entry.counters; }
-  get endless(): boolean { return this.entry.endless; }
-  get handler(): RouteHandler { return this.entry.handler; }
+  get server(): HttpServerConfig {
+    return this.entry.scope.server;
+  }
+  get listener(): string {
+    return this.entry.scope.listener;
+  }
+  get services(): EngineServices {
+    return this.entry.scope.services;
+  }
+  get route(): RouteConfig {
+    return this.entry.route;
+  }
+  get kind(): RouteKind {
+    return this.entry.kind;
+  }
+  get routeIndex(): number {
+    return this.entry.index;
+  }
+  get counters(): Counters[] {
+    return this.entry.counters;
+  }
+  get endless(): boolean {
+    return this.entry.endless;
+  }
+  get handler(): RouteHandler {
+    return this.entry.handler;
+  }
 
   /** The path after the route's prefix (`/a/b` on `/files` for `/files/a/b`). */
   get rest(): string {
@@ -174,8 +206,11 @@ export class LiveExchange implements Exchange, OutletObserver {
   whenEnded(): Promise<void> {
     if (this.endedWait) return this.endedWait;
     const drain = this.entry.scope.drain;
-    if (this.isClosed || this.abort?.signal.aborted || drain.draining || (drain.stopping && this.entry.endless)) return Promise.resolve();
-    this.endedWait = new Promise<void>((resolve) => { this.release = resolve; });
+    if (this.isClosed || this.abort?.signal.aborted || drain.draining || (drain.stopping && this.entry.endless))
+      return Promise.resolve();
+    this.endedWait = new Promise<void>((resolve) => {
+      this.release = resolve;
+    });
     drain.add(this);
     return this.endedWait;
   }
@@ -213,7 +248,12 @@ export class LiveExchange implements Exchange, OutletObserver {
     }
   }
 
-  private through(stages: OutletStage[], i: number, chunk: Buffer, consume: (chunk: Buffer) => Promise<void> | void): Promise<void> {
+  private through(
+    stages: OutletStage[],
+    i: number,
+    chunk: Buffer,
+    consume: (chunk: Buffer) => Promise<void> | void,
+  ): Promise<void> {
     const s = stages[i];
     return s ? s.write(chunk, (c) => this.through(stages, i + 1, c, consume)) : this.push(chunk, consume);
   }

@@ -52,7 +52,7 @@ export class Outlet {
 
   /** Stages for this response (decided once, at the first write). */
   private pipeline(): OutletStage[] {
-    if (!this.stages) this.stages = this.decideStages ? this.decideStages() : this.observer.stages?.() ?? [];
+    if (!this.stages) this.stages = this.decideStages ? this.decideStages() : (this.observer.stages?.() ?? []);
     return this.stages;
   }
 

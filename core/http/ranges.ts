@@ -5,13 +5,13 @@
  */
 
 /** A satisfiable byte range, both ends inclusive. */
-export interface ByteRange { start: number; end: number }
+export interface ByteRange {
+  start: number;
+  end: number;
+}
 
 /** What a Range header means for a body of `size` bytes. */
-export type RangeResult =
-  | { kind: 'none' }
-  | { kind: 'range'; range: ByteRange }
-  | { kind: 'unsatisfiable' };
+export type RangeResult = { kind: 'none' } | { kind: 'range'; range: ByteRange } | { kind: 'unsatisfiable' };
 
 /** Parses a Range header against a known size; malformed or multi-range headers are ignored (`none`). */
 export function parseRange(header: string | undefined, size: number): RangeResult {

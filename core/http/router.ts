@@ -84,8 +84,18 @@ export class Router<T> {
 
   match(pathname: string): RouteMatch<T> | undefined {
     for (const e of this.entries) {
-      if (e.prefix === '' || pathname === e.prefix || (pathname.startsWith(e.prefix) && pathname[e.prefix.length] === '/')) {
-        return { route: e.route, index: e.index, prefix: e.prefix, rest: pathname.slice(e.prefix.length) || '/', value: e.value };
+      if (
+        e.prefix === '' ||
+        pathname === e.prefix ||
+        (pathname.startsWith(e.prefix) && pathname[e.prefix.length] === '/')
+      ) {
+        return {
+          route: e.route,
+          index: e.index,
+          prefix: e.prefix,
+          rest: pathname.slice(e.prefix.length) || '/',
+          value: e.value,
+        };
       }
     }
     return undefined;

@@ -9,9 +9,18 @@ import type { Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 
 /** A path that resolved inside the root. */
-export interface ResolvedPath { ok: true; real: string; rootReal: string; stat: Stats }
+export interface ResolvedPath {
+  ok: true;
+  real: string;
+  rootReal: string;
+  stat: Stats;
+}
 /** A refusal with the status to answer. */
-export interface RefusedPath { ok: false; status: 400 | 403 | 404; why: string }
+export interface RefusedPath {
+  ok: false;
+  status: 400 | 403 | 404;
+  why: string;
+}
 
 /** Decodes `/a/b%20c.txt` into checked segments, or says why not. */
 export function pathSegments(rest: string): string[] | RefusedPath {
@@ -51,7 +60,9 @@ export async function resolveUnder(root: string, segments: readonly string[]): P
     real = await realpath(join(rootReal, ...segments));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'EACCES' ? { ok: false, status: 403, why: 'permission denied' } : { ok: false, status: 404, why: 'not found' };
+    return code === 'EACCES'
+      ? { ok: false, status: 403, why: 'permission denied' }
+      : { ok: false, status: 404, why: 'not found' };
   }
   if (!isInside(rootReal, real)) return { ok: false, status: 403, why: 'path leaves the root' };
   try {

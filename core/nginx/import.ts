@@ -30,8 +30,14 @@ function time(v: string): string {
 /** `listen 8080` / `*:80` / `[::]:80` / `127.0.0.1:80 default_server` → host:port (nginx's all-interfaces becomes loopback). */
 function listenAddr(args: string[], notes: string[], where: string): string | undefined {
   const a = args[0] ?? '';
-  if (a.startsWith('unix:')) { notes.push(`${where}: unix sockets are not supported (${a})`); return undefined; }
-  if (/^\d+$/.test(a)) { notes.push(`${where}: "listen ${a}" binds every interface in nginx; imported as 127.0.0.1:${a}`); return `127.0.0.1:${a}`; }
+  if (a.startsWith('unix:')) {
+    notes.push(`${where}: unix sockets are not supported (${a})`);
+    return undefined;
+  }
+  if (/^\d+$/.test(a)) {
+    notes.push(`${where}: "listen ${a}" binds every interface in nginx; imported as 127.0.0.1:${a}`);
+    return `127.0.0.1:${a}`;
+  }
   if (a.startsWith('*:')) return `0.0.0.0:${a.slice(2)}`;
   return a;
 }
@@ -49,15 +55,32 @@ export function importNginx(text: string, file = 'nginx.conf'): ImportResult {
   const stream = find(top, 'stream');
   if (stream?.block) config.stream = importStream(stream.block, notes);
   const check = validateConfigObject(config, file);
-  if (!check.ok) return { ok: false, errors: check.errors.map((e) => ({ line: 0, col: 0, message: `imported config is not valid: ${formatConfigError(e).replace(/^[^:]*:\d+:\d+: /, '')} (${e.path})` })) };
+  if (!check.ok)
+    return {
+      ok: false,
+      errors: check.errors.map((e) => ({
+        line: 0,
+        col: 0,
+        message: `imported config is not valid: ${formatConfigError(e).replace(/^[^:]*:\d+:\d+: /, '')} (${e.path})`,
+      })),
+    };
   const yaml = `# imported by \`sluice import-nginx ${file}\`\n${stringify(config, { lineWidth: 0 })}`;
   return { ok: true, yaml, notes, config };
 }
 
 function importUpstream(d: Directive, notes: string[]): Obj {
   const block = d.block ?? [];
-  const balance = find(block, 'least_conn') ? 'least_conn' : find(block, 'ip_hash') ? 'ip_hash' : find(block, 'random') ? 'random' : find(block, 'hash') ? 'ip_hash' : 'round_robin';
-  if (find(block, 'hash') && find(block, 'hash')!.args[0] !== '$remote_addr') notes.push(`${d.line}: upstream ${d.args[0]}: hash ${find(block, 'hash')!.args[0]} imported as ip_hash`);
+  const balance = find(block, 'least_conn')
+    ? 'least_conn'
+    : find(block, 'ip_hash')
+      ? 'ip_hash'
+      : find(block, 'random')
+        ? 'random'
+        : find(block, 'hash')
+          ? 'ip_hash'
+          : 'round_robin';
+  if (find(block, 'hash') && find(block, 'hash')!.args[0] !== '$remote_addr')
+    notes.push(`${d.line}: upstream ${d.args[0]}: hash ${find(block, 'hash')!.args[0]} imported as ip_hash`);
   const servers = findAll(block, 'server').map((s) => {
     const out: Obj = { address: s.args[0] };
     for (const p of s.args.slice(1)) {
@@ -76,13 +99,19 @@ function importUpstream(d: Directive, notes: string[]): Obj {
 }
 
 /** limit_rate / limit_rate_after as inherited down to one location. */
-interface Inherited { rate?: string; after?: string }
+interface Inherited {
+  rate?: string;
+  after?: string;
+}
 
 function inherit(block: Directive[], parent: Inherited, notes: string[]): Inherited {
   const rate = find(block, 'limit_rate');
   const after = find(block, 'limit_rate_after');
   const out = { ...parent };
-  for (const [d, key] of [[rate, 'rate'], [after, 'after']] as const) {
+  for (const [d, key] of [
+    [rate, 'rate'],
+    [after, 'after'],
+  ] as const) {
     if (!d) continue;
     if (d.args[0]!.includes('$')) notes.push(`${d.line}: ${d.name} ${d.args[0]} uses variables; left out`);
     else out[key] = d.args[0];
@@ -95,9 +124,15 @@ function importHttp(block: Directive[], notes: string[]): Obj {
   const names = new Set(upstreams.map((u) => u.name as string));
   // http-level limit_rate is the server-wide default; server-level ones are inherited by locations.
   const httpLimit = inherit(block, {}, notes);
-  const limits = httpLimit.rate && httpLimit.rate !== '0'
-    ? { default: { rate: httpLimit.rate, ...(httpLimit.after && httpLimit.after !== '0' ? { after: httpLimit.after } : {}) } }
-    : undefined;
+  const limits =
+    httpLimit.rate && httpLimit.rate !== '0'
+      ? {
+          default: {
+            rate: httpLimit.rate,
+            ...(httpLimit.after && httpLimit.after !== '0' ? { after: httpLimit.after } : {}),
+          },
+        }
+      : undefined;
   const servers = findAll(block, 'server').map((s, i) => {
     const sb = s.block ?? [];
     const name = find(sb, 'server_name')?.args[0]?.replace(/[^A-Za-z0-9_-]/g, '_') || `server${i + 1}`;
@@ -113,7 +148,13 @@ function importHttp(block: Directive[], notes: string[]): Obj {
   return { servers, upstreams, ...(limits ? { limits } : {}) };
 }
 
-function importLocation(loc: Directive, parent: Inherited, upstreams: Obj[], names: Set<string>, notes: string[]): Obj | undefined {
+function importLocation(
+  loc: Directive,
+  parent: Inherited,
+  upstreams: Obj[],
+  names: Set<string>,
+  notes: string[],
+): Obj | undefined {
   const [mod, p] = loc.args.length > 1 ? [loc.args[0], loc.args[1]!] : ['', loc.args[0]!];
   if (mod === '~' || mod === '~*' || mod === '@' || p.startsWith('@')) {
     notes.push(`${loc.line}: location ${loc.args.join(' ')} (regex or named) is not supported; left out`);
@@ -132,7 +173,10 @@ function importLocation(loc: Directive, parent: Inherited, upstreams: Obj[], nam
   else if (proxy) route.proxy = importProxy(proxy, block, upstreams, names, notes);
   else if (ret) {
     const code = Number(ret.args[0]);
-    if (!Number.isInteger(code)) { notes.push(`${ret.line}: return ${ret.args.join(' ')} left out`); return undefined; }
+    if (!Number.isInteger(code)) {
+      notes.push(`${ret.line}: return ${ret.args.join(' ')} left out`);
+      return undefined;
+    }
     const dt = find(block, 'default_type');
     const body = (ret.args[1] ?? '').replace(/\$\{dollar\}|\$dollar\b/g, '$');
     if (/\$[a-z_{]/i.test(body)) notes.push(`${ret.line}: return text with nginx variables is imported literally`);
@@ -144,7 +188,8 @@ function importLocation(loc: Directive, parent: Inherited, upstreams: Obj[], nam
   const ai = find(block, 'autoindex');
   if (route.static && ai?.args[0] === 'on') (route.static as Obj).autoindex = true;
   const lim = inherit(block, parent, notes);
-  if (lim.rate && lim.rate !== '0') route.limit = { rate: lim.rate, ...(lim.after && lim.after !== '0' ? { after: lim.after } : {}) };
+  if (lim.rate && lim.rate !== '0')
+    route.limit = { rate: lim.rate, ...(lim.after && lim.after !== '0' ? { after: lim.after } : {}) };
   return route;
 }
 
@@ -152,7 +197,8 @@ function importProxy(d: Directive, block: Directive[], upstreams: Obj[], names: 
   const target = d.args[0]!.replace(/^https?:\/\//, '');
   if (/^https:/.test(d.args[0]!)) notes.push(`${d.line}: proxy_pass to https is imported as http`);
   const host = target.replace(/\/.*$/, '');
-  if (target !== host) notes.push(`${d.line}: the URI part of proxy_pass ${d.args[0]} is dropped (Sluice forwards the full path)`);
+  if (target !== host)
+    notes.push(`${d.line}: the URI part of proxy_pass ${d.args[0]} is dropped (Sluice forwards the full path)`);
   let upstream = host;
   if (!names.has(host)) {
     upstream = `up_${host.replace(/[^A-Za-z0-9]/g, '_')}`;
@@ -164,7 +210,11 @@ function importProxy(d: Directive, block: Directive[], upstreams: Obj[], names: 
   const out: Obj = { upstream };
   const buf = find(block, 'proxy_buffering');
   if (buf) out.buffering = buf.args[0] === 'on';
-  for (const [k, key] of [['proxy_connect_timeout', 'connect_timeout'], ['proxy_read_timeout', 'read_timeout'], ['proxy_send_timeout', 'send_timeout']] as const) {
+  for (const [k, key] of [
+    ['proxy_connect_timeout', 'connect_timeout'],
+    ['proxy_read_timeout', 'read_timeout'],
+    ['proxy_send_timeout', 'send_timeout'],
+  ] as const) {
     const t = find(block, k);
     if (t) out[key] = time(t.args[0]!);
   }
@@ -191,7 +241,12 @@ function importStream(block: Directive[], notes: string[]): Obj {
       target = name;
     }
     const udp = l?.args.includes('udp') ?? false;
-    const out: Obj = { name: `stream${i + 1}`, listen: listenAddr(l?.args ?? [], notes, `${s.line}`), protocol: udp ? 'udp' : 'tcp', upstream: target };
+    const out: Obj = {
+      name: `stream${i + 1}`,
+      listen: listenAddr(l?.args ?? [], notes, `${s.line}`),
+      protocol: udp ? 'udp' : 'tcp',
+      upstream: target,
+    };
     const pt = find(sb, 'proxy_timeout');
     if (pt) out.proxy_timeout = time(pt.args[0]!);
     const ct = find(sb, 'proxy_connect_timeout');
@@ -203,7 +258,8 @@ function importStream(block: Directive[], notes: string[]): Obj {
     const rate = down ?? up;
     if (rate && rate !== '0') {
       out.limit = { rate, direction: down && up ? 'both' : down ? 'out' : 'in' };
-      if (down && up && down !== up) notes.push(`${s.line}: different upload and download rates; imported ${down} both ways`);
+      if (down && up && down !== up)
+        notes.push(`${s.line}: different upload and download rates; imported ${down} both ways`);
     }
     return out;
   });

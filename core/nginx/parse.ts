@@ -15,9 +15,18 @@ export interface Directive {
 }
 
 /** A syntax error at a position (1-based). */
-export interface ParseError { line: number; col: number; message: string }
+export interface ParseError {
+  line: number;
+  col: number;
+  message: string;
+}
 
-interface Token { text: string; kind: 'word' | ';' | '{' | '}'; line: number; col: number }
+interface Token {
+  text: string;
+  kind: 'word' | ';' | '{' | '}';
+  line: number;
+  col: number;
+}
 
 /** Splits nginx config text into tokens; throws a ParseError on an unterminated quote. */
 function tokenize(text: string): Token[] {
@@ -26,15 +35,28 @@ function tokenize(text: string): Token[] {
   let line = 1;
   let col = 1;
   const adv = () => {
-    if (text[i] === '\n') { line++; col = 1; } else col++;
+    if (text[i] === '\n') {
+      line++;
+      col = 1;
+    } else col++;
     i++;
   };
   while (i < text.length) {
     const ch = text[i]!;
-    if (/\s/.test(ch)) { adv(); continue; }
-    if (ch === '#') { while (i < text.length && text[i] !== '\n') adv(); continue; }
+    if (/\s/.test(ch)) {
+      adv();
+      continue;
+    }
+    if (ch === '#') {
+      while (i < text.length && text[i] !== '\n') adv();
+      continue;
+    }
     const at = { line, col };
-    if (ch === ';' || ch === '{' || ch === '}') { out.push({ text: ch, kind: ch, ...at }); adv(); continue; }
+    if (ch === ';' || ch === '{' || ch === '}') {
+      out.push({ text: ch, kind: ch, ...at });
+      adv();
+      continue;
+    }
     let word = '';
     if (ch === '"' || ch === "'") {
       adv();
@@ -42,21 +64,29 @@ function tokenize(text: string): Token[] {
         if (text[i] === '\\' && i + 1 < text.length) {
           const n = text[i + 1]!;
           word += n === 'n' ? '\n' : n === 't' ? '\t' : n === 'r' ? '\r' : n === ch || n === '\\' ? n : `\\${n}`;
-          adv(); adv();
+          adv();
+          adv();
           continue;
         }
         word += text[i];
         adv();
       }
-      if (i >= text.length) throw { ...at, message: `unterminated ${ch === '"' ? 'double' : 'single'} quote` } satisfies ParseError;
+      if (i >= text.length)
+        throw { ...at, message: `unterminated ${ch === '"' ? 'double' : 'single'} quote` } satisfies ParseError;
       adv();
     } else {
       while (i < text.length && !/[\s;{}]/.test(text[i]!)) {
         // `${var}` may contain braces.
         if (text[i] === '$' && text[i + 1] === '{') {
-          while (i < text.length && text[i] !== '}') { word += text[i]; adv(); }
+          while (i < text.length && text[i] !== '}') {
+            word += text[i];
+            adv();
+          }
         }
-        if (text[i] === '\\' && i + 1 < text.length) { word += text[i]; adv(); }
+        if (text[i] === '\\' && i + 1 < text.length) {
+          word += text[i];
+          adv();
+        }
         word += text[i];
         adv();
       }
@@ -80,7 +110,8 @@ export function parseNginx(text: string): { ok: true; directives: Directive[] } 
     for (;;) {
       const t = tokens[pos];
       if (!t) {
-        if (depth > 0) throw { line: open!.line, col: open!.col, message: 'unclosed "{" (missing "}")' } satisfies ParseError;
+        if (depth > 0)
+          throw { line: open!.line, col: open!.col, message: 'unclosed "{" (missing "}")' } satisfies ParseError;
         return list;
       }
       if (t.kind === '}') {
@@ -93,12 +124,20 @@ export function parseNginx(text: string): { ok: true; directives: Directive[] } 
       pos++;
       for (;;) {
         const a = tokens[pos];
-        if (!a) throw { line: t.line, col: t.col, message: `directive "${t.text}" is not terminated by ";"` } satisfies ParseError;
+        if (!a)
+          throw {
+            line: t.line,
+            col: t.col,
+            message: `directive "${t.text}" is not terminated by ";"`,
+          } satisfies ParseError;
         pos++;
         if (a.kind === 'word') d.args.push(a.text);
         else if (a.kind === ';') break;
-        else if (a.kind === '{') { d.block = block(depth + 1, a); break; }
-        else throw { line: a.line, col: a.col, message: `unexpected "}" in directive "${t.text}"` } satisfies ParseError;
+        else if (a.kind === '{') {
+          d.block = block(depth + 1, a);
+          break;
+        } else
+          throw { line: a.line, col: a.col, message: `unexpected "}" in directive "${t.text}"` } satisfies ParseError;
       }
       list.push(d);
     }

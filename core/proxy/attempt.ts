@@ -16,7 +16,12 @@ export type FailureKind = 'connect' | 'connect-timeout' | 'read-timeout' | 'prot
 
 /** A classified attempt failure; `message` is one line for the client. */
 export class AttemptError extends Error {
-  constructor(readonly kind: FailureKind, message: string, readonly bodyStarted: boolean, readonly staleSocket = false) {
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+    readonly bodyStarted: boolean,
+    readonly staleSocket = false,
+  ) {
     super(message);
     this.name = 'AttemptError';
   }
@@ -50,13 +55,31 @@ export interface Attempt {
 export function attempt(o: AttemptOptions): Attempt {
   const target = parseAddress(o.address)!;
   const headers = o.headers.host ? o.headers : { ...o.headers, host: o.address };
-  const req = http.request({ host: target.host, port: target.port, method: o.method, path: o.path, headers, agent: o.agent, setHost: false });
+  const req = http.request({
+    host: target.host,
+    port: target.port,
+    method: o.method,
+    path: o.path,
+    headers,
+    agent: o.agent,
+    setHost: false,
+  });
   let bodyStarted = false;
   let connected = false;
   let lastError: NodeJS.ErrnoException | undefined;
   let fail: (err: AttemptError) => void = () => {};
-  const connectTimer = new IdleTimer(o.clock, o.connectTimeout, () => fail(new AttemptError('connect-timeout', `connect to ${o.address} timed out after ${o.connectTimeout} ms`, bodyStarted)));
-  const readTimer = new IdleTimer(o.clock, o.readTimeout, () => fail(new AttemptError('read-timeout', `${o.address} did not answer within ${o.readTimeout} ms`, bodyStarted)));
+  const connectTimer = new IdleTimer(o.clock, o.connectTimeout, () =>
+    fail(
+      new AttemptError(
+        'connect-timeout',
+        `connect to ${o.address} timed out after ${o.connectTimeout} ms`,
+        bodyStarted,
+      ),
+    ),
+  );
+  const readTimer = new IdleTimer(o.clock, o.readTimeout, () =>
+    fail(new AttemptError('read-timeout', `${o.address} did not answer within ${o.readTimeout} ms`, bodyStarted)),
+  );
   const response = new Promise<IncomingMessage>((resolve, reject) => {
     fail = (err) => {
       connectTimer.cancel();
@@ -69,8 +92,12 @@ export function attempt(o: AttemptOptions): Attempt {
       readTimer.cancel();
       resolve(res);
     });
-    req.on('error', (err: NodeJS.ErrnoException) => { lastError = err; }); // kept for a body that breaks later
-    req.on('error', (err: NodeJS.ErrnoException) => fail(classify(err, o.address, connected, bodyStarted, req.reusedSocket)));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      lastError = err;
+    }); // kept for a body that breaks later
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      fail(classify(err, o.address, connected, bodyStarted, req.reusedSocket)),
+    );
   });
   response.catch(() => {});
   const onConnected = () => {
@@ -80,7 +107,9 @@ export function attempt(o: AttemptOptions): Attempt {
     o.onConnect?.();
     if (!o.body) return;
     bodyStarted = true;
-    void sendBody(req, o.body).catch((err: Error) => fail(new AttemptError('reset', `request body: ${err.message}`, true)));
+    void sendBody(req, o.body).catch((err: Error) =>
+      fail(new AttemptError('reset', `request body: ${err.message}`, true)),
+    );
   };
   req.on('finish', () => readTimer.touch());
   req.on('socket', (socket: Socket) => {
@@ -103,13 +132,32 @@ async function sendBody(req: ClientRequest, body: NonNullable<AttemptOptions['bo
   req.end();
 }
 
-function classify(err: NodeJS.ErrnoException, address: string, connected: boolean, bodyStarted: boolean, reused: boolean): AttemptError {
+function classify(
+  err: NodeJS.ErrnoException,
+  address: string,
+  connected: boolean,
+  bodyStarted: boolean,
+  reused: boolean,
+): AttemptError {
   const code = err.code ?? '';
-  if (code.startsWith('HPE_')) return new AttemptError('protocol', `malformed response from ${address}: ${err.message}`, bodyStarted);
+  if (code.startsWith('HPE_'))
+    return new AttemptError('protocol', `malformed response from ${address}: ${err.message}`, bodyStarted);
   if (!connected) {
-    const msg = err.message.includes(address) || /\d+\.\d+\.\d+\.\d+:\d+/.test(err.message) ? err.message : `${err.message} (${address})`;
-    return new AttemptError('connect', msg.startsWith('connect ') || code === 'ENOTFOUND' ? msg : `connect ${msg}`, bodyStarted);
+    const msg =
+      err.message.includes(address) || /\d+\.\d+\.\d+\.\d+:\d+/.test(err.message)
+        ? err.message
+        : `${err.message} (${address})`;
+    return new AttemptError(
+      'connect',
+      msg.startsWith('connect ') || code === 'ENOTFOUND' ? msg : `connect ${msg}`,
+      bodyStarted,
+    );
   }
   const stale = reused && (code === 'ECONNRESET' || code === 'EPIPE');
-  return new AttemptError('reset', `${address} closed the connection before answering (${err.message})`, bodyStarted, stale);
+  return new AttemptError(
+    'reset',
+    `${address} closed the connection before answering (${err.message})`,
+    bodyStarted,
+    stale,
+  );
 }

@@ -64,7 +64,8 @@ function head(ex: Exchange, up: IncomingMessage, o: ForwardOptions): { sse: bool
   const apply = () => {
     if (applied || res.headersSent) return;
     applied = true;
-    for (const { name, values } of clientResponseHeaders(up).values()) res.setHeader(name, values.length === 1 ? values[0]! : values);
+    for (const { name, values } of clientResponseHeaders(up).values())
+      res.setHeader(name, values.length === 1 ? values[0]! : values);
     res.statusCode = up.statusCode ?? 502;
     if (up.statusMessage) res.statusMessage = up.statusMessage;
   };
@@ -77,10 +78,19 @@ export async function forwardResponse(ex: Exchange, up: IncomingMessage, o: Forw
   const clock = ex.services.clock;
   let idleFired = false;
   let sendTimedOut = false;
-  const idle = new IdleTimer(clock, o.readTimeout, () => { idleFired = true; up.destroy(); });
-  const watch = new WaitWatch(clock, o.sendTimeout, () => { sendTimedOut = true; ex.res.destroy(); });
+  const idle = new IdleTimer(clock, o.readTimeout, () => {
+    idleFired = true;
+    up.destroy();
+  });
+  const watch = new WaitWatch(clock, o.sendTimeout, () => {
+    sendTimedOut = true;
+    ex.res.destroy();
+  });
   const endSse = sse ? o.onSse?.() : undefined;
-  const flushHead = () => { apply(); if (!ex.res.headersSent && !ex.res.destroyed) ex.res.flushHeaders(); };
+  const flushHead = () => {
+    apply();
+    if (!ex.res.headersSent && !ex.res.destroyed) ex.res.flushHeaders();
+  };
   // SSE clients open on the status: send it at once. Other streams: with the first byte, or alone after a pause.
   const headTimer = buffer || sse ? undefined : clock.setTimeout(flushHead, HEAD_ALONE_MS);
   if (sse) flushHead();
@@ -88,16 +98,28 @@ export async function forwardResponse(ex: Exchange, up: IncomingMessage, o: Forw
   try {
     idle.touch();
     pending = await pump(ex, up, {
-      buffer, apply, watch,
-      onChunk: (c) => { idle.touch(); o.upstream.bytesIn += c.length; },
+      buffer,
+      apply,
+      watch,
+      onChunk: (c) => {
+        idle.touch();
+        o.upstream.bytesIn += c.length;
+      },
     });
   } catch (err) {
     if (hasEnded(ex) || sendTimedOut) throw new CleanAbort(sendTimedOut ? 'send timeout' : 'client closed');
     if (idleFired && sse) return void (await ex.outlet.end()); // an idle SSE stream ends cleanly
-    if (idleFired) throw new SluiceError('E_UPSTREAM_TIMEOUT', `upstream ${o.group}: no data from ${o.address} for ${o.readTimeout} ms`);
+    if (idleFired)
+      throw new SluiceError(
+        'E_UPSTREAM_TIMEOUT',
+        `upstream ${o.group}: no data from ${o.address} for ${o.readTimeout} ms`,
+      );
     const why = (o.cause?.() ?? (err as Error)).message;
     // Before any byte went out this becomes a clean 502; after, the listener aborts the connection.
-    throw new SluiceError('E_UPSTREAM_PROTOCOL', `upstream ${o.group}: ${ex.res.headersSent ? 'response broken off' : 'malformed response'} from ${o.address}: ${why}`);
+    throw new SluiceError(
+      'E_UPSTREAM_PROTOCOL',
+      `upstream ${o.group}: ${ex.res.headersSent ? 'response broken off' : 'malformed response'} from ${o.address}: ${why}`,
+    );
   } finally {
     idle.cancel();
     watch.cancel();
@@ -105,7 +127,8 @@ export async function forwardResponse(ex: Exchange, up: IncomingMessage, o: Forw
     endSse?.();
   }
   if (hasEnded(ex)) throw new CleanAbort('client closed');
-  if (!up.complete) throw new SluiceError('E_UPSTREAM_PROTOCOL', `upstream ${o.group}: response from ${o.address} ended early`);
+  if (!up.complete)
+    throw new SluiceError('E_UPSTREAM_PROTOCOL', `upstream ${o.group}: response from ${o.address} ended early`);
   apply();
   if (pending) {
     const body = Buffer.concat(pending);

@@ -12,7 +12,11 @@ export class IdleTimer {
   private last = 0;
   private stopped = false;
 
-  constructor(private readonly clock: Clock, private readonly ms: number, private readonly onIdle: () => void) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly ms: number,
+    private readonly onIdle: () => void,
+  ) {}
 
   touch(): void {
     this.last = this.clock.now();
@@ -40,7 +44,11 @@ export class WaitWatch {
   private timer: { cancel(): void } | undefined;
   private since: number | undefined;
 
-  constructor(private readonly clock: Clock, private readonly ms: number, private readonly onStuck: () => void) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly ms: number,
+    private readonly onStuck: () => void,
+  ) {}
 
   begin(): void {
     this.since = this.clock.now();

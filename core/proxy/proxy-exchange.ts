@@ -50,8 +50,13 @@ export async function proxyExchange(ex: Exchange, cfg: ProxyConfig, mod: Upstrea
 
 /** One attempt on one peer: 'done' when a response was forwarded, else the failure. */
 async function tryPeer(
-  ex: Exchange, cfg: ProxyConfig, mod: UpstreamsModule, group: UpstreamGroup, peer: Peer,
-  headers: ReturnType<typeof upstreamRequestHeaders>, body: ((w: (c: Buffer) => Promise<void>) => Promise<void>) | undefined,
+  ex: Exchange,
+  cfg: ProxyConfig,
+  mod: UpstreamsModule,
+  group: UpstreamGroup,
+  peer: Peer,
+  headers: ReturnType<typeof upstreamRequestHeaders>,
+  body: ((w: (c: Buffer) => Promise<void>) => Promise<void>) | undefined,
 ): Promise<'done' | AttemptError> {
   const clock = ex.services.clock;
   const counters = mod.counters(group.name, peer.address);
@@ -59,22 +64,49 @@ async function tryPeer(
   counters.active++;
   ex.record.upstream = peer.address;
   const a = attempt({
-    address: peer.address, agent: mod.agent(group.name) ?? false, method: ex.req.method ?? 'GET', path: ex.req.url ?? '/',
-    headers, connectTimeout: cfg.connect_timeout, readTimeout: cfg.read_timeout, clock,
-    body: body && ((write) => body(async (c) => { counters.bytesOut += c.length; await write(c); })),
-    onConnect: () => { ex.record.connectMs = clock.now() - ex.record.startedAt; },
+    address: peer.address,
+    agent: mod.agent(group.name) ?? false,
+    method: ex.req.method ?? 'GET',
+    path: ex.req.url ?? '/',
+    headers,
+    connectTimeout: cfg.connect_timeout,
+    readTimeout: cfg.read_timeout,
+    clock,
+    body:
+      body &&
+      ((write) =>
+        body(async (c) => {
+          counters.bytesOut += c.length;
+          await write(c);
+        })),
+    onConnect: () => {
+      ex.record.connectMs = clock.now() - ex.record.startedAt;
+    },
   });
   // The client left or the listener drains: stop the upstream request. whenEnded() costs one promise;
   // a signal would cost an AbortController, a listener and an Error per request.
   let settled = false;
-  void untilEnded(ex).then(() => { if (!settled) a.request.destroy(); });
+  void untilEnded(ex).then(() => {
+    if (!settled) a.request.destroy();
+  });
   let ok = false;
   try {
     const res = await a.response;
     ok = true;
     await forwardResponse(ex, res, {
-      readTimeout: cfg.read_timeout, sendTimeout: cfg.send_timeout, buffering: cfg.buffering, address: peer.address,
-      group: group.name, upstream: counters, cause: a.lastError, onSse: () => { mod.sseActive++; return () => { mod.sseActive--; }; },
+      readTimeout: cfg.read_timeout,
+      sendTimeout: cfg.send_timeout,
+      buffering: cfg.buffering,
+      address: peer.address,
+      group: group.name,
+      upstream: counters,
+      cause: a.lastError,
+      onSse: () => {
+        mod.sseActive++;
+        return () => {
+          mod.sseActive--;
+        };
+      },
     });
     return 'done';
   } catch (err) {

@@ -28,7 +28,9 @@ function rawHead(status: number, message: string, headers: IncomingMessage['rawH
 
 function refuse(socket: Duplex, status: number, reason: string): void {
   const body = `${reason}\n`;
-  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** Proxies one upgrade request to the route's upstream. */
@@ -49,8 +51,22 @@ export function proxyUpgrade(u: UpgradeRequest, cfg: ProxyConfig, mod: Upstreams
     counters.active--;
     group.release(peer, outcome);
   };
-  const headers = upstreamRequestHeaders(u.req, { client: u.client, host: cfg.host, extra: cfg.headers, upgrade: true });
-  const up = http.request({ host: target.host, port: target.port, method: u.req.method, path: u.req.url, headers, agent: false, setHost: false, timeout: cfg.connect_timeout });
+  const headers = upstreamRequestHeaders(u.req, {
+    client: u.client,
+    host: cfg.host,
+    extra: cfg.headers,
+    upgrade: true,
+  });
+  const up = http.request({
+    host: target.host,
+    port: target.port,
+    method: u.req.method,
+    path: u.req.url,
+    headers,
+    agent: false,
+    setHost: false,
+    timeout: cfg.connect_timeout,
+  });
   up.on('timeout', () => up.destroy(new Error(`connect to ${peer.address} timed out`)));
   up.on('error', (err) => {
     counters.errors++;
@@ -59,7 +75,15 @@ export function proxyUpgrade(u: UpgradeRequest, cfg: ProxyConfig, mod: Upstreams
   });
   up.on('response', (res) => {
     // Not upgraded: relay the answer as is and close.
-    u.socket.write(rawHead(res.statusCode ?? 502, res.statusMessage ?? '', res.rawHeaders.filter((_, i, a) => i % 2 === 0 ? !/^transfer-encoding$/i.test(a[i]!) : !/^transfer-encoding$/i.test(a[i - 1]!))));
+    u.socket.write(
+      rawHead(
+        res.statusCode ?? 502,
+        res.statusMessage ?? '',
+        res.rawHeaders.filter((_, i, a) =>
+          i % 2 === 0 ? !/^transfer-encoding$/i.test(a[i]!) : !/^transfer-encoding$/i.test(a[i - 1]!),
+        ),
+      ),
+    );
     res.pipe(u.socket);
     res.on('error', () => u.socket.destroy());
     res.on('end', () => release('ok'));
@@ -72,14 +96,24 @@ export function proxyUpgrade(u: UpgradeRequest, cfg: ProxyConfig, mod: Upstreams
     if (u.head.length) upSocket.write(u.head);
     upSocket.on('error', () => u.socket.destroy());
     u.socket.on('error', () => upSocket.destroy());
-    upSocket.on('data', (c: Buffer) => { counters.bytesIn += c.length; });
-    u.socket.on('data', (c: Buffer) => { counters.bytesOut += c.length; });
+    upSocket.on('data', (c: Buffer) => {
+      counters.bytesIn += c.length;
+    });
+    u.socket.on('data', (c: Buffer) => {
+      counters.bytesOut += c.length;
+    });
     upSocket.pipe(u.socket);
     u.socket.pipe(upSocket);
-    const done = () => { release('ok'); u.socket.destroy(); upSocket.destroy(); };
+    const done = () => {
+      release('ok');
+      u.socket.destroy();
+      upSocket.destroy();
+    };
     upSocket.on('close', done);
     u.socket.on('close', done);
   });
-  u.socket.on('close', () => { if (!released) up.destroy(); });
+  u.socket.on('close', () => {
+    if (!released) up.destroy();
+  });
   up.end();
 }

@@ -40,7 +40,10 @@ export class UpstreamsModule implements EngineModule {
   /** Health changes, for whoever shows them. */
   readonly events = new TypedEmitter<UpstreamEvents>();
 
-  constructor(private readonly services: EngineServices, private readonly rng: Rng = Math.random) {}
+  constructor(
+    private readonly services: EngineServices,
+    private readonly rng: Rng = Math.random,
+  ) {}
 
   /** The group named `name`, if configured. */
   group(name: string): UpstreamGroup | undefined {
@@ -84,9 +87,17 @@ export class UpstreamsModule implements EngineModule {
       for (const p of u.group.peers) {
         const c = this.counters(u.group.name, p.address);
         out.push({
-          group: u.group.name, section: 'http', address: p.address, weight: p.weight, backup: p.backup,
-          health: healthOf(u, p), active: p.active, requests: c.requests, failures: p.failures,
-          bytesIn: c.bytesIn, bytesOut: c.bytesOut,
+          group: u.group.name,
+          section: 'http',
+          address: p.address,
+          weight: p.weight,
+          backup: p.backup,
+          health: healthOf(u, p),
+          active: p.active,
+          requests: c.requests,
+          failures: p.failures,
+          bytesIn: c.bytesIn,
+          bytesOut: c.bytesOut,
         });
       }
     }
@@ -130,7 +141,10 @@ export class UpstreamsModule implements EngineModule {
     checker.on('change', (c) => {
       this.counters(u.group.name, c.address).errors += c.up ? 0 : 1;
       this.events.emit('health', { group: u.group.name, ...c });
-      this.services.log(c.up ? 'info' : 'warn', `upstream ${u.group.name} ${c.address} is ${c.up ? 'up' : `down: ${c.reason}`}`);
+      this.services.log(
+        c.up ? 'info' : 'warn',
+        `upstream ${u.group.name} ${c.address} is ${c.up ? 'up' : `down: ${c.reason}`}`,
+      );
     });
     u.checker = checker;
     checker.start();

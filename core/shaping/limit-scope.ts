@@ -23,7 +23,12 @@ export class LimitScope {
   private throttledBase = 0;
   private lastSweep = 0;
 
-  constructor(readonly name: string, public limit: LimitConfig, private readonly clock: Clock, readonly counters: Counters) {}
+  constructor(
+    readonly name: string,
+    public limit: LimitConfig,
+    private readonly clock: Clock,
+    readonly counters: Counters,
+  ) {}
 
   /** Number of live buckets (for tests and GC). */
   get size(): number {
@@ -72,7 +77,14 @@ export class LimitScope {
     return {
       bucket,
       after: this.limit.after,
-      onBytes: dir === 'out' ? (n) => { c.bytesOut += n; } : (n) => { c.bytesIn += n; },
+      onBytes:
+        dir === 'out'
+          ? (n) => {
+              c.bytesOut += n;
+            }
+          : (n) => {
+              c.bytesIn += n;
+            },
     };
   }
 

@@ -42,7 +42,8 @@ export class ShapingModule implements EngineModule {
         this.last.delete(name);
       } else if (stableJson(limit) !== stableJson(scope.limit)) scope.update(limit);
     }
-    for (const [name, limit] of wanted) if (!this.scopes.has(name)) this.scopes.set(name, this.createScope(name, limit));
+    for (const [name, limit] of wanted)
+      if (!this.scopes.has(name)) this.scopes.set(name, this.createScope(name, limit));
   }
 
   stop(): void {

@@ -37,7 +37,8 @@ export function coversDirection(limit: LimitConfig, dir: Direction): boolean {
 /** Every limit of a config by scope name (what the shaping module keeps live). */
 export function limitsByScope(config: SluiceConfig): Map<string, LimitConfig> {
   const out = new Map<string, LimitConfig>();
-  for (const s of config.http.servers) for (const r of s.routes) if (r.limit) out.set(routeScope(s.name, r.path), r.limit);
+  for (const s of config.http.servers)
+    for (const r of s.routes) if (r.limit) out.set(routeScope(s.name, r.path), r.limit);
   const limits = config.http.limits;
   limits?.rules.forEach((r, i) => out.set(ruleScope(i), r));
   if (limits?.default) out.set(DEFAULT_SCOPE, limits.default);
@@ -110,7 +111,8 @@ export function selectLimit(
   input: MatchInput,
   dir: Direction,
 ): { scope: string; limit: LimitConfig } | undefined {
-  if (route.limit && coversDirection(route.limit, dir)) return { scope: routeScope(server.name, route.path), limit: route.limit };
+  if (route.limit && coversDirection(route.limit, dir))
+    return { scope: routeScope(server.name, route.path), limit: route.limit };
   if (!limits) return undefined;
   for (const [i, rule] of limits.rules.entries()) {
     if (coversDirection(rule, dir) && ruleMatches(rule, input)) return { scope: ruleScope(i), limit: rule };

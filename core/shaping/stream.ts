@@ -37,7 +37,10 @@ export interface StreamThrottle {
 }
 
 /** Builds a throttle with its own bucket (per-connection semantics). */
-export function createStreamThrottle(limit: Pick<LimitConfig, 'rate' | 'burst' | 'after'>, clock: Clock = systemClock): StreamThrottle {
+export function createStreamThrottle(
+  limit: Pick<LimitConfig, 'rate' | 'burst' | 'after'>,
+  clock: Clock = systemClock,
+): StreamThrottle {
   let current = limit;
   const bucket = new TokenBucket(limit.rate, effectiveBurst(limit), clock);
   const stage = new ThrottleStage(() => ({ bucket, after: current.after ?? 0 }));
@@ -48,7 +51,9 @@ export function createStreamThrottle(limit: Pick<LimitConfig, 'rate' | 'burst' |
       bucket.setBurst(effectiveBurst(next));
       bucket.setRate(next.rate);
     },
-    get passed() { return stage.passed; },
+    get passed() {
+      return stage.passed;
+    },
     dispose: () => stage.dispose(),
   };
 }

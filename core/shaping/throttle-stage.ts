@@ -31,7 +31,11 @@ export class ThrottleStage implements OutletStage {
   private pending: { cancel(): void; resolve(n: number): void } | undefined;
 
   /** `target()` returns undefined when no limit applies (any more): bytes then pass straight through. */
-  constructor(private readonly target: () => ThrottleTarget | undefined, private readonly onDispose?: () => void, signal?: AbortSignal) {
+  constructor(
+    private readonly target: () => ThrottleTarget | undefined,
+    private readonly onDispose?: () => void,
+    signal?: AbortSignal,
+  ) {
     signal?.addEventListener('abort', () => this.dispose(), { once: true });
   }
 

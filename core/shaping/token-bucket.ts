@@ -54,7 +54,12 @@ export class TokenBucket {
   /** Called when the queue goes from empty to non-empty (true) and back (false): time spent throttled. */
   onWaiting?: (waiting: boolean) => void;
 
-  constructor(rate: number, burst: number, private readonly clock: Clock, opts: { full?: boolean } = {}) {
+  constructor(
+    rate: number,
+    burst: number,
+    private readonly clock: Clock,
+    opts: { full?: boolean } = {},
+  ) {
     this.rate_ = rate;
     this.burst_ = burst;
     this.slice_ = sliceSize(rate, burst);
@@ -62,12 +67,20 @@ export class TokenBucket {
     this.last = clock.now();
   }
 
-  get rate(): number { return this.rate_; }
-  get burst(): number { return this.burst_; }
+  get rate(): number {
+    return this.rate_;
+  }
+  get burst(): number {
+    return this.burst_;
+  }
   /** Largest grant while others wait; also the smallest a waiter is made to wait for. */
-  get slice(): number { return this.slice_; }
+  get slice(): number {
+    return this.slice_;
+  }
   /** Writers queued for tokens. */
-  get waiting(): number { return this.queue.length; }
+  get waiting(): number {
+    return this.queue.length;
+  }
 
   /** Tokens available now (refills first). */
   available(): number {

@@ -19,7 +19,11 @@ export interface ChannelEvent extends DeliveredEvent {
 }
 
 /** What a publisher sends. */
-export interface PublishInput { event?: string; data: string; id?: string }
+export interface PublishInput {
+  event?: string;
+  data: string;
+  id?: string;
+}
 
 /** What a reconnecting client missed. */
 export interface Missed {
@@ -89,7 +93,11 @@ export class Channel {
   private inTurn = false;
   private readonly endBatch: () => void;
 
-  constructor(readonly name: string, private replaySize: number, readonly counters: Counters) {
+  constructor(
+    readonly name: string,
+    private replaySize: number,
+    readonly counters: Counters,
+  ) {
     this.ring = new EventRing(replaySize);
     this.endBatch = this.uncorkAll.bind(this);
   }
@@ -121,7 +129,14 @@ export class Channel {
     const seq = ++this.seq;
     // Stored as it goes on the wire, so a client's Last-Event-ID matches it.
     const id = input.id !== undefined && cleanId(input.id) !== '' ? cleanId(input.id) : String(seq);
-    const ev: ChannelEvent = { seq, id, event: input.event || undefined, data: input.data, t: Date.now(), bytes: Buffer.alloc(0) };
+    const ev: ChannelEvent = {
+      seq,
+      id,
+      event: input.event || undefined,
+      data: input.data,
+      t: Date.now(),
+      bytes: Buffer.alloc(0),
+    };
     ev.bytes = encodeEvent(ev);
     this.ring.push(ev);
     this.last = ev;
@@ -165,7 +180,12 @@ export class Channel {
     }
     // Not in the ring: an auto id just before the oldest kept event missed nothing that is lost.
     const oldest = n > 0 ? this.ring.at(0) : undefined;
-    if (oldest && /^\d+$/.test(lastEventId) && Number(lastEventId) === oldest.seq - 1 && oldest.id === String(oldest.seq)) {
+    if (
+      oldest &&
+      /^\d+$/.test(lastEventId) &&
+      Number(lastEventId) === oldest.seq - 1 &&
+      oldest.id === String(oldest.seq)
+    ) {
       return { events: this.ring.from(0), gap: false };
     }
     return { events: this.ring.from(0), gap: true };

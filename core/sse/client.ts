@@ -36,7 +36,10 @@ export interface DeliveredEvent {
 type WriteMode = 'socket' | 'direct' | 'staged';
 
 /** Node internals the socket fast path checks: the response owns its socket and buffered nothing. */
-interface ResponseInternals { chunkedEncoding?: boolean; outputSize?: number }
+interface ResponseInternals {
+  chunkedEncoding?: boolean;
+  outputSize?: number;
+}
 
 /** The socket a response may write to directly, or undefined when it must go through ServerResponse. */
 function ownedSocket(res: ServerResponse): Socket | undefined {
@@ -74,7 +77,12 @@ export class SseClient {
    * @param extra counters besides the exchange's (the channel's)
    * @param onDrop called once when the client is dropped for not reading
    */
-  constructor(private readonly ex: ClientExchange, private readonly cap: number, extra: Counters[] = [], private readonly onDrop?: () => void) {
+  constructor(
+    private readonly ex: ClientExchange,
+    private readonly cap: number,
+    extra: Counters[] = [],
+    private readonly onDrop?: () => void,
+  ) {
     this.socket = ex.outlet.direct ? ownedSocket(ex.res) : undefined;
     this.mode = this.socket ? 'socket' : ex.outlet.direct ? 'direct' : 'staged';
     this.chunked = (ex.res as unknown as ResponseInternals).chunkedEncoding === true;
@@ -198,7 +206,13 @@ export class SseClient {
     const rec = this.ex.record;
     if (rec.events.length >= CAPTURE_LIMITS.events) return;
     const data = ev.data.length > CAPTURE_LIMITS.eventData ? ev.data.slice(0, CAPTURE_LIMITS.eventData) : ev.data;
-    rec.events.push({ t: this.ex.services.clock.now() - rec.startedAt, event: ev.event, data, id: ev.id, retry: ev.retry });
+    rec.events.push({
+      t: this.ex.services.clock.now() - rec.startedAt,
+      event: ev.event,
+      data,
+      id: ev.id,
+      retry: ev.retry,
+    });
   }
 
   /** Drops a client that will not read: its socket is destroyed and the drop counted. */

@@ -16,7 +16,10 @@ class HeartbeatGroup {
   private timer: { cancel(): void } | undefined;
   private readonly tick: () => void;
 
-  constructor(private readonly clock: Clock, private readonly everyMs: number) {
+  constructor(
+    private readonly clock: Clock,
+    private readonly everyMs: number,
+  ) {
     this.tick = this.beat.bind(this);
   }
 

@@ -46,7 +46,11 @@ export class SseHub implements EngineModule {
     for (const [name, replay] of wanted) {
       const ch = this.byName.get(name);
       if (ch) ch.setReplay(replay);
-      else this.byName.set(name, new Channel(name, replay, this.services.counters.get('channel', name, { channel: name })));
+      else
+        this.byName.set(
+          name,
+          new Channel(name, replay, this.services.counters.get('channel', name, { channel: name })),
+        );
     }
   }
 

@@ -48,7 +48,14 @@ export function* openaiSteps(s: SseScenario, ctx: ScenarioContext): Generator<Pl
   const model = s.model ?? 'gpt-4o-mini';
   const gap = 1000 / s.tokens_per_second;
   const chunk = (delta: object, finish: string | null) =>
-    json({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_sluice', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
+    json({
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model,
+      system_fingerprint: 'fp_sluice',
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    });
   yield { raw: true, data: chunk({ role: 'assistant', content: '' }, null) };
   for (const tok of tokenize(textOf(s, ctx))) yield { raw: true, delay: gap, data: chunk({ content: tok }, null) };
   yield { raw: true, delay: gap, data: chunk({}, 'stop') };
@@ -60,18 +67,34 @@ export function* anthropicSteps(s: SseScenario, ctx: ScenarioContext): Generator
   const model = s.model ?? 'claude-sonnet-4-5';
   const gap = 1000 / s.tokens_per_second;
   const tokens = tokenize(textOf(s, ctx));
-  const ev = (event: string, data: object, delay?: number): PlayStep => ({ raw: true, event, data: json({ type: event, ...data }), delay });
+  const ev = (event: string, data: object, delay?: number): PlayStep => ({
+    raw: true,
+    event,
+    data: json({ type: event, ...data }),
+    delay,
+  });
   yield ev('message_start', {
     message: {
-      id: `msg_${randomId(ctx.rng)}`, type: 'message', role: 'assistant', content: [], model,
-      stop_reason: null, stop_sequence: null, usage: { input_tokens: 12, output_tokens: 1 },
+      id: `msg_${randomId(ctx.rng)}`,
+      type: 'message',
+      role: 'assistant',
+      content: [],
+      model,
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 12, output_tokens: 1 },
     },
   });
   yield ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
   yield ev('ping', {});
-  for (const tok of tokens) yield ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: tok } }, gap);
+  for (const tok of tokens)
+    yield ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: tok } }, gap);
   yield ev('content_block_stop', { index: 0 });
-  yield ev('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: tokens.length } }, gap);
+  yield ev(
+    'message_delta',
+    { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: tokens.length } },
+    gap,
+  );
   yield ev('message_stop', {});
 }
 
@@ -81,7 +104,13 @@ export function* progressSteps(s: SseScenario): Generator<PlayStep> {
   const every = s.every ?? 500;
   for (let i = 0; i <= steps; i++) {
     const percent = Math.round((i * 100) / steps);
-    yield { raw: true, event: 'progress', id: String(i + 1), data: json({ percent, step: i, of: steps }), delay: i === 0 ? 0 : every };
+    yield {
+      raw: true,
+      event: 'progress',
+      id: String(i + 1),
+      data: json({ percent, step: i, of: steps }),
+      delay: i === 0 ? 0 : every,
+    };
   }
   yield { raw: true, event: 'complete', id: String(steps + 2), data: json({ percent: 100, status: 'done' }) };
 }
@@ -96,15 +125,36 @@ export function* tickerSteps(s: SseScenario, ctx: ScenarioContext): Generator<Pl
     const i = Math.floor(ctx.rng() * SYMBOLS.length);
     const change = Math.round((ctx.rng() - 0.5) * 200) / 100;
     prices[i] = Math.max(1, Math.round((prices[i]! + change) * 100) / 100);
-    const data = json({ seq: n, symbol: SYMBOLS[i], price: prices[i], change, time: new Date(ctx.now()).toISOString() });
+    const data = json({
+      seq: n,
+      symbol: SYMBOLS[i],
+      price: prices[i],
+      change,
+      time: new Date(ctx.now()).toISOString(),
+    });
     yield { raw: true, event: 'tick', id: String(n), data, delay: n === 1 ? 0 : every };
   }
 }
 
 const LEVELS = ['INFO', 'INFO', 'INFO', 'INFO', 'DEBUG', 'WARN', 'ERROR'];
-const PATHS = ['/api/users', '/api/orders', '/api/orders/42', '/health', '/api/search?q=shoes', '/static/app.js', '/login'];
+const PATHS = [
+  '/api/users',
+  '/api/orders',
+  '/api/orders/42',
+  '/health',
+  '/api/search?q=shoes',
+  '/static/app.js',
+  '/login',
+];
 const METHODS = ['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE'];
-const MESSAGES = ['cache miss for session', 'connection pool at 80%', 'retrying upstream request', 'slow query (320ms) on orders', 'token refreshed', 'worker started'];
+const MESSAGES = [
+  'cache miss for session',
+  'connection pool at 80%',
+  'retrying upstream request',
+  'slow query (320ms) on orders',
+  'token refreshed',
+  'worker started',
+];
 
 function logLine(ctx: ScenarioContext): string {
   const pick = <T>(xs: T[]) => xs[Math.floor(ctx.rng() * xs.length)]!;
@@ -129,21 +179,31 @@ export function* logSteps(s: SseScenario, ctx: ScenarioContext): Generator<PlayS
 /** The steps of a built-in scenario. */
 export function scenarioSteps(s: SseScenario, ctx: ScenarioContext): Iterable<PlayStep> {
   switch (s.type) {
-    case 'openai': return openaiSteps(s, ctx);
-    case 'anthropic': return anthropicSteps(s, ctx);
-    case 'progress': return progressSteps(s);
-    case 'ticker': return tickerSteps(s, ctx);
-    case 'log': return logSteps(s, ctx);
+    case 'openai':
+      return openaiSteps(s, ctx);
+    case 'anthropic':
+      return anthropicSteps(s, ctx);
+    case 'progress':
+      return progressSteps(s);
+    case 'ticker':
+      return tickerSteps(s, ctx);
+    case 'log':
+      return logSteps(s, ctx);
   }
 }
 
 /** One sentence on what a scenario streams (for explain()). */
 export function describeScenario(s: SseScenario): string {
   switch (s.type) {
-    case 'openai': return `streams an OpenAI chat completion at ${s.tokens_per_second} tokens/s, then [DONE]`;
-    case 'anthropic': return `streams an Anthropic messages response at ${s.tokens_per_second} tokens/s`;
-    case 'progress': return 'streams progress from 0 to 100 percent, then complete';
-    case 'ticker': return `streams price ticks every ${s.every ?? 1000} ms`;
-    case 'log': return `streams log lines every ${s.every ?? 300} ms`;
+    case 'openai':
+      return `streams an OpenAI chat completion at ${s.tokens_per_second} tokens/s, then [DONE]`;
+    case 'anthropic':
+      return `streams an Anthropic messages response at ${s.tokens_per_second} tokens/s`;
+    case 'progress':
+      return 'streams progress from 0 to 100 percent, then complete';
+    case 'ticker':
+      return `streams price ticks every ${s.every ?? 1000} ms`;
+    case 'log':
+      return `streams log lines every ${s.every ?? 300} ms`;
   }
 }

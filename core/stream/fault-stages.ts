@@ -11,12 +11,19 @@ import type { ChunkInfo, LinkStage } from './link.js';
 /** Resolves after `ms` on the given clock (at once for ms ≤ 0). */
 export function sleep(clock: Clock, ms: number): Promise<void> {
   if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => { clock.setTimeout(resolve, ms); });
+  return new Promise((resolve) => {
+    clock.setTimeout(resolve, ms);
+  });
 }
 
 /** Delays each chunk until `latency ± jitter` after it arrived; chunks stay in order. */
 export class LatencyStage implements LinkStage {
-  constructor(private readonly clock: Clock, private readonly latency: number, private readonly jitter: number, private readonly rng: () => number) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly latency: number,
+    private readonly jitter: number,
+    private readonly rng: () => number,
+  ) {}
 
   write(chunk: Buffer, next: (piece: Buffer) => Promise<void>, info: ChunkInfo): Promise<void> {
     const extra = this.jitter > 0 ? (this.rng() * 2 - 1) * this.jitter : 0;
@@ -27,7 +34,11 @@ export class LatencyStage implements LinkStage {
 
 /** Splits chunks into pieces of `size` bytes with `delay` ms between pieces. */
 export class SliceStage implements LinkStage {
-  constructor(private readonly clock: Clock, private readonly size: number, private readonly delay: number) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly size: number,
+    private readonly delay: number,
+  ) {}
 
   async write(chunk: Buffer, next: (piece: Buffer) => Promise<void>): Promise<void> {
     for (let off = 0; off < chunk.length; off += this.size) {
@@ -57,7 +68,10 @@ export class StallStage implements LinkStage {
 /** Passes the first `after` bytes, then resets the connection (TCP RST both ways). */
 export class ResetStage implements LinkStage {
   private passed = 0;
-  constructor(private readonly after: number, private readonly reset: () => void) {}
+  constructor(
+    private readonly after: number,
+    private readonly reset: () => void,
+  ) {}
 
   async write(chunk: Buffer, next: (piece: Buffer) => Promise<void>): Promise<void> {
     const room = this.after - this.passed;
@@ -83,14 +97,22 @@ export interface FaultDeps {
 
 /** True when a faults block changes the byte stream (drop_connection acts at accept, status is HTTP-only). */
 export function hasLinkFaults(f: FaultsConfig | undefined): boolean {
-  return !!f && (f.latency !== undefined || f.jitter !== undefined || f.slice !== undefined || f.stall_after !== undefined || f.reset_after !== undefined);
+  return (
+    !!f &&
+    (f.latency !== undefined ||
+      f.jitter !== undefined ||
+      f.slice !== undefined ||
+      f.stall_after !== undefined ||
+      f.reset_after !== undefined)
+  );
 }
 
 /** The fault stages of one direction, in toxiproxy's order: latency, slice, stall, reset. */
 export function faultStages(f: FaultsConfig | undefined, deps: FaultDeps): LinkStage[] {
   if (!f) return [];
   const out: LinkStage[] = [];
-  if (f.latency !== undefined || f.jitter !== undefined) out.push(new LatencyStage(deps.clock, f.latency ?? 0, f.jitter ?? 0, deps.rng));
+  if (f.latency !== undefined || f.jitter !== undefined)
+    out.push(new LatencyStage(deps.clock, f.latency ?? 0, f.jitter ?? 0, deps.rng));
   if (f.slice) out.push(new SliceStage(deps.clock, f.slice.size, f.slice.delay));
   if (f.stall_after !== undefined) out.push(new StallStage(f.stall_after));
   if (f.reset_after !== undefined) out.push(new ResetStage(f.reset_after, deps.reset));

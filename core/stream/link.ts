@@ -47,7 +47,10 @@ export class Link {
   private srcEnded = false;
   private readonly toSocket = (piece: Buffer) => this.write(piece);
 
-  constructor(private readonly ends: LinkEnds, private stages: LinkStage[]) {
+  constructor(
+    private readonly ends: LinkEnds,
+    private stages: LinkStage[],
+  ) {
     const { src } = ends;
     src.on('data', (chunk: Buffer) => this.push(chunk));
     src.on('end', () => {

@@ -51,7 +51,9 @@ export class ReadRelay {
   /** The buffer the source's next read goes into (returned to the pool when the source closes). */
   private next: Buffer | undefined;
   private count: (bytes: number) => void = () => undefined;
-  private readonly resume = () => { if (this.src && !this.src.destroyed) this.src.resume(); };
+  private readonly resume = () => {
+    if (this.src && !this.src.destroyed) this.src.resume();
+  };
   readonly onread: OnRead = {
     buffer: () => (this.next = take(this.cls)),
     callback: (n, buf) => this.onRead(n, buf),
@@ -74,8 +76,9 @@ export class ReadRelay {
 
   private onRead(n: number, buf: Buffer): void {
     // Next read's size: a full buffer means more is waiting; a small read means a chatty or idle peer.
-    if (n === buf.length) { if (this.cls < SIZES.length - 1) this.cls++; }
-    else if (n < buf.length / 4 && this.cls > 0) this.cls--;
+    if (n === buf.length) {
+      if (this.cls < SIZES.length - 1) this.cls++;
+    } else if (n < buf.length / 4 && this.cls > 0) this.cls--;
     const dst = this.dst;
     if (!dst || dst.destroyed) return give(buf);
     this.count(n);
@@ -107,14 +110,27 @@ function usesOnread(socket: Socket, onread: OnRead): boolean {
  * whether its reads go to the relay; undefined when this Node does not
  * allow the move (the caller keeps the accepted socket and streams).
  */
-export function adoptForRelay(accepted: Socket, onread: OnRead, highWaterMark: number): { socket: Socket; relayed: boolean } | undefined {
+export function adoptForRelay(
+  accepted: Socket,
+  onread: OnRead,
+  highWaterMark: number,
+): { socket: Socket; relayed: boolean } | undefined {
   type Internals = { _handle: { reading?: boolean; useUserBuffer?: unknown } | null };
   const inner = accepted as unknown as Internals;
   const handle = inner._handle;
-  if (!relayOptions.adoptClients || !handle || typeof handle.useUserBuffer !== 'function' || handle.reading) return undefined;
+  if (!relayOptions.adoptClients || !handle || typeof handle.useUserBuffer !== 'function' || handle.reading)
+    return undefined;
   let socket: Socket;
   try {
-    socket = new net.Socket({ handle, allowHalfOpen: true, readable: true, writable: true, pauseOnCreate: true, onread, highWaterMark } as net.SocketConstructorOpts);
+    socket = new net.Socket({
+      handle,
+      allowHalfOpen: true,
+      readable: true,
+      writable: true,
+      pauseOnCreate: true,
+      onread,
+      highWaterMark,
+    } as net.SocketConstructorOpts);
   } catch {
     return undefined;
   }

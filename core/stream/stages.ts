@@ -36,8 +36,10 @@ export function connectionStages(server: StreamServerConfig, deps: StageDeps): D
   const inbound: LinkStage[] = [];
   const limit = server.limit;
   if (limit && deps.shaping) {
-    if (limit.direction === 'out' || limit.direction === 'both') push(out, deps.shaping.streamThrottle(deps.server, deps.clientIp, 'out'));
-    if (limit.direction === 'in' || limit.direction === 'both') push(inbound, deps.shaping.streamThrottle(deps.server, deps.clientIp, 'in'));
+    if (limit.direction === 'out' || limit.direction === 'both')
+      push(out, deps.shaping.streamThrottle(deps.server, deps.clientIp, 'out'));
+    if (limit.direction === 'in' || limit.direction === 'both')
+      push(inbound, deps.shaping.streamThrottle(deps.server, deps.clientIp, 'in'));
   }
   return { in: inbound, out };
 }

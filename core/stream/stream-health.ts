@@ -19,7 +19,10 @@ export class StreamHealth {
   private key = '';
   private probe: Probe | undefined;
 
-  constructor(private readonly entry: StreamGroup, private readonly services: EngineServices) {}
+  constructor(
+    private readonly entry: StreamGroup,
+    private readonly services: EngineServices,
+  ) {}
 
   /** Starts checking, or adopts changed settings. */
   configure(config: StreamHealthCheckConfig, protocol: 'tcp' | 'udp'): void {
@@ -39,7 +42,10 @@ export class StreamHealth {
       // A server the checks see recovered re-enters rotation now, not after fail_timeout.
       const peer = group.peer(c.address);
       if (c.up && peer) peer.fails = 0;
-      this.services.log(c.up ? 'info' : 'warn', `stream upstream ${group.name} ${c.address} is ${c.up ? 'up again' : `down: ${c.reason ?? 'failed checks'}`}`);
+      this.services.log(
+        c.up ? 'info' : 'warn',
+        `stream upstream ${group.name} ${c.address} is ${c.up ? 'up again' : `down: ${c.reason ?? 'failed checks'}`}`,
+      );
     });
     this.checker.start();
   }

@@ -18,10 +18,16 @@ import type { ReadRelay } from './read-relay.js';
 import type { StreamGroup } from './upstreams.js';
 
 /** Stages per direction; an empty list selects the fast pump. */
-export interface DirectionStages { in: LinkStage[]; out: LinkStage[] }
+export interface DirectionStages {
+  in: LinkStage[];
+  out: LinkStage[];
+}
 
 /** Read relays (sockets made with their `onread`): the fastest pump; `in` is absent when the client socket could not take one. */
-export interface DirectionRelays { in?: ReadRelay; out: ReadRelay }
+export interface DirectionRelays {
+  in?: ReadRelay;
+  out: ReadRelay;
+}
 
 /**
  * Forwards src → dst with backpressure (pipe() measured faster than a
@@ -50,7 +56,11 @@ export class TcpConnection {
   private links: { in?: Link; out?: Link } = {};
   private open = 2;
 
-  constructor(readonly client: Socket, readonly upstream: Socket, private readonly ctx: ConnectionContext) {
+  constructor(
+    readonly client: Socket,
+    readonly upstream: Socket,
+    private readonly ctx: ConnectionContext,
+  ) {
     this.server = ctx.group.counters(ctx.peer);
     this.server.active++;
   }
@@ -61,8 +71,14 @@ export class TcpConnection {
     const listener = ctx.listener;
     const server = this.server;
     // Listener scope: in = from the client. Server scope (as the HTTP proxy and the UI): in = received from the server.
-    const countIn = (n: number) => { listener.bytesIn += n; server.bytesOut += n; };
-    const countOut = (n: number) => { listener.bytesOut += n; server.bytesIn += n; };
+    const countIn = (n: number) => {
+      listener.bytesIn += n;
+      server.bytesOut += n;
+    };
+    const countOut = (n: number) => {
+      listener.bytesOut += n;
+      server.bytesIn += n;
+    };
     if (relays) {
       if (relays.in) relays.in.attach(client, upstream, countIn);
       else pump(client, upstream, countIn);

@@ -33,7 +33,9 @@ export interface DialOptions {
 export type DialCallback = (err: SluiceError | undefined, socket?: Socket, peer?: Peer) => void;
 
 /** A dial in progress; cancel() when the client leaves first. */
-export interface Dial { cancel(): void }
+export interface Dial {
+  cancel(): void;
+}
 
 /** Connects to an upstream server, trying others on failure; calls `done` exactly once unless cancelled. */
 export function dialUpstream(opts: DialOptions, done: DialCallback): Dial {
@@ -57,9 +59,19 @@ export function dialUpstream(opts: DialOptions, done: DialCallback): Dial {
     opts.group.counters(p).requests++;
     const { host, port } = opts.group.target(p);
     // highWaterMark reaches the socket's Duplex options (missing from the NetConnectOpts typings).
-    const s = net.connect({ host, port, allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER, onread: opts.onread } as net.NetConnectOpts);
+    const s = net.connect({
+      host,
+      port,
+      allowHalfOpen: true,
+      noDelay: true,
+      highWaterMark: SOCKET_HIGH_WATER,
+      onread: opts.onread,
+    } as net.NetConnectOpts);
     socket = s;
-    timer = setTimeout(() => fail(s, p, `connect to ${p.address} timed out after ${opts.connectTimeout}ms`), opts.connectTimeout);
+    timer = setTimeout(
+      () => fail(s, p, `connect to ${p.address} timed out after ${opts.connectTimeout}ms`),
+      opts.connectTimeout,
+    );
     s.once('connect', onConnect);
     s.once('error', onError);
   };

@@ -35,7 +35,10 @@ export class TcpListener implements Listener {
   /** Set while stop() waits for the last connection. */
   private drained: (() => void) | undefined;
 
-  constructor(public def: TcpDef, private readonly services: EngineServices) {
+  constructor(
+    public def: TcpDef,
+    private readonly services: EngineServices,
+  ) {
     this.config = def.server;
     this.counters = services.counters.get('listener', def.name, { kind: 'tcp', listen: def.listen });
     this.now = () => services.clock.now();
@@ -48,7 +51,10 @@ export class TcpListener implements Listener {
 
   async start(): Promise<void> {
     const { host, port } = parseAddress(this.def.listen)!;
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER }, (s) => this.accept(s));
+    const server = net.createServer(
+      { allowHalfOpen: true, pauseOnConnect: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER },
+      (s) => this.accept(s),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, this.def.listen)));
       server.listen({ host, port, backlog: 1024 }, () => resolve());
@@ -74,10 +80,15 @@ export class TcpListener implements Listener {
     this.server = undefined;
     for (const s of this.pending) s.destroy();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    const timer = setTimeout(() => { for (const c of this.conns) c.destroy(); }, deadlineMs);
+    const timer = setTimeout(() => {
+      for (const c of this.conns) c.destroy();
+    }, deadlineMs);
     await closed;
     // Relayed connections left net.Server's count when adopted: wait for them here.
-    if (this.conns.size > 0) await new Promise<void>((resolve) => { this.drained = resolve; });
+    if (this.conns.size > 0)
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+      });
     clearTimeout(timer);
   }
 
@@ -107,7 +118,9 @@ export class TcpListener implements Listener {
   private dial(client: Socket, config: StreamServerConfig, relays: DirectionRelays | undefined): void {
     const group = this.services.modules.get(STREAM_UPSTREAMS) as StreamUpstreams | undefined;
     const g = group?.get(config.upstream);
-    const end = () => { this.counters.active--; };
+    const end = () => {
+      this.counters.active--;
+    };
     if (!g) {
       this.counters.errors++;
       client.destroy();
@@ -125,22 +138,38 @@ export class TcpListener implements Listener {
     client.once('close', onEarlyClose);
     // The peer address costs a syscall: only ip_hash needs it.
     const ip = g.group.balance === 'ip_hash' ? clientIp(client) : undefined;
-    const dial = dialUpstream({ group: g, clientIp: ip, connectTimeout: config.connect_timeout, tries: config.next_upstream_tries, onread: relays?.out.onread }, (err, upstream, peer) => {
-      this.pending.delete(client);
-      client.off('close', onEarlyClose);
-      if (err || !upstream || !peer || client.destroyed) {
-        if (err) this.counters.errors++;
-        upstream?.destroy();
-        if (peer) g.group.release(peer, 'ok');
-        if (err && !client.destroyed) this.warn(err.message);
-        client.destroy();
-        end();
-        return;
-      }
-      const conn = new TcpConnection(client, upstream, { listener: this.counters, group: g, peer, proxyTimeout: config.proxy_timeout, now: this.now, onClosed: this.onClosed });
-      this.conns.add(conn);
-      conn.start(needsLinks(config) ? this.stagesFor(conn) : NO_STAGES, relays);
-    });
+    const dial = dialUpstream(
+      {
+        group: g,
+        clientIp: ip,
+        connectTimeout: config.connect_timeout,
+        tries: config.next_upstream_tries,
+        onread: relays?.out.onread,
+      },
+      (err, upstream, peer) => {
+        this.pending.delete(client);
+        client.off('close', onEarlyClose);
+        if (err || !upstream || !peer || client.destroyed) {
+          if (err) this.counters.errors++;
+          upstream?.destroy();
+          if (peer) g.group.release(peer, 'ok');
+          if (err && !client.destroyed) this.warn(err.message);
+          client.destroy();
+          end();
+          return;
+        }
+        const conn = new TcpConnection(client, upstream, {
+          listener: this.counters,
+          group: g,
+          peer,
+          proxyTimeout: config.proxy_timeout,
+          now: this.now,
+          onClosed: this.onClosed,
+        });
+        this.conns.add(conn);
+        conn.start(needsLinks(config) ? this.stagesFor(conn) : NO_STAGES, relays);
+      },
+    );
   }
 
   /** Logs a connect failure, at most once a second (a dead upstream under load would flood the log). */

@@ -35,7 +35,10 @@ export interface DatagramEnds {
   onClosed?(link: DatagramLink): void;
 }
 
-interface Item { msg: Buffer; info: ChunkInfo }
+interface Item {
+  msg: Buffer;
+  info: ChunkInfo;
+}
 
 const DONE: Promise<void> = Promise.resolve();
 
@@ -58,7 +61,10 @@ export class DatagramLink {
     return DONE;
   };
 
-  constructor(private readonly ends: DatagramEnds, private readonly stages: LinkStage[]) {}
+  constructor(
+    private readonly ends: DatagramEnds,
+    private readonly stages: LinkStage[],
+  ) {}
 
   /** Nothing queued or in flight. */
   get idle(): boolean {

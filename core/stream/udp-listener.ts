@@ -27,11 +27,19 @@ type StreamDef = Extract<ListenerDef, { kind: 'tcp' | 'udp' }>;
  * Replies go to the IP a datagram came from, always a literal: answering the
  * lookup synchronously skips dns.lookup and a nextTick per reply.
  */
-function literalLookup4(address: string, family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+function literalLookup4(
+  address: string,
+  family: unknown,
+  callback: (err: Error | null, address: string, family: number) => void,
+): void {
   callback(null, address, 4);
 }
 
-function literalLookup6(address: string, family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+function literalLookup6(
+  address: string,
+  family: unknown,
+  callback: (err: Error | null, address: string, family: number) => void,
+): void {
   callback(null, address, 6);
 }
 
@@ -54,7 +62,10 @@ export class UdpListener implements Listener {
   private readonly links = new Set<DatagramLink>();
   private readonly dropper: SessionDropper;
 
-  constructor(public def: StreamDef, private readonly services: EngineServices) {
+  constructor(
+    public def: StreamDef,
+    private readonly services: EngineServices,
+  ) {
     this.config = def.server;
     this.counters = services.counters.get('listener', def.name, { kind: 'udp', listen: def.listen });
     this.dropper = new SessionDropper(services.clock);
@@ -65,11 +76,15 @@ export class UdpListener implements Listener {
     return a ? formatAddress(a.address, a.port) : this.def.listen;
   }
 
-
   async start(): Promise<void> {
     const { host, port } = parseAddress(this.def.listen)!;
     // Large kernel buffers absorb bursts while the event loop is busy (a dropped datagram costs a client timeout).
-    const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER, lookup: host.includes(':') ? literalLookup6 : literalLookup4 });
+    const socket = dgram.createSocket({
+      type: host.includes(':') ? 'udp6' : 'udp4',
+      recvBufferSize: SOCKET_BUFFER,
+      sendBufferSize: SOCKET_BUFFER,
+      lookup: host.includes(':') ? literalLookup6 : literalLookup4,
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, this.def.listen)));
       socket.bind(port, host, () => resolve());
@@ -148,8 +163,14 @@ export class UdpListener implements Listener {
     }
     parked?.close();
     const session = new UdpSession(key, rinfo.port, rinfo.address, {
-      listener: counters, group: g, peer, proxyResponses: config.proxy_responses, proxyTimeout: config.proxy_timeout,
-      reply: this.reply, onEnd: this.onEnd, onClosed: this.onClosed,
+      listener: counters,
+      group: g,
+      peer,
+      proxyResponses: config.proxy_responses,
+      proxyTimeout: config.proxy_timeout,
+      reply: this.reply,
+      onEnd: this.onEnd,
+      onClosed: this.onClosed,
       links: shaped ? (sinks) => this.linksFor(config, rinfo.address, sinks) : undefined,
     });
     this.sessions.set(key, session);
@@ -158,7 +179,13 @@ export class UdpListener implements Listener {
 
   /** The links of one new shaped session, under the settings it started with. */
   private linksFor(config: StreamServerConfig, clientIp: string, sinks: SessionSinks) {
-    const deps = { clock: this.services.clock, shaping: shapingOf(this.services), server: this.def.name, counters: this.counters, live: this.links };
+    const deps = {
+      clock: this.services.clock,
+      shaping: shapingOf(this.services),
+      server: this.def.name,
+      counters: this.counters,
+      live: this.links,
+    };
     return sessionLinks(config, clientIp, deps, sinks);
   }
 

@@ -69,10 +69,20 @@ export class UdpSession {
   /** Set only for shaped sessions; the plain path checks it once per datagram. */
   private readonly links: SessionLinks | undefined;
 
-  constructor(readonly key: string, readonly clientPort: number, readonly clientAddress: string, private readonly ctx: SessionContext) {
+  constructor(
+    readonly key: string,
+    readonly clientPort: number,
+    readonly clientAddress: string,
+    private readonly ctx: SessionContext,
+  ) {
     this.server = ctx.group.counters(ctx.peer);
     this.begin();
-    this.links = ctx.links?.({ toUpstream: this.forwardLimited, toClient: this.deliver, inDropped: this.inDropped, reset: () => this.reset() });
+    this.links = ctx.links?.({
+      toUpstream: this.forwardLimited,
+      toClient: this.deliver,
+      inDropped: this.inDropped,
+      reset: () => this.reset(),
+    });
     const target = ctx.group.target(ctx.peer);
     this.socket = dgram.createSocket(target.host.includes(':') ? 'udp6' : 'udp4');
     this.socket.on('message', (msg) => this.onReply(msg));
@@ -244,7 +254,11 @@ export class UdpSession {
     // Nothing more may go upstream; replies already queued are still owed to the client (bounded by proxy_timeout).
     this.links?.in?.close();
     this.links?.out?.finish(this.ctx.proxyTimeout);
-    try { this.socket.close(); } catch { /* already closed */ }
+    try {
+      this.socket.close();
+    } catch {
+      /* already closed */
+    }
     this.ctx.onClosed(this);
   }
 }

@@ -52,19 +52,52 @@ export interface UdpShapingDeps {
 export const udpNeedsLinks: (config: StreamServerConfig) => boolean = needsLinks;
 
 /** Builds both links of one session; undefined when no stage applies (the plain path). */
-export function sessionLinks(config: StreamServerConfig, clientIp: string, deps: UdpShapingDeps, sinks: SessionSinks): SessionLinks | undefined {
-  const stages = connectionStages(config, { clock: deps.clock, rng: Math.random, shaping: deps.shaping, server: deps.server, clientIp, reset: () => sinks.reset() });
+export function sessionLinks(
+  config: StreamServerConfig,
+  clientIp: string,
+  deps: UdpShapingDeps,
+  sinks: SessionSinks,
+): SessionLinks | undefined {
+  const stages = connectionStages(config, {
+    clock: deps.clock,
+    rng: Math.random,
+    shaping: deps.shaping,
+    server: deps.server,
+    clientIp,
+    reset: () => sinks.reset(),
+  });
   const now = () => deps.clock.now();
   const onClosed = (link: DatagramLink) => deps.live.delete(link);
   const counters = deps.counters;
   let inLink: DatagramLink | undefined;
   let outLink: DatagramLink | undefined;
   if (stages.in.length > 0) {
-    inLink = new DatagramLink({ now, deliver: sinks.toUpstream, onDrop: (m) => { counters.drops++; sinks.inDropped(m); }, onClosed }, stages.in);
+    inLink = new DatagramLink(
+      {
+        now,
+        deliver: sinks.toUpstream,
+        onDrop: (m) => {
+          counters.drops++;
+          sinks.inDropped(m);
+        },
+        onClosed,
+      },
+      stages.in,
+    );
     deps.live.add(inLink);
   }
   if (stages.out.length > 0) {
-    outLink = new DatagramLink({ now, deliver: sinks.toClient, onDrop: () => { counters.drops++; }, onClosed }, stages.out);
+    outLink = new DatagramLink(
+      {
+        now,
+        deliver: sinks.toClient,
+        onDrop: () => {
+          counters.drops++;
+        },
+        onClosed,
+      },
+      stages.out,
+    );
     deps.live.add(outLink);
   }
   return inLink || outLink ? { in: inLink, out: outLink } : undefined;
@@ -81,7 +114,10 @@ export class SessionDropper {
   /** Dropped sessions by client key → when their last datagram arrived (clock ms). */
   private readonly dropped = new Map<string, number>();
 
-  constructor(private readonly clock: Clock, private readonly rng: () => number = Math.random) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly rng: () => number = Math.random,
+  ) {}
 
   /** True when a new session of `key` is (or already was) dropped; refreshes its idle time. */
   drops(key: string, probability: number, idleMs: number): boolean {

@@ -74,9 +74,25 @@ export class StreamUpstreams implements EngineModule {
       for (const p of entry.group.peers) {
         const c = entry.counters(p);
         out.push({
-          group: entry.group.name, section: 'stream', address: p.address, weight: p.weight, backup: p.backup,
-          health: p.down ? 'disabled' : entry.group.isDown(p) ? 'down' : p.health === 'up' ? 'up' : entry.health ? 'unknown' : 'up',
-          active: p.active, requests: c.requests, failures: p.failures, bytesIn: c.bytesIn, bytesOut: c.bytesOut,
+          group: entry.group.name,
+          section: 'stream',
+          address: p.address,
+          weight: p.weight,
+          backup: p.backup,
+          health: p.down
+            ? 'disabled'
+            : entry.group.isDown(p)
+              ? 'down'
+              : p.health === 'up'
+                ? 'up'
+                : entry.health
+                  ? 'unknown'
+                  : 'up',
+          active: p.active,
+          requests: c.requests,
+          failures: p.failures,
+          bytesIn: c.bytesIn,
+          bytesOut: c.bytesOut,
         });
       }
     }
@@ -88,11 +104,18 @@ export class StreamUpstreams implements EngineModule {
     const counters = new Map<Peer, Counters>();
     const targets = new Map<string, Address>();
     const entry: Entry = {
-      group, config: u, health: undefined, protocols,
+      group,
+      config: u,
+      health: undefined,
+      protocols,
       counters: (peer) => {
         let c = counters.get(peer);
         if (!c) {
-          c = this.services.counters.get('upstream', `${group.name} ${peer.address}`, { group: group.name, address: peer.address, section: 'stream' });
+          c = this.services.counters.get('upstream', `${group.name} ${peer.address}`, {
+            group: group.name,
+            address: peer.address,
+            section: 'stream',
+          });
           counters.set(peer, c);
         }
         return c;
@@ -112,7 +135,11 @@ export class StreamUpstreams implements EngineModule {
   private forgetRemovedServers(entry: Entry): void {
     const live = new Set(entry.group.peers.map((p) => p.address));
     for (const scope of this.services.counters.ofKind('upstream')) {
-      if (scope.labels.section === 'stream' && scope.labels.group === entry.group.name && !live.has(scope.labels.address ?? '')) {
+      if (
+        scope.labels.section === 'stream' &&
+        scope.labels.group === entry.group.name &&
+        !live.has(scope.labels.address ?? '')
+      ) {
         this.services.counters.delete('upstream', scope.name);
       }
     }

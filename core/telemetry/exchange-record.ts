@@ -8,10 +8,19 @@
 export type ExchangeOutcome = 'open' | 'complete' | 'closed' | 'error' | 'aborted';
 
 /** A chunk as it went out: time since start (ms) and size. */
-export interface ChunkMark { t: number; bytes: number }
+export interface ChunkMark {
+  t: number;
+  bytes: number;
+}
 
 /** An SSE event seen on the wire. */
-export interface SseEventMark { t: number; event?: string; data: string; id?: string; retry?: number }
+export interface SseEventMark {
+  t: number;
+  event?: string;
+  data: string;
+  id?: string;
+  retry?: number;
+}
 
 /** The traffic log's view of one exchange. */
 export interface ExchangeRecord {

@@ -12,9 +12,24 @@ import type { ExchangeRecord } from './exchange-record.js';
  */
 export function toSummary(r: ExchangeRecord, epochOffset = 0): ExchangeSummary {
   return {
-    id: r.id, listener: r.listener, route: r.route, kind: r.kind, method: r.method, url: r.url, client: r.client,
-    status: r.status, contentType: r.contentType, bytesIn: r.bytesIn, bytesOut: r.bytesOut, startedAt: Math.round(r.startedAt + epochOffset),
-    ttfbMs: r.ttfbMs, durationMs: r.durationMs, outcome: r.outcome, error: r.error, upstream: r.upstream, events: r.events.length,
+    id: r.id,
+    listener: r.listener,
+    route: r.route,
+    kind: r.kind,
+    method: r.method,
+    url: r.url,
+    client: r.client,
+    status: r.status,
+    contentType: r.contentType,
+    bytesIn: r.bytesIn,
+    bytesOut: r.bytesOut,
+    startedAt: Math.round(r.startedAt + epochOffset),
+    ttfbMs: r.ttfbMs,
+    durationMs: r.durationMs,
+    outcome: r.outcome,
+    error: r.error,
+    upstream: r.upstream,
+    events: r.events.length,
   };
 }
 

@@ -140,14 +140,23 @@ export class TelemetrySampler {
     if (this.tickListeners.size > 0) {
       const t = this.buildTick();
       for (const fn of [...this.tickListeners]) {
-        try { fn(t); } catch { /* a failing subscriber must not stop telemetry */ }
+        try {
+          fn(t);
+        } catch {
+          /* a failing subscriber must not stop telemetry */
+        }
       }
     }
     if (this.trafficListeners.size > 0) {
       const rows = this.collectRows();
-      if (rows.length > 0) for (const fn of [...this.trafficListeners]) {
-        try { fn(rows); } catch { /* idem */ }
-      }
+      if (rows.length > 0)
+        for (const fn of [...this.trafficListeners]) {
+          try {
+            fn(rows);
+          } catch {
+            /* idem */
+          }
+        }
     }
   }
 
@@ -188,12 +197,22 @@ export class TelemetrySampler {
   /** Channel samples: counters of kind `channel`, clients from the hub when it knows the channel. */
   private channelSamples(samples: ScopeSample[]): TelemetryTick['channels'] {
     const infos = new Map(readChannels(this.services).map((c) => [c.name, c]));
-    const out: TelemetryTick['channels'] = samples.map((s) => ({ ...s, clients: infos.get(s.name)?.clients ?? s.active }));
+    const out: TelemetryTick['channels'] = samples.map((s) => ({
+      ...s,
+      clients: infos.get(s.name)?.clients ?? s.active,
+    }));
     for (const info of infos.values()) {
       if (samples.some((s) => s.name === info.name)) continue;
       out.push({
-        name: info.name, kind: 'channel', active: info.clients, clients: info.clients, requestsPerSec: 0, bytesInPerSec: 0,
-        bytesOutPerSec: 0, eventsPerSec: 0, totals: { requests: 0, bytesIn: 0, bytesOut: 0, events: 0, errors: 0, drops: 0 },
+        name: info.name,
+        kind: 'channel',
+        active: info.clients,
+        clients: info.clients,
+        requestsPerSec: 0,
+        bytesInPerSec: 0,
+        bytesOutPerSec: 0,
+        eventsPerSec: 0,
+        totals: { requests: 0, bytesIn: 0, bytesOut: 0, events: 0, errors: 0, drops: 0 },
       });
     }
     return out;

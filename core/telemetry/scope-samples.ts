@@ -7,7 +7,12 @@ import type { ScopeSample } from '../api/types.js';
 import type { Scope } from './counters.js';
 
 /** The totals a rate is computed from. */
-export interface Totals { requests: number; bytesIn: number; bytesOut: number; events: number }
+export interface Totals {
+  requests: number;
+  bytesIn: number;
+  bytesOut: number;
+  events: number;
+}
 
 /** A copy of a scope's monotonic totals. */
 export function totalsOf(s: Scope): Totals {
@@ -32,14 +37,27 @@ export function sampleOf(s: Scope, prev?: Totals, dtMs = 0): ScopeSample {
     bytesInPerSec: rate(c.bytesIn, prev?.bytesIn, dtMs),
     bytesOutPerSec: rate(c.bytesOut, prev?.bytesOut, dtMs),
     eventsPerSec: rate(c.events, prev?.events, dtMs),
-    totals: { requests: c.requests, bytesIn: c.bytesIn, bytesOut: c.bytesOut, events: c.events, errors: c.errors, drops: c.drops },
+    totals: {
+      requests: c.requests,
+      bytesIn: c.bytesIn,
+      bytesOut: c.bytesOut,
+      events: c.events,
+      errors: c.errors,
+      drops: c.drops,
+    },
   };
 }
 
 /** The sum of samples (the dashboard's "total" line). */
 export function sumSamples(name: string, samples: ScopeSample[]): ScopeSample {
   const out: ScopeSample = {
-    name, kind: 'total', active: 0, requestsPerSec: 0, bytesInPerSec: 0, bytesOutPerSec: 0, eventsPerSec: 0,
+    name,
+    kind: 'total',
+    active: 0,
+    requestsPerSec: 0,
+    bytesInPerSec: 0,
+    bytesOutPerSec: 0,
+    eventsPerSec: 0,
     totals: { requests: 0, bytesIn: 0, bytesOut: 0, events: 0, errors: 0, drops: 0 },
   };
   for (const s of samples) {

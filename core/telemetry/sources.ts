@@ -26,7 +26,9 @@ export interface ShapingView {
 }
 
 function hasMethods(v: unknown, ...names: string[]): boolean {
-  return typeof v === 'object' && v !== null && names.every((n) => typeof (v as Record<string, unknown>)[n] === 'function');
+  return (
+    typeof v === 'object' && v !== null && names.every((n) => typeof (v as Record<string, unknown>)[n] === 'function')
+  );
 }
 
 /** The SSE hub, if the module is installed and has the expected shape. */
@@ -56,7 +58,10 @@ export function readLimits(services: EngineServices): LimitSample[] {
 }
 
 /** Modules that report upstream server states via `servers()` (or `states()`), and the section each covers. */
-const UPSTREAM_MODULES: [string, 'http' | 'stream'][] = [['upstreams', 'http'], ['stream-upstreams', 'stream']];
+const UPSTREAM_MODULES: [string, 'http' | 'stream'][] = [
+  ['upstreams', 'http'],
+  ['stream-upstreams', 'stream'],
+];
 
 /**
  * Upstream server states: from the upstreams modules (`upstreams` for http,
@@ -91,14 +96,25 @@ export function readUpstreams(services: EngineServices): UpstreamServerState[] {
 export function upstreamsFromConfig(config: SluiceConfig, counters: CounterRegistry): UpstreamServerState[] {
   const byName = new Map(counters.ofKind('upstream').map((s) => [s.name, s.counters]));
   const out: UpstreamServerState[] = [];
-  const add = (section: 'http' | 'stream', group: string, servers: SluiceConfig['http']['upstreams'][number]['servers']) => {
+  const add = (
+    section: 'http' | 'stream',
+    group: string,
+    servers: SluiceConfig['http']['upstreams'][number]['servers'],
+  ) => {
     for (const s of servers) {
       const c = byName.get(`${group} ${s.address}`);
       out.push({
-        group, section, address: s.address, weight: s.weight, backup: s.backup,
+        group,
+        section,
+        address: s.address,
+        weight: s.weight,
+        backup: s.backup,
         health: s.down ? 'disabled' : 'unknown',
-        active: c?.active ?? 0, requests: c?.requests ?? 0, failures: c?.errors ?? 0,
-        bytesIn: c?.bytesIn ?? 0, bytesOut: c?.bytesOut ?? 0,
+        active: c?.active ?? 0,
+        requests: c?.requests ?? 0,
+        failures: c?.errors ?? 0,
+        bytesIn: c?.bytesIn ?? 0,
+        bytesOut: c?.bytesOut ?? 0,
       });
     }
   };

@@ -29,13 +29,20 @@ export class SseCapture {
   /** Stopped: cap reached or the stream is not valid SSE anymore. */
   done = false;
 
-  constructor(private readonly rec: ExchangeRecord, midStream: boolean) {
+  constructor(
+    private readonly rec: ExchangeRecord,
+    midStream: boolean,
+  ) {
     this.skipping = midStream;
     this.parser = createParser({
       maxBufferSize: MAX_PENDING_CHARS,
       onEvent: (e) => this.add({ t: this.now - this.rec.startedAt, event: e.event, data: e.data, id: e.id }),
-      onRetry: (ms) => { this.retry = ms; },
-      onError: (err) => { if (err.type === 'max-buffer-size-exceeded') this.done = true; },
+      onRetry: (ms) => {
+        this.retry = ms;
+      },
+      onError: (err) => {
+        if (err.type === 'max-buffer-size-exceeded') this.done = true;
+      },
     });
   }
 

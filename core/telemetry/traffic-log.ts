@@ -29,7 +29,10 @@ export class TrafficLog {
   /** SSE decoders of observed event-stream exchanges (null: not an event stream). */
   private readonly decoders = new WeakMap<ExchangeRecord, SseCapture | null>();
 
-  constructor(private capacity = 1000, private readonly liveCapacity = 10_000) {}
+  constructor(
+    private capacity = 1000,
+    private readonly liveCapacity = 10_000,
+  ) {}
 
   setCapacity(n: number): void {
     this.capacity = n;
@@ -54,7 +57,10 @@ export class TrafficLog {
     this.observers++;
     let done = false;
     return () => {
-      if (!done) { done = true; this.observers--; }
+      if (!done) {
+        done = true;
+        this.observers--;
+      }
     };
   }
 
@@ -109,7 +115,8 @@ export class TrafficLog {
     this.chunk(rec, chunk.length, now);
     let dec = this.decoders.get(rec);
     if (dec === undefined) {
-      dec = rec.kind !== 'sse' && isEventStream(rec.contentType) ? new SseCapture(rec, rec.bytesOut > chunk.length) : null;
+      dec =
+        rec.kind !== 'sse' && isEventStream(rec.contentType) ? new SseCapture(rec, rec.bytesOut > chunk.length) : null;
       this.decoders.set(rec, dec);
     }
     if (dec && !dec.done) dec.feed(chunk, now);
@@ -138,7 +145,12 @@ export class TrafficLog {
   /** Most recent first: the ring, then the live exchanges it let go. */
   recent(limit = 100): ExchangeRecord[] {
     const out = this.ring.slice(-limit).reverse();
-    if (out.length < limit) out.push(...this.kept().reverse().slice(0, limit - out.length));
+    if (out.length < limit)
+      out.push(
+        ...this.kept()
+          .reverse()
+          .slice(0, limit - out.length),
+      );
     return out;
   }
 

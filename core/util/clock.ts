@@ -31,7 +31,11 @@ export class FakeClock implements Clock {
   setTimeout(fn: () => void, ms: number): { cancel(): void } {
     const timer = { at: this.t + Math.max(0, ms), seq: this.seq++, fn };
     this.timers.push(timer);
-    return { cancel: () => { this.timers = this.timers.filter((x) => x !== timer); } };
+    return {
+      cancel: () => {
+        this.timers = this.timers.filter((x) => x !== timer);
+      },
+    };
   }
 
   advance(ms: number): void {

@@ -19,7 +19,11 @@ export type SluiceErrorCode =
 
 /** An error the user can act on; `message` is one clear sentence. */
 export class SluiceError extends Error {
-  constructor(readonly code: SluiceErrorCode, message: string, readonly details?: unknown) {
+  constructor(
+    readonly code: SluiceErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
     super(message);
     this.name = 'SluiceError';
   }
@@ -40,7 +44,9 @@ export class CleanAbort extends Error {
 /** Turns a listen() failure into the message users expect (`127.0.0.1:8080 is already in use`). */
 export function listenError(err: NodeJS.ErrnoException, address: string): SluiceError {
   if (err.code === 'EADDRINUSE') return new SluiceError('E_ADDR_IN_USE', `${address} is already in use`);
-  if (err.code === 'EACCES') return new SluiceError('E_LISTEN', `${address}: permission denied (ports below 1024 need privileges)`);
-  if (err.code === 'EADDRNOTAVAIL') return new SluiceError('E_LISTEN', `${address}: address not available on this machine`);
+  if (err.code === 'EACCES')
+    return new SluiceError('E_LISTEN', `${address}: permission denied (ports below 1024 need privileges)`);
+  if (err.code === 'EADDRNOTAVAIL')
+    return new SluiceError('E_LISTEN', `${address}: address not available on this machine`);
   return new SluiceError('E_LISTEN', `${address}: ${err.message}`);
 }

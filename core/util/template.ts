@@ -71,10 +71,14 @@ function compilePlaceholder(body: string): { fn: (ctx: TemplateContext) => strin
   const [head = '', ...args] = words(body);
   if (args.length === 0) {
     switch (head) {
-      case 'seq': return { fn: (c) => String(c.seq), seq: true };
-      case 'now': return { fn: (c) => new Date(wallNow(c)).toISOString(), seq: false };
-      case 'ts': return { fn: (c) => String(Math.floor(wallNow(c))), seq: false };
-      case 'uuid': return { fn: () => globalThis.crypto.randomUUID(), seq: false };
+      case 'seq':
+        return { fn: (c) => String(c.seq), seq: true };
+      case 'now':
+        return { fn: (c) => new Date(wallNow(c)).toISOString(), seq: false };
+      case 'ts':
+        return { fn: (c) => String(Math.floor(wallNow(c))), seq: false };
+      case 'uuid':
+        return { fn: () => globalThis.crypto.randomUUID(), seq: false };
     }
     const dot = head.indexOf('.');
     if (dot > 0) {

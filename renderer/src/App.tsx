@@ -12,7 +12,14 @@ import { APP_VIEWS, isAppView } from '../../core/api/index.js';
 import { configDoc, ui, useConfigDoc, useUi, type View } from './state.js';
 
 /** The component of each view; the list, order and titles come from APP_VIEWS (shared with the app menu). */
-const VIEW_COMPONENTS: Record<View, () => React.JSX.Element> = { dashboard: Dashboard, config: ConfigView, traffic: Traffic, channels: Channels, upstreams: Upstreams, tuner: Tuner };
+const VIEW_COMPONENTS: Record<View, () => React.JSX.Element> = {
+  dashboard: Dashboard,
+  config: ConfigView,
+  traffic: Traffic,
+  channels: Channels,
+  upstreams: Upstreams,
+  tuner: Tuner,
+};
 const TITLES = Object.fromEntries(APP_VIEWS.map((v) => [v.id, v.title])) as Record<View, string>;
 
 /** Start/Stop; the shown state follows the engine's own `state` events. */
@@ -28,8 +35,16 @@ function EngineControls() {
   };
   return (
     <div className="engine">
-      <span className={`dot ${running ? 'on' : 'off'}`} data-testid="engine-state">{running ? 'running' : 'stopped'}</span>
-      {running ? <button onClick={() => void stop()}>Stop</button> : <button className="primary" onClick={() => void start()}>Start</button>}
+      <span className={`dot ${running ? 'on' : 'off'}`} data-testid="engine-state">
+        {running ? 'running' : 'stopped'}
+      </span>
+      {running ? (
+        <button onClick={() => void stop()}>Stop</button>
+      ) : (
+        <button className="primary" onClick={() => void start()}>
+          Start
+        </button>
+      )}
     </div>
   );
 }
@@ -41,19 +56,29 @@ function Notice() {
     const t = setTimeout(() => ui.setState({ notice: undefined }), notice.kind === 'error' ? 8000 : 4000);
     return () => clearTimeout(t);
   }, [notice]);
-  return notice ? <div className={`notice ${notice.kind}`} data-testid="notice" onClick={() => ui.setState({ notice: undefined })}>{notice.text}</div> : null;
+  return notice ? (
+    <div className={`notice ${notice.kind}`} data-testid="notice" onClick={() => ui.setState({ notice: undefined })}>
+      {notice.text}
+    </div>
+  ) : null;
 }
 
 /** Menu commands from the Electron shell. */
 function useDesktopMenu() {
-  useEffect(() => desktop?.onMenu((cmd) => {
-    if (cmd.type === 'new') newConfig();
-    else if (cmd.type === 'open') openText(cmd.text, cmd.file);
-    else if (cmd.type === 'save') void save();
-    else if (cmd.type === 'saveAs') void saveAs();
-    else if (cmd.type === 'apply') { ui.getState().setView('config'); void previewApply(); }
-    else if (cmd.type === 'view' && isAppView(cmd.view)) ui.getState().setView(cmd.view);
-  }), []);
+  useEffect(
+    () =>
+      desktop?.onMenu((cmd) => {
+        if (cmd.type === 'new') newConfig();
+        else if (cmd.type === 'open') openText(cmd.text, cmd.file);
+        else if (cmd.type === 'save') void save();
+        else if (cmd.type === 'saveAs') void saveAs();
+        else if (cmd.type === 'apply') {
+          ui.getState().setView('config');
+          void previewApply();
+        } else if (cmd.type === 'view' && isAppView(cmd.view)) ui.getState().setView(cmd.view);
+      }),
+    [],
+  );
 }
 
 export function App() {
@@ -64,7 +89,9 @@ export function App() {
   useDesktopMenu();
   useEffect(() => {
     desktop?.setTitle(`${file ?? 'untitled'}${dirty ? ' •' : ''} — Sluice`);
-    const guard = (e: BeforeUnloadEvent) => { if (configDoc.getState().dirty()) e.preventDefault(); };
+    const guard = (e: BeforeUnloadEvent) => {
+      if (configDoc.getState().dirty()) e.preventDefault();
+    };
     window.addEventListener('beforeunload', guard);
     return () => window.removeEventListener('beforeunload', guard);
   }, [file, dirty]);
@@ -74,7 +101,14 @@ export function App() {
       <aside className="nav">
         <div className="brand">Sluice</div>
         {APP_VIEWS.map(({ id, title }) => (
-          <button key={id} data-testid={`nav-${id}`} className={id === view ? 'on' : ''} onClick={() => ui.getState().setView(id)}>{title}</button>
+          <button
+            key={id}
+            data-testid={`nav-${id}`}
+            className={id === view ? 'on' : ''}
+            onClick={() => ui.getState().setView(id)}
+          >
+            {title}
+          </button>
         ))}
         <div className="nav-foot">
           {conn !== 'open' && <div className="conn bad">{conn === 'connecting' ? 'connecting…' : 'disconnected'}</div>}

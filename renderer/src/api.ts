@@ -7,17 +7,22 @@ import type { DesktopBridge, SluiceApi } from '../../core/api/index.js';
 import { createWsApi, type ConnState } from './ws-client.js';
 
 declare global {
-  interface Window { sluice?: SluiceApi; sluiceDesktop?: DesktopBridge }
+  interface Window {
+    sluice?: SluiceApi;
+    sluiceDesktop?: DesktopBridge;
+  }
 }
 
 let conn: ConnState = window.sluice ? 'open' : 'connecting';
 const connListeners = new Set<(s: ConnState) => void>();
 
 /** The one API instance. */
-export const api: SluiceApi = window.sluice ?? createWsApi((s) => {
-  conn = s;
-  for (const l of connListeners) l(s);
-});
+export const api: SluiceApi =
+  window.sluice ??
+  createWsApi((s) => {
+    conn = s;
+    for (const l of connListeners) l(s);
+  });
 
 /** Desktop bridge, or undefined in browser mode. */
 export const desktop: DesktopBridge | undefined = window.sluiceDesktop;

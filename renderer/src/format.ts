@@ -6,7 +6,10 @@ const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 export function fmtBytes(n: number): string {
   let v = n;
   let i = 0;
-  while (Math.abs(v) >= 1024 && i < UNITS.length - 1) { v /= 1024; i++; }
+  while (Math.abs(v) >= 1024 && i < UNITS.length - 1) {
+    v /= 1024;
+    i++;
+  }
   return `${i === 0 ? Math.round(v) : v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${UNITS[i]}`;
 }
 
@@ -31,7 +34,12 @@ export function fmtMs(ms: number | undefined): string {
 }
 
 // One formatter for every call (see INT above): times are formatted per row and per tooltip.
-const CLOCK = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+const CLOCK = new Intl.DateTimeFormat('en-GB', {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
 
 /** `14:03:07` local time. */
 export function fmtClock(t: number): string {

@@ -5,5 +5,9 @@ import { App } from './App.js';
 import { connectStores, ui } from './state.js';
 import './styles.css';
 
-createRoot(document.getElementById('root')!).render(<StrictMode><App /></StrictMode>);
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
 connectStores().catch((e: Error) => ui.getState().notify('error', `cannot reach the engine: ${e.message}`));

@@ -46,15 +46,15 @@ export const ui = createStore<{
 }));
 
 /** React hooks over the vanilla stores. */
-export const useTelemetry = <T,>(sel: (s: TelemetryState) => T) => useStore(telemetry, sel);
+export const useTelemetry = <T>(sel: (s: TelemetryState) => T) => useStore(telemetry, sel);
 /** React hook over the traffic store. */
-export const useTraffic = <T,>(sel: (s: ReturnType<typeof traffic.getState>) => T) => useStore(traffic, sel);
+export const useTraffic = <T>(sel: (s: ReturnType<typeof traffic.getState>) => T) => useStore(traffic, sel);
 /** React hook over the config store. */
-export const useConfigDoc = <T,>(sel: (s: ReturnType<typeof configDoc.getState>) => T) => useStore(configDoc, sel);
+export const useConfigDoc = <T>(sel: (s: ReturnType<typeof configDoc.getState>) => T) => useStore(configDoc, sel);
 /** React hook over the charts' view state. */
-export const useChartView = <T,>(sel: (s: ReturnType<typeof chartView.getState>) => T) => useStore(chartView, sel);
+export const useChartView = <T>(sel: (s: ReturnType<typeof chartView.getState>) => T) => useStore(chartView, sel);
 /** React hook over the UI store. */
-export const useUi = <T,>(sel: (s: ReturnType<typeof ui.getState>) => T) => useStore(ui, sel);
+export const useUi = <T>(sel: (s: ReturnType<typeof ui.getState>) => T) => useStore(ui, sel);
 
 /**
  * Rows read at connect and on resume: enough for the engine's whole log — its

@@ -47,7 +47,14 @@ export function createWsApi(onState: (s: ConnState) => void = () => undefined): 
       for (const m of queue.splice(0)) ws!.send(m);
     };
     ws.onmessage = (e) => {
-      const msg = JSON.parse(String(e.data)) as { id?: number; ok?: boolean; result?: unknown; error?: string; event?: string; payload?: unknown };
+      const msg = JSON.parse(String(e.data)) as {
+        id?: number;
+        ok?: boolean;
+        result?: unknown;
+        error?: string;
+        event?: string;
+        payload?: unknown;
+      };
       if (msg.event !== undefined) {
         for (const h of handlers.get(msg.event) ?? []) h(msg.payload as never);
         return;
@@ -68,13 +75,14 @@ export function createWsApi(onState: (s: ConnState) => void = () => undefined): 
   };
   connect();
 
-  const call = (name: ApiCallName, args: unknown[]) => new Promise<unknown>((resolve, reject) => {
-    const id = nextId++;
-    pending.set(id, { resolve, reject });
-    const frame = JSON.stringify({ id, call: name, args });
-    if (ws?.readyState === WebSocket.OPEN) ws.send(frame);
-    else queue.push(frame);
-  });
+  const call = (name: ApiCallName, args: unknown[]) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      const frame = JSON.stringify({ id, call: name, args });
+      if (ws?.readyState === WebSocket.OPEN) ws.send(frame);
+      else queue.push(frame);
+    });
 
   // The server pushes only the events this page has listeners for (rows of traffic only while the Traffic view shows).
   const tellEvents = () => {

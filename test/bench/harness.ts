@@ -9,10 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** One printed table. */
-export interface BenchTable { title: string; columns: string[]; rows: (string | number)[][]; notes?: string[] }
+export interface BenchTable {
+  title: string;
+  columns: string[];
+  rows: (string | number)[][];
+  notes?: string[];
+}
 
 /** A bench suite: runs and returns tables. */
-export interface BenchSuite { name: string; run(): Promise<BenchTable[]> }
+export interface BenchSuite {
+  name: string;
+  run(): Promise<BenchTable[]>;
+}
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -30,7 +38,10 @@ export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 
   const end = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ port, host }, () => { s.destroy(); resolve(true); });
+      const s = connect({ port, host }, () => {
+        s.destroy();
+        resolve(true);
+      });
       s.on('error', () => resolve(false));
     });
     if (ok) return;
@@ -52,13 +63,20 @@ export async function freePort(): Promise<number> {
 }
 
 /** A peer process (nginx, haproxy…) started in the foreground. */
-export interface Peer { proc: ChildProcess; dir: string; stop(): Promise<void> }
+export interface Peer {
+  proc: ChildProcess;
+  dir: string;
+  stop(): Promise<void>;
+}
 
 /** Starts nginx with `conf` (the body of nginx.conf) in a temp prefix; `worker_processes 1`. */
 export function startNginx(conf: string, modules: string[] = []): Peer {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-nginx-'));
   const head = modules.map((m) => `load_module ${m};`).join('\n');
-  writeFileSync(join(dir, 'nginx.conf'), `${head}\nworker_processes 1;\nerror_log ${dir}/error.log warn;\npid ${dir}/nginx.pid;\nevents { worker_connections 20000; }\n${conf}\n`);
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `${head}\nworker_processes 1;\nerror_log ${dir}/error.log warn;\npid ${dir}/nginx.pid;\nevents { worker_connections 20000; }\n${conf}\n`,
+  );
   const proc = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
   return { proc, dir, stop: () => stopProc(proc) };
 }

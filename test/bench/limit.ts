@@ -15,17 +15,35 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, median, percentile, startNginx, stopProc, waitForPort, type BenchSuite, type BenchTable } from './harness.js';
+import {
+  freePort,
+  median,
+  percentile,
+  startNginx,
+  stopProc,
+  waitForPort,
+  type BenchSuite,
+  type BenchTable,
+} from './harness.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-const RATES: [string, number][] = [['64k', 64 * KiB], ['512k', 512 * KiB], ['4m', 4 * MiB], ['32m', 32 * MiB]];
+const RATES: [string, number][] = [
+  ['64k', 64 * KiB],
+  ['512k', 512 * KiB],
+  ['4m', 4 * MiB],
+  ['32m', 32 * MiB],
+];
 const WINDOW_MS = 5500;
 /** Runs per rate and server (interleaved); the table shows medians, so one load spike does not decide. */
 const REPEATS = 3;
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-interface Result { bytes: number; ms: number; marks: [number, number][] }
+interface Result {
+  bytes: number;
+  ms: number;
+  marks: [number, number][];
+}
 
 /** GETs `url` until the end or `abortMs`, recording cumulative bytes over time. */
 function fetchMarks(url: string, abortMs = Infinity): Promise<Result> {
@@ -35,9 +53,21 @@ function fetchMarks(url: string, abortMs = Infinity): Promise<Result> {
     let bytes = 0;
     const req = http.get(url, { agent: false }, (res) => {
       if (res.statusCode !== 200) reject(new Error(`${url}: ${res.statusCode}`));
-      const timer = abortMs < Infinity ? setTimeout(() => { res.destroy(); done(); }, abortMs) : undefined;
-      const done = () => { clearTimeout(timer); resolve({ bytes, ms: performance.now() - t0, marks }); };
-      res.on('data', (c: Buffer) => { bytes += c.length; marks.push([performance.now() - t0, bytes]); });
+      const timer =
+        abortMs < Infinity
+          ? setTimeout(() => {
+              res.destroy();
+              done();
+            }, abortMs)
+          : undefined;
+      const done = () => {
+        clearTimeout(timer);
+        resolve({ bytes, ms: performance.now() - t0, marks });
+      };
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+        marks.push([performance.now() - t0, bytes]);
+      });
       res.on('end', done);
     });
     req.on('error', reject);
@@ -46,7 +76,10 @@ function fetchMarks(url: string, abortMs = Infinity): Promise<Result> {
 
 function bytesAt(r: Result, ms: number): number {
   let b = 0;
-  for (const [t, n] of r.marks) { if (t > ms) break; b = n; }
+  for (const [t, n] of r.marks) {
+    if (t > ms) break;
+    b = n;
+  }
   return b;
 }
 
@@ -55,7 +88,11 @@ function steady(r: Result, from: number): { rate: number; peak100: number; p99: 
   const end = r.marks.at(-1)?.[0] ?? from;
   const windows: number[] = [];
   for (let t = from; t + 100 <= end; t += 10) windows.push(bytesAt(r, t + 100) - bytesAt(r, t));
-  return { rate: ((bytesAt(r, end) - bytesAt(r, from)) * 1000) / (end - from), peak100: Math.max(0, ...windows), p99: windows.length ? percentile(windows, 99) : 0 };
+  return {
+    rate: ((bytesAt(r, end) - bytesAt(r, from)) * 1000) / (end - from),
+    peak100: Math.max(0, ...windows),
+    p99: windows.length ? percentile(windows, 99) : 0,
+  };
 }
 
 /** utime + stime in ms of a process and its direct children (nginx workers). */
@@ -64,23 +101,47 @@ function cpuMs(pid: number): number {
     try {
       const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
       return Number(f[11]) + Number(f[12]);
-    } catch { return 0; }
+    } catch {
+      return 0;
+    }
   };
   let children: number[] = [];
-  try { children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number); } catch { /* none */ }
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    /* none */
+  }
   return [pid, ...children].reduce((a, p) => a + ticks(p), 0) * 10; // USER_HZ = 100
 }
 
 const pct = (got: number, want: number) => `${got >= want ? '+' : ''}${((got / want - 1) * 100).toFixed(2)}%`;
 
-interface Server { name: string; base: string; pid: number; stop(): Promise<void> }
+interface Server {
+  name: string;
+  base: string;
+  pid: number;
+  stop(): Promise<void>;
+}
 
 async function startSluice(dir: string): Promise<Server> {
   const port = await freePort();
-  const routes = RATES.map(([n]) => `        - { path: /r${n}, static: { root: ${dir} }, limit: { rate: ${n} } }`).join('\n');
+  const routes = RATES.map(([n]) => `        - { path: /r${n}, static: { root: ${dir} }, limit: { rate: ${n} } }`).join(
+    '\n',
+  );
   const conf = join(dir, 'sluice.yaml');
-  writeFileSync(conf, `http:\n  servers:\n    - name: bench\n      listen: 127.0.0.1:${port}\n      routes:\n${routes}\n        - { path: /after, static: { root: ${dir} }, limit: { rate: 512k, after: 1m } }\n`);
-  const proc: ChildProcess = spawn(process.execPath, ['--no-memory-reducer', '--max-semi-space-size=4', join(root, 'bin/sluice.mjs'), 'run', conf], { stdio: 'ignore' });
+  writeFileSync(
+    conf,
+    `http:\n  servers:\n    - name: bench\n      listen: 127.0.0.1:${port}\n      routes:\n${routes}\n        - { path: /after, static: { root: ${dir} }, limit: { rate: 512k, after: 1m } }\n`,
+  );
+  const proc: ChildProcess = spawn(
+    process.execPath,
+    ['--no-memory-reducer', '--max-semi-space-size=4', join(root, 'bin/sluice.mjs'), 'run', conf],
+    { stdio: 'ignore' },
+  );
   await waitForPort(port, '127.0.0.1', 20000);
   return { name: 'sluice', base: `http://127.0.0.1:${port}`, pid: proc.pid!, stop: () => stopProc(proc) };
 }
@@ -88,7 +149,9 @@ async function startSluice(dir: string): Promise<Server> {
 async function startNginxPeer(dir: string): Promise<Server> {
   const port = await freePort();
   const locs = RATES.map(([n]) => `location /r${n}/ { alias ${dir}/; limit_rate ${n}; }`).join('\n    ');
-  const peer = startNginx(`http {\n  access_log off;\n  sendfile on;\n  server {\n    listen 127.0.0.1:${port};\n    ${locs}\n    location /after/ { alias ${dir}/; limit_rate 512k; limit_rate_after 1m; }\n  }\n}`);
+  const peer = startNginx(
+    `http {\n  access_log off;\n  sendfile on;\n  server {\n    listen 127.0.0.1:${port};\n    ${locs}\n    location /after/ { alias ${dir}/; limit_rate 512k; limit_rate_after 1m; }\n  }\n}`,
+  );
   await waitForPort(port);
   return { name: 'nginx', base: `http://127.0.0.1:${port}`, pid: peer.proc.pid!, stop: () => peer.stop() };
 }
@@ -128,13 +191,16 @@ export const suite: BenchSuite = {
         };
         rows.push([name, ...cells('sluice'), ...cells('nginx')]);
       }
-      for (const [label, path, after] of [['5 MiB at 512k', '/r512k/five.bin', 0], ['5 MiB at 512k, after 1m', '/after/five.bin', MiB]] as const) {
+      for (const [label, path, after] of [
+        ['5 MiB at 512k', '/r512k/five.bin', 0],
+        ['5 MiB at 512k, after 1m', '/after/five.bin', MiB],
+      ] as const) {
         const cells: string[] = [];
         for (const s of servers) {
           const r = await fetchMarks(`${s.base}${path}`);
           // What curl's speed_download reports: size / time; the target includes the free `after` bytes at once.
           const ideal = (5 * MiB - after) / (512 * KiB);
-          cells.push(`${pct(r.bytes / (r.ms / 1000), 5 * MiB / ideal)} (${(r.ms / 1000).toFixed(2)} s)`);
+          cells.push(`${pct(r.bytes / (r.ms / 1000), (5 * MiB) / ideal)} (${(r.ms / 1000).toFixed(2)} s)`);
         }
         whole.push([label, ...cells]);
       }
@@ -162,8 +228,16 @@ export const suite: BenchSuite = {
       {
         title: 'Limits: CPU per MiB throttled (server process utime+stime, /proc, 10 ms resolution)',
         columns: ['server', 'CPU ms', 'MiB', 'CPU ms per MiB', 'ratio'],
-        notes: ['nginx sends files with sendfile(2); Sluice copies through Node (≈3.5 ms/MiB unlimited on this machine) plus ~500 timed wake-ups/s at high rates'],
-        rows: ['sluice', 'nginx'].map((n) => [n, cpu[n]!.ms, cpu[n]!.mib.toFixed(0), perMiB(n), `${(Number(perMiB(n)) / Number(perMiB('nginx'))).toFixed(2)}×`]),
+        notes: [
+          'nginx sends files with sendfile(2); Sluice copies through Node (≈3.5 ms/MiB unlimited on this machine) plus ~500 timed wake-ups/s at high rates',
+        ],
+        rows: ['sluice', 'nginx'].map((n) => [
+          n,
+          cpu[n]!.ms,
+          cpu[n]!.mib.toFixed(0),
+          perMiB(n),
+          `${(Number(perMiB(n)) / Number(perMiB('nginx'))).toFixed(2)}×`,
+        ]),
       },
     ];
   },

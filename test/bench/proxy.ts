@@ -17,7 +17,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, percentile, median, ratio, startNginx, stopProc, waitForPort, type BenchSuite, type BenchTable } from './harness.js';
+import {
+  freePort,
+  percentile,
+  median,
+  ratio,
+  startNginx,
+  stopProc,
+  waitForPort,
+  type BenchSuite,
+  type BenchTable,
+} from './harness.js';
 import { run } from '../helpers/process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -74,10 +84,14 @@ http.createServer({ noDelay: true }, (req, res) => {
 }).listen(port, '127.0.0.1');
 `;
 
-interface Proc { stop(): Promise<void> }
+interface Proc {
+  stop(): Promise<void>;
+}
 
 async function startNodeMinimal(port: number, origin: number): Promise<Proc> {
-  const proc: ChildProcess = spawn(process.execPath, ['-e', NODE_MINIMAL, String(port), String(origin)], { stdio: 'ignore' });
+  const proc: ChildProcess = spawn(process.execPath, ['-e', NODE_MINIMAL, String(port), String(origin)], {
+    stdio: 'ignore',
+  });
   await waitForPort(port);
   return { stop: () => stopProc(proc) };
 }
@@ -90,8 +104,15 @@ async function startOrigin(port: number): Promise<Proc> {
 
 async function startSluice(dir: string, port: number, origin: number): Promise<Proc> {
   const conf = join(dir, 'sluice.yaml');
-  writeFileSync(conf, `http:\n  servers:\n    - name: proxy\n      listen: 127.0.0.1:${port}\n      routes:\n        - { path: /, proxy: { upstream: origin, read_timeout: 1h } }\n  upstreams:\n    - { name: origin, keepalive: 64, servers: [ { address: 127.0.0.1:${origin} } ] }\n`);
-  const proc = spawn(process.execPath, ['--no-memory-reducer', '--max-semi-space-size=4', join(root, 'bin/sluice.mjs'), 'run', conf], { stdio: 'ignore' });
+  writeFileSync(
+    conf,
+    `http:\n  servers:\n    - name: proxy\n      listen: 127.0.0.1:${port}\n      routes:\n        - { path: /, proxy: { upstream: origin, read_timeout: 1h } }\n  upstreams:\n    - { name: origin, keepalive: 64, servers: [ { address: 127.0.0.1:${origin} } ] }\n`,
+  );
+  const proc = spawn(
+    process.execPath,
+    ['--no-memory-reducer', '--max-semi-space-size=4', join(root, 'bin/sluice.mjs'), 'run', conf],
+    { stdio: 'ignore' },
+  );
   await waitForPort(port, '127.0.0.1', 20000);
   return { stop: () => stopProc(proc) };
 }
@@ -159,32 +180,60 @@ async function sseLatency(ports: Ports): Promise<BenchTable> {
   const us = (x: number) => `${x.toFixed(0)} µs`;
   for (const i of [1, 2, 3, 4]) {
     const d = extra(arrivals[i]!, arrivals[0]!);
-    rows.push([`${names[i]} − direct A`, d.length, us(percentile(d, 50)), us(percentile(d, 99)), `${(arrivals[i]!.size)}`]);
+    rows.push([
+      `${names[i]} − direct A`,
+      d.length,
+      us(percentile(d, 50)),
+      us(percentile(d, 99)),
+      `${arrivals[i]!.size}`,
+    ]);
   }
   return {
     title: `Proxy: SSE extra latency per event at ${1000 / EVERY_MS} events/s (vs a direct subscriber, same clock)`,
     columns: ['path', 'events', 'p50 extra', 'p99 extra', 'received'],
     rows,
-    notes: ['direct B − direct A is the control: the noise floor of the method', 'issue reference (nginx, other machine): +95 µs p50, +332 µs p99', 'machine shared with other work: compare rows of this run, not runs'],
+    notes: [
+      'direct B − direct A is the control: the noise floor of the method',
+      'issue reference (nginx, other machine): +95 µs p50, +332 µs p99',
+      'machine shared with other work: compare rows of this run, not runs',
+    ],
   };
 }
 
 async function throughput(ports: Ports): Promise<BenchTable> {
-  const targets = [['direct', ports.origin], ['sluice', ports.sluice], ['nginx', ports.nginx], ['node minimal proxy', ports.node]] as const;
+  const targets = [
+    ['direct', ports.origin],
+    ['sluice', ports.sluice],
+    ['nginx', ports.nginx],
+    ['node minimal proxy', ports.node],
+  ] as const;
   const runs = new Map<string, number[]>(targets.map(([n]) => [n, []]));
   // One untimed second per target first (JIT warm-up, keep-alive pools filled).
-  for (const [, port] of targets) await run('wrk', ['-t', '2', '-c', '16', '-d', '1s', `http://127.0.0.1:${port}/mib`], { timeoutMs: 30000 });
+  for (const [, port] of targets)
+    await run('wrk', ['-t', '2', '-c', '16', '-d', '1s', `http://127.0.0.1:${port}/mib`], { timeoutMs: 30000 });
   // Rounds interleave the targets, so load from other work on the machine hits them alike.
   for (let round = 0; round < 5; round++) {
     for (const [name, port] of targets) {
-      const r = await run('wrk', ['-t', '2', '-c', '16', '-d', '2s', `http://127.0.0.1:${port}/mib`], { timeoutMs: 30000 });
+      const r = await run('wrk', ['-t', '2', '-c', '16', '-d', '2s', `http://127.0.0.1:${port}/mib`], {
+        timeoutMs: 30000,
+      });
       const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
-      if (/Non-2xx|Socket errors/.test(r.stdout) || rps === 0) throw new Error(`wrk via ${name} failed:\n${r.stdout}${r.stderr}`);
+      if (/Non-2xx|Socket errors/.test(r.stdout) || rps === 0)
+        throw new Error(`wrk via ${name} failed:\n${r.stdout}${r.stderr}`);
       runs.get(name)!.push(rps);
     }
   }
   const med = (n: string) => median(runs.get(n)!);
-  const rows = targets.map(([name]) => [name, med(name).toFixed(0), `${med(name).toFixed(0)} MiB/s`, name === 'direct' ? '' : ratio(med(name), med('nginx')), runs.get(name)!.map((x) => x.toFixed(0)).join(' / ')]);
+  const rows = targets.map(([name]) => [
+    name,
+    med(name).toFixed(0),
+    `${med(name).toFixed(0)} MiB/s`,
+    name === 'direct' ? '' : ratio(med(name), med('nginx')),
+    runs
+      .get(name)!
+      .map((x) => x.toFixed(0))
+      .join(' / '),
+  ]);
   return {
     title: 'Proxy: 1 MiB chunked responses through the proxy (wrk -t2 -c16, 5 interleaved rounds × 2 s, median)',
     columns: ['path', 'req/s', 'throughput', 'vs nginx', 'rounds'],
@@ -197,7 +246,12 @@ export const suite: BenchSuite = {
   name: 'proxy',
   async run() {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-proxy-'));
-    const ports: Ports = { origin: await freePort(), sluice: await freePort(), nginx: await freePort(), node: await freePort() };
+    const ports: Ports = {
+      origin: await freePort(),
+      sluice: await freePort(),
+      nginx: await freePort(),
+      node: await freePort(),
+    };
     const procs: Proc[] = [];
     try {
       procs.push(await startOrigin(ports.origin));

@@ -14,7 +14,12 @@
 import http from 'node:http';
 import net from 'node:net';
 
-interface Sub { socket: net.Socket; open: boolean; head: string; carry: Buffer | null }
+interface Sub {
+  socket: net.Socket;
+  open: boolean;
+  head: string;
+  carry: Buffer | null;
+}
 
 const subs: Sub[] = [];
 let mode: 'idle' | 'latency' | 'count' = 'idle';
@@ -32,9 +37,15 @@ function stampAt(buf: Buffer, i: number): number {
   for (let k = i; k < buf.length; k++) {
     const c = buf[k]!;
     if (c === SPACE) return int + frac / scale;
-    if (c === 0x2e) { dot = true; continue; }
+    if (c === 0x2e) {
+      dot = true;
+      continue;
+    }
     if (c < 0x30 || c > 0x39) return NaN;
-    if (dot) { frac = frac * 10 + (c - 0x30); scale *= 10; } else int = int * 10 + (c - 0x30);
+    if (dot) {
+      frac = frac * 10 + (c - 0x30);
+      scale *= 10;
+    } else int = int * 10 + (c - 0x30);
   }
   return NaN;
 }
@@ -72,10 +83,16 @@ function onData(sub: Sub, buf: Buffer): void {
     // Headers: wait for the status line; anything after the blank line is body.
     const s = sub.head + buf.toString('latin1');
     const end = s.indexOf('\r\n\r\n');
-    if (end < 0) { sub.head = s.slice(-4096); return; }
+    if (end < 0) {
+      sub.head = s.slice(-4096);
+      return;
+    }
     sub.open = s.startsWith('HTTP/1.1 200');
     sub.head = '';
-    if (!sub.open) { sub.socket.destroy(); return; }
+    if (!sub.open) {
+      sub.socket.destroy();
+      return;
+    }
     buf = Buffer.from(s.slice(end + 4), 'latin1');
   }
   if (mode !== 'idle') scan(sub, buf);
@@ -90,14 +107,23 @@ function openOne(port: number, path: string): Promise<boolean> {
     const onread = (n: number, buf: Buffer) => {
       const was = sub.open;
       onData(sub, buf.subarray(0, n));
-      if (!was && sub.open) { clearTimeout(timer); subs.push(sub); resolve(true); }
+      if (!was && sub.open) {
+        clearTimeout(timer);
+        subs.push(sub);
+        resolve(true);
+      }
       return true;
     };
     const socket = net.connect({ port, host: '127.0.0.1', onread: { buffer: READ_BUFFER, callback: onread } });
     sub.socket = socket;
-    const timer = setTimeout(() => { socket.destroy(); resolve(false); }, 15000);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(false);
+    }, 15000);
     socket.setNoDelay(true);
-    socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`));
+    socket.on('connect', () =>
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`),
+    );
     socket.on('error', () => {});
     socket.on('close', () => {
       clearTimeout(timer);
@@ -126,10 +152,21 @@ let asJson = false;
 function publish(pub: string, text: string): Promise<void> {
   const data = asJson ? JSON.stringify({ data: text }) : text;
   return new Promise((resolve) => {
-    const req = http.request(pub, { method: 'POST', agent, headers: { 'content-type': asJson ? 'application/json' : 'text/plain', 'content-length': Buffer.byteLength(data) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve());
-    });
+    const req = http.request(
+      pub,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': asJson ? 'application/json' : 'text/plain',
+          'content-length': Buffer.byteLength(data),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      },
+    );
     req.on('error', () => resolve());
     req.end(data);
   });
@@ -185,8 +222,10 @@ process.on('message', async (m: { cmd: string; [k: string]: unknown }) => {
   let reply: unknown;
   if (typeof m.json === 'boolean') asJson = m.json;
   if (m.cmd === 'connect') reply = await connect(m.port as number, m.path as string, m.total as number);
-  else if (m.cmd === 'latency') reply = await latency(m.pub as string, m.seconds as number, m.rate as number, m.size as number);
-  else if (m.cmd === 'flood') reply = await flood(m.pub as string, m.seconds as number, m.window as number, m.size as number);
+  else if (m.cmd === 'latency')
+    reply = await latency(m.pub as string, m.seconds as number, m.rate as number, m.size as number);
+  else if (m.cmd === 'flood')
+    reply = await flood(m.pub as string, m.seconds as number, m.window as number, m.size as number);
   else if (m.cmd === 'close') {
     // RST instead of FIN: no client-side TIME_WAIT, so the next server in the run gets the same ephemeral ports.
     for (const s of [...subs]) s.socket.resetAndDestroy();

@@ -25,7 +25,8 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 }
 
 async function sluice(port: number, pubPort: number): Promise<void> {
-  const loaded = loadConfig(`version: 1
+  const loaded = loadConfig(
+    `version: 1
 admin: { listen: 127.0.0.1:${pubPort} }
 http:
   servers:
@@ -35,7 +36,9 @@ http:
       routes:
         - path: /sub/bench
           sse: { channel: bench, replay: 64, heartbeat: 15s }
-`, 'bench.yaml');
+`,
+    'bench.yaml',
+  );
   if (!loaded.ok) throw new Error('bad bench config');
   const engine = new Engine();
   const host = createApiHost({ engine });
@@ -48,20 +51,26 @@ http:
 
 function minimalNode(port: number): void {
   const subscribers = new Set<http.ServerResponse>();
-  http.createServer(async (req, res) => {
-    if (req.method === 'POST') {
-      const data = await readBody(req);
-      const buf = Buffer.from(`data: ${data}\n\n`);
-      for (const s of subscribers) s.write(buf);
-      res.writeHead(202);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    res.flushHeaders();
-    subscribers.add(res);
-    res.on('close', () => subscribers.delete(res));
-  }).listen(port, '127.0.0.1', 1024, () => console.log('ready'));
+  http
+    .createServer(async (req, res) => {
+      if (req.method === 'POST') {
+        const data = await readBody(req);
+        const buf = Buffer.from(`data: ${data}\n\n`);
+        for (const s of subscribers) s.write(buf);
+        res.writeHead(202);
+        res.end();
+        return;
+      }
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
+      res.flushHeaders();
+      subscribers.add(res);
+      res.on('close', () => subscribers.delete(res));
+    })
+    .listen(port, '127.0.0.1', 1024, () => console.log('ready'));
 }
 
 // Exit through process.exit so --cpu-prof (when profiling a run) writes its profile.

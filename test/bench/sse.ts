@@ -11,7 +11,16 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort, ratio, startNginx, stopProc, waitForPort, type BenchSuite, type BenchTable, type Peer } from './harness.js';
+import {
+  freePort,
+  ratio,
+  startNginx,
+  stopProc,
+  waitForPort,
+  type BenchSuite,
+  type BenchTable,
+  type Peer,
+} from './harness.js';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const NCHAN = '/usr/lib/nginx/modules/ngx_nchan_module.so';
@@ -22,7 +31,15 @@ const FLOOD_SECONDS = 5;
 const EVENT_SIZE = 100;
 
 /** A server under test: where to subscribe and publish, and the PIDs whose RSS counts. */
-interface Target { name: string; port: number; sub: string; pub: string; json?: boolean; pids(): number[]; stop(): Promise<void> }
+interface Target {
+  name: string;
+  port: number;
+  sub: string;
+  pub: string;
+  json?: boolean;
+  pids(): number[];
+  stop(): Promise<void>;
+}
 
 /** Resident memory of a process in bytes (0 when gone). */
 function rss(pid: number): number {
@@ -56,12 +73,16 @@ function childrenOf(pid: number): number[] {
 /** Sluice runs with the V8 flags every engine process gets from bin/sluice.mjs (see there). */
 function nodeChild(args: string[]): ChildProcess {
   const flags = args[0] === 'sluice' ? ['--no-memory-reducer', '--max-semi-space-size=4'] : [];
-  return spawn(process.execPath, [...flags, '--import', 'tsx', here('./sse-server.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return spawn(process.execPath, [...flags, '--import', 'tsx', here('./sse-server.ts'), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
 }
 
 async function waitReady(proc: ChildProcess): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    proc.stdout!.on('data', (b: Buffer) => { if (b.toString().includes('ready')) resolve(); });
+    proc.stdout!.on('data', (b: Buffer) => {
+      if (b.toString().includes('ready')) resolve();
+    });
     proc.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
 }
@@ -71,19 +92,35 @@ async function startSluice(): Promise<Target> {
   const pubPort = await freePort();
   const proc = nodeChild(['sluice', String(port), String(pubPort)]);
   await waitReady(proc);
-  return { name: 'Sluice', port, sub: '/sub/bench', pub: `http://127.0.0.1:${pubPort}/api/channels/bench/events`, json: true, pids: () => [proc.pid!], stop: () => stopProc(proc) };
+  return {
+    name: 'Sluice',
+    port,
+    sub: '/sub/bench',
+    pub: `http://127.0.0.1:${pubPort}/api/channels/bench/events`,
+    json: true,
+    pids: () => [proc.pid!],
+    stop: () => stopProc(proc),
+  };
 }
 
 async function startNodeMinimal(): Promise<Target> {
   const port = await freePort();
   const proc = nodeChild(['node', String(port)]);
   await waitReady(proc);
-  return { name: 'minimal Node', port, sub: '/sub/bench', pub: `http://127.0.0.1:${port}/pub/bench`, pids: () => [proc.pid!], stop: () => stopProc(proc) };
+  return {
+    name: 'minimal Node',
+    port,
+    sub: '/sub/bench',
+    pub: `http://127.0.0.1:${port}/pub/bench`,
+    pids: () => [proc.pid!],
+    stop: () => stopProc(proc),
+  };
 }
 
 async function startNchan(): Promise<Target> {
   const port = await freePort();
-  const peer: Peer = startNginx(`http {
+  const peer: Peer = startNginx(
+    `http {
   access_log off;
   nchan_message_buffer_length 64;
   server {
@@ -91,15 +128,27 @@ async function startNchan(): Promise<Target> {
     location ~ ^/sub/(\\w+)$ { nchan_subscriber eventsource; nchan_channel_id $1; }
     location ~ ^/pub/(\\w+)$ { nchan_publisher; nchan_channel_id $1; }
   }
-}`, [NCHAN]);
+}`,
+    [NCHAN],
+  );
   await waitForPort(port);
   const master = peer.proc.pid!;
-  return { name: 'nginx+nchan', port, sub: '/sub/bench', pub: `http://127.0.0.1:${port}/pub/bench`, pids: () => [master, ...childrenOf(master)], stop: () => peer.stop() };
+  return {
+    name: 'nginx+nchan',
+    port,
+    sub: '/sub/bench',
+    pub: `http://127.0.0.1:${port}/pub/bench`,
+    pids: () => [master, ...childrenOf(master)],
+    stop: () => peer.stop(),
+  };
 }
 
 /** The load generator process and a typed request/reply over IPC. */
 class LoadGen {
-  private readonly proc = fork(here('./sse-load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  private readonly proc = fork(here('./sse-load.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   ready = new Promise<void>((resolve) => this.proc.once('message', () => resolve()));
   ask<T>(msg: Record<string, unknown>): Promise<T> {
     return new Promise((resolve) => {
@@ -129,20 +178,43 @@ async function measure(target: Target): Promise<Result> {
   const base = sumRss();
   try {
     for (const n of LEVELS) {
-      const c = await gen.ask<{ alive: number; failed: number }>({ cmd: 'connect', port: target.port, path: target.sub, total: n });
+      const c = await gen.ask<{ alive: number; failed: number }>({
+        cmd: 'connect',
+        port: target.port,
+        path: target.sub,
+        total: n,
+      });
       if (c.alive < n * 0.95) {
         console.error(`${target.name}: only ${c.alive}/${n} clients connected`);
         break;
       }
       await new Promise((r) => setTimeout(r, 500));
       res.kibPerConn.set(n, (sumRss() - base) / c.alive / 1024);
-      const l = await gen.ask<{ p50: number; p99: number; received: number; expected: number }>({ cmd: 'latency', pub: target.pub, json: target.json, seconds: LATENCY_SECONDS, rate: 10, size: EVENT_SIZE });
+      const l = await gen.ask<{ p50: number; p99: number; received: number; expected: number }>({
+        cmd: 'latency',
+        pub: target.pub,
+        json: target.json,
+        seconds: LATENCY_SECONDS,
+        rate: 10,
+        size: EVENT_SIZE,
+      });
       res.latency.set(n, { p50: l.p50, p99: l.p99, loss: 1 - l.received / Math.max(1, l.expected) });
       if (n === LEVELS[0]) {
         const cpu0 = target.pids().reduce((a, p) => a + cpuMs(p), 0);
-        const f = await gen.ask<{ deliveries: number; seconds: number; alive: number }>({ cmd: 'flood', pub: target.pub, json: target.json, seconds: FLOOD_SECONDS, window: 32, size: EVENT_SIZE });
+        const f = await gen.ask<{ deliveries: number; seconds: number; alive: number }>({
+          cmd: 'flood',
+          pub: target.pub,
+          json: target.json,
+          seconds: FLOOD_SECONDS,
+          window: 32,
+          size: EVENT_SIZE,
+        });
         const cpu = target.pids().reduce((a, p) => a + cpuMs(p), 0) - cpu0;
-        res.flood = { perSec: f.deliveries / f.seconds, cpuUs: (cpu * 1000) / Math.max(1, f.deliveries), alive: f.alive };
+        res.flood = {
+          perSec: f.deliveries / f.seconds,
+          cpuUs: (cpu * 1000) / Math.max(1, f.deliveries),
+          alive: f.alive,
+        };
       }
     }
   } finally {
@@ -159,19 +231,36 @@ function tables(results: Result[]): BenchTable[] {
   const nchan = results.find((r) => r.name === 'nginx+nchan') ?? results[0]!;
   const flood: BenchTable = {
     title: `SSE fan-out: max deliveries/s at ${LEVELS[0]! / 1000}k clients under a publish flood (${EVENT_SIZE}-byte events)`,
-    columns: ['server', 'deliveries/s', 'vs nchan', 'server CPU µs/delivery', 'per core (1e6/µs)', 'vs nchan', 'clients left'],
+    columns: [
+      'server',
+      'deliveries/s',
+      'vs nchan',
+      'server CPU µs/delivery',
+      'per core (1e6/µs)',
+      'vs nchan',
+      'clients left',
+    ],
     rows: results.map((r) => [
-      r.name, Math.round(r.flood?.perSec ?? 0), ratio(r.flood?.perSec ?? 0, nchan.flood?.perSec ?? 1),
-      (r.flood?.cpuUs ?? NaN).toFixed(2), Math.round(1e6 / (r.flood?.cpuUs ?? Infinity)), ratio(nchan.flood?.cpuUs ?? 1, r.flood?.cpuUs ?? Infinity),
+      r.name,
+      Math.round(r.flood?.perSec ?? 0),
+      ratio(r.flood?.perSec ?? 0, nchan.flood?.perSec ?? 1),
+      (r.flood?.cpuUs ?? NaN).toFixed(2),
+      Math.round(1e6 / (r.flood?.cpuUs ?? Infinity)),
+      ratio(nchan.flood?.cpuUs ?? 1, r.flood?.cpuUs ?? Infinity),
       r.flood?.alive ?? 0,
     ]),
-    notes: ['deliveries/s is what the clients received (the load generator shares the 2 cores); "per core" is the server\'s own CPU cost turned into a rate'],
+    notes: [
+      'deliveries/s is what the clients received (the load generator shares the 2 cores); "per core" is the server\'s own CPU cost turned into a rate',
+    ],
   };
   const latency: BenchTable = {
     title: 'SSE fan-out: delivery latency at 10 publishes/s',
     columns: ['server', ...LEVELS.flatMap((n) => [`p50 @${n / 1000}k`, `p99 @${n / 1000}k`]), 'lost'],
-    rows: results.map((r) => [r.name, ...LEVELS.flatMap((n) => [ms(r.latency.get(n)?.p50), ms(r.latency.get(n)?.p99)]),
-      `${(Math.max(0, ...[...r.latency.values()].map((l) => l.loss)) * 100).toFixed(2)}%`]),
+    rows: results.map((r) => [
+      r.name,
+      ...LEVELS.flatMap((n) => [ms(r.latency.get(n)?.p50), ms(r.latency.get(n)?.p99)]),
+      `${(Math.max(0, ...[...r.latency.values()].map((l) => l.loss)) * 100).toFixed(2)}%`,
+    ]),
   };
   const memory: BenchTable = {
     title: 'SSE fan-out: RSS per idle connection (KiB)',

@@ -15,7 +15,16 @@ import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, median, ratio, startNginx, stopProc, waitForPort, type BenchSuite, type BenchTable } from './harness.js';
+import {
+  freePort,
+  median,
+  ratio,
+  startNginx,
+  stopProc,
+  waitForPort,
+  type BenchSuite,
+  type BenchTable,
+} from './harness.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RUNS = 3;
@@ -23,7 +32,12 @@ const WRK = ['-t2', '-c50', '-d5s'];
 const MiB = 1024 * 1024;
 
 /** One wrk run's figures. */
-interface WrkResult { rps: number; mibps: number; p50ms: number; errors: number }
+interface WrkResult {
+  rps: number;
+  mibps: number;
+  p50ms: number;
+  errors: number;
+}
 
 function parseWrk(out: string): WrkResult {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
@@ -34,26 +48,40 @@ function parseWrk(out: string): WrkResult {
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const sockErrors = sock ? sock.slice(1).reduce((a, x) => a + Number(x), 0) : 0;
-  return { rps, mibps: Number(t?.[1] ?? NaN) * unit, p50ms: Number(lat?.[1] ?? NaN) * latScale, errors: non2xx + sockErrors };
+  return {
+    rps,
+    mibps: Number(t?.[1] ?? NaN) * unit,
+    p50ms: Number(lat?.[1] ?? NaN) * latScale,
+    errors: non2xx + sockErrors,
+  };
 }
 
 function wrk(url: string): Promise<WrkResult> {
   return new Promise((resolve, reject) => {
     const p = spawn('wrk', [...WRK, '--latency', url], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    p.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    p.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
     p.on('error', reject);
     p.on('close', () => resolve(parseWrk(out)));
   });
 }
 
 /** A server under test and the URLs of its two bodies. */
-interface Target { name: string; staticUrl: string; chunkedUrl: string; stop(): Promise<void> }
+interface Target {
+  name: string;
+  staticUrl: string;
+  chunkedUrl: string;
+  stop(): Promise<void>;
+}
 
 async function startSluice(dir: string): Promise<Target> {
   const port = await freePort();
   const chunk = 'x'.repeat(64 * 1024);
-  writeFileSync(join(dir, 'sluice.yaml'), `version: 1
+  writeFileSync(
+    join(dir, 'sluice.yaml'),
+    `version: 1
 http:
   servers:
     - name: bench
@@ -63,11 +91,21 @@ http:
           static: { root: ./www }
         - path: /chunked
           chunked: { chunks: [${Array.from({ length: 16 }, () => `"${chunk}"`).join(', ')}], content_type: application/octet-stream }
-`);
-  const proc: ChildProcess = spawn(process.execPath, ['--no-memory-reducer', '--max-semi-space-size=4', join(ROOT, 'bin/sluice.mjs'), 'run', join(dir, 'sluice.yaml')], { stdio: 'ignore' });
+`,
+  );
+  const proc: ChildProcess = spawn(
+    process.execPath,
+    ['--no-memory-reducer', '--max-semi-space-size=4', join(ROOT, 'bin/sluice.mjs'), 'run', join(dir, 'sluice.yaml')],
+    { stdio: 'ignore' },
+  );
   await waitForPort(port, '127.0.0.1', 20_000);
   const base = `http://127.0.0.1:${port}`;
-  return { name: 'Sluice', staticUrl: `${base}/static/1m.bin`, chunkedUrl: `${base}/chunked`, stop: () => stopProc(proc) };
+  return {
+    name: 'Sluice',
+    staticUrl: `${base}/static/1m.bin`,
+    chunkedUrl: `${base}/chunked`,
+    stop: () => stopProc(proc),
+  };
 }
 
 async function startNginxTarget(dir: string, sendfile: boolean): Promise<Target> {
@@ -85,7 +123,15 @@ async function startNginxTarget(dir: string, sendfile: boolean): Promise<Target>
 }`);
   await waitForPort(port);
   const base = `http://127.0.0.1:${port}`;
-  return { name: sendfile ? 'nginx (sendfile on)' : 'nginx (sendfile off, output_buffers 2 1m)', staticUrl: `${base}/static/1m.bin`, chunkedUrl: `${base}/chunked`, stop: async () => { await peer.stop(); rmSync(peer.dir, { recursive: true, force: true }); } };
+  return {
+    name: sendfile ? 'nginx (sendfile on)' : 'nginx (sendfile off, output_buffers 2 1m)',
+    staticUrl: `${base}/static/1m.bin`,
+    chunkedUrl: `${base}/chunked`,
+    stop: async () => {
+      await peer.stop();
+      rmSync(peer.dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Median figures of RUNS wrk runs against one URL. */
@@ -102,12 +148,17 @@ async function measure(url: string): Promise<WrkResult> {
 
 /** Both bodies are what they should be (a 403 page measured as throughput would be meaningless). */
 async function checkBodies(t: Target): Promise<void> {
-  for (const [url, framing] of [[t.staticUrl, 'length'], [t.chunkedUrl, 'chunked']] as const) {
+  for (const [url, framing] of [
+    [t.staticUrl, 'length'],
+    [t.chunkedUrl, 'chunked'],
+  ] as const) {
     const res = await fetch(url);
     const body = await res.arrayBuffer();
     const chunked = res.headers.get('transfer-encoding') === 'chunked';
     if (res.status !== 200 || body.byteLength !== MiB || chunked !== (framing === 'chunked')) {
-      throw new Error(`${t.name} ${url}: want 200 with a 1 MiB ${framing} body, got ${res.status}, ${body.byteLength} bytes, chunked=${chunked}`);
+      throw new Error(
+        `${t.name} ${url}: want 200 with a 1 MiB ${framing} body, got ${res.status}, ${body.byteLength} bytes, chunked=${chunked}`,
+      );
     }
   }
 }
@@ -121,7 +172,11 @@ export const suite: BenchSuite = {
     writeFileSync(join(dir, 'www/1m.bin'), randomBytes(MiB));
     const results: { name: string; stat: WrkResult; chunked: WrkResult }[] = [];
     try {
-      for (const start of [() => startSluice(dir), () => startNginxTarget(dir, true), () => startNginxTarget(dir, false)]) {
+      for (const start of [
+        () => startSluice(dir),
+        () => startNginxTarget(dir, true),
+        () => startNginxTarget(dir, false),
+      ]) {
         const t = await start();
         try {
           await checkBodies(t);
@@ -135,13 +190,25 @@ export const suite: BenchSuite = {
     }
     const sluice = results[0]!;
     const row = (kind: 'stat' | 'chunked') => (r: (typeof results)[number]) => [
-      r.name, r[kind].rps.toFixed(0), r[kind].mibps.toFixed(0), r[kind].p50ms.toFixed(1), r[kind].errors, ratio(sluice[kind].rps, r[kind].rps),
+      r.name,
+      r[kind].rps.toFixed(0),
+      r[kind].mibps.toFixed(0),
+      r[kind].p50ms.toFixed(1),
+      r[kind].errors,
+      ratio(sluice[kind].rps, r[kind].rps),
     ];
     const columns = ['server', 'req/s', 'MiB/s', 'p50 ms', 'errors', 'Sluice ÷ this'];
-    const notes = [`wrk ${WRK.join(' ')}, median of ${RUNS} runs; every server is one process/worker on the same loaded 2-core machine: compare ratios, not absolutes`];
+    const notes = [
+      `wrk ${WRK.join(' ')}, median of ${RUNS} runs; every server is one process/worker on the same loaded 2-core machine: compare ratios, not absolutes`,
+    ];
     return [
       { title: '1 MiB static file (Content-Length)', columns, rows: results.map(row('stat')), notes },
-      { title: '1 MiB chunked body (16 × 64 KiB chunks; nginx via SSI)', columns, rows: results.map(row('chunked')), notes },
+      {
+        title: '1 MiB chunked body (16 × 64 KiB chunks; nginx via SSI)',
+        columns,
+        rows: results.map(row('chunked')),
+        notes,
+      },
     ];
   },
 };

@@ -17,7 +17,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, median, ratio, startNginx, stopProc, waitForPort, type BenchSuite, type BenchTable } from './harness.js';
+import {
+  freePort,
+  median,
+  ratio,
+  startNginx,
+  stopProc,
+  waitForPort,
+  type BenchSuite,
+  type BenchTable,
+} from './harness.js';
 import { run } from '../helpers/process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -55,12 +64,23 @@ server.on('message', (msg, r) => {
 server.bind(port, '127.0.0.1');
 `;
 
-interface Ports { iperf: number; web: number; udp: number }
-interface Target { name: string; ports: Ports }
+interface Ports {
+  iperf: number;
+  web: number;
+  udp: number;
+}
+interface Target {
+  name: string;
+  ports: Ports;
+}
 
 function startNode(port: Ports, ups: Ports): ChildProcess[] {
   return [
-    spawn(process.execPath, ['-e', NODE_TCP, String(port.iperf), String(ups.iperf), String(port.web), String(ups.web)], { stdio: 'ignore' }),
+    spawn(
+      process.execPath,
+      ['-e', NODE_TCP, String(port.iperf), String(ups.iperf), String(port.web), String(ups.web)],
+      { stdio: 'ignore' },
+    ),
     spawn(process.execPath, ['-e', NODE_UDP, String(port.udp), String(ups.udp)], { stdio: 'ignore' }),
   ];
 }
@@ -71,7 +91,9 @@ async function ports(): Promise<Ports> {
 
 function startSluice(dir: string, port: Ports, ups: Ports): ChildProcess {
   const conf = join(dir, 'sluice.yaml');
-  writeFileSync(conf, `stream:
+  writeFileSync(
+    conf,
+    `stream:
   upstreams:
     - { name: iperf, servers: [ { address: 127.0.0.1:${ups.iperf} } ] }
     - { name: web, servers: [ { address: 127.0.0.1:${ups.web} } ] }
@@ -80,13 +102,20 @@ function startSluice(dir: string, port: Ports, ups: Ports): ChildProcess {
     - { name: iperf, listen: 127.0.0.1:${port.iperf}, upstream: iperf }
     - { name: web, listen: 127.0.0.1:${port.web}, upstream: web }
     - { name: udp, listen: 127.0.0.1:${port.udp}, protocol: udp, upstream: udp, proxy_responses: 1 }
-`);
-  return spawn(process.execPath, ['--no-memory-reducer', '--max-semi-space-size=4', join(root, 'bin/sluice.mjs'), 'run', conf], { stdio: 'ignore' });
+`,
+  );
+  return spawn(
+    process.execPath,
+    ['--no-memory-reducer', '--max-semi-space-size=4', join(root, 'bin/sluice.mjs'), 'run', conf],
+    { stdio: 'ignore' },
+  );
 }
 
 function startHaproxy(dir: string, port: Ports, ups: Ports): ChildProcess {
   const conf = join(dir, 'haproxy.cfg');
-  writeFileSync(conf, `global
+  writeFileSync(
+    conf,
+    `global
   nbthread 1
   maxconn 8000
 defaults
@@ -100,7 +129,8 @@ listen iperf
 listen web
   bind 127.0.0.1:${port.web}
   server s1 127.0.0.1:${ups.web}
-`);
+`,
+  );
   return spawn('haproxy', ['-db', '-f', conf], { stdio: 'ignore' });
 }
 
@@ -119,7 +149,9 @@ async function iperf(port: number, reverse = false, retry = 2): Promise<number> 
 }
 
 async function iperfOnce(port: number, reverse: boolean): Promise<number> {
-  const r = await run('iperf3', ['-c', '127.0.0.1', '-p', String(port), '-n', '1G', '-J', ...(reverse ? ['-R'] : [])], { timeoutMs: 60000 });
+  const r = await run('iperf3', ['-c', '127.0.0.1', '-p', String(port), '-n', '1G', '-J', ...(reverse ? ['-R'] : [])], {
+    timeoutMs: 60000,
+  });
   const bps = JSON.parse(r.stdout)?.end?.sum_received?.bits_per_second;
   if (!bps) throw new Error(`iperf3 via ${port} failed: ${r.stdout.slice(0, 400)}${r.stderr}`);
   return bps / 8 / 1024 ** 2;
@@ -127,7 +159,11 @@ async function iperfOnce(port: number, reverse: boolean): Promise<number> {
 
 /** Short connections per second (wrk, Connection: close). */
 async function connRate(port: number): Promise<number> {
-  const r = await run('wrk', ['-t', '2', '-c', '32', '-d', '3s', '-H', 'Connection: close', `http://127.0.0.1:${port}/`], { timeoutMs: 30000 });
+  const r = await run(
+    'wrk',
+    ['-t', '2', '-c', '32', '-d', '3s', '-H', 'Connection: close', `http://127.0.0.1:${port}/`],
+    { timeoutMs: 30000 },
+  );
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
   if (rps === 0) throw new Error(`wrk via ${port} failed:\n${r.stdout}${r.stderr}`);
   return rps;
@@ -138,12 +174,14 @@ async function udpRate(port: number, sockets: number, inFlight: number, ms: numb
   const msg = Buffer.alloc(64, 97);
   let replies = 0;
   let running = true;
-  const socks = await Promise.all(Array.from({ length: sockets }, async () => {
-    const s = dgram.createSocket('udp4');
-    await new Promise<void>((r) => s.connect(port, '127.0.0.1', () => r()));
-    s.on('error', () => undefined);
-    return s;
-  }));
+  const socks = await Promise.all(
+    Array.from({ length: sockets }, async () => {
+      const s = dgram.createSocket('udp4');
+      await new Promise<void>((r) => s.connect(port, '127.0.0.1', () => r()));
+      s.on('error', () => undefined);
+      return s;
+    }),
+  );
   // A lost datagram would shrink the window for good: a socket silent for 50 ms gets its window again.
   const heard = new Map(socks.map((s) => [s, performance.now()]));
   for (const s of socks) {
@@ -153,11 +191,17 @@ async function udpRate(port: number, sockets: number, inFlight: number, ms: numb
       if (running) s.send(msg);
     });
   }
-  const fill = (s: dgram.Socket) => { for (let i = 0; i < inFlight; i++) s.send(msg); };
+  const fill = (s: dgram.Socket) => {
+    for (let i = 0; i < inFlight; i++) s.send(msg);
+  };
   socks.forEach(fill);
   const topUp = setInterval(() => {
     const now = performance.now();
-    for (const s of socks) if (now - heard.get(s)! > 50) { heard.set(s, now); fill(s); }
+    for (const s of socks)
+      if (now - heard.get(s)! > 50) {
+        heard.set(s, now);
+        fill(s);
+      }
   }, 25);
   await new Promise((r) => setTimeout(r, 200)); // warm-up
   const start = replies;
@@ -180,19 +224,36 @@ export const suite: BenchSuite = {
     const peers: { stop(): Promise<void> }[] = [];
     try {
       procs.push(spawn('iperf3', ['-s', '-p', String(origin.iperf)], { stdio: 'ignore' }));
-      peers.push(startNginx(`stream {
+      peers.push(
+        startNginx(
+          `stream {
   server { listen 127.0.0.1:${origin.web}; return "HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\nok"; }
   server { listen 127.0.0.1:${origin.udp} udp; return "${REPLY}"; }
-}`, [STREAM_MODULE]));
-      peers.push(startNginx(`stream {
+}`,
+          [STREAM_MODULE],
+        ),
+      );
+      peers.push(
+        startNginx(
+          `stream {
   server { listen 127.0.0.1:${base.nginx.iperf}; proxy_pass 127.0.0.1:${origin.iperf}; }
   server { listen 127.0.0.1:${base.nginx.web}; proxy_pass 127.0.0.1:${origin.web}; }
   server { listen 127.0.0.1:${base.nginx.udp} udp; proxy_pass 127.0.0.1:${origin.udp}; proxy_responses 1; }
-}`, [STREAM_MODULE]));
-      procs.push(startSluice(dir, base.sluice, origin), startHaproxy(dir, base.haproxy, origin), ...startNode(base.node, origin));
+}`,
+          [STREAM_MODULE],
+        ),
+      );
+      procs.push(
+        startSluice(dir, base.sluice, origin),
+        startHaproxy(dir, base.haproxy, origin),
+        ...startNode(base.node, origin),
+      );
       for (const [name, p] of Object.entries({ origin, ...base })) {
         // Probing iperf ports through a proxy would feed iperf3 empty tests: the web port tells the proxy is up.
-        for (const port of name === 'origin' ? [p.iperf, p.web] : [p.web]) await waitForPort(port, '127.0.0.1', 20000).catch((e: Error) => { throw new Error(`${name}: ${e.message}`); });
+        for (const port of name === 'origin' ? [p.iperf, p.web] : [p.web])
+          await waitForPort(port, '127.0.0.1', 20000).catch((e: Error) => {
+            throw new Error(`${name}: ${e.message}`);
+          });
       }
       const tcpTargets: Target[] = [
         { name: 'direct', ports: origin },
@@ -203,7 +264,10 @@ export const suite: BenchSuite = {
       ];
       const udpTargets = tcpTargets.filter((t) => t.name !== 'haproxy tcp');
       const results = new Map<string, number[]>();
-      const add = (key: string, v: number) => { if (!results.has(key)) results.set(key, []); results.get(key)!.push(v); };
+      const add = (key: string, v: number) => {
+        if (!results.has(key)) results.set(key, []);
+        results.get(key)!.push(v);
+      };
       for (let round = 0; round < ROUNDS; round++) {
         for (const t of tcpTargets) add(`tput ${t.name}`, await iperf(t.ports.iperf));
         for (const t of tcpTargets) add(`down ${t.name}`, await iperf(t.ports.iperf, true));
@@ -214,19 +278,60 @@ export const suite: BenchSuite = {
       const med = (k: string) => median(results.get(k) ?? [0]);
       const all = (k: string) => (results.get(k) ?? []).map((x) => x.toFixed(0)).join(' / ');
       const tcp: BenchTable = {
-        title: 'Stream TCP: iperf3 -n 1G throughput client → upstream and (-R) upstream → client, short connections/s (wrk, Connection: close)',
-        columns: ['target', 'MiB/s', 'vs nginx', 'MiB/s -R', 'vs nginx', 'conn/s', 'vs nginx', 'runs MiB/s', 'runs conn/s'],
-        rows: tcpTargets.map((t) => [t.name, med(`tput ${t.name}`).toFixed(0), ratio(med(`tput ${t.name}`), med('tput nginx stream')),
-          med(`down ${t.name}`).toFixed(0), ratio(med(`down ${t.name}`), med('down nginx stream')),
-          med(`conn ${t.name}`).toFixed(0), ratio(med(`conn ${t.name}`), med('conn nginx stream')), all(`tput ${t.name}`), all(`conn ${t.name}`)]),
-        notes: ['goals: sluice throughput ≥ nginx, connection rate ≥ 0.75× nginx', 'proxies, peers and clients share 2 cores with other work'],
+        title:
+          'Stream TCP: iperf3 -n 1G throughput client → upstream and (-R) upstream → client, short connections/s (wrk, Connection: close)',
+        columns: [
+          'target',
+          'MiB/s',
+          'vs nginx',
+          'MiB/s -R',
+          'vs nginx',
+          'conn/s',
+          'vs nginx',
+          'runs MiB/s',
+          'runs conn/s',
+        ],
+        rows: tcpTargets.map((t) => [
+          t.name,
+          med(`tput ${t.name}`).toFixed(0),
+          ratio(med(`tput ${t.name}`), med('tput nginx stream')),
+          med(`down ${t.name}`).toFixed(0),
+          ratio(med(`down ${t.name}`), med('down nginx stream')),
+          med(`conn ${t.name}`).toFixed(0),
+          ratio(med(`conn ${t.name}`), med('conn nginx stream')),
+          all(`tput ${t.name}`),
+          all(`conn ${t.name}`),
+        ]),
+        notes: [
+          'goals: sluice throughput ≥ nginx, connection rate ≥ 0.75× nginx',
+          'proxies, peers and clients share 2 cores with other work',
+        ],
       };
       const udp: BenchTable = {
-        title: 'Stream UDP: 64-byte replies/s (4 sockets × 16 in flight) and ping-pong round trips/s (1 × 1), proxy_responses 1',
-        columns: ['target', 'replies/s', 'vs node relay', 'ping-pong/s', 'vs direct', 'runs replies/s', 'runs ping-pong/s'],
-        rows: udpTargets.map((t) => [t.name, med(`udp ${t.name}`).toFixed(0), ratio(med(`udp ${t.name}`), med('udp node pipe()')),
-          med(`ping ${t.name}`).toFixed(0), ratio(med(`ping ${t.name}`), med('ping direct')), all(`udp ${t.name}`), all(`ping ${t.name}`)]),
-        notes: ['goals: sluice replies/s ≥ 1.2× the minimal Node relay ("node pipe()" row), ping-pong ≥ 0.7× direct', 'the responder is nginx stream `return` (one reply per datagram)'],
+        title:
+          'Stream UDP: 64-byte replies/s (4 sockets × 16 in flight) and ping-pong round trips/s (1 × 1), proxy_responses 1',
+        columns: [
+          'target',
+          'replies/s',
+          'vs node relay',
+          'ping-pong/s',
+          'vs direct',
+          'runs replies/s',
+          'runs ping-pong/s',
+        ],
+        rows: udpTargets.map((t) => [
+          t.name,
+          med(`udp ${t.name}`).toFixed(0),
+          ratio(med(`udp ${t.name}`), med('udp node pipe()')),
+          med(`ping ${t.name}`).toFixed(0),
+          ratio(med(`ping ${t.name}`), med('ping direct')),
+          all(`udp ${t.name}`),
+          all(`ping ${t.name}`),
+        ]),
+        notes: [
+          'goals: sluice replies/s ≥ 1.2× the minimal Node relay ("node pipe()" row), ping-pong ≥ 0.7× direct',
+          'the responder is nginx stream `return` (one reply per datagram)',
+        ],
       };
       return [tcp, udp];
     } finally {

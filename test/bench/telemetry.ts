@@ -13,7 +13,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, median, ratio, startNginx, stopProc, waitForPort, type BenchSuite, type BenchTable } from './harness.js';
+import {
+  freePort,
+  median,
+  ratio,
+  startNginx,
+  stopProc,
+  waitForPort,
+  type BenchSuite,
+  type BenchTable,
+} from './harness.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RUNS = 3;
@@ -23,7 +32,9 @@ function wrkRps(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const p = spawn('wrk', [...WRK, url], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    p.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    p.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
     p.on('error', reject);
     p.on('close', () => resolve(Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN)));
   });
@@ -34,13 +45,21 @@ function watch(admin: string): { ticks: () => number; stop: () => void } {
   let ticks = 0;
   const req = http.get(`http://${admin}/api/telemetry`, (res) => {
     res.setEncoding('utf8');
-    res.on('data', (s: string) => { ticks += s.split('\ndata: ').length - 1 + (s.startsWith('data: ') ? 1 : 0); });
+    res.on('data', (s: string) => {
+      ticks += s.split('\ndata: ').length - 1 + (s.startsWith('data: ') ? 1 : 0);
+    });
   });
   req.on('error', () => undefined);
   const poll = setInterval(() => {
     http.get(`http://${admin}/api/traffic?limit=50`, (res) => res.resume()).on('error', () => undefined);
   }, 1000);
-  return { ticks: () => ticks, stop: () => { clearInterval(poll); req.destroy(); } };
+  return {
+    ticks: () => ticks,
+    stop: () => {
+      clearInterval(poll);
+      req.destroy();
+    },
+  };
 }
 
 export const suite: BenchSuite = {
@@ -49,7 +68,9 @@ export const suite: BenchSuite = {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-tel-'));
     const port = await freePort();
     const adminPort = await freePort();
-    writeFileSync(join(dir, 'sluice.yaml'), `version: 1
+    writeFileSync(
+      join(dir, 'sluice.yaml'),
+      `version: 1
 admin: { listen: 127.0.0.1:${adminPort} }
 http:
   servers:
@@ -58,10 +79,17 @@ http:
       routes:
         - path: /ok
           respond: { body: ok }
-`);
-    const proc: ChildProcess = spawn(process.execPath, ['--no-memory-reducer', '--max-semi-space-size=4', join(ROOT, 'bin/sluice.mjs'), 'run', join(dir, 'sluice.yaml')], { stdio: 'ignore' });
+`,
+    );
+    const proc: ChildProcess = spawn(
+      process.execPath,
+      ['--no-memory-reducer', '--max-semi-space-size=4', join(ROOT, 'bin/sluice.mjs'), 'run', join(dir, 'sluice.yaml')],
+      { stdio: 'ignore' },
+    );
     const nginxPort = await freePort();
-    const nginx = startNginx(`http { access_log off; keepalive_requests 1000000; server { listen 127.0.0.1:${nginxPort}; location / { return 200 "ok"; } } }`);
+    const nginx = startNginx(
+      `http { access_log off; keepalive_requests 1000000; server { listen 127.0.0.1:${nginxPort}; location / { return 200 "ok"; } } }`,
+    );
     try {
       await waitForPort(port, '127.0.0.1', 20_000);
       await waitForPort(nginxPort);
@@ -85,16 +113,24 @@ http:
       const q = median(quiet);
       const wv = median(watched);
       const n = median(peer);
-      return [{
-        title: 'Watching costs (2-byte responses, wrk -t1 -c32 -d4s, medians of 3)',
-        columns: ['server', 'req/s', 'vs Sluice unwatched', 'vs nginx', 'telemetry ticks/s during load'],
-        rows: [
-          ['Sluice, nobody watching', Math.round(q), '1.00×', ratio(q, n), '—'],
-          ['Sluice, traffic capture + telemetry stream', Math.round(wv), ratio(wv, q), ratio(wv, n), median(tickRates).toFixed(2)],
-          ['nginx (1 worker, return 200)', Math.round(n), ratio(n, q), '1.00×', '—'],
-        ],
-        notes: ['ticks/s is the telemetry message rate a UI receives: fixed at 4/s whatever the request rate'],
-      }];
+      return [
+        {
+          title: 'Watching costs (2-byte responses, wrk -t1 -c32 -d4s, medians of 3)',
+          columns: ['server', 'req/s', 'vs Sluice unwatched', 'vs nginx', 'telemetry ticks/s during load'],
+          rows: [
+            ['Sluice, nobody watching', Math.round(q), '1.00×', ratio(q, n), '—'],
+            [
+              'Sluice, traffic capture + telemetry stream',
+              Math.round(wv),
+              ratio(wv, q),
+              ratio(wv, n),
+              median(tickRates).toFixed(2),
+            ],
+            ['nginx (1 worker, return 200)', Math.round(n), ratio(n, q), '1.00×', '—'],
+          ],
+          notes: ['ticks/s is the telemetry message rate a UI receives: fixed at 4/s whatever the request rate'],
+        },
+      ];
     } finally {
       await stopProc(proc);
       await nginx.stop();

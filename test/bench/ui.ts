@@ -29,7 +29,15 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SECONDS = Number(process.env.UI_BENCH_SECONDS) || 8;
 const SETTLE_MS = 2500;
 const STREAMS = 100;
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Counters the page keeps for the bench: long tasks and animation frames. */
 const PAGE_PROBE = `
@@ -40,14 +48,38 @@ const PAGE_PROBE = `
 `;
 
 /** One view's figures. */
-interface ViewFigures { view: string; longTasks: number; longestMs: number; busy: number; fps: number; messages: number }
+interface ViewFigures {
+  view: string;
+  longTasks: number;
+  longestMs: number;
+  busy: number;
+  fps: number;
+  messages: number;
+}
 
 /** Starts `sluice ui CONFIG` in its own process (engine flags as `npm start`); resolves with the UI URL and each listener's address. */
-async function startSluiceUi(config: string, listeners: number): Promise<{ proc: ChildProcess; url: string; bases: string[] }> {
+async function startSluiceUi(
+  config: string,
+  listeners: number,
+): Promise<{ proc: ChildProcess; url: string; bases: string[] }> {
   const port = await freePort();
-  const proc = spawn(process.execPath, ['--no-memory-reducer', '--max-semi-space-size=4', join(ROOT, 'bin/sluice.mjs'), 'ui', config, '--port', String(port), '--no-open'], {
-    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BROWSER: 'none' },
-  });
+  const proc = spawn(
+    process.execPath,
+    [
+      '--no-memory-reducer',
+      '--max-semi-space-size=4',
+      join(ROOT, 'bin/sluice.mjs'),
+      'ui',
+      config,
+      '--port',
+      String(port),
+      '--no-open',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, BROWSER: 'none' },
+    },
+  );
   const bases = new Map<string, string>();
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -56,7 +88,10 @@ async function startSluiceUi(config: string, listeners: number): Promise<{ proc:
       out += b.toString();
       for (const m of out.matchAll(/^http (\S+) listening on (http:\/\/\S+)$/gm)) bases.set(m[1]!, m[2]!);
       const m = /Sluice UI: (\S+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve(m[1]!); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
     });
     proc.on('exit', (code) => reject(new Error(`sluice ui exited (${code}):\n${out}`)));
   });
@@ -67,19 +102,30 @@ async function startSluiceUi(config: string, listeners: number): Promise<{ proc:
 }
 
 /** Opens `view` by its nav button, lets it settle, then measures it for SECONDS. */
-async function measureView(page: Page, cdp: { send(m: string): Promise<unknown> }, messages: () => number, view: string): Promise<ViewFigures> {
+async function measureView(
+  page: Page,
+  cdp: { send(m: string): Promise<unknown> },
+  messages: () => number,
+  view: string,
+): Promise<ViewFigures> {
   await page.click(`[data-testid=nav-${view}]`);
   await page.waitForTimeout(SETTLE_MS);
   const metric = async () => {
     const r = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
     return r.metrics.find((m) => m.name === 'TaskDuration')?.value ?? NaN;
   };
-  await page.evaluate(() => { const b = (globalThis as unknown as { __bench: { long: number[]; frames: number } }).__bench; b.long = []; b.frames = 0; });
+  await page.evaluate(() => {
+    const b = (globalThis as unknown as { __bench: { long: number[]; frames: number } }).__bench;
+    b.long = [];
+    b.frames = 0;
+  });
   const busy0 = await metric();
   const msg0 = messages();
   const t0 = Date.now();
   await page.waitForTimeout(SECONDS * 1000);
-  const probe = await page.evaluate(() => (globalThis as unknown as { __bench: { long: number[]; frames: number } }).__bench);
+  const probe = await page.evaluate(
+    () => (globalThis as unknown as { __bench: { long: number[]; frames: number } }).__bench,
+  );
   const busy1 = await metric();
   const secs = (Date.now() - t0) / 1000;
   return {
@@ -93,7 +139,10 @@ async function measureView(page: Page, cdp: { send(m: string): Promise<unknown> 
 }
 
 /** One run: Sluice under load with `listeners` listeners, `views` measured in turn. */
-async function runWith(listeners: number, views: string[] | 'all'): Promise<{ figures: ViewFigures[]; rps: number; eventsPerSec: number }> {
+async function runWith(
+  listeners: number,
+  views: string[] | 'all',
+): Promise<{ figures: ViewFigures[]; rps: number; eventsPerSec: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-ui-'));
   writeFileSync(join(dir, 'sluice.yaml'), loadConfig(listeners));
   const { proc, url, bases } = await startSluiceUi(join(dir, 'sluice.yaml'), listeners);
@@ -106,14 +155,21 @@ async function runWith(listeners: number, views: string[] | 'all'): Promise<{ fi
     const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     await page.addInitScript({ content: PAGE_PROBE });
     let messages = 0;
-    page.on('websocket', (ws) => ws.on('framereceived', () => { messages++; }));
+    page.on('websocket', (ws) =>
+      ws.on('framereceived', () => {
+        messages++;
+      }),
+    );
     await page.goto(url);
     await page.waitForSelector('[data-testid=nav-dashboard]');
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
-    const names = views === 'all'
-      ? await page.locator('[data-testid^=nav-]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.slice(4)))
-      : views;
+    const names =
+      views === 'all'
+        ? await page
+            .locator('[data-testid^=nav-]')
+            .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.slice(4)))
+        : views;
     const figures: ViewFigures[] = [];
     const ev0 = streams.events();
     const t0 = Date.now();
@@ -133,7 +189,10 @@ export const suite: BenchSuite = {
   name: 'ui',
   async run(): Promise<BenchTable[]> {
     await ensureFreshRenderer();
-    const counts = (process.env.UI_BENCH_LISTENERS ?? '10,30').split(',').map(Number).filter((n) => n > 0);
+    const counts = (process.env.UI_BENCH_LISTENERS ?? '10,30')
+      .split(',')
+      .map(Number)
+      .filter((n) => n > 0);
     const tables: BenchTable[] = [];
     for (const [i, n] of counts.entries()) {
       const only = process.env.UI_BENCH_VIEWS?.split(',').filter(Boolean);
@@ -141,7 +200,14 @@ export const suite: BenchSuite = {
       tables.push({
         title: `UI under load: ${n} listeners, ${STREAMS} SSE streams at 20 ev/s, wrk on one listener (${SECONDS} s per view)`,
         columns: ['view', 'long tasks', 'longest', 'main thread busy', 'frames/s', 'messages/s'],
-        rows: r.figures.map((f) => [f.view, f.longTasks, `${f.longestMs} ms`, `${Math.round(f.busy * 100)}%`, Math.round(f.fps), f.messages.toFixed(1)]),
+        rows: r.figures.map((f) => [
+          f.view,
+          f.longTasks,
+          `${f.longestMs} ms`,
+          `${Math.round(f.busy * 100)}%`,
+          Math.round(f.fps),
+          f.messages.toFixed(1),
+        ]),
         notes: [`wrk ${Math.round(r.rps)} req/s on svc01; SSE clients received ${Math.round(r.eventsPerSec)} events/s`],
       });
     }

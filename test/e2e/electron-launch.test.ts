@@ -22,18 +22,32 @@ const skip = where.ok ? false : `no Electron launch test here: ${where.reason}`;
 test('the Electron window opens the UI with a narrow bridge', { skip, timeout: 90_000 }, async () => {
   if (!where.ok) return;
   await ensureFreshRenderer();
-  const built = spawnSync(process.execPath, [resolve(ROOT, 'build/build.mjs'), '--electron'], { cwd: ROOT, encoding: 'utf8' });
+  const built = spawnSync(process.execPath, [resolve(ROOT, 'build/build.mjs'), '--electron'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   assert.equal(built.status, 0, built.stderr);
   assert.ok(existsSync(resolve(ROOT, 'dist/electron/main.cjs')));
-  const app = await electron.launch({ executablePath: where.electron, args: [resolve(ROOT, 'dist/electron/main.cjs'), resolve(ROOT, 'examples/mock.yaml')] });
+  const app = await electron.launch({
+    executablePath: where.electron,
+    args: [resolve(ROOT, 'dist/electron/main.cjs'), resolve(ROOT, 'examples/mock.yaml')],
+  });
   try {
     const win = await app.firstWindow();
     await win.waitForSelector('[data-testid=nav-dashboard]');
     const surface = await win.evaluate(() => Object.keys((globalThis as unknown as { sluice: object }).sluice).sort());
     assert.deepEqual(surface, [...API_CALLS, 'on'].sort());
-    assert.equal(await win.evaluate(() => typeof (globalThis as unknown as { require?: unknown }).require), 'undefined');
-    assert.equal(await win.evaluate(() => typeof (globalThis as unknown as { process?: unknown }).process), 'undefined');
-    const health = await win.evaluate(() => (globalThis as unknown as { sluice: { health(): Promise<{ ok: boolean }> } }).sluice.health());
+    assert.equal(
+      await win.evaluate(() => typeof (globalThis as unknown as { require?: unknown }).require),
+      'undefined',
+    );
+    assert.equal(
+      await win.evaluate(() => typeof (globalThis as unknown as { process?: unknown }).process),
+      'undefined',
+    );
+    const health = await win.evaluate(() =>
+      (globalThis as unknown as { sluice: { health(): Promise<{ ok: boolean }> } }).sluice.health(),
+    );
     assert.equal(health.ok, true);
     const prefs = await app.evaluate(({ BrowserWindow }) => {
       const w = BrowserWindow.getAllWindows()[0]!;

@@ -13,7 +13,15 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { ROOT, startUi, type UiSession } from '../../core/cli/ui.js';
 
 export const DOCS = resolve(ROOT, 'docs');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 function newestMtime(dir: string): number {
   let max = 0;
@@ -28,7 +36,11 @@ function newestMtime(dir: string): number {
 /** Builds dist/renderer when missing or stale; parallel callers wait on a lock directory. */
 export async function ensureFreshRenderer(): Promise<void> {
   const index = resolve(ROOT, 'dist/renderer/index.html');
-  const sources = Math.max(newestMtime(resolve(ROOT, 'renderer')), newestMtime(resolve(ROOT, 'core/config')), newestMtime(resolve(ROOT, 'core/api')));
+  const sources = Math.max(
+    newestMtime(resolve(ROOT, 'renderer')),
+    newestMtime(resolve(ROOT, 'core/config')),
+    newestMtime(resolve(ROOT, 'core/api')),
+  );
   const fresh = () => existsSync(index) && statSync(index).mtimeMs >= sources;
   const lock = resolve(ROOT, '.tmp/renderer-build.lock');
   mkdirSync(resolve(ROOT, '.tmp'), { recursive: true });
@@ -37,13 +49,17 @@ export async function ensureFreshRenderer(): Promise<void> {
       mkdirSync(lock);
     } catch {
       // Someone else builds; a lock older than 2 minutes is a leftover of a killed run.
-      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000)
+        rmSync(lock, { recursive: true, force: true });
       await sleep(500);
       continue;
     }
     try {
       if (!fresh()) {
-        const r = spawnSync(process.execPath, [resolve(ROOT, 'build/build.mjs'), '--renderer'], { cwd: ROOT, encoding: 'utf8' });
+        const r = spawnSync(process.execPath, [resolve(ROOT, 'build/build.mjs'), '--renderer'], {
+          cwd: ROOT,
+          encoding: 'utf8',
+        });
         if (r.status !== 0) throw new Error(`renderer build failed:\n${r.stdout}\n${r.stderr}`);
       }
     } finally {
@@ -67,7 +83,10 @@ export interface UiHarness {
 }
 
 /** Writes `yaml` to a temp config, starts browser mode with it, opens the printed URL. */
-export async function openUi(yaml: string, opts: { files?: Record<string, string | Buffer>; viewport?: { width: number; height: number } } = {}): Promise<UiHarness> {
+export async function openUi(
+  yaml: string,
+  opts: { files?: Record<string, string | Buffer>; viewport?: { width: number; height: number } } = {},
+): Promise<UiHarness> {
   await ensureFreshRenderer();
   const dir = mkdtempSync(join(tmpdir(), 'sluice-e2e-'));
   for (const [name, body] of Object.entries(opts.files ?? {})) {
@@ -87,7 +106,11 @@ export async function openUi(yaml: string, opts: { files?: Record<string, string
   await page.goto(session.url);
   await page.waitForSelector('[data-testid=nav-dashboard]');
   return {
-    session, browser, context, page, dir,
+    session,
+    browser,
+    context,
+    page,
+    dir,
     listenerUrl: (name) => {
       const a = session.engine.address(name);
       if (!a) throw new Error(`no listener ${name}; logs:\n${logs.join('\n')}`);
@@ -122,7 +145,11 @@ export async function drawnSeries(page: Page, testId: string): Promise<string[]>
  */
 export async function chartInk(page: Page, testId: string, above = 0): Promise<number> {
   return page.locator(`[data-testid=${testId}] canvas.series`).evaluate((c, frac) => {
-    const canvas = c as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+    const canvas = c as unknown as {
+      width: number;
+      height: number;
+      getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+    };
     const rows = Math.floor(canvas.height * (1 - frac));
     if (rows <= 0 || canvas.width === 0) return 0;
     const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, rows).data;
@@ -135,7 +162,11 @@ export async function chartInk(page: Page, testId: string, above = 0): Promise<n
 /** Canvas pixels of each colour (`rgb(r, g, b)` strings; a translucent band counts by its own colour), one count per colour. */
 export async function inkByColour(page: Page, testId: string, colours: string[]): Promise<number[]> {
   return page.locator(`[data-testid=${testId}] canvas.series`).evaluate((c, list) => {
-    const canvas = c as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+    const canvas = c as unknown as {
+      width: number;
+      height: number;
+      getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+    };
     const want = list.map((s) => (/(\d+)\D+(\d+)\D+(\d+)/.exec(s) ?? []).slice(1).map(Number));
     const counts = want.map(() => 0);
     const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;

@@ -28,8 +28,15 @@ async function upstream(name: string) {
   return {
     port,
     clients: () => streams.size,
-    publish: (event: string, id: string, data: string) => { for (const s of streams) s.write(`event: ${event}\nid: ${id}\ndata: ${data}\n\n`); },
-    close: () => new Promise<void>((r) => { for (const s of streams) s.destroy(); server.closeAllConnections(); server.close(() => r()); }),
+    publish: (event: string, id: string, data: string) => {
+      for (const s of streams) s.write(`event: ${event}\nid: ${id}\ndata: ${data}\n\n`);
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of streams) s.destroy();
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -42,11 +49,14 @@ async function deadPort(): Promise<number> {
   return port;
 }
 
-test('proxy a real SSE upstream: events decoded live in the detail pane, record as mock, upstream health and share', { timeout: 90_000 }, async () => {
-  const a = await upstream('a');
-  const b = await upstream('b');
-  const dead = await deadPort();
-  const ui = await openUi(`version: 1
+test(
+  'proxy a real SSE upstream: events decoded live in the detail pane, record as mock, upstream health and share',
+  { timeout: 90_000 },
+  async () => {
+    const a = await upstream('a');
+    const b = await upstream('b');
+    const dead = await deadPort();
+    const ui = await openUi(`version: 1
 http:
   upstreams:
     - name: backend
@@ -63,79 +73,96 @@ http:
         - path: /api
           proxy: { upstream: backend, read_timeout: 1h }
 `);
-  const { page } = ui;
-  try {
-    const edge = ui.listenerUrl('edge');
-    // Plain requests spread 3:1 over the two primaries.
-    const answers: string[] = [];
-    for (let i = 0; i < 8; i++) answers.push(await (await fetch(`${edge}/api/hello?i=${i}`)).text());
-    assert.equal(answers.filter((t) => t.startsWith('a ')).length, 6);
-    assert.equal(answers.filter((t) => t.startsWith('b ')).length, 2);
+    const { page } = ui;
+    try {
+      const edge = ui.listenerUrl('edge');
+      // Plain requests spread 3:1 over the two primaries.
+      const answers: string[] = [];
+      for (let i = 0; i < 8; i++) answers.push(await (await fetch(`${edge}/api/hello?i=${i}`)).text());
+      assert.equal(answers.filter((t) => t.startsWith('a ')).length, 6);
+      assert.equal(answers.filter((t) => t.startsWith('b ')).length, 2);
 
-    // A browser subscribes through the proxy; the stream lands on one of the upstreams.
-    const client = await ui.context.newPage();
-    await client.goto(`${edge}/api/hello`);
-    await client.evaluate(() => {
-      const w = globalThis as unknown as { got: string[] };
-      w.got = [];
-      new EventSource('/api/stream').addEventListener('price', (e) => w.got.push((e as MessageEvent).data));
-    });
-    await until(() => a.clients() + b.clients() === 1, 'the stream to reach an upstream');
-    await page.click('[data-testid=nav-traffic]');
-    await page.fill('[data-testid=traffic-filter]', 'stream');
-    const row = page.locator('[data-testid=traffic-row]').first();
-    await row.waitFor();
-    // (The status of an open proxied exchange is recorded only when it ends: "…" until then.)
-    assert.match(await row.textContent() ?? '', /GET\s*\/api\/stream\s*(200|…)\s*proxy/);
-    await row.click();
-    await page.waitForSelector('[data-testid=traffic-detail]');
+      // A browser subscribes through the proxy; the stream lands on one of the upstreams.
+      const client = await ui.context.newPage();
+      await client.goto(`${edge}/api/hello`);
+      await client.evaluate(() => {
+        const w = globalThis as unknown as { got: string[] };
+        w.got = [];
+        new EventSource('/api/stream').addEventListener('price', (e) => w.got.push((e as MessageEvent).data));
+      });
+      await until(() => a.clients() + b.clients() === 1, 'the stream to reach an upstream');
+      await page.click('[data-testid=nav-traffic]');
+      await page.fill('[data-testid=traffic-filter]', 'stream');
+      const row = page.locator('[data-testid=traffic-row]').first();
+      await row.waitFor();
+      // (The status of an open proxied exchange is recorded only when it ends: "…" until then.)
+      assert.match((await row.textContent()) ?? '', /GET\s*\/api\/stream\s*(200|…)\s*proxy/);
+      await row.click();
+      await page.waitForSelector('[data-testid=traffic-detail]');
 
-    // Events published upstream arrive at the browser and show up decoded, live.
-    for (let n = 1; n <= 6; n++) {
-      a.publish('price', String(n), JSON.stringify({ sym: 'ACME', px: 100 + n }));
-      b.publish('price', String(n), JSON.stringify({ sym: 'ACME', px: 100 + n }));
-      await new Promise((r) => setTimeout(r, 150));
+      // Events published upstream arrive at the browser and show up decoded, live.
+      for (let n = 1; n <= 6; n++) {
+        a.publish('price', String(n), JSON.stringify({ sym: 'ACME', px: 100 + n }));
+        b.publish('price', String(n), JSON.stringify({ sym: 'ACME', px: 100 + n }));
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      await until(
+        () => client.evaluate(() => (globalThis as unknown as { got: string[] }).got.length === 6),
+        'six events at the browser',
+      );
+      await until(
+        async () => (await page.locator('[data-testid=sse-events] tbody tr').count()) === 6,
+        'six decoded events in the detail pane',
+      );
+      const rows = await page.locator('[data-testid=sse-events] tbody tr').allTextContents();
+      assert.match(rows[0]!, /price\s*1\s*\{"sym":"ACME","px":101\}/);
+      assert.match(rows[5]!, /price\s*6\s*\{"sym":"ACME","px":106\}/);
+      assert.match((await page.textContent('[data-testid=traffic-detail]')) ?? '', /upstream 127\.0\.0\.1:\d+/);
+
+      // Record as mock: the stream becomes an SSE script route.
+      await page.click('[data-testid=record-mock]');
+      const mock = await (await page.waitForSelector('[data-testid=mock-yaml]')).textContent();
+      assert.match(mock ?? '', /sse:/);
+      assert.match(mock ?? '', /price/);
+      assert.match(mock ?? '', /px/);
+      await page.fill('[data-testid=traffic-filter]', '');
+      await until(
+        async () => (await page.locator('[data-testid=traffic-row]').count()) >= 10,
+        'every exchange listed without the filter',
+      );
+      await page.locator('[data-testid=traffic-detail] h4', { hasText: 'SSE events' }).scrollIntoViewIfNeeded();
+      await shoot(page, 'traffic.png');
+
+      // The recording becomes a route of the edited config, valid as it stands.
+      await page.click('[data-testid=add-mock]');
+      await page.waitForSelector('[data-testid=tree-route-0-1]');
+      assert.match((await page.textContent('[data-testid=tree-route-0-1]')) ?? '', /sse/);
+      await until(
+        async () => (await page.textContent('[data-testid=config-status]')) === 'valid',
+        'the config with the recorded route to be valid',
+      );
+
+      // Upstreams: the group with three servers, the backup marked, the dead one down, traffic shares.
+      await page.click('[data-testid=nav-upstreams]');
+      await page.waitForSelector('[data-testid=upstream-group]');
+      const servers = page.locator('[data-testid=upstream-server]');
+      assert.equal(await servers.count(), 3);
+      await until(
+        async () => /down/.test((await servers.nth(2).textContent()) ?? ''),
+        'the dead backup to be down',
+        10_000,
+      );
+      const first = (await servers.nth(0).textContent()) ?? '';
+      assert.match(first, new RegExp(`127\\.0\\.0\\.1:${a.port}\\s*up\\s*3`));
+      assert.match((await servers.nth(2).textContent()) ?? '', /backup/);
+      const shares = await servers.evaluateAll((els) => els.map((e) => e.lastElementChild?.textContent ?? ''));
+      assert.ok(/^[6-8]\d%$/.test(shares[0]!), `server a carries most of the traffic: ${shares.join(' ')}`);
+      await page.waitForTimeout(500);
+      await shoot(page, 'upstreams.png');
+    } finally {
+      await ui.close();
+      await a.close();
+      await b.close();
     }
-    await until(() => client.evaluate(() => (globalThis as unknown as { got: string[] }).got.length === 6), 'six events at the browser');
-    await until(async () => (await page.locator('[data-testid=sse-events] tbody tr').count()) === 6, 'six decoded events in the detail pane');
-    const rows = await page.locator('[data-testid=sse-events] tbody tr').allTextContents();
-    assert.match(rows[0]!, /price\s*1\s*\{"sym":"ACME","px":101\}/);
-    assert.match(rows[5]!, /price\s*6\s*\{"sym":"ACME","px":106\}/);
-    assert.match(await page.textContent('[data-testid=traffic-detail]') ?? '', /upstream 127\.0\.0\.1:\d+/);
-
-    // Record as mock: the stream becomes an SSE script route.
-    await page.click('[data-testid=record-mock]');
-    const mock = await (await page.waitForSelector('[data-testid=mock-yaml]')).textContent();
-    assert.match(mock ?? '', /sse:/);
-    assert.match(mock ?? '', /price/);
-    assert.match(mock ?? '', /px/);
-    await page.fill('[data-testid=traffic-filter]', '');
-    await until(async () => (await page.locator('[data-testid=traffic-row]').count()) >= 10, 'every exchange listed without the filter');
-    await page.locator('[data-testid=traffic-detail] h4', { hasText: 'SSE events' }).scrollIntoViewIfNeeded();
-    await shoot(page, 'traffic.png');
-
-    // The recording becomes a route of the edited config, valid as it stands.
-    await page.click('[data-testid=add-mock]');
-    await page.waitForSelector('[data-testid=tree-route-0-1]');
-    assert.match(await page.textContent('[data-testid=tree-route-0-1]') ?? '', /sse/);
-    await until(async () => (await page.textContent('[data-testid=config-status]')) === 'valid', 'the config with the recorded route to be valid');
-
-    // Upstreams: the group with three servers, the backup marked, the dead one down, traffic shares.
-    await page.click('[data-testid=nav-upstreams]');
-    await page.waitForSelector('[data-testid=upstream-group]');
-    const servers = page.locator('[data-testid=upstream-server]');
-    assert.equal(await servers.count(), 3);
-    await until(async () => /down/.test((await servers.nth(2).textContent()) ?? ''), 'the dead backup to be down', 10_000);
-    const first = (await servers.nth(0).textContent()) ?? '';
-    assert.match(first, new RegExp(`127\\.0\\.0\\.1:${a.port}\\s*up\\s*3`));
-    assert.match((await servers.nth(2).textContent()) ?? '', /backup/);
-    const shares = await servers.evaluateAll((els) => els.map((e) => e.lastElementChild?.textContent ?? ''));
-    assert.ok(/^[6-8]\d%$/.test(shares[0]!), `server a carries most of the traffic: ${shares.join(' ')}`);
-    await page.waitForTimeout(500);
-    await shoot(page, 'upstreams.png');
-  } finally {
-    await ui.close();
-    await a.close();
-    await b.close();
-  }
-});
+  },
+);

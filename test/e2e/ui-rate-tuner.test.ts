@@ -28,7 +28,10 @@ function download(url: string) {
   let res: IncomingMessage | undefined;
   const req = get(url, (r) => {
     res = r;
-    r.on('data', (b: Buffer) => { total += b.length; marks.push({ t: Date.now(), total }); });
+    r.on('data', (b: Buffer) => {
+      total += b.length;
+      marks.push({ t: Date.now(), total });
+    });
   });
   req.on('error', () => undefined);
   return {
@@ -40,7 +43,10 @@ function download(url: string) {
       if (!start || !end || end.t === start.t) return 0;
       return (end.total - start.total) / ((end.t - start.t) / 1000);
     },
-    stop: () => { res?.destroy(); req.destroy(); },
+    stop: () => {
+      res?.destroy();
+      req.destroy();
+    },
   };
 }
 
@@ -54,25 +60,37 @@ test('drag the rate in the tuner: the open download and the chart follow', { tim
     await page.click('[data-testid=nav-tuner]');
     await page.waitForSelector('[data-testid=tuner-chart]');
     assert.equal(await page.textContent('[data-testid=tuner-rate]'), '256 KiB/s');
-    assert.match(await page.textContent('[data-testid=tuner-explain]') ?? '', /256 KiB\/s per connection/);
+    assert.match((await page.textContent('[data-testid=tuner-explain]')) ?? '', /256 KiB\/s per connection/);
     await sleep(3500);
     const before = dl.rate(2500);
-    assert.ok(before > 180 * KiB && before < 340 * KiB, `download at ~256 KiB/s before tuning, got ${Math.round(before / KiB)} KiB/s`);
+    assert.ok(
+      before > 180 * KiB && before < 340 * KiB,
+      `download at ~256 KiB/s before tuning, got ${Math.round(before / KiB)} KiB/s`,
+    );
     await until(async () => (await chartInk(page, 'tuner-chart', 0.3)) > 100, 'the achieved line');
-    assert.match(await page.textContent('[data-testid=tuner-chart]') ?? '', /target 256 KiB\/s/);
+    assert.match((await page.textContent('[data-testid=tuner-chart]')) ?? '', /target 256 KiB\/s/);
 
     // Move the rate slider to ~1 MiB/s and apply (what a drag + release does).
     await page.locator('[data-testid=rate-slider]').fill('601');
-    assert.match(await page.textContent('[data-testid=tuner-rate]') ?? '', /^1\.00 MiB\/s$/);
-    assert.match(await page.textContent('[data-testid=tuner-explain]') ?? '', /After apply: 1(\.\d+)? MiB\/s per connection/);
+    assert.match((await page.textContent('[data-testid=tuner-rate]')) ?? '', /^1\.00 MiB\/s$/);
+    assert.match(
+      (await page.textContent('[data-testid=tuner-explain]')) ?? '',
+      /After apply: 1(\.\d+)? MiB\/s per connection/,
+    );
     await page.click('[data-testid=tuner-apply]');
-    await until(async () => /applied/.test((await page.textContent('[data-testid=notice]').catch(() => '')) ?? ''), 'the apply notice');
-    assert.match(await page.textContent('[data-testid=tuner-chart]') ?? '', /target 1\.00 MiB\/s/);
+    await until(
+      async () => /applied/.test((await page.textContent('[data-testid=notice]').catch(() => '')) ?? ''),
+      'the apply notice',
+    );
+    assert.match((await page.textContent('[data-testid=tuner-chart]')) ?? '', /target 1\.00 MiB\/s/);
 
     // The already-open download speeds up; the UI's achieved figure follows.
     await sleep(3000);
     const after = dl.rate(2000);
-    assert.ok(after > 700 * KiB && after < 1400 * KiB, `download at ~1 MiB/s after tuning, got ${Math.round(after / KiB)} KiB/s`);
+    assert.ok(
+      after > 700 * KiB && after < 1400 * KiB,
+      `download at ~1 MiB/s after tuning, got ${Math.round(after / KiB)} KiB/s`,
+    );
     // The UI's achieved figure follows: the median of its readings over ~2.5 s (one tick can overshoot while lag is repaid).
     const readings: number[] = [];
     for (let i = 0; i < 10; i++) {
@@ -81,11 +99,17 @@ test('drag the rate in the tuner: the open download and the chart follow', { tim
       await sleep(250);
     }
     const median = readings.sort((x, y) => x - y)[Math.floor(readings.length / 2)] ?? 0;
-    assert.ok(median > 700 && median < 1400, `achieved (UI) ~1 MiB/s, readings ${readings.map(Math.round).join(', ')} KiB/s`);
+    assert.ok(
+      median > 700 && median < 1400,
+      `achieved (UI) ~1 MiB/s, readings ${readings.map(Math.round).join(', ')} KiB/s`,
+    );
     // The config text carries the new rate (so Save and export keep it).
     await page.click('[data-testid=nav-config]');
     await page.click('[data-testid=tab-yaml]');
-    assert.match(await page.inputValue('[data-testid=yaml]'), /limit: \{ rate: 102\dk, burst: 32k \}\s+# tuned in the UI/);
+    assert.match(
+      await page.inputValue('[data-testid=yaml]'),
+      /limit: \{ rate: 102\dk, burst: 32k \}\s+# tuned in the UI/,
+    );
     await page.click('[data-testid=nav-tuner]');
     await sleep(1500);
     await shoot(page, 'tuner.png');

@@ -6,7 +6,11 @@
 import net from 'node:net';
 
 /** Sends `request` bytes as written and collects everything until the server closes (or `timeoutMs`). */
-export function rawRequest(address: string, request: string | Buffer, timeoutMs = 5000): Promise<{ raw: Buffer; text: string; status: number; closed: boolean }> {
+export function rawRequest(
+  address: string,
+  request: string | Buffer,
+  timeoutMs = 5000,
+): Promise<{ raw: Buffer; text: string; status: number; closed: boolean }> {
   const [host, port] = splitAddress(address);
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
@@ -14,8 +18,12 @@ export function rawRequest(address: string, request: string | Buffer, timeoutMs 
     let closed = false;
     const timer = setTimeout(() => socket.destroy(), timeoutMs);
     socket.on('data', (b) => chunks.push(b));
-    socket.on('end', () => { closed = true; });
-    socket.on('error', (e) => { if (chunks.length === 0 && !closed) reject(e); });
+    socket.on('end', () => {
+      closed = true;
+    });
+    socket.on('error', (e) => {
+      if (chunks.length === 0 && !closed) reject(e);
+    });
     socket.on('close', () => {
       clearTimeout(timer);
       const raw = Buffer.concat(chunks);
@@ -34,7 +42,16 @@ export function splitAddress(address: string): [string, number] {
 }
 
 /** A GET with `Connection: close` for a raw path (nothing normalised). */
-export function rawGet(address: string, path: string, headers: Record<string, string> = {}): ReturnType<typeof rawRequest> {
-  const lines = [`GET ${path} HTTP/1.1`, `Host: ${address}`, 'Connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+export function rawGet(
+  address: string,
+  path: string,
+  headers: Record<string, string> = {},
+): ReturnType<typeof rawRequest> {
+  const lines = [
+    `GET ${path} HTTP/1.1`,
+    `Host: ${address}`,
+    'Connection: close',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
   return rawRequest(address, `${lines.join('\r\n')}\r\n\r\n`);
 }

@@ -37,23 +37,33 @@ before(async () => {
 });
 after(() => t.stop());
 
-interface Answer { status: number; headers: http.IncomingHttpHeaders; text: string; json: () => any }
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  json: () => any;
+}
 
 /** One request with full control over headers (fetch cannot set Host). */
-function call(method: string, path: string, opts: { headers?: Record<string, string>; body?: string; addr?: string } = {}): Promise<Answer> {
+function call(
+  method: string,
+  path: string,
+  opts: { headers?: Record<string, string>; body?: string; addr?: string } = {},
+): Promise<Answer> {
   const [host, p] = (opts.addr ?? admin).split(/:(?=\d+$)/);
   return new Promise((resolve, reject) => {
     const req = http.request({ host, port: Number(p), method, path, headers: opts.headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (s: string) => (text += s));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text, json: () => JSON.parse(text) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, headers: res.headers, text, json: () => JSON.parse(text) }),
+      );
     });
     req.on('error', reject);
     req.end(opts.body);
   });
 }
-
 
 test('health, config read, validate and apply (a bad config keeps the last good one)', async () => {
   const h = await call('GET', '/api/health');
@@ -70,7 +80,10 @@ test('health, config read, validate and apply (a bad config keeps the last good 
   const bad = 'version: 1\nhttp:\n  servers:\n    - name: mock\n      listen: nowhere\n      extra: 1\n';
   const v = await call('POST', '/api/config/validate', { body: good });
   assert.equal(v.status, 200, v.text);
-  assert.deepEqual(v.json().plan.update.map((u: { name: string }) => u.name), ['mock']);
+  assert.deepEqual(
+    v.json().plan.update.map((u: { name: string }) => u.name),
+    ['mock'],
+  );
   assert.deepEqual(v.json().changes, ['~ http mock 127.0.0.1:0 (routes[1])']);
   const invalid = await call('POST', '/api/config/validate', { body: bad });
   assert.equal(invalid.status, 400);
@@ -79,7 +92,13 @@ test('health, config read, validate and apply (a bad config keeps the last good 
   const refused = await call('PUT', '/api/config', { body: bad, headers: { 'content-type': 'application/yaml' } });
   assert.equal(refused.status, 400);
   const errors = refused.json().errors as { file: string; line: number; col: number; message: string }[];
-  assert.deepEqual(errors.map((e) => [e.line, e.col]), [[5, 15], [6, 7]]);
+  assert.deepEqual(
+    errors.map((e) => [e.line, e.col]),
+    [
+      [5, 15],
+      [6, 7],
+    ],
+  );
   for (const e of errors) assert.equal(typeof e.file, 'string');
   assert.equal(await (await fetch(`http://${mockAddr}/health`)).text(), 'ok', 'last good config still serves');
 
@@ -99,15 +118,22 @@ test('publish: 202 with the id, the subscriber gets it; 404 unknown channel; 400
   const got: { data: string; type: string; id: string }[] = [];
   const es = new EventSource(`http://${t.addr('mock')}/events`);
   es.addEventListener('alert', (e) => got.push({ data: e.data, type: e.type, id: e.lastEventId }));
-  await new Promise<void>((resolve, reject) => { es.onopen = () => resolve(); es.onerror = () => reject(new Error('SSE failed')); });
+  await new Promise<void>((resolve, reject) => {
+    es.onopen = () => resolve();
+    es.onerror = () => reject(new Error('SSE failed'));
+  });
   try {
-    const r = await call('POST', '/api/channels/news/events', { body: JSON.stringify({ event: 'alert', data: 'line 1\nline 2' }) });
+    const r = await call('POST', '/api/channels/news/events', {
+      body: JSON.stringify({ event: 'alert', data: 'line 1\nline 2' }),
+    });
     assert.equal(r.status, 202, r.text);
     const id = r.json().id;
     assert.equal(typeof id, 'string');
     for (let i = 0; i < 200 && got.length === 0; i++) await sleep(10);
     assert.deepEqual(got, [{ data: 'line 1\nline 2', type: 'alert', id }]);
-    const custom = await call('POST', '/api/channels/news/events', { body: JSON.stringify({ data: { n: 1 }, id: 'my-id' }) });
+    const custom = await call('POST', '/api/channels/news/events', {
+      body: JSON.stringify({ data: { n: 1 }, id: 'my-id' }),
+    });
     assert.deepEqual([custom.status, custom.json().id], [202, 'my-id']);
   } finally {
     es.close();
@@ -161,11 +187,22 @@ test('guard: foreign Host or Origin is 403; own names pass', async () => {
   assert.equal(evil.status, 403);
   assert.match(evil.json().error, /Host "evil.example"/);
   assert.equal((await call('GET', '/api/health', { headers: { host: `evil.example:${port}` } })).status, 403);
-  assert.equal((await call('PUT', '/api/config', { headers: { host: 'evil.example' }, body: 'version: 1\n' })).status, 403);
+  assert.equal(
+    (await call('PUT', '/api/config', { headers: { host: 'evil.example' }, body: 'version: 1\n' })).status,
+    403,
+  );
   assert.equal((await call('GET', '/api/health', { headers: { origin: 'http://evil.example' } })).status, 403);
   assert.equal((await call('GET', '/api/health', { headers: { origin: `http://evil.example:${port}` } })).status, 403);
   assert.equal((await call('GET', '/api/health', { headers: { origin: 'null' } })).status, 403);
-  assert.equal((await call('POST', '/api/channels/news/events', { headers: { origin: 'https://attacker.test' }, body: '{"data":"x"}' })).status, 403);
+  assert.equal(
+    (
+      await call('POST', '/api/channels/news/events', {
+        headers: { origin: 'https://attacker.test' },
+        body: '{"data":"x"}',
+      })
+    ).status,
+    403,
+  );
   for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `LOCALHOST:${port}`]) {
     assert.equal((await call('GET', '/api/health', { headers: { host } })).status, 200, host);
   }
@@ -182,14 +219,27 @@ test('token: required on every call when set; off-loopback binds need one', asyn
     assert.equal(none.status, 401);
     assert.match(String(none.headers['www-authenticate']), /Bearer/);
     assert.equal((await call('GET', '/metrics', { addr })).status, 401);
-    assert.equal((await call('GET', '/api/health', { addr, headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status, 401);
-    assert.equal((await call('GET', '/api/health', { addr, headers: { authorization: `Bearer ${token}` } })).status, 200);
-    assert.equal((await call('GET', '/api/health', { addr, headers: { authorization: `Bearer ${token}`, host: 'evil.example' } })).status, 403);
+    assert.equal(
+      (await call('GET', '/api/health', { addr, headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status,
+      401,
+    );
+    assert.equal(
+      (await call('GET', '/api/health', { addr, headers: { authorization: `Bearer ${token}` } })).status,
+      200,
+    );
+    assert.equal(
+      (await call('GET', '/api/health', { addr, headers: { authorization: `Bearer ${token}`, host: 'evil.example' } }))
+        .status,
+      403,
+    );
   } finally {
     await e.stop();
   }
   // Refused at validation, with its position, before anything binds.
-  assert.throws(() => parseConfig('version: 1\nadmin: { listen: "0.0.0.0:0" }\n'), /test\.yaml:2:18: admin\.listen: .*set admin\.token/);
+  assert.throws(
+    () => parseConfig('version: 1\nadmin: { listen: "0.0.0.0:0" }\n'),
+    /test\.yaml:2:18: admin\.listen: .*set admin\.token/,
+  );
   // And the listener itself refuses, should an unvalidated config reach it.
   const exposed = new Engine({ drainMs: 100 });
   const valid = parseConfig(`version: 1\nadmin: { listen: "0.0.0.0:0", token: ${token} }\n`);
@@ -202,7 +252,11 @@ test('token: required on every call when set; off-loopback binds need one', asyn
   assert.equal(ok.ok, true, ok.ok ? '' : ok.message);
   const p = withToken.address('admin')!.split(':').pop();
   assert.equal((await call('GET', '/api/health', { addr: `127.0.0.1:${p}` })).status, 401);
-  assert.equal((await call('GET', '/api/health', { addr: `127.0.0.1:${p}`, headers: { authorization: `Bearer ${token}` } })).status, 200);
+  assert.equal(
+    (await call('GET', '/api/health', { addr: `127.0.0.1:${p}`, headers: { authorization: `Bearer ${token}` } }))
+      .status,
+    200,
+  );
   await withToken.stop(100);
 });
 
@@ -213,8 +267,17 @@ test('/metrics parses as strict Prometheus text and reflects traffic', async () 
   assert.equal(r.status, 200);
   assert.match(String(r.headers['content-type']), /^text\/plain; version=0\.0\.4/);
   const m = parsePrometheus(r.text);
-  for (const name of ['sluice_requests_total', 'sluice_bytes_sent_total', 'sluice_bytes_received_total', 'sluice_active_connections',
-    'sluice_sse_events_total', 'sluice_sse_clients', 'sluice_sse_dropped_total', 'sluice_upstream_up', 'sluice_upstream_requests_total']) {
+  for (const name of [
+    'sluice_requests_total',
+    'sluice_bytes_sent_total',
+    'sluice_bytes_received_total',
+    'sluice_active_connections',
+    'sluice_sse_events_total',
+    'sluice_sse_clients',
+    'sluice_sse_dropped_total',
+    'sluice_upstream_up',
+    'sluice_upstream_requests_total',
+  ]) {
     assert.ok(m.has(name), `missing ${name}`);
   }
   assert.equal(m.get('sluice_requests_total')!.type, 'counter');
@@ -226,7 +289,13 @@ test('/metrics parses as strict Prometheus text and reflects traffic', async () 
   assert.ok(seriesValue(m, 'sluice_responses_total', { listener: 'mock', code: '4xx' })! >= 1);
   // The parser is strict: it rejects what scrapers reject.
   assert.throws(() => parsePrometheus('x_total{a="b} 1\n'), /unterminated/);
-  assert.throws(() => parsePrometheus('# HELP x_total h\n# TYPE x_total counter\nx_total 1\n# HELP y y\n# TYPE y gauge\ny 1\nx_total{a="1"} 2\n'), /two places/);
+  assert.throws(
+    () =>
+      parsePrometheus(
+        '# HELP x_total h\n# TYPE x_total counter\nx_total 1\n# HELP y y\n# TYPE y gauge\ny 1\nx_total{a="1"} 2\n',
+      ),
+    /two places/,
+  );
 });
 
 test('label values are escaped in /metrics', async () => {

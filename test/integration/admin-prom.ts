@@ -18,7 +18,9 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 function parseLabels(text: string, lineNo: number): Record<string, string> {
   const out: Record<string, string> = {};
   let i = 0;
-  const fail = (why: string): never => { throw new Error(`line ${lineNo}: ${why} in {${text}}`); };
+  const fail = (why: string): never => {
+    throw new Error(`line ${lineNo}: ${why} in {${text}}`);
+  };
   while (i < text.length) {
     const eq = text.indexOf('=', i);
     if (eq < 0) fail('label without =');
@@ -81,30 +83,34 @@ export function parsePrometheus(text: string): Map<string, PromFamily> {
     if (!f) families.set(name, (f = { type: 'untyped', help: '', samples: [] }));
     return f;
   };
-  text.slice(0, -1).split('\n').forEach((line, idx) => {
-    const lineNo = idx + 1;
-    if (line === '') throw new Error(`line ${lineNo}: empty line`);
-    const meta = /^# (HELP|TYPE) (\S+) ?(.*)$/.exec(line);
-    if (meta) {
-      const f = open(meta[2]!, lineNo);
-      if (meta[1] === 'HELP') f.help = meta[3]!;
-      else {
-        if (f.samples.length) throw new Error(`line ${lineNo}: TYPE after samples of ${meta[2]}`);
-        if (!['counter', 'gauge', 'untyped', 'summary', 'histogram'].includes(meta[3]!)) throw new Error(`line ${lineNo}: bad type ${meta[3]}`);
-        f.type = meta[3] as PromFamily['type'];
+  text
+    .slice(0, -1)
+    .split('\n')
+    .forEach((line, idx) => {
+      const lineNo = idx + 1;
+      if (line === '') throw new Error(`line ${lineNo}: empty line`);
+      const meta = /^# (HELP|TYPE) (\S+) ?(.*)$/.exec(line);
+      if (meta) {
+        const f = open(meta[2]!, lineNo);
+        if (meta[1] === 'HELP') f.help = meta[3]!;
+        else {
+          if (f.samples.length) throw new Error(`line ${lineNo}: TYPE after samples of ${meta[2]}`);
+          if (!['counter', 'gauge', 'untyped', 'summary', 'histogram'].includes(meta[3]!))
+            throw new Error(`line ${lineNo}: bad type ${meta[3]}`);
+          f.type = meta[3] as PromFamily['type'];
+        }
+        return;
       }
-      return;
-    }
-    if (line.startsWith('#')) return;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m) throw new Error(`line ${lineNo}: not a sample: ${line}`);
-    const f = open(m[1]!, lineNo);
-    const labels = m[2] ? parseLabels(m[2], lineNo) : {};
-    const key = `${m[1]}${JSON.stringify(Object.entries(labels).sort())}`;
-    if (seen.has(key)) throw new Error(`line ${lineNo}: duplicate series ${line}`);
-    seen.add(key);
-    f.samples.push({ labels, value: parseValue(m[3]!, lineNo) });
-  });
+      if (line.startsWith('#')) return;
+      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+      if (!m) throw new Error(`line ${lineNo}: not a sample: ${line}`);
+      const f = open(m[1]!, lineNo);
+      const labels = m[2] ? parseLabels(m[2], lineNo) : {};
+      const key = `${m[1]}${JSON.stringify(Object.entries(labels).sort())}`;
+      if (seen.has(key)) throw new Error(`line ${lineNo}: duplicate series ${line}`);
+      seen.add(key);
+      f.samples.push({ labels, value: parseValue(m[3]!, lineNo) });
+    });
   for (const [name, f] of families) {
     if (!f.help) throw new Error(`${name} has no HELP`);
     if (f.type === 'untyped') throw new Error(`${name} has no TYPE`);
@@ -115,7 +121,11 @@ export function parsePrometheus(text: string): Map<string, PromFamily> {
 }
 
 /** The value of one series (labels must match exactly), or undefined. */
-export function seriesValue(families: Map<string, PromFamily>, name: string, labels: Record<string, string> = {}): number | undefined {
+export function seriesValue(
+  families: Map<string, PromFamily>,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   const want = JSON.stringify(Object.entries(labels).sort());
   return families.get(name)?.samples.find((s) => JSON.stringify(Object.entries(s.labels).sort()) === want)?.value;
 }

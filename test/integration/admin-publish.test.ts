@@ -35,7 +35,9 @@ function freePort(): Promise<number> {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sluice-publish-'));
-  writeFileSync(join(dir, 'sluice.yaml'), `version: 1
+  writeFileSync(
+    join(dir, 'sluice.yaml'),
+    `version: 1
 admin: { listen: 0, token: ${TOKEN} }
 http:
   servers:
@@ -44,7 +46,8 @@ http:
       routes:
         - path: /events
           sse: { channel: news }
-`);
+`,
+  );
   child = spawn(process.execPath, [cli, 'run', join(dir, 'sluice.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.setEncoding('utf8');
   child.stderr!.setEncoding('utf8');
@@ -85,14 +88,28 @@ test('sluice publish reaches a curl -N subscriber of the channel', async () => {
   curl.stdout!.on('data', (s: string) => (got += s));
   try {
     const auth = { authorization: `Bearer ${TOKEN}` };
-    await until(async () => {
-      const channels = await (await fetch(`http://${admin}/api/channels`, { headers: auth })).json() as { clients: number }[];
-      return channels[0]!.clients === 1;
-    }, 15_000, 'curl to subscribe');
-    const pub = await run(process.execPath, [cli, 'publish', 'news', 'hello\nworld', '--event', 'greet', '--id', 'e-1', '--admin', admin, '--token', TOKEN], { timeoutMs: 30_000 });
+    await until(
+      async () => {
+        const channels = (await (await fetch(`http://${admin}/api/channels`, { headers: auth })).json()) as {
+          clients: number;
+        }[];
+        return channels[0]!.clients === 1;
+      },
+      15_000,
+      'curl to subscribe',
+    );
+    const pub = await run(
+      process.execPath,
+      [cli, 'publish', 'news', 'hello\nworld', '--event', 'greet', '--id', 'e-1', '--admin', admin, '--token', TOKEN],
+      { timeoutMs: 30_000 },
+    );
     assert.equal(pub.code, 0, pub.stderr);
     assert.equal(pub.stdout.trim(), 'e-1');
-    const second = await run(process.execPath, [cli, 'publish', 'news', 'again', '--admin', `http://${admin}`, '--token', TOKEN], { timeoutMs: 30_000 });
+    const second = await run(
+      process.execPath,
+      [cli, 'publish', 'news', 'again', '--admin', `http://${admin}`, '--token', TOKEN],
+      { timeoutMs: 30_000 },
+    );
     assert.equal(second.code, 0, second.stderr);
     await until(() => got.includes('data: again'), 10_000, 'the second event at curl');
     assert.match(got, /id: e-1\nevent: greet\ndata: hello\ndata: world\n\n/);
@@ -106,21 +123,32 @@ test('sluice publish: clear errors for a missing token, an unknown channel and a
   const noToken = await run(process.execPath, [cli, 'publish', 'news', 'x', '--admin', admin], { timeoutMs: 30_000 });
   assert.equal(noToken.code, 1);
   assert.match(noToken.stderr, /401 unauthorized/);
-  const unknown = await run(process.execPath, [cli, 'publish', 'nope', 'x', '--admin', admin, '--token', TOKEN], { timeoutMs: 30_000 });
+  const unknown = await run(process.execPath, [cli, 'publish', 'nope', 'x', '--admin', admin, '--token', TOKEN], {
+    timeoutMs: 30_000,
+  });
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /404 unknown channel "nope" \(channels: news\)/);
   const port = await freePort();
-  const down = await run(process.execPath, [cli, 'publish', 'news', 'x', '--admin', `127.0.0.1:${port}`], { timeoutMs: 30_000 });
+  const down = await run(process.execPath, [cli, 'publish', 'news', 'x', '--admin', `127.0.0.1:${port}`], {
+    timeoutMs: 30_000,
+  });
   assert.equal(down.code, 1);
-  assert.match(down.stderr, new RegExp(`cannot reach the admin API at http://127.0.0.1:${port} \\(connection refused\\)`));
+  assert.match(
+    down.stderr,
+    new RegExp(`cannot reach the admin API at http://127.0.0.1:${port} \\(connection refused\\)`),
+  );
   // --config: address and token come from the file.
   const cfg = join(dir, 'client.yaml');
   writeFileSync(cfg, `version: 1\nadmin: { listen: "${admin}", token: ${TOKEN} }\n`);
-  const viaConfig = await run(process.execPath, [cli, 'publish', 'news', 'from config', '--config', cfg], { timeoutMs: 30_000 });
+  const viaConfig = await run(process.execPath, [cli, 'publish', 'news', 'from config', '--config', cfg], {
+    timeoutMs: 30_000,
+  });
   assert.equal(viaConfig.code, 0, viaConfig.stderr);
   const noAdmin = join(dir, 'no-admin.yaml');
   writeFileSync(noAdmin, 'version: 1\n');
-  const missing = await run(process.execPath, [cli, 'publish', 'news', 'x', '--config', noAdmin], { timeoutMs: 30_000 });
+  const missing = await run(process.execPath, [cli, 'publish', 'news', 'x', '--config', noAdmin], {
+    timeoutMs: 30_000,
+  });
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /has no admin section/);
 });

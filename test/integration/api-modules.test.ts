@@ -56,7 +56,13 @@ test('upstream servers: states in the API and the ticks, series in /metrics', as
   assert.ok(server!.requests >= 3, JSON.stringify(server));
   assert.deepEqual((await host.getStats()).upstreams, ups);
   const metrics = parsePrometheus(await (await fetch(`${t.url('admin')}/metrics`)).text());
-  assert.ok(seriesValue(metrics, 'sluice_upstream_requests_total', { section: 'http', upstream: 'backend', server: upstreamAddr })! >= 3);
+  assert.ok(
+    seriesValue(metrics, 'sluice_upstream_requests_total', {
+      section: 'http',
+      upstream: 'backend',
+      server: upstreamAddr,
+    })! >= 3,
+  );
 });
 
 test('limits: the tick carries the limit with its target and achieved rate', async () => {
@@ -76,5 +82,8 @@ test('limits: the tick carries the limit with its target and achieved rate', asy
   const sample = withLimit.at(-1)!.limits[0]!;
   assert.equal(sample.rate, 8192);
   assert.equal(typeof sample.explain, 'string');
-  assert.ok(withLimit.some((tk) => tk.limits.some((l) => l.achievedPerSec > 0)), 'achieved rate seen while sending');
+  assert.ok(
+    withLimit.some((tk) => tk.limits.some((l) => l.achievedPerSec > 0)),
+    'achieved rate seen while sending',
+  );
 });

@@ -12,7 +12,6 @@ import { createApiHost, type ApiHost } from '../../core/host/api-host.js';
 import type { ExchangeSummary } from '../../core/api/types.js';
 import { sleep } from '../helpers/wait.js';
 
-
 /** Pieces the upstream writes, with pauses between: splits inside fields, CRLF, a comment, UTF-8 cut mid-character. */
 const utf8 = Buffer.from('data: grüße\n\n');
 const PIECES: Buffer[] = [
@@ -77,11 +76,14 @@ test('watching traffic: rows in batches per tick, and the proxied stream decoded
     assert.equal(last.outcome, 'complete');
     assert.equal(last.contentType, 'text/event-stream');
     const detail = (await host.getExchange(last.id))!;
-    assert.deepEqual(detail.sseEvents.map(({ t: _t, ...e }) => e), [
-      { event: 'token', data: '{"t":"hello"}', id: '1', retry: 2000 },
-      { data: 'grüße' },
-      { event: 'done', data: '[DONE]' },
-    ]);
+    assert.deepEqual(
+      detail.sseEvents.map(({ t: _t, ...e }) => e),
+      [
+        { event: 'token', data: '{"t":"hello"}', id: '1', retry: 2000 },
+        { data: 'grüße' },
+        { event: 'done', data: '[DONE]' },
+      ],
+    );
     assert.equal(last.events, 3);
     assert.ok(detail.chunks.length >= 3, `chunk timeline: ${detail.chunks.length}`);
     const times = detail.sseEvents.map((e) => e.t);
@@ -106,16 +108,28 @@ test('nobody watching: no chunk timeline, no decoding', async () => {
 test('under a burst of requests the tick rate stays fixed and rows arrive in per-tick batches', async () => {
   let ticks = 0;
   const batches: ExchangeSummary[][] = [];
-  const offT = host.on('telemetry', () => { ticks++; });
+  const offT = host.on('telemetry', () => {
+    ticks++;
+  });
   const offR = host.on('traffic', (rows) => batches.push(rows));
   const started = Date.now();
   let sent = 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  const get = () => new Promise<void>((resolve, reject) => {
-    http.get(`${t.url('edge')}/fast?n=${sent++}`, { agent }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject);
-  });
+  const get = () =>
+    new Promise<void>((resolve, reject) => {
+      http
+        .get(`${t.url('edge')}/fast?n=${sent++}`, { agent }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        })
+        .on('error', reject);
+    });
   try {
-    await Promise.all(Array.from({ length: 16 }, async () => { while (Date.now() - started < 1200) await get(); }));
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (Date.now() - started < 1200) await get();
+      }),
+    );
     await sleep(250);
   } finally {
     offT();
@@ -127,7 +141,12 @@ test('under a burst of requests the tick rate stays fixed and rows arrive in per
   assert.ok(sent > 100, `requests: ${sent}`);
   assert.ok(ticks <= expected + 2 && ticks >= 2, `${ticks} ticks in ${elapsed} ms at 100 ms`);
   assert.ok(batches.length <= ticks, `${batches.length} batches for ${ticks} ticks and ${sent} requests`);
-  const ids = new Set(batches.flat().filter((r) => r.url.startsWith('/fast')).map((r) => r.id));
+  const ids = new Set(
+    batches
+      .flat()
+      .filter((r) => r.url.startsWith('/fast'))
+      .map((r) => r.id),
+  );
   // A batch carries at most 500 rows (the table pulls older ones on demand); below that, nothing is lost.
   if (batches.every((b) => b.length < 500)) assert.equal(ids.size, sent, 'every request shows up in some batch');
   console.log(`# ${sent} requests, ${ticks} ticks, ${batches.length} batches in ${elapsed} ms`);

@@ -19,12 +19,15 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/sluice.mjs');
 let dir: string;
 
-before(async () => { dir = await mkdtemp(join(tmpdir(), 'sluice-cli-')); });
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+});
 after(() => rm(dir, { recursive: true, force: true }));
 
 const sluice = (...args: string[]) => run(process.execPath, [BIN, ...args], { cwd: dir, timeoutMs: 30_000 });
 
-const server = (name: string, body: string) => `    - name: ${name}\n      listen: 0\n      routes:\n        - path: /\n          respond: { body: ${body} }\n`;
+const server = (name: string, body: string) =>
+  `    - name: ${name}\n      listen: 0\n      routes:\n        - path: /\n          respond: { body: ${body} }\n`;
 const doc = (...servers: string[]) => `version: 1\nhttp:\n  servers:\n${servers.join('')}`;
 
 /** A running `sluice run` with its output collected line by line. */
@@ -44,8 +47,12 @@ class Running {
     this.child.stderr!.on('data', take);
     this.exited = new Promise((r) => this.child.on('exit', (code) => r(code)));
   }
-  signal(sig: NodeJS.Signals): void { this.child.kill(sig); }
-  get pid(): number { return this.child.pid!; }
+  signal(sig: NodeJS.Signals): void {
+    this.child.kill(sig);
+  }
+  get pid(): number {
+    return this.child.pid!;
+  }
   /** Waits for a line matching `re` (after index `from`) and returns its match. */
   async waitFor(re: RegExp, from = 0, ms = 20_000): Promise<RegExpMatchArray> {
     const end = Date.now() + ms;
@@ -58,7 +65,9 @@ class Running {
     }
     throw new Error(`no line matching ${re} in:\n${this.lines.join('\n')}`);
   }
-  kill(): void { if (this.child.exitCode === null) this.child.kill('SIGKILL'); }
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
 }
 
 test('validate: exit 0 for a good file, exit 1 with every error as file:line:col', async () => {
@@ -66,11 +75,17 @@ test('validate: exit 0 for a good file, exit 1 with every error as file:line:col
   const good = await sluice('validate', 'good.yaml');
   assert.equal(good.code, 0, good.stderr);
   assert.match(good.stdout, /good\.yaml: ok/);
-  await writeFile(join(dir, 'bad.yaml'), 'version: 1\nhttp:\n  servers:\n    - name: a\n      listen: nowhere\n      bogus: 1\n');
+  await writeFile(
+    join(dir, 'bad.yaml'),
+    'version: 1\nhttp:\n  servers:\n    - name: a\n      listen: nowhere\n      bogus: 1\n',
+  );
   const bad = await sluice('validate', 'bad.yaml');
   assert.equal(bad.code, 1);
   const errors = bad.stderr.trim().split('\n');
-  assert.deepEqual(errors.map((l) => /^bad\.yaml:(\d+):(\d+): /.exec(l)?.slice(1, 3).join(':')), ['5:15', '6:7']);
+  assert.deepEqual(
+    errors.map((l) => /^bad\.yaml:(\d+):(\d+): /.exec(l)?.slice(1, 3).join(':')),
+    ['5:15', '6:7'],
+  );
   assert.match(errors[0]!, /invalid address "nowhere"/);
   assert.match(errors[1]!, /unknown key "bogus"/);
   const missing = await sluice('validate', 'nope.yaml');
@@ -78,71 +93,86 @@ test('validate: exit 0 for a good file, exit 1 with every error as file:line:col
   assert.match(missing.stderr, /nope\.yaml.*file not found/);
 });
 
-test('run: a line per listener, SIGHUP reloads (an invalid file keeps the last config), SIGTERM exits 0', { timeout: 60_000 }, async () => {
-  const file = join(dir, 'run.yaml');
-  await writeFile(file, doc(server('alpha', 'from-alpha'), server('beta', 'from-beta')));
-  const proc = new Running(file);
-  try {
-    const alpha = await proc.waitFor(/^http alpha listening on (http:\/\/127\.0\.0\.1:\d+)$/);
-    await proc.waitFor(/^http beta listening on http:\/\/127\.0\.0\.1:\d+$/);
-    assert.equal(proc.lines.filter((l) => /listening on/.test(l)).length, 2);
-    assert.equal(await (await fetch(alpha[1]!)).text(), 'from-alpha');
-    // The engine runs with the V8 flags bin/sluice.mjs gives it (it says why): here in a second process.
-    const engine = await engineProcess(proc.pid);
-    assert.match(engine.cmdline, /--no-memory-reducer/);
-    assert.match(engine.cmdline, /--max-semi-space-size=4/);
+test(
+  'run: a line per listener, SIGHUP reloads (an invalid file keeps the last config), SIGTERM exits 0',
+  { timeout: 60_000 },
+  async () => {
+    const file = join(dir, 'run.yaml');
+    await writeFile(file, doc(server('alpha', 'from-alpha'), server('beta', 'from-beta')));
+    const proc = new Running(file);
+    try {
+      const alpha = await proc.waitFor(/^http alpha listening on (http:\/\/127\.0\.0\.1:\d+)$/);
+      await proc.waitFor(/^http beta listening on http:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal(proc.lines.filter((l) => /listening on/.test(l)).length, 2);
+      assert.equal(await (await fetch(alpha[1]!)).text(), 'from-alpha');
+      // The engine runs with the V8 flags bin/sluice.mjs gives it (it says why): here in a second process.
+      const engine = await engineProcess(proc.pid);
+      assert.match(engine.cmdline, /--no-memory-reducer/);
+      assert.match(engine.cmdline, /--max-semi-space-size=4/);
 
-    // Reload with a third server.
-    let mark = proc.lines.length;
-    await writeFile(file, doc(server('alpha', 'from-alpha'), server('beta', 'from-beta'), server('gamma', 'from-gamma')));
-    proc.signal('SIGHUP');
-    const gamma = await proc.waitFor(/^http gamma listening on (http:\/\/127\.0\.0\.1:\d+)$/, mark);
-    const reloaded = await proc.waitFor(/^reloaded: (.*)$/, mark);
-    assert.match(reloaded[1]!, /gamma/);
-    assert.equal(await (await fetch(gamma[1]!)).text(), 'from-gamma');
+      // Reload with a third server.
+      let mark = proc.lines.length;
+      await writeFile(
+        file,
+        doc(server('alpha', 'from-alpha'), server('beta', 'from-beta'), server('gamma', 'from-gamma')),
+      );
+      proc.signal('SIGHUP');
+      const gamma = await proc.waitFor(/^http gamma listening on (http:\/\/127\.0\.0\.1:\d+)$/, mark);
+      const reloaded = await proc.waitFor(/^reloaded: (.*)$/, mark);
+      assert.match(reloaded[1]!, /gamma/);
+      assert.equal(await (await fetch(gamma[1]!)).text(), 'from-gamma');
 
-    // An invalid file: refused, positioned errors, still serving.
-    mark = proc.lines.length;
-    await writeFile(file, doc(server('alpha', 'from-alpha')) + '      bogus: 1\n');
-    proc.signal('SIGHUP');
-    await proc.waitFor(/reload refused, still running the last good config/, mark);
-    await proc.waitFor(/run\.yaml:\d+:\d+: .*unknown key "bogus"/, mark);
-    assert.equal(await (await fetch(gamma[1]!)).text(), 'from-gamma');
-    assert.equal(await (await fetch(alpha[1]!)).text(), 'from-alpha');
+      // An invalid file: refused, positioned errors, still serving.
+      mark = proc.lines.length;
+      await writeFile(file, doc(server('alpha', 'from-alpha')) + '      bogus: 1\n');
+      proc.signal('SIGHUP');
+      await proc.waitFor(/reload refused, still running the last good config/, mark);
+      await proc.waitFor(/run\.yaml:\d+:\d+: .*unknown key "bogus"/, mark);
+      assert.equal(await (await fetch(gamma[1]!)).text(), 'from-gamma');
+      assert.equal(await (await fetch(alpha[1]!)).text(), 'from-alpha');
 
-    proc.signal('SIGTERM');
-    assert.equal(await proc.exited, 0);
-    await assert.rejects(fetch(alpha[1]!), 'the listener is gone');
-  } finally {
-    proc.kill();
-  }
-});
+      proc.signal('SIGTERM');
+      assert.equal(await proc.exited, 0);
+      await assert.rejects(fetch(alpha[1]!), 'the listener is gone');
+    } finally {
+      proc.kill();
+    }
+  },
+);
 
 /** The engine process the launcher started (its only child), with its command line. */
 async function engineProcess(launcher: number): Promise<{ pid: number; cmdline: string }> {
-  const children = (await readFile(`/proc/${launcher}/task/${launcher}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean).map(Number);
+  const children = (await readFile(`/proc/${launcher}/task/${launcher}/children`, 'utf8'))
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number);
   assert.equal(children.length, 1, `launcher ${launcher} has children ${children.join(',')}`);
   const pid = children[0]!;
   return { pid, cmdline: (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ') };
 }
 
-test('run: when the launcher is killed outright, the engine stops too (no orphan holding the port)', { timeout: 30_000 }, async () => {
-  const file = join(dir, 'orphan.yaml');
-  await writeFile(file, doc(server('solo', 'hi')));
-  const proc = new Running(file);
-  try {
-    const url = (await proc.waitFor(/^http solo listening on (http:\/\/127\.0\.0\.1:\d+)$/))[1]!;
-    const engine = await engineProcess(proc.pid);
-    proc.kill();
-    await proc.exited;
-    const end = Date.now() + 10_000;
-    while (Date.now() < end && existsSync(`/proc/${engine.pid}`)) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(existsSync(`/proc/${engine.pid}`), false, 'the engine process is gone');
-    await assert.rejects(fetch(url), 'its listener is gone');
-  } finally {
-    proc.kill();
-  }
-});
+test(
+  'run: when the launcher is killed outright, the engine stops too (no orphan holding the port)',
+  { timeout: 30_000 },
+  async () => {
+    const file = join(dir, 'orphan.yaml');
+    await writeFile(file, doc(server('solo', 'hi')));
+    const proc = new Running(file);
+    try {
+      const url = (await proc.waitFor(/^http solo listening on (http:\/\/127\.0\.0\.1:\d+)$/))[1]!;
+      const engine = await engineProcess(proc.pid);
+      proc.kill();
+      await proc.exited;
+      const end = Date.now() + 10_000;
+      while (Date.now() < end && existsSync(`/proc/${engine.pid}`)) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(existsSync(`/proc/${engine.pid}`), false, 'the engine process is gone');
+      await assert.rejects(fetch(url), 'its listener is gone');
+    } finally {
+      proc.kill();
+    }
+  },
+);
 
 test('run: a taken port is one clear line and exit 1', { timeout: 30_000 }, async () => {
   const blocker = net.createServer();

@@ -16,7 +16,11 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 test('the committed build/sluice.schema.json equals configJsonSchema()', async () => {
   const committed = await readFile(join(ROOT, 'build/sluice.schema.json'), 'utf8');
-  assert.deepEqual(JSON.parse(committed), configJsonSchema(), 'stale: run `npm run -s sluice -- schema build/sluice.schema.json`');
+  assert.deepEqual(
+    JSON.parse(committed),
+    configJsonSchema(),
+    'stale: run `npm run -s sluice -- schema build/sluice.schema.json`',
+  );
   assert.equal(committed, schemaText());
 });
 

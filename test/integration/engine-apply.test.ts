@@ -38,9 +38,13 @@ function openFeed(address: string): { seen: number[]; closed: () => boolean; sto
       buf = lines.pop()!;
       for (const l of lines) seen.push((JSON.parse(l) as { n: number }).n);
     });
-    res.on('close', () => { ended = true; });
+    res.on('close', () => {
+      ended = true;
+    });
   });
-  req.on('error', () => { ended = true; });
+  req.on('error', () => {
+    ended = true;
+  });
   return { seen, closed: () => ended, stop: () => req.destroy() };
 }
 
@@ -68,7 +72,11 @@ test('adding a listener and changing routes keeps an open stream on an unchanged
     const before = feed.seen.length;
     await waitFor(() => feed.seen.length >= before + 5);
     assert.equal(feed.closed(), false, 'the stream is still open');
-    assert.deepEqual(feed.seen, feed.seen.map((_, i) => i + 1), 'no line lost or repeated');
+    assert.deepEqual(
+      feed.seen,
+      feed.seen.map((_, i) => i + 1),
+      'no line lost or repeated',
+    );
   } finally {
     feed.stop();
     await engine.stop(500);
@@ -93,7 +101,11 @@ test('a failed apply (port in use) keeps the last good config and says why', asy
     assert.deepEqual(failures, [`127.0.0.1:${port} is already in use`]);
     assert.equal(engine.config, good, 'the running config is the last good one');
     assert.equal(engine.address('b'), undefined);
-    assert.equal((await fetch(`http://${engine.address('a')}/new`)).status, 404, 'the failed config did not half-apply');
+    assert.equal(
+      (await fetch(`http://${engine.address('a')}/new`)).status,
+      404,
+      'the failed config did not half-apply',
+    );
     const before = feed.seen.length;
     await waitFor(() => feed.seen.length >= before + 3);
     assert.equal(feed.closed(), false, 'the open stream survived the failed apply');
@@ -115,12 +127,18 @@ test('stop() refuses new connections, lets a finite response finish, and ends wi
   const t0 = performance.now();
   const stopped = engine.stop(4000);
   await wait(20);
-  const refused = await fetch(`http://${addr}/slow`).then(() => false, () => true);
+  const refused = await fetch(`http://${addr}/slow`).then(
+    () => false,
+    () => true,
+  );
   await stopped;
   const took = performance.now() - t0;
   assert.equal(refused, true, 'new connections are refused while draining');
   assert.equal(await slow, 'one\ntwo\nthree\n', 'the in-flight response completed');
-  assert.ok(took < 2500, `stop took ${took.toFixed(0)} ms: it should end when the last finite response does, not at the 4 s deadline`);
+  assert.ok(
+    took < 2500,
+    `stop took ${took.toFixed(0)} ms: it should end when the last finite response does, not at the 4 s deadline`,
+  );
   await waitFor(() => feed.closed());
   assert.equal(feed.closed(), true, 'the endless stream was closed');
   assert.equal(engine.running, false);

@@ -13,7 +13,9 @@ import { loadConfigFile, saveConfigFile } from '../../core/engine/config-file.js
 
 let dir: string;
 
-before(async () => { dir = await mkdtemp(join(tmpdir(), 'sluice-save-')); });
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-save-'));
+});
 after(() => rm(dir, { recursive: true, force: true }));
 
 const ORIGINAL = `# Sluice config for the team mock
@@ -39,7 +41,10 @@ test('an edit keeps comments, key order and untouched formatting (inline comment
   doc.http.servers[0]!.routes.push({ path: '/feed', stream: { every: '1s' } } as never);
   const text = await saveConfigFile(path, doc);
   assert.equal(await readFile(path, 'utf8'), text);
-  assert.equal(text, ORIGINAL.replace('rate: 512k', 'rate: 1m') + '        - path: /feed\n          stream:\n            every: 1s\n');
+  assert.equal(
+    text,
+    ORIGINAL.replace('rate: 512k', 'rate: 1m') + '        - path: /feed\n          stream:\n            every: 1s\n',
+  );
   const reloaded = await loadConfigFile(path);
   assert.ok(reloaded.ok, JSON.stringify(!reloaded.ok && reloaded.errors));
   assert.equal(reloaded.config.http.servers[0]!.routes[1]!.limit!.rate, 1024 * 1024);
@@ -51,7 +56,18 @@ test('saves are atomic: readers never see a torn file, the inode is replaced, no
   const inode = (await stat(path)).ino;
   const big = (n: number) => ({
     version: 1,
-    http: { servers: [{ name: 'mock', listen: '127.0.0.1:8080', routes: Array.from({ length: 400 }, (_, i) => ({ path: `/r${i}`, respond: { body: `v${n}-${'x'.repeat(100)}` } })) }] },
+    http: {
+      servers: [
+        {
+          name: 'mock',
+          listen: '127.0.0.1:8080',
+          routes: Array.from({ length: 400 }, (_, i) => ({
+            path: `/r${i}`,
+            respond: { body: `v${n}-${'x'.repeat(100)}` },
+          })),
+        },
+      ],
+    },
   });
   let saving = true;
   let reads = 0;
@@ -72,5 +88,8 @@ test('saves are atomic: readers never see a torn file, the inode is replaced, no
   await reader;
   assert.ok(reads > 0);
   assert.deepEqual(torn, [], `${torn.length} torn reads of ${reads}`);
-  assert.deepEqual((await readdir(dir)).filter((f) => f.includes('atomic')), ['atomic.yaml']);
+  assert.deepEqual(
+    (await readdir(dir)).filter((f) => f.includes('atomic')),
+    ['atomic.yaml'],
+  );
 });

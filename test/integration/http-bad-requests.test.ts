@@ -36,7 +36,10 @@ const MALFORMED: [string, string][] = [
   ['unknown HTTP version', 'GET / HTTP/9.9\r\nHost: x\r\n\r\n'],
   ['space in a header name', 'GET / HTTP/1.1\r\nHo st: x\r\n\r\n'],
   ['non-numeric Content-Length', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n'],
-  ['Content-Length with Transfer-Encoding (smuggling)', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+  [
+    'Content-Length with Transfer-Encoding (smuggling)',
+    'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+  ],
   ['bare LF in the middle of headers', 'GET / HTTP/1.1\r\nHost: x\rX: y\r\n\r\n'],
 ];
 
@@ -67,11 +70,18 @@ test('headers that never finish → 408 within about header_timeout, then closed
   const text = await new Promise<string>((resolve) => {
     const s = net.connect({ host, port });
     let out = '';
-    s.on('data', (b) => { out += b.toString(); });
+    s.on('data', (b) => {
+      out += b.toString();
+    });
     s.write('GET / HTTP/1.1\r\nHost: x\r\n');
     // Dribble a header line now and then, as a slowloris client does.
-    const iv = setInterval(() => { if (!s.destroyed) s.write('X-Slow: 1\r\n'); }, 200);
-    s.on('close', () => { clearInterval(iv); resolve(out); });
+    const iv = setInterval(() => {
+      if (!s.destroyed) s.write('X-Slow: 1\r\n');
+    }, 200);
+    s.on('close', () => {
+      clearInterval(iv);
+      resolve(out);
+    });
     s.on('error', () => undefined);
     setTimeout(() => s.destroy(), 10_000);
   });
@@ -84,7 +94,9 @@ test('a keep-alive connection idle past header_timeout (within keepalive_timeout
   const [host, port] = splitAddress(addr);
   const s = net.connect({ host, port });
   let out = '';
-  s.on('data', (b) => { out += b.toString(); });
+  s.on('data', (b) => {
+    out += b.toString();
+  });
   await new Promise((r) => s.once('connect', r));
   s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
   await new Promise((r) => setTimeout(r, 1600));

@@ -27,7 +27,11 @@ after(async () => {
 });
 
 test('sluice validate accepts examples/mock.yaml', async () => {
-  const r = await run(process.execPath, [join(EXAMPLES, '../bin/sluice.mjs'), 'validate', join(EXAMPLES, 'mock.yaml')], { timeoutMs: 30_000 });
+  const r = await run(
+    process.execPath,
+    [join(EXAMPLES, '../bin/sluice.mjs'), 'validate', join(EXAMPLES, 'mock.yaml')],
+    { timeoutMs: 30_000 },
+  );
   assert.equal(r.code, 0, r.stderr);
 });
 

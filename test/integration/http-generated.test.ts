@@ -49,14 +49,18 @@ http:
 after(() => te?.stop());
 
 /** GETs `path`, recording when each body chunk arrives (ms since the response started). */
-function timedGet(path: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; chunks: { at: number; text: string }[] }> {
+function timedGet(
+  path: string,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; chunks: { at: number; text: string }[] }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    http.get(`${base}${path}`, (res) => {
-      const chunks: { at: number; text: string }[] = [];
-      res.on('data', (b: Buffer) => chunks.push({ at: performance.now() - t0, text: b.toString() }));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, chunks }));
-    }).on('error', reject);
+    http
+      .get(`${base}${path}`, (res) => {
+        const chunks: { at: number; text: string }[] = [];
+        res.on('data', (b: Buffer) => chunks.push({ at: performance.now() - t0, text: b.toString() }));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, chunks }));
+      })
+      .on('error', reject);
   });
 }
 
@@ -105,8 +109,16 @@ test('ndjson stream: count lines at the configured pace, templated from the quer
   const r = await timedGet('/ndjson?who=bo');
   assert.equal(r.headers['content-type'], 'application/x-ndjson');
   assert.equal(r.headers['transfer-encoding'], 'chunked');
-  const lines = r.chunks.map((c) => c.text).join('').trimEnd().split('\n').map((l) => JSON.parse(l) as { n: number; who: string });
-  assert.deepEqual(lines, [1, 2, 3, 4, 5].map((n) => ({ n, who: 'bo' })));
+  const lines = r.chunks
+    .map((c) => c.text)
+    .join('')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { n: number; who: string });
+  assert.deepEqual(
+    lines,
+    [1, 2, 3, 4, 5].map((n) => ({ n, who: 'bo' })),
+  );
   const last = r.chunks.at(-1)!.at;
   assert.ok(last >= 350 && last < 2000, `5 lines every 100 ms ended after ${last.toFixed(0)} ms`);
 });
@@ -131,11 +143,13 @@ test('a count: 0 stream runs until the client leaves, then stops', async () => {
 
 test('respond: gzip when accepted and large enough, with Vary; identity otherwise', async () => {
   const gz = await new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
-    http.get(`${base}/big-json`, { headers: { 'accept-encoding': 'br, gzip' } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (b: Buffer) => parts.push(b));
-      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(parts) }));
-    }).on('error', reject);
+    http
+      .get(`${base}/big-json`, { headers: { 'accept-encoding': 'br, gzip' } }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (b: Buffer) => parts.push(b));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(parts) }));
+      })
+      .on('error', reject);
   });
   assert.equal(gz.headers['content-encoding'], 'gzip');
   assert.equal(gz.headers.vary, 'Accept-Encoding');

@@ -44,7 +44,8 @@ before(async () => {
   bigSha = await generate(join(dir, 'www/big.bin'), BIG);
   await writeFile(join(dir, 'www/huge.bin'), '');
   await truncate(join(dir, 'www/huge.bin'), 1024 * MiB); // sparse: 1 GiB without using disk
-  te = await startEngine(`
+  te = await startEngine(
+    `
 version: 1
 http:
   servers:
@@ -53,7 +54,9 @@ http:
       routes:
         - path: /
           static: { root: ./www }
-`, { baseDir: dir });
+`,
+    { baseDir: dir },
+  );
 });
 
 after(async () => {
@@ -69,13 +72,18 @@ test('256 MiB download is sha256-exact through curl', { timeout: 60_000 }, async
 
 test('256 MiB download is sha256-exact through Node http', { timeout: 60_000 }, async () => {
   const digest = await new Promise<{ sha: string; length: string | undefined; bytes: number }>((resolve, reject) => {
-    http.get(`${te.url('big')}/big.bin`, (res) => {
-      const hash = createHash('sha256');
-      let bytes = 0;
-      res.on('data', (c: Buffer) => { hash.update(c); bytes += c.length; });
-      res.on('end', () => resolve({ sha: hash.digest('hex'), length: res.headers['content-length'], bytes }));
-      res.on('error', reject);
-    }).on('error', reject);
+    http
+      .get(`${te.url('big')}/big.bin`, (res) => {
+        const hash = createHash('sha256');
+        let bytes = 0;
+        res.on('data', (c: Buffer) => {
+          hash.update(c);
+          bytes += c.length;
+        });
+        res.on('end', () => resolve({ sha: hash.digest('hex'), length: res.headers['content-length'], bytes }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
   assert.deepEqual(digest, { sha: bigSha, length: String(BIG), bytes: BIG });
 });
@@ -87,7 +95,9 @@ test('a client that stops reading a 1 GiB file keeps the server bounded', { time
   const [host, port] = splitAddress(te.addr('big'));
   const socket = net.connect({ host, port });
   let received = 0;
-  socket.on('data', (b: Buffer) => { received += b.length; });
+  socket.on('data', (b: Buffer) => {
+    received += b.length;
+  });
   socket.pause(); // read nothing: the kernel buffers fill, then the server must stop
   socket.write(`GET /huge.bin HTTP/1.1\r\nHost: x\r\n\r\n`);
   await new Promise((r) => setTimeout(r, 1500));
@@ -104,7 +114,10 @@ test('a client that stops reading a 1 GiB file keeps the server bounded', { time
   socket.destroy();
   assert.ok(sentWhilePaused > 0, 'the response started');
   assert.ok(sentWhilePaused < 32 * MiB, `sent ${sentWhilePaused} bytes to a client that read nothing`);
-  assert.ok(sentAfterTrickle - received < 32 * MiB, `${sentAfterTrickle - received} bytes in flight beyond what the client read`);
+  assert.ok(
+    sentAfterTrickle - received < 32 * MiB,
+    `${sentAfterTrickle - received} bytes in flight beyond what the client read`,
+  );
   assert.ok(rssGrowth < 96 * MiB, `RSS grew by ${(rssGrowth / MiB).toFixed(1)} MiB for a 1 GiB file`);
   // The exchange ends when the client leaves (no reader keeps the file open).
   const deadline = Date.now() + 5000;

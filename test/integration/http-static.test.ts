@@ -34,7 +34,8 @@ before(async () => {
   await symlink(join(dir, 'secret.txt'), join(dir, 'www/escape.txt'));
   await symlink(join(dir, 'www/a/b.txt'), join(dir, 'www/inside-link.txt'));
   await utimes(join(dir, 'www/a/b.txt'), new Date('2024-01-01T00:00:00Z'), new Date('2024-01-01T00:00:00Z'));
-  te = await startEngine(`
+  te = await startEngine(
+    `
 version: 1
 http:
   servers:
@@ -46,7 +47,9 @@ http:
           static: { root: ./www, max_age: 30s }
         - path: /browse
           static: { root: ./www, autoindex: true }
-`, { baseDir: dir });
+`,
+    { baseDir: dir },
+  );
   base = te.url('web');
 });
 
@@ -100,14 +103,30 @@ test('conditional GET: If-None-Match and If-Modified-Since give 304, a stale val
   const r1 = await fetch(`${base}/files/a/b.txt`, { headers: { 'if-none-match': etag } });
   assert.equal(r1.status, 304);
   assert.equal(r1.headers.get('etag'), etag);
-  assert.equal((await fetch(`${base}/files/a/b.txt`, { headers: { 'if-none-match': `"other", W/${etag}` } })).status, 304);
-  assert.equal((await fetch(`${base}/files/a/b.txt`, { headers: { 'if-modified-since': 'Mon, 01 Jan 2024 00:00:00 GMT' } })).status, 304);
-  assert.equal((await fetch(`${base}/files/a/b.txt`, { headers: { 'if-modified-since': 'Sun, 31 Dec 2023 00:00:00 GMT' } })).status, 200);
+  assert.equal(
+    (await fetch(`${base}/files/a/b.txt`, { headers: { 'if-none-match': `"other", W/${etag}` } })).status,
+    304,
+  );
+  assert.equal(
+    (await fetch(`${base}/files/a/b.txt`, { headers: { 'if-modified-since': 'Mon, 01 Jan 2024 00:00:00 GMT' } }))
+      .status,
+    304,
+  );
+  assert.equal(
+    (await fetch(`${base}/files/a/b.txt`, { headers: { 'if-modified-since': 'Sun, 31 Dec 2023 00:00:00 GMT' } }))
+      .status,
+    200,
+  );
   assert.equal((await fetch(`${base}/files/a/b.txt`, { headers: { 'if-none-match': '"stale"' } })).status, 200);
 });
 
 test('curl -r: explicit, open and suffix ranges give 206 with exact bytes', async () => {
-  const cases: [string, number, number][] = [['0-99', 0, 99], ['1000-', 1000, 199_999], ['-500', 199_500, 199_999], ['199990-300000', 199_990, 199_999]];
+  const cases: [string, number, number][] = [
+    ['0-99', 0, 99],
+    ['1000-', 1000, 199_999],
+    ['-500', 199_500, 199_999],
+    ['199990-300000', 199_990, 199_999],
+  ];
   for (const [spec, start, end] of cases) {
     const out = join(dir, 'range.out');
     const r = await run('curl', ['-s', '-D', '-', '-o', out, '-r', spec, `${base}/files/blob.bin`]);
@@ -146,9 +165,17 @@ test('curl -C - resumes a partial download to the exact bytes', async () => {
 test('path traversal is refused: .., encoded dots and slashes, symlinks out of the root', async () => {
   const addr = te.addr('web');
   const paths = [
-    '/files/../secret.txt', '/files/a/../../secret.txt', '/files/%2e%2e/secret.txt', '/files/%2E%2E/secret.txt',
-    '/files/..%2fsecret.txt', '/files/%2e%2e%2fsecret.txt', '/files/a%2f..%2f..%2fsecret.txt', '/files/..%5csecret.txt',
-    '/files/escape.txt', '/files/a/%00', '/files/%ZZ',
+    '/files/../secret.txt',
+    '/files/a/../../secret.txt',
+    '/files/%2e%2e/secret.txt',
+    '/files/%2E%2E/secret.txt',
+    '/files/..%2fsecret.txt',
+    '/files/%2e%2e%2fsecret.txt',
+    '/files/a%2f..%2f..%2fsecret.txt',
+    '/files/..%5csecret.txt',
+    '/files/escape.txt',
+    '/files/a/%00',
+    '/files/%ZZ',
   ];
   for (const p of paths) {
     const r = await rawGet(addr, p);
@@ -170,7 +197,18 @@ test('gzip: negotiated for large text, with Vary; never for ranges, small files,
   const plain = await run('curl', ['-sI', `${base}/files/page.html`]);
   assert.doesNotMatch(plain.stdout, /content-encoding/i);
   assert.match(plain.stdout, /vary: Accept-Encoding/i);
-  const ranged = await run('curl', ['-s', '-D', '-', '-o', '/dev/null', '-H', 'Accept-Encoding: gzip', '-r', '0-9', `${base}/files/page.html`]);
+  const ranged = await run('curl', [
+    '-s',
+    '-D',
+    '-',
+    '-o',
+    '/dev/null',
+    '-H',
+    'Accept-Encoding: gzip',
+    '-r',
+    '0-9',
+    `${base}/files/page.html`,
+  ]);
   assert.match(ranged.stdout, /^HTTP\/1\.1 206/);
   assert.doesNotMatch(ranged.stdout, /content-encoding/i);
   const refused = await run('curl', ['-sI', '-H', 'Accept-Encoding: gzip;q=0, identity', `${base}/files/page.html`]);
@@ -181,9 +219,12 @@ test('gzip: negotiated for large text, with Vary; never for ranges, small files,
   assert.doesNotMatch(binary.stdout, /content-encoding/i);
 });
 
-test('python3 http.client: full body, a range and a 304 agree with the file', { skip: !(await have('python3')) && 'python3 missing' }, async () => {
-  const [host, port] = te.addr('web').split(':');
-  const script = `
+test(
+  'python3 http.client: full body, a range and a 304 agree with the file',
+  { skip: !(await have('python3')) && 'python3 missing' },
+  async () => {
+    const [host, port] = te.addr('web').split(':');
+    const script = `
 import http.client, hashlib, json
 c = http.client.HTTPConnection(${JSON.stringify(host)}, ${port}, timeout=10)
 c.request('GET', '/files/blob.bin'); r = c.getresponse(); body = r.read(); etag = r.getheader('ETag')
@@ -191,8 +232,15 @@ c.request('GET', '/files/blob.bin', headers={'Range': 'bytes=10-19'}); p = c.get
 c.request('GET', '/files/blob.bin', headers={'If-None-Match': etag}); n = c.getresponse(); n.read()
 print(json.dumps({'status': r.status, 'sha': hashlib.sha256(body).hexdigest(), 'pstatus': p.status, 'part': part.hex(), 'nstatus': n.status}))
 `;
-  const r = await run('python3', ['-c', script]);
-  assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { status: number; sha: string; pstatus: number; part: string; nstatus: number };
-  assert.deepEqual(out, { status: 200, sha: sha(blob), pstatus: 206, part: blob.subarray(10, 20).toString('hex'), nstatus: 304 });
-});
+    const r = await run('python3', ['-c', script]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { status: number; sha: string; pstatus: number; part: string; nstatus: number };
+    assert.deepEqual(out, {
+      status: 200,
+      sha: sha(blob),
+      pstatus: 206,
+      part: blob.subarray(10, 20).toString('hex'),
+      nstatus: 304,
+    });
+  },
+);

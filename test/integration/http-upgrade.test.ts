@@ -23,7 +23,20 @@ test('an Upgrade header on a mock route is ignored, as nginx does (curl --http2 
     assert.match(h2c.stdout, /\r\n\r\nok$/);
     const chunked = await run('curl', ['-s', '--http2', '-m', '5', `${e.url('mock')}/c`]);
     assert.equal(chunked.stdout, 'a\nb\n');
-    const ws = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', '5', '-H', 'Connection: Upgrade', '-H', 'Upgrade: websocket', `${e.url('mock')}/health`]);
+    const ws = await run('curl', [
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '-m',
+      '5',
+      '-H',
+      'Connection: Upgrade',
+      '-H',
+      'Upgrade: websocket',
+      `${e.url('mock')}/health`,
+    ]);
     assert.equal(ws.stdout, '200');
   } finally {
     await e.stop();

@@ -21,7 +21,8 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sluice-upload-'));
-  te = await startEngine(`
+  te = await startEngine(
+    `
 version: 1
 http:
   servers:
@@ -32,7 +33,9 @@ http:
           upload: { dir: ./incoming, max_size: 8m }
         - path: /tiny
           upload: { dir: ./tiny, max_size: 1k }
-`, { baseDir: dir });
+`,
+    { baseDir: dir },
+  );
   base = te.url('up');
 });
 
@@ -42,10 +45,16 @@ after(async () => {
 });
 
 /** Parses the SSE-style answer into progress payloads and the final event. */
-function parseAnswer(text: string): { progress: { received: number; total: number | null; percent: number | null }[]; final?: { event: string; data: Record<string, unknown> } } {
+function parseAnswer(text: string): {
+  progress: { received: number; total: number | null; percent: number | null }[];
+  final?: { event: string; data: Record<string, unknown> };
+} {
   const progress = [];
   let final;
-  for (const block of text.split('\n\n').map((b) => b.trim()).filter(Boolean)) {
+  for (const block of text
+    .split('\n\n')
+    .map((b) => b.trim())
+    .filter(Boolean)) {
     const event = /^event: (.*)$/m.exec(block)?.[1];
     const data = JSON.parse(/^data: (.*)$/m.exec(block)![1]!);
     if (event) final = { event, data };
@@ -74,7 +83,11 @@ test('curl -T streams a file to dir and gets progress then a result with the sha
 });
 
 test('Content-Length over max_size is 413 before the body is read', async () => {
-  const r = await rawRequest(te.addr('up'), `POST /tiny/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n`, 3000);
+  const r = await rawRequest(
+    te.addr('up'),
+    `POST /tiny/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n`,
+    3000,
+  );
   assert.equal(r.status, 413, r.text);
   assert.match(r.text, /max_size is 1024 bytes/);
   assert.ok(r.closed, 'the connection is closed instead of reading 5 MB');
@@ -83,17 +96,35 @@ test('Content-Length over max_size is 413 before the body is read', async () => 
 });
 
 test('Expect: 100-continue — refused uploads get 413 without inviting the body; accepted ones get 100 first', async () => {
-  const refused = await rawRequest(te.addr('up'), `PUT /tiny/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\nExpect: 100-continue\r\n\r\n`, 3000);
+  const refused = await rawRequest(
+    te.addr('up'),
+    `PUT /tiny/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\nExpect: 100-continue\r\n\r\n`,
+    3000,
+  );
   assert.match(refused.text, /^HTTP\/1\.1 413 /, 'the final answer comes first, no 100 Continue');
   const [host, port] = te.addr('up').split(':');
   const accepted = await new Promise<{ continued: boolean; text: string }>((resolve, reject) => {
     let continued = false;
-    const req = http.request({ host, port: Number(port), path: '/tiny/ok.txt', method: 'PUT', headers: { 'content-length': '5', expect: '100-continue' } }, (res) => {
-      let text = '';
-      res.on('data', (b: Buffer) => { text += b.toString(); });
-      res.on('end', () => resolve({ continued, text }));
+    const req = http.request(
+      {
+        host,
+        port: Number(port),
+        path: '/tiny/ok.txt',
+        method: 'PUT',
+        headers: { 'content-length': '5', expect: '100-continue' },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (b: Buffer) => {
+          text += b.toString();
+        });
+        res.on('end', () => resolve({ continued, text }));
+      },
+    );
+    req.on('continue', () => {
+      continued = true;
+      req.end('hello');
     });
-    req.on('continue', () => { continued = true; req.end('hello'); });
     req.on('error', reject);
   });
   assert.equal(accepted.continued, true);
@@ -111,7 +142,9 @@ test('a chunked body growing past max_size gets an error event and leaves no fil
   const answer = await new Promise<string>((resolve, reject) => {
     const req = http.request(`${base}/tiny/grow.bin`, { method: 'POST' }, (res) => {
       let text = '';
-      res.on('data', (b: Buffer) => { text += b.toString(); });
+      res.on('data', (b: Buffer) => {
+        text += b.toString();
+      });
       res.on('end', () => resolve(text));
       res.on('error', () => resolve(text));
       res.on('aborted', () => resolve(text));
@@ -132,7 +165,10 @@ test('a client that disconnects mid-upload leaves no partial file', async () => 
     const req = http.request(`${base}/upload/cut.bin`, { method: 'PUT', headers: { 'content-length': '4000000' } });
     req.on('error', () => resolve());
     req.write(randomBytes(100_000));
-    setTimeout(() => { req.destroy(); resolve(); }, 150);
+    setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, 150);
   });
   const idle = te.engine.services.counters.get('route', 'up /upload');
   const deadline = Date.now() + 3000;
@@ -158,8 +194,13 @@ print(r.read().decode())
   const [statusLine, ...rest] = r.stdout.split('\n');
   assert.equal(statusLine, '200 text/event-stream');
   const { final } = parseAnswer(rest.join('\n'));
-  const expected = Buffer.concat(Array.from({ length: 4000 }, () => Buffer.from(Array.from({ length: 256 }, (_, i) => i))));
-  assert.deepEqual(final, { event: 'result', data: { name: 'evil_name.bin', bytes: expected.length, sha256: sha(expected) } });
+  const expected = Buffer.concat(
+    Array.from({ length: 4000 }, () => Buffer.from(Array.from({ length: 256 }, (_, i) => i))),
+  );
+  assert.deepEqual(final, {
+    event: 'result',
+    data: { name: 'evil_name.bin', bytes: expected.length, sha256: sha(expected) },
+  });
   assert.equal(sha(await readFile(join(dir, 'incoming/evil_name.bin'))), sha(expected));
 });
 

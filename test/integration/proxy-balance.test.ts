@@ -10,7 +10,9 @@ import { upstreamsOf } from '../../core/proxy/upstreams.js';
 import { startUpstream, get, sleep, type Upstream } from './proxy-fixtures.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanup.reverse()) await c().catch(() => {}); });
+after(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => {});
+});
 
 /** A Node upstream answering its own name. */
 async function named(name: string): Promise<Upstream> {
@@ -30,7 +32,9 @@ test('round robin over two Node upstreams and nginx serving static files: 1000 r
   mkdirSync(join(www, 'p'));
   writeFileSync(join(www, 'p', 'x'), 'n');
   const nport = await freePort();
-  const nginx = startNginx(`http { access_log off; server { listen 127.0.0.1:${nport}; location / { root ${www}; default_type text/plain; } } }`);
+  const nginx = startNginx(
+    `http { access_log off; server { listen 127.0.0.1:${nport}; location / { root ${www}; default_type text/plain; } } }`,
+  );
   cleanup.push(() => nginx.stop());
   await waitForPort(nport);
   const t = await startEngine(`
@@ -47,13 +51,18 @@ http:
   cleanup.push(() => t.stop());
   const counts: Record<string, number> = {};
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-  const one = () => new Promise<string>((resolve, reject) => {
-    http.get(`${t.url('front')}/p/x`, { agent }, (res) => {
-      let s = '';
-      res.on('data', (c) => { s += c; });
-      res.on('end', () => resolve(`${res.statusCode} ${s}`));
-    }).on('error', reject);
-  });
+  const one = () =>
+    new Promise<string>((resolve, reject) => {
+      http
+        .get(`${t.url('front')}/p/x`, { agent }, (res) => {
+          let s = '';
+          res.on('data', (c) => {
+            s += c;
+          });
+          res.on('end', () => resolve(`${res.statusCode} ${s}`));
+        })
+        .on('error', reject);
+    });
   for (let i = 0; i < 1000; i += 10) {
     for (const r of await Promise.all(Array.from({ length: 10 }, one))) counts[r] = (counts[r] ?? 0) + 1;
   }
@@ -65,7 +74,10 @@ http:
   assert.ok(Math.abs(share('200 n') - 0.2) < 0.05, JSON.stringify(counts));
   const servers = upstreamsOf(t.engine.services)!.servers();
   assert.equal(servers.length, 3);
-  assert.equal(servers.reduce((s, x) => s + x.requests, 0), 1000);
+  assert.equal(
+    servers.reduce((s, x) => s + x.requests, 0),
+    1000,
+  );
   assert.ok(servers.every((s) => s.health === 'up' && s.active === 0));
 });
 
@@ -82,15 +94,29 @@ http:
 `);
   cleanup.push(() => t.stop());
   const changes: string[] = [];
-  upstreamsOf(t.engine.services)!.events.on('health', (c) => changes.push(`${c.address === a.address ? 'a' : 'b'} ${c.up ? 'up' : 'down'}`));
+  upstreamsOf(t.engine.services)!.events.on('health', (c) =>
+    changes.push(`${c.address === a.address ? 'a' : 'b'} ${c.up ? 'up' : 'down'}`),
+  );
   const url = `${t.url('front')}/x`;
-  const seen = async (n: number) => { const out: string[] = []; for (let i = 0; i < n; i++) { const r = await get(url); out.push(`${r.status} ${r.body}`); } return out; };
+  const seen = async (n: number) => {
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = await get(url);
+      out.push(`${r.status} ${r.body}`);
+    }
+    return out;
+  };
   assert.deepEqual(new Set(await seen(6)), new Set(['200 a', '200 b']));
   // Four clients keep requesting while a dies under them: no request fails,
   // the refused (or reset) server is skipped and the next one answers.
   const results: string[] = [];
   let running = true;
-  const worker = async () => { while (running) { const r = await get(url).catch((e: Error) => ({ status: 0, body: e.message })); results.push(`${r.status} ${r.body}`); } };
+  const worker = async () => {
+    while (running) {
+      const r = await get(url).catch((e: Error) => ({ status: 0, body: e.message }));
+      results.push(`${r.status} ${r.body}`);
+    }
+  };
   const workers = Array.from({ length: 4 }, worker);
   await sleep(150);
   const killedAt = results.length;
@@ -100,9 +126,11 @@ http:
   await Promise.all(workers);
   assert.ok(killedAt > 4 && results.length > killedAt + 10, `${killedAt} before, ${results.length} in all`);
   assert.deepEqual(new Set(results), new Set(['200 a', '200 b']), [...new Set(results)].join());
-  assert.deepEqual(new Set((await seen(10))), new Set(['200 b']));
+  assert.deepEqual(new Set(await seen(10)), new Set(['200 b']));
   await sleep(400);
-  const state = upstreamsOf(t.engine.services)!.servers().find((s) => s.address === a.address)!;
+  const state = upstreamsOf(t.engine.services)!
+    .servers()
+    .find((s) => s.address === a.address)!;
   assert.equal(state.health, 'down');
   await a.revive();
   // Two passing checks at 100 ms mark it up (fail_timeout 30 s would keep it out without health checks).
@@ -113,7 +141,12 @@ http:
     back = (await seen(4)).includes('200 a');
   }
   assert.ok(back, 'a gets traffic again after it returns');
-  assert.equal(upstreamsOf(t.engine.services)!.servers().find((s) => s.address === a.address)!.health, 'up');
+  assert.equal(
+    upstreamsOf(t.engine.services)!
+      .servers()
+      .find((s) => s.address === a.address)!.health,
+    'up',
+  );
   assert.deepEqual(changes, ['a down', 'a up']);
 });
 
@@ -161,7 +194,13 @@ test('a config apply keeps open proxied streams and per-server state; removed up
     if (req.url === '/stream') {
       res.writeHead(200, { 'content-type': 'text/plain' });
       let i = 0;
-      const t = setInterval(() => { res.write(`${i++}\n`); if (i === 8) { clearInterval(t); res.end(); } }, 50);
+      const t = setInterval(() => {
+        res.write(`${i++}\n`);
+        if (i === 8) {
+          clearInterval(t);
+          res.end();
+        }
+      }, 50);
       return;
     }
     res.end('a');
@@ -197,7 +236,9 @@ ${extra}`;
 test('ip_hash keeps a client on one server; least_conn sends new requests away from a busy one', async () => {
   const [a, b] = [await named('a'), await named('b')];
   let release: () => void = () => {};
-  const held = new Promise<void>((r) => { release = r; });
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
   const slow = await startUpstream(async (req, res) => {
     if (req.url === '/hold') await held;
     res.end('slow');

@@ -33,10 +33,16 @@ http:
     - { name: be, servers: [ { address: ${up.address} } ] }
 `);
 });
-after(async () => { await t?.stop(); await up?.close(); });
+after(async () => {
+  await t?.stop();
+  await up?.close();
+});
 
 /** A raw HTTP/1.1 GET: every byte received (head + body), when each arrived, and how the socket ended. */
-function rawGet(path: string, opts: { watchMs?: number } = {}): Promise<{ text: string; body: string; arrivals: { at: number; bytes: number }[]; end: 'close' | 'reset' | 'open' }> {
+function rawGet(
+  path: string,
+  opts: { watchMs?: number } = {},
+): Promise<{ text: string; body: string; arrivals: { at: number; bytes: number }[]; end: 'close' | 'reset' | 'open' }> {
   return new Promise((resolve) => {
     const [host, port] = t.addr('front').split(':');
     const s = net.connect(Number(port), host!);
@@ -51,7 +57,10 @@ function rawGet(path: string, opts: { watchMs?: number } = {}): Promise<{ text: 
       resolve({ text, body: text.slice(text.indexOf('\r\n\r\n') + 4), arrivals, end });
       s.destroy();
     };
-    s.on('data', (c) => { chunks.push(c); arrivals.push({ at: Date.now() - started, bytes: c.length }); });
+    s.on('data', (c) => {
+      chunks.push(c);
+      arrivals.push({ at: Date.now() - started, bytes: c.length });
+    });
     s.on('error', (e: NodeJS.ErrnoException) => finish(e.code === 'ECONNRESET' ? 'reset' : 'close'));
     s.on('end', () => finish('close'));
     if (opts.watchMs) setTimeout(() => finish('open'), opts.watchMs);
@@ -70,7 +79,10 @@ test('latency delays the response; jitter stays within ±jitter', async () => {
     await get(`${t.url('front')}/jitter`);
     times.push(Date.now() - started);
   }
-  assert.ok(times.every((x) => x >= 95 && x < 600), `${times}`);
+  assert.ok(
+    times.every((x) => x >= 95 && x < 600),
+    `${times}`,
+  );
 });
 
 test('status injection with probability 1 answers the code; probability 0 never', async () => {

@@ -22,12 +22,21 @@ export async function startUpstream(handler: http.RequestListener, port = 0): Pr
   const sockets = new Set<Socket>();
   const make = () => {
     const s = http.createServer({ keepAliveTimeout: 30_000 }, handler);
-    s.on('connection', (c: Socket) => { sockets.add(c); c.on('close', () => sockets.delete(c)); });
+    s.on('connection', (c: Socket) => {
+      sockets.add(c);
+      c.on('close', () => sockets.delete(c));
+    });
     return s;
   };
-  const listen = (s: http.Server, p: number) => new Promise<void>((resolve, reject) => { s.once('error', reject); s.listen(p, '127.0.0.1', () => resolve()); });
+  const listen = (s: http.Server, p: number) =>
+    new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(p, '127.0.0.1', () => resolve());
+    });
   const u: Upstream = {
-    port: 0, address: '', server: make(),
+    port: 0,
+    address: '',
+    server: make(),
     async kill() {
       const closed = new Promise<void>((r) => u.server.close(() => r()));
       for (const c of sockets) c.destroy();
@@ -46,15 +55,22 @@ export async function startUpstream(handler: http.RequestListener, port = 0): Pr
 }
 
 /** GET through Node http with a fresh connection; resolves status, headers and body. */
-export function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+export function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: false, headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    }).on('error', reject);
+    http
+      .get(url, { agent: false, headers }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
 }
 

@@ -14,16 +14,32 @@ const CHUNKED = `${HEAD}Transfer-Encoding: chunked\r\n\r\n`;
  * aborted connection (a body had started) — never a truncated body passed off as complete.
  */
 const CASES: { name: string; parts: (string | number)[]; expect: '502' | 'abort' | { body: string } }[] = [
-  { name: 'well-formed chunked (control)', parts: [CHUNKED, '5\r\nhello\r\n', 30, '6\r\n world\r\n0\r\n\r\n'], expect: { body: 'hello world' } },
+  {
+    name: 'well-formed chunked (control)',
+    parts: [CHUNKED, '5\r\nhello\r\n', 30, '6\r\n world\r\n0\r\n\r\n'],
+    expect: { body: 'hello world' },
+  },
   { name: 'bad chunk size first', parts: [CHUNKED, 'zz\r\nhello\r\n0\r\n\r\n'], expect: '502' },
   { name: 'chunk size overflow', parts: [CHUNKED, 'fffffffffffffffffff\r\nx\r\n'], expect: '502' },
   { name: 'missing CRLF after chunk data', parts: [CHUNKED, '5\r\nhelloXY0\r\n\r\n'], expect: '502' },
   { name: 'garbage status line', parts: ['HTCPCP/9 teapot\r\n\r\n'], expect: '502' },
-  { name: 'content-length and chunked together', parts: [`${HEAD}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n`, '5\r\nhello\r\n0\r\n\r\n'], expect: '502' },
+  {
+    name: 'content-length and chunked together',
+    parts: [`${HEAD}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n`, '5\r\nhello\r\n0\r\n\r\n'],
+    expect: '502',
+  },
   { name: 'bad chunk size after a good chunk', parts: [CHUNKED, '5\r\nhello\r\n', 120, 'zz\r\n'], expect: 'abort' },
-  { name: 'missing CRLF after a good chunk', parts: [CHUNKED, '5\r\nhello\r\n', 120, '3\r\nabcDEF\r\n'], expect: 'abort' },
+  {
+    name: 'missing CRLF after a good chunk',
+    parts: [CHUNKED, '5\r\nhello\r\n', 120, '3\r\nabcDEF\r\n'],
+    expect: 'abort',
+  },
   { name: 'closed before the last chunk', parts: [CHUNKED, '5\r\nhello\r\n', 120], expect: 'abort' },
-  { name: 'shorter than Content-Length', parts: [`${HEAD}Content-Length: 100\r\n\r\n`, 'only ten b', 120], expect: 'abort' },
+  {
+    name: 'shorter than Content-Length',
+    parts: [`${HEAD}Content-Length: 100\r\n\r\n`, 'only ten b', 120],
+    expect: 'abort',
+  },
 ];
 
 let raw: net.Server;
@@ -54,7 +70,10 @@ http:
     - { name: raw, keepalive: 0, servers: [ { address: 127.0.0.1:${(raw.address() as AddressInfo).port}, max_fails: 0 } ] }
 `);
 });
-after(async () => { await t?.stop(); raw?.close(); });
+after(async () => {
+  await t?.stop();
+  raw?.close();
+});
 
 /** A GET that reports whether the response completed or the connection was cut. */
 function fetchRaw(url: string): Promise<{ status: number; body: string; complete: boolean }> {
@@ -64,7 +83,9 @@ function fetchRaw(url: string): Promise<{ status: number; body: string; complete
     const req = http.get(url, { agent: false }, (res) => {
       status = res.statusCode ?? 0;
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
+      res.on('data', (c: string) => {
+        body += c;
+      });
       res.on('end', () => resolve({ status, body, complete: res.complete }));
       res.on('error', () => resolve({ status, body, complete: false }));
     });

@@ -8,27 +8,31 @@ import type { ExchangeRecord } from '../../core/telemetry/exchange-record.js';
 import { startUpstream, sleep } from './proxy-fixtures.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanup.reverse()) await c().catch(() => {}); });
+after(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => {});
+});
 
 /** Reads a whole SSE response, returning each event block with its arrival time (ms from request). */
 function readBlocks(url: string): Promise<{ at: number; block: string }[]> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    http.get(url, { agent: false }, (res) => {
-      const out: { at: number; block: string }[] = [];
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        buf += c;
-        let k;
-        while ((k = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, k);
-          buf = buf.slice(k + 2);
-          if (!block.startsWith(':')) out.push({ at: Date.now() - started, block });
-        }
-      });
-      res.on('end', () => resolve(out));
-    }).on('error', reject);
+    http
+      .get(url, { agent: false }, (res) => {
+        const out: { at: number; block: string }[] = [];
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          buf += c;
+          let k;
+          while ((k = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, k);
+            buf = buf.slice(k + 2);
+            if (!block.startsWith(':')) out.push({ at: Date.now() - started, block });
+          }
+        });
+        res.on('end', () => resolve(out));
+      })
+      .on('error', reject);
   });
 }
 
@@ -36,8 +40,15 @@ test('record an SSE stream through the proxy and replay it as a script route wit
   const up = await startUpstream(async (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.flushHeaders();
-    const steps: [number, string][] = [[100, 'event: tick\nid: 1\ndata: one\n\n'], [300, 'id: 2\ndata: two\ndata: lines\n\n'], [150, 'event: done\ndata: {"ok":true}\n\n']];
-    for (const [wait, text] of steps) { await sleep(wait); res.write(text); }
+    const steps: [number, string][] = [
+      [100, 'event: tick\nid: 1\ndata: one\n\n'],
+      [300, 'id: 2\ndata: two\ndata: lines\n\n'],
+      [150, 'event: done\ndata: {"ok":true}\n\n'],
+    ];
+    for (const [wait, text] of steps) {
+      await sleep(wait);
+      res.write(text);
+    }
     res.end();
   });
   cleanup.push(() => up.close());
@@ -60,30 +71,73 @@ http:
   assert.ok(made.ok, !made.ok ? made.message : '');
   const route = parse(made.yaml);
   assert.equal(route.path, '/replay');
-  assert.deepEqual(route.sse.script.map((s: { event?: string; data: string; id?: string }) => [s.event, s.data, s.id]), [['tick', 'one', '1'], [undefined, 'two\nlines', '2'], ['done', '{"ok":true}', undefined]]);
+  assert.deepEqual(
+    route.sse.script.map((s: { event?: string; data: string; id?: string }) => [s.event, s.data, s.id]),
+    [
+      ['tick', 'one', '1'],
+      [undefined, 'two\nlines', '2'],
+      ['done', '{"ok":true}', undefined],
+    ],
+  );
 
   // Serve the recorded route and check the replayed timing: gaps of 300 and 150 ms at speed 2 → ~150 and ~75 ms.
-  const indented = made.yaml.trimEnd().split('\n').map((l, i) => (i === 0 ? `        - ${l}` : `          ${l}`)).join('\n');
+  const indented = made.yaml
+    .trimEnd()
+    .split('\n')
+    .map((l, i) => (i === 0 ? `        - ${l}` : `          ${l}`))
+    .join('\n');
   const r = await startEngine(`http:\n  servers:\n    - name: mock\n      listen: 0\n      routes:\n${indented}\n`);
   cleanup.push(() => r.stop());
   const replay = await readBlocks(`${r.url('mock')}/replay`);
   // Field order within an event is the encoder's; data lines keep their order.
-  assert.deepEqual(replay.map((b) => b.block.split('\n').filter((l) => !l.startsWith('retry')).sort().join('|')), ['data: one|event: tick|id: 1', 'data: lines|data: two|id: 2', 'data: {"ok":true}|event: done']);
+  assert.deepEqual(
+    replay.map((b) =>
+      b.block
+        .split('\n')
+        .filter((l) => !l.startsWith('retry'))
+        .sort()
+        .join('|'),
+    ),
+    ['data: one|event: tick|id: 1', 'data: lines|data: two|id: 2', 'data: {"ok":true}|event: done'],
+  );
   const gap1 = replay[1]!.at - replay[0]!.at;
   const gap2 = replay[2]!.at - replay[1]!.at;
   assert.ok(gap1 > 110 && gap1 < 260, `gap1 ${gap1}`);
   assert.ok(gap2 > 45 && gap2 < 180, `gap2 ${gap2}`);
 });
 
-const base: ExchangeRecord = { id: 7, listener: 'l', method: 'GET', url: '/x', client: '127.0.0.1', startedAt: 0, requestHeaders: {}, bytesIn: 0, bytesOut: 0, outcome: 'complete', chunks: [], events: [] };
+const base: ExchangeRecord = {
+  id: 7,
+  listener: 'l',
+  method: 'GET',
+  url: '/x',
+  client: '127.0.0.1',
+  startedAt: 0,
+  requestHeaders: {},
+  bytesIn: 0,
+  bytesOut: 0,
+  outcome: 'complete',
+  chunks: [],
+  events: [],
+};
 
 test('recordAsMock: chunked exchanges replay sizes and timing with placeholder bytes', () => {
-  const made = recordAsMock({ ...base, contentType: 'text/plain', chunks: [{ t: 10, bytes: 3 }, { t: 510, bytes: 5 }] });
+  const made = recordAsMock({
+    ...base,
+    contentType: 'text/plain',
+    chunks: [
+      { t: 10, bytes: 3 },
+      { t: 510, bytes: 5 },
+    ],
+  });
   assert.ok(made.ok);
   assert.match(made.note ?? '', /not captured/);
   const route = parse(made.yaml);
   assert.equal(route.path, '/replay/7');
-  assert.deepEqual(route.chunked.chunks, [{ data: '...', delay: '10ms' }, { data: '.....', delay: '500ms' }]);
+  assert.deepEqual(route.chunked.chunks, [
+    { data: '...', delay: '10ms' },
+    { data: '.....', delay: '500ms' },
+  ]);
 });
 
 test('recordAsMock refuses what it cannot replay', () => {

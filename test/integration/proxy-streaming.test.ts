@@ -16,7 +16,10 @@ import { startUpstream, get, sleep, type Upstream } from './proxy-fixtures.js';
 function bytes(n: number): Buffer {
   const b = Buffer.alloc(n);
   let x = 12345;
-  for (let i = 0; i < n; i++) { x = (x * 1103515245 + 12345) & 0x7fffffff; b[i] = x >>> 16; }
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    b[i] = x >>> 16;
+  }
   return b;
 }
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -45,12 +48,23 @@ async function handler(req: http.IncomingMessage, res: http.ServerResponse): Pro
       return void res.end();
     }
     case '/echo-headers':
-      res.writeHead(200, { 'content-type': 'application/json', connection: 'X-Hop', 'x-hop': '1', 'keep-alive': 'timeout=9', 'x-accel-buffering': 'no', 'proxy-foo': 'x', 'x-kept': 'yes' });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        connection: 'X-Hop',
+        'x-hop': '1',
+        'keep-alive': 'timeout=9',
+        'x-accel-buffering': 'no',
+        'proxy-foo': 'x',
+        'x-kept': 'yes',
+      });
       return void res.end(JSON.stringify(req.headers));
     case '/upload': {
       const h = createHash('sha256');
       let n = 0;
-      for await (const c of req) { h.update(c as Buffer); n += (c as Buffer).length; }
+      for await (const c of req) {
+        h.update(c as Buffer);
+        n += (c as Buffer).length;
+      }
       return void res.end(`${n} ${h.digest('hex')}`);
     }
     case '/download': {
@@ -63,23 +77,42 @@ async function handler(req: http.IncomingMessage, res: http.ServerResponse): Pro
     case '/endless': {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       const piece = Buffer.alloc(64 * 1024, 7);
-      const more = () => { while (!res.destroyed) { endlessWritten += piece.length; if (!res.write(piece)) return void res.once('drain', more); } };
+      const more = () => {
+        while (!res.destroyed) {
+          endlessWritten += piece.length;
+          if (!res.write(piece)) return void res.once('drain', more);
+        }
+      };
       return more();
     }
     case '/cached':
-      if (req.headers['if-none-match'] === '"v1"') { res.writeHead(304, { etag: '"v1"' }); return void res.end(); }
+      if (req.headers['if-none-match'] === '"v1"') {
+        res.writeHead(304, { etag: '"v1"' });
+        return void res.end();
+      }
       res.writeHead(200, { etag: '"v1"', 'content-type': 'text/plain', 'content-length': '5' });
       return void res.end(req.method === 'HEAD' ? undefined : 'fresh');
     case '/hang':
       return; // never answers
     case '/slow':
-      res.on('close', () => { upstreamClosedAt = Date.now(); });
+      res.on('close', () => {
+        upstreamClosedAt = Date.now();
+      });
       res.writeHead(200, { 'content-type': 'text/plain' });
-      for (let i = 0; i < 200 && !res.destroyed; i++) { res.write(`${i}\n`); await sleep(50); }
+      for (let i = 0; i < 200 && !res.destroyed; i++) {
+        res.write(`${i}\n`);
+        await sleep(50);
+      }
       return void res.end();
     case '/pieces': {
-      res.writeHead(200, { 'content-type': 'text/plain', ...(url.searchParams.get('accel') ? { 'x-accel-buffering': 'no' } : {}) });
-      for (const p of ['one ', 'two ', 'three']) { res.write(p); await sleep(100); }
+      res.writeHead(200, {
+        'content-type': 'text/plain',
+        ...(url.searchParams.get('accel') ? { 'x-accel-buffering': 'no' } : {}),
+      });
+      for (const p of ['one ', 'two ', 'three']) {
+        res.write(p);
+        await sleep(100);
+      }
       return void res.end();
     }
     default:
@@ -90,7 +123,9 @@ async function handler(req: http.IncomingMessage, res: http.ServerResponse): Pro
 before(async () => {
   up = await startUpstream((req, res) => void handler(req, res));
   const wss = new WebSocketServer({ server: up.server });
-  wss.on('connection', (ws, req) => ws.on('message', (m) => ws.send(`echo ${m} via ${req.headers['x-forwarded-for']}`)));
+  wss.on('connection', (ws, req) =>
+    ws.on('message', (m) => ws.send(`echo ${m} via ${req.headers['x-forwarded-for']}`)),
+  );
   t = await startEngine(`
 http:
   servers:
@@ -109,29 +144,38 @@ http:
     - { name: patient, servers: [ { address: ${up.address}, max_fails: 0 } ] }
 `);
 });
-after(async () => { await t?.stop(); await up?.close(); });
+after(async () => {
+  await t?.stop();
+  await up?.close();
+});
 
 /** Reads an SSE response through Node http, stamping each event's arrival. */
-function readEvents(url: string): Promise<{ status: number; type: string; events: { data: { i: number; sent: number }; at: number }[] }> {
+function readEvents(
+  url: string,
+): Promise<{ status: number; type: string; events: { data: { i: number; sent: number }; at: number }[] }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (res) => {
-      const events: { data: { i: number; sent: number }; at: number }[] = [];
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        const at = Date.now();
-        buf += c;
-        let k;
-        while ((k = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, k);
-          buf = buf.slice(k + 2);
-          const data = block.split('\n').find((l) => l.startsWith('data: '));
-          if (data) events.push({ data: JSON.parse(data.slice(6)), at });
-        }
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), events }));
-      res.on('error', reject);
-    }).on('error', reject);
+    http
+      .get(url, { agent: false }, (res) => {
+        const events: { data: { i: number; sent: number }; at: number }[] = [];
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          const at = Date.now();
+          buf += c;
+          let k;
+          while ((k = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, k);
+            buf = buf.slice(k + 2);
+            const data = block.split('\n').find((l) => l.startsWith('data: '));
+            if (data) events.push({ data: JSON.parse(data.slice(6)), at });
+          }
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), events }),
+        );
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
 }
 
@@ -141,7 +185,10 @@ test('SSE through the proxy: every event arrives on its own, within ~50 ms of be
   stop();
   assert.equal(r.status, 200);
   assert.equal(r.type, 'text/event-stream');
-  assert.deepEqual(r.events.map((e) => e.data.i), [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    r.events.map((e) => e.data.i),
+    [0, 1, 2, 3, 4, 5],
+  );
   const lags = r.events.map((e) => e.at - e.data.sent);
   const sorted = [...lags].sort((a, b) => a - b);
   assert.ok(sorted[Math.floor(sorted.length / 2)]! < 50, `median lag ${lags}`);
@@ -160,7 +207,10 @@ test('SSE through the proxy: every event arrives on its own, within ~50 ms of be
 test('a client closing an SSE stream shows as closed, not as an error', async () => {
   await new Promise<void>((resolve) => {
     const req = http.get(`${t.url('front')}/sse/stream?n=50&every=50&tag=close`, { agent: false }, (res) => {
-      res.once('data', () => { req.destroy(); resolve(); });
+      res.once('data', () => {
+        req.destroy();
+        resolve();
+      });
     });
     req.on('error', () => {});
   });
@@ -183,21 +233,39 @@ test('SSE read_timeout is idle time between bytes, never total stream time', asy
 
 test('Chromium EventSource through the proxy receives each event', async () => {
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
   try {
     const page = await browser.newPage();
     await page.goto(`${t.url('front')}/page`);
-    const got = await page.evaluate(() => new Promise<{ ids: string[]; gaps: number[] }>((resolve, reject) => {
-      const es = new EventSource('/sse/stream?n=4&every=150');
-      const ids: string[] = [];
-      const times: number[] = [];
-      es.onmessage = (e) => {
-        ids.push(e.lastEventId);
-        times.push(performance.now());
-        if (ids.length === 4) { es.close(); resolve({ ids, gaps: times.slice(1).map((x, i) => x - times[i]!) }); }
-      };
-      setTimeout(() => reject(new Error(`only ${ids.length} events`)), 8000);
-    }));
+    const got = await page.evaluate(
+      () =>
+        new Promise<{ ids: string[]; gaps: number[] }>((resolve, reject) => {
+          const es = new EventSource('/sse/stream?n=4&every=150');
+          const ids: string[] = [];
+          const times: number[] = [];
+          es.onmessage = (e) => {
+            ids.push(e.lastEventId);
+            times.push(performance.now());
+            if (ids.length === 4) {
+              es.close();
+              resolve({ ids, gaps: times.slice(1).map((x, i) => x - times[i]!) });
+            }
+          };
+          setTimeout(() => reject(new Error(`only ${ids.length} events`)), 8000);
+        }),
+    );
     assert.deepEqual(got.ids, ['0', '1', '2', '3']);
     for (const g of got.gaps) assert.ok(g > 75, `events arrive spread out, not batched: ${got.gaps}`);
   } finally {
@@ -209,16 +277,40 @@ test('curl uploads and downloads through the proxy are sha256-exact', async () =
   const dir = mkdtempSync(join(tmpdir(), 'sluice-proxy-'));
   const body = bytes(5 * 1024 * 1024 + 3);
   writeFileSync(join(dir, 'up.bin'), body);
-  const upRes = await run('curl', ['-sS', '--fail', '-H', 'Expect:', '--data-binary', `@${join(dir, 'up.bin')}`, `${t.url('front')}/upload`]);
+  const upRes = await run('curl', [
+    '-sS',
+    '--fail',
+    '-H',
+    'Expect:',
+    '--data-binary',
+    `@${join(dir, 'up.bin')}`,
+    `${t.url('front')}/upload`,
+  ]);
   assert.equal(upRes.code, 0, upRes.stderr);
   assert.equal(upRes.stdout, `${body.length} ${sha(body)}`);
-  const chunkedUp = await run('curl', ['-sS', '--fail', '-H', 'Transfer-Encoding: chunked', '--data-binary', `@${join(dir, 'up.bin')}`, `${t.url('front')}/upload`]);
+  const chunkedUp = await run('curl', [
+    '-sS',
+    '--fail',
+    '-H',
+    'Transfer-Encoding: chunked',
+    '--data-binary',
+    `@${join(dir, 'up.bin')}`,
+    `${t.url('front')}/upload`,
+  ]);
   assert.equal(chunkedUp.stdout, `${body.length} ${sha(body)}`);
   const down = await run('curl', ['-sS', '--fail', '-o', join(dir, 'down.bin'), `${t.url('front')}/download`]);
   assert.equal(down.code, 0, down.stderr);
   assert.equal(sha(readFileSync(join(dir, 'down.bin'))), sha(DOWNLOAD));
   // A slow reader: curl limited to 2 MB/s still gets every byte (backpressure, no loss).
-  const slow = await run('curl', ['-sS', '--fail', '--limit-rate', '4M', '-o', join(dir, 'slow.bin'), `${t.url('front')}/download`]);
+  const slow = await run('curl', [
+    '-sS',
+    '--fail',
+    '--limit-rate',
+    '4M',
+    '-o',
+    join(dir, 'slow.bin'),
+    `${t.url('front')}/download`,
+  ]);
   assert.equal(slow.code, 0, slow.stderr);
   assert.equal(sha(readFileSync(join(dir, 'slow.bin'))), sha(DOWNLOAD));
 });
@@ -228,7 +320,15 @@ test('a limit on the in direction paces request bodies streamed upstream', async
   const body = bytes(1536 * 1024);
   writeFileSync(join(dir, 'up.bin'), body);
   const started = Date.now();
-  const r = await run('curl', ['-sS', '--fail', '-H', 'Expect:', '--data-binary', `@${join(dir, 'up.bin')}`, `${t.url('front')}/metered/upload`]);
+  const r = await run('curl', [
+    '-sS',
+    '--fail',
+    '-H',
+    'Expect:',
+    '--data-binary',
+    `@${join(dir, 'up.bin')}`,
+    `${t.url('front')}/metered/upload`,
+  ]);
   const took = Date.now() - started;
   assert.equal(r.stdout, `${body.length} ${sha(body)}`);
   // 1.5 MiB at 1 MiB/s after a 64 KiB burst: about 1.44 s.
@@ -239,7 +339,10 @@ test('a client that stops reading stops the upstream (backpressure end to end, n
   endlessWritten = 0;
   let received = 0;
   const req = http.get(`${t.url('front')}/endless`, { agent: false }, (res) => {
-    res.on('data', (c: Buffer) => { received += c.length; if (received > 256 * 1024) res.pause(); });
+    res.on('data', (c: Buffer) => {
+      received += c.length;
+      if (received > 256 * 1024) res.pause();
+    });
   });
   req.on('error', () => {});
   await sleep(700);
@@ -265,26 +368,44 @@ test('HEAD and 304 pass through with their headers and no body', async () => {
 });
 
 test('hop-by-hop headers are dropped both ways; X-Forwarded-* added; Host kept or set per config', async () => {
-  const send = (path: string) => new Promise<{ headers: http.IncomingHttpHeaders; seen: Record<string, string> }>((resolve, reject) => {
-    const req = http.request(`${t.url('front')}${path}`, {
-      agent: false,
-      headers: { connection: 'keep-alive, X-Secret', 'x-secret': 'hidden', 'keep-alive': 'timeout=5', te: 'trailers', 'proxy-authorization': 'Basic eA==', 'x-forwarded-for': '10.0.0.1', 'x-normal': 'passes', host: 'front.example:8080' },
-    }, (res) => {
-      let s = '';
-      res.on('data', (c) => { s += c; });
-      res.on('end', () => resolve({ headers: res.headers, seen: JSON.parse(s) }));
+  const send = (path: string) =>
+    new Promise<{ headers: http.IncomingHttpHeaders; seen: Record<string, string> }>((resolve, reject) => {
+      const req = http.request(
+        `${t.url('front')}${path}`,
+        {
+          agent: false,
+          headers: {
+            connection: 'keep-alive, X-Secret',
+            'x-secret': 'hidden',
+            'keep-alive': 'timeout=5',
+            te: 'trailers',
+            'proxy-authorization': 'Basic eA==',
+            'x-forwarded-for': '10.0.0.1',
+            'x-normal': 'passes',
+            host: 'front.example:8080',
+          },
+        },
+        (res) => {
+          let s = '';
+          res.on('data', (c) => {
+            s += c;
+          });
+          res.on('end', () => resolve({ headers: res.headers, seen: JSON.parse(s) }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
     });
-    req.on('error', reject);
-    req.end();
-  });
   const { headers, seen } = await send('/echo-headers');
-  for (const h of ['x-secret', 'keep-alive', 'te', 'proxy-authorization']) assert.equal(seen[h], undefined, `${h} must not reach the upstream`);
+  for (const h of ['x-secret', 'keep-alive', 'te', 'proxy-authorization'])
+    assert.equal(seen[h], undefined, `${h} must not reach the upstream`);
   assert.equal(seen['x-normal'], 'passes');
   assert.equal(seen['x-forwarded-for'], '10.0.0.1, 127.0.0.1');
   assert.equal(seen['x-forwarded-proto'], 'http');
   assert.equal(seen['x-forwarded-host'], 'front.example:8080');
   assert.equal(seen.host, 'front.example:8080');
-  for (const h of ['x-hop', 'proxy-foo', 'x-accel-buffering']) assert.equal(headers[h], undefined, `${h} must not reach the client`);
+  for (const h of ['x-hop', 'proxy-foo', 'x-accel-buffering'])
+    assert.equal(headers[h], undefined, `${h} must not reach the client`);
   assert.notEqual(headers['keep-alive'], 'timeout=9');
   assert.equal(headers['x-kept'], 'yes');
   // HTTP/1.0 without Host: the upstream still gets a Host header (its address).
@@ -292,7 +413,9 @@ test('hop-by-hop headers are dropped both ways; X-Forwarded-* added; Host kept o
     const [h, p] = t.addr('front').split(':');
     const sock = net.connect(Number(p), h!, () => sock.write('GET /echo-headers HTTP/1.0\r\n\r\n'));
     let text = '';
-    sock.on('data', (c) => { text += c; });
+    sock.on('data', (c) => {
+      text += c;
+    });
     sock.on('close', () => resolve(text));
   });
   assert.equal(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).host, up.address);
@@ -311,7 +434,52 @@ test('an upstream that does not answer within read_timeout is a 504 with a one-l
 });
 
 test('an unreachable upstream is a 502 with a one-line reason', async () => {
-  await t.engine.apply({ ...t.config, http: { ...t.config.http, upstreams: [...t.config.http.upstreams, { name: 'gone', balance: 'round_robin', keepalive: 0, servers: [{ address: '127.0.0.1:1', weight: 1, max_fails: 1, fail_timeout: 10_000, backup: false, down: false, max_conns: 0 }] }], servers: [{ ...t.config.http.servers[0]!, routes: [...t.config.http.servers[0]!.routes, { path: '/gone', proxy: { upstream: 'gone', buffering: false, connect_timeout: 5000, read_timeout: 60000, send_timeout: 60000, headers: {}, next_upstream_tries: 0 }, headers: {} }] }] } });
+  await t.engine.apply({
+    ...t.config,
+    http: {
+      ...t.config.http,
+      upstreams: [
+        ...t.config.http.upstreams,
+        {
+          name: 'gone',
+          balance: 'round_robin',
+          keepalive: 0,
+          servers: [
+            {
+              address: '127.0.0.1:1',
+              weight: 1,
+              max_fails: 1,
+              fail_timeout: 10_000,
+              backup: false,
+              down: false,
+              max_conns: 0,
+            },
+          ],
+        },
+      ],
+      servers: [
+        {
+          ...t.config.http.servers[0]!,
+          routes: [
+            ...t.config.http.servers[0]!.routes,
+            {
+              path: '/gone',
+              proxy: {
+                upstream: 'gone',
+                buffering: false,
+                connect_timeout: 5000,
+                read_timeout: 60000,
+                send_timeout: 60000,
+                headers: {},
+                next_upstream_tries: 0,
+              },
+              headers: {},
+            },
+          ],
+        },
+      ],
+    },
+  });
   const r = await get(`${t.url('front')}/gone/x`);
   assert.equal(r.status, 502);
   assert.equal(r.body, 'upstream gone: connect ECONNREFUSED 127.0.0.1:1\n');
@@ -321,7 +489,12 @@ test('a client that disconnects aborts the upstream request', async () => {
   upstreamClosedAt = 0;
   await new Promise<void>((resolve) => {
     const req = http.get(`${t.url('front')}/slow`, { agent: false }, (res) => {
-      res.once('data', () => setTimeout(() => { req.destroy(); resolve(); }, 150));
+      res.once('data', () =>
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 150),
+      );
     });
     req.on('error', () => {});
   });
@@ -330,7 +503,9 @@ test('a client that disconnects aborts the upstream request', async () => {
   assert.ok(upstreamClosedAt > 0, 'upstream saw the close');
   assert.ok(upstreamClosedAt - cut < 500, `closed ${upstreamClosedAt - cut} ms after the client left`);
   await sleep(50);
-  const s = upstreamsOf(t.engine.services)!.servers().find((x) => x.group === 'be')!;
+  const s = upstreamsOf(t.engine.services)!
+    .servers()
+    .find((x) => x.group === 'be')!;
   assert.equal(s.active, 0);
 });
 
@@ -357,13 +532,20 @@ test('WebSocket upgrade passes through both ways', async () => {
   ws.close();
 });
 
-test('WebSocket to a route that is not a proxy gets that route\'s plain answer (no 101); to a dead upstream 502', async () => {
-  const status = (path: string) => new Promise<number>((resolve) => {
-    const ws = new WebSocket(`${t.url('front').replace('http', 'ws')}${path}`);
-    ws.on('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); ws.terminate(); });
-    ws.on('open', () => { resolve(101); ws.close(); });
-    ws.on('error', () => {});
-  });
+test("WebSocket to a route that is not a proxy gets that route's plain answer (no 101); to a dead upstream 502", async () => {
+  const status = (path: string) =>
+    new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${t.url('front').replace('http', 'ws')}${path}`);
+      ws.on('unexpected-response', (_req, res) => {
+        resolve(res.statusCode ?? 0);
+        ws.terminate();
+      });
+      ws.on('open', () => {
+        resolve(101);
+        ws.close();
+      });
+      ws.on('error', () => {});
+    });
   assert.equal(await status('/page'), 200);
   assert.equal(await status('/gone/ws'), 502);
 });

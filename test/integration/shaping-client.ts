@@ -47,14 +47,19 @@ Promise.all(jobs.map(one)).then((r) => process.stdout.write(JSON.stringify(r)), 
 /** Downloads in parallel from one separate process (one connection each); `localAddress` binds a client (127.0.0.2 …). */
 export function downloadAll(jobs: { url: string; localAddress?: string }[]): Promise<Download[]> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--input-type=module', '-e', CLIENT, JSON.stringify(jobs)], { maxBuffer: 512 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`client failed: ${stderr || err.message}`));
-      try {
-        resolve(JSON.parse(stdout) as Download[]);
-      } catch (e) {
-        reject(e);
-      }
-    });
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', CLIENT, JSON.stringify(jobs)],
+      { maxBuffer: 512 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`client failed: ${stderr || err.message}`));
+        try {
+          resolve(JSON.parse(stdout) as Download[]);
+        } catch (e) {
+          reject(e);
+        }
+      },
+    );
   });
 }
 
@@ -97,11 +102,18 @@ export function bodyRate(d: Download): number {
 }
 
 /** curl's own figures for a download (no --limit-rate). */
-export async function curl(url: string, args: string[] = []): Promise<{ size: number; speed: number; total: number; start: number; sha256: string }> {
+export async function curl(
+  url: string,
+  args: string[] = [],
+): Promise<{ size: number; speed: number; total: number; start: number; sha256: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-curl-'));
   const out = join(dir, 'body');
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile('curl', ['-sS', '-o', out, '-w', '%{size_download} %{speed_download} %{time_total} %{time_starttransfer}', ...args, url], (err, so) => (err ? reject(err) : resolve(so)));
+    execFile(
+      'curl',
+      ['-sS', '-o', out, '-w', '%{size_download} %{speed_download} %{time_total} %{time_starttransfer}', ...args, url],
+      (err, so) => (err ? reject(err) : resolve(so)),
+    );
   });
   const [size, speed, total, start] = stdout.trim().split(' ').map(Number) as [number, number, number, number];
   const { readFileSync } = await import('node:fs');

@@ -41,10 +41,11 @@ http:
 });
 afterAll(() => te.stop());
 
-
 test('content_type, ext + min_size rules and the route override, on real downloads', async () => {
   const base = `${te.url('web')}`;
-  const [mp4, bin, txt, ownD] = await downloadAll(['/f/a.mp4', '/f/a.bin', '/f/a.txt', '/own/a.mp4'].map((p) => ({ url: `${base}${p}` })));
+  const [mp4, bin, txt, ownD] = await downloadAll(
+    ['/f/a.mp4', '/f/a.bin', '/f/a.txt', '/own/a.mp4'].map((p) => ({ url: `${base}${p}` })),
+  );
   assert.ok(mp4 && bin && txt && ownD);
   for (const d of [bin, txt]) assert.equal(d.sha256, files.sha256);
   assert.equal(ownD.sha256, own.sha256);

@@ -55,16 +55,25 @@ before(async () => {
 afterAll(() => te.stop());
 
 const near = (got: number, want: number, tol: number, what: string) =>
-  assert.ok(Math.abs(got / want - 1) <= tol, `${what}: ${(got / KiB).toFixed(1)} KiB/s, want ${(want / KiB).toFixed(0)} ±${tol * 100}%`);
+  assert.ok(
+    Math.abs(got / want - 1) <= tol,
+    `${what}: ${(got / KiB).toFixed(1)} KiB/s, want ${(want / KiB).toFixed(0)} ±${tol * 100}%`,
+  );
 
 test('per: client — two connections from one IP share the bucket; two IPs do not', async () => {
   const url = `${te.url('web')}/c/a.bin`;
-  const same = await downloadAll([{ url, localAddress: '127.0.0.2' }, { url, localAddress: '127.0.0.2' }]);
+  const same = await downloadAll([
+    { url, localAddress: '127.0.0.2' },
+    { url, localAddress: '127.0.0.2' },
+  ]);
   const [fromS, endS] = commonWindow(same, 300);
   const sameRates = same.map((d) => rateBetween(d, fromS, endS));
   for (const r of sameRates) near(r, 128 * KiB, 0.15, 'same IP, each');
   near(sameRates[0]! + sameRates[1]!, 256 * KiB, 0.05, 'same IP, together');
-  const apart = await downloadAll([{ url, localAddress: '127.0.0.2' }, { url, localAddress: '127.0.0.3' }]);
+  const apart = await downloadAll([
+    { url, localAddress: '127.0.0.2' },
+    { url, localAddress: '127.0.0.3' },
+  ]);
   const [fromA, endA] = commonWindow(apart, 300);
   for (const d of apart) near(rateBetween(d, fromA, endA), 256 * KiB, 0.1, 'separate IPs, each');
   for (const d of [...same, ...apart]) assert.equal(d.sha256, f512.sha256);
@@ -126,10 +135,14 @@ test('direction: in — an upload body is read at 128 KiB/s', async () => {
   const body = Buffer.alloc(256 * KiB, 7);
   const t0 = performance.now();
   const status = await new Promise<number>((resolve, reject) => {
-    const req = http.request(`${te.url('web')}/u/x.bin`, { method: 'POST', agent: false, headers: { 'content-length': body.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      `${te.url('web')}/u/x.bin`,
+      { method: 'POST', agent: false, headers: { 'content-length': body.length } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

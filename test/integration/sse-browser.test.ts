@@ -43,8 +43,17 @@ before(async () => {
   t = await startEngine(YAML);
   hub = sseHubOf(t.engine.services)!;
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = await browser.newPage();
   await page.goto(`${t.url('mock')}/`);
@@ -54,19 +63,29 @@ after(async () => {
   await t?.stop();
 });
 
-
 /** Opens an EventSource in the page that records named events, opens and errors with page timestamps. */
 async function listen(path: string, names: string[]): Promise<void> {
-  await page.evaluate(({ path, names }) => {
-    const w = globalThis as unknown as { log: unknown[]; es?: EventSource };
-    w.log = [];
-    w.es?.close();
-    const es = new EventSource(path);
-    w.es = es;
-    es.onopen = () => w.log.push({ kind: 'open', at: performance.now() });
-    es.onerror = () => w.log.push({ kind: 'error', at: performance.now() });
-    for (const n of names) es.addEventListener(n, (e) => w.log.push({ kind: n, data: (e as MessageEvent).data, id: (e as MessageEvent).lastEventId, at: performance.now() }));
-  }, { path, names });
+  await page.evaluate(
+    ({ path, names }) => {
+      const w = globalThis as unknown as { log: unknown[]; es?: EventSource };
+      w.log = [];
+      w.es?.close();
+      const es = new EventSource(path);
+      w.es = es;
+      es.onopen = () => w.log.push({ kind: 'open', at: performance.now() });
+      es.onerror = () => w.log.push({ kind: 'error', at: performance.now() });
+      for (const n of names)
+        es.addEventListener(n, (e) =>
+          w.log.push({
+            kind: n,
+            data: (e as MessageEvent).data,
+            id: (e as MessageEvent).lastEventId,
+            at: performance.now(),
+          }),
+        );
+    },
+    { path, names },
+  );
 }
 
 type Entry = { kind: string; data?: string; id?: string; at: number };
@@ -89,20 +108,32 @@ test('Chromium EventSource: channel events by name, then a reconnect with Last-E
   const a = hub.publish('news', { event: 'news', data: 'hello\nbrowser' });
   const b = hub.publish('news', { data: 'unnamed' });
   let l = await waitLog((x) => x.filter((e) => e.kind === 'news' || e.kind === 'message').length === 2);
-  assert.deepEqual(l.filter((e) => e.id).map((e) => [e.kind, e.id, e.data]), [['news', a, 'hello\nbrowser'], ['message', b, 'unnamed']]);
+  assert.deepEqual(
+    l.filter((e) => e.id).map((e) => [e.kind, e.id, e.data]),
+    [
+      ['news', a, 'hello\nbrowser'],
+      ['message', b, 'unnamed'],
+    ],
+  );
 
   hub.channel('news')!.close(); // streams end; the browser reconnects after retry: 250ms with Last-Event-ID
   const c = hub.publish('news', { event: 'news', data: 'missed' });
   l = await waitLog((x) => x.some((e) => e.data === 'missed'));
   assert.equal(l.filter((e) => e.kind === 'open').length, 2);
-  assert.deepEqual(l.filter((e) => e.id).map((e) => e.id), [a, b, c]);
+  assert.deepEqual(
+    l.filter((e) => e.id).map((e) => e.id),
+    [a, b, c],
+  );
 });
 
 test('Chromium EventSource: a script close step makes it reconnect after retry, sending Last-Event-ID', async () => {
   await listen('/script', ['greet']);
   const l = await waitLog((x) => x.filter((e) => e.kind === 'greet').length >= 3);
   const greets = l.filter((e) => e.kind === 'greet');
-  assert.deepEqual(greets.slice(0, 3).map((e) => e.data), ['last=', 'second', 'last=2']);
+  assert.deepEqual(
+    greets.slice(0, 3).map((e) => e.data),
+    ['last=', 'second', 'last=2'],
+  );
   const gap = greets[2]!.at - greets[1]!.at;
   assert.ok(gap >= 600 && gap < 4000, `reconnected after ${gap.toFixed(0)} ms (retry 700ms)`);
   await page.evaluate(() => (globalThis as unknown as { es: EventSource }).es.close());
@@ -113,11 +144,20 @@ test('Chromium EventSource from another origin works through the default CORS he
   try {
     await other.goto(`${t.url('other')}/`);
     const url = `${t.url('mock')}/events`;
-    const got = other.evaluate((u) => new Promise<string>((resolve, reject) => {
-      const es = new EventSource(u);
-      es.addEventListener('cross', (e) => { es.close(); resolve((e as MessageEvent).data); });
-      es.onerror = () => { if (es.readyState === EventSource.CLOSED) reject(new Error('blocked')); };
-    }), url);
+    const got = other.evaluate(
+      (u) =>
+        new Promise<string>((resolve, reject) => {
+          const es = new EventSource(u);
+          es.addEventListener('cross', (e) => {
+            es.close();
+            resolve((e as MessageEvent).data);
+          });
+          es.onerror = () => {
+            if (es.readyState === EventSource.CLOSED) reject(new Error('blocked'));
+          };
+        }),
+      url,
+    );
     const end = Date.now() + 5000;
     while (hub.channel('news')!.clientCount < 1 && Date.now() < end) await sleep(20);
     hub.publish('news', { event: 'cross', data: 'from afar' });

@@ -38,7 +38,6 @@ before(async () => {
 });
 after(() => t.stop());
 
-
 /** Waits until `cond()` holds (polling), failing after `ms`. */
 async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
   const end = Date.now() + ms;
@@ -58,10 +57,23 @@ function openSse(path: string, headers: Record<string, string> = {}) {
   const req = http.get(`${t.url('mock')}${path}`, { headers }, (r) => {
     res = r;
     r.setEncoding('utf8');
-    r.on('data', (s: string) => { body += s; parser.feed(s); });
+    r.on('data', (s: string) => {
+      body += s;
+      parser.feed(s);
+    });
   });
   req.on('error', () => {});
-  return { events, comments, get body() { return body; }, get res() { return res; }, close: () => req.destroy() };
+  return {
+    events,
+    comments,
+    get body() {
+      return body;
+    },
+    get res() {
+      return res;
+    },
+    close: () => req.destroy(),
+  };
 }
 
 test('eventsource client gets named events, then reconnects with Last-Event-ID and gets exactly what it missed', async () => {
@@ -81,11 +93,20 @@ test('eventsource client gets named events, then reconnects with Last-Event-ID a
 
     // End every stream server-side: the client reconnects after retry (300ms) with Last-Event-ID: 2.
     hub.channel('news')!.close();
-    const missed = [hub.publish('news', { event: 'news', data: 'while away 1' }), hub.publish('news', { event: 'news', data: 'while away 2' })];
+    const missed = [
+      hub.publish('news', { event: 'news', data: 'while away 1' }),
+      hub.publish('news', { event: 'news', data: 'while away 2' }),
+    ];
     await until(() => got.length === 4, 5000, 'replayed events');
     assert.equal(opens, 2);
-    assert.deepEqual(got.slice(2).map((g) => g.id), missed);
-    assert.deepEqual(got.slice(2).map((g) => g.data), ['while away 1', 'while away 2']);
+    assert.deepEqual(
+      got.slice(2).map((g) => g.id),
+      missed,
+    );
+    assert.deepEqual(
+      got.slice(2).map((g) => g.data),
+      ['while away 1', 'while away 2'],
+    );
   } finally {
     es.close();
     await until(() => hub.channel('news')!.clientCount === 0, 5000, 'server saw the close');
@@ -115,7 +136,10 @@ test('Last-Event-ID is decoded as UTF-8; an id that fell out of the ring gets a 
   const a = openSse('/events', { 'last-event-id': Buffer.from('évé-1').toString('latin1') });
   await until(() => a.events.length >= 1, 5000, 'replay');
   a.close();
-  assert.deepEqual(a.events.map((e) => [e.id, e.data]), [['évé-2', 'u2']]);
+  assert.deepEqual(
+    a.events.map((e) => [e.id, e.data]),
+    [['évé-2', 'u2']],
+  );
 
   for (let i = 0; i < 10; i++) hub.publish('news', { data: `n${i}` });
   const b = openSse('/events', { 'last-event-id': '1' });
@@ -123,7 +147,10 @@ test('Last-Event-ID is decoded as UTF-8; an id that fell out of the ring gets a 
   b.close();
   assert.equal(b.events[0]!.event, 'sluice-replay-gap');
   assert.equal(JSON.parse(b.events[0]!.data).lastEventId, '1');
-  assert.deepEqual(b.events.slice(1).map((e) => e.data), ['n5', 'n6', 'n7', 'n8', 'n9']);
+  assert.deepEqual(
+    b.events.slice(1).map((e) => e.data),
+    ['n5', 'n6', 'n7', 'n8', 'n9'],
+  );
 });
 
 test('max_clients: the next client gets 503 with a clear body', async () => {
@@ -161,7 +188,10 @@ test('a client that never reads is dropped past the queue cap; memory stays boun
   let sent = 0;
   // Paced so a reading client keeps up (the queue cap is 64k); up to ~160 MiB for the one that never reads.
   for (let i = 0; i < 5000 && !dropped(); i++) {
-    for (let k = 0; k < 4; k++) { hub.publish('flood', { data: payload }); sent++; }
+    for (let k = 0; k < 4; k++) {
+      hub.publish('flood', { data: payload });
+      sent++;
+    }
     await sleep(1);
   }
   await until(dropped, 10000, 'slow client dropped');
@@ -189,12 +219,18 @@ test('a re-apply keeps replay rings; removing a channel ends its streams and cou
   await until(() => hub.channel('small')!.clientCount === 1, 5000, 'subscriber');
   let ended = false;
   await until(() => sub.res !== undefined, 5000, 'response');
-  sub.res!.on('end', () => { ended = true; });
+  sub.res!.on('end', () => {
+    ended = true;
+  });
   const r2 = await t.engine.apply(parseConfig(YAML.replace(/        - path: \/small\n.*\n/, '')));
   assert.equal(r2.ok, true);
   assert.equal(hub.channel('small'), undefined);
   await until(() => ended, 5000, 'stream ended cleanly');
-  await until(() => t.engine.services.counters.get('route', 'mock /small').active === 0, 5000, 'the exchange finished on the server too');
+  await until(
+    () => t.engine.services.counters.get('route', 'mock /small').active === 0,
+    5000,
+    'the exchange finished on the server too',
+  );
   assert.throws(() => hub.publish('small', { data: 'x' }), /unknown channel "small"/);
   assert.ok(t.engine.services.counters.get('channel', 'news').events >= 10);
 });
@@ -207,7 +243,9 @@ test('while traffic is observed, delivered events land in the exchange record', 
     hub.publish('news', { event: 'seen', data: 'watched' });
     await until(() => s.events.length >= 1, 5000, 'event');
     s.close();
-    const rec = t.engine.services.traffic.recent(20).find((r) => r.route === '/events' && r.events.some((e) => e.data === 'watched'));
+    const rec = t.engine.services.traffic
+      .recent(20)
+      .find((r) => r.route === '/events' && r.events.some((e) => e.data === 'watched'));
     assert.ok(rec, 'record has the event');
     assert.equal(rec.events.find((e) => e.data === 'watched')!.event, 'seen');
   } finally {
@@ -224,7 +262,10 @@ test('with a limit on the route, events go through the outlet stages: paced, com
   await until(() => s.events.length === 16, 10000, 'all limited events');
   const took = Date.now() - started;
   s.close();
-  assert.deepEqual(s.events.map((e) => Number(e.data.split(' ')[0])), [...Array(16).keys()]);
+  assert.deepEqual(
+    s.events.map((e) => Number(e.data.split(' ')[0])),
+    [...Array(16).keys()],
+  );
   // ~8.3 KiB at 4 KiB/s after a 1 KiB burst: well over a second.
   assert.ok(took >= 1200, `took ${took} ms`);
   assert.equal(hub.channel('limited')!.counters.drops, 0);

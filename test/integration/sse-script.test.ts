@@ -37,9 +37,10 @@ http:
 `;
 
 let t: TestEngine;
-before(async () => { t = await startEngine(YAML); });
+before(async () => {
+  t = await startEngine(YAML);
+});
 after(() => t.stop());
-
 
 test('eventsource: named events, a close step, a reconnect after retry with Last-Event-ID', async () => {
   const es = new EventSource(`${t.url('mock')}/hello?name=ada`);
@@ -49,11 +50,14 @@ test('eventsource: named events, a close step, a reconnect after retry with Last
     const end = Date.now() + 8000;
     while (got.length < 3 && Date.now() < end) await sleep(20);
     assert.ok(got.length >= 3, `got ${got.length} events`);
-    assert.deepEqual(got.slice(0, 3).map((g) => [g.id, g.data]), [
-      ['1', 'hello ada, last='],
-      ['2', 'again'],
-      ['1', 'hello ada, last=2'],
-    ]);
+    assert.deepEqual(
+      got.slice(0, 3).map((g) => [g.id, g.data]),
+      [
+        ['1', 'hello ada, last='],
+        ['2', 'again'],
+        ['1', 'hello ada, last=2'],
+      ],
+    );
     const pause = got[2]!.at - got[1]!.at;
     assert.ok(pause >= 350 && pause < 3000, `reconnected after ${pause} ms (retry 400ms)`);
   } finally {
@@ -66,8 +70,12 @@ test('stall keeps the connection open and silent (no events, no heartbeats)', as
   let ended = false;
   const req = http.get(`${t.url('mock')}/stall`, (res) => {
     res.setEncoding('utf8');
-    res.on('data', (s: string) => { body += s; });
-    res.on('end', () => { ended = true; });
+    res.on('data', (s: string) => {
+      body += s;
+    });
+    res.on('end', () => {
+      ended = true;
+    });
   });
   req.on('error', () => {});
   await sleep(700);
@@ -125,14 +133,19 @@ http:
         - path: /stall
           sse: { script: [ { data: one }, { fault: stall } ] }
 `);
-  const ends = ['/ch', '/forever', '/stall'].map((path) => new Promise<string>((resolve) => {
-    http.get(`${e.url('s')}${path}`, (res) => {
-      res.resume();
-      res.on('end', () => resolve('end'));
-      res.on('error', () => resolve('error'));
-      res.on('aborted', () => resolve('aborted'));
-    }).on('error', () => resolve('error'));
-  }));
+  const ends = ['/ch', '/forever', '/stall'].map(
+    (path) =>
+      new Promise<string>((resolve) => {
+        http
+          .get(`${e.url('s')}${path}`, (res) => {
+            res.resume();
+            res.on('end', () => resolve('end'));
+            res.on('error', () => resolve('error'));
+            res.on('aborted', () => resolve('aborted'));
+          })
+          .on('error', () => resolve('error'));
+      }),
+  );
   await sleep(300);
   const started = Date.now();
   await e.engine.stop(5000);

@@ -14,11 +14,18 @@ import { have, run } from '../helpers/process.js';
 import { STREAM_UPSTREAMS, type StreamUpstreams } from '../../core/stream/upstreams.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
-interface Redis { port: number; proc: ChildProcess }
+interface Redis {
+  port: number;
+  proc: ChildProcess;
+}
 
 async function startRedis(): Promise<Redis> {
   const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: 'ignore' });
+  const proc = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
+    { stdio: 'ignore' },
+  );
   await waitForPort(port);
   return { port, proc };
 }
@@ -37,7 +44,10 @@ function ping(addr: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const s = net.connect({ host, port: Number(port) });
     let got = '';
-    const timer = setTimeout(() => { s.destroy(); reject(new Error('PING timed out')); }, 5000);
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error('PING timed out'));
+    }, 5000);
     s.on('connect', () => s.write('PING\r\n'));
     s.on('data', (d) => {
       got += d;
@@ -48,8 +58,14 @@ function ping(addr: string): Promise<void> {
         else reject(new Error(`unexpected reply ${JSON.stringify(got)}`));
       }
     });
-    s.on('error', (e) => { clearTimeout(timer); reject(e); });
-    s.on('close', () => { clearTimeout(timer); if (!got) reject(new Error('closed without reply')); });
+    s.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    s.on('close', () => {
+      clearTimeout(timer);
+      if (!got) reject(new Error('closed without reply'));
+    });
   });
 }
 
@@ -57,22 +73,23 @@ function ping(addr: string): Promise<void> {
 async function pings(addr: string, n: number, parallel = 8, retry = false): Promise<number> {
   let left = n;
   let broken = 0;
-  await Promise.all(Array.from({ length: parallel }, async () => {
-    while (left-- > 0) {
-      for (;;) {
-        try {
-          await ping(addr);
-          break;
-        } catch (err) {
-          if (!retry) throw err;
-          broken++;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (left-- > 0) {
+        for (;;) {
+          try {
+            await ping(addr);
+            break;
+          } catch (err) {
+            if (!retry) throw err;
+            broken++;
+          }
         }
       }
-    }
-  }));
+    }),
+  );
   return broken;
 }
-
 
 describe('stream tcp with redis', { skip: !(await have('redis-server')) && 'redis-server not installed' }, () => {
   const redis: Redis[] = [];
@@ -100,7 +117,10 @@ stream:
     assert.doesNotMatch(out.stdout + out.stderr, /error/i);
     const stats = t.engine.services.counters.get('listener', 'rs');
     assert.ok(stats.requests >= 50, `connections counted: ${stats.requests}`);
-    assert.ok(stats.bytesIn > 20000 * 2 * 20 && stats.bytesOut > 20000 * 2 * 4, `bytes counted: ${stats.bytesIn}/${stats.bytesOut}`);
+    assert.ok(
+      stats.bytesIn > 20000 * 2 * 20 && stats.bytesOut > 20000 * 2 * 4,
+      `bytes counted: ${stats.bytesIn}/${stats.bytesOut}`,
+    );
     assert.equal(stats.errors, 0);
     await t.stop();
     t = undefined;
@@ -115,7 +135,7 @@ stream:
 `);
     const before = [await connectionsReceived(a), await connectionsReceived(b)];
     await pings(t.addr('rs'), 400);
-    const got = [await connectionsReceived(a) - before[0]! - 1, await connectionsReceived(b) - before[1]! - 1];
+    const got = [(await connectionsReceived(a)) - before[0]! - 1, (await connectionsReceived(b)) - before[1]! - 1];
     assert.equal(got[0]! + got[1]!, 400);
     assert.ok(got[0]! >= 280 && got[0]! <= 320, `3:1 split expected, redis saw ${got[0]} and ${got[1]}`);
     await t.stop();
@@ -152,7 +172,11 @@ stream:
     await pings(addr, 50, 4);
     assert.equal(counters.requests, attemptsToA, 'no new connections to the down server');
     // The server comes back on the same port: the check takes it back into rotation.
-    const revived = spawn('redis-server', ['--port', String(a.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const revived = spawn(
+      'redis-server',
+      ['--port', String(a.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     redis[0] = { port: a.port, proc: revived };
     await waitForPort(a.port);
     await waitFor(() => healthOf(a.port) === 'up', 'the revived server back up');
@@ -174,13 +198,17 @@ stream:
     const addr = t.addr('rs');
     const c0 = await connectionsReceived(c);
     await pings(addr, 40, 4);
-    assert.equal(await connectionsReceived(c) - c0, 1, 'the backup saw only our INFO connection');
+    assert.equal((await connectionsReceived(c)) - c0, 1, 'the backup saw only our INFO connection');
     await stopProc(a.proc);
     await pings(addr, 20, 2);
-    assert.equal(await connectionsReceived(c) - c0, 2, 'one primary left: still no backup');
+    assert.equal((await connectionsReceived(c)) - c0, 2, 'one primary left: still no backup');
     await stopProc(b.proc);
     await pings(addr, 20, 2);
-    assert.equal(await connectionsReceived(c) - c0 - 3, 20, 'both primaries down: every connection goes to the backup');
+    assert.equal(
+      (await connectionsReceived(c)) - c0 - 3,
+      20,
+      'both primaries down: every connection goes to the backup',
+    );
     await t.stop();
     t = undefined;
   });

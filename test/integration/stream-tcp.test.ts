@@ -13,7 +13,6 @@ import { parseConfig, startEngine } from '../helpers/engine.js';
 import { sleep } from '../helpers/wait.js';
 import { relayOptions, relayStats } from '../../core/stream/read-relay.js';
 
-
 async function serve(onConn: (s: net.Socket) => void): Promise<{ port: number; server: net.Server }> {
   const server = net.createServer({ allowHalfOpen: true }, onConn);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -54,7 +53,7 @@ describe('stream tcp', { timeout: 60000 }, () => {
       });
     });
     const up2 = await serve((s) => {
-      s.end('bye');               // upstream closes its side first
+      s.end('bye'); // upstream closes its side first
       s.on('data', (d) => (afterFin += d));
     });
     const t2 = await startEngine(`
@@ -85,24 +84,31 @@ stream:
     up2.server.close();
   });
 
-  it('closes the client when the upstream resets after the client\'s FIN (no half-open leak)', { timeout: 15000 }, async () => {
-    const up = await serve((s) => {
-      s.on('error', () => undefined);
-      s.once('data', () => { s.write('hi'); setTimeout(() => s.resetAndDestroy(), 20); });
-    });
-    const t = await startEngine(streamYaml(up.port));
-    const c = await connect(t.addr('s'));
-    c.on('error', () => undefined);
-    let got = '';
-    c.on('data', (d) => (got += d));
-    c.end('request');
-    await new Promise((r) => c.once('close', r));
-    assert.equal(got, 'hi');
-    await sleep(50);
-    assert.equal(t.engine.services.counters.get('listener', 's').active, 0);
-    await t.stop();
-    up.server.close();
-  });
+  it(
+    "closes the client when the upstream resets after the client's FIN (no half-open leak)",
+    { timeout: 15000 },
+    async () => {
+      const up = await serve((s) => {
+        s.on('error', () => undefined);
+        s.once('data', () => {
+          s.write('hi');
+          setTimeout(() => s.resetAndDestroy(), 20);
+        });
+      });
+      const t = await startEngine(streamYaml(up.port));
+      const c = await connect(t.addr('s'));
+      c.on('error', () => undefined);
+      let got = '';
+      c.on('data', (d) => (got += d));
+      c.end('request');
+      await new Promise((r) => c.once('close', r));
+      assert.equal(got, 'hi');
+      await sleep(50);
+      assert.equal(t.engine.services.counters.get('listener', 's').active, 0);
+      await t.stop();
+      up.server.close();
+    },
+  );
 
   it('moves 1 GiB exactly (sha256) through a slow reader with bounded memory', { timeout: 60000 }, async () => {
     const TOTAL = 1024 ** 3;
@@ -128,7 +134,9 @@ stream:
     let received = 0;
     let maxRss = 0;
     let paused = false;
-    const sampler = setInterval(() => { maxRss = Math.max(maxRss, process.memoryUsage().rss); }, 50);
+    const sampler = setInterval(() => {
+      maxRss = Math.max(maxRss, process.memoryUsage().rss);
+    }, 50);
     await new Promise<void>((resolve) => {
       c.on('data', (d: Buffer) => {
         got.update(d);
@@ -147,99 +155,126 @@ stream:
     assert.ok(maxRss < 400 * 1024 ** 2, `RSS stayed bounded: ${(maxRss / 1024 ** 2).toFixed(0)} MiB`);
     const counters = t.engine.services.counters.get('listener', 's');
     assert.equal(counters.bytesOut, TOTAL, 'listener: bytes sent to the client');
-    assert.equal(t.engine.services.counters.get('upstream', `up 127.0.0.1:${up.port}`).bytesIn, TOTAL, 'server: bytes received from it');
+    assert.equal(
+      t.engine.services.counters.get('upstream', `up 127.0.0.1:${up.port}`).bytesIn,
+      TOTAL,
+      'server: bytes received from it',
+    );
     c.destroy();
     await t.stop();
     up.server.close();
   });
 
-  it('uploads 256 MiB exactly (sha256) to an upstream that reads in small, slow bites, and the echo comes back whole', { timeout: 60000 }, async () => {
-    // Client → upstream on the relay path, with the upstream pausing often: a read buffer reused
-    // before its write finished would corrupt the stream; the echo checks the reverse path too.
-    const TOTAL = 256 * 1024 ** 2;
-    const got = createHash('sha256');
-    let upReceived = 0;
-    const up = await serve((s) => {
-      s.on('data', (d: Buffer) => {
-        got.update(d);
-        upReceived += d.length;
-        if (upReceived % (16 * 1024 ** 2) < d.length) { s.pause(); setTimeout(() => s.resume(), 40); }
-        s.write(d.subarray(0, 1)); // one byte back per read: a steady echo of small writes
+  it(
+    'uploads 256 MiB exactly (sha256) to an upstream that reads in small, slow bites, and the echo comes back whole',
+    { timeout: 60000 },
+    async () => {
+      // Client → upstream on the relay path, with the upstream pausing often: a read buffer reused
+      // before its write finished would corrupt the stream; the echo checks the reverse path too.
+      const TOTAL = 256 * 1024 ** 2;
+      const got = createHash('sha256');
+      let upReceived = 0;
+      const up = await serve((s) => {
+        s.on('data', (d: Buffer) => {
+          got.update(d);
+          upReceived += d.length;
+          if (upReceived % (16 * 1024 ** 2) < d.length) {
+            s.pause();
+            setTimeout(() => s.resume(), 40);
+          }
+          s.write(d.subarray(0, 1)); // one byte back per read: a steady echo of small writes
+        });
+        s.on('end', () => s.end());
       });
-      s.on('end', () => s.end());
-    });
-    const t = await startEngine(streamYaml(up.port));
-    const c = await connect(t.addr('s'), true);
-    let echoed = 0;
-    c.on('data', (d: Buffer) => { echoed += d.length; });
-    const ended = new Promise<void>((r) => c.on('end', () => r()));
-    const sent = createHash('sha256');
-    const block = randomBytes(40_000); // not a power of two: reads and buffers never line up
-    let n = 0;
-    await new Promise<void>((resolve) => {
-      const pump = () => {
-        while (n < TOTAL) {
-          const chunk = Buffer.from(block.subarray(0, Math.min(block.length, TOTAL - n)));
-          chunk.writeUInt32BE(n % 2 ** 32, 0);
-          sent.update(chunk);
-          n += chunk.length;
-          if (!c.write(chunk)) return void c.once('drain', pump);
-        }
-        c.end();
-        resolve();
-      };
-      pump();
-    });
-    await ended;
-    assert.equal(upReceived, TOTAL);
-    assert.equal(got.digest('hex'), sent.digest('hex'));
-    assert.ok(echoed > 0, 'the echo came back');
-    assert.equal(t.engine.services.counters.get('listener', 's').bytesIn, TOTAL, 'listener: bytes from the client');
-    assert.equal(t.engine.services.counters.get('listener', 's').bytesOut, echoed, 'listener: bytes to the client');
-    c.destroy();
-    await t.stop();
-    up.server.close();
-  });
+      const t = await startEngine(streamYaml(up.port));
+      const c = await connect(t.addr('s'), true);
+      let echoed = 0;
+      c.on('data', (d: Buffer) => {
+        echoed += d.length;
+      });
+      const ended = new Promise<void>((r) => c.on('end', () => r()));
+      const sent = createHash('sha256');
+      const block = randomBytes(40_000); // not a power of two: reads and buffers never line up
+      let n = 0;
+      await new Promise<void>((resolve) => {
+        const pump = () => {
+          while (n < TOTAL) {
+            const chunk = Buffer.from(block.subarray(0, Math.min(block.length, TOTAL - n)));
+            chunk.writeUInt32BE(n % 2 ** 32, 0);
+            sent.update(chunk);
+            n += chunk.length;
+            if (!c.write(chunk)) return void c.once('drain', pump);
+          }
+          c.end();
+          resolve();
+        };
+        pump();
+      });
+      await ended;
+      assert.equal(upReceived, TOTAL);
+      assert.equal(got.digest('hex'), sent.digest('hex'));
+      assert.ok(echoed > 0, 'the echo came back');
+      assert.equal(t.engine.services.counters.get('listener', 's').bytesIn, TOTAL, 'listener: bytes from the client');
+      assert.equal(t.engine.services.counters.get('listener', 's').bytesOut, echoed, 'listener: bytes to the client');
+      c.destroy();
+      await t.stop();
+      up.server.close();
+    },
+  );
 
-  it('without limits or faults both directions take the read relay on this Node (not the stream fallback)', { timeout: 15000 }, async () => {
-    const up = await serve((s) => { s.on('data', (d: Buffer) => s.write(d)); s.on('end', () => s.end()); });
-    const t = await startEngine(streamYaml(up.port));
-    const before = { ...relayStats };
-    const c = await connect(t.addr('s'), true);
-    const got = readAll(c);
-    c.end('relayed both ways');
-    assert.equal((await got).toString(), 'relayed both ways');
-    assert.equal(relayStats.adopted - before.adopted, 1, 'the accepted socket was re-wrapped with onread');
-    assert.equal(relayStats.streamFallback, before.streamFallback, 'no fallback to streams');
-    await t.stop();
-    up.server.close();
-  });
-
-  it('when the client socket cannot be re-wrapped, it streams and the upstream side still relays: both ways exact', { timeout: 30000 }, async () => {
-    relayOptions.adoptClients = false;
-    try {
-      const up = await serve((s) => s.pipe(s)); // echo everything back, FIN included
+  it(
+    'without limits or faults both directions take the read relay on this Node (not the stream fallback)',
+    { timeout: 15000 },
+    async () => {
+      const up = await serve((s) => {
+        s.on('data', (d: Buffer) => s.write(d));
+        s.on('end', () => s.end());
+      });
       const t = await startEngine(streamYaml(up.port));
       const before = { ...relayStats };
       const c = await connect(t.addr('s'), true);
       const got = readAll(c);
-      const sent = createHash('sha256');
-      const payload = randomBytes(24 * 1024 ** 2);
-      sent.update(payload);
-      c.end(payload);
-      const back = await got;
-      assert.equal(back.length, payload.length);
-      assert.equal(createHash('sha256').update(back).digest('hex'), sent.digest('hex'));
-      assert.equal(relayStats.adopted, before.adopted, 'no client socket was re-wrapped');
+      c.end('relayed both ways');
+      assert.equal((await got).toString(), 'relayed both ways');
+      assert.equal(relayStats.adopted - before.adopted, 1, 'the accepted socket was re-wrapped with onread');
+      assert.equal(relayStats.streamFallback, before.streamFallback, 'no fallback to streams');
       await t.stop();
       up.server.close();
-    } finally {
-      relayOptions.adoptClients = true;
-    }
-  });
+    },
+  );
+
+  it(
+    'when the client socket cannot be re-wrapped, it streams and the upstream side still relays: both ways exact',
+    { timeout: 30000 },
+    async () => {
+      relayOptions.adoptClients = false;
+      try {
+        const up = await serve((s) => s.pipe(s)); // echo everything back, FIN included
+        const t = await startEngine(streamYaml(up.port));
+        const before = { ...relayStats };
+        const c = await connect(t.addr('s'), true);
+        const got = readAll(c);
+        const sent = createHash('sha256');
+        const payload = randomBytes(24 * 1024 ** 2);
+        sent.update(payload);
+        c.end(payload);
+        const back = await got;
+        assert.equal(back.length, payload.length);
+        assert.equal(createHash('sha256').update(back).digest('hex'), sent.digest('hex'));
+        assert.equal(relayStats.adopted, before.adopted, 'no client socket was re-wrapped');
+        await t.stop();
+        up.server.close();
+      } finally {
+        relayOptions.adoptClients = true;
+      }
+    },
+  );
 
   it('stop waits for open connections (drain) and closes them at the deadline', { timeout: 15000 }, async () => {
-    const up = await serve((s) => { s.on('data', (d: Buffer) => s.write(d)); s.on('end', () => s.end()); });
+    const up = await serve((s) => {
+      s.on('data', (d: Buffer) => s.write(d));
+      s.on('end', () => s.end());
+    });
     const t = await startEngine(streamYaml(up.port));
     const c = await connect(t.addr('s'));
     c.write('ping');
@@ -248,11 +283,17 @@ stream:
     const t0 = Date.now();
     const stopped = t.engine.stop(800);
     let stopDone = false;
-    void stopped.then(() => { stopDone = true; });
+    void stopped.then(() => {
+      stopDone = true;
+    });
     await sleep(300);
     assert.equal(stopDone, false, 'stop is still draining an open connection');
     c.write('still here');
-    assert.equal((await new Promise<Buffer>((r) => c.once('data', r))).toString(), 'still here', 'the connection works while draining');
+    assert.equal(
+      (await new Promise<Buffer>((r) => c.once('data', r))).toString(),
+      'still here',
+      'the connection works while draining',
+    );
     await stopped;
     await closed;
     assert.ok(Date.now() - t0 >= 700, 'the deadline closed it');
@@ -287,7 +328,13 @@ stream:
   it('tries the next server when a connect fails and counts the failure', { timeout: 15000 }, async () => {
     const up = await serve((s) => s.end('ok'));
     const dead = await freePort();
-    const t = await startEngine(streamYaml(up.port, ', connect_timeout: 1s', `[ { address: 127.0.0.1:${dead} }, { address: 127.0.0.1:${up.port} } ]`));
+    const t = await startEngine(
+      streamYaml(
+        up.port,
+        ', connect_timeout: 1s',
+        `[ { address: 127.0.0.1:${dead} }, { address: 127.0.0.1:${up.port} } ]`,
+      ),
+    );
     for (let i = 0; i < 4; i++) {
       const c = await connect(t.addr('s'));
       assert.equal((await readAll(c)).toString(), 'ok');
@@ -301,9 +348,21 @@ stream:
 
   it('max_conns per server sends the overflow to the next server (here the backup)', { timeout: 15000 }, async () => {
     // Servers that close when the client does (a FIN alone leaves a half-open pair, as in nginx).
-    const a = await serve((s) => { s.write('a'); s.on('end', () => s.end()); });
-    const b = await serve((s) => { s.write('b'); s.on('end', () => s.end()); });
-    const t = await startEngine(streamYaml(a.port, '', `[ { address: 127.0.0.1:${a.port}, max_conns: 1 }, { address: 127.0.0.1:${b.port}, backup: true } ]`));
+    const a = await serve((s) => {
+      s.write('a');
+      s.on('end', () => s.end());
+    });
+    const b = await serve((s) => {
+      s.write('b');
+      s.on('end', () => s.end());
+    });
+    const t = await startEngine(
+      streamYaml(
+        a.port,
+        '',
+        `[ { address: 127.0.0.1:${a.port}, max_conns: 1 }, { address: 127.0.0.1:${b.port}, backup: true } ]`,
+      ),
+    );
     const first = await connect(t.addr('s'));
     const firstSays = await new Promise<string>((r) => first.once('data', (d) => r(String(d))));
     const second = await connect(t.addr('s'));
@@ -316,7 +375,11 @@ stream:
     for (let i = 0; i < 100 && counters.active > 0; i++) await sleep(20);
     assert.equal(counters.active, 0, 'both connections closed on the proxy');
     const third = await connect(t.addr('s'));
-    assert.equal(await new Promise<string>((r) => third.once('data', (d) => r(String(d)))), 'a', 'a slot freed: the primary again');
+    assert.equal(
+      await new Promise<string>((r) => third.once('data', (d) => r(String(d)))),
+      'a',
+      'a slot freed: the primary again',
+    );
     third.destroy();
     await t.stop();
     a.server.close();
@@ -325,7 +388,10 @@ stream:
 
   it('limits, resets and stalls the byte stream through the link pipeline', { timeout: 15000 }, async () => {
     const payload = randomBytes(256 * 1024);
-    const up = await serve((s) => { s.on('error', () => undefined); s.end(payload); });
+    const up = await serve((s) => {
+      s.on('error', () => undefined);
+      s.end(payload);
+    });
     const t = await startEngine(`
 stream:
   upstreams: [ { name: up, servers: [ { address: 127.0.0.1:${up.port} } ] } ]
@@ -363,35 +429,41 @@ stream:
     up.server.close();
   });
 
-  it('a changed limit reaches an open connection; a changed group keeps its servers\' state', { timeout: 15000 }, async () => {
-    const up = await serve((s) => {
-      s.on('error', () => undefined);
-      const block = Buffer.alloc(16 * 1024, 7);
-      const more = () => { while (s.writable && s.write(block)); };
-      s.on('drain', more);
-      more();
-    });
-    const yaml = (rate: string, weight: number) => `
+  it(
+    "a changed limit reaches an open connection; a changed group keeps its servers' state",
+    { timeout: 15000 },
+    async () => {
+      const up = await serve((s) => {
+        s.on('error', () => undefined);
+        const block = Buffer.alloc(16 * 1024, 7);
+        const more = () => {
+          while (s.writable && s.write(block));
+        };
+        s.on('drain', more);
+        more();
+      });
+      const yaml = (rate: string, weight: number) => `
 stream:
   upstreams: [ { name: up, servers: [ { address: 127.0.0.1:${up.port}, weight: ${weight} } ] } ]
   servers: [ { name: s, listen: 0, upstream: up, limit: { rate: ${rate}, burst: 16k } } ]
 `;
-    const t = await startEngine(yaml('64k', 1));
-    const c = await connect(t.addr('s'));
-    let n = 0;
-    c.on('data', (d: Buffer) => (n += d.length));
-    await sleep(1000);
-    const slow = n;
-    assert.ok(slow > 20 * 1024 && slow < 160 * 1024, `~64 KiB in the first second, got ${slow}`);
-    const r = await t.engine.apply(parseConfig(yaml('4m', 5)));
-    assert.ok(r.ok);
-    await sleep(1000);
-    const fast = n - slow;
-    assert.ok(fast > 1024 * 1024, `the open connection sped up to ~4 MiB/s, got ${fast} bytes in 1 s`);
-    const group = t.engine.services.counters.get('upstream', `up 127.0.0.1:${up.port}`);
-    assert.equal(group.active, 1, 'the open connection is still counted on its server');
-    c.destroy();
-    await t.stop();
-    up.server.close();
-  });
+      const t = await startEngine(yaml('64k', 1));
+      const c = await connect(t.addr('s'));
+      let n = 0;
+      c.on('data', (d: Buffer) => (n += d.length));
+      await sleep(1000);
+      const slow = n;
+      assert.ok(slow > 20 * 1024 && slow < 160 * 1024, `~64 KiB in the first second, got ${slow}`);
+      const r = await t.engine.apply(parseConfig(yaml('4m', 5)));
+      assert.ok(r.ok);
+      await sleep(1000);
+      const fast = n - slow;
+      assert.ok(fast > 1024 * 1024, `the open connection sped up to ~4 MiB/s, got ${fast} bytes in 1 s`);
+      const group = t.engine.services.counters.get('upstream', `up 127.0.0.1:${up.port}`);
+      assert.equal(group.active, 1, 'the open connection is still counted on its server');
+      c.destroy();
+      await t.stop();
+      up.server.close();
+    },
+  );
 });

@@ -24,11 +24,15 @@ async function echoServer(): Promise<{ port: number; arrivals: number[]; close()
 }
 
 /** A client socket of its own (one session) that records every reply and when it came. */
-async function client(addr: string): Promise<{ got: { text: string; size: number; at: number }[]; send(data: string | Buffer): void; close(): void }> {
+async function client(
+  addr: string,
+): Promise<{ got: { text: string; size: number; at: number }[]; send(data: string | Buffer): void; close(): void }> {
   const [host, port] = addr.split(':');
   const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
   const got: { text: string; size: number; at: number }[] = [];
-  socket.on('message', (m) => got.push({ text: m.subarray(0, 16).toString().replace(/\0+$/, '').trim(), size: m.length, at: performance.now() }));
+  socket.on('message', (m) =>
+    got.push({ text: m.subarray(0, 16).toString().replace(/\0+$/, '').trim(), size: m.length, at: performance.now() }),
+  );
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
   return { got, send: (data) => socket.send(data, Number(port), host), close: () => socket.close() };
 }
@@ -83,13 +87,20 @@ ${servers}`);
     await waitFor(() => c.got.length === 1, 'the delayed reply');
     const rtt = c.got[0]!.at - sent;
     assert.ok(rtt >= 145 && rtt < 1000, `round trip ${rtt.toFixed(0)} ms, want ≥ 150 ms (and well under 1 s)`);
-    assert.ok(echo!.arrivals[0]! - sent < 100, `the request reached the upstream undelayed (${(echo!.arrivals[0]! - sent).toFixed(0)} ms)`);
+    assert.ok(
+      echo!.arrivals[0]! - sent < 100,
+      `the request reached the upstream undelayed (${(echo!.arrivals[0]! - sent).toFixed(0)} ms)`,
+    );
 
     const j = await clientOf('jit');
     const burstAt = performance.now();
     for (const l of labels(20)) j.send(l);
     await waitFor(() => j.got.length === 20, 'all 20 replies');
-    assert.deepEqual(j.got.map((g) => g.text), labels(20), 'replies in the order sent, despite jitter');
+    assert.deepEqual(
+      j.got.map((g) => g.text),
+      labels(20),
+      'replies in the order sent, despite jitter',
+    );
     const first = j.got[0]!.at - burstAt;
     assert.ok(first >= 45 && first < 1000, `first reply after ${first.toFixed(0)} ms, want latency - jitter ≥ 50 ms`);
     const listener = t!.engine.services.counters.get('listener', 'jit');
@@ -109,8 +120,15 @@ ${servers}`);
     const took = c.got[19]!.at - from;
     // 80 KiB − 16 KiB burst = 64 KiB at 32 KiB/s ≈ 2 s.
     assert.ok(took >= 1600 && took < 4500, `took ${took.toFixed(0)} ms, want ≈ 2000`);
-    assert.deepEqual(c.got.map((g) => g.text), labels(20), 'in order');
-    assert.ok(c.got.every((g) => g.size === 4096), 'datagrams delivered whole');
+    assert.deepEqual(
+      c.got.map((g) => g.text),
+      labels(20),
+      'in order',
+    );
+    assert.ok(
+      c.got.every((g) => g.size === 4096),
+      'datagrams delivered whole',
+    );
     assert.ok(echo!.arrivals[19]! - from < 1000, 'requests were not limited (direction out)');
     const scope = t!.engine.services.counters.get('limit', 'stream lim');
     assert.equal(scope.bytesOut, 20 * 4096, 'the limit scope counted the shaped bytes');
@@ -126,8 +144,15 @@ ${servers}`);
     for (const l of labels(20)) c.send(numbered(l, 4096));
     await waitFor(() => c.got.length === 20, 'all 20 replies', 10_000);
     const took = echo!.arrivals[19]! - from;
-    assert.ok(took >= 1600 && took < 4500, `the last request reached the upstream after ${took.toFixed(0)} ms, want ≈ 2000`);
-    assert.deepEqual(c.got.map((g) => g.text), labels(20), 'in order');
+    assert.ok(
+      took >= 1600 && took < 4500,
+      `the last request reached the upstream after ${took.toFixed(0)} ms, want ≈ 2000`,
+    );
+    assert.deepEqual(
+      c.got.map((g) => g.text),
+      labels(20),
+      'in order',
+    );
     await stop();
   });
 
@@ -163,7 +188,10 @@ ${servers}`);
     const listener = t!.engine.services.counters.get('listener', 'lim');
     await waitFor(() => listener.drops > 0, 'drops to be counted');
     await sleep(300);
-    assert.ok(listener.drops >= 200 && listener.drops <= 600 - 256, `drops ${listener.drops}: the queue keeps at most 1 MiB (256 of these)`);
+    assert.ok(
+      listener.drops >= 200 && listener.drops <= 600 - 256,
+      `drops ${listener.drops}: the queue keeps at most 1 MiB (256 of these)`,
+    );
     const seq = c.got.map((g) => Number(g.text.slice(1)));
     assert.ok(seq.length > 0 && seq.every((n, i) => i === 0 || n > seq[i - 1]!), 'what was delivered is in order');
     await stop();
@@ -180,7 +208,11 @@ ${servers}`);
     }
     await waitFor(() => echo!.arrivals.length === 5, 'the requests at the upstream');
     await sleep(300);
-    assert.deepEqual(c.got.map((g) => g.text), ['#0', '#1'], 'only the first 200 bytes of replies');
+    assert.deepEqual(
+      c.got.map((g) => g.text),
+      ['#0', '#1'],
+      'only the first 200 bytes of replies',
+    );
     const listener = t!.engine.services.counters.get('listener', 'st');
     assert.equal(listener.active, 1, 'the session is still open');
     assert.equal(listener.requests, 1);
@@ -244,7 +276,10 @@ stream:
     const retunedAt = performance.now();
     await waitFor(() => c.got.length === 12, 'the rest at the new rate', 2000);
     assert.ok(performance.now() - retunedAt < 1000, 'the open session picked up the new rate');
-    assert.deepEqual(c.got.map((g) => g.text), labels(12));
+    assert.deepEqual(
+      c.got.map((g) => g.text),
+      labels(12),
+    );
 
     const r2 = await engine.apply(parseConfig(yaml(', faults: { latency: 200ms }')));
     assert.ok(r2.ok, r2.ok ? '' : r2.message);

@@ -14,13 +14,28 @@ import { have, run } from '../helpers/process.js';
 import { STREAM_UPSTREAMS, type StreamUpstreams } from '../../core/stream/upstreams.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
-
 async function startDnsmasq(answer: string): Promise<{ port: number; proc: ChildProcess }> {
   const port = await freePort();
-  const proc = spawn('dnsmasq', ['--no-daemon', `--port=${port}`, '--listen-address=127.0.0.1', '--bind-interfaces', '--no-resolv', '--no-hosts',
-    `--address=/test.local/${answer}`, '--conf-file=/dev/null', '--user=root', '--pid-file='], { stdio: 'ignore' });
+  const proc = spawn(
+    'dnsmasq',
+    [
+      '--no-daemon',
+      `--port=${port}`,
+      '--listen-address=127.0.0.1',
+      '--bind-interfaces',
+      '--no-resolv',
+      '--no-hosts',
+      `--address=/test.local/${answer}`,
+      '--conf-file=/dev/null',
+      '--user=root',
+      '--pid-file=',
+    ],
+    { stdio: 'ignore' },
+  );
   for (let i = 0; i < 50; i++) {
-    const r = await run('dig', ['@127.0.0.1', '-p', String(port), 'test.local', '+short', '+time=1', '+tries=1'], { timeoutMs: 5000 }).catch(() => undefined);
+    const r = await run('dig', ['@127.0.0.1', '-p', String(port), 'test.local', '+short', '+time=1', '+tries=1'], {
+      timeoutMs: 5000,
+    }).catch(() => undefined);
     if (r?.stdout.trim() === answer) return { port, proc };
     await sleep(100);
   }
@@ -39,7 +54,10 @@ function query(addr: string, timeoutMs = 1000): Promise<string | undefined> {
   const [host, port] = addr.split(':');
   return new Promise((resolve) => {
     const s = dgram.createSocket('udp4');
-    const timer = setTimeout(() => { s.close(); resolve(undefined); }, timeoutMs);
+    const timer = setTimeout(() => {
+      s.close();
+      resolve(undefined);
+    }, timeoutMs);
     s.on('message', (msg) => {
       clearTimeout(timer);
       s.close();
@@ -77,10 +95,13 @@ stream:
   servers: [ { name: d, listen: 0, protocol: udp, upstream: dns, proxy_responses: 1, proxy_timeout: 10s } ]
 `);
     const port = t.addr('d').split(':')[1]!;
-    const r = await run('dig', ['@127.0.0.1', '-p', port, 'test.local', '+short', '+time=2', '+tries=1'], { timeoutMs: 10000 });
+    const r = await run('dig', ['@127.0.0.1', '-p', port, 'test.local', '+short', '+time=2', '+tries=1'], {
+      timeoutMs: 10000,
+    });
     assert.match(r.stdout.trim(), /^10\.9\.9\.[12]$/);
     const answers: (string | undefined)[] = [];
-    for (let i = 0; i < 10; i++) answers.push(...await Promise.all(Array.from({ length: 8 }, () => query(t!.addr('d')))));
+    for (let i = 0; i < 10; i++)
+      answers.push(...(await Promise.all(Array.from({ length: 8 }, () => query(t!.addr('d'))))));
     const one = answers.filter((a) => a === '10.9.9.1').length;
     const two = answers.filter((a) => a === '10.9.9.2').length;
     assert.equal(one + two, 80, `every query answered (${answers.filter((a) => !a).length} were not)`);
@@ -108,7 +129,16 @@ stream:
       answers.push(await got);
     }
     s.close();
-    assert.deepEqual(answers, ['10.9.9.1', '10.9.9.2', '10.9.9.1', '10.9.9.2', '10.9.9.1', '10.9.9.2', '10.9.9.1', '10.9.9.2']);
+    assert.deepEqual(answers, [
+      '10.9.9.1',
+      '10.9.9.2',
+      '10.9.9.1',
+      '10.9.9.2',
+      '10.9.9.1',
+      '10.9.9.2',
+      '10.9.9.1',
+      '10.9.9.2',
+    ]);
     const c = t.engine.services.counters.get('listener', 'd');
     assert.equal(c.requests, 8);
     assert.equal(c.active, 0);
@@ -134,7 +164,11 @@ stream:
     const c = t.engine.services.counters.get('listener', 'u');
     assert.equal(c.active, 1, 'one session for one client address');
     assert.equal(c.drops, 1, 'the oversize datagram was dropped');
-    assert.deepEqual(got, Array.from({ length: 100 }, (_, i) => `m${i}`), 'every datagram echoed, in order');
+    assert.deepEqual(
+      got,
+      Array.from({ length: 100 }, (_, i) => `m${i}`),
+      'every datagram echoed, in order',
+    );
     const idleFrom = Date.now();
     await waitFor(() => c.active === 0, 'the idle session to end');
     assert.ok(Date.now() - idleFrom >= 200, 'not before proxy_timeout');
@@ -163,14 +197,30 @@ stream:
     const mod = t.engine.services.modules.get(STREAM_UPSTREAMS) as StreamUpstreams;
     const answered: (string | undefined)[] = [];
     for (let i = 0; i < 6; i++) answered.push(await query(t.addr('u'), 1000));
-    assert.ok(answered.filter((x) => x === undefined).length <= 1, `only the first session may hit the dead server: ${answered}`);
+    assert.ok(
+      answered.filter((x) => x === undefined).length <= 1,
+      `only the first session may hit the dead server: ${answered}`,
+    );
     assert.equal(mod.servers().find((s) => s.address.endsWith(`:${dead}`))!.health, 'down');
 
-    await waitFor(() => mod.servers().filter((s) => s.group === 'f').every((s) => s.health === 'up'), 'group f up');
+    await waitFor(
+      () =>
+        mod
+          .servers()
+          .filter((s) => s.group === 'f')
+          .every((s) => s.health === 'up'),
+      'group f up',
+    );
     b.socket.close();
-    await waitFor(() => mod.servers().find((s) => s.group === 'f' && s.address.endsWith(`:${b.port}`))!.health === 'down', 'b marked down');
+    await waitFor(
+      () => mod.servers().find((s) => s.group === 'f' && s.address.endsWith(`:${b.port}`))!.health === 'down',
+      'b marked down',
+    );
     const results = await Promise.all(Array.from({ length: 10 }, () => query(t!.addr('v'), 2000)));
-    assert.ok(results.every((x) => x !== undefined), 'every session went to the live server');
+    assert.ok(
+      results.every((x) => x !== undefined),
+      'every session went to the live server',
+    );
     a.socket.close();
     await t.stop();
     t = undefined;

@@ -186,7 +186,10 @@ test('garbage arguments come back as values or rejections with a message, never 
           const out = await host.invoke(name, args);
           JSON.stringify(out);
         } catch (err) {
-          assert.ok(err instanceof Error && err.message.length > 0, `${name}(${JSON.stringify(args)}) rejected without a message`);
+          assert.ok(
+            err instanceof Error && err.message.length > 0,
+            `${name}(${JSON.stringify(args)}) rejected without a message`,
+          );
         }
       }
     }
@@ -195,7 +198,10 @@ test('garbage arguments come back as values or rejections with a message, never 
     assert.match(v.errors[0]!.message, /must be a string/);
     const a = await host.applyConfig(undefined as unknown as string);
     assert.equal(a.ok, false);
-    await assert.rejects(host.publish(undefined as unknown as string, undefined as unknown as { data: string }), /channel|data/);
+    await assert.rejects(
+      host.publish(undefined as unknown as string, undefined as unknown as { data: string }),
+      /channel|data/,
+    );
     assert.equal(engineStillServes(host), true);
   });
 });

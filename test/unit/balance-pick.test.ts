@@ -4,15 +4,29 @@ import { upstreamServerSchema, type BalanceKind } from '../../core/config/schema
 import { UpstreamGroup, hashKey, type Peer } from '../../core/balance/index.js';
 import { FakeClock } from '../../core/util/clock.js';
 
-type ServerIn = { address: string; weight?: number; backup?: boolean; down?: boolean; max_fails?: number; fail_timeout?: number; max_conns?: number };
+type ServerIn = {
+  address: string;
+  weight?: number;
+  backup?: boolean;
+  down?: boolean;
+  max_fails?: number;
+  fail_timeout?: number;
+  max_conns?: number;
+};
 
 /** A group over named servers a, b, c… (addresses 127.0.0.1:1, :2, …). */
 function group(balance: BalanceKind, servers: ServerIn[], opts: { rng?: () => number } = {}) {
   const clock = new FakeClock();
-  const g = new UpstreamGroup({ name: 'g', balance, servers: servers.map((s) => upstreamServerSchema.parse(s)) }, { clock, rng: opts.rng ?? seeded(1) });
+  const g = new UpstreamGroup(
+    { name: 'g', balance, servers: servers.map((s) => upstreamServerSchema.parse(s)) },
+    { clock, rng: opts.rng ?? seeded(1) },
+  );
   return { g, clock };
 }
-const A = '127.0.0.1:1', B = '127.0.0.1:2', C = '127.0.0.1:3', D = '127.0.0.1:4';
+const A = '127.0.0.1:1',
+  B = '127.0.0.1:2',
+  C = '127.0.0.1:3',
+  D = '127.0.0.1:4';
 const letter = (p: Peer | undefined) => (p ? 'abcd'[Number(p.address.split(':')[1]) - 1]! : '-');
 
 /** Deterministic RNG (mulberry32). */
@@ -37,15 +51,67 @@ function sequence(g: UpstreamGroup, n: number, clientIp?: string): string {
 }
 
 const SEQUENCES: { name: string; balance: BalanceKind; servers: ServerIn[]; n: number; expect: string }[] = [
-  { name: 'smooth RR 5/1/1 (nginx)', balance: 'round_robin', servers: [{ address: A, weight: 5 }, { address: B }, { address: C }], n: 14, expect: 'aabacaaaabacaa' },
-  { name: 'RR equal weights', balance: 'round_robin', servers: [{ address: A }, { address: B }, { address: C }], n: 6, expect: 'abcabc' },
-  { name: 'RR 2/1', balance: 'round_robin', servers: [{ address: A, weight: 2 }, { address: B }], n: 6, expect: 'abaaba' },
-  { name: 'RR skips configured down', balance: 'round_robin', servers: [{ address: A }, { address: B, down: true }, { address: C }], n: 4, expect: 'acac' },
-  { name: 'backup unused while a primary is up', balance: 'round_robin', servers: [{ address: A }, { address: B, backup: true }], n: 3, expect: 'aaa' },
-  { name: 'backup used when every primary is down', balance: 'round_robin', servers: [{ address: A, down: true }, { address: B, down: true }, { address: C, backup: true }], n: 3, expect: 'ccc' },
+  {
+    name: 'smooth RR 5/1/1 (nginx)',
+    balance: 'round_robin',
+    servers: [{ address: A, weight: 5 }, { address: B }, { address: C }],
+    n: 14,
+    expect: 'aabacaaaabacaa',
+  },
+  {
+    name: 'RR equal weights',
+    balance: 'round_robin',
+    servers: [{ address: A }, { address: B }, { address: C }],
+    n: 6,
+    expect: 'abcabc',
+  },
+  {
+    name: 'RR 2/1',
+    balance: 'round_robin',
+    servers: [{ address: A, weight: 2 }, { address: B }],
+    n: 6,
+    expect: 'abaaba',
+  },
+  {
+    name: 'RR skips configured down',
+    balance: 'round_robin',
+    servers: [{ address: A }, { address: B, down: true }, { address: C }],
+    n: 4,
+    expect: 'acac',
+  },
+  {
+    name: 'backup unused while a primary is up',
+    balance: 'round_robin',
+    servers: [{ address: A }, { address: B, backup: true }],
+    n: 3,
+    expect: 'aaa',
+  },
+  {
+    name: 'backup used when every primary is down',
+    balance: 'round_robin',
+    servers: [
+      { address: A, down: true },
+      { address: B, down: true },
+      { address: C, backup: true },
+    ],
+    n: 3,
+    expect: 'ccc',
+  },
   { name: 'nothing available', balance: 'round_robin', servers: [{ address: A, down: true }], n: 2, expect: '--' },
-  { name: 'least_conn idle peers alternate (RR ties)', balance: 'least_conn', servers: [{ address: A }, { address: B }], n: 4, expect: 'abab' },
-  { name: 'least_conn weighted ties 2/1', balance: 'least_conn', servers: [{ address: A, weight: 2 }, { address: B }], n: 6, expect: 'abaaba' },
+  {
+    name: 'least_conn idle peers alternate (RR ties)',
+    balance: 'least_conn',
+    servers: [{ address: A }, { address: B }],
+    n: 4,
+    expect: 'abab',
+  },
+  {
+    name: 'least_conn weighted ties 2/1',
+    balance: 'least_conn',
+    servers: [{ address: A, weight: 2 }, { address: B }],
+    n: 6,
+    expect: 'abaaba',
+  },
 ];
 
 for (const c of SEQUENCES) {
@@ -61,12 +127,20 @@ test('least_conn prefers the peer with fewer active per weight', () => {
   const count = (l: string) => held.filter((x) => x === l).length;
   assert.deepEqual([count('a'), count('b'), count('c')], [2, 4, 2]);
   // Releasing a's connections makes a the least loaded.
-  for (const p of g.peers) if (p.address === A) { g.release(p, 'ok'); g.release(p, 'ok'); }
+  for (const p of g.peers)
+    if (p.address === A) {
+      g.release(p, 'ok');
+      g.release(p, 'ok');
+    }
   assert.equal(letter(g.pick()), 'a');
 });
 
 test('max_conns: a full peer is skipped, backup takes over when all are full', () => {
-  const { g } = group('round_robin', [{ address: A, max_conns: 1 }, { address: B, max_conns: 1 }, { address: C, backup: true }]);
+  const { g } = group('round_robin', [
+    { address: A, max_conns: 1 },
+    { address: B, max_conns: 1 },
+    { address: C, backup: true },
+  ]);
   assert.equal([g.pick(), g.pick(), g.pick()].map(letter).join(''), 'abc');
 });
 
@@ -95,17 +169,24 @@ test('max_fails within fail_timeout takes a peer out; it returns after fail_time
 test('failures spread over more than fail_timeout do not add up', () => {
   const { g, clock } = group('round_robin', [{ address: A, max_fails: 2, fail_timeout: 1000 }, { address: B }]);
   const a = g.peer(A)!;
-  a.acquire(); g.release(a, 'fail');
+  a.acquire();
+  g.release(a, 'fail');
   clock.advance(1500);
-  a.acquire(); g.release(a, 'fail');
+  a.acquire();
+  g.release(a, 'fail');
   assert.equal(g.isDown(a), false);
-  a.acquire(); g.release(a, 'fail');
+  a.acquire();
+  g.release(a, 'fail');
   assert.equal(g.isDown(a), true);
 });
 
 test('max_fails 0 disables passive accounting', () => {
   const { g } = group('round_robin', [{ address: A, max_fails: 0 }, { address: B }]);
-  for (let i = 0; i < 5; i++) { const a = g.peer(A)!; a.acquire(); g.release(a, 'fail'); }
+  for (let i = 0; i < 5; i++) {
+    const a = g.peer(A)!;
+    a.acquire();
+    g.release(a, 'fail');
+  }
   assert.equal(g.isDown(g.peer(A)!), false);
 });
 
@@ -140,7 +221,7 @@ test('ip_hash: a client keeps its server; the same /24 maps together; clients sp
   assert.equal(sequence(g, 1, '10.1.2.200'), first, 'same first three octets');
   assert.equal(sequence(g, 1, '::ffff:10.1.2.9'), first, 'IPv4-mapped IPv6');
   const seen = new Set<string>();
-  for (let i = 0; i < 60; i++) seen.add(sequence(g, 1, `10.${i}.${i * 7 % 256}.1`));
+  for (let i = 0; i < 60; i++) seen.add(sequence(g, 1, `10.${i}.${(i * 7) % 256}.1`));
   assert.equal(seen.size, 3, 'different networks spread over all peers');
   assert.deepEqual(hashKey('10.1.2.3'), [10, 1, 2]);
   assert.equal(hashKey('2001:db8::1').length, 16);
@@ -160,7 +241,14 @@ test('ip_hash: a down peer rehashes its clients elsewhere and they come back', (
 });
 
 test('random (two choices): weighted share over 10000 picks', () => {
-  const { g } = group('random', [{ address: A, weight: 3 }, { address: B, weight: 1 }], { rng: seeded(42) });
+  const { g } = group(
+    'random',
+    [
+      { address: A, weight: 3 },
+      { address: B, weight: 1 },
+    ],
+    { rng: seeded(42) },
+  );
   const s = sequence(g, 10_000);
   const a = [...s].filter((x) => x === 'a').length / s.length;
   // Both draws are weighted and distinct, and with equal load the first wins: a is chosen 75% of the time.
@@ -180,7 +268,11 @@ test('update keeps state for unchanged addresses and drops removed ones', () => 
   const a = g.peer(A)!;
   a.acquire();
   a.health = 'down';
-  g.update({ name: 'g', balance: 'least_conn', servers: [upstreamServerSchema.parse({ address: A, weight: 4 }), upstreamServerSchema.parse({ address: D })] });
+  g.update({
+    name: 'g',
+    balance: 'least_conn',
+    servers: [upstreamServerSchema.parse({ address: A, weight: 4 }), upstreamServerSchema.parse({ address: D })],
+  });
   assert.equal(g.peer(A), a);
   assert.equal(a.active, 1);
   assert.equal(a.health, 'down');

@@ -11,24 +11,70 @@ function stage(faults: Record<string, unknown>) {
   const ctl = new AbortController();
   const events: string[] = [];
   const out: { t: number; s: string }[] = [];
-  const st = new FaultStage(faultsSchema.parse(faults), { clock, signal: ctl.signal, reset: () => events.push('reset'), note: (m) => events.push(m) });
-  const next = async (c: Buffer) => { out.push({ t: clock.now(), s: c.toString() }); };
+  const st = new FaultStage(faultsSchema.parse(faults), {
+    clock,
+    signal: ctl.signal,
+    reset: () => events.push('reset'),
+    note: (m) => events.push(m),
+  });
+  const next = async (c: Buffer) => {
+    out.push({ t: clock.now(), s: c.toString() });
+  };
   return { clock, ctl, events, out, st, next };
 }
 
-const BUDGETS: { name: string; faults: Record<string, unknown>; writes: string[]; passed: string; events: string[] }[] = [
-  { name: 'no budget passes everything', faults: { slice: { size: 100 } }, writes: ['abc', 'def'], passed: 'abcdef', events: [] },
-  { name: 'reset_after inside a write', faults: { reset_after: 4 }, writes: ['abc', 'def'], passed: 'abcd', events: ['fault: reset after 4 bytes', 'reset'] },
-  { name: 'reset_after on a write boundary', faults: { reset_after: 3 }, writes: ['abc', 'def'], passed: 'abc', events: ['fault: reset after 3 bytes', 'reset'] },
-  { name: 'reset_after 0 sends nothing', faults: { reset_after: 0 }, writes: ['abc'], passed: '', events: ['fault: reset after 0 bytes', 'reset'] },
-  { name: 'stall before reset when smaller', faults: { stall_after: 2, reset_after: 5 }, writes: ['abcdef'], passed: 'ab', events: ['fault: stalled after 2 bytes'] },
-  { name: 'reset before stall when smaller', faults: { stall_after: 5, reset_after: 2 }, writes: ['abcdef'], passed: 'ab', events: ['fault: reset after 2 bytes', 'reset'] },
-];
+const BUDGETS: { name: string; faults: Record<string, unknown>; writes: string[]; passed: string; events: string[] }[] =
+  [
+    {
+      name: 'no budget passes everything',
+      faults: { slice: { size: 100 } },
+      writes: ['abc', 'def'],
+      passed: 'abcdef',
+      events: [],
+    },
+    {
+      name: 'reset_after inside a write',
+      faults: { reset_after: 4 },
+      writes: ['abc', 'def'],
+      passed: 'abcd',
+      events: ['fault: reset after 4 bytes', 'reset'],
+    },
+    {
+      name: 'reset_after on a write boundary',
+      faults: { reset_after: 3 },
+      writes: ['abc', 'def'],
+      passed: 'abc',
+      events: ['fault: reset after 3 bytes', 'reset'],
+    },
+    {
+      name: 'reset_after 0 sends nothing',
+      faults: { reset_after: 0 },
+      writes: ['abc'],
+      passed: '',
+      events: ['fault: reset after 0 bytes', 'reset'],
+    },
+    {
+      name: 'stall before reset when smaller',
+      faults: { stall_after: 2, reset_after: 5 },
+      writes: ['abcdef'],
+      passed: 'ab',
+      events: ['fault: stalled after 2 bytes'],
+    },
+    {
+      name: 'reset before stall when smaller',
+      faults: { stall_after: 5, reset_after: 2 },
+      writes: ['abcdef'],
+      passed: 'ab',
+      events: ['fault: reset after 2 bytes', 'reset'],
+    },
+  ];
 
 for (const c of BUDGETS) {
   test(`fault budget: ${c.name}`, async () => {
     const { ctl, events, out, st, next } = stage(c.faults);
-    const pending = (async () => { for (const w of c.writes) await st.write(Buffer.from(w), next); })();
+    const pending = (async () => {
+      for (const w of c.writes) await st.write(Buffer.from(w), next);
+    })();
     await flush();
     ctl.abort(); // the exchange ends: a stalled write is released
     await pending;
@@ -40,15 +86,25 @@ for (const c of BUDGETS) {
 test('slice: pieces of size, delay apart on the clock', async () => {
   const { clock, out, st, next } = stage({ slice: { size: 3, delay: 100 } });
   const done = st.write(Buffer.from('abcdefghij'), next);
-  for (let i = 0; i < 4; i++) { await flush(); clock.advance(100); }
+  for (let i = 0; i < 4; i++) {
+    await flush();
+    clock.advance(100);
+  }
   await done;
-  assert.deepEqual(out, [{ t: 0, s: 'abc' }, { t: 100, s: 'def' }, { t: 200, s: 'ghi' }, { t: 300, s: 'j' }]);
+  assert.deepEqual(out, [
+    { t: 0, s: 'abc' },
+    { t: 100, s: 'def' },
+    { t: 200, s: 'ghi' },
+    { t: 300, s: 'j' },
+  ]);
 });
 
 test('a stalled write resolves when the exchange ends', async () => {
   const { ctl, st, next } = stage({ stall_after: 1 });
   let resolved = false;
-  const p = st.write(Buffer.from('abc'), next).then(() => { resolved = true; });
+  const p = st.write(Buffer.from('abc'), next).then(() => {
+    resolved = true;
+  });
   await flush();
   assert.equal(resolved, false);
   ctl.abort();
@@ -58,8 +114,18 @@ test('a stalled write resolves when the exchange ends', async () => {
 
 test('latency ± jitter with an injected RNG', () => {
   const f = faultsSchema.parse({ latency: 200, jitter: 50 });
-  assert.equal(latencyOf(f, () => 0), 150);
-  assert.equal(latencyOf(f, () => 0.5), 200);
+  assert.equal(
+    latencyOf(f, () => 0),
+    150,
+  );
+  assert.equal(
+    latencyOf(f, () => 0.5),
+    200,
+  );
   assert.equal(latencyOf(f, () => 0.999999) < 250.01, true);
-  assert.equal(latencyOf(faultsSchema.parse({ jitter: 50 }), () => 0), 0, 'never negative');
+  assert.equal(
+    latencyOf(faultsSchema.parse({ jitter: 50 }), () => 0),
+    0,
+    'never negative',
+  );
 });

@@ -11,7 +11,9 @@ import { FakeClock } from '../../core/util/clock.js';
 class ScriptedProbe implements Probe {
   answers = new Map<string, 'ok' | 'fail' | 'hang'>();
   calls = 0;
-  explain() { return 'scripted'; }
+  explain() {
+    return 'scripted';
+  }
   check(address: string, signal: AbortSignal): Promise<void> {
     this.calls++;
     const a = this.answers.get(address) ?? 'ok';
@@ -25,13 +27,24 @@ const flush = () => new Promise((r) => setImmediate(r));
 
 function setup(opts = { interval: 1000, timeout: 300, fails: 2, passes: 3 }) {
   const clock = new FakeClock();
-  const group = new UpstreamGroup({ name: 'g', balance: 'round_robin', servers: ['127.0.0.1:1', '127.0.0.1:2'].map((address) => upstreamServerSchema.parse({ address })) }, { clock });
+  const group = new UpstreamGroup(
+    {
+      name: 'g',
+      balance: 'round_robin',
+      servers: ['127.0.0.1:1', '127.0.0.1:2'].map((address) => upstreamServerSchema.parse({ address })),
+    },
+    { clock },
+  );
   const probe = new ScriptedProbe();
   const checker = new HealthChecker(() => group.peers, probe, opts, clock);
   const changes: HealthChange[] = [];
   checker.on('change', (c) => changes.push(c));
   /** Advances the clock by one interval and lets probes settle. */
-  const tick = async (ms = opts.interval) => { clock.advance(ms); await flush(); await flush(); };
+  const tick = async (ms = opts.interval) => {
+    clock.advance(ms);
+    await flush();
+    await flush();
+  };
   return { clock, group, probe, checker, changes, tick, a: group.peers[0]!, b: group.peers[1]! };
 }
 
@@ -86,7 +99,10 @@ test('stop cancels the schedule', async () => {
 
 test('HttpProbe: expected statuses, default 2xx/3xx, refused connection', async () => {
   let status = 200;
-  const server = http.createServer((req, res) => { res.statusCode = req.url === '/health' ? status : 404; res.end('x'); });
+  const server = http.createServer((req, res) => {
+    res.statusCode = req.url === '/health' ? status : 404;
+    res.end('x');
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   const sig = new AbortController().signal;

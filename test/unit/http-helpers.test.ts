@@ -44,8 +44,17 @@ test('content types by extension, with a safe default', () => {
 });
 
 const ACCEPT: [string | undefined, boolean][] = [
-  [undefined, false], ['', false], ['gzip', true], ['br, gzip;q=0.5', true], ['gzip;q=0', false],
-  ['*', true], ['*;q=0', false], ['identity', false], ['deflate, x-gzip', true], ['GZIP', true], ['*, gzip;q=0', false],
+  [undefined, false],
+  ['', false],
+  ['gzip', true],
+  ['br, gzip;q=0.5', true],
+  ['gzip;q=0', false],
+  ['*', true],
+  ['*;q=0', false],
+  ['identity', false],
+  ['deflate, x-gzip', true],
+  ['GZIP', true],
+  ['*, gzip;q=0', false],
 ];
 for (const [header, want] of ACCEPT) {
   test(`Accept-Encoding ${JSON.stringify(header)} → gzip ${want}`, () => assert.equal(acceptsGzip(header), want));
@@ -56,13 +65,24 @@ test('gzip eligibility: configured types and min_length; never event streams', (
   assert.equal(gzipEligible({ server }, 'text/html; charset=utf-8', 100), true);
   assert.equal(gzipEligible({ server }, 'text/html', 99), false);
   assert.equal(gzipEligible({ server }, 'image/png', 10_000), false);
-  assert.equal(gzipEligible({ server: { gzip: { types: ['text/'], min_length: 0 } } as never }, 'text/event-stream', 10_000), false);
+  assert.equal(
+    gzipEligible({ server: { gzip: { types: ['text/'], min_length: 0 } } as never }, 'text/event-stream', 10_000),
+    false,
+  );
   assert.equal(gzipEligible({ server: {} as never }, 'text/html', 10_000), false);
 });
 
 const SEGMENTS: [string, string[] | number][] = [
-  ['/', []], ['/a/b.txt', ['a', 'b.txt']], ['//a/./b', ['a', 'b']], ['/a%20b', ['a b']],
-  ['/..', 403], ['/a/%2e%2e', 403], ['/a%2fb', 403], ['/a%5cb', 403], ['/a%00', 403], ['/%E0%A4%A', 400],
+  ['/', []],
+  ['/a/b.txt', ['a', 'b.txt']],
+  ['//a/./b', ['a', 'b']],
+  ['/a%20b', ['a b']],
+  ['/..', 403],
+  ['/a/%2e%2e', 403],
+  ['/a%2fb', 403],
+  ['/a%5cb', 403],
+  ['/a%00', 403],
+  ['/%E0%A4%A', 400],
 ];
 for (const [rest, want] of SEGMENTS) {
   test(`path segments of ${rest}`, () => {

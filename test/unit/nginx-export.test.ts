@@ -58,7 +58,11 @@ function nginxTest(conf: string): { ok: boolean; out: string } {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-nginx-t-'));
   mkdirSync(join(dir, 'logs'));
   writeFileSync(join(dir, 'nginx.conf'), conf);
-  const r = spawnSync('nginx', ['-t', '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `pid ${dir}/nginx.pid; error_log ${dir}/error.log;`], { encoding: 'utf8' });
+  const r = spawnSync(
+    'nginx',
+    ['-t', '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `pid ${dir}/nginx.pid; error_log ${dir}/error.log;`],
+    { encoding: 'utf8' },
+  );
   return { ok: r.status === 0, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -71,39 +75,68 @@ test('the export of a full document passes nginx -t', () => {
 test('the export carries limits, aliases, upstreams and stream rates; notes what nginx lacks', () => {
   const conf = exportNginx(parseConfig(DOC));
   for (const line of [
-    'limit_rate 512k;', 'limit_rate_after 1m;', 'alias /srv/www/;', 'location /downloads/ {', 'location = /api {',
-    'proxy_pass http://backend;', 'proxy_buffering off;', 'proxy_read_timeout 1h;', 'least_conn;',
-    'server 127.0.0.1:3000 weight=3 max_fails=1 fail_timeout=10s;', 'server 127.0.0.1:3001 weight=2 max_fails=3 fail_timeout=10s;',
-    'fail_timeout=10s backup;', 'listen 127.0.0.1:10053 udp;', 'proxy_download_rate 1m;', 'proxy_upload_rate 1m;', 'proxy_responses 1;',
-    'limit_rate $sluice_limit_rate;', '~*\\.(mp4|zip)$ 256k;', '127.0.0.2/32 1;',
-  ]) assert.ok(conf.includes(line), `missing: ${line}`);
+    'limit_rate 512k;',
+    'limit_rate_after 1m;',
+    'alias /srv/www/;',
+    'location /downloads/ {',
+    'location = /api {',
+    'proxy_pass http://backend;',
+    'proxy_buffering off;',
+    'proxy_read_timeout 1h;',
+    'least_conn;',
+    'server 127.0.0.1:3000 weight=3 max_fails=1 fail_timeout=10s;',
+    'server 127.0.0.1:3001 weight=2 max_fails=3 fail_timeout=10s;',
+    'fail_timeout=10s backup;',
+    'listen 127.0.0.1:10053 udp;',
+    'proxy_download_rate 1m;',
+    'proxy_upload_rate 1m;',
+    'proxy_responses 1;',
+    'limit_rate $sluice_limit_rate;',
+    '~*\\.(mp4|zip)$ 256k;',
+    '127.0.0.2/32 1;',
+  ])
+    assert.ok(conf.includes(line), `missing: ${line}`);
   assert.match(conf, /# SSE mock \(channel "notifications"\)/);
   assert.match(conf, /# per: client .* no nginx equivalent/);
   assert.match(conf, /limit rule 3 .* left out: nginx cannot compare response sizes/);
 });
 
-test('server-wide rules act in nginx: the map chain yields the rule\'s rate per request', async () => {
+test("server-wide rules act in nginx: the map chain yields the rule's rate per request", async () => {
   const cfg = parseConfig(DOC);
   cfg.stream.servers = [];
   const port = await new Promise<number>((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => { const p = (srv.address() as net.AddressInfo).port; srv.close(() => resolve(p)); });
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
   });
   cfg.http.servers[0]!.listen = `127.0.0.1:${port}`;
-  const conf = exportNginx(cfg).replace(/server_name mock;/, 'server_name mock;\n        location ~ ^/(probe|big)/ { return 200 "$sluice_limit_rate $sluice_limit_after"; }');
+  const conf = exportNginx(cfg).replace(
+    /server_name mock;/,
+    'server_name mock;\n        location ~ ^/(probe|big)/ { return 200 "$sluice_limit_rate $sluice_limit_after"; }',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'sluice-nginx-run-'));
   mkdirSync(join(dir, 'logs'));
   writeFileSync(join(dir, 'nginx.conf'), conf);
-  const proc = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;`], { stdio: 'ignore' });
+  const proc = spawn(
+    'nginx',
+    ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;`],
+    { stdio: 'ignore' },
+  );
   try {
     const get = async (path: string, localAddress: string): Promise<string> => {
       for (let i = 0; ; i++) {
         try {
           return await new Promise<string>((resolve, reject) => {
-            http.get({ host: '127.0.0.1', port, path, localAddress, agent: false }, (res) => {
-              let b = '';
-              res.on('data', (c) => { b += c; });
-              res.on('end', () => resolve(b));
-            }).on('error', reject);
+            http
+              .get({ host: '127.0.0.1', port, path, localAddress, agent: false }, (res) => {
+                let b = '';
+                res.on('data', (c) => {
+                  b += c;
+                });
+                res.on('end', () => resolve(b));
+              })
+              .on('error', reject);
           });
         } catch (err) {
           if (i > 50) throw err;
@@ -142,12 +175,20 @@ test('import reads the export back (servers, routes, limits, upstreams, stream)'
   assert.equal(s.routes.find((x) => x.path === '/health')!.respond?.body, 'ok $1 "q"');
   const up = cfg.http.upstreams[0]!;
   assert.equal(up.balance, 'least_conn');
-  assert.deepEqual(up.servers.map((x) => [x.address, x.weight, x.max_fails, x.fail_timeout, x.backup]), [
-    ['127.0.0.1:3000', 3, 1, 10_000, false], ['127.0.0.1:3001', 2, 3, 10_000, false], ['127.0.0.1:3002', 1, 1, 10_000, true],
-  ]);
+  assert.deepEqual(
+    up.servers.map((x) => [x.address, x.weight, x.max_fails, x.fail_timeout, x.backup]),
+    [
+      ['127.0.0.1:3000', 3, 1, 10_000, false],
+      ['127.0.0.1:3001', 2, 3, 10_000, false],
+      ['127.0.0.1:3002', 1, 1, 10_000, true],
+    ],
+  );
   assert.equal(cfg.stream.servers[0]!.limit?.direction, 'both');
   assert.equal(cfg.stream.servers[1]!.protocol, 'udp');
-  assert.ok(r.notes.some((n) => n.includes('variables')), 'the rule chain is reported, not silently dropped');
+  assert.ok(
+    r.notes.some((n) => n.includes('variables')),
+    'the rule chain is reported, not silently dropped',
+  );
 });
 
 test('import maps nginx idioms: root, proxy_pass to an address, http-level limit_rate, bare-second timeouts', () => {
@@ -187,7 +228,10 @@ test('nginx syntax errors come back with line:col', () => {
 
 test('CLI: sluice export-nginx prints the config; import-nginx reports syntax errors as file:line:col', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-nginx-cli-'));
-  writeFileSync(join(dir, 'sluice.yaml'), 'http:\n  servers:\n    - name: web\n      listen: 18099\n      routes:\n        - { path: /files, static: { root: ./www }, limit: { rate: 256k, after: 1m } }\n');
+  writeFileSync(
+    join(dir, 'sluice.yaml'),
+    'http:\n  servers:\n    - name: web\n      listen: 18099\n      routes:\n        - { path: /files, static: { root: ./www }, limit: { rate: 256k, after: 1m } }\n',
+  );
   const bin = join(process.cwd(), 'bin/sluice.mjs');
   const ex = spawnSync(process.execPath, [bin, 'export-nginx', join(dir, 'sluice.yaml')], { encoding: 'utf8' });
   assert.equal(ex.status, 0, ex.stderr);

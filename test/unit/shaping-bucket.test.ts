@@ -21,7 +21,10 @@ async function run(clock: FakeClock, ms: number, step = 1): Promise<void> {
   }
 }
 
-interface Log { t: number; n: number }
+interface Log {
+  t: number;
+  n: number;
+}
 
 /** Writes `chunk`-sized buffers through a stage forever (until stopped), logging what reaches the sink. */
 function producer(stage: ThrottleStage, clock: FakeClock, chunk: number, log: Log[]): { stop(): void; sent(): number } {
@@ -35,7 +38,13 @@ function producer(stage: ThrottleStage, clock: FakeClock, chunk: number, log: Lo
       });
     }
   })();
-  return { stop: () => { stopped = true; stage.dispose(); }, sent: () => sent };
+  return {
+    stop: () => {
+      stopped = true;
+      stage.dispose();
+    },
+    sent: () => sent,
+  };
 }
 
 function bytesBetween(log: Log[], from: number, to: number): number {
@@ -81,13 +90,21 @@ test('after: the first N bytes pass unlimited, split at the exact byte', async (
   const bucket = new TokenBucket(10 * KiB, 1 * KiB, clock, { full: false });
   const stage = new ThrottleStage(() => ({ bucket, after: 10_000 }));
   const pieces: number[] = [];
-  const done = stage.write(Buffer.alloc(15_000), async (c) => { pieces.push(c.length); });
+  const done = stage.write(Buffer.alloc(15_000), async (c) => {
+    pieces.push(c.length);
+  });
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(pieces, [10_000], 'exactly `after` bytes went out at once');
   await run(clock, 1000, 10);
   await done;
-  assert.equal(pieces.reduce((a, b) => a + b, 0), 15_000);
-  assert.ok(pieces.slice(1).every((n) => n <= 1024), 'the rest went in slices');
+  assert.equal(
+    pieces.reduce((a, b) => a + b, 0),
+    15_000,
+  );
+  assert.ok(
+    pieces.slice(1).every((n) => n <= 1024),
+    'the rest went in slices',
+  );
 });
 
 test('setRate applies to a waiting writer at once; no byte dropped or duplicated', async () => {
@@ -97,7 +114,10 @@ test('setRate applies to a waiting writer at once; no byte dropped or duplicated
   const stage = new ThrottleStage(() => ({ bucket, after: 0 }));
   const data = Buffer.from(Array.from({ length: 600 * KiB }, (_, i) => i % 251));
   const received: Buffer[] = [];
-  const done = stage.write(data, async (c) => { received.push(Buffer.from(c)); log.push({ t: clock.now(), n: c.length }); });
+  const done = stage.write(data, async (c) => {
+    received.push(Buffer.from(c));
+    log.push({ t: clock.now(), n: c.length });
+  });
   await run(clock, 2000, 2);
   bucket.setRate(200 * KiB);
   await run(clock, 2000, 2);
@@ -133,7 +153,10 @@ test('8 writers on one bucket share it fairly (Jain index >= 0.95) and the sum h
   const sum = xs.reduce((a, b) => a + b, 0);
   const jain = (sum * sum) / (xs.length * xs.reduce((a, x) => a + x * x, 0));
   assert.ok(jain >= 0.95, `Jain index ${jain.toFixed(3)} (${xs.join(', ')})`);
-  assert.ok(xs.every((x) => x > 0), 'nobody starves');
+  assert.ok(
+    xs.every((x) => x > 0),
+    'nobody starves',
+  );
   assert.ok(Math.abs(sum - rate * 5) / (rate * 5) < 0.01, `sum ${sum}`);
 });
 
@@ -142,7 +165,9 @@ test('dispose releases a waiting write without sending', async () => {
   const bucket = new TokenBucket(1 * KiB, 1 * KiB, clock, { full: false });
   const stage = new ThrottleStage(() => ({ bucket, after: 0 }));
   let sent = 0;
-  const done = stage.write(Buffer.alloc(10 * KiB), async (c) => { sent += c.length; });
+  const done = stage.write(Buffer.alloc(10 * KiB), async (c) => {
+    sent += c.length;
+  });
   stage.dispose();
   await done;
   assert.equal(sent, 0);
@@ -167,7 +192,10 @@ test('createStreamThrottle: rate and after for byte streams, setLimit live', asy
   const t = createStreamThrottle({ rate: 64 * KiB, burst: 4 * KiB, after: 1000 }, clock);
   const log: Log[] = [];
   const done = (async () => {
-    for (let i = 0; i < 40; i++) await t.write(Buffer.alloc(8 * KiB), async (c) => { log.push({ t: clock.now(), n: c.length }); });
+    for (let i = 0; i < 40; i++)
+      await t.write(Buffer.alloc(8 * KiB), async (c) => {
+        log.push({ t: clock.now(), n: c.length });
+      });
   })();
   await run(clock, 2000, 2);
   const first = bytesBetween(log, -1, 2000);
@@ -184,11 +212,17 @@ test('createStreamThrottle: rate and after for byte streams, setLimit live', asy
 class LateClock {
   t = 0;
   private timers: { at: number; fn: () => void }[] = [];
-  now(): number { return this.t; }
+  now(): number {
+    return this.t;
+  }
   setTimeout(fn: () => void, ms: number): { cancel(): void } {
     const timer = { at: this.t + ms, fn };
     this.timers.push(timer);
-    return { cancel: () => { this.timers = this.timers.filter((x) => x !== timer); } };
+    return {
+      cancel: () => {
+        this.timers = this.timers.filter((x) => x !== timer);
+      },
+    };
   }
   step(ms: number): void {
     this.t += ms;
@@ -206,7 +240,10 @@ async function withStalls(stallMs: number, everyMs: number): Promise<Log[]> {
   let stopped = false;
   const stage = new ThrottleStage(() => ({ bucket, after: 0 }));
   void (async () => {
-    while (!stopped) await stage.write(Buffer.alloc(64 * KiB), async (c) => { log.push({ t: clock.now(), n: c.length }); });
+    while (!stopped)
+      await stage.write(Buffer.alloc(64 * KiB), async (c) => {
+        log.push({ t: clock.now(), n: c.length });
+      });
   })();
   for (let t = 0; t < 7000;) {
     const ms = t % everyMs === everyMs / 2 ? stallMs : 2;
@@ -248,7 +285,11 @@ test('a full bucket hands out its burst at once even when the clock moves betwee
   const bucket = new TokenBucket(64 * KiB, 16 * KiB, clock);
   let got = 0;
   // Each grant asks again at once, as a writer does after a fast socket write.
-  const ask = () => bucket.request(64 * KiB, (n) => { got += n; if (got < 64 * KiB) ask(); });
+  const ask = () =>
+    bucket.request(64 * KiB, (n) => {
+      got += n;
+      if (got < 64 * KiB) ask();
+    });
   ask();
   assert.ok(got >= 16 * KiB - bucket.slice, `granted at once: ${got}`);
   assert.ok(got <= 16 * KiB + 1, `no more than the burst: ${got}`);

@@ -35,9 +35,15 @@ const RULES = `
       - { match: { path: /up }, rate: 16k, direction: in }
 `;
 
-function pick(cfg: SluiceConfig, input: { pathname: string; client?: string; contentType?: string; size?: number }, dir: 'out' | 'in' = 'out', routeIndex = 1) {
+function pick(
+  cfg: SluiceConfig,
+  input: { pathname: string; client?: string; contentType?: string; size?: number },
+  dir: 'out' | 'in' = 'out',
+  routeIndex = 1,
+) {
   const server = cfg.http.servers[0]!;
-  return selectLimit(server, server.routes[routeIndex]!, cfg.http.limits, { client: '127.0.0.1', ...input }, dir)?.scope;
+  return selectLimit(server, server.routes[routeIndex]!, cfg.http.limits, { client: '127.0.0.1', ...input }, dir)
+    ?.scope;
 }
 
 test('first matching rule wins; default otherwise', () => {
@@ -69,13 +75,18 @@ test('client CIDR matching', () => {
 });
 
 test('explain() says each limit and rule in one sentence', () => {
-  const cfg = parseConfig(yaml(`
+  const cfg = parseConfig(
+    yaml(`
     rules:
       - { match: { ext: [mp4, zip], min_size: 1k }, rate: 256k }
     default: { rate: 512k, burst: 64k, after: 1m, per: client }
-`));
+`),
+  );
   assert.equal(explainLimit(cfg.http.limits!.default!), '512 KiB/s per client after the first 1 MiB, burst 64 KiB');
-  assert.equal(explainRule(cfg.http.limits!.rules[0]!), 'files .mp4/.zip of at least 1 KiB: 256 KiB/s per connection, burst 25.6 KiB');
+  assert.equal(
+    explainRule(cfg.http.limits!.rules[0]!),
+    'files .mp4/.zip of at least 1 KiB: 256 KiB/s per connection, burst 25.6 KiB',
+  );
   assert.deepEqual(explainLimits(cfg.http.limits).length, 2);
   const up = parseConfig(yaml(`    default: { rate: 4m, direction: both, per: route }`));
   assert.equal(explainLimit(up.http.limits!.default!), '4 MiB/s shared by the route each way, burst 410 KiB');
@@ -83,7 +94,13 @@ test('explain() says each limit and rule in one sentence', () => {
 
 function services(clock: FakeClock, config: () => SluiceConfig | undefined): EngineServices {
   return {
-    clock, counters: new CounterRegistry(), hooks: [], baseDir: '.', log: () => {}, config, modules: new Map(),
+    clock,
+    counters: new CounterRegistry(),
+    hooks: [],
+    baseDir: '.',
+    log: () => {},
+    config,
+    modules: new Map(),
     traffic: undefined as never,
   };
 }
@@ -93,12 +110,25 @@ test('module: apply re-tunes shared buckets in place; removal releases waiters; 
   let cfg = parseConfig(yaml(RULES, '{ rate: 10k, burst: 1k, per: route }'));
   const mod = new ShapingModule(services(clock, () => cfg));
   mod.apply(cfg);
-  assert.deepEqual([...limitsByScope(cfg).keys()].sort(), ['default', 'route web /dl', 'rule 1', 'rule 2', 'rule 3', 'rule 4', 'rule 5']);
+  assert.deepEqual([...limitsByScope(cfg).keys()].sort(), [
+    'default',
+    'route web /dl',
+    'rule 1',
+    'rule 2',
+    'rule 3',
+    'rule 4',
+    'rule 5',
+  ]);
   const stage = mod.throttle('route web /dl', '127.0.0.1', 'out')!;
   const scope = mod.scope('route web /dl')!;
   let sent = 0;
-  const done = stage.write(Buffer.alloc(100_000), async (c) => { sent += c.length; });
-  for (let i = 0; i < 100; i++) { clock.advance(10); await new Promise((r) => setImmediate(r)); }
+  const done = stage.write(Buffer.alloc(100_000), async (c) => {
+    sent += c.length;
+  });
+  for (let i = 0; i < 100; i++) {
+    clock.advance(10);
+    await new Promise((r) => setImmediate(r));
+  }
   assert.ok(Math.abs(sent - 11 * 1024) < 1100, `1 s at 10 KiB/s plus burst: ${sent}`);
   const bucket = scope.bucket('out *');
   cfg = parseConfig(yaml(RULES, '{ rate: 20k, burst: 1k, per: route }'));
@@ -108,7 +138,10 @@ test('module: apply re-tunes shared buckets in place; removal releases waiters; 
   assert.equal(bucket.rate, 20 * 1024);
   const s1 = sent;
   mod.samples(); // baseline: samples report the change since the previous call
-  for (let i = 0; i < 100; i++) { clock.advance(10); await new Promise((r) => setImmediate(r)); }
+  for (let i = 0; i < 100; i++) {
+    clock.advance(10);
+    await new Promise((r) => setImmediate(r));
+  }
   assert.ok(Math.abs(sent - s1 - 20 * 1024) < 1100, `next second at 20 KiB/s: ${sent - s1}`);
   const [sample] = mod.samples().filter((s) => s.scope === 'route web /dl');
   assert.equal(sample!.rate, 20 * 1024);
@@ -158,9 +191,16 @@ test('module: direction both gives uploads and downloads their own buckets', asy
   const inb = mod.throttle('route web /dl', '127.0.0.1', 'in')!;
   let sentOut = 0;
   let sentIn = 0;
-  const a = out.write(Buffer.alloc(20_000), async (c) => { sentOut += c.length; });
-  const b = inb.write(Buffer.alloc(20_000), async (c) => { sentIn += c.length; });
-  for (let i = 0; i < 100; i++) { clock.advance(10); await new Promise((r) => setImmediate(r)); }
+  const a = out.write(Buffer.alloc(20_000), async (c) => {
+    sentOut += c.length;
+  });
+  const b = inb.write(Buffer.alloc(20_000), async (c) => {
+    sentIn += c.length;
+  });
+  for (let i = 0; i < 100; i++) {
+    clock.advance(10);
+    await new Promise((r) => setImmediate(r));
+  }
   // Each direction gets the full 10 KiB/s (plus its 1 KiB burst), not half of it.
   assert.ok(Math.abs(sentOut - 11 * 1024) < 1100, `out ${sentOut}`);
   assert.ok(Math.abs(sentIn - 11 * 1024) < 1100, `in ${sentIn}`);

@@ -7,7 +7,13 @@ import { Counters } from '../../core/telemetry/counters.js';
 function fakeClient(): { client: SseClient; got: ChannelEvent[]; ended: () => boolean } {
   const got: ChannelEvent[] = [];
   let ended = false;
-  const client = { deliver: (ev: ChannelEvent) => got.push(ev), end: () => { ended = true; }, cork: () => false } as unknown as SseClient;
+  const client = {
+    deliver: (ev: ChannelEvent) => got.push(ev),
+    end: () => {
+      ended = true;
+    },
+    cork: () => false,
+  } as unknown as SseClient;
   return { client, got, ended: () => ended };
 }
 

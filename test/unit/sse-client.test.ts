@@ -12,18 +12,35 @@ function fakeExchange(opts: { observed?: boolean } = {}) {
     destroyed: false,
     full: false,
     writes: [] as Buffer[],
-    write(b: Buffer) { this.writes.push(b); return !this.full; },
+    write(b: Buffer) {
+      this.writes.push(b);
+      return !this.full;
+    },
     cork() {},
     uncork() {},
   });
   const res = Object.assign(new EventEmitter(), {
-    socket, headersSent: true, chunkedEncoding: true, outputSize: 0, writableEnded: false, destroyed: false,
-    destroy() { this.destroyed = true; socket.destroyed = true; },
+    socket,
+    headersSent: true,
+    chunkedEncoding: true,
+    outputSize: 0,
+    writableEnded: false,
+    destroyed: false,
+    destroy() {
+      this.destroyed = true;
+      socket.destroyed = true;
+    },
   });
   (socket as unknown as { _httpMessage: unknown })._httpMessage = res;
   const counters = new Counters();
   const ex = {
-    outlet: { direct: true, get closed() { return res.destroyed; }, end: async () => {} },
+    outlet: {
+      direct: true,
+      get closed() {
+        return res.destroyed;
+      },
+      end: async () => {},
+    },
     res,
     record: { bytesOut: 0, events: [], chunks: [], startedAt: 0 },
     services: { traffic: { observed: opts.observed ?? false, chunk() {} }, clock: new FakeClock() },
@@ -54,7 +71,10 @@ test('a lagging client queues, then everything queued leaves in ONE write on dra
   assert.equal(client.pendingBytes, 0);
   assert.equal(counters.events, 4);
   assert.equal(channel.events, 4);
-  assert.equal(counters.bytesOut, socket.writes.reduce((n, b) => n + b.length, 0));
+  assert.equal(
+    counters.bytesOut,
+    socket.writes.reduce((n, b) => n + b.length, 0),
+  );
 });
 
 test('past the cap the client is dropped: socket destroyed, drop counted, nothing more queued', () => {
@@ -81,7 +101,9 @@ test('idle() resolves once the queue drained; events are recorded only while obs
   client.deliver({ ...ev('one'), event: 'e', id: '1' });
   client.deliver(ev('two'));
   let idle = false;
-  void client.idle().then(() => { idle = true; });
+  void client.idle().then(() => {
+    idle = true;
+  });
   await Promise.resolve();
   assert.equal(idle, false);
   socket.full = false;
@@ -89,5 +111,11 @@ test('idle() resolves once the queue drained; events are recorded only while obs
   await Promise.resolve();
   assert.equal(idle, true);
   const rec = ex.record;
-  assert.deepEqual(rec.events.map((e) => [e.event, e.data, e.id]), [['e', 'one', '1'], [undefined, 'two', undefined]]);
+  assert.deepEqual(
+    rec.events.map((e) => [e.event, e.data, e.id]),
+    [
+      ['e', 'one', '1'],
+      [undefined, 'two', undefined],
+    ],
+  );
 });

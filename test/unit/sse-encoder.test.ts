@@ -8,7 +8,11 @@ function parse(buf: Buffer): { events: EventSourceMessage[]; retries: number[]; 
   const events: EventSourceMessage[] = [];
   const retries: number[] = [];
   const comments: string[] = [];
-  const p = createParser({ onEvent: (e) => events.push(e), onRetry: (r) => retries.push(r), onComment: (c) => comments.push(c) });
+  const p = createParser({
+    onEvent: (e) => events.push(e),
+    onRetry: (r) => retries.push(r),
+    onComment: (c) => comments.push(c),
+  });
   p.feed(buf.toString('utf8'));
   return { events, retries, comments };
 }
@@ -21,7 +25,17 @@ test('an event encodes id, event and data lines in order', () => {
 test('multi-line data is split on \\n, \\r\\n and \\r and survives a real parser', () => {
   assert.deepEqual(splitLines('a\r\nb\rc\nd'), ['a', 'b', 'c', 'd']);
   assert.equal(eventText({ data: 'a\r\nb\rc\nd' }), 'data: a\ndata: b\ndata: c\ndata: d\n\n');
-  for (const data of ['one', 'two\nlines', 'crlf\r\nline', 'cr\ronly', 'trailing\n', '\nleading', ' spaced', 'a\n\nb', 'ünïcode ✓ 🚀']) {
+  for (const data of [
+    'one',
+    'two\nlines',
+    'crlf\r\nline',
+    'cr\ronly',
+    'trailing\n',
+    '\nleading',
+    ' spaced',
+    'a\n\nb',
+    'ünïcode ✓ 🚀',
+  ]) {
     const { events } = parse(encodeEvent({ event: 'e', data }));
     assert.equal(events.length, 1, JSON.stringify(data));
     assert.equal(events[0]!.data, data.replace(/\r\n|\r/g, '\n'), JSON.stringify(data));

@@ -7,8 +7,19 @@ import type { SseClient } from '../../core/sse/client.js';
 function fake(): { client: SseClient; beats: string[]; close(): void } {
   const beats: string[] = [];
   let closed = false;
-  const client = { get closed() { return closed; }, sendShared: (buf: Buffer) => beats.push(buf.toString()) } as unknown as SseClient;
-  return { client, beats, close: () => { closed = true; } };
+  const client = {
+    get closed() {
+      return closed;
+    },
+    sendShared: (buf: Buffer) => beats.push(buf.toString()),
+  } as unknown as SseClient;
+  return {
+    client,
+    beats,
+    close: () => {
+      closed = true;
+    },
+  };
 }
 
 test('clients with the same period share one timer; each gets a comment per period until stopped', () => {

@@ -5,7 +5,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../core/util/clock.js';
-import { faultStages, hasLinkFaults, LatencyStage, ResetStage, SliceStage, StallStage } from '../../core/stream/fault-stages.js';
+import {
+  faultStages,
+  hasLinkFaults,
+  LatencyStage,
+  ResetStage,
+  SliceStage,
+  StallStage,
+} from '../../core/stream/fault-stages.js';
 import type { LinkStage } from '../../core/stream/link.js';
 
 /** Runs chunks through stages like the link does (one at a time, in order); records what the sink got and when. */
@@ -13,7 +20,10 @@ function harness(clock: FakeClock, stages: LinkStage[]) {
   const got: { at: number; data: string }[] = [];
   const through = (i: number, chunk: Buffer, info: { arrivedAt: number }): Promise<void> => {
     const s = stages[i];
-    if (!s) { got.push({ at: clock.now(), data: chunk.toString() }); return Promise.resolve(); }
+    if (!s) {
+      got.push({ at: clock.now(), data: chunk.toString() });
+      return Promise.resolve();
+    }
     return s.write(chunk, (p) => through(i + 1, p, info), info);
   };
   let chain = Promise.resolve();
@@ -43,7 +53,10 @@ describe('stream link fault stages', () => {
     await advance(clock, 30);
     h.send('b');
     await advance(clock, 200);
-    assert.deepEqual(h.got, [{ at: 100, data: 'a' }, { at: 130, data: 'b' }]);
+    assert.deepEqual(h.got, [
+      { at: 100, data: 'a' },
+      { at: 130, data: 'b' },
+    ]);
   });
 
   it('jitter stays within ± jitter of the latency', async () => {
@@ -59,7 +72,11 @@ describe('stream link fault stages', () => {
     const h = harness(clock, [new SliceStage(clock, 3, 20)]);
     h.send('abcdefgh');
     await advance(clock, 100);
-    assert.deepEqual(h.got, [{ at: 0, data: 'abc' }, { at: 20, data: 'def' }, { at: 40, data: 'gh' }]);
+    assert.deepEqual(h.got, [
+      { at: 0, data: 'abc' },
+      { at: 20, data: 'def' },
+      { at: 40, data: 'gh' },
+    ]);
   });
 
   it('stall passes exactly N bytes, then holds everything back', async () => {
@@ -86,12 +103,25 @@ describe('stream link fault stages', () => {
   it('faults compose in order: latency, then slice, then reset', async () => {
     const clock = new FakeClock();
     let reset = false;
-    const stages = faultStages({ latency: 50, slice: { size: 2, delay: 10 }, reset_after: 5 }, { clock, rng: () => 0.5, reset: () => { reset = true; } });
+    const stages = faultStages(
+      { latency: 50, slice: { size: 2, delay: 10 }, reset_after: 5 },
+      {
+        clock,
+        rng: () => 0.5,
+        reset: () => {
+          reset = true;
+        },
+      },
+    );
     assert.equal(stages.length, 3);
     const h = harness(clock, stages);
     h.send('abcdefgh');
     await advance(clock, 200, 5);
-    assert.deepEqual(h.got, [{ at: 50, data: 'ab' }, { at: 60, data: 'cd' }, { at: 70, data: 'e' }]);
+    assert.deepEqual(h.got, [
+      { at: 50, data: 'ab' },
+      { at: 60, data: 'cd' },
+      { at: 70, data: 'e' },
+    ]);
     assert.equal(reset, true);
   });
 

@@ -20,14 +20,18 @@ async function tcpServer(onConn: (s: net.Socket) => void): Promise<{ addr: strin
 
 async function udpServer(reply: boolean): Promise<{ addr: string; close(): void }> {
   const s = dgram.createSocket('udp4');
-  s.on('message', (m, r) => { if (reply) s.send(Buffer.concat([Buffer.from('re:'), m]), r.port, r.address); });
+  s.on('message', (m, r) => {
+    if (reply) s.send(Buffer.concat([Buffer.from('re:'), m]), r.port, r.address);
+  });
   await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
   return { addr: `127.0.0.1:${s.address().port}`, close: () => s.close() };
 }
 
 describe('stream health probes', () => {
   it('tcp: connect, send/expect, refused', async () => {
-    const srv = await tcpServer((s) => s.on('data', (d) => s.write(String(d).includes('PING') ? '+PONG\r\n' : '-ERR\r\n')));
+    const srv = await tcpServer((s) =>
+      s.on('data', (d) => s.write(String(d).includes('PING') ? '+PONG\r\n' : '-ERR\r\n')),
+    );
     await new TcpProbe().check(srv.addr, signal());
     await new TcpProbe({ send: 'PING\r\n', expect: '+PONG' }).check(srv.addr, signal());
     await assert.rejects(new TcpProbe({ send: 'HELLO\r\n', expect: '+PONG' }).check(srv.addr, signal(300)));

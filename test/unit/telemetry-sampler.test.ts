@@ -8,12 +8,23 @@ import type { ExchangeSummary, TelemetryTick } from '../../core/api/types.js';
 function setup() {
   const clock = new FakeClock();
   const engine = new Engine({ clock });
-  const sampler = new TelemetrySampler({ services: engine.services, intervalMs: 250, wallClock: () => 1_700_000_000_000 + clock.now() });
+  const sampler = new TelemetrySampler({
+    services: engine.services,
+    intervalMs: 250,
+    wallClock: () => 1_700_000_000_000 + clock.now(),
+  });
   return { clock, engine, sampler, services: engine.services };
 }
 
 function begin(services: Engine['services'], url: string) {
-  return services.traffic.begin({ listener: 'a', method: 'GET', url, client: '127.0.0.1', startedAt: services.clock.now(), requestHeaders: {} });
+  return services.traffic.begin({
+    listener: 'a',
+    method: 'GET',
+    url,
+    client: '127.0.0.1',
+    startedAt: services.clock.now(),
+    requestHeaders: {},
+  });
 }
 
 test('one tick per interval whatever the traffic', () => {
@@ -25,11 +36,17 @@ test('one tick per interval whatever the traffic', () => {
   clock.advance(1000);
   assert.equal(ticks.length, 4);
   for (let step = 0; step < 100; step++) {
-    for (let i = 0; i < 10_000; i++) { listener.bytesOut += 10; listener.requests++; }
+    for (let i = 0; i < 10_000; i++) {
+      listener.bytesOut += 10;
+      listener.requests++;
+    }
     clock.advance(10);
   }
   assert.equal(ticks.length, 8);
-  assert.deepEqual(ticks.map((t) => t.t - 1_700_000_000_000), [250, 500, 750, 1000, 1250, 1500, 1750, 2000]);
+  assert.deepEqual(
+    ticks.map((t) => t.t - 1_700_000_000_000),
+    [250, 500, 750, 1000, 1250, 1500, 1750, 2000],
+  );
   off();
   assert.equal(sampler.active, false, 'timer stopped without subscribers');
   clock.advance(5000);
@@ -44,7 +61,11 @@ test('rates are per second from deltas; totals are monotonic; gauges are current
   const ticks: TelemetryTick[] = [];
   sampler.onTick((t) => ticks.push(t));
   for (let i = 0; i < 8; i++) {
-    l.bytesOut += 1000; l.bytesIn += 50; l.requests += 2; r.requests += 2; ch.events += 25;
+    l.bytesOut += 1000;
+    l.bytesIn += 50;
+    l.requests += 2;
+    r.requests += 2;
+    ch.events += 25;
     clock.advance(250);
   }
   l.active = 7;
@@ -103,11 +124,17 @@ test('traffic rows come in one batch per tick: new rows, and open rows when they
   open.bytesOut += 100;
   clock.advance(250);
   assert.equal(batches.length, 2);
-  assert.deepEqual(batches[1]!.map((r) => [r.url, r.bytesOut]), [['/stream', 100]]);
+  assert.deepEqual(
+    batches[1]!.map((r) => [r.url, r.bytesOut]),
+    [['/stream', 100]],
+  );
   open.outcome = 'closed';
   services.traffic.changed(open);
   clock.advance(250);
-  assert.deepEqual(batches[2]!.map((r) => [r.url, r.outcome]), [['/stream', 'closed']]);
+  assert.deepEqual(
+    batches[2]!.map((r) => [r.url, r.outcome]),
+    [['/stream', 'closed']],
+  );
   clock.advance(1000);
   assert.equal(batches.length, 3);
   sampler.close();
@@ -125,10 +152,16 @@ test('streams opened before anyone watched come in the first batch and are follo
   const batches: ExchangeSummary[][] = [];
   sampler.onTraffic((rows) => batches.push(rows));
   clock.advance(250);
-  assert.deepEqual(batches[0]!.map((r) => r.url), ['/events/1', '/events/2']);
+  assert.deepEqual(
+    batches[0]!.map((r) => r.url),
+    ['/events/1', '/events/2'],
+  );
   streams[1]!.bytesOut += 42;
   clock.advance(250);
-  assert.deepEqual(batches[1]!.map((r) => [r.url, r.bytesOut]), [['/events/2', 42]]);
+  assert.deepEqual(
+    batches[1]!.map((r) => [r.url, r.bytesOut]),
+    [['/events/2', 42]],
+  );
   sampler.close();
 });
 
@@ -137,7 +170,10 @@ test('no telemetry subscriber: counters are not read; a late subscriber gets rat
   const l = services.counters.get('listener', 'a', { kind: 'http' });
   let reads = 0;
   const all = services.counters.all.bind(services.counters);
-  services.counters.all = () => { reads++; return all(); };
+  services.counters.all = () => {
+    reads++;
+    return all();
+  };
   const offR = sampler.onTraffic(() => undefined);
   const startReads = reads;
   l.bytesOut += 1_000_000;

@@ -8,14 +8,14 @@ const STREAM = Buffer.concat([
   Buffer.from([0xef, 0xbb, 0xbf]), // BOM
   Buffer.from(
     ': a comment\n' +
-    'retry: 3000\n' +
-    'id: 1\nevent: greet\ndata: héllo wörld 🎉\n\n' +
-    'data: line1\r\ndata: line2\r\n\r\n' +
-    'event: cr\rdata: cr-only\r\r' +
-    'data:no-space\nid: 7\n\n' +
-    ': heartbeat\n\n' +
-    'event: nodata\n\n' +
-    'data\n\n',
+      'retry: 3000\n' +
+      'id: 1\nevent: greet\ndata: héllo wörld 🎉\n\n' +
+      'data: line1\r\ndata: line2\r\n\r\n' +
+      'event: cr\rdata: cr-only\r\r' +
+      'data:no-space\nid: 7\n\n' +
+      ': heartbeat\n\n' +
+      'event: nodata\n\n' +
+      'data\n\n',
   ),
 ]);
 
@@ -28,7 +28,14 @@ const EXPECTED = [
 ];
 
 function record(log: TrafficLog, kind = 'proxy', contentType = 'text/event-stream; charset=utf-8'): ExchangeRecord {
-  const rec = log.begin({ listener: 'a', method: 'GET', url: '/s', client: '127.0.0.1', startedAt: 0, requestHeaders: {} });
+  const rec = log.begin({
+    listener: 'a',
+    method: 'GET',
+    url: '/s',
+    client: '127.0.0.1',
+    startedAt: 0,
+    requestHeaders: {},
+  });
   rec.kind = kind;
   rec.contentType = contentType;
   return rec;
@@ -62,12 +69,19 @@ test('decodes SSE identically for every single split point (BOM, CR, LF, CRLF, c
 test('decodes identically byte by byte and for 300 random partitions', () => {
   const log = new TrafficLog();
   const rec = record(log);
-  feed(log, rec, STREAM, Array.from({ length: STREAM.length }, (_, i) => i));
+  feed(
+    log,
+    rec,
+    STREAM,
+    Array.from({ length: STREAM.length }, (_, i) => i),
+  );
   assert.deepEqual(decoded(rec), EXPECTED, 'byte by byte');
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let round = 0; round < 300; round++) {
-    const cuts = [...new Set(Array.from({ length: 1 + Math.floor(rand() * 20) }, () => Math.floor(rand() * STREAM.length)))].sort((a, b) => a - b);
+    const cuts = [
+      ...new Set(Array.from({ length: 1 + Math.floor(rand() * 20) }, () => Math.floor(rand() * STREAM.length))),
+    ].sort((a, b) => a - b);
     const l = new TrafficLog();
     const r = record(l);
     feed(l, r, STREAM, cuts);
@@ -84,7 +98,10 @@ test('own SSE routes and non-SSE responses are not decoded; chunks are still tim
   const text = record(log, 'proxy', 'text/plain');
   feed(log, text, STREAM, [5]);
   assert.equal(text.events.length, 0);
-  assert.deepEqual(text.chunks.map((c) => c.bytes), [5, STREAM.length - 5]);
+  assert.deepEqual(
+    text.chunks.map((c) => c.bytes),
+    [5, STREAM.length - 5],
+  );
 });
 
 test('observation starting mid-stream drops the partial first event', () => {
@@ -116,7 +133,10 @@ test('capture is capped: event data, event count, and an endless unterminated li
 
   const endless = record(log);
   const line = Buffer.from('data: ' + 'y'.repeat(1024));
-  for (let i = 0; i < 1000; i++) { endless.bytesOut += line.length; log.capture(endless, i === 0 ? line : line.subarray(6), 1); }
+  for (let i = 0; i < 1000; i++) {
+    endless.bytesOut += line.length;
+    log.capture(endless, i === 0 ? line : line.subarray(6), 1);
+  }
   log.capture(endless, Buffer.from('\n\ndata: after\n\n'), 1);
   assert.equal(endless.events.length, 0, 'a 1 MiB unterminated event is given up on, not buffered');
   assert.ok(endless.chunks.length <= CAPTURE_LIMITS.chunks);

@@ -22,12 +22,21 @@ test('open exchanges survive a flood of short requests; the ring keeps only the 
   for (let i = 0; i < 1000; i++) short(log);
   const recent = log.recent(10_000);
   assert.equal(recent.length, 15);
-  assert.deepEqual(recent.slice(10).map((r) => r.url), ['/events/4', '/events/3', '/events/2', '/events/1', '/events/0']);
+  assert.deepEqual(
+    recent.slice(10).map((r) => r.url),
+    ['/events/4', '/events/3', '/events/2', '/events/1', '/events/0'],
+  );
   assert.ok(recent.slice(0, 10).every((r) => r.url === '/health'));
-  assert.deepEqual(recent.slice(0, 10).map((r) => r.id), Array.from({ length: 10 }, (_, i) => 1005 - i));
+  assert.deepEqual(
+    recent.slice(0, 10).map((r) => r.id),
+    Array.from({ length: 10 }, (_, i) => 1005 - i),
+  );
   for (const s of streams) assert.equal(log.get(s.id), s);
   assert.equal(log.get(6), undefined, 'an evicted short request is gone');
-  assert.equal(log.get(1000), recent.find((r) => r.id === 1000));
+  assert.equal(
+    log.get(1000),
+    recent.find((r) => r.id === 1000),
+  );
   assert.equal(log.liveCount, 5);
 });
 
@@ -37,9 +46,18 @@ test('since() reports a stream that left the ring before anyone looked, in id or
   const stream = begin(log, '/events');
   for (let i = 0; i < 10; i++) short(log);
   // ids: 1 short, 2 the stream, 3–12 short; the ring keeps 10–12.
-  assert.deepEqual(log.since(1).map((r) => r.id), [stream.id, 10, 11, 12]);
-  assert.deepEqual(log.since(11).map((r) => r.id), [12]);
-  assert.deepEqual(log.since(2).map((r) => r.id), [10, 11, 12]);
+  assert.deepEqual(
+    log.since(1).map((r) => r.id),
+    [stream.id, 10, 11, 12],
+  );
+  assert.deepEqual(
+    log.since(11).map((r) => r.id),
+    [12],
+  );
+  assert.deepEqual(
+    log.since(2).map((r) => r.id),
+    [10, 11, 12],
+  );
 });
 
 test('a live exchange that ends stays readable among the last 100 that ended; then it goes', () => {
@@ -51,7 +69,10 @@ test('a live exchange that ends stays readable among the last 100 that ended; th
   log.changed(first);
   assert.equal(log.liveCount, 100);
   assert.equal(log.get(first.id), first, 'just ended: still there');
-  for (const o of others) { o.outcome = 'closed'; log.changed(o); }
+  for (const o of others) {
+    o.outcome = 'closed';
+    log.changed(o);
+  }
   assert.equal(log.liveCount, 0);
   assert.equal(log.get(first.id), undefined, 'pushed out by 100 newer ends');
   assert.equal(log.get(others[99]!.id), others[99]);
@@ -64,7 +85,10 @@ test('live exchanges are bounded too: past liveCapacity the oldest goes', () => 
   assert.equal(log.liveCount, 3);
   assert.equal(log.get(streams[0]!.id), undefined);
   assert.equal(log.get(streams[1]!.id), undefined);
-  assert.deepEqual([2, 3, 4, 5].map((i) => log.get(streams[i]!.id)?.url), ['/events/2', '/events/3', '/events/4', '/events/5']);
+  assert.deepEqual(
+    [2, 3, 4, 5].map((i) => log.get(streams[i]!.id)?.url),
+    ['/events/2', '/events/3', '/events/4', '/events/5'],
+  );
 });
 
 test('a smaller capacity applied later keeps the open exchanges it evicts', () => {

@@ -20,7 +20,10 @@ test('a template without placeholders is static and returns its text', () => {
 
 test('unknown placeholders and malformed arguments are left as written', () => {
   const ctx = { seq: 3 };
-  assert.equal(renderTemplate('a {{nope}} b {{seq}} {{rand x 3}} {{rand 5 1}} {{}}', ctx), 'a {{nope}} b 3 {{rand x 3}} {{rand 5 1}} {{}}');
+  assert.equal(
+    renderTemplate('a {{nope}} b {{seq}} {{rand x 3}} {{rand 5 1}} {{}}', ctx),
+    'a {{nope}} b 3 {{rand x 3}} {{rand 5 1}} {{}}',
+  );
   assert.equal(renderTemplate('{{ seq }}', ctx), '3');
   assert.equal(renderTemplate('{{seq', ctx), '{{seq');
 });
@@ -44,7 +47,10 @@ test('choice picks one word, quoted words keep spaces', () => {
 
 test('query and header values, missing ones empty', () => {
   const t = compileTemplate('{{query.user}}|{{header.X-Trace}}|{{query.none}}|{{header.none}}');
-  assert.equal(t.render({ seq: 1, query: new URLSearchParams('user=ann&user=bob'), headers: { 'x-trace': 'abc' } }), 'ann|abc||');
+  assert.equal(
+    t.render({ seq: 1, query: new URLSearchParams('user=ann&user=bob'), headers: { 'x-trace': 'abc' } }),
+    'ann|abc||',
+  );
   assert.equal(t.render({ seq: 1, query: { user: ['zed'] }, headers: { 'x-trace': ['t1', 't2'] } }), 'zed|t1||');
   assert.equal(t.render({ seq: 1 }), '|||');
 });

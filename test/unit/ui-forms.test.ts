@@ -3,17 +3,75 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { z } from 'zod';
 import {
-  chunkedSchema, faultsSchema, httpHealthCheckSchema, limitMatchSchema, streamHealthCheckSchema, formatConfigError, httpServerSchema, httpUpstreamSchema, limitSchema, loadConfig, proxySchema, respondSchema, ROUTE_KINDS,
-  routeSchema, sseScenarioSchema, sseSchema, sseStepSchema, staticSchema, streamSchema, streamServerSchema, uploadSchema, upstreamServerSchema, type RouteKind,
+  chunkedSchema,
+  faultsSchema,
+  httpHealthCheckSchema,
+  limitMatchSchema,
+  streamHealthCheckSchema,
+  formatConfigError,
+  httpServerSchema,
+  httpUpstreamSchema,
+  limitSchema,
+  loadConfig,
+  proxySchema,
+  respondSchema,
+  ROUTE_KINDS,
+  routeSchema,
+  sseScenarioSchema,
+  sseSchema,
+  sseStepSchema,
+  staticSchema,
+  streamSchema,
+  streamServerSchema,
+  uploadSchema,
+  upstreamServerSchema,
+  type RouteKind,
 } from '../../core/config/index.js';
 import {
-  changeRouteKind, defaultBody, errorsUnder, FAULT_FIELDS, HTTP_HEALTH_FIELDS, LIMIT_MATCH_FIELDS, STREAM_HEALTH_FIELDS, fieldValue, LIMIT_FIELDS, newRoute, readField, ROUTE_KIND_FIELDS, routeKindOf, routePath,
-  SERVER_FIELDS, setSseMode, SSE_CHANNEL_FIELDS, SSE_SCENARIO_FIELDS, SSE_STEP_FIELDS, sseModeOf, STREAM_SERVER_FIELDS, UPSTREAM_FIELDS, UPSTREAM_SERVER_FIELDS,
-  writeField, type FieldSpec, type Plain,
+  changeRouteKind,
+  defaultBody,
+  errorsUnder,
+  FAULT_FIELDS,
+  HTTP_HEALTH_FIELDS,
+  LIMIT_MATCH_FIELDS,
+  STREAM_HEALTH_FIELDS,
+  fieldValue,
+  LIMIT_FIELDS,
+  newRoute,
+  readField,
+  ROUTE_KIND_FIELDS,
+  routeKindOf,
+  routePath,
+  SERVER_FIELDS,
+  setSseMode,
+  SSE_CHANNEL_FIELDS,
+  SSE_SCENARIO_FIELDS,
+  SSE_STEP_FIELDS,
+  sseModeOf,
+  STREAM_SERVER_FIELDS,
+  UPSTREAM_FIELDS,
+  UPSTREAM_SERVER_FIELDS,
+  writeField,
+  type FieldSpec,
+  type Plain,
 } from '../../renderer/src/model/forms.js';
-import { createConfigStore, editText, EXAMPLE_CONFIG, NEW_CONFIG, validateText } from '../../renderer/src/model/config-doc.js';
+import {
+  createConfigStore,
+  editText,
+  EXAMPLE_CONFIG,
+  NEW_CONFIG,
+  validateText,
+} from '../../renderer/src/model/config-doc.js';
 
-const KIND_SCHEMAS: Record<RouteKind, z.ZodType> = { static: staticSchema, chunked: chunkedSchema, stream: streamSchema, upload: uploadSchema, respond: respondSchema, sse: sseSchema, proxy: proxySchema };
+const KIND_SCHEMAS: Record<RouteKind, z.ZodType> = {
+  static: staticSchema,
+  chunked: chunkedSchema,
+  stream: streamSchema,
+  upload: uploadSchema,
+  respond: respondSchema,
+  sse: sseSchema,
+  proxy: proxySchema,
+};
 const rate = LIMIT_FIELDS.find((f) => f.key === 'rate')!;
 const num: FieldSpec = { key: 'status', label: 'Status', type: 'number' };
 const bool: FieldSpec = { key: 'autoindex', label: 'x', type: 'bool' };
@@ -54,12 +112,21 @@ function sampleInput(f: FieldSpec): string | boolean {
   if (f.type === 'duration') return '1s';
   if (f.key === 'repeat') return '3';
   if (f.key === 'path') return '/p';
-  return f.key === 'listen' || f.key === 'address' ? '127.0.0.1:9' : f.key === 'name' || f.key === 'upstream' ? 'abc' : 'x';
+  return f.key === 'listen' || f.key === 'address'
+    ? '127.0.0.1:9'
+    : f.key === 'name' || f.key === 'upstream'
+      ? 'abc'
+      : 'x';
 }
 
-test('every form field maps to a key its schema knows and accepts the form\'s kind of value', () => {
+test("every form field maps to a key its schema knows and accepts the form's kind of value", () => {
   const tables: [string, FieldSpec[], z.ZodType, Plain][] = [
-    ...ROUTE_KINDS.map((k): [string, FieldSpec[], z.ZodType, Plain] => [k, ROUTE_KIND_FIELDS[k], KIND_SCHEMAS[k], defaultBody(k)]),
+    ...ROUTE_KINDS.map((k): [string, FieldSpec[], z.ZodType, Plain] => [
+      k,
+      ROUTE_KIND_FIELDS[k],
+      KIND_SCHEMAS[k],
+      defaultBody(k),
+    ]),
     ['limit', LIMIT_FIELDS, limitSchema, { rate: '1m' }],
     ['faults', FAULT_FIELDS, faultsSchema, {}],
     ['sse step', SSE_STEP_FIELDS.filter((f) => f.key !== 'fault'), sseStepSchema, { data: 'x' }],
@@ -104,7 +171,12 @@ test('every select offers exactly the values its schema accepts (the lists come 
 test('changing a route kind swaps the body and keeps path, limit and faults', () => {
   const route: Plain = { path: '/dl', static: { root: './www' }, limit: { rate: '1m' }, faults: { latency: '1s' } };
   const next = changeRouteKind(route, 'chunked');
-  assert.deepEqual(next, { path: '/dl', limit: { rate: '1m' }, faults: { latency: '1s' }, chunked: defaultBody('chunked') });
+  assert.deepEqual(next, {
+    path: '/dl',
+    limit: { rate: '1m' },
+    faults: { latency: '1s' },
+    chunked: defaultBody('chunked'),
+  });
   assert.equal(routeKindOf(next), 'chunked');
 });
 
@@ -165,7 +237,11 @@ test('YAML edits flow back to the forms; invalid values give the CLI messages at
   assert.equal(errs[0]!.path, 'http.servers[0].routes[0].limit.rate');
   const cli = loadConfig(DOC.replace('rate: 512k', 'rate: fast'), 'mock.yaml');
   assert.ok(!cli.ok);
-  assert.deepEqual(store.getState().errors.map(formatConfigError), cli.errors.map(formatConfigError), 'same messages and positions as the CLI');
+  assert.deepEqual(
+    store.getState().errors.map(formatConfigError),
+    cli.errors.map(formatConfigError),
+    'same messages and positions as the CLI',
+  );
 });
 
 test('unparseable YAML: no form value, edits leave the text alone, errors positioned', () => {
@@ -173,7 +249,12 @@ test('unparseable YAML: no form value, edits leave the text alone, errors positi
   const v = validateText(broken);
   assert.equal(v.value, undefined);
   assert.ok(v.errors.length > 0 && v.errors[0]!.line >= 1);
-  assert.equal(editText(broken, (d) => { d.version = 1; }), broken);
+  assert.equal(
+    editText(broken, (d) => {
+      d.version = 1;
+    }),
+    broken,
+  );
 });
 
 test('the starter documents (File → New, the dashboard example) are valid configs', () => {
@@ -183,5 +264,9 @@ test('the starter documents (File → New, the dashboard example) are valid conf
   }
   const r = loadConfig(EXAMPLE_CONFIG);
   assert.ok(r.ok);
-  assert.deepEqual(r.config.http.servers[0]!.routes.find((x) => x.path === '/chunked')!.chunked!.chunks, ['start\n', 'working\n', 'done\n']);
+  assert.deepEqual(r.config.http.servers[0]!.routes.find((x) => x.path === '/chunked')!.chunked!.chunks, [
+    'start\n',
+    'working\n',
+    'done\n',
+  ]);
 });

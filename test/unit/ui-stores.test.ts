@@ -9,14 +9,36 @@ import { createTrafficStore, matchesFilter, mergeRows, rowType } from '../../ren
 import { engineStateTracker } from '../../renderer/src/model/engine-state.js';
 
 function sample(name: string, n: number): ScopeSample {
-  return { name, active: n, requestsPerSec: n * 2, bytesInPerSec: n * 10, bytesOutPerSec: n * 100, eventsPerSec: n * 3, totals: { requests: n, bytesIn: 0, bytesOut: 0, events: 0, errors: 0, drops: 0 } };
+  return {
+    name,
+    active: n,
+    requestsPerSec: n * 2,
+    bytesInPerSec: n * 10,
+    bytesOutPerSec: n * 100,
+    eventsPerSec: n * 3,
+    totals: { requests: n, bytesIn: 0, bytesOut: 0, events: 0, errors: 0, drops: 0 },
+  };
 }
 
 function tick(i: number, listeners = ['mock']): TelemetryTick {
   return {
-    t: 1_000_000 + i * 250, intervalMs: 250, total: sample('total', i),
-    listeners: listeners.map((l) => sample(l, i)), routes: [sample('mock /bytes', i)], channels: [], upstreams: [],
-    limits: [{ scope: 'limit route mock /bytes', explain: '1 KiB/s per connection', rate: 1024, burst: 1024, achievedPerSec: i, throttled: 0.5 }],
+    t: 1_000_000 + i * 250,
+    intervalMs: 250,
+    total: sample('total', i),
+    listeners: listeners.map((l) => sample(l, i)),
+    routes: [sample('mock /bytes', i)],
+    channels: [],
+    upstreams: [],
+    limits: [
+      {
+        scope: 'limit route mock /bytes',
+        explain: '1 KiB/s per connection',
+        rate: 1024,
+        burst: 1024,
+        achievedPerSec: i,
+        throttled: 0.5,
+      },
+    ],
   };
 }
 
@@ -53,8 +75,14 @@ test('listeners appear in first-seen order; a scope missing from a tick reads 0 
   s = reduceTick(s, tick(2, ['b', 'a']));
   s = reduceTick(s, tick(3, ['b']));
   assert.deepEqual(s.listeners, ['a', 'b']);
-  assert.deepEqual([0, 1, 2].map((i) => s.history.value('a', 'requests', i)), [2, 4, 0]);
-  assert.deepEqual([0, 1, 2].map((i) => s.history.value('b', 'requests', i)), [0, 4, 6]);
+  assert.deepEqual(
+    [0, 1, 2].map((i) => s.history.value('a', 'requests', i)),
+    [2, 4, 0],
+  );
+  assert.deepEqual(
+    [0, 1, 2].map((i) => s.history.value('b', 'requests', i)),
+    [0, 4, 6],
+  );
   assert.equal(s.history.value('nobody', 'requests', 1), 0);
 });
 
@@ -76,39 +104,70 @@ test('the telemetry store notifies subscribers once per tick and counts ticks in
 });
 
 function row(id: number, extra: Partial<ExchangeSummary> = {}): ExchangeSummary {
-  return { id, listener: 'mock', method: 'GET', url: `/r${id}`, client: '127.0.0.1', bytesIn: 0, bytesOut: 0, startedAt: id, outcome: 'open', events: 0, ...extra };
+  return {
+    id,
+    listener: 'mock',
+    method: 'GET',
+    url: `/r${id}`,
+    client: '127.0.0.1',
+    bytesIn: 0,
+    bytesOut: 0,
+    startedAt: id,
+    outcome: 'open',
+    events: 0,
+    ...extra,
+  };
 }
 
 test('mergeRows: newest first, same id updated in place, ended rows capped', () => {
   let rows = mergeRows([], [row(1), row(2)]);
   rows = mergeRows(rows, [row(1, { outcome: 'complete', status: 200, bytesOut: 5 }), row(3)]);
-  assert.deepEqual(rows.map((r) => r.id), [3, 2, 1]);
+  assert.deepEqual(
+    rows.map((r) => r.id),
+    [3, 2, 1],
+  );
   assert.equal(rows[2]!.outcome, 'complete');
   assert.equal(rows[2]!.bytesOut, 5);
   const done = Array.from({ length: 50 }, (_, i) => row(i + 1, { outcome: 'complete' }));
   assert.equal(mergeRows([], done, 10).length, 10);
   assert.equal(mergeRows([], done, 10)[0]!.id, 50);
   const late = mergeRows(mergeRows([], [row(10), row(12)]), [row(11), row(13)]);
-  assert.deepEqual(late.map((r) => r.id), [13, 12, 11, 10], 'a row first seen late takes its place by id');
+  assert.deepEqual(
+    late.map((r) => r.id),
+    [13, 12, 11, 10],
+    'a row first seen late takes its place by id',
+  );
 });
 
 test('retention under load: open streams are never pushed out by short requests; they have their own cap', () => {
   const streams = Array.from({ length: 100 }, (_, i) => row(i + 1, { url: `/events/${i}` }));
   let rows = mergeRows([], streams, 2000, 5000);
   for (let b = 0; b < 10; b++) {
-    const flood = Array.from({ length: 500 }, (_, i) => row(1000 + b * 500 + i, { url: '/health', outcome: 'complete', status: 200 }));
+    const flood = Array.from({ length: 500 }, (_, i) =>
+      row(1000 + b * 500 + i, { url: '/health', outcome: 'complete', status: 200 }),
+    );
     rows = mergeRows(rows, flood, 2000, 5000);
   }
   assert.equal(rows.filter((r) => r.outcome === 'open').length, 100, 'every stream kept');
   assert.equal(rows.filter((r) => r.outcome !== 'open').length, 2000, 'the newest 2000 short requests kept');
   assert.equal(rows[0]!.id, 5999);
-  assert.deepEqual(rows.slice(-100).map((r) => r.id), streams.map((s) => s.id).reverse());
+  assert.deepEqual(
+    rows.slice(-100).map((r) => r.id),
+    streams.map((s) => s.id).reverse(),
+  );
   const capped = mergeRows([], streams, 2000, 30);
-  assert.deepEqual([capped.length, capped[0]!.id, capped.at(-1)!.id], [30, 100, 71], 'past their cap, the newest open rows stay');
+  assert.deepEqual(
+    [capped.length, capped[0]!.id, capped.at(-1)!.id],
+    [30, 100, 71],
+    'past their cap, the newest open rows stay',
+  );
   // A stream that ends becomes an ordinary row: the next flood may push it out.
   rows = mergeRows(rows, [row(1, { url: '/events/0', outcome: 'closed' })], 2000, 5000);
   rows = mergeRows(rows, [row(9000, { outcome: 'complete' })], 2000, 5000);
-  assert.equal(rows.some((r) => r.id === 1), false);
+  assert.equal(
+    rows.some((r) => r.id === 1),
+    false,
+  );
 });
 
 test('traffic store: pause freezes rows and counts what was missed; filter matches every word', () => {
@@ -148,5 +207,12 @@ test('a snapshot of the engine log settles rows that changed unseen: open rows i
   const store = createTrafficStore(100);
   store.getState().add([row(1), row(2), row(3, { outcome: 'complete' })]);
   store.getState().sync([row(2, { outcome: 'closed', events: 4 }), row(4)]);
-  assert.deepEqual(store.getState().rows.map((r) => [r.id, r.outcome]), [[4, 'open'], [3, 'complete'], [2, 'closed']]);
+  assert.deepEqual(
+    store.getState().rows.map((r) => [r.id, r.outcome]),
+    [
+      [4, 'open'],
+      [3, 'complete'],
+      [2, 'closed'],
+    ],
+  );
 });

@@ -2,13 +2,43 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ExchangeSummary } from '../../core/api/index.js';
-import { groupRate, groupRows, itemId, nextIndex, tableItems, type GroupItem } from '../../renderer/src/model/traffic-table.js';
+import {
+  groupRate,
+  groupRows,
+  itemId,
+  nextIndex,
+  tableItems,
+  type GroupItem,
+} from '../../renderer/src/model/traffic-table.js';
 
 function row(id: number, extra: Partial<ExchangeSummary> = {}): ExchangeSummary {
-  return { id, listener: 'svc01', route: '/health', method: 'GET', url: '/health', client: '127.0.0.1', status: 200, bytesIn: 0, bytesOut: 2, startedAt: 1000 + id * 10, durationMs: 1, outcome: 'complete', events: 0, ...extra };
+  return {
+    id,
+    listener: 'svc01',
+    route: '/health',
+    method: 'GET',
+    url: '/health',
+    client: '127.0.0.1',
+    status: 200,
+    bytesIn: 0,
+    bytesOut: 2,
+    startedAt: 1000 + id * 10,
+    durationMs: 1,
+    outcome: 'complete',
+    events: 0,
+    ...extra,
+  };
 }
 
-const stream = (id: number) => row(id, { route: '/events', url: `/events?c=${id}`, outcome: 'open', status: 200, kind: 'sse', durationMs: undefined });
+const stream = (id: number) =>
+  row(id, {
+    route: '/events',
+    url: `/events?c=${id}`,
+    outcome: 'open',
+    status: 200,
+    kind: 'sse',
+    durationMs: undefined,
+  });
 
 test('open-only lists exactly the open exchanges; the filter matches every word', () => {
   const rows = [row(9), stream(8), row(7, { status: 503 }), stream(6)];
@@ -19,11 +49,22 @@ test('open-only lists exactly the open exchanges; the filter matches every word'
 });
 
 test('grouping: same listener, method, route and status collapse into one item at the newest; streams and singles stay rows', () => {
-  const rows = [row(20), stream(19), row(18, { status: 503 }), row(17), row(16, { listener: 'svc02' }), row(15), stream(14), row(13, { status: 503 }), row(12, { url: '/health?x=1' })];
+  const rows = [
+    row(20),
+    stream(19),
+    row(18, { status: 503 }),
+    row(17),
+    row(16, { listener: 'svc02' }),
+    row(15),
+    stream(14),
+    row(13, { status: 503 }),
+    row(12, { url: '/health?x=1' }),
+  ];
   const items = groupRows(rows);
-  assert.deepEqual(items.map((it) => (it.kind === 'group' ? `group ${it.latest.id}×${it.count}` : `row ${it.row.id}`)), [
-    'group 20×4', 'row 19', 'group 18×2', 'row 16', 'row 14',
-  ]);
+  assert.deepEqual(
+    items.map((it) => (it.kind === 'group' ? `group ${it.latest.id}×${it.count}` : `row ${it.row.id}`)),
+    ['group 20×4', 'row 19', 'group 18×2', 'row 16', 'row 14'],
+  );
   const g = items[0] as GroupItem;
   assert.deepEqual(g.ids, [20, 17, 15, 12]);
   assert.equal(g.bytesOut, 8);

@@ -16,9 +16,16 @@ writeFileSync(join(dir, 'app.js'), 'console.log(1)');
 const engine = new Engine({ drainMs: 200 });
 const host = createApiHost({ engine, text: 'version: 1\n', tickMs: 100 });
 const server = await startUiServer({ host, staticDir: dir, token: 'tok-123' });
-after(async () => { await server.close(); host.close(); await engine.stop(100); });
+after(async () => {
+  await server.close();
+  host.close();
+  await engine.stop(100);
+});
 
-function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function get(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: server.port, path, headers }, (res) => {
       let body = '';
@@ -39,11 +46,19 @@ function socket(query = '?token=tok-123', headers: Record<string, string> = {}):
   });
 }
 
-function call(ws: WebSocket, id: number, callName: unknown, args: unknown[]): Promise<{ id: number; ok: boolean; result?: unknown; error?: string }> {
+function call(
+  ws: WebSocket,
+  id: number,
+  callName: unknown,
+  args: unknown[],
+): Promise<{ id: number; ok: boolean; result?: unknown; error?: string }> {
   return new Promise((resolve) => {
     const onMsg = (data: Buffer) => {
       const m = JSON.parse(data.toString());
-      if (m.id === id) { ws.off('message', onMsg); resolve(m); }
+      if (m.id === id) {
+        ws.off('message', onMsg);
+        resolve(m);
+      }
     };
     ws.on('message', onMsg);
     ws.send(JSON.stringify({ id, call: callName, args }));
@@ -129,7 +144,10 @@ test('a page receives only the events it says it listens to ({events}); one that
   const silent = await socket();
   const seen = (ws: WebSocket) => {
     const got = new Set<string>();
-    ws.on('message', (d) => { const m = JSON.parse(d.toString()); if (m.event) got.add(m.event); });
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString());
+      if (m.event) got.add(m.event);
+    });
     return got;
   };
   const a = seen(chooser);

@@ -11,7 +11,11 @@ import type { HandlerFactory } from '../handler.js';
 import { CleanAbort } from '../../util/errors.js';
 import { sleep, yieldToLoop } from '../../util/wait.js';
 
-interface Step { template: Template; fixed: Buffer | undefined; delay: number }
+interface Step {
+  template: Template;
+  fixed: Buffer | undefined;
+  delay: number;
+}
 
 function compileSteps(cfg: ChunkedConfig): Step[] {
   return cfg.chunks.map((c) => {
@@ -64,6 +68,7 @@ export const createChunkedHandler: HandlerFactory = (route) => {
       if (ex.signal.aborted) throw new CleanAbort('stream stopped');
       await ex.outlet.end();
     },
-    explain: () => `sends ${cfg.chunks.length} chunk(s)${cfg.repeat > 1 ? ` ${cfg.repeat} times` : ''}${cfg.delay ? ` every ${cfg.delay} ms` : ''}`,
+    explain: () =>
+      `sends ${cfg.chunks.length} chunk(s)${cfg.repeat > 1 ? ` ${cfg.repeat} times` : ''}${cfg.delay ? ` every ${cfg.delay} ms` : ''}`,
   };
 };

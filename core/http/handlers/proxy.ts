@@ -19,6 +19,7 @@ export const createProxyHandler: HandlerFactory = (route, ctx): UpgradableHandle
   return {
     handle: (ex) => proxyExchange(ex, cfg, mod()),
     upgrade: (u) => proxyUpgrade(u, cfg, mod()),
-    explain: () => `forwards to upstream ${cfg.upstream}${cfg.buffering ? ', buffering responses up to 1 MiB' : ', streaming'}${cfg.host ? ` with Host ${cfg.host}` : ''}`,
+    explain: () =>
+      `forwards to upstream ${cfg.upstream}${cfg.buffering ? ', buffering responses up to 1 MiB' : ', streaming'}${cfg.host ? ` with Host ${cfg.host}` : ''}`,
   };
 };

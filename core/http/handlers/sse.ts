@@ -15,7 +15,13 @@ import { encodeEvent } from '../../sse/encoder.js';
 import { lastEventId, openStream, sendRetry } from '../../sse/stream.js';
 import { untilAborted, untilEnded } from '../exchange-end.js';
 import { startHeartbeat } from '../../sse/heartbeat.js';
-import { ScriptPlayer, scriptSteps, type PlayOutcome, type PlayStep, type ScriptSink } from '../../sse/script-player.js';
+import {
+  ScriptPlayer,
+  scriptSteps,
+  type PlayOutcome,
+  type PlayStep,
+  type ScriptSink,
+} from '../../sse/script-player.js';
 import { describeScenario, scenarioSteps } from '../../sse/scenarios.js';
 import { compileTemplate } from '../../util/template.js';
 
@@ -23,7 +29,12 @@ import { compileTemplate } from '../../util/template.js';
 function replayMissed(ch: Channel, client: SseClient, last: string): void {
   const missed = ch.missedSince(last);
   if (missed.gap) {
-    const data = JSON.stringify({ lastEventId: last, oldestId: missed.events[0]?.id ?? null, channel: ch.name, replay: ch.replay });
+    const data = JSON.stringify({
+      lastEventId: last,
+      oldestId: missed.events[0]?.id ?? null,
+      channel: ch.name,
+      replay: ch.replay,
+    });
     client.deliver({ event: GAP_EVENT, data, bytes: encodeEvent({ event: GAP_EVENT, data }) });
   }
   for (const ev of missed.events) client.deliver(ev);
@@ -36,7 +47,12 @@ function channelHandler(cfg: SseConfig): RouteHandler {
       const ch = sseHubOf(ex.services)?.channel(name);
       if (!ch) throw new SluiceError('E_UNKNOWN_CHANNEL', `unknown channel "${name}"`);
       if (ch.clientCount >= cfg.max_clients) {
-        return sendText(ex, 503, `channel "${name}" is full: ${cfg.max_clients} clients connected (max_clients); try again later`, { 'retry-after': '5' });
+        return sendText(
+          ex,
+          503,
+          `channel "${name}" is full: ${cfg.max_clients} clients connected (max_clients); try again later`,
+          { 'retry-after': '5' },
+        );
       }
       openStream(ex);
       if (ex.req.method === 'HEAD') return ex.outlet.end();
@@ -54,7 +70,8 @@ function channelHandler(cfg: SseConfig): RouteHandler {
         client.end();
       });
     },
-    explain: () => `SSE channel "${name}": replays the last ${cfg.replay} events on reconnect, heartbeat every ${cfg.heartbeat} ms, up to ${cfg.max_clients} clients`,
+    explain: () =>
+      `SSE channel "${name}": replays the last ${cfg.replay} events on reconnect, heartbeat every ${cfg.heartbeat} ms, up to ${cfg.max_clients} clients`,
   };
 }
 
@@ -126,7 +143,12 @@ function scriptHandler(cfg: SseConfig): RouteHandler {
         openStream(ex);
         return ex.outlet.end();
       }
-      const player = new ScriptPlayer({ clock: ex.services.clock, signal: ex.signal, sink, template: { query: ex.query, headers: ex.req.headers } });
+      const player = new ScriptPlayer({
+        clock: ex.services.clock,
+        signal: ex.signal,
+        sink,
+        template: { query: ex.query, headers: ex.req.headers },
+      });
       try {
         const outcome = await player.play(connectionSteps(cfg, ex));
         stopBeat();
@@ -136,9 +158,10 @@ function scriptHandler(cfg: SseConfig): RouteHandler {
         client?.dispose();
       }
     },
-    explain: () => cfg.script
-      ? `plays a ${cfg.script.length}-step SSE script per connection${cfg.loop ? ', looping' : ''}`
-      : describeScenario(cfg.scenario!),
+    explain: () =>
+      cfg.script
+        ? `plays a ${cfg.script.length}-step SSE script per connection${cfg.loop ? ', looping' : ''}`
+        : describeScenario(cfg.scenario!),
   };
 }
 

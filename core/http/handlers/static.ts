@@ -78,7 +78,8 @@ async function serveFile(ex: Exchange, file: ResolvedPath, cfg: StaticConfig): P
   }
   let parsed = parseRange(req.headers.range, st.size);
   const ifRange = req.headers['if-range'];
-  if (parsed.kind !== 'none' && !ifRangeHolds(Array.isArray(ifRange) ? ifRange[0] : ifRange, etag, st.mtimeMs)) parsed = { kind: 'none' };
+  if (parsed.kind !== 'none' && !ifRangeHolds(Array.isArray(ifRange) ? ifRange[0] : ifRange, etag, st.mtimeMs))
+    parsed = { kind: 'none' };
   if (parsed.kind === 'unsatisfiable') {
     res.setHeader('content-range', `bytes */${st.size}`);
     return sendText(ex, 416, `range not satisfiable (the file has ${st.size} bytes)`);
@@ -127,7 +128,9 @@ async function serveListing(ex: Exchange, dir: string): Promise<void> {
     const name = e.name + (e.isDirectory() ? '/' : '');
     return `<li><a href="${encodeURIComponent(e.name)}${e.isDirectory() ? '/' : ''}">${escapeHtml(name)}</a></li>`;
   });
-  const body = Buffer.from(`<!doctype html><title>Index of ${title}</title><h1>Index of ${title}</h1><ul><li><a href="../">../</a></li>${items.join('')}</ul>\n`);
+  const body = Buffer.from(
+    `<!doctype html><title>Index of ${title}</title><h1>Index of ${title}</h1><ul><li><a href="../">../</a></li>${items.join('')}</ul>\n`,
+  );
   ex.res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length });
   await ex.outlet.end(ex.req.method === 'HEAD' ? undefined : body);
 }

@@ -67,6 +67,7 @@ export const createStreamHandler: HandlerFactory = (route) => {
       if (ex.signal.aborted) throw new CleanAbort('stream stopped');
       await ex.outlet.end();
     },
-    explain: () => `streams ${cfg.count || 'endless'} ${cfg.format === 'binary' ? `${cfg.size}-byte chunks` : `${cfg.format} lines`} every ${cfg.every} ms`,
+    explain: () =>
+      `streams ${cfg.count || 'endless'} ${cfg.format === 'binary' ? `${cfg.size}-byte chunks` : `${cfg.format} lines`} every ${cfg.every} ms`,
   };
 };

@@ -74,7 +74,10 @@ class Progress {
   private lastPercent = -1;
   private lastAt = 0;
 
-  constructor(private readonly ex: Exchange, private readonly total: number | undefined) {}
+  constructor(
+    private readonly ex: Exchange,
+    private readonly total: number | undefined,
+  ) {}
 
   tick(received: number, force = false): void {
     const percent = this.total ? Math.floor((received / this.total) * 100) : null;
@@ -84,7 +87,9 @@ class Progress {
     this.lastPercent = percent ?? this.lastPercent;
     this.lastAt = now;
     const line = `data: ${JSON.stringify({ received, total: this.total ?? null, percent })}\n\n`;
-    this.inflight = this.ex.outlet.write(line).finally(() => { this.inflight = undefined; });
+    this.inflight = this.ex.outlet.write(line).finally(() => {
+      this.inflight = undefined;
+    });
   }
 
   /** Sends the closing event (after any progress write in flight) and ends the response. */
@@ -117,8 +122,17 @@ async function receive(ex: Exchange, cfg: UploadConfig, dir: string, total: numb
   const progress = new Progress(ex, total);
   let received = 0;
   let closed = false;
-  const closeFile = async () => { if (!closed) { closed = true; await fh.close(); } };
-  ex.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  const closeFile = async () => {
+    if (!closed) {
+      closed = true;
+      await fh.close();
+    }
+  };
+  ex.res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+  });
   ex.res.flushHeaders();
   progress.tick(0, true);
   try {
@@ -137,7 +151,8 @@ async function receive(ex: Exchange, cfg: UploadConfig, dir: string, total: numb
     });
     await fh.sync();
     await closeFile();
-    if (total !== undefined && received !== total) throw new Error(`the body ended after ${received} of ${total} bytes`);
+    if (total !== undefined && received !== total)
+      throw new Error(`the body ended after ${received} of ${total} bytes`);
     const saved = await publish(tmp, dir, name);
     progress.tick(received, true);
     await progress.finish('result', { name: saved, bytes: received, sha256: hash.digest('hex') });
@@ -162,7 +177,9 @@ export const createUploadHandler: HandlerFactory = (route, ctx) => {
       if (total !== undefined && total > cfg.max_size) {
         // Refuse before reading; close so the unread body is not parsed as a next request.
         ex.res.shouldKeepAlive = false;
-        return sendText(ex, 413, `the upload is ${total} bytes; max_size is ${cfg.max_size} bytes`, { connection: 'close' });
+        return sendText(ex, 413, `the upload is ${total} bytes; max_size is ${cfg.max_size} bytes`, {
+          connection: 'close',
+        });
       }
       await mkdir(dir, { recursive: true });
       await receive(ex, cfg, dir, total);

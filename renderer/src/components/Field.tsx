@@ -19,20 +19,51 @@ export function Field({ spec, obj, onChange, error, options, testId }: FieldProp
   const id = testId ?? `f-${spec.key}`;
   let input;
   if (spec.type === 'bool') {
-    input = <input id={id} data-testid={id} type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked)} />;
+    input = (
+      <input
+        id={id}
+        data-testid={id}
+        type="checkbox"
+        checked={value === true}
+        onChange={(e) => onChange(e.target.checked)}
+      />
+    );
   } else if (spec.type === 'select') {
     const opts = options ?? spec.options ?? [];
     const list = opts.includes(String(value)) || value === '' ? opts : [String(value), ...opts];
     input = (
       <select id={id} data-testid={id} value={String(value)} onChange={(e) => onChange(e.target.value)}>
         {!list.includes('') && <option value="">—</option>}
-        {list.map((o) => <option key={o} value={o}>{o === '' ? '—' : o}</option>)}
+        {list.map((o) => (
+          <option key={o} value={o}>
+            {o === '' ? '—' : o}
+          </option>
+        ))}
       </select>
     );
   } else if (spec.type === 'textarea') {
-    input = <textarea id={id} data-testid={id} value={String(value)} rows={3} placeholder={spec.placeholder} onChange={(e) => onChange(e.target.value)} />;
+    input = (
+      <textarea
+        id={id}
+        data-testid={id}
+        value={String(value)}
+        rows={3}
+        placeholder={spec.placeholder}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    );
   } else {
-    input = <input id={id} data-testid={id} type="text" value={String(value)} placeholder={spec.placeholder} spellCheck={false} onChange={(e) => onChange(e.target.value)} />;
+    input = (
+      <input
+        id={id}
+        data-testid={id}
+        type="text"
+        value={String(value)}
+        placeholder={spec.placeholder}
+        spellCheck={false}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    );
   }
   return (
     <label className={`field${error ? ' invalid' : ''}`} htmlFor={id}>

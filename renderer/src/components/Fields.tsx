@@ -26,18 +26,47 @@ export function Fields({ specs, obj, prefix, errors, onChange, options }: Fields
   return (
     <div className="fields">
       {specs.map((s) => (
-        <Field key={s.key} spec={s} obj={obj} options={options?.[s.key]} testId={`${prefix}.${s.key}`.replace(/[^\w.-]/g, '_')}
-          error={errorAt(errors, `${prefix}.${s.key}`)} onChange={(v) => onChange(writeField(obj, s, v))} />
+        <Field
+          key={s.key}
+          spec={s}
+          obj={obj}
+          options={options?.[s.key]}
+          testId={`${prefix}.${s.key}`.replace(/[^\w.-]/g, '_')}
+          error={errorAt(errors, `${prefix}.${s.key}`)}
+          onChange={(v) => onChange(writeField(obj, s, v))}
+        />
       ))}
     </div>
   );
 }
 
 /** A fieldset switched on and off by a checkbox (an optional section such as a limit). */
-export function Optional({ title, obj, onToggle, children, testId }: { title: string; obj: unknown; onToggle(on: boolean): void; children: React.ReactNode; testId: string }) {
+export function Optional({
+  title,
+  obj,
+  onToggle,
+  children,
+  testId,
+}: {
+  title: string;
+  obj: unknown;
+  onToggle(on: boolean): void;
+  children: React.ReactNode;
+  testId: string;
+}) {
   return (
     <fieldset className="optional">
-      <legend><label><input type="checkbox" data-testid={testId} checked={obj !== undefined} onChange={(e) => onToggle(e.target.checked)} /> {title}</label></legend>
+      <legend>
+        <label>
+          <input
+            type="checkbox"
+            data-testid={testId}
+            checked={obj !== undefined}
+            onChange={(e) => onToggle(e.target.checked)}
+          />{' '}
+          {title}
+        </label>
+      </legend>
       {obj !== undefined && children}
     </fieldset>
   );

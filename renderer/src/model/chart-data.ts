@@ -21,10 +21,18 @@ export const TOTAL_COLOUR = 'var(--series-total)';
 export const OTHERS_COLOUR = 'var(--series-others)';
 
 /** A chart series: key, label, colour and its value at each x. */
-export interface ChartSeries { key: string; label: string; colour: string; values: number[] }
+export interface ChartSeries {
+  key: string;
+  label: string;
+  colour: string;
+  values: number[];
+}
 
 /** A stacked layer: its series plus cumulative edges (lower = the layer below's upper). */
-export interface StackLayer extends ChartSeries { lower: number[]; upper: number[] }
+export interface StackLayer extends ChartSeries {
+  lower: number[];
+  upper: number[];
+}
 
 /** Everything a chart draws for one window. */
 export interface ChartModel {
@@ -42,7 +50,12 @@ export interface ChartModel {
 }
 
 /** A legend entry: one colour and the listeners it sums. */
-export interface SeriesGroup { key: string; label: string; colour: string; members: string[] }
+export interface SeriesGroup {
+  key: string;
+  label: string;
+  colour: string;
+  members: string[];
+}
 
 /** The total as a legend entry. */
 export const TOTAL_GROUP: SeriesGroup = { key: TOTAL, label: 'Total', colour: TOTAL_COLOUR, members: [TOTAL] };
@@ -53,8 +66,11 @@ export const TOTAL_GROUP: SeriesGroup = { key: TOTAL, label: 'Total', colour: TO
  * and the rest are summed as "others".
  */
 export function seriesGroups(listeners: readonly string[]): SeriesGroup[] {
-  if (listeners.length <= PALETTE_SIZE) return listeners.map((l, i) => ({ key: l, label: l, colour: seriesColour(i), members: [l] }));
-  const own = listeners.slice(0, PALETTE_SIZE - 1).map((l, i) => ({ key: l, label: l, colour: seriesColour(i), members: [l] }));
+  if (listeners.length <= PALETTE_SIZE)
+    return listeners.map((l, i) => ({ key: l, label: l, colour: seriesColour(i), members: [l] }));
+  const own = listeners
+    .slice(0, PALETTE_SIZE - 1)
+    .map((l, i) => ({ key: l, label: l, colour: seriesColour(i), members: [l] }));
   const rest = listeners.slice(PALETTE_SIZE - 1);
   return [...own, { key: OTHERS, label: `others (${rest.length})`, colour: OTHERS_COLOUR, members: rest }];
 }
@@ -83,7 +99,11 @@ export interface StackedOptions {
 }
 
 /** Per-group readers summing the group's members at a point index. */
-function groupReaders(history: TelemetryHistory, metric: Metric, groups: readonly SeriesGroup[]): ((i: number) => number)[] {
+function groupReaders(
+  history: TelemetryHistory,
+  metric: Metric,
+  groups: readonly SeriesGroup[],
+): ((i: number) => number)[] {
   return groups.map((g) => {
     const readers = g.members.map((m) => history.reader(m, metric)).filter((r) => r !== undefined);
     if (readers.length === 1) return readers[0]!;
@@ -96,7 +116,13 @@ function groupReaders(history: TelemetryHistory, metric: Metric, groups: readonl
 }
 
 /** Samples the window: x per point and each reader's value there (bucket means when downsampled). */
-function sampleWindow(history: TelemetryHistory, readers: ((i: number) => number)[], end: number, rangeMs: number, bucket: number): { x: number[]; values: number[][] } {
+function sampleWindow(
+  history: TelemetryHistory,
+  readers: ((i: number) => number)[],
+  end: number,
+  rangeMs: number,
+  bucket: number,
+): { x: number[]; values: number[][] } {
   const x: number[] = [];
   const values = readers.map(() => [] as number[]);
   const from = history.firstAtOrAfter(end - rangeMs - Math.max(bucket, 1000));
@@ -122,7 +148,10 @@ function sampleWindow(history: TelemetryHistory, readers: ((i: number) => number
   for (let i = from; i < to; i++) {
     const t = history.time(i);
     const b = Math.floor(t / bucket);
-    if (b !== current) { flush(); current = b; }
+    if (b !== current) {
+      flush();
+      current = b;
+    }
     for (let k = 0; k < readers.length; k++) sums[k] = sums[k]! + readers[k]!(i);
     n++;
     lastT = t;
@@ -162,7 +191,11 @@ export function stackedChart(history: TelemetryHistory, o: StackedOptions): Char
 }
 
 /** A one-line chart over timed points (the tuner's achieved rate), the window ending at the newest point. */
-export function lineChart(points: readonly { t: number; value: number }[], series: { key: string; label: string; colour: string }, rangeMs: number): ChartModel {
+export function lineChart(
+  points: readonly { t: number; value: number }[],
+  series: { key: string; label: string; colour: string },
+  rangeMs: number,
+): ChartModel {
   const end = points.length > 0 ? points[points.length - 1]!.t : NaN;
   const x: number[] = [];
   const values: number[] = [];

@@ -23,20 +23,23 @@ export interface ChartViewState {
 
 /** Creates the store. */
 export function createChartViewStore() {
-  return createStore<ChartViewState & {
-    setRange(ms: number): void;
-    /** Pauses at `end` (the newest tick's time), or resumes when paused. */
-    togglePause(end: number): void;
-    toggle(key: string): void;
-  }>()((set) => ({
+  return createStore<
+    ChartViewState & {
+      setRange(ms: number): void;
+      /** Pauses at `end` (the newest tick's time), or resumes when paused. */
+      togglePause(end: number): void;
+      toggle(key: string): void;
+    }
+  >()((set) => ({
     rangeMs: RANGES[0].ms,
     hidden: new Set(),
     setRange: (rangeMs) => set({ rangeMs }),
     togglePause: (end) => set((s) => ({ pausedAt: s.pausedAt === undefined && end > 0 ? end : undefined })),
-    toggle: (key) => set((s) => {
-      const hidden = new Set(s.hidden);
-      if (!hidden.delete(key)) hidden.add(key);
-      return { hidden };
-    }),
+    toggle: (key) =>
+      set((s) => {
+        const hidden = new Set(s.hidden);
+        if (!hidden.delete(key)) hidden.add(key);
+        return { hidden };
+      }),
   }));
 }

@@ -86,21 +86,33 @@ http:
 
 /** Creates the config store. */
 export function createConfigStore() {
-  return createStore<ConfigDocState & {
-    setText(text: string): void;
-    edit(mutate: (draft: Plain) => void): void;
-    load(text: string, file: string | undefined, applied: boolean): void;
-    markSaved(file: string): void;
-    markApplied(): void;
-    dirty(): boolean;
-  }>()((set, get) => ({
-    text: '', savedText: '', appliedText: '', errors: [],
+  return createStore<
+    ConfigDocState & {
+      setText(text: string): void;
+      edit(mutate: (draft: Plain) => void): void;
+      load(text: string, file: string | undefined, applied: boolean): void;
+      markSaved(file: string): void;
+      markApplied(): void;
+      dirty(): boolean;
+    }
+  >()((set, get) => ({
+    text: '',
+    savedText: '',
+    appliedText: '',
+    errors: [],
     setText: (text) => set({ text, ...validateText(text, get().file) }),
     edit: (mutate) => {
       const text = editText(get().text, mutate);
       set({ text, ...validateText(text, get().file) });
     },
-    load: (text, file, applied) => set({ text, file, savedText: text, appliedText: applied ? text : get().appliedText, ...validateText(text, file) }),
+    load: (text, file, applied) =>
+      set({
+        text,
+        file,
+        savedText: text,
+        appliedText: applied ? text : get().appliedText,
+        ...validateText(text, file),
+      }),
     markSaved: (file) => set((s) => ({ file, savedText: s.text })),
     markApplied: () => set((s) => ({ appliedText: s.text })),
     dirty: () => get().text !== get().savedText,

@@ -6,7 +6,9 @@
  */
 
 /** Where the tracker writes (the UI store's setState). */
-export interface RunningSink { setState(patch: { running: boolean }): void }
+export interface RunningSink {
+  setState(patch: { running: boolean }): void;
+}
 
 /** The tracker: `event` for every `state` event, `initial` for the getConfig answer. */
 export function engineStateTracker(sink: RunningSink) {

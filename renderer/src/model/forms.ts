@@ -5,7 +5,15 @@
  * comments. Field tables follow core/config/schema.ts, one per route kind.
  */
 import {
-  BALANCE_KINDS, LIMIT_DIRECTIONS, LIMIT_PER, ROUTE_KINDS, SSE_SCENARIOS, SSE_STEP_FAULTS, STREAM_FORMATS, STREAM_PROTOCOLS, type RouteKind,
+  BALANCE_KINDS,
+  LIMIT_DIRECTIONS,
+  LIMIT_PER,
+  ROUTE_KINDS,
+  SSE_SCENARIOS,
+  SSE_STEP_FAULTS,
+  STREAM_FORMATS,
+  STREAM_PROTOCOLS,
+  type RouteKind,
 } from '../../../core/config/index.js';
 
 /** How a form field reads and writes its value. */
@@ -23,43 +31,150 @@ export interface FieldSpec {
 /** A plain object as parsed from YAML. */
 export type Plain = Record<string, unknown>;
 
-const f = (key: string, label: string, type: FieldType = 'text', extra: Partial<FieldSpec> = {}): FieldSpec => ({ key, label, type, ...extra });
+const f = (key: string, label: string, type: FieldType = 'text', extra: Partial<FieldSpec> = {}): FieldSpec => ({
+  key,
+  label,
+  type,
+  ...extra,
+});
 
 /** The fields of each route kind's body (sse and chunked have list editors on top). */
 export const ROUTE_KIND_FIELDS: Record<RouteKind, FieldSpec[]> = {
-  static: [f('root', 'Root folder', 'text', { placeholder: './www' }), f('index', 'Index file', 'text', { placeholder: 'index.html' }), f('max_age', 'Max age', 'duration', { placeholder: '1h' }), f('autoindex', 'Directory listing', 'bool')],
-  chunked: [f('delay', 'Delay per chunk', 'duration', { placeholder: '500ms' }), f('repeat', 'Repeat', 'number', { placeholder: '1' }), f('status', 'Status', 'number', { placeholder: '200' }), f('content_type', 'Content type', 'text', { placeholder: 'text/plain; charset=utf-8' })],
-  stream: [f('format', 'Format', 'select', { options: STREAM_FORMATS }), f('line', 'Line template', 'text', { placeholder: '{"n": {{seq}}}' }), f('size', 'Chunk size (binary)', 'size', { placeholder: '1k' }), f('every', 'Every', 'duration', { placeholder: '1s' }), f('count', 'Count (0 = forever)', 'number', { placeholder: '0' }), f('content_type', 'Content type')],
-  upload: [f('dir', 'Upload folder', 'text', { placeholder: './uploads' }), f('max_size', 'Max size', 'size', { placeholder: '1g' })],
-  respond: [f('status', 'Status', 'number', { placeholder: '200' }), f('body', 'Body', 'textarea'), f('content_type', 'Content type', 'text', { placeholder: 'text/plain; charset=utf-8' })],
-  sse: [f('heartbeat', 'Heartbeat', 'duration', { placeholder: '15s' }), f('retry', 'Retry (client)', 'duration', { placeholder: '3s' }), f('max_clients', 'Max clients', 'number', { placeholder: '10000' })],
-  proxy: [f('upstream', 'Upstream', 'select'), f('buffering', 'Buffering', 'bool'), f('connect_timeout', 'Connect timeout', 'duration', { placeholder: '5s' }), f('read_timeout', 'Read timeout', 'duration', { placeholder: '60s' }), f('host', 'Host header', 'text', { placeholder: "client's" })],
+  static: [
+    f('root', 'Root folder', 'text', { placeholder: './www' }),
+    f('index', 'Index file', 'text', { placeholder: 'index.html' }),
+    f('max_age', 'Max age', 'duration', { placeholder: '1h' }),
+    f('autoindex', 'Directory listing', 'bool'),
+  ],
+  chunked: [
+    f('delay', 'Delay per chunk', 'duration', { placeholder: '500ms' }),
+    f('repeat', 'Repeat', 'number', { placeholder: '1' }),
+    f('status', 'Status', 'number', { placeholder: '200' }),
+    f('content_type', 'Content type', 'text', { placeholder: 'text/plain; charset=utf-8' }),
+  ],
+  stream: [
+    f('format', 'Format', 'select', { options: STREAM_FORMATS }),
+    f('line', 'Line template', 'text', { placeholder: '{"n": {{seq}}}' }),
+    f('size', 'Chunk size (binary)', 'size', { placeholder: '1k' }),
+    f('every', 'Every', 'duration', { placeholder: '1s' }),
+    f('count', 'Count (0 = forever)', 'number', { placeholder: '0' }),
+    f('content_type', 'Content type'),
+  ],
+  upload: [
+    f('dir', 'Upload folder', 'text', { placeholder: './uploads' }),
+    f('max_size', 'Max size', 'size', { placeholder: '1g' }),
+  ],
+  respond: [
+    f('status', 'Status', 'number', { placeholder: '200' }),
+    f('body', 'Body', 'textarea'),
+    f('content_type', 'Content type', 'text', { placeholder: 'text/plain; charset=utf-8' }),
+  ],
+  sse: [
+    f('heartbeat', 'Heartbeat', 'duration', { placeholder: '15s' }),
+    f('retry', 'Retry (client)', 'duration', { placeholder: '3s' }),
+    f('max_clients', 'Max clients', 'number', { placeholder: '10000' }),
+  ],
+  proxy: [
+    f('upstream', 'Upstream', 'select'),
+    f('buffering', 'Buffering', 'bool'),
+    f('connect_timeout', 'Connect timeout', 'duration', { placeholder: '5s' }),
+    f('read_timeout', 'Read timeout', 'duration', { placeholder: '60s' }),
+    f('host', 'Host header', 'text', { placeholder: "client's" }),
+  ],
 };
 
 /** Fields of an SSE channel (publishable). */
-export const SSE_CHANNEL_FIELDS: FieldSpec[] = [f('channel', 'Channel name', 'text', { placeholder: 'notifications' }), f('replay', 'Replay buffer', 'number', { placeholder: '100' })];
+export const SSE_CHANNEL_FIELDS: FieldSpec[] = [
+  f('channel', 'Channel name', 'text', { placeholder: 'notifications' }),
+  f('replay', 'Replay buffer', 'number', { placeholder: '100' }),
+];
 /** Fields of a built-in SSE scenario. */
-export const SSE_SCENARIO_FIELDS: FieldSpec[] = [f('type', 'Scenario', 'select', { options: SSE_SCENARIOS }), f('text', 'Text', 'textarea'), f('tokens_per_second', 'Tokens/s', 'number'), f('every', 'Every', 'duration'), f('count', 'Count', 'number')];
+export const SSE_SCENARIO_FIELDS: FieldSpec[] = [
+  f('type', 'Scenario', 'select', { options: SSE_SCENARIOS }),
+  f('text', 'Text', 'textarea'),
+  f('tokens_per_second', 'Tokens/s', 'number'),
+  f('every', 'Every', 'duration'),
+  f('count', 'Count', 'number'),
+];
 /** Columns of the SSE script's event-list editor. */
-export const SSE_STEP_FIELDS: FieldSpec[] = [f('event', 'Event'), f('data', 'Data'), f('id', 'Id'), f('delay', 'Delay', 'duration'), f('every', 'Every', 'duration'), f('repeat', 'Repeat', 'text'), f('fault', 'Fault', 'select', { options: ['', ...SSE_STEP_FAULTS] })];
+export const SSE_STEP_FIELDS: FieldSpec[] = [
+  f('event', 'Event'),
+  f('data', 'Data'),
+  f('id', 'Id'),
+  f('delay', 'Delay', 'duration'),
+  f('every', 'Every', 'duration'),
+  f('repeat', 'Repeat', 'text'),
+  f('fault', 'Fault', 'select', { options: ['', ...SSE_STEP_FAULTS] }),
+];
 /** Fields of a limit (route or stream server). */
-export const LIMIT_FIELDS: FieldSpec[] = [f('rate', 'Rate (bytes/s)', 'size', { placeholder: '512k' }), f('burst', 'Burst', 'size', { placeholder: '64k' }), f('after', 'Unlimited first', 'size', { placeholder: '0' }), f('per', 'Per', 'select', { options: LIMIT_PER }), f('direction', 'Direction', 'select', { options: LIMIT_DIRECTIONS })];
+export const LIMIT_FIELDS: FieldSpec[] = [
+  f('rate', 'Rate (bytes/s)', 'size', { placeholder: '512k' }),
+  f('burst', 'Burst', 'size', { placeholder: '64k' }),
+  f('after', 'Unlimited first', 'size', { placeholder: '0' }),
+  f('per', 'Per', 'select', { options: LIMIT_PER }),
+  f('direction', 'Direction', 'select', { options: LIMIT_DIRECTIONS }),
+];
 /** Fields of faults. */
-export const FAULT_FIELDS: FieldSpec[] = [f('latency', 'Latency', 'duration'), f('jitter', 'Jitter', 'duration'), f('stall_after', 'Stall after', 'size'), f('reset_after', 'Reset after', 'size'), f('drop_connection', 'Drop probability', 'number')];
+export const FAULT_FIELDS: FieldSpec[] = [
+  f('latency', 'Latency', 'duration'),
+  f('jitter', 'Jitter', 'duration'),
+  f('stall_after', 'Stall after', 'size'),
+  f('reset_after', 'Reset after', 'size'),
+  f('drop_connection', 'Drop probability', 'number'),
+];
 /** Conditions of a server-wide limit rule (lists are comma-separated in the form). */
-export const LIMIT_MATCH_FIELDS: FieldSpec[] = [f('ext', 'Extensions', 'list', { placeholder: 'mp4, zip' }), f('content_type', 'Content types', 'list', { placeholder: 'video/, application/zip' }), f('min_size', 'Min size', 'size', { placeholder: '1m' }), f('client', 'Clients (CIDR)', 'list', { placeholder: '127.0.0.2/32' }), f('path', 'Path prefix', 'text', { placeholder: '/downloads' })];
+export const LIMIT_MATCH_FIELDS: FieldSpec[] = [
+  f('ext', 'Extensions', 'list', { placeholder: 'mp4, zip' }),
+  f('content_type', 'Content types', 'list', { placeholder: 'video/, application/zip' }),
+  f('min_size', 'Min size', 'size', { placeholder: '1m' }),
+  f('client', 'Clients (CIDR)', 'list', { placeholder: '127.0.0.2/32' }),
+  f('path', 'Path prefix', 'text', { placeholder: '/downloads' }),
+];
 /** Fields of an HTTP upstream's health check. */
-export const HTTP_HEALTH_FIELDS: FieldSpec[] = [f('interval', 'Interval', 'duration', { placeholder: '5s' }), f('timeout', 'Timeout', 'duration', { placeholder: '3s' }), f('path', 'Path', 'text', { placeholder: '/' }), f('fails', 'Fails', 'number', { placeholder: '3' }), f('passes', 'Passes', 'number', { placeholder: '2' })];
+export const HTTP_HEALTH_FIELDS: FieldSpec[] = [
+  f('interval', 'Interval', 'duration', { placeholder: '5s' }),
+  f('timeout', 'Timeout', 'duration', { placeholder: '3s' }),
+  f('path', 'Path', 'text', { placeholder: '/' }),
+  f('fails', 'Fails', 'number', { placeholder: '3' }),
+  f('passes', 'Passes', 'number', { placeholder: '2' }),
+];
 /** Fields of a stream upstream's health check. */
-export const STREAM_HEALTH_FIELDS: FieldSpec[] = [f('interval', 'Interval', 'duration', { placeholder: '5s' }), f('timeout', 'Timeout', 'duration', { placeholder: '3s' }), f('fails', 'Fails', 'number', { placeholder: '3' }), f('passes', 'Passes', 'number', { placeholder: '2' }), f('send', 'Send'), f('expect', 'Expect')];
+export const STREAM_HEALTH_FIELDS: FieldSpec[] = [
+  f('interval', 'Interval', 'duration', { placeholder: '5s' }),
+  f('timeout', 'Timeout', 'duration', { placeholder: '3s' }),
+  f('fails', 'Fails', 'number', { placeholder: '3' }),
+  f('passes', 'Passes', 'number', { placeholder: '2' }),
+  f('send', 'Send'),
+  f('expect', 'Expect'),
+];
 /** Fields of an HTTP server. */
-export const SERVER_FIELDS: FieldSpec[] = [f('name', 'Name'), f('listen', 'Listen', 'text', { placeholder: '127.0.0.1:8080' })];
+export const SERVER_FIELDS: FieldSpec[] = [
+  f('name', 'Name'),
+  f('listen', 'Listen', 'text', { placeholder: '127.0.0.1:8080' }),
+];
 /** Fields of an upstream group. */
-export const UPSTREAM_FIELDS: FieldSpec[] = [f('name', 'Name'), f('balance', 'Balance', 'select', { options: BALANCE_KINDS })];
+export const UPSTREAM_FIELDS: FieldSpec[] = [
+  f('name', 'Name'),
+  f('balance', 'Balance', 'select', { options: BALANCE_KINDS }),
+];
 /** Columns of an upstream's server list. */
-export const UPSTREAM_SERVER_FIELDS: FieldSpec[] = [f('address', 'Address'), f('weight', 'Weight', 'number'), f('max_fails', 'Max fails', 'number'), f('fail_timeout', 'Fail timeout', 'duration'), f('backup', 'Backup', 'bool'), f('down', 'Down', 'bool')];
+export const UPSTREAM_SERVER_FIELDS: FieldSpec[] = [
+  f('address', 'Address'),
+  f('weight', 'Weight', 'number'),
+  f('max_fails', 'Max fails', 'number'),
+  f('fail_timeout', 'Fail timeout', 'duration'),
+  f('backup', 'Backup', 'bool'),
+  f('down', 'Down', 'bool'),
+];
 /** Fields of a TCP/UDP stream server. */
-export const STREAM_SERVER_FIELDS: FieldSpec[] = [f('name', 'Name'), f('listen', 'Listen', 'text', { placeholder: '127.0.0.1:15432' }), f('protocol', 'Protocol', 'select', { options: STREAM_PROTOCOLS }), f('upstream', 'Upstream', 'select'), f('proxy_timeout', 'Idle timeout', 'duration', { placeholder: '10m' }), f('proxy_responses', 'UDP replies', 'number')];
+export const STREAM_SERVER_FIELDS: FieldSpec[] = [
+  f('name', 'Name'),
+  f('listen', 'Listen', 'text', { placeholder: '127.0.0.1:15432' }),
+  f('protocol', 'Protocol', 'select', { options: STREAM_PROTOCOLS }),
+  f('upstream', 'Upstream', 'select'),
+  f('proxy_timeout', 'Idle timeout', 'duration', { placeholder: '10m' }),
+  f('proxy_responses', 'UDP replies', 'number'),
+];
 
 /** The form's text for a field (booleans as booleans, missing as ''). */
 export function readField(obj: Plain | undefined, spec: FieldSpec): string | boolean {
@@ -75,9 +190,17 @@ export function fieldValue(spec: FieldSpec, input: string | boolean): unknown {
   if (spec.type === 'bool') return input === true ? true : undefined;
   const s = String(input);
   if (s.trim() === '') return undefined;
-  if (spec.type === 'list') return s.split(',').map((x) => x.trim()).filter(Boolean);
+  if (spec.type === 'list')
+    return s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
   const numeric = /^-?\d+(\.\d+)?$/.test(s.trim());
-  if (spec.type === 'number' || ((spec.type === 'size' || spec.type === 'duration' || spec.key === 'repeat') && numeric)) return numeric ? Number(s) : s;
+  if (
+    spec.type === 'number' ||
+    ((spec.type === 'size' || spec.type === 'duration' || spec.key === 'repeat') && numeric)
+  )
+    return numeric ? Number(s) : s;
   return s;
 }
 
@@ -98,13 +221,25 @@ export function routeKindOf(route: Plain): RouteKind | undefined {
 /** A starting body per route kind: small, valid and obviously editable. */
 export function defaultBody(kind: RouteKind): Plain {
   switch (kind) {
-    case 'static': return { root: './www' };
-    case 'chunked': return { chunks: ['start\n', 'working\n', 'done\n'], delay: '500ms' };
-    case 'stream': return { format: 'ndjson', line: '{"n": {{seq}}}', every: '200ms', count: 50 };
-    case 'upload': return { dir: './uploads' };
-    case 'respond': return { status: 200, body: 'ok' };
-    case 'sse': return { script: [{ event: 'tick', data: '{"n": {{seq}}}', every: '1s', repeat: 10 }, { event: 'complete', data: 'done' }] };
-    case 'proxy': return { upstream: 'backend' };
+    case 'static':
+      return { root: './www' };
+    case 'chunked':
+      return { chunks: ['start\n', 'working\n', 'done\n'], delay: '500ms' };
+    case 'stream':
+      return { format: 'ndjson', line: '{"n": {{seq}}}', every: '200ms', count: 50 };
+    case 'upload':
+      return { dir: './uploads' };
+    case 'respond':
+      return { status: 200, body: 'ok' };
+    case 'sse':
+      return {
+        script: [
+          { event: 'tick', data: '{"n": {{seq}}}', every: '1s', repeat: 10 },
+          { event: 'complete', data: 'done' },
+        ],
+      };
+    case 'proxy':
+      return { upstream: 'backend' };
   }
 }
 
@@ -134,7 +269,8 @@ export function sseModeOf(sse: Plain): SseMode {
 /** The SSE body switched to another mode (exactly one of script, channel, scenario stays). */
 export function setSseMode(sse: Plain, mode: SseMode): Plain {
   const { script, channel, scenario, ...rest } = sse;
-  if (mode === 'script') return { ...rest, script: script ?? [{ event: 'message', data: 'hello', every: '1s', repeat: 5 }] };
+  if (mode === 'script')
+    return { ...rest, script: script ?? [{ event: 'message', data: 'hello', every: '1s', repeat: 5 }] };
   if (mode === 'channel') return { ...rest, channel: channel ?? 'notifications' };
   return { ...rest, scenario: scenario ?? { type: 'ticker' } };
 }

@@ -20,11 +20,16 @@ export const HISTORY_CAPACITY = 3600;
 
 function valueOf(s: ScopeSample, m: Metric): number {
   switch (m) {
-    case 'active': return s.active;
-    case 'requests': return s.requestsPerSec;
-    case 'bytesIn': return s.bytesInPerSec;
-    case 'bytesOut': return s.bytesOutPerSec;
-    case 'events': return s.eventsPerSec;
+    case 'active':
+      return s.active;
+    case 'requests':
+      return s.requestsPerSec;
+    case 'bytesIn':
+      return s.bytesInPerSec;
+    case 'bytesOut':
+      return s.bytesOutPerSec;
+    case 'events':
+      return s.eventsPerSec;
   }
 }
 

@@ -11,7 +11,12 @@ import { TelemetryHistory, TOTAL } from './history.js';
 import { HISTORY_POINTS, pushRing } from './ring.js';
 
 /** One point of a limit's history: achieved rate against the configured target. */
-export interface LimitPoint { t: number; achieved: number; target: number; throttled: number }
+export interface LimitPoint {
+  t: number;
+  achieved: number;
+  target: number;
+  throttled: number;
+}
 
 /** What the dashboard and the tuner read. */
 export interface TelemetryState {
@@ -31,12 +36,27 @@ export interface TelemetryState {
 
 /** The state before the first tick. */
 export const emptyTelemetry = (capacity?: number): TelemetryState => ({
-  history: new TelemetryHistory(capacity), version: 0, listeners: [], limits: {}, routes: {}, ticks: 0,
+  history: new TelemetryHistory(capacity),
+  version: 0,
+  listeners: [],
+  limits: {},
+  routes: {},
+  ticks: 0,
 });
 
-function reduceLimits(prev: TelemetryState['limits'], samples: LimitSample[], t: number, cap: number): TelemetryState['limits'] {
+function reduceLimits(
+  prev: TelemetryState['limits'],
+  samples: LimitSample[],
+  t: number,
+  cap: number,
+): TelemetryState['limits'] {
   const out: TelemetryState['limits'] = {};
-  for (const l of samples) out[l.scope] = pushRing(prev[l.scope] ?? [], { t, achieved: l.achievedPerSec, target: l.rate, throttled: l.throttled }, cap);
+  for (const l of samples)
+    out[l.scope] = pushRing(
+      prev[l.scope] ?? [],
+      { t, achieved: l.achievedPerSec, target: l.rate, throttled: l.throttled },
+      cap,
+    );
   return out;
 }
 
@@ -48,7 +68,8 @@ export function reduceTick(state: TelemetryState, tick: TelemetryTick, cap = HIS
   let listeners = state.listeners;
   for (const l of tick.listeners) if (!listeners.includes(l.name)) listeners = [...listeners, l.name];
   const routes: TelemetryState['routes'] = {};
-  for (const r of tick.routes) routes[r.name] = pushRing(state.routes[r.name] ?? [], { t: tick.t, bytesOut: r.bytesOutPerSec }, cap);
+  for (const r of tick.routes)
+    routes[r.name] = pushRing(state.routes[r.name] ?? [], { t: tick.t, bytesOut: r.bytesOutPerSec }, cap);
   return {
     history: state.history,
     version: state.version + 1,

@@ -9,7 +9,10 @@ import type { ExchangeSummary } from '../../../core/api/index.js';
 import { matchesFilter } from './traffic.js';
 
 /** One exchange. */
-export interface RowItem { kind: 'row'; row: ExchangeSummary }
+export interface RowItem {
+  kind: 'row';
+  row: ExchangeSummary;
+}
 
 /** Repeated short requests: the newest of them, how many are listed, and their share of their route's listed requests. */
 export interface GroupItem {
@@ -32,7 +35,11 @@ export interface GroupItem {
 export type TableItem = RowItem | GroupItem;
 
 /** How the table is viewed. */
-export interface TableView { filter: string; openOnly: boolean; grouped: boolean }
+export interface TableView {
+  filter: string;
+  openOnly: boolean;
+  grouped: boolean;
+}
 
 /** The path a group is keyed on: the route (its prefix) when matched, else the URL without its query. */
 export const routeOf = (r: ExchangeSummary) => r.route ?? r.url.split('?')[0]!;
@@ -44,7 +51,10 @@ export const groupKey = (r: ExchangeSummary) => `${r.listener} ${r.method} ${rou
 export const itemId = (it: TableItem) => (it.kind === 'row' ? it.row.id : it.latest.id);
 
 /** The rows that pass the filter and the open switch, newest first. */
-export function visibleRows(rows: readonly ExchangeSummary[], v: Pick<TableView, 'filter' | 'openOnly'>): ExchangeSummary[] {
+export function visibleRows(
+  rows: readonly ExchangeSummary[],
+  v: Pick<TableView, 'filter' | 'openOnly'>,
+): ExchangeSummary[] {
   if (!v.filter.trim() && !v.openOnly) return rows as ExchangeSummary[];
   return rows.filter((r) => (!v.openOnly || r.outcome === 'open') && matchesFilter(r, v.filter));
 }
@@ -72,10 +82,20 @@ export function groupRows(rows: readonly ExchangeSummary[]): TableItem[] {
     if (list[0] !== r) continue; // a group is listed once, where its newest member is
     let bytes = 0;
     let ms = 0;
-    for (const m of list) { bytes += m.bytesOut; ms += m.durationMs ?? 0; }
+    for (const m of list) {
+      bytes += m.bytesOut;
+      ms += m.durationMs ?? 0;
+    }
     out.push({
-      kind: 'group', key: groupKey(r), latest: r, count: list.length, ids: list.map((m) => m.id), firstAt: list[list.length - 1]!.startedAt,
-      bytesOut: bytes, meanMs: ms / list.length, routeShare: list.length / perRoute.get(`${r.listener} ${routeOf(r)}`)!,
+      kind: 'group',
+      key: groupKey(r),
+      latest: r,
+      count: list.length,
+      ids: list.map((m) => m.id),
+      firstAt: list[list.length - 1]!.startedAt,
+      bytesOut: bytes,
+      meanMs: ms / list.length,
+      routeShare: list.length / perRoute.get(`${r.listener} ${routeOf(r)}`)!,
     });
   }
   return out;
@@ -111,12 +131,19 @@ export function nextIndex(key: string, current: number, count: number, page: num
   if (count === 0) return undefined;
   const clamp = (i: number) => Math.max(0, Math.min(count - 1, i));
   switch (key) {
-    case 'ArrowDown': return clamp(current < 0 ? 0 : current + 1);
-    case 'ArrowUp': return clamp(current < 0 ? 0 : current - 1);
-    case 'PageDown': return clamp(current + page);
-    case 'PageUp': return clamp(current - page);
-    case 'Home': return 0;
-    case 'End': return count - 1;
-    default: return undefined;
+    case 'ArrowDown':
+      return clamp(current < 0 ? 0 : current + 1);
+    case 'ArrowUp':
+      return clamp(current < 0 ? 0 : current - 1);
+    case 'PageDown':
+      return clamp(current + page);
+    case 'PageUp':
+      return clamp(current - page);
+    case 'Home':
+      return 0;
+    case 'End':
+      return count - 1;
+    default:
+      return undefined;
   }
 }

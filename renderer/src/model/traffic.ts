@@ -33,7 +33,12 @@ export interface TrafficState {
  * replaced (batches carry whole rows), then open rows kept up to `openCap`
  * and ended rows up to `cap`.
  */
-export function mergeRows(rows: readonly ExchangeSummary[], batch: readonly ExchangeSummary[], cap = TRAFFIC_CAP, openCap = OPEN_CAP): ExchangeSummary[] {
+export function mergeRows(
+  rows: readonly ExchangeSummary[],
+  batch: readonly ExchangeSummary[],
+  cap = TRAFFIC_CAP,
+  openCap = OPEN_CAP,
+): ExchangeSummary[] {
   if (batch.length === 0) return rows as ExchangeSummary[];
   const fresh = new Map<number, ExchangeSummary>();
   for (const r of batch) fresh.set(r.id, r);
@@ -46,7 +51,8 @@ export function mergeRows(rows: readonly ExchangeSummary[], batch: readonly Exch
   const added = [...fresh.values()].sort((a, b) => b.id - a.id);
   // New ids are usually all newer than every row; a stream first seen late is not.
   let all = added.concat(merged);
-  if (added.length > 0 && merged.length > 0 && added[added.length - 1]!.id < merged[0]!.id) all = all.sort((a, b) => b.id - a.id);
+  if (added.length > 0 && merged.length > 0 && added[added.length - 1]!.id < merged[0]!.id)
+    all = all.sort((a, b) => b.id - a.id);
   return retain(all, cap, openCap);
 }
 
@@ -73,29 +79,47 @@ export function rowType(r: ExchangeSummary): string {
 export function matchesFilter(r: ExchangeSummary, filter: string): boolean {
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return true;
-  const hay = `${r.method} ${r.url} ${r.status ?? ''} ${rowType(r)} ${r.client} ${r.listener} ${r.outcome} ${r.upstream ?? ''}`.toLowerCase();
+  const hay =
+    `${r.method} ${r.url} ${r.status ?? ''} ${rowType(r)} ${r.client} ${r.listener} ${r.outcome} ${r.upstream ?? ''}`.toLowerCase();
   return words.every((w) => hay.includes(w));
 }
 
 /** Creates the traffic store. */
 export function createTrafficStore(cap = TRAFFIC_CAP, openCap = OPEN_CAP) {
-  return createStore<TrafficState & {
-    add(batch: ExchangeSummary[]): void;
-    /** Merges a snapshot of the engine's whole log: open rows it no longer has have ended unseen and go. */
-    sync(snapshot: ExchangeSummary[]): void;
-    setPaused(p: boolean): void;
-    setFilter(f: string): void;
-    setOpenOnly(on: boolean): void;
-    setGrouped(on: boolean): void;
-    select(id: number | undefined): void;
-    clear(): void;
-  }>()((set) => ({
-    rows: [], paused: false, missed: 0, filter: '', openOnly: false, grouped: false,
-    add: (batch) => set((s) => (s.paused ? { missed: s.missed + batch.length } : { rows: mergeRows(s.rows, batch, cap, openCap) })),
-    sync: (snapshot) => set((s) => {
-      const ids = new Set(snapshot.map((r) => r.id));
-      return { rows: mergeRows(s.rows.filter((r) => r.outcome !== 'open' || ids.has(r.id)), snapshot, cap, openCap), missed: 0 };
-    }),
+  return createStore<
+    TrafficState & {
+      add(batch: ExchangeSummary[]): void;
+      /** Merges a snapshot of the engine's whole log: open rows it no longer has have ended unseen and go. */
+      sync(snapshot: ExchangeSummary[]): void;
+      setPaused(p: boolean): void;
+      setFilter(f: string): void;
+      setOpenOnly(on: boolean): void;
+      setGrouped(on: boolean): void;
+      select(id: number | undefined): void;
+      clear(): void;
+    }
+  >()((set) => ({
+    rows: [],
+    paused: false,
+    missed: 0,
+    filter: '',
+    openOnly: false,
+    grouped: false,
+    add: (batch) =>
+      set((s) => (s.paused ? { missed: s.missed + batch.length } : { rows: mergeRows(s.rows, batch, cap, openCap) })),
+    sync: (snapshot) =>
+      set((s) => {
+        const ids = new Set(snapshot.map((r) => r.id));
+        return {
+          rows: mergeRows(
+            s.rows.filter((r) => r.outcome !== 'open' || ids.has(r.id)),
+            snapshot,
+            cap,
+            openCap,
+          ),
+          missed: 0,
+        };
+      }),
     setPaused: (paused) => set({ paused, missed: 0 }),
     setFilter: (filter) => set({ filter }),
     setOpenOnly: (openOnly) => set({ openOnly }),

@@ -10,7 +10,9 @@ import { NEW_CONFIG } from '../model/config-doc.js';
 import { configDoc, ui } from '../state.js';
 
 /** The pending apply: the plan the user confirms before it runs. */
-export const applyDialog = createStore<{ plan?: ApplyPlan; changes?: string[]; text?: string; busy: boolean }>()(() => ({ busy: false }));
+export const applyDialog = createStore<{ plan?: ApplyPlan; changes?: string[]; text?: string; busy: boolean }>()(
+  () => ({ busy: false }),
+);
 
 /** Asks before discarding unsaved edits. */
 export function confirmDiscard(): boolean {
@@ -56,7 +58,10 @@ export async function save(file?: string): Promise<void> {
 async function askPath(): Promise<string | undefined> {
   const current = configDoc.getState().file;
   if (desktop) return (await desktop.chooseSavePath(current)) ?? undefined;
-  return window.prompt('Save the config to this path (on the machine running Sluice):', current ?? 'sluice.yaml') ?? undefined;
+  return (
+    window.prompt('Save the config to this path (on the machine running Sluice):', current ?? 'sluice.yaml') ??
+    undefined
+  );
 }
 
 /** File → Save As: asks for a path, then saves there. */

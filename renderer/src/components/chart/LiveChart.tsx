@@ -51,26 +51,80 @@ function PlotAreaProbe({ onArea }: { onArea(a: PlotArea): void }) {
 }
 
 /** The recharts layer, memoised on what it shows: ticks with unchanged axes skip it entirely. */
-function useFrame(p: { top: number; rangeMs: number; unit: string; height: number; format(n: number): string; reference?: { value: number; label: string }; onArea(a: PlotArea): void }) {
+function useFrame(p: {
+  top: number;
+  rangeMs: number;
+  unit: string;
+  height: number;
+  format(n: number): string;
+  reference?: { value: number; label: string };
+  onArea(a: PlotArea): void;
+}) {
   const { top, rangeMs, unit, height, format, onArea } = p;
   const refValue = p.reference?.value;
   const refLabel = p.reference?.label;
-  return useMemo(() => (
-    <ResponsiveContainer width="100%" height={height}>
-      <LineChart data={NO_DATA} margin={MARGIN}>
-        <CartesianGrid stroke="var(--grid)" strokeDasharray="2 4" />
-        <XAxis type="number" dataKey="x" domain={[-rangeMs, 0]} ticks={timeTicks(rangeMs)} tickFormatter={(t: number) => timeTickLabel(t, rangeMs)} stroke="var(--muted)" fontSize={10} allowDataOverflow />
-        <YAxis type="number" domain={[0, top]} ticks={valueTicks(top)} tickFormatter={(v: number) => format(v)} stroke="var(--muted)" fontSize={10} width={74} allowDataOverflow
-          label={{ value: unit, angle: -90, position: 'insideLeft', offset: 8, fill: 'var(--muted)', fontSize: 10, style: { textAnchor: 'middle' } }} />
-        {refValue !== undefined && <ReferenceLine y={refValue} stroke="var(--warn)" strokeDasharray="6 3" label={{ value: refLabel, fill: 'var(--warn)', fontSize: 10, position: 'insideTopLeft' }} />}
-        <PlotAreaProbe onArea={onArea} />
-      </LineChart>
-    </ResponsiveContainer>
-  ), [top, rangeMs, unit, height, format, refValue, refLabel, onArea]);
+  return useMemo(
+    () => (
+      <ResponsiveContainer width="100%" height={height}>
+        <LineChart data={NO_DATA} margin={MARGIN}>
+          <CartesianGrid stroke="var(--grid)" strokeDasharray="2 4" />
+          <XAxis
+            type="number"
+            dataKey="x"
+            domain={[-rangeMs, 0]}
+            ticks={timeTicks(rangeMs)}
+            tickFormatter={(t: number) => timeTickLabel(t, rangeMs)}
+            stroke="var(--muted)"
+            fontSize={10}
+            allowDataOverflow
+          />
+          <YAxis
+            type="number"
+            domain={[0, top]}
+            ticks={valueTicks(top)}
+            tickFormatter={(v: number) => format(v)}
+            stroke="var(--muted)"
+            fontSize={10}
+            width={74}
+            allowDataOverflow
+            label={{
+              value: unit,
+              angle: -90,
+              position: 'insideLeft',
+              offset: 8,
+              fill: 'var(--muted)',
+              fontSize: 10,
+              style: { textAnchor: 'middle' },
+            }}
+          />
+          {refValue !== undefined && (
+            <ReferenceLine
+              y={refValue}
+              stroke="var(--warn)"
+              strokeDasharray="6 3"
+              label={{ value: refLabel, fill: 'var(--warn)', fontSize: 10, position: 'insideTopLeft' }}
+            />
+          )}
+          <PlotAreaProbe onArea={onArea} />
+        </LineChart>
+      </ResponsiveContainer>
+    ),
+    [top, rangeMs, unit, height, format, refValue, refLabel, onArea],
+  );
 }
 
 /** One titled live chart. */
-export function LiveChart({ title, unit, build, format, height = 170, reference, testId, bytes, aside }: LiveChartProps) {
+export function LiveChart({
+  title,
+  unit,
+  build,
+  format,
+  height = 170,
+  reference,
+  testId,
+  bytes,
+  aside,
+}: LiveChartProps) {
   const body = useRef<HTMLDivElement>(null);
   const width = useWidth(body);
   const [area, setArea] = useState<PlotArea>();
@@ -82,7 +136,10 @@ export function LiveChart({ title, unit, build, format, height = 170, reference,
   const index = hoveredIndex(model, hover);
   return (
     <div className="chart" data-testid={testId}>
-      <div className="chart-title"><span>{title}</span>{aside}</div>
+      <div className="chart-title">
+        <span>{title}</span>
+        {aside}
+      </div>
       <div className="chart-body" ref={body} {...handlers}>
         {frame}
         {area && <SeriesCanvas model={model} top={top} area={area} height={height} cursor={index} />}

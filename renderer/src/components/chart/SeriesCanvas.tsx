@@ -10,10 +10,18 @@ import type { ChartModel } from '../../model/chart-data.js';
 import { useColourScheme } from './use-colour-scheme.js';
 
 /** The plot rectangle inside the chart (px from the chart's top-left). */
-export interface PlotArea { x: number; y: number; width: number; height: number }
+export interface PlotArea {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 /** Maps model coordinates (ms before the end, value) to pixels. */
-export interface PlotScale { x(ms: number): number; y(v: number): number }
+export interface PlotScale {
+  x(ms: number): number;
+  y(v: number): number;
+}
 
 /** The scale of a plot area for a window of `rangeMs` and a value axis 0…`top`. */
 export function plotScale(area: PlotArea, rangeMs: number, top: number): PlotScale {

@@ -15,10 +15,16 @@ function Legend() {
       {entries.map((g) => {
         const off = hidden.has(g.key);
         return (
-          <button key={g.key} className={off ? 'off' : ''} aria-pressed={!off} data-testid={`legend-${g.key}`}
+          <button
+            key={g.key}
+            className={off ? 'off' : ''}
+            aria-pressed={!off}
+            data-testid={`legend-${g.key}`}
             title={`${off ? 'show' : 'hide'} ${g.label}${g.members.length > 1 && g.key !== TOTAL_GROUP.key ? `: ${g.members.join(', ')}` : ''}`}
-            onClick={() => chartView.getState().toggle(g.key)}>
-            <i style={{ background: g.colour }} />{g.label}
+            onClick={() => chartView.getState().toggle(g.key)}
+          >
+            <i style={{ background: g.colour }} />
+            {g.label}
           </button>
         );
       })}
@@ -34,10 +40,20 @@ export function ChartToolbar() {
     <div className="chart-toolbar">
       <div className="tabs" role="group" aria-label="time range">
         {RANGES.map((r) => (
-          <button key={r.id} className={r.ms === rangeMs ? 'on' : ''} data-testid={`range-${r.id}`} onClick={() => chartView.getState().setRange(r.ms)}>{r.label}</button>
+          <button
+            key={r.id}
+            className={r.ms === rangeMs ? 'on' : ''}
+            data-testid={`range-${r.id}`}
+            onClick={() => chartView.getState().setRange(r.ms)}
+          >
+            {r.label}
+          </button>
         ))}
       </div>
-      <button data-testid="chart-pause" onClick={() => chartView.getState().togglePause(telemetry.getState().history.lastTime)}>
+      <button
+        data-testid="chart-pause"
+        onClick={() => chartView.getState().togglePause(telemetry.getState().history.lastTime)}
+      >
         {pausedAt === undefined ? 'Pause' : `Resume (paused at ${fmtClockMs(pausedAt)})`}
       </button>
       <Legend />

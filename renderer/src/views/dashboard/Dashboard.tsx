@@ -21,7 +21,13 @@ export function Dashboard() {
       {noListeners && <EmptyState />}
       <ChartToolbar />
       <div className="chart-grid">
-        <MetricChart testId="chart-active" metric="active" title="Active connections" unit="connections" format={fmtNum} />
+        <MetricChart
+          testId="chart-active"
+          metric="active"
+          title="Active connections"
+          unit="connections"
+          format={fmtNum}
+        />
         <MetricChart testId="chart-requests" metric="requests" title="Requests/s" unit="requests/s" format={fmtNum} />
         <MetricChart testId="chart-out" metric="bytesOut" title="Bytes/s out" unit="bytes/s" format={fmtRate} bytes />
         <MetricChart testId="chart-in" metric="bytesIn" title="Bytes/s in" unit="bytes/s" format={fmtRate} bytes />

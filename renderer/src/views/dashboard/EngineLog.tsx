@@ -9,7 +9,16 @@ export function EngineLog() {
   return (
     <div className="card log" data-testid="engine-log">
       <h4>Engine log</h4>
-      <ul>{logs.slice(-40).reverse().map((l, i) => <li key={i} className={l.level}><span className="muted">{fmtClock(l.at)}</span> {l.message}</li>)}</ul>
+      <ul>
+        {logs
+          .slice(-40)
+          .reverse()
+          .map((l, i) => (
+            <li key={i} className={l.level}>
+              <span className="muted">{fmtClock(l.at)}</span> {l.message}
+            </li>
+          ))}
+      </ul>
     </div>
   );
 }

@@ -8,8 +8,12 @@ export function ChunkEditor({ body: chunked, onChange }: KindEditorProps) {
   return (
     <label className="field wide">
       <span className="field-label">Chunks (one per line, \n kept)</span>
-      <textarea data-testid="chunks" rows={4} value={lines.map((l) => l.replace(/\n$/, '')).join('\n')}
-        onChange={(e) => onChange({ ...chunked, chunks: e.target.value.split('\n').map((l) => `${l}\n`) })} />
+      <textarea
+        data-testid="chunks"
+        rows={4}
+        value={lines.map((l) => l.replace(/\n$/, '')).join('\n')}
+        onChange={(e) => onChange({ ...chunked, chunks: e.target.value.split('\n').map((l) => `${l}\n`) })}
+      />
     </label>
   );
 }

@@ -33,14 +33,20 @@ function addRecordedRoute(yaml: string): void {
 }
 
 function Waterfall({ d }: { d: Detail }) {
-  const total = Math.max(d.durationMs ?? (Date.now() - d.startedAt), 1);
-  const bar = (label: string, from: number, to: number | undefined, cls: string) => to === undefined ? null : (
-    <div className="wf-row" key={label}>
-      <span>{label}</span>
-      <div className="wf-track"><div className={`wf-bar ${cls}`} style={{ left: `${(from / total) * 100}%`, width: `${Math.max(((to - from) / total) * 100, 0.5)}%` }} /></div>
-      <span className="num">{fmtMs(to - from)}</span>
-    </div>
-  );
+  const total = Math.max(d.durationMs ?? Date.now() - d.startedAt, 1);
+  const bar = (label: string, from: number, to: number | undefined, cls: string) =>
+    to === undefined ? null : (
+      <div className="wf-row" key={label}>
+        <span>{label}</span>
+        <div className="wf-track">
+          <div
+            className={`wf-bar ${cls}`}
+            style={{ left: `${(from / total) * 100}%`, width: `${Math.max(((to - from) / total) * 100, 0.5)}%` }}
+          />
+        </div>
+        <span className="num">{fmtMs(to - from)}</span>
+      </div>
+    );
   return (
     <div className="waterfall">
       {bar('connect', 0, d.connectMs, 'c')}
@@ -51,19 +57,33 @@ function Waterfall({ d }: { d: Detail }) {
 }
 
 function ChunkTimeline({ d }: { d: Detail }) {
-  if (d.chunks.length === 0) return <p className="muted">No chunks captured (capture runs while the Traffic view is open).</p>;
+  if (d.chunks.length === 0)
+    return <p className="muted">No chunks captured (capture runs while the Traffic view is open).</p>;
   const end = Math.max(...d.chunks.map((c) => c.t), 1);
   const max = Math.max(...d.chunks.map((c) => c.bytes), 1);
   return (
     <svg className="chunks" viewBox="0 0 400 60" preserveAspectRatio="none" data-testid="chunk-timeline">
-      {d.chunks.map((c, i) => <rect key={i} x={(c.t / end) * 396} y={60 - (c.bytes / max) * 56} width={3} height={(c.bytes / max) * 56} />)}
+      {d.chunks.map((c, i) => (
+        <rect key={i} x={(c.t / end) * 396} y={60 - (c.bytes / max) * 56} width={3} height={(c.bytes / max) * 56} />
+      ))}
     </svg>
   );
 }
 
 function Headers({ h }: { h: Record<string, unknown> | undefined }) {
   if (!h) return <p className="muted">—</p>;
-  return <table className="kv"><tbody>{Object.entries(h).map(([k, v]) => <tr key={k}><td>{k}</td><td>{Array.isArray(v) ? v.join(', ') : String(v)}</td></tr>)}</tbody></table>;
+  return (
+    <table className="kv">
+      <tbody>
+        {Object.entries(h).map(([k, v]) => (
+          <tr key={k}>
+            <td>{k}</td>
+            <td>{Array.isArray(v) ? v.join(', ') : String(v)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }
 
 /** Loads exchange `id`, again every 500 ms while it is open (a live list of events). */
@@ -79,7 +99,10 @@ function useExchange(id: number): Detail | null | undefined {
       if (x && x.outcome === 'open') timer = setTimeout(() => void load(), 500);
     };
     void load();
-    return () => { alive = false; clearTimeout(timer); };
+    return () => {
+      alive = false;
+      clearTimeout(timer);
+    };
   }, [id]);
   return d;
 }
@@ -89,8 +112,18 @@ export function ExchangeDetail({ id, group }: { id: number; group?: number }) {
   const d = useExchange(id);
   const [mock, setMock] = useState<string>();
   useEffect(() => setMock(undefined), [id]);
-  if (d === undefined) return <div className="detail"><p className="muted">Loading exchange {id}…</p></div>;
-  if (d === null) return <div className="detail"><p className="muted">Exchange {id} is no longer in the log.</p></div>;
+  if (d === undefined)
+    return (
+      <div className="detail">
+        <p className="muted">Loading exchange {id}…</p>
+      </div>
+    );
+  if (d === null)
+    return (
+      <div className="detail">
+        <p className="muted">Exchange {id} is no longer in the log.</p>
+      </div>
+    );
   const record = async () => {
     const r = await api.recordAsMock(id);
     if (r.ok) setMock(r.yaml);
@@ -99,20 +132,37 @@ export function ExchangeDetail({ id, group }: { id: number; group?: number }) {
   return (
     <div className="detail" data-testid="traffic-detail">
       <div className="form-head">
-        <h3><span className="method">{d.method}</span> {d.url}</h3>
-        <button title="close (Esc)" onClick={() => traffic.getState().select(undefined)}>✕</button>
+        <h3>
+          <span className="method">{d.method}</span> {d.url}
+        </h3>
+        <button title="close (Esc)" onClick={() => traffic.getState().select(undefined)}>
+          ✕
+        </button>
       </div>
       {group !== undefined && <p className="muted">The newest of {group} requests like it in the table.</p>}
       <p>
-        <b className={`st s${Math.floor((d.status ?? 0) / 100)}`}>{d.status ?? '…'}</b> · {rowType(d)} · {fmtBytes(d.bytesOut)} out · {fmtBytes(d.bytesIn)} in · {fmtMs(d.durationMs)} · <span className={`outcome ${d.outcome}`}>{outcomeLabel(d)}</span>
+        <b className={`st s${Math.floor((d.status ?? 0) / 100)}`}>{d.status ?? '…'}</b> · {rowType(d)} ·{' '}
+        {fmtBytes(d.bytesOut)} out · {fmtBytes(d.bytesIn)} in · {fmtMs(d.durationMs)} ·{' '}
+        <span className={`outcome ${d.outcome}`}>{outcomeLabel(d)}</span>
         {d.upstream && <> · upstream {d.upstream}</>}
-        <br /><span className="muted">started {fmtClockMs(d.startedAt)} · {d.listener} · from {d.client}</span>
+        <br />
+        <span className="muted">
+          started {fmtClockMs(d.startedAt)} · {d.listener} · from {d.client}
+        </span>
       </p>
-      {(d.kind === 'proxy' || d.sseEvents.length > 0 || d.chunks.length > 1) && <button data-testid="record-mock" onClick={() => void record()}>Record as mock</button>}
+      {(d.kind === 'proxy' || d.sseEvents.length > 0 || d.chunks.length > 1) && (
+        <button data-testid="record-mock" onClick={() => void record()}>
+          Record as mock
+        </button>
+      )}
       {mock && (
         <>
-          <pre className="mock" data-testid="mock-yaml">{mock}</pre>
-          <button data-testid="add-mock" onClick={() => addRecordedRoute(mock)}>Add to config</button>
+          <pre className="mock" data-testid="mock-yaml">
+            {mock}
+          </pre>
+          <button data-testid="add-mock" onClick={() => addRecordedRoute(mock)}>
+            Add to config
+          </button>
         </>
       )}
       <h4>Timing</h4>
@@ -123,8 +173,24 @@ export function ExchangeDetail({ id, group }: { id: number; group?: number }) {
         <>
           <h4>SSE events ({d.sseEvents.length})</h4>
           <table className="events" data-testid="sse-events">
-            <thead><tr><th>+ms</th><th>event</th><th>id</th><th>data</th></tr></thead>
-            <tbody>{d.sseEvents.slice(-300).map((e, i) => <tr key={i}><td className="num">{Math.round(e.t)}</td><td>{e.event ?? 'message'}</td><td>{e.id ?? ''}</td><td className="data">{e.data}</td></tr>)}</tbody>
+            <thead>
+              <tr>
+                <th>+ms</th>
+                <th>event</th>
+                <th>id</th>
+                <th>data</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.sseEvents.slice(-300).map((e, i) => (
+                <tr key={i}>
+                  <td className="num">{Math.round(e.t)}</td>
+                  <td>{e.event ?? 'message'}</td>
+                  <td>{e.id ?? ''}</td>
+                  <td className="data">{e.data}</td>
+                </tr>
+              ))}
+            </tbody>
           </table>
         </>
       )}

@@ -25,14 +25,26 @@ function ExportHar({ ids }: { ids: () => number[] }) {
       const har = await buildHar(list);
       download(harFileName(), har.text);
       const more = har.missing ? ` (${har.missing} no longer in the engine's log)` : '';
-      ui.getState().notify('ok', `exported ${har.exported} exchange${har.exported === 1 ? '' : 's'} as HAR${more}${list.length >= HAR_MAX ? ` — the newest ${HAR_MAX}` : ''}`);
+      ui.getState().notify(
+        'ok',
+        `exported ${har.exported} exchange${har.exported === 1 ? '' : 's'} as HAR${more}${list.length >= HAR_MAX ? ` — the newest ${HAR_MAX}` : ''}`,
+      );
     } catch (e) {
       ui.getState().notify('error', `HAR export failed: ${(e as Error).message}`);
     } finally {
       setBusy(false);
     }
   };
-  return <button data-testid="export-har" disabled={busy} onClick={() => void run()} title="the listed exchanges as HTTP Archive (devtools, HTTP Toolkit)">{busy ? 'Exporting…' : 'Export HAR'}</button>;
+  return (
+    <button
+      data-testid="export-har"
+      disabled={busy}
+      onClick={() => void run()}
+      title="the listed exchanges as HTTP Archive (devtools, HTTP Toolkit)"
+    >
+      {busy ? 'Exporting…' : 'Export HAR'}
+    </button>
+  );
 }
 
 /** The toolbar: filter, open-only, grouping, counts, export, pause, clear. */
@@ -43,13 +55,45 @@ function Toolbar({ shown, ids }: { shown: number; ids: () => number[] }) {
   const t = traffic.getState();
   return (
     <div className="toolbar">
-      <input className="search" data-testid="traffic-filter" placeholder="filter: method, path, status, type, client…" value={filter} onChange={(e) => t.setFilter(e.target.value)} />
-      <button className={openOnly ? 'on' : ''} aria-pressed={openOnly} data-testid="open-only" onClick={() => t.setOpenOnly(!openOnly)}>Open streams only ({fmtNum(open)})</button>
-      <label className="check"><input type="checkbox" data-testid="group-repeats" checked={grouped} onChange={(e) => t.setGrouped(e.target.checked)} /> Group repeats</label>
-      <span className="muted" data-testid="traffic-count">{fmtNum(shown)} of {fmtNum(total)}</span>
+      <input
+        className="search"
+        data-testid="traffic-filter"
+        placeholder="filter: method, path, status, type, client…"
+        value={filter}
+        onChange={(e) => t.setFilter(e.target.value)}
+      />
+      <button
+        className={openOnly ? 'on' : ''}
+        aria-pressed={openOnly}
+        data-testid="open-only"
+        onClick={() => t.setOpenOnly(!openOnly)}
+      >
+        Open streams only ({fmtNum(open)})
+      </button>
+      <label className="check">
+        <input
+          type="checkbox"
+          data-testid="group-repeats"
+          checked={grouped}
+          onChange={(e) => t.setGrouped(e.target.checked)}
+        />{' '}
+        Group repeats
+      </label>
+      <span className="muted" data-testid="traffic-count">
+        {fmtNum(shown)} of {fmtNum(total)}
+      </span>
       <span className="spacer" />
       <ExportHar ids={ids} />
-      <button data-testid="pause" onClick={() => { const p = !paused; t.setPaused(p); if (!p) void refreshTraffic(); }}>{paused ? `Resume${missed ? ` (${missed} new)` : ''}` : 'Pause'}</button>
+      <button
+        data-testid="pause"
+        onClick={() => {
+          const p = !paused;
+          t.setPaused(p);
+          if (!p) void refreshTraffic();
+        }}
+      >
+        {paused ? `Resume${missed ? ` (${missed} new)` : ''}` : 'Pause'}
+      </button>
       <button onClick={() => t.clear()}>Clear</button>
     </div>
   );
@@ -67,8 +111,12 @@ export function Traffic() {
   const [atTop, setAtTop] = useState(true);
   const { shown, waiting } = useShownRows(rows, !atTop);
   const items = useMemo(() => tableItems(shown, { filter, openOnly, grouped }), [shown, filter, openOnly, grouped]);
-  const group = selected === undefined ? undefined : items.find((it) => it.kind === 'group' && it.latest.id === selected);
-  const empty = rows.length === 0 ? "No exchanges yet. Requests to Sluice's listeners appear here as they happen." : 'Nothing matches: change the filter or switch "open streams only" off.';
+  const group =
+    selected === undefined ? undefined : items.find((it) => it.kind === 'group' && it.latest.id === selected);
+  const empty =
+    rows.length === 0
+      ? "No exchanges yet. Requests to Sluice's listeners appear here as they happen."
+      : 'Nothing matches: change the filter or switch "open streams only" off.';
   return (
     <div className={`view traffic${selected !== undefined ? ' with-detail' : ''}`}>
       <Toolbar shown={items.length} ids={() => exportIds(items)} />
@@ -81,7 +129,9 @@ export function Traffic() {
           )}
           <TrafficTable items={items} selected={selected} empty={empty} scroller={scroller} onAtTop={setAtTop} />
         </div>
-        {selected !== undefined && <ExchangeDetail id={selected} group={group?.kind === 'group' ? group.count : undefined} />}
+        {selected !== undefined && (
+          <ExchangeDetail id={selected} group={group?.kind === 'group' ? group.count : undefined} />
+        )}
       </div>
     </div>
   );

@@ -31,19 +31,33 @@ export const TrafficRow = memo(function TrafficRow({ item, selected, rate, style
   const status = r.status ?? 0;
   const group = item.kind === 'group' ? item : undefined;
   return (
-    <div className={`trow${selected ? ' sel' : ''} o-${r.outcome}${group ? ' group' : ''}`} style={style} role="row" aria-selected={selected}
-      data-testid={group ? 'traffic-group' : 'traffic-row'} data-id={r.id} onClick={() => onSelect(r.id)}>
+    <div
+      className={`trow${selected ? ' sel' : ''} o-${r.outcome}${group ? ' group' : ''}`}
+      style={style}
+      role="row"
+      aria-selected={selected}
+      data-testid={group ? 'traffic-group' : 'traffic-row'}
+      data-id={r.id}
+      onClick={() => onSelect(r.id)}
+    >
       <span className="mono">{fmtClockMs(r.startedAt)}</span>
       <span className="method">{r.method}</span>
-      <span className="path" title={r.url}>{group ? routeOf(r) : r.url}</span>
+      <span className="path" title={r.url}>
+        {group ? routeOf(r) : r.url}
+      </span>
       <span className={`st s${Math.floor(status / 100)}`}>{r.status ?? '…'}</span>
       <span>{rowType(r)}</span>
       <span className="num">{fmtBytes(group ? group.bytesOut : r.bytesOut)}</span>
       <span className="num">{fmtMs(group ? group.meanMs : r.durationMs)}</span>
       <span>{r.client}</span>
-      {group
-        ? <span className="outcome grouped" title="listed requests like this · their rate">×{fmtNum(group.count)}{rate !== undefined && ` · ${fmtNum(rate)}/s`}</span>
-        : <span className={`outcome ${r.outcome}`}>{outcomeLabel(r)}</span>}
+      {group ? (
+        <span className="outcome grouped" title="listed requests like this · their rate">
+          ×{fmtNum(group.count)}
+          {rate !== undefined && ` · ${fmtNum(rate)}/s`}
+        </span>
+      ) : (
+        <span className={`outcome ${r.outcome}`}>{outcomeLabel(r)}</span>
+      )}
     </div>
   );
 });

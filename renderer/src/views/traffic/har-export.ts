@@ -33,7 +33,10 @@ export async function buildHar(ids: number[]): Promise<{ text: string; exported:
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
-  const version = await api.health().then((h) => h.version).catch(() => '');
+  const version = await api
+    .health()
+    .then((h) => h.version)
+    .catch(() => '');
   const doc = toHar(details, { name: 'Sluice', version }, { now: Date.now() });
   return { text: JSON.stringify(doc, null, 2), exported: details.length, missing: ids.length - details.length };
 }

@@ -12,13 +12,20 @@ import type { ExchangeSummary } from '../../../../core/api/index.js';
 export const TABLE_REFRESH_MS = 500;
 
 /** `shown`: the rows to list; `waiting`: rows newer than them while held. */
-export function useShownRows(rows: ExchangeSummary[], hold: boolean, intervalMs = TABLE_REFRESH_MS): { shown: ExchangeSummary[]; waiting: number } {
+export function useShownRows(
+  rows: ExchangeSummary[],
+  hold: boolean,
+  intervalMs = TABLE_REFRESH_MS,
+): { shown: ExchangeSummary[]; waiting: number } {
   const [shown, setShown] = useState(rows);
   const last = useRef(0);
   useEffect(() => {
     if (hold || rows === shown) return;
     const due = last.current + intervalMs - performance.now();
-    const show = () => { last.current = performance.now(); setShown(rows); };
+    const show = () => {
+      last.current = performance.now();
+      setShown(rows);
+    };
     if (due <= 0) return show();
     const timer = setTimeout(show, due);
     return () => clearTimeout(timer);
