@@ -2,3 +2,5 @@
 export * from './types.js';
 export * from './sluice-api.js';
 export * from './client.js';
+export * from './desktop.js';
+export * from './har.js';

@@ -22,8 +22,11 @@ export const chunkedSchema = z.strictObject({
   content_type: z.string().default('text/plain; charset=utf-8'),
 });
 
+/** Body formats of a generated stream. */
+export const STREAM_FORMATS = ['ndjson', 'text', 'binary'] as const;
+
 export const streamSchema = z.strictObject({
-  format: z.enum(['ndjson', 'text', 'binary']).default('ndjson'),
+  format: z.enum(STREAM_FORMATS).default('ndjson'),
   line: z.string().default('{"n": {{seq}}}').describe('template for ndjson/text lines'),
   size: size({ min: 1 }).default(1024).describe('bytes per binary chunk'),
   every: duration().default(1000),
@@ -43,6 +46,11 @@ export const respondSchema = z.strictObject({
   headers: headers.default({}),
 });
 
+/** Faults an SSE script step can play: a clean close, a stall, a reset. */
+export const SSE_STEP_FAULTS = ['close', 'stall', 'reset'] as const;
+/** The built-in SSE scenarios. */
+export const SSE_SCENARIOS = ['openai', 'anthropic', 'progress', 'ticker', 'log'] as const;
+
 /** One step of an SSE script: an event, a comment, a fault, or a status before streaming. */
 export const sseStepSchema = z.strictObject({
   event: z.string().optional(),
@@ -54,7 +62,7 @@ export const sseStepSchema = z.strictObject({
   every: duration().optional().describe('wait before each repetition'),
   jitter: duration().optional(),
   repeat: z.union([z.number().int().min(1), z.literal('forever')]).default(1),
-  fault: z.enum(['close', 'stall', 'reset']).optional(),
+  fault: z.enum(SSE_STEP_FAULTS).optional(),
   status: z
     .number()
     .int()
@@ -66,7 +74,7 @@ export const sseStepSchema = z.strictObject({
 });
 
 export const sseScenarioSchema = z.strictObject({
-  type: z.enum(['openai', 'anthropic', 'progress', 'ticker', 'log']),
+  type: z.enum(SSE_SCENARIOS),
   text: z.string().optional().describe('text the chat scenarios stream, token by token'),
   tokens_per_second: z.number().positive().default(20),
   model: z.string().optional(),

@@ -144,10 +144,13 @@ export const streamUpstreamSchema = z.strictObject({
   health_check: streamHealthCheckSchema.optional(),
 });
 
+/** Transport of a stream server. */
+export const STREAM_PROTOCOLS = ['tcp', 'udp'] as const;
+
 export const streamServerSchema = z.strictObject({
   name: name,
   listen: address(),
-  protocol: z.enum(['tcp', 'udp']).default('tcp'),
+  protocol: z.enum(STREAM_PROTOCOLS).default('tcp'),
   upstream: name,
   proxy_timeout: duration({ min: 1 }).default(600_000).describe('idle timeout'),
   connect_timeout: duration({ min: 1 }).default(5000),

@@ -3,6 +3,11 @@ import { z } from 'zod';
 import { duration, probability, rate, size } from './fields.js';
 import { rechunkSchema } from './llm-schema.js';
 
+/** Who shares one bucket: each connection, each client IP, or everyone on the route. */
+export const LIMIT_PER = ['connection', 'client', 'route'] as const;
+/** Which way a limit applies: responses (out), request bodies (in), or both. */
+export const LIMIT_DIRECTIONS = ['out', 'in', 'both'] as const;
+
 /** One bandwidth limit: a token bucket (`rate`, `burst`) after `after` free bytes. */
 export const limitSchema = z.strictObject({
   rate: rate(),
@@ -10,9 +15,9 @@ export const limitSchema = z.strictObject({
     .optional()
     .describe('bucket size; default: one write granularity (16k) or rate/10, whichever is larger'),
   after: size().default(0).describe('the first N bytes of each response pass unlimited (nginx limit_rate_after)'),
-  per: z.enum(['connection', 'client', 'route']).default('connection').describe('who shares one bucket'),
+  per: z.enum(LIMIT_PER).default('connection').describe('who shares one bucket'),
   direction: z
-    .enum(['out', 'in', 'both'])
+    .enum(LIMIT_DIRECTIONS)
     .default('out')
     .describe(
       'out: responses to the client; in: request bodies (uploads). Stream servers: out = upstream → client, in = client → upstream (UDP: per datagram)',

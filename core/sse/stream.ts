@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { SseConfig } from '../config/index.js';
 import type { Exchange } from '../kernel/index.js';
+import { sentHeaders } from '../telemetry/sent-headers.js';
 import { encodeRetry } from './encoder.js';
 import type { SseClient } from './client.js';
 
@@ -23,6 +24,9 @@ export function openStream(ex: Pick<Exchange, 'res' | 'record' | 'services'>): v
   ex.res.writeHead(200, SSE_HEADERS);
   ex.res.flushHeaders();
   ex.record.status = 200;
+  // An open stream shows its type (and, while someone watches, its headers) before it ends.
+  ex.record.contentType = SSE_HEADERS['content-type'];
+  if (ex.services.traffic.observed) ex.record.responseHeaders = sentHeaders(ex.res);
   // The headers are the first byte: the socket fast path never passes the outlet's first-byte hook.
   ex.record.ttfbMs ??= ex.services.clock.now() - ex.record.startedAt;
 }

@@ -16,6 +16,7 @@ const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   telemetry: () => import('./telemetry.js'),
   static: () => import('./static.js'),
   llm: () => import('./llm.js'),
+  ui: () => import('./ui.js'),
 };
 
 function printTable(t: BenchTable): void {

@@ -151,6 +151,25 @@ test("every form field maps to a key its schema knows and accepts the form's kin
   }
 });
 
+test('every select offers exactly the values its schema accepts (the lists come from core/config)', () => {
+  const selects: [FieldSpec[], string, z.ZodType, Plain][] = [
+    [LIMIT_FIELDS, 'per', limitSchema, { rate: '1m' }],
+    [LIMIT_FIELDS, 'direction', limitSchema, { rate: '1m' }],
+    [ROUTE_KIND_FIELDS.stream, 'format', streamSchema, {}],
+    [SSE_SCENARIO_FIELDS, 'type', sseScenarioSchema, {}],
+    [SSE_STEP_FIELDS, 'fault', sseStepSchema, {}],
+    [UPSTREAM_FIELDS, 'balance', httpUpstreamSchema, { name: 'a', servers: [{ address: 1 }] }],
+    [STREAM_SERVER_FIELDS, 'protocol', streamServerSchema, { name: 'a', listen: 0, upstream: 'b' }],
+  ];
+  for (const [fields, key, schema, base] of selects) {
+    const f = fields.find((x) => x.key === key)!;
+    const options = (f.options ?? []).filter((o) => o !== '');
+    assert.ok(options.length >= 2, `${key} has options`);
+    for (const o of options) assert.ok(schema.safeParse(writeField(base, f, o)).success, `${key} = ${o}`);
+    assert.ok(!schema.safeParse({ ...base, [key]: 'nonsense' }).success, `${key} rejects other values`);
+  }
+});
+
 test('changing a route kind swaps the body and keeps path, limit and faults', () => {
   const route: Plain = { path: '/dl', static: { root: './www' }, limit: { rate: '1m' }, faults: { latency: '1s' } };
   const next = changeRouteKind(route, 'chunked');

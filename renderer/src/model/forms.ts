@@ -4,7 +4,18 @@
  * so writing a form back through updateConfigText keeps the user's units and
  * comments. Field tables follow core/config/schema.ts, one per route kind.
  */
-import { RECHUNK_MODES, ROUTE_KINDS, type RouteKind } from '../../../core/config/index.js';
+import {
+  BALANCE_KINDS,
+  LIMIT_DIRECTIONS,
+  LIMIT_PER,
+  RECHUNK_MODES,
+  ROUTE_KINDS,
+  SSE_SCENARIOS,
+  SSE_STEP_FAULTS,
+  STREAM_FORMATS,
+  STREAM_PROTOCOLS,
+  type RouteKind,
+} from '../../../core/config/index.js';
 
 /** How a form field reads and writes its value. */
 export type FieldType = 'text' | 'textarea' | 'number' | 'size' | 'duration' | 'bool' | 'select' | 'list';
@@ -43,7 +54,7 @@ export const ROUTE_KIND_FIELDS: Record<RouteKind, FieldSpec[]> = {
     f('content_type', 'Content type', 'text', { placeholder: 'text/plain; charset=utf-8' }),
   ],
   stream: [
-    f('format', 'Format', 'select', { options: ['ndjson', 'text', 'binary'] }),
+    f('format', 'Format', 'select', { options: STREAM_FORMATS }),
     f('line', 'Line template', 'text', { placeholder: '{"n": {{seq}}}' }),
     f('size', 'Chunk size (binary)', 'size', { placeholder: '1k' }),
     f('every', 'Every', 'duration', { placeholder: '1s' }),
@@ -81,7 +92,7 @@ export const SSE_CHANNEL_FIELDS: FieldSpec[] = [
 ];
 /** Fields of a built-in SSE scenario. */
 export const SSE_SCENARIO_FIELDS: FieldSpec[] = [
-  f('type', 'Scenario', 'select', { options: ['openai', 'anthropic', 'progress', 'ticker', 'log'] }),
+  f('type', 'Scenario', 'select', { options: SSE_SCENARIOS }),
   f('text', 'Text', 'textarea'),
   f('tokens_per_second', 'Tokens/s', 'number'),
   f('every', 'Every', 'duration'),
@@ -95,14 +106,15 @@ export const SSE_STEP_FIELDS: FieldSpec[] = [
   f('delay', 'Delay', 'duration'),
   f('every', 'Every', 'duration'),
   f('repeat', 'Repeat', 'text'),
-  f('fault', 'Fault', 'select', { options: ['', 'close', 'stall', 'reset'] }),
+  f('fault', 'Fault', 'select', { options: ['', ...SSE_STEP_FAULTS] }),
 ];
 /** Fields of a limit (route or stream server). */
 export const LIMIT_FIELDS: FieldSpec[] = [
   f('rate', 'Rate (bytes/s)', 'size', { placeholder: '512k' }),
   f('burst', 'Burst', 'size', { placeholder: '64k' }),
   f('after', 'Unlimited first', 'size', { placeholder: '0' }),
-  f('per', 'Per', 'select', { options: ['connection', 'client', 'route'] }),
+  f('per', 'Per', 'select', { options: LIMIT_PER }),
+  f('direction', 'Direction', 'select', { options: LIMIT_DIRECTIONS }),
 ];
 /** Fields of faults. */
 export const FAULT_FIELDS: FieldSpec[] = [
@@ -146,7 +158,7 @@ export const SERVER_FIELDS: FieldSpec[] = [
 /** Fields of an upstream group. */
 export const UPSTREAM_FIELDS: FieldSpec[] = [
   f('name', 'Name'),
-  f('balance', 'Balance', 'select', { options: ['round_robin', 'least_conn', 'ip_hash', 'random'] }),
+  f('balance', 'Balance', 'select', { options: BALANCE_KINDS }),
 ];
 /** Columns of an upstream's server list. */
 export const UPSTREAM_SERVER_FIELDS: FieldSpec[] = [
@@ -161,7 +173,7 @@ export const UPSTREAM_SERVER_FIELDS: FieldSpec[] = [
 export const STREAM_SERVER_FIELDS: FieldSpec[] = [
   f('name', 'Name'),
   f('listen', 'Listen', 'text', { placeholder: '127.0.0.1:15432' }),
-  f('protocol', 'Protocol', 'select', { options: ['tcp', 'udp'] }),
+  f('protocol', 'Protocol', 'select', { options: STREAM_PROTOCOLS }),
   f('upstream', 'Upstream', 'select'),
   f('proxy_timeout', 'Idle timeout', 'duration', { placeholder: '10m' }),
   f('proxy_responses', 'UDP replies', 'number'),

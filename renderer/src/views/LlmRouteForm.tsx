@@ -7,7 +7,7 @@
 import { useState } from 'react';
 import { LLM_FAIL_KINDS, LLM_FORMATS, type ConfigError } from '../../../core/config/index.js';
 import { writeField, type FieldSpec, type Plain } from '../model/forms.js';
-import { errorAt, Fields, Optional } from './RouteForm.js';
+import { errorAt, Fields, Optional } from '../components/Fields.js';
 
 /** Props of the LLM route form. */
 export interface LlmRouteFormProps {
