@@ -7,6 +7,8 @@ import { useEffect, useState } from 'react';
 import { parse } from 'yaml';
 import type { ExchangeDetail as Detail } from '../../../../core/api/index.js';
 import { api } from '../../api.js';
+import { LlmStreamView } from '../../components/LlmStreamView.js';
+import { StreamNotes } from '../../components/StreamFindings.js';
 import { fmtBytes, fmtClockMs, fmtMs } from '../../format.js';
 import type { Plain } from '../../model/forms.js';
 import { rowType } from '../../model/traffic.js';
@@ -150,6 +152,7 @@ export function ExchangeDetail({ id, group }: { id: number; group?: number }) {
           started {fmtClockMs(d.startedAt)} · {d.listener} · from {d.client}
         </span>
       </p>
+      <StreamNotes d={d} />
       {(d.kind === 'proxy' || d.sseEvents.length > 0 || d.chunks.length > 1) && (
         <button data-testid="record-mock" onClick={() => void record()}>
           Record as mock
@@ -169,6 +172,7 @@ export function ExchangeDetail({ id, group }: { id: number; group?: number }) {
       <Waterfall d={d} />
       <h4>Chunks ({d.chunks.length})</h4>
       <ChunkTimeline d={d} />
+      <LlmStreamView d={d} />
       {d.sseEvents.length > 0 && (
         <>
           <h4>SSE events ({d.sseEvents.length})</h4>

@@ -47,10 +47,13 @@ export const TrafficTable = memo(function TrafficTable({
     [items, selected],
   );
   const rates = useRouteRates();
-  const onSelect = useCallback((id: number) => {
-    traffic.getState().select(id);
-    scroller.current?.focus();
-  }, [scroller]);
+  const onSelect = useCallback(
+    (id: number) => {
+      traffic.getState().select(id);
+      scroller.current?.focus();
+    },
+    [scroller],
+  );
   const moved = useRef(false);
   useEffect(() => {
     if (moved.current && index >= 0) virt.scrollToIndex(index, { align: 'auto' });
