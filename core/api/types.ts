@@ -79,6 +79,20 @@ export interface ExchangeSummary {
   error?: string;
   upstream?: string;
   events: number;
+  /** The client's wire protocol: `h2`, `http/1.1` or `http/1.0`. */
+  protocol?: string;
+  /** The TLS version of the client's connection (`TLSv1.3`), on HTTPS listeners. */
+  tlsVersion?: string;
+}
+
+/** The TLS of a client's connection to an HTTPS listener. */
+export interface ConnectionTls {
+  /** `TLSv1.3`, `TLSv1.2`. */
+  version: string;
+  /** The cipher suite (OpenSSL name, as nginx's `$ssl_cipher`). */
+  cipher: string;
+  /** The server name the client asked for (SNI), when it sent one. */
+  serverName?: string;
 }
 
 /** A TLS connection as the traffic detail shows it: protocol, cipher and the peer's certificate. */
@@ -104,6 +118,8 @@ export interface ExchangeDetail extends ExchangeSummary {
   requestHeaders: Record<string, string | string[] | undefined>;
   responseHeaders?: Record<string, string | number | string[] | undefined>;
   connectMs?: number;
+  /** The TLS of the client's connection, on HTTPS listeners. */
+  tls?: ConnectionTls;
   /** The TLS connection to the upstream server, for HTTPS upstreams. */
   upstreamTls?: TlsSummary;
   chunks: { t: number; bytes: number }[];

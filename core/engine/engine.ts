@@ -11,6 +11,7 @@ import {
   type ApplyPlan,
   type ConfigError,
   type ListenerDef,
+  type PlanItem,
   type SluiceConfig,
 } from '../config/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -129,6 +130,10 @@ export class Engine {
     const defs = new Map(listenersOf(next).map((d) => [d.key, d]));
     this.services.traffic.setCapacity(next.admin?.traffic_log ?? 1000);
 
+    // Kept listeners read their certificate files first: a bad file fails the apply before anything changed.
+    const unready = await this.prepareListeners([...plan.update, ...plan.unchanged], defs);
+    if (unready) return unready;
+
     // Modules first, so new routes find their upstreams and channels.
     for (const m of this.modules) await m.apply(next, prev);
 
@@ -175,6 +180,23 @@ export class Engine {
     if (!prev) this.events.emit('state', { running: true });
     this.events.emit('applied', { plan, changes });
     return { ok: true, plan, changes };
+  }
+
+  /** Runs prepare() of the listeners an apply keeps; a failed apply's result when one rejects. */
+  private async prepareListeners(items: PlanItem[], defs: Map<string, ListenerDef>): Promise<ApplyResult | undefined> {
+    for (const item of items) {
+      const l = this.listeners.get(item.key);
+      if (!l?.prepare) continue;
+      try {
+        await l.prepare(defs.get(item.key)!);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        this.events.emit('apply-failed', { errors: [], message });
+        this.log('error', `apply failed: ${message}`);
+        return { ok: false, message, errors: [] };
+      }
+    }
+    return undefined;
   }
 
   /** Stops every listener (drain until the deadline) and module. */

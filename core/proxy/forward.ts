@@ -14,7 +14,7 @@
 import type { IncomingMessage } from 'node:http';
 import { finished } from 'node:stream';
 import type { Exchange } from '../kernel/index.js';
-import { hasEnded } from '../kernel/index.js';
+import { hasEnded, isHttp2 } from '../kernel/index.js';
 import { drainedOrClosed } from '../util/wait.js';
 import type { Counters } from '../telemetry/counters.js';
 import { CleanAbort, SluiceError } from '../util/errors.js';
@@ -67,7 +67,7 @@ function head(ex: Exchange, up: IncomingMessage, o: ForwardOptions): { sse: bool
     for (const { name, values } of clientResponseHeaders(up).values())
       res.setHeader(name, values.length === 1 ? values[0]! : values);
     res.statusCode = up.statusCode ?? 502;
-    if (up.statusMessage) res.statusMessage = up.statusMessage;
+    if (up.statusMessage && !isHttp2(res)) res.statusMessage = up.statusMessage; // HTTP/2 has no reason phrase
   };
   return { sse, buffer, apply };
 }

@@ -30,6 +30,8 @@ export function toSummary(r: ExchangeRecord, epochOffset = 0): ExchangeSummary {
     error: r.error,
     upstream: r.upstream,
     events: r.events.length,
+    protocol: r.protocol,
+    tlsVersion: r.tls?.version,
   };
 }
 
@@ -40,6 +42,7 @@ export function toDetail(r: ExchangeRecord, epochOffset = 0): ExchangeDetail {
     requestHeaders: { ...r.requestHeaders },
     responseHeaders: r.responseHeaders ? { ...r.responseHeaders } : undefined,
     connectMs: r.connectMs,
+    tls: r.tls ? { ...r.tls } : undefined,
     upstreamTls: r.upstreamTls,
     chunks: r.chunks.slice(),
     sseEvents: r.events.map((e) => ({ ...e })),

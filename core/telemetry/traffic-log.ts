@@ -54,6 +54,8 @@ export class TrafficLog {
       url: fields.url,
       client: fields.client,
       startedAt: fields.startedAt,
+      protocol: fields.protocol,
+      tls: fields.tls,
       requestHeaders: fields.requestHeaders,
       status: fields.status,
       responseHeaders: fields.responseHeaders,
@@ -66,6 +68,7 @@ export class TrafficLog {
       outcome: 'open',
       error: fields.error,
       upstream: fields.upstream,
+      upstreamTls: fields.upstreamTls,
       chunks: [],
       events: [],
     };

@@ -27,3 +27,10 @@ export {
   type ServerCredentials,
 } from './secure-context.js';
 export { tlsSummary } from './peer-summary.js';
+export {
+  loadServerCredentials,
+  sharedCa,
+  type CaSource,
+  type CredentialsContext,
+  type LoadedCredentials,
+} from './server-credentials.js';

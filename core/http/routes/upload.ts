@@ -23,11 +23,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { link, mkdir, open, unlink } from 'node:fs/promises';
 import { basename, extname, join, resolve as resolvePath } from 'node:path';
-import type { IncomingMessage } from 'node:http';
 import type { UploadConfig } from '../../config/index.js';
-import type { Exchange } from '../../kernel/index.js';
+import type { Exchange, ExchangeRequest } from '../../kernel/index.js';
 import type { HandlerFactory } from '../../kernel/index.js';
-import { refuseMethod, sendText } from '../../kernel/index.js';
+import { closeConnectionAfter, refuseMethod, sendText } from '../../kernel/index.js';
 
 const PROGRESS_EVERY_MS = 250;
 
@@ -100,7 +99,7 @@ class Progress {
 }
 
 /** The Content-Length a client declared, if any. */
-function declaredLength(req: IncomingMessage): number | undefined {
+function declaredLength(req: ExchangeRequest): number | undefined {
   const length = req.headers['content-length'];
   return length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
 }
@@ -175,8 +174,8 @@ export const uploadRoute: HandlerFactory = (route, ctx) => {
       if (refuseMethod(ex, ['POST', 'PUT'], 'an upload route')) return;
       const total = declaredLength(ex.req);
       if (total !== undefined && total > cfg.max_size) {
-        // Refuse before reading; close so the unread body is not parsed as a next request.
-        ex.res.shouldKeepAlive = false;
+        // Refuse before reading; close so the unread body is not parsed as a next request (HTTP/1).
+        closeConnectionAfter(ex.res);
         return sendText(ex, 413, `the upload is ${total} bytes; max_size is ${cfg.max_size} bytes`, {
           connection: 'close',
         });
