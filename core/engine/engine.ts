@@ -157,7 +157,7 @@ export class Engine {
     }
     for (const l of started) {
       this.listeners.set(l.def.key, l);
-      this.events.emit('listening', { name: l.def.name, kind: l.def.kind, address: l.address() });
+      this.events.emit('listening', { name: l.def.name, kind: l.def.kind, address: l.address(), url: urlOf(l) });
     }
     for (const item of plan.update) {
       const l = this.listeners.get(item.key)!;
@@ -218,4 +218,12 @@ export class Engine {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** `http://host:port` of an HTTP or admin listener, `https://` when it serves TLS. */
+function urlOf(l: Listener): string | undefined {
+  const def = l.def;
+  if (def.kind === 'admin') return `http://${l.address()}`;
+  if (def.kind === 'http') return `${def.server.tls ? 'https' : 'http'}://${l.address()}`;
+  return undefined;
 }

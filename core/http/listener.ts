@@ -202,7 +202,9 @@ export class HttpListener implements Listener {
       return;
     }
     this.counters.errors++;
-    if (!socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+    // A failed or timed-out TLS handshake: there is no HTTP connection to answer on.
+    const tlsFailure = err.code?.startsWith('ERR_SSL_') || err.code?.startsWith('ERR_TLS_');
+    if (tlsFailure || !socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
       socket.destroy();
       return;
     }
