@@ -6,6 +6,7 @@
  */
 import type {
   ApplyResponse,
+  CaInfoResult,
   ChannelInfo,
   ConfigState,
   ExchangeDetail,
@@ -15,6 +16,7 @@ import type {
   Stats,
   TelemetryTick,
   TrafficQuery,
+  TrustedBrowserResult,
   UpstreamServerState,
   ValidateResult,
 } from './types.js';
@@ -42,6 +44,13 @@ export interface SluiceApiCalls {
     id: number,
     options?: { speed?: number; path?: string },
   ): Promise<{ ok: true; yaml: string } | { ok: false; message: string }>;
+  /** The local CA behind `tls: {}` listeners (created on first use): its certificate's path and SPKI hash. */
+  getCaInfo(): Promise<CaInfoResult>;
+  /**
+   * Starts Chromium or Chrome on the machine running Sluice with a throwaway
+   * profile that trusts the local CA (by its SPKI hash), opening `url`.
+   */
+  openTrustedBrowser(url?: string): Promise<TrustedBrowserResult>;
 }
 
 /** Pushed events: one telemetry tick per 250 ms, new/changed traffic rows in batches, log lines. */
@@ -73,6 +82,8 @@ export const API_CALLS = [
   'getTraffic',
   'getExchange',
   'recordAsMock',
+  'getCaInfo',
+  'openTrustedBrowser',
 ] as const satisfies readonly (keyof SluiceApiCalls)[];
 
 /** Every pushed event name. */

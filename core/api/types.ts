@@ -186,3 +186,18 @@ export interface LogLine {
   message: string;
   at: number;
 }
+
+/** Sluice's local CA, as the HTTPS helpers show it: what to trust, and how. */
+export interface CaInfo {
+  /** Path of the CA certificate (PEM) on the machine running Sluice: NODE_EXTRA_CA_CERTS, curl --cacert. */
+  certPath: string;
+  /** Base64 SHA-256 of the CA's public key: Chromium's --ignore-certificate-errors-spki-list. */
+  spki: string;
+}
+
+/** The local CA, or why it could not be opened (an unwritable data directory). */
+export type CaInfoResult = { ok: true; ca: CaInfo } | { ok: false; message: string };
+
+/** A browser started to trust the local CA: which one, and its throwaway profile folder. */
+export type TrustedBrowserResult =
+  { ok: true; browser: string; profile: string; pid: number } | { ok: false; message: string };

@@ -95,6 +95,7 @@ export function createEngine(opts: RuntimeOptions = {}): Runtime {
     file: opts.file,
     text: opts.text,
     tickMs: opts.tickMs,
+    ca,
   });
   late.host = apiHost;
   return {
