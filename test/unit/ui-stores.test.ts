@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import type { ExchangeSummary, ScopeSample, TelemetryTick } from '../../core/api/index.js';
 import { pushRing, HISTORY_POINTS } from '../../renderer/src/model/ring.js';
 import { createTelemetryStore, emptyTelemetry, reduceTick, seriesOf } from '../../renderer/src/model/telemetry.js';
-import { createTrafficStore, matchesFilter, mergeRows, rowType } from '../../renderer/src/model/traffic.js';
+import {
+  createTrafficStore,
+  matchesFilter,
+  mergeRows,
+  protocolLabel,
+  rowType,
+} from '../../renderer/src/model/traffic.js';
 
 function sample(name: string, n: number): ScopeSample {
   return {
@@ -146,4 +152,21 @@ test('traffic store: pause freezes rows and counts what was missed; filter match
   assert.ok(matchesFilter(sse, 'GET events'));
   assert.ok(matchesFilter(sse, '200 sse'));
   assert.ok(!matchesFilter(sse, 'POST'));
+});
+
+test('the protocol column: h2 or h1.1, marked TLS over TLS; the filter finds rows by protocol', () => {
+  assert.equal(protocolLabel({ protocol: 'h2', tlsVersion: 'TLSv1.3' }), 'h2 TLS');
+  assert.equal(protocolLabel({ protocol: 'http/1.1' }), 'h1.1');
+  assert.equal(protocolLabel({}), '');
+  const row = {
+    id: 1,
+    method: 'GET',
+    url: '/',
+    client: '127.0.0.1',
+    listener: 's',
+    outcome: 'complete',
+    protocol: 'h2',
+  };
+  assert.ok(matchesFilter(row as ExchangeSummary, 'h2'));
+  assert.ok(!matchesFilter({ ...row, protocol: 'http/1.1' } as ExchangeSummary, 'h2'));
 });

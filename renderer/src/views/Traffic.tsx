@@ -12,6 +12,7 @@ import { matchesFilter, rowType } from '../model/traffic.js';
 import { parse } from 'yaml';
 import type { Plain } from '../model/forms.js';
 import { configDoc, refreshTraffic, traffic, ui, useTraffic } from '../state.js';
+import { ConnectionTls, ProtocolCell } from './TrafficTls.js';
 
 /** Adds a recorded route (YAML of one route) to the first HTTP server of the edited config. */
 function addRecordedRoute(yaml: string): void {
@@ -32,7 +33,7 @@ function addRecordedRoute(yaml: string): void {
   ui.getState().setView('config');
 }
 
-const COLS = ['Time', 'Method', 'Path', 'Status', 'Type', 'Bytes', 'Duration', 'Client', 'State'];
+const COLS = ['Time', 'Method', 'Path', 'Status', 'Proto', 'Type', 'Bytes', 'Duration', 'Client', 'State'];
 
 function outcomeLabel(r: ExchangeSummary): string {
   if (r.outcome === 'open') return r.events > 0 ? `open · ${r.events} ev` : 'open';
@@ -55,6 +56,7 @@ function Row({ r, selected, style }: { r: ExchangeSummary; selected: boolean; st
         {r.url}
       </span>
       <span className={`st s${Math.floor(status / 100)}`}>{r.status ?? '…'}</span>
+      <ProtocolCell r={r} />
       <span>{rowType(r)}</span>
       <span className="num">{fmtBytes(r.bytesOut)}</span>
       <span className="num">{fmtMs(r.durationMs)}</span>
@@ -177,6 +179,7 @@ function Detail({ id }: { id: number }) {
           </button>
         </>
       )}
+      <ConnectionTls d={d} />
       <h4>Timing</h4>
       <Waterfall d={d} />
       <h4>Chunks ({d.chunks.length})</h4>
