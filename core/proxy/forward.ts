@@ -42,6 +42,14 @@ export interface ForwardOptions {
 /** Bytes a client socket may hold before the upstream read pauses (a bound, not a buffer target). */
 const OUT_HIGH_WATER = 256 * 1024;
 
+/**
+ * Upstream chunks at least this big that arrive in one turn of the event
+ * loop leave in one write: a TLS upstream hands its body over a 16 KiB
+ * record at a time, which would otherwise be a syscall each. Smaller chunks
+ * (SSE events) go out at once.
+ */
+const COALESCE_FROM = 8 * 1024;
+
 /** Without body bytes for this long, a streamed response's head is sent alone (long polls see their status). */
 const HEAD_ALONE_MS = 50;
 
@@ -161,6 +169,11 @@ function pump(ex: Exchange, up: IncomingMessage, h: PumpHooks): Promise<Buffer[]
     let pending: Buffer[] | undefined = h.buffer ? [] : undefined;
     let pendingBytes = 0;
     let inflight: Promise<void> | undefined;
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      ex.res.uncork();
+    };
     const resume = () => {
       inflight = undefined;
       h.watch.end();
@@ -169,6 +182,11 @@ function pump(ex: Exchange, up: IncomingMessage, h: PumpHooks): Promise<Buffer[]
     const send = (chunk: Buffer) => {
       h.apply();
       if (outlet.direct) {
+        if (!corked && chunk.length >= COALESCE_FROM && !outlet.closed) {
+          corked = true;
+          ex.res.cork();
+          setImmediate(uncork);
+        }
         // Keep reading while the socket holds less than OUT_HIGH_WATER: fewer pause/resume
         // cycles and larger writes than Node's 16 KiB default, still a fixed bound per connection.
         if (outlet.writeDirect(chunk) || outlet.closed || ex.res.writableLength < OUT_HIGH_WATER) return;

@@ -23,6 +23,7 @@ export {
   serverSecureContext,
   serverTlsOptions,
   trustedRoots,
+  clientSecureContext,
   localServerNames,
   type ServerCredentials,
 } from './secure-context.js';

@@ -15,6 +15,7 @@ const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   proxy: () => import('./proxy.js'),
   telemetry: () => import('./telemetry.js'),
   static: () => import('./static.js'),
+  tls: () => import('./tls.js'),
 };
 
 function printTable(t: BenchTable): void {
