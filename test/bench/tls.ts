@@ -89,12 +89,27 @@ async function wrk(args: string[], url: string): Promise<number> {
   return rps;
 }
 
+/** One target of a wrk comparison: its name, URL and the process whose CPU counts (none for direct). */
+type Target = [name: string, url: string, proc: Proc | undefined];
+
+/** Requests/s and the server's CPU ms per request, per round. */
+interface Runs {
+  rps: number[];
+  cpuPer: number[];
+}
+
 /** Interleaved rounds of `seconds` each (load from other work hits every target alike) after a 1 s warm-up each. */
-async function rounds(targets: [string, string][], args: string[], seconds: number): Promise<Map<string, number[]>> {
-  const out = new Map<string, number[]>(targets.map(([n]) => [n, []]));
+async function rounds(targets: Target[], args: string[], seconds: number): Promise<Map<string, Runs>> {
+  const out = new Map<string, Runs>(targets.map(([n]) => [n, { rps: [], cpuPer: [] }]));
   for (const [, url] of targets) await wrk([...args, '-d', '1s'], url);
   for (let r = 0; r < ROUNDS; r++)
-    for (const [name, url] of targets) out.get(name)!.push(await wrk([...args, '-d', `${seconds}s`], url));
+    for (const [name, url, proc] of targets) {
+      const cpu = () => proc?.pids().reduce((a, pid) => a + cpuMs(pid), 0) ?? 0;
+      const before = cpu();
+      const rps = await wrk([...args, '-d', `${seconds}s`], url);
+      out.get(name)!.rps.push(rps);
+      out.get(name)!.cpuPer.push((cpu() - before) / (rps * seconds));
+    }
   return out;
 }
 
@@ -109,14 +124,16 @@ async function handshakes(dir: string, pki: TestPki): Promise<BenchTable> {
   const p = { h2: await freePort(), h1: await freePort(), nginx: await freePort(), node: await freePort() };
   const tls = `tls: { cert: ${pki.good.cert}, key: ${pki.good.key} }`;
   const route = `routes: [ { path: /, respond: { body: ok } } ]`;
-  const procs = [
-    await sluice(
+  const procs: Proc[] = [];
+  try {
+    const sluiceProc = await sluice(
       dir,
       'handshakes',
       `http:\n  servers:\n    - { name: h2, listen: 127.0.0.1:${p.h2}, ${tls}, ${route} }\n    - { name: h1, listen: 127.0.0.1:${p.h1}, ${tls}, http2: off, ${route} }\n`,
       [p.h2, p.h1],
-    ),
-    await nginx(
+    );
+    procs.push(sluiceProc);
+    const nginxProc = await nginx(
       `http {
   access_log off;
   server {
@@ -128,28 +145,29 @@ async function handshakes(dir: string, pki: TestPki): Promise<BenchTable> {
   }
 }`,
       p.nginx,
-    ),
-    await nodeScript(NODE_HTTPS, [p.node, pki.good.cert, pki.good.key], p.node),
-  ];
-  try {
-    const targets: [string, string][] = [
-      ['sluice (http2 on, h1 client)', `https://127.0.0.1:${p.h2}/`],
-      ['sluice (http2: off)', `https://127.0.0.1:${p.h1}/`],
-      ['nginx ssl, 1 worker', `https://127.0.0.1:${p.nginx}/`],
-      ['node https minimal', `https://127.0.0.1:${p.node}/`],
+    );
+    procs.push(nginxProc);
+    const nodeProc = await nodeScript(NODE_HTTPS, [p.node, pki.good.cert, pki.good.key], p.node);
+    procs.push(nodeProc);
+    const targets: Target[] = [
+      ['sluice (http2 on, h1 client)', `https://127.0.0.1:${p.h2}/`, sluiceProc],
+      ['sluice (http2: off)', `https://127.0.0.1:${p.h1}/`, sluiceProc],
+      ['nginx ssl, 1 worker', `https://127.0.0.1:${p.nginx}/`, nginxProc],
+      ['node https minimal', `https://127.0.0.1:${p.node}/`, nodeProc],
     ];
     const runs = await rounds(targets, ['-t', '2', '-c', '32', '-H', 'Connection: close'], 3);
-    const nginxMed = median(runs.get('nginx ssl, 1 worker')!);
+    const med = (name: string) => median(runs.get(name)!.rps);
     return {
       title: `TLS: new handshakes/s (wrk -t2 -c32 Connection: close, ECDSA P-256, TLS 1.3; ${ROUNDS} interleaved rounds × 3 s, median)`,
-      columns: ['server', 'handshakes/s', 'vs nginx', 'rounds'],
+      columns: ['server', 'handshakes/s', 'vs nginx', 'server CPU µs/handshake', 'rounds'],
       rows: targets.map(([name]) => [
         name,
-        median(runs.get(name)!).toFixed(0),
-        ratio(median(runs.get(name)!), nginxMed),
+        med(name).toFixed(0),
+        ratio(med(name), med('nginx ssl, 1 worker')),
+        (median(runs.get(name)!.cpuPer) * 1000).toFixed(0),
         runs
           .get(name)!
-          .map((x) => x.toFixed(0))
+          .rps.map((x) => x.toFixed(0))
           .join(' / '),
       ]),
       notes: ['goal: sluice ≥ 0.8× nginx', 'wrk does the client half of every handshake on the same 2 cores'],
@@ -439,26 +457,14 @@ async function proxyToHttps(dir: string, pki: TestPki): Promise<BenchTable> {
       p.nginxTls,
     );
     procs.push(nginxProc);
-    const targets: [string, string, Proc | undefined][] = [
+    const targets: Target[] = [
       ['direct (https origin)', `https://127.0.0.1:${p.tlsOrigin}/mib`, undefined],
       ['sluice → https upstream', `http://127.0.0.1:${p.sluiceTls}/mib`, sluiceProc],
       ['nginx proxy_pass https://', `http://127.0.0.1:${p.nginxTls}/mib`, nginxProc],
       ['sluice → http upstream', `http://127.0.0.1:${p.sluice}/mib`, sluiceProc],
       ['nginx proxy_pass http://', `http://127.0.0.1:${p.nginx}/mib`, nginxProc],
     ];
-    const runs = new Map<string, { rps: number[]; cpuPerMiB: number[] }>(
-      targets.map(([n]) => [n, { rps: [], cpuPerMiB: [] }]),
-    );
-    const args = ['-t', '2', '-c', '16'];
-    for (const [, url] of targets) await wrk([...args, '-d', '1s'], url);
-    for (let r = 0; r < ROUNDS; r++)
-      for (const [name, url, proc] of targets) {
-        const cpu = () => proc?.pids().reduce((a, pid) => a + cpuMs(pid), 0) ?? 0;
-        const before = cpu();
-        const rps = await wrk([...args, '-d', '3s'], url);
-        runs.get(name)!.rps.push(rps);
-        runs.get(name)!.cpuPerMiB.push((cpu() - before) / (rps * 3));
-      }
+    const runs = await rounds(targets, ['-t', '2', '-c', '16'], 3);
     const med = (name: string) => median(runs.get(name)!.rps);
     const peerOf = (name: string) =>
       name.includes('https') ? 'nginx proxy_pass https://' : 'nginx proxy_pass http://';
@@ -469,7 +475,7 @@ async function proxyToHttps(dir: string, pki: TestPki): Promise<BenchTable> {
         name,
         med(name).toFixed(0),
         name.startsWith('sluice') ? ratio(med(name), med(peerOf(name))) : '',
-        proc ? median(runs.get(name)!.cpuPerMiB).toFixed(2) : '',
+        proc ? median(runs.get(name)!.cpuPer).toFixed(2) : '',
         runs
           .get(name)!
           .rps.map((x) => x.toFixed(0))
