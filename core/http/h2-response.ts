@@ -10,8 +10,10 @@
  * - `destroy()` resets the stream with INTERNAL_ERROR. A plain destroy sends
  *   RST_STREAM(NO_ERROR), which clients take for a complete body.
  * - `destroyed` says whether the stream is gone, as on HTTP/1.
+ * - When the response is out, a client still sending the request body is
+ *   told to stop (see stopUnreadBody).
  */
-import { Http2ServerResponse, type OutgoingHttpHeaders } from 'node:http2';
+import { constants, Http2ServerResponse, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 
 /** Headers that describe an HTTP/1 connection, forbidden in HTTP/2 (RFC 9113 §8.2.2). */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
@@ -21,27 +23,45 @@ export function isConnectionSpecific(name: string): boolean {
   return CONNECTION_SPECIFIC.has(name.toLowerCase());
 }
 
-type HeaderList = OutgoingHttpHeaders | (string | string[])[];
+type HeaderPairs = [string, string | number | readonly string[]][];
+type HeaderList = OutgoingHttpHeaders | HeaderPairs;
 
 /** The headers without connection-specific ones (the same object when there are none). */
 function withoutConnectionHeaders(headers: HeaderList | undefined): HeaderList | undefined {
   if (!headers) return headers;
-  if (Array.isArray(headers)) {
-    // Flat [name, value, name, value, …] as writeHead takes it.
-    if (!headers.some((v, i) => i % 2 === 0 && isConnectionSpecific(String(v)))) return headers;
-    const out: (string | string[])[] = [];
-    for (let i = 0; i + 1 < headers.length; i += 2)
-      if (!isConnectionSpecific(String(headers[i]))) out.push(headers[i]!, headers[i + 1]!);
-    return out;
-  }
+  // HTTP/2's writeHead takes an object or [name, value] pairs.
+  if (Array.isArray(headers)) return headers.filter(([name]) => !isConnectionSpecific(String(name)));
   if (!Object.keys(headers).some(isConnectionSpecific)) return headers;
   const out: OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(headers)) if (!isConnectionSpecific(k)) out[k] = v;
   return out;
 }
 
+/**
+ * The response is out: a client still sending the request body is asked to
+ * stop with RST_STREAM(NO_ERROR) (RFC 9113 §8.1), as nginx does. Node does
+ * this itself only when nobody read any of the body; a route that read
+ * part of it (an upload refused mid-way) would leave the client stalled on
+ * flow control.
+ */
+function stopUnreadBody(this: ServerHttp2Stream): void {
+  // On the next turn, as Node does: the frame that ends the response goes out first.
+  setImmediate(closeIfReceiving, this);
+}
+
+function closeIfReceiving(stream: ServerHttp2Stream): void {
+  if (stream.closed || stream.destroyed || stream.state.remoteClose) return;
+  stream.close(constants.NGHTTP2_NO_ERROR);
+}
+
 /** Node's HTTP/2 compatibility response, made to behave like an HTTP/1 one where handlers rely on it. */
 export class Http2Response extends Http2ServerResponse {
+  override end(...args: unknown[]): this {
+    const stream = this.stream;
+    if (!stream.endAfterHeaders && !this.writableEnded) stream.once('finish', stopUnreadBody);
+    return (super.end as (...a: unknown[]) => this)(...args);
+  }
+
   override setHeader(name: string, value: number | string | readonly string[]): void {
     if (isConnectionSpecific(name)) return;
     super.setHeader(name, value);

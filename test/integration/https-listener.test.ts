@@ -83,6 +83,8 @@ http:
           static: { root: ./www }
         - path: /upload
           upload: { dir: ./incoming, max_size: 8m }
+        - path: /small-upload
+          upload: { dir: ./small, max_size: 64k }
         - path: /up
           proxy: { upstream: "http://127.0.0.1:${upPort}" }
         - path: /health
@@ -255,4 +257,50 @@ test('HTTP/2 announces max_concurrent_streams (default 1000, far above what a pa
   } finally {
     client.close();
   }
+});
+
+/** Streams `total` bytes as an HTTP/2 request body with no Content-Length; resolves with what came back and how the stream ended. */
+function h2Post(path: string, total: number): Promise<{ status: number; body: string; rstCode: number; sent: number }> {
+  const client = http2.connect(base, { ca: ca.ca.certPem });
+  return new Promise((resolve, reject) => {
+    const req = client.request({ ':path': path, ':method': 'POST' });
+    let status = 0;
+    let body = '';
+    let sent = 0;
+    req.on('response', (h) => (status = Number(h[':status'])));
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('error', () => {});
+    req.on('close', () => {
+      client.close();
+      resolve({ status, body, rstCode: req.rstCode ?? 0, sent });
+    });
+    client.on('error', reject);
+    const piece = Buffer.alloc(64 * 1024, 97);
+    const pump = () => {
+      while (sent < total && !req.destroyed) {
+        sent += piece.length;
+        if (!req.write(piece)) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+}
+
+test('HTTP/2: a route that reads no body answers a large POST and ends the stream (the client is told to stop)', async () => {
+  const started = Date.now();
+  const r = await h2Post('/health', 20 * 1024 * 1024);
+  assert.equal(r.status, 200);
+  assert.equal(r.body, 'ok');
+  assert.equal(r.rstCode, http2.constants.NGHTTP2_NO_ERROR);
+  assert.ok(r.sent < 20 * 1024 * 1024, `the client stopped early (sent ${r.sent})`);
+  assert.ok(Date.now() - started < 5000);
+});
+
+test('HTTP/2: an upload over max_size without Content-Length gets its error event, then the stream ends', async () => {
+  const r = await h2Post('/small-upload', 4 * 1024 * 1024);
+  assert.equal(r.status, 200);
+  assert.match(r.body, /event: error\ndata: \{"error":"the upload exceeds max_size \(65536 bytes\)"/);
+  assert.equal(r.rstCode, http2.constants.NGHTTP2_NO_ERROR);
+  await waitFor(() => readdirSync(join(dir, 'small')).length === 0, 'the partial file to go');
 });
