@@ -15,7 +15,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { startEngine, type TestEngine } from '../helpers/engine.js';
+import { parseConfig, startEngine, type TestEngine } from '../helpers/engine.js';
 import { testCa, type TestCa } from '../helpers/local-ca.js';
 import { run } from '../helpers/process.js';
 import { waitFor } from '../helpers/wait.js';
@@ -303,4 +303,11 @@ test('HTTP/2: an upload over max_size without Content-Length gets its error even
   assert.match(r.body, /event: error\ndata: \{"error":"the upload exceeds max_size \(65536 bytes\)"/);
   assert.equal(r.rstCode, http2.constants.NGHTTP2_NO_ERROR);
   await waitFor(() => readdirSync(join(dir, 'small')).length === 0, 'the partial file to go');
+});
+
+test('examples/https.yaml is a valid config with an HTTP/2 TLS listener', () => {
+  const config = parseConfig(readFileSync(new URL('../../examples/https.yaml', import.meta.url), 'utf8'));
+  const server = config.http.servers[0]!;
+  assert.deepEqual(server.tls, {});
+  assert.equal(server.http2, true);
 });
