@@ -22,53 +22,35 @@ import type {
 } from '../kernel/index.js';
 import { closeConnectionAfter, sendText, wireProtocol } from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
-import { loadServerCredentials, serverTlsOptions, type CaSource, type LoadedCredentials } from '../tls/index.js';
+import { serverTlsOptions, type CaSource, type LoadedCredentials } from '../tls/index.js';
 import { CleanAbort, listenError, SluiceError, statusOf } from '../util/errors.js';
 import { boundAddress, clientIp } from '../util/net.js';
 import { connectionTls } from './connection-info.js';
 import { H2Sessions } from './h2-sessions.js';
 import { DrainSet, finishRecord, LiveExchange, RouteEntry, type ListenerScope } from './live-exchange.js';
+import { ListenerCertificates } from './listener-certificates.js';
 import {
+  closeIdle,
   createNodeServer,
+  describeTransport,
   h2Settings,
+  retire,
   transportKind,
   updateHttp1Limits,
-  type NodeServer,
-  type TransportKind,
+  type BoundServer,
 } from './node-server.js';
-import { guardPlainHttp, type PlainHttpGuard } from './plain-http-guard.js';
+import { guardPlainHttp } from './plain-http-guard.js';
 import { parseTarget, Router } from './router.js';
-
-/** A bound server with what belongs to it alone. */
-interface Bound {
-  server: NodeServer;
-  kind: TransportKind;
-  /** HTTP/2 connections (h2 servers only). */
-  sessions?: H2Sessions;
-  guard?: PlainHttpGuard;
-}
-
-/** Certificates read ahead of an apply, for the TLS settings they were read for. */
-interface Prepared {
-  key: string;
-  creds: LoadedCredentials;
-}
-
-/** What decides a listener's certificate: its tls block and (for `tls: {}`) its listen host. */
-function credentialsKey(server: HttpServerConfig): string {
-  return stableJson({ tls: server.tls, listen: server.listen });
-}
 
 /** Serves one `http.servers[]` entry. */
 export class HttpListener implements Listener {
-  private bound: Bound | undefined;
+  private bound: BoundServer | undefined;
   private config: HttpServerConfig;
   private router: Router<RouteEntry>;
   /** Raw TCP connections of every server this listener ran (a re-bind leaves old ones to finish). */
   private readonly sockets = new Set<Socket>();
   /** The certificate being served, and one read ahead by prepare(). */
-  private creds: LoadedCredentials | undefined;
-  private prepared: Prepared | undefined;
+  private readonly certs: ListenerCertificates;
   /**
    * Exchanges whose signal exists: stop() aborts endless ones (SSE, count: 0
    * streams — they would only hold the deadline) at once, finite ones (files,
@@ -84,9 +66,10 @@ export class HttpListener implements Listener {
     /** Run on every exchange, in order (faults first, then limits, so a sliced response is shaped too). */
     private readonly hooks: readonly ExchangeHook[],
     /** The local CA that issues `tls: {}` certificates. */
-    private readonly ca: CaSource,
+    ca: CaSource,
   ) {
     this.config = def.server;
+    this.certs = new ListenerCertificates(ca, services.baseDir);
     this.counters = services.counters.get('listener', def.name, { kind: 'http', listen: def.listen });
     this.router = this.buildRouter(def.server);
   }
@@ -113,32 +96,10 @@ export class HttpListener implements Listener {
     return boundAddress(this.bound?.server, this.def.listen);
   }
 
-  /** Which certificate the listener presents (undefined on plain HTTP). */
-  get certificateSource(): string | undefined {
-    return this.bound?.kind === 'http' ? undefined : this.creds?.source;
-  }
-
   async start(): Promise<void> {
-    const creds = this.config.tls ? await this.credentials(this.config) : undefined;
+    const creds = this.config.tls ? await this.certs.read(this.config) : undefined;
     this.bound = await this.bind(this.config, creds);
-    this.creds = creds;
-  }
-
-  /** Reads the certificate of `server`: the one prepare() read for the same settings, else from its source. */
-  private async credentials(server: HttpServerConfig): Promise<LoadedCredentials> {
-    const key = credentialsKey(server);
-    const p = this.prepared;
-    this.prepared = undefined;
-    if (p && p.key === key) return p.creds;
-    try {
-      return await loadServerCredentials(server.tls!, {
-        listenHost: parseAddress(server.listen)?.host ?? '127.0.0.1',
-        baseDir: this.services.baseDir,
-        ca: this.ca,
-      });
-    } catch (err) {
-      throw new SluiceError('E_TLS', `${server.name}: ${(err as Error).message}`);
-    }
+    this.certs.serve(creds);
   }
 
   /** Creates, wires and binds a server for `config` (on `samePort` when re-binding a port-0 listener). */
@@ -146,12 +107,12 @@ export class HttpListener implements Listener {
     config: HttpServerConfig,
     creds: LoadedCredentials | undefined,
     samePort?: number,
-  ): Promise<Bound> {
+  ): Promise<BoundServer> {
     const { host, port: configured } = parseAddress(config.listen)!;
     const port = samePort ?? configured;
     const server = createNodeServer(config, creds);
     const kind = transportKind(config);
-    const bound: Bound = { server, kind };
+    const bound: BoundServer = { server, kind };
     if (kind !== 'http')
       bound.guard = guardPlainHttp(server, {
         firstByteTimeoutMs: config.header_timeout,
@@ -167,7 +128,7 @@ export class HttpListener implements Listener {
   }
 
   /** Connects a server's events to this listener. */
-  private wire(bound: Bound): void {
+  private wire(bound: BoundServer): void {
     // The three servers share these events; their typings differ only in the request/response classes.
     const server = bound.server as http.Server;
     server.on('request', (req, res) => void this.serve(req, res));
@@ -256,18 +217,14 @@ export class HttpListener implements Listener {
    */
   async prepare(def: ListenerDef): Promise<void> {
     if (def.kind !== 'http' || !def.server.tls) return;
-    this.prepared = undefined;
-    const creds = await this.credentials(def.server);
-    if (stableJson(def.server) === stableJson(this.config) && this.bound) this.useCredentials(creds);
-    else this.prepared = { key: credentialsKey(def.server), creds };
+    const creds = await this.certs.read(def.server);
+    if (stableJson(def.server) === stableJson(this.config) && this.bound) this.useCertificate(creds);
+    else this.certs.hold(def.server, creds);
   }
 
   /** Serves `creds` to new connections; open ones keep the certificate they shook hands with. */
-  private useCredentials(creds: LoadedCredentials): void {
-    const old = this.creds;
-    this.creds = creds;
-    if (!this.bound || this.bound.kind === 'http') return;
-    if (old && old.chain === creds.chain && old.key === creds.key) return;
+  private useCertificate(creds: LoadedCredentials): void {
+    if (!this.certs.serve(creds) || !this.bound || this.bound.kind === 'http') return;
     (this.bound.server as Http2SecureServer).setSecureContext(serverTlsOptions(creds));
   }
 
@@ -281,7 +238,7 @@ export class HttpListener implements Listener {
     if (def.kind !== 'http') return;
     const old = this.router;
     const next = def.server;
-    const creds = next.tls ? await this.credentials(next) : undefined;
+    const creds = next.tls ? await this.certs.read(next) : undefined;
     this.def = def;
     this.config = next;
     this.router = this.buildRouter(next);
@@ -289,7 +246,7 @@ export class HttpListener implements Listener {
     const bound = this.bound;
     if (!bound) return;
     if (transportKind(next) !== bound.kind) return this.rebind(next, creds);
-    if (creds) this.useCredentials(creds);
+    if (creds) this.useCertificate(creds);
     updateHttp1Limits(bound.server, next);
     bound.guard?.setTimeout(next.header_timeout);
     if (bound.sessions) {
@@ -308,12 +265,16 @@ export class HttpListener implements Listener {
     old.server.close(() => undefined);
     retire(old);
     this.bound = await this.bindAgain(next, creds, port);
-    this.creds = creds;
+    this.certs.serve(creds);
     this.services.log('info', `${this.def.name}: now ${describeTransport(this.bound.kind)} on ${this.address()}`);
   }
 
   /** Binds the address just released; the port may take a moment to be free again. */
-  private async bindAgain(next: HttpServerConfig, creds: LoadedCredentials | undefined, port?: number): Promise<Bound> {
+  private async bindAgain(
+    next: HttpServerConfig,
+    creds: LoadedCredentials | undefined,
+    port?: number,
+  ): Promise<BoundServer> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.bind(next, creds, port);
@@ -438,20 +399,4 @@ export class HttpListener implements Listener {
       this.services.log('error', `${this.def.name} ${ex.route.path}: ${message}`);
     sendText(ex, status, message);
   }
-}
-
-/** Idle HTTP/1 keep-alive connections of a server close now. */
-function closeIdle(server: NodeServer): void {
-  (server as Partial<http.Server>).closeIdleConnections?.();
-}
-
-/** A server that no longer accepts: idle HTTP/1 connections close, HTTP/2 ones get GOAWAY; exchanges in progress finish. */
-function retire(bound: Bound): void {
-  closeIdle(bound.server);
-  bound.sessions?.closeAll();
-}
-
-/** `HTTPS (h2, http/1.1)` and the like, for the log. */
-function describeTransport(kind: TransportKind): string {
-  return kind === 'h2' ? 'HTTPS (h2, http/1.1)' : kind === 'https' ? 'HTTPS (http/1.1)' : 'HTTP';
 }

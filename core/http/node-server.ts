@@ -15,12 +15,24 @@ import https from 'node:https';
 import { http2Enabled, type HttpServerConfig } from '../config/index.js';
 import { serverTlsOptions, type ServerCredentials } from '../tls/index.js';
 import { Http2Response } from './h2-response.js';
+import type { H2Sessions } from './h2-sessions.js';
+import type { PlainHttpGuard } from './plain-http-guard.js';
 
 /** How a listener speaks: plain HTTP/1.1, HTTP/1.1 over TLS, or TLS with HTTP/2 and HTTP/1.1. */
 export type TransportKind = 'http' | 'https' | 'h2';
 
 /** One of the three servers. */
 export type NodeServer = http.Server | https.Server | http2.Http2SecureServer;
+
+/** A bound server with what belongs to it alone. */
+export interface BoundServer {
+  server: NodeServer;
+  kind: TransportKind;
+  /** HTTP/2 connections (h2 servers only). */
+  sessions?: H2Sessions;
+  /** The plain-HTTP guard (TLS servers only). */
+  guard?: PlainHttpGuard;
+}
 
 /** How often Node looks for requests whose headers are overdue (the granularity of header_timeout). */
 const HEADER_CHECK_MS = 250;
@@ -78,4 +90,20 @@ export function createNodeServer(config: HttpServerConfig, creds: ServerCredenti
 /** Applies changed HTTP/1 timeouts to a running server (new requests and idle periods use them). */
 export function updateHttp1Limits(server: NodeServer, config: HttpServerConfig): void {
   Object.assign(server, { keepAliveTimeout: config.keepalive_timeout, headersTimeout: config.header_timeout });
+}
+
+/** Idle HTTP/1 keep-alive connections of a server close now. */
+export function closeIdle(server: NodeServer): void {
+  (server as Partial<http.Server>).closeIdleConnections?.();
+}
+
+/** A server that no longer accepts: idle HTTP/1 connections close, HTTP/2 ones get GOAWAY; exchanges in progress finish. */
+export function retire(bound: BoundServer): void {
+  closeIdle(bound.server);
+  bound.sessions?.closeAll();
+}
+
+/** `HTTPS (h2, http/1.1)` and the like, for the log. */
+export function describeTransport(kind: TransportKind): string {
+  return kind === 'h2' ? 'HTTPS (h2, http/1.1)' : kind === 'https' ? 'HTTPS (http/1.1)' : 'HTTP';
 }

@@ -33,7 +33,7 @@ function addRecordedRoute(yaml: string): void {
   ui.getState().setView('config');
 }
 
-const COLS = ['Time', 'Method', 'Path', 'Status', 'Proto', 'Type', 'Bytes', 'Duration', 'Client', 'State'];
+const COLS = ['Time', 'Method', 'Path', 'Status', 'Type', 'Proto', 'Bytes', 'Duration', 'Client', 'State'];
 
 function outcomeLabel(r: ExchangeSummary): string {
   if (r.outcome === 'open') return r.events > 0 ? `open · ${r.events} ev` : 'open';
@@ -56,8 +56,8 @@ function Row({ r, selected, style }: { r: ExchangeSummary; selected: boolean; st
         {r.url}
       </span>
       <span className={`st s${Math.floor(status / 100)}`}>{r.status ?? '…'}</span>
-      <ProtocolCell r={r} />
       <span>{rowType(r)}</span>
+      <ProtocolCell r={r} />
       <span className="num">{fmtBytes(r.bytesOut)}</span>
       <span className="num">{fmtMs(r.durationMs)}</span>
       <span>{r.client}</span>
