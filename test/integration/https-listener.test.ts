@@ -87,6 +87,9 @@ http:
           upload: { dir: ./small, max_size: 64k }
         - path: /up
           proxy: { upstream: "http://127.0.0.1:${upPort}" }
+        - path: /reset
+          stream: { format: binary, size: 1k, every: 10ms, count: 0 }
+          faults: { reset_after: 4k }
         - path: /health
           respond: { status: 200, body: ok }
 `,
@@ -310,4 +313,27 @@ test('examples/https.yaml is a valid config with an HTTP/2 TLS listener', () => 
   const server = config.http.servers[0]!;
   assert.deepEqual(server.tls, {});
   assert.equal(server.http2, true);
+});
+
+test("HTTP/2: a reset fault is a RST_STREAM after exactly the bytes allowed; the connection's other streams go on", async () => {
+  const client = http2.connect(base, { ca: ca.ca.certPem });
+  try {
+    const events = client.request({ ':path': '/events' });
+    let eventBytes = '';
+    events.on('data', (c: Buffer) => (eventBytes += c.toString()));
+    const reset = client.request({ ':path': '/reset' });
+    let got = 0;
+    reset.on('data', (c: Buffer) => (got += c.length));
+    const code = await new Promise<number>((resolve) => {
+      reset.on('error', () => {});
+      reset.on('close', () => resolve(reset.rstCode ?? -1));
+    });
+    assert.equal(code, http2.constants.NGHTTP2_INTERNAL_ERROR);
+    assert.equal(got, 4096);
+    await new Promise<void>((resolve) => events.on('end', resolve));
+    assert.match(eventBytes, /data: n3\n\n$/, 'the event stream on the same connection finished');
+    assert.equal(client.destroyed, false);
+  } finally {
+    client.close();
+  }
 });
