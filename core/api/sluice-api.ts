@@ -7,6 +7,7 @@
 import type { ClientBatch, ClientRequest, ClientSessionView } from './client.js';
 import type {
   ApplyResponse,
+  CaInfoResult,
   ChannelInfo,
   ConfigState,
   ExchangeDetail,
@@ -16,6 +17,7 @@ import type {
   Stats,
   TelemetryTick,
   TrafficQuery,
+  TrustedBrowserResult,
   UpstreamServerState,
   ValidateResult,
 } from './types.js';
@@ -53,6 +55,13 @@ export interface SluiceApiCalls {
     id: number,
     options?: { speed?: number; path?: string },
   ): Promise<{ ok: true; yaml: string; note?: string } | { ok: false; message: string }>;
+  /** The local CA behind `tls: {}` listeners (created on first use): its certificate's path and SPKI hash. */
+  getCaInfo(): Promise<CaInfoResult>;
+  /**
+   * Starts Chromium or Chrome on the machine running Sluice with a throwaway
+   * profile that trusts the local CA (by its SPKI hash), opening `url`.
+   */
+  openTrustedBrowser(url?: string): Promise<TrustedBrowserResult>;
 }
 
 /** Pushed events: one telemetry tick per 250 ms, new/changed traffic rows in batches, log lines. */
@@ -90,6 +99,8 @@ export const API_CALLS = [
   'stopClient',
   'getClientSession',
   'clientAsMock',
+  'getCaInfo',
+  'openTrustedBrowser',
 ] as const satisfies readonly (keyof SluiceApiCalls)[];
 
 /** Every pushed event name. */

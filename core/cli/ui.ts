@@ -65,9 +65,7 @@ export async function startUi(opts: UiOptions = {}): Promise<UiSession> {
   }
   const rt = createEngine({ baseDir: file ? dirname(file) : process.cwd(), file, text: text ?? '' });
   const { engine, host } = rt;
-  engine.events.on('listening', (l) =>
-    out.log(`${l.kind} ${l.name} listening on ${l.kind === 'http' || l.kind === 'admin' ? 'http://' : ''}${l.address}`),
-  );
+  engine.events.on('listening', (l) => out.log(`${l.kind} ${l.name} listening on ${l.url ?? l.address}`));
   engine.events.on('log', (e) => (e.level === 'info' ? out.log(e.message) : out.error(`${e.level}: ${e.message}`)));
   if (text !== undefined) {
     const loaded = loadConfig(text, opts.file);

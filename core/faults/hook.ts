@@ -9,10 +9,9 @@
  * hooks are later in the list), so a sliced response is shaped too.
  * Randomness is injected for deterministic tests.
  */
-import type { Socket } from 'node:net';
 import type { FaultsConfig } from '../config/index.js';
 import type { Exchange, ExchangeHook, LinkHook, Stage } from '../kernel/index.js';
-import { sendText, untilEnded } from '../kernel/index.js';
+import { dropExchange, resetExchange, sendText, untilEnded } from '../kernel/index.js';
 import { sleep } from '../util/wait.js';
 import { faultStages, hasByteFaults, StageChain, type Rng } from './stages.js';
 
@@ -43,7 +42,7 @@ export function createFaultsHook(rng: Rng = Math.random): ExchangeHook {
           ended: () => untilEnded(ex),
           reset: () => {
             ex.record.outcome = 'aborted';
-            resetSocket(ex.req.socket);
+            resetExchange(ex);
           },
           note: (m) => {
             ex.record.error = m;
@@ -72,7 +71,7 @@ async function beforeHandler(ex: Exchange, f: FaultsConfig, rng: Rng): Promise<b
   if (f.drop_connection !== undefined && rng() < f.drop_connection) {
     ex.record.outcome = 'aborted';
     ex.record.error = 'fault: connection dropped';
-    ex.req.socket.destroy();
+    dropExchange(ex);
     return true;
   }
   if (f.status && rng() < f.status.probability) {
@@ -81,22 +80,4 @@ async function beforeHandler(ex: Exchange, f: FaultsConfig, rng: Rng): Promise<b
     return true;
   }
   return false;
-}
-
-/**
- * Sends a TCP RST — but only after the bytes already passed have left our
- * buffers (an RST discards unsent data, and the client must see exactly N
- * bytes). The write callback of an empty write fires once earlier writes
- * are flushed; the response corks the socket until the next tick.
- */
-function resetSocket(s: Socket): void {
-  const rst = () => {
-    if (s.destroyed) return;
-    if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
-    else s.destroy();
-  };
-  setImmediate(() => {
-    if (s.destroyed) return;
-    s.write(Buffer.alloc(0), () => setTimeout(rst, 10));
-  });
 }

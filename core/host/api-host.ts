@@ -10,6 +10,7 @@
 import { API_CALLS, type ApiCallName, type ApiEventName, type SluiceApi, type SluiceApiEvents } from '../api/index.js';
 import type {
   ApplyResponse,
+  CaInfoResult,
   ChannelInfo,
   ConfigState,
   ExchangeDetail,
@@ -17,6 +18,7 @@ import type {
   PublishRequest,
   Stats,
   TrafficQuery,
+  TrustedBrowserResult,
   UpstreamServerState,
   ValidateResult,
 } from '../api/types.js';
@@ -26,11 +28,13 @@ import { toDetail, toSummary } from '../telemetry/exchange-view.js';
 import { TelemetrySampler } from '../telemetry/sampler.js';
 import { sampleOf } from '../telemetry/scope-samples.js';
 import type { TelemetrySources } from '../telemetry/sources.js';
+import type { CaSource } from '../tls/index.js';
 import { SluiceError } from '../util/errors.js';
 import type { ClientRequest } from '../api/client.js';
 import { ClientSessions } from './client-sessions.js';
 import { ConfigDocument } from './config-document.js';
 import { recordAsMock, type RecordResult } from './record.js';
+import { launchTrustedBrowser } from './trusted-browser.js';
 import { VERSION } from './version.js';
 
 /** Options of a host. */
@@ -46,6 +50,8 @@ export interface ApiHostOptions {
   text?: string;
   /** Telemetry tick interval, ms (default 250). */
   tickMs?: number;
+  /** The local CA behind `tls: {}` listeners (the HTTPS helpers show and trust it). */
+  ca?: CaSource;
 }
 
 /** The API over one engine, plus lifecycle. */
@@ -73,6 +79,7 @@ class EngineApiHost implements ApiHost {
   readonly sampler: TelemetrySampler;
   private readonly hub: SseHub;
   private readonly doc: ConfigDocument;
+  private readonly ca: CaSource | undefined;
   /** Epoch ms − engine clock ms: traffic times go out as wall-clock times. */
   private readonly epochOffset: number;
   private readonly unsubscribers = new Set<() => void>();
@@ -86,6 +93,7 @@ class EngineApiHost implements ApiHost {
     this.engine = opts.engine;
     this.sources = opts.sources;
     this.hub = opts.hub;
+    this.ca = opts.ca;
     this.doc = new ConfigDocument(opts.engine, opts.file, opts.text);
     const { counters, traffic, clock } = opts.engine.services;
     this.epochOffset = Date.now() - clock.now();
@@ -174,6 +182,36 @@ class EngineApiHost implements ApiHost {
   }
   clientAsMock(id: number, o?: { speed?: number; path?: string }) {
     return this.clients.clientAsMock(id, o);
+  }
+
+  async getCaInfo(): Promise<CaInfoResult> {
+    if (!this.ca) return { ok: false, message: 'this Sluice has no local CA' };
+    try {
+      const ca = await this.ca();
+      return { ok: true, ca: { certPath: ca.certPath, spki: ca.spki() } };
+    } catch (err) {
+      return { ok: false, message: (err as Error).message };
+    }
+  }
+
+  async openTrustedBrowser(url?: string): Promise<TrustedBrowserResult> {
+    if (url !== undefined && (typeof url !== 'string' || !/^https?:\/\//.test(url)))
+      return { ok: false, message: 'the address to open must start with http:// or https://' };
+    const ca = await this.getCaInfo();
+    if (!ca.ok) return ca;
+    try {
+      const b = await launchTrustedBrowser(ca.ca.spki, url ?? this.firstHttpsUrl() ?? 'about:blank');
+      return { ok: true, ...b };
+    } catch (err) {
+      return { ok: false, message: (err as Error).message };
+    }
+  }
+
+  /** The address of the first HTTPS listener, what the trusting browser opens by default. */
+  private firstHttpsUrl(): string | undefined {
+    const server = this.engine.config?.http.servers.find((s) => s.tls);
+    const address = server && this.engine.address(server.name);
+    return address ? `https://${address}/` : undefined;
   }
 
   on<K extends ApiEventName>(event: K, listener: (payload: SluiceApiEvents[K]) => void): () => void {

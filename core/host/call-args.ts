@@ -49,6 +49,16 @@ const ARGS: { [K in ApiCallName]: z.ZodType<Parameters<SluiceApiCalls[K]>> } = {
     ]),
   ]) as z.ZodType<[number, ({ speed?: number; path?: string } | undefined)?]>,
   ...CLIENT_CALL_ARGS,
+  getCaInfo: none,
+  openTrustedBrowser: z.union([
+    none,
+    z.tuple([
+      z
+        .string()
+        .max(4096)
+        .regex(/^https?:\/\//, 'the address to open must start with http:// or https://'),
+    ]),
+  ]) as z.ZodType<[string?]>,
 };
 
 /** True for names in the API channel table (the allowlist). */

@@ -7,9 +7,16 @@
  * for `signal`; the listener aborts those through one `DrainSet` instead of a
  * listener per exchange on a shared signal.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpServerConfig, RouteConfig, RouteKind } from '../config/index.js';
-import type { EngineServices, Exchange, ExchangeHook, RouteHandler, Stage } from '../kernel/index.js';
+import type {
+  EngineServices,
+  Exchange,
+  ExchangeHook,
+  ExchangeRequest,
+  ExchangeResponse,
+  RouteHandler,
+  Stage,
+} from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import type { ExchangeRecord } from '../telemetry/exchange-record.js';
 import { sentContentType, sentHeaders } from '../telemetry/sent-headers.js';
@@ -96,7 +103,7 @@ const NO_STAGES: Stage[] = Object.freeze([]) as unknown as Stage[];
 
 /** Where a response keeps its exchange, for the one shared close handler. */
 const EXCHANGE = Symbol('sluice.exchange');
-type TaggedResponse = ServerResponse & { [EXCHANGE]?: LiveExchange };
+type TaggedResponse = ExchangeResponse & { [EXCHANGE]?: LiveExchange };
 
 /** The one 'close' listener of every response: no closure per exchange. */
 function onResponseClose(this: TaggedResponse): void {
@@ -107,7 +114,7 @@ function onResponseClose(this: TaggedResponse): void {
 /** Records how an exchange ended (complete, closed by either side cleanly, error) and counts its status class. */
 export function finishRecord(
   rec: ExchangeRecord,
-  res: ServerResponse,
+  res: ExchangeResponse,
   counters: readonly Counters[],
   services: EngineServices,
 ): void {
@@ -140,8 +147,8 @@ export class LiveExchange implements Exchange, OutletObserver {
    * @param search the raw query after `?` (no `#`), parsed on first read of `query`
    */
   constructor(
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
+    readonly req: ExchangeRequest,
+    readonly res: ExchangeResponse,
     private readonly entry: RouteEntry,
     readonly prefix: string,
     readonly pathname: string,

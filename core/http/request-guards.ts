@@ -5,19 +5,18 @@
  * over the server's `max_connections` gets 503, a method the path's routes
  * do not take gets 405 with Allow. Each answer says why in one line.
  */
-import type { IncomingMessage } from 'node:http';
 import type { RouteConfig } from '../config/index.js';
 import { SluiceError } from '../util/errors.js';
-import { sendText, type Exchange } from '../kernel/index.js';
+import { closeConnectionAfter, sendText, type Exchange, type ExchangeRequest } from '../kernel/index.js';
 
 /** The Content-Length a client declared, if any. */
-export function declaredLength(req: IncomingMessage): number | undefined {
+export function declaredLength(req: ExchangeRequest): number | undefined {
   const length = req.headers['content-length'];
   return length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
 }
 
 /** Why a request's declared body is over its route's max_body_size, or undefined. */
-export function declaredTooLarge(req: IncomingMessage, route: RouteConfig): string | undefined {
+export function declaredTooLarge(req: ExchangeRequest, route: RouteConfig): string | undefined {
   const max = route.max_body_size;
   const n = declaredLength(req);
   if (max === undefined || n === undefined || n <= max) return undefined;
@@ -26,7 +25,7 @@ export function declaredTooLarge(req: IncomingMessage, route: RouteConfig): stri
 
 /** Answers 413 and closes (the unread body must not be parsed as a next request). */
 export function refuseTooLarge(ex: Pick<Exchange, 'res'>, why: string): void {
-  ex.res.shouldKeepAlive = false;
+  closeConnectionAfter(ex.res);
   sendText(ex, 413, why, { connection: 'close' });
 }
 
@@ -64,7 +63,7 @@ export function refuseMethodHere(
 
 /** 503 for a connection over the server's cap. */
 export function refuseOverCap(ex: Pick<Exchange, 'res'>, server: string, max: number): void {
-  ex.res.shouldKeepAlive = false;
+  closeConnectionAfter(ex.res);
   sendText(ex, 503, `server ${server} is at max_connections (${max} open connections); try again later`, {
     connection: 'close',
     'retry-after': '1',

@@ -3,7 +3,7 @@
  * server gets an `access_log`, reopened when its path or format changes,
  * closed when it goes away. Turns a finished exchange into a log entry.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ExchangeRequest, ExchangeResponse } from '../kernel/index.js';
 import { resolve } from 'node:path';
 import type { AccessLogConfig } from '../config/index.js';
 import type { EngineServices } from '../kernel/index.js';
@@ -12,13 +12,13 @@ import { AccessLog } from './access-log.js';
 import type { AccessEntry } from './access-log-format.js';
 
 /** One header's first value. */
-function header(req: IncomingMessage, name: string): string | undefined {
+function header(req: ExchangeRequest, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
 
 /** The basic-auth user a request names (nginx's `$remote_user`). */
-function remoteUser(req: IncomingMessage): string | undefined {
+function remoteUser(req: ExchangeRequest): string | undefined {
   const auth = header(req, 'authorization');
   if (!auth?.startsWith('Basic ')) return undefined;
   const user = Buffer.from(auth.slice(6), 'base64').toString('utf8').split(':')[0];
@@ -28,8 +28,8 @@ function remoteUser(req: IncomingMessage): string | undefined {
 /** What a finished exchange says in the log: status, body bytes, time, client, request line. */
 export function accessEntry(
   rec: ExchangeRecord,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: ExchangeRequest,
+  res: ExchangeResponse,
   wallStart: number,
 ): AccessEntry {
   let bytes = rec.bytesOut;
@@ -68,7 +68,7 @@ export class ServerLog {
   }
 
   /** Logs a finished exchange (nothing when the server has no access log). */
-  write(rec: ExchangeRecord, req: IncomingMessage, res: ServerResponse): void {
+  write(rec: ExchangeRecord, req: ExchangeRequest, res: ExchangeResponse): void {
     const log = this.log;
     if (!log) return;
     // The record's clock may be monotonic: the wall-clock start is now minus the duration.

@@ -26,6 +26,7 @@ import { llmRoute } from '../llm/route.js';
 import { proxyRoute } from '../proxy/route.js';
 import { sseRoute } from '../sse/route.js';
 import { TcpListener } from '../stream/tcp-listener.js';
+import { LocalCa, sharedCa, type CaSource } from '../tls/index.js';
 import { UdpListener } from '../stream/udp-listener.js';
 import { createModules, moduleOrder, sourcesOf, type EngineModules } from './modules.js';
 
@@ -39,6 +40,8 @@ export interface RuntimeOptions extends EngineOptions {
   tickMs?: number;
   /** Randomness for faults and balancers (tests pass a seeded one). */
   rng?: Rng;
+  /** The local CA behind `tls: {}` listeners (default: the install's, opened on first use). */
+  ca?: CaSource;
 }
 
 /** An engine with its modules and API host. */
@@ -67,6 +70,7 @@ export function routeKinds(m: EngineModules): RouteKinds {
 /** Builds an engine with every feature wired, and its API host. */
 export function createEngine(opts: RuntimeOptions = {}): Runtime {
   let modules: EngineModules | undefined;
+  const ca = opts.ca ?? sharedCa(() => LocalCa.open());
   // The host is made after the engine it serves; admin listeners start on apply, once it exists.
   const late: { host?: ApiHost } = {};
   const engine = new Engine((services) => {
@@ -77,7 +81,7 @@ export function createEngine(opts: RuntimeOptions = {}): Runtime {
     const stream = { upstreams: m.streamUpstreams, hooks: [createLinkFaultsHook(opts.rng), m.shaping.linkHook] };
     return {
       listenerKinds: {
-        http: (def, s) => new HttpListener(def, s, routes, hooks),
+        http: (def, s) => new HttpListener(def, s, routes, hooks, ca),
         tcp: (def, s) => new TcpListener(def, s, stream),
         udp: (def, s) => new UdpListener(def, s, stream),
         admin: (def, s) => new AdminListener(def, s, late.host!),
@@ -93,6 +97,7 @@ export function createEngine(opts: RuntimeOptions = {}): Runtime {
     file: opts.file,
     text: opts.text,
     tickMs: opts.tickMs,
+    ca,
   });
   late.host = apiHost;
   return {

@@ -5,7 +5,7 @@
  */
 import type { RouteConfig, SseConfig } from '../config/index.js';
 import type { Exchange, HandlerFactory, RouteHandler } from '../kernel/index.js';
-import { sendText, untilAborted, untilEnded } from '../kernel/index.js';
+import { resetExchange, sendText, untilAborted, untilEnded } from '../kernel/index.js';
 import { SluiceError } from '../util/errors.js';
 import { streamNotes, type ExchangeRecord } from '../telemetry/exchange-record.js';
 import { compileTemplate } from '../util/template.js';
@@ -99,9 +99,7 @@ async function finish(ex: Exchange, client: SseClient | undefined, outcome: Play
       return;
     case 'reset': {
       client?.dispose();
-      const socket = ex.res.socket;
-      if (socket && typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
-      else ex.res.destroy();
+      resetExchange(ex);
       ex.record.outcome = 'aborted';
       return;
     }

@@ -3,9 +3,8 @@
  * the stream open; the `retry:` field first; heartbeat comments; reading
  * `Last-Event-ID`; and waiting until the client goes away. Heartbeats: ./heartbeat.ts.
  */
-import type { IncomingMessage } from 'node:http';
 import type { SseConfig } from '../config/index.js';
-import type { Exchange } from '../kernel/index.js';
+import type { Exchange, ExchangeRequest } from '../kernel/index.js';
 import { sentHeaders } from '../telemetry/sent-headers.js';
 import { encodeRetry } from './encoder.js';
 import type { SseClient } from './client.js';
@@ -41,7 +40,7 @@ export function sendRetry(client: SseClient, cfg: Pick<SseConfig, 'retry'>): voi
  * query parameter some polyfills use). Node hands header values over as
  * latin1; ids are UTF-8 on the wire, so the bytes are decoded again.
  */
-export function lastEventId(req: IncomingMessage, query?: URLSearchParams): string | undefined {
+export function lastEventId(req: ExchangeRequest, query?: URLSearchParams): string | undefined {
   const raw = req.headers['last-event-id'];
   const v = Array.isArray(raw) ? raw[0] : raw;
   if (v !== undefined && v !== '') return Buffer.from(v, 'latin1').toString('utf8');

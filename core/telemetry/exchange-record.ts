@@ -3,8 +3,7 @@
  * timings, bytes, and — only while someone observes — a capped chunk timeline
  * and decoded SSE events.
  */
-import type { TlsSummary } from '../api/types.js';
-import type { ResumeReport } from '../api/types.js';
+import type { ConnectionTls, ResumeReport, TlsSummary } from '../api/types.js';
 import type { StreamTally } from './stream-tally.js';
 
 /** How an exchange ended. `closed` is a clean close by either side, not an error. */
@@ -35,6 +34,10 @@ export interface ExchangeRecord {
   url: string;
   client: string;
   startedAt: number;
+  /** The client's wire protocol: `h2`, `http/1.1`, `http/1.0`. */
+  protocol?: string;
+  /** The TLS of the client's connection (shared by the exchanges of one connection). */
+  tls?: ConnectionTls;
   requestHeaders: Record<string, string | string[] | undefined>;
   status?: number;
   responseHeaders?: Record<string, string | number | string[] | undefined>;

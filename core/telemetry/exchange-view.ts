@@ -31,6 +31,8 @@ export function toSummary(r: ExchangeRecord, epochOffset = 0): ExchangeSummary {
     error: r.error,
     upstream: r.upstream,
     events: r.events.length,
+    protocol: r.protocol,
+    tlsVersion: r.tls?.version,
   };
 }
 
@@ -46,6 +48,7 @@ export function toDetail(r: ExchangeRecord, epochOffset = 0, now?: number): Exch
     requestHeaders: { ...r.requestHeaders },
     responseHeaders: r.responseHeaders ? { ...r.responseHeaders } : undefined,
     connectMs: r.connectMs,
+    tls: r.tls ? { ...r.tls } : undefined,
     upstreamTls: r.upstreamTls,
     chunks: r.chunks.slice(),
     sseEvents: r.events.map((e) => ({ ...e })),

@@ -17,6 +17,7 @@ const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   static: () => import('./static.js'),
   llm: () => import('./llm.js'),
   ui: () => import('./ui.js'),
+  tls: () => import('./tls.js'),
 };
 
 function printTable(t: BenchTable): void {

@@ -18,6 +18,7 @@ import {
   ROUTE_KINDS,
   llmSchema,
   routeSchema,
+  serverTlsSchema,
   sseScenarioSchema,
   sseSchema,
   sseStepSchema,
@@ -26,6 +27,7 @@ import {
   streamServerSchema,
   uploadSchema,
   upstreamServerSchema,
+  upstreamTlsSchema,
   type RouteKind,
 } from '../../core/config/index.js';
 import {
@@ -33,6 +35,10 @@ import {
   defaultBody,
   errorsUnder,
   FAULT_FIELDS,
+  httpsUrlOf,
+  SERVER_H2_FIELDS,
+  SERVER_TLS_FIELDS,
+  UPSTREAM_TLS_FIELDS,
   HTTP_HEALTH_FIELDS,
   LIMIT_MATCH_FIELDS,
   STREAM_HEALTH_FIELDS,
@@ -141,6 +147,9 @@ test("every form field maps to a key its schema knows and accepts the form's kin
     ['limit match', LIMIT_MATCH_FIELDS, limitMatchSchema, {}],
     ['http health check', HTTP_HEALTH_FIELDS, httpHealthCheckSchema, {}],
     ['stream health check', STREAM_HEALTH_FIELDS, streamHealthCheckSchema, {}],
+    ['server tls', SERVER_TLS_FIELDS, serverTlsSchema, { cert: 'site.pem', key: 'site.key' }],
+    ['server http2', SERVER_H2_FIELDS, httpServerSchema, { name: 'a', listen: 0, tls: {} }],
+    ['upstream tls', UPSTREAM_TLS_FIELDS, upstreamTlsSchema, {}],
   ];
   for (const [name, fields, schema, base] of tables) {
     for (const f of fields) {
@@ -271,4 +280,12 @@ test('the starter documents (File → New, the dashboard example) are valid conf
     'working\n',
     'done\n',
   ]);
+});
+
+test('the trust panel addresses a listener as a local browser reaches it', () => {
+  assert.equal(httpsUrlOf('127.0.0.1:8443'), 'https://127.0.0.1:8443/');
+  assert.equal(httpsUrlOf('0.0.0.0:8443'), 'https://127.0.0.1:8443/');
+  assert.equal(httpsUrlOf(8443), 'https://127.0.0.1:8443/');
+  assert.equal(httpsUrlOf('[::]:8443'), 'https://[::1]:8443/');
+  assert.equal(httpsUrlOf('api.test:443'), 'https://api.test:443/');
 });

@@ -5,7 +5,13 @@ import type { ExchangeSummary, ScopeSample, TelemetryTick } from '../../core/api
 import { pushRing, HISTORY_POINTS } from '../../renderer/src/model/ring.js';
 import { createTelemetryStore, emptyTelemetry, reduceTick } from '../../renderer/src/model/telemetry.js';
 import { HISTORY_CAPACITY, TOTAL } from '../../renderer/src/model/history.js';
-import { createTrafficStore, matchesFilter, mergeRows, rowType } from '../../renderer/src/model/traffic.js';
+import {
+  createTrafficStore,
+  matchesFilter,
+  mergeRows,
+  protocolLabel,
+  rowType,
+} from '../../renderer/src/model/traffic.js';
 import { engineStateTracker } from '../../renderer/src/model/engine-state.js';
 
 function sample(name: string, n: number): ScopeSample {
@@ -215,4 +221,21 @@ test('a snapshot of the engine log settles rows that changed unseen: open rows i
       [2, 'closed'],
     ],
   );
+});
+
+test('the protocol column: h2 or h1.1, marked TLS over TLS; the filter finds rows by protocol', () => {
+  assert.equal(protocolLabel({ protocol: 'h2', tlsVersion: 'TLSv1.3' }), 'h2 TLS');
+  assert.equal(protocolLabel({ protocol: 'http/1.1' }), 'h1.1');
+  assert.equal(protocolLabel({}), '');
+  const row = {
+    id: 1,
+    method: 'GET',
+    url: '/',
+    client: '127.0.0.1',
+    listener: 's',
+    outcome: 'complete',
+    protocol: 'h2',
+  };
+  assert.ok(matchesFilter(row as ExchangeSummary, 'h2'));
+  assert.ok(!matchesFilter({ ...row, protocol: 'http/1.1' } as ExchangeSummary, 'h2'));
 });

@@ -26,7 +26,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { UploadConfig } from '../../config/index.js';
 import type { Exchange } from '../../kernel/index.js';
 import type { HandlerFactory } from '../../kernel/index.js';
-import { refuseMethod, sendText } from '../../kernel/index.js';
+import { closeConnectionAfter, refuseMethod, sendText } from '../../kernel/index.js';
 import { declaredLength } from '../request-guards.js';
 import { checkSize, FileSink, openProgress, safeFileName, TooLarge } from './upload-files.js';
 import { isMultipart, receiveMultipart } from './upload-multipart.js';
@@ -74,7 +74,7 @@ export const uploadRoute: HandlerFactory = (route, ctx) => {
       const total = declaredLength(ex.req);
       if (total !== undefined && total > cfg.max_size) {
         // Refuse before reading; close so the unread body is not parsed as a next request.
-        ex.res.shouldKeepAlive = false;
+        closeConnectionAfter(ex.res);
         return sendText(ex, 413, `the upload is ${total} bytes; max_size is ${cfg.max_size} bytes`, {
           connection: 'close',
         });

@@ -155,6 +155,22 @@ export const SERVER_FIELDS: FieldSpec[] = [
   f('name', 'Name'),
   f('listen', 'Listen', 'text', { placeholder: '127.0.0.1:8080' }),
 ];
+/** Fields of a server's `tls` (both empty: a certificate from Sluice's local CA). */
+export const SERVER_TLS_FIELDS: FieldSpec[] = [
+  f('cert', 'Certificate file (PEM)', 'text', { placeholder: "empty: issued by Sluice's local CA" }),
+  f('key', 'Key file (PEM)', 'text', { placeholder: 'with a certificate file' }),
+];
+/** HTTP/2 fields of a TLS server (on by default with tls). */
+export const SERVER_H2_FIELDS: FieldSpec[] = [
+  f('http2', 'HTTP/2', 'select', { options: ['on', 'off'], placeholder: 'on' }),
+  f('max_concurrent_streams', 'Streams per connection', 'number', { placeholder: '1000' }),
+];
+/** Fields of an upstream's `tls` (HTTPS to its servers). */
+export const UPSTREAM_TLS_FIELDS: FieldSpec[] = [
+  f('server_name', 'Server name (SNI)', 'text', { placeholder: "the server's host" }),
+  f('verify', 'Verify certificate', 'select', { options: ['on', 'off'] }),
+  f('ca', 'Extra CA file (PEM)', 'text', { placeholder: 'system roots only' }),
+];
 /** Fields of an upstream group. */
 export const UPSTREAM_FIELDS: FieldSpec[] = [
   f('name', 'Name'),
@@ -294,4 +310,15 @@ export function errorsUnder<E extends { path: string }>(errors: readonly E[], pr
 export function chunkLines(chunked: Plain): string[] {
   const chunks = Array.isArray(chunked.chunks) ? chunked.chunks : [];
   return chunks.map((c) => (typeof c === 'string' ? c : String((c as Plain).data ?? '')));
+}
+
+/** The https:// address a browser on this machine reaches a listener at (`0.0.0.0:8443` → `https://127.0.0.1:8443/`). */
+export function httpsUrlOf(listen: unknown): string {
+  const s = String(listen ?? '').trim();
+  const v6 = /^\[([^\]]*)\]:(\d+)$/.exec(s);
+  if (v6) return `https://[${v6[1] === '::' ? '::1' : v6[1]}]:${v6[2]}/`;
+  const i = s.lastIndexOf(':');
+  const host = i < 0 ? '' : s.slice(0, i);
+  const port = i < 0 ? s : s.slice(i + 1);
+  return `https://${host === '' || host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/`;
 }

@@ -80,7 +80,7 @@ export function matchesFilter(r: ExchangeSummary, filter: string): boolean {
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return true;
   const hay =
-    `${r.method} ${r.url} ${r.status ?? ''} ${rowType(r)} ${r.client} ${r.listener} ${r.outcome} ${r.upstream ?? ''}`.toLowerCase();
+    `${r.method} ${r.url} ${r.status ?? ''} ${rowType(r)} ${r.client} ${r.listener} ${r.outcome} ${r.upstream ?? ''} ${r.protocol ?? ''}`.toLowerCase();
   return words.every((w) => hay.includes(w));
 }
 
@@ -127,4 +127,11 @@ export function createTrafficStore(cap = TRAFFIC_CAP, openCap = OPEN_CAP) {
     select: (selected) => set({ selected }),
     clear: () => set({ rows: [], missed: 0, selected: undefined }),
   }));
+}
+
+/** The protocol column: `h2`, `h1.1`, `h1.0`, marked `TLS` when the client came over TLS. */
+export function protocolLabel(r: Pick<ExchangeSummary, 'protocol' | 'tlsVersion'>): string {
+  if (!r.protocol) return '';
+  const short = r.protocol === 'h2' ? 'h2' : r.protocol.replace('http/', 'h');
+  return r.tlsVersion ? `${short} TLS` : short;
 }

@@ -37,6 +37,7 @@ import {
   saveAs,
 } from './config-actions.js';
 import { RouteForm } from './RouteForm.js';
+import { ServerTlsSection, UpstreamTlsSection } from './TlsForms.js';
 
 type Sel =
   | { t: 'limits' }
@@ -377,9 +378,11 @@ function Editor({
         });
       }}
     >
+      {sel.t === 'server' && <ServerTlsSection obj={obj} prefix={prefix} errors={errors} onChange={onChange} />}
       {(sel.t === 'upstream' || sel.t === 'streamUpstream') && (
         <ServerList obj={obj} prefix={prefix} errors={errors} onChange={onChange} />
       )}
+      {sel.t === 'upstream' && <UpstreamTlsSection obj={obj} prefix={prefix} errors={errors} onChange={onChange} />}
       {(sel.t === 'upstream' || sel.t === 'streamUpstream') && (
         <Optional
           title="Health check"

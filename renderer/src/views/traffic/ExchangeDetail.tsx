@@ -13,6 +13,7 @@ import { fmtBytes, fmtClockMs, fmtMs } from '../../format.js';
 import type { Plain } from '../../model/forms.js';
 import { rowType } from '../../model/traffic.js';
 import { configDoc, traffic, ui } from '../../state.js';
+import { ConnectionTls } from '../TrafficTls.js';
 import { outcomeLabel } from './TrafficRow.js';
 
 /** Adds a recorded route (YAML of one route) to the first HTTP server of the edited config. */
@@ -168,6 +169,7 @@ export function ExchangeDetail({ id, group }: { id: number; group?: number }) {
           </button>
         </>
       )}
+      <ConnectionTls d={d} />
       <h4>Timing</h4>
       <Waterfall d={d} />
       <h4>Chunks ({d.chunks.length})</h4>

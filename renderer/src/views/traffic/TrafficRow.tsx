@@ -4,9 +4,10 @@ import type { ExchangeSummary } from '../../../../core/api/index.js';
 import { fmtBytes, fmtClockMs, fmtMs, fmtNum } from '../../format.js';
 import { rowType } from '../../model/traffic.js';
 import { routeOf, type TableItem } from '../../model/traffic-table.js';
+import { ProtocolCell } from '../TrafficTls.js';
 
 /** The column titles, in the order rows fill them. */
-export const COLS = ['Time', 'Method', 'Path', 'Status', 'Type', 'Bytes', 'Duration', 'Client', 'State'];
+export const COLS = ['Time', 'Method', 'Path', 'Status', 'Type', 'Proto', 'Bytes', 'Duration', 'Client', 'State'];
 
 /** `open · 12 ev`, `error: reason`, `closed`. */
 export function outcomeLabel(r: ExchangeSummary): string {
@@ -47,6 +48,7 @@ export const TrafficRow = memo(function TrafficRow({ item, selected, rate, style
       </span>
       <span className={`st s${Math.floor(status / 100)}`}>{r.status ?? '…'}</span>
       <span>{rowType(r)}</span>
+      <ProtocolCell r={r} />
       <span className="num">{fmtBytes(group ? group.bytesOut : r.bytesOut)}</span>
       <span className="num">{fmtMs(group ? group.meanMs : r.durationMs)}</span>
       <span>{r.client}</span>
