@@ -377,7 +377,7 @@ export class HttpListener implements Listener {
     if (this.drain.stopping) closeConnectionAfter(res);
     const ex = new LiveExchange(req, res, entry, match.prefix, target.pathname, target.search, client, rec);
     this.applyRouteHeaders(ex);
-    void this.run(ex);
+    this.run(ex);
   }
 
   /** Finishes the record (and logs) of a request the listener answers itself (no route, 405, over the cap). */
@@ -390,8 +390,12 @@ export class HttpListener implements Listener {
     });
   }
 
-  /** CORS preflight, hooks (faults), then the route's handler; a throw becomes the right status or a closed connection. */
-  private async run(ex: LiveExchange): Promise<void> {
+  /**
+   * CORS preflight, hooks (faults), then the route's handler; a throw becomes
+   * the right status or a closed connection. Synchronous unless a hook waits
+   * (latency): a plain request takes no promise turn before its handler.
+   */
+  private run(ex: LiveExchange): void {
     try {
       const { req, res } = ex;
       if (req.method === 'OPTIONS' && ex.kind !== 'proxy' && ex.route.cors !== false) {
@@ -405,20 +409,39 @@ export class HttpListener implements Listener {
       }
       const tooLarge = declaredTooLarge(req, ex.route);
       if (tooLarge) return refuseTooLarge(ex, tooLarge);
-      for (const h of this.hooks) if (h.before && (await h.before(ex))) return;
-      // Not awaited here: an open exchange (SSE) then holds one small reaction, not this whole async frame.
-      Promise.resolve(ex.handler.handle(ex)).then(undefined, (err: unknown) => this.fail(ex, err));
+    } catch (err) {
+      return this.fail(ex, err);
+    }
+    this.hooksFrom(ex, 0);
+  }
+
+  /** Runs the hooks from `i` on, then the handler; a hook that answers ends the exchange there. */
+  private hooksFrom(ex: LiveExchange, i: number): void {
+    try {
+      const hooks = this.hooks;
+      for (; i < hooks.length; i++) {
+        const verdict = hooks[i]!.before?.(ex);
+        if (verdict === true) return;
+        if (verdict instanceof Promise) {
+          const next = i + 1;
+          verdict.then(
+            (answered) => answered || this.hooksFrom(ex, next),
+            (err: unknown) => this.fail(ex, err),
+          );
+          return;
+        }
+      }
+      // Not awaited here: an open exchange (SSE) then holds one small reaction, not a whole async frame.
+      ex.handler.handle(ex).then(undefined, (err: unknown) => this.fail(ex, err));
     } catch (err) {
       this.fail(ex, err);
     }
   }
 
-  /** CORS (default * on mock routes) and the route's extra headers. */
-  private applyRouteHeaders(ex: Exchange): void {
-    const { route, kind, res } = ex;
-    const cors = route.cors ?? (kind === 'proxy' ? undefined : '*');
-    if (cors) res.setHeader('access-control-allow-origin', cors);
-    for (const [k, v] of Object.entries(route.headers)) res.setHeader(k, v);
+  /** CORS (default * on mock routes) and the route's extra headers, worked out once per route. */
+  private applyRouteHeaders(ex: LiveExchange): void {
+    const res = ex.res;
+    for (const [k, v] of ex.entry.headers) res.setHeader(k, v);
   }
 
   private fail(ex: Exchange, err: unknown): void {

@@ -19,7 +19,7 @@ import type {
 } from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import type { ExchangeRecord } from '../telemetry/exchange-record.js';
-import { sentContentType, sentHeaders } from '../telemetry/sent-headers.js';
+import { keepSentHeaders, sentContentType } from '../telemetry/sent-headers.js';
 import { CleanAbort } from '../util/errors.js';
 import { ResponseOutlet, type OutletObserver } from './outlet.js';
 import { BodyMeter } from './request-guards.js';
@@ -44,6 +44,8 @@ export class RouteEntry {
   private shared: Counters[] | undefined;
   /** Endless exchanges (SSE, `count: 0` streams) abort as soon as the listener stops; others may finish until the deadline. */
   readonly endless: boolean;
+  /** Headers every response of the route carries: CORS (default `*` on mock routes) and the route's `headers`. */
+  readonly headers: readonly (readonly [string, string])[];
 
   constructor(
     readonly handler: RouteHandler,
@@ -53,6 +55,11 @@ export class RouteEntry {
     readonly scope: ListenerScope,
   ) {
     this.endless = kind === 'sse' || (kind === 'stream' && route.stream!.count === 0);
+    const cors = route.cors ?? (kind === 'proxy' ? undefined : '*');
+    this.headers = [
+      ...(cors ? [['access-control-allow-origin', cors] as const] : []),
+      ...Object.entries(route.headers),
+    ];
   }
 
   /** The counters every exchange on this route updates. */
@@ -120,8 +127,8 @@ export function finishRecord(
 ): void {
   rec.durationMs = services.clock.now() - rec.startedAt;
   rec.status ??= res.headersSent ? res.statusCode : undefined;
-  rec.responseHeaders ??= res.getHeaders() as ExchangeRecord['responseHeaders'];
-  rec.contentType ??= String(res.getHeader('content-type') ?? '') || undefined;
+  if (rec.responseHeaders === undefined && rec.headerBlock === undefined) keepSentHeaders(rec, res);
+  rec.contentType ??= sentContentType(res);
   if (rec.outcome === 'open') rec.outcome = res.writableFinished ? 'complete' : 'closed';
   const cls = Math.floor((rec.status ?? 0) / 100);
   if (cls >= 1 && cls <= 5) for (const c of counters) c.status[cls]!++;
@@ -149,7 +156,7 @@ export class LiveExchange implements Exchange, OutletObserver {
   constructor(
     readonly req: ExchangeRequest,
     readonly res: ExchangeResponse,
-    private readonly entry: RouteEntry,
+    readonly entry: RouteEntry,
     readonly prefix: string,
     readonly pathname: string,
     private readonly search: string,
@@ -296,7 +303,7 @@ export class LiveExchange implements Exchange, OutletObserver {
     rec.ttfbMs = this.services.clock.now() - rec.startedAt;
     rec.status = res.statusCode; // the table shows it while the exchange is still open
     // Known now (headers are out); the traffic capture decides on SSE decoding by it.
-    rec.responseHeaders = sentHeaders(res);
+    keepSentHeaders(rec, res);
     rec.contentType = sentContentType(res);
   }
 

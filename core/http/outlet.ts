@@ -26,6 +26,9 @@ export interface OutletObserver {
   stages?(): Stage[];
 }
 
+/** A write that needs no waiting. */
+const DONE: Promise<void> = Promise.resolve();
+
 /** Writes to a response through stages, honouring backpressure. */
 export class ResponseOutlet implements Outlet {
   private stages: Stage[] | undefined;
@@ -56,7 +59,7 @@ export class ResponseOutlet implements Outlet {
   /** Writes a chunk; resolves when more may be written. Rejects never; a closed client resolves at once. */
   write(chunk: Buffer | string): Promise<void> {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    if (buf.length === 0 || this.closed) return Promise.resolve();
+    if (buf.length === 0 || this.closed) return DONE;
     const stages = this.pipeline();
     if (stages.length === 0) return this.toSocket(buf);
     return this.through(0, buf);
@@ -85,20 +88,32 @@ export class ResponseOutlet implements Outlet {
   }
 
   private toSocket(buf: Buffer): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    if (this.closed) return DONE;
     this.count(buf);
-    if (this.res.write(buf)) return Promise.resolve();
+    if (this.res.write(buf)) return DONE;
     return drainedOrClosed(this.res);
   }
 
   /** Ends the response after everything written has passed the stages. */
-  async end(chunk?: Buffer | string): Promise<void> {
-    if (chunk !== undefined) await this.write(chunk);
+  end(chunk?: Buffer | string): Promise<void> {
+    if (chunk === undefined) return this.finish();
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (buf.length > 0 && !this.closed && this.pipeline().length === 0) {
+      // No stage on the path: the last chunk and the end leave in one write (with the head, for a short body).
+      this.count(buf);
+      this.res.end(buf);
+      return DONE;
+    }
+    return this.write(buf).then(() => this.finish());
+  }
+
+  private finish(): Promise<void> {
     if (!this.res.writableEnded && !this.res.destroyed) {
       if (!this.res.headersSent && this.firstByte) this.observer.onFirstByte?.();
       this.firstByte = false;
       this.res.end();
     }
+    return DONE;
   }
 
   /** Releases stage resources; called once when the exchange is over. */

@@ -5,13 +5,12 @@
  */
 import type { RouteConfig } from '../config/index.js';
 
-/** A route and what the request path has after its prefix (`/files/a/b` on `/files` → `/a/b`). */
+/** A route, its path prefix (without trailing slash) and its value; the same object answers every request it matches. */
 export interface RouteMatch<T> {
-  route: RouteConfig;
-  index: number;
-  prefix: string;
-  rest: string;
-  value: T;
+  readonly route: RouteConfig;
+  readonly index: number;
+  readonly prefix: string;
+  readonly value: T;
 }
 
 /** A request target split into its path and raw query (without `?`), as the URL parser would see them. */
@@ -75,19 +74,17 @@ export function normalizePrefix(path: string): string {
 /** The routes of one path prefix: by method, plus the one answering any method. */
 interface Slot<T> {
   prefix: string;
-  byMethod?: Map<string, RouteMatchBase<T>>;
-  any?: RouteMatchBase<T>;
+  byMethod?: Map<string, RouteMatch<T>>;
+  any?: RouteMatch<T>;
   /** Methods some route of this prefix answers (for 405's Allow). */
   allow: string[];
 }
-
-type RouteMatchBase<T> = Omit<RouteMatch<T>, 'rest' | 'prefix'>;
 
 /** Slots sorted longest prefix first: one virtual server (the routes of one host pattern, or the hostless ones). */
 class PathTable<T> {
   private slots: Slot<T>[] = [];
 
-  add(prefix: string, m: RouteMatchBase<T>, methods: readonly string[] | undefined): void {
+  add(prefix: string, m: RouteMatch<T>, methods: readonly string[] | undefined): void {
     let slot = this.slots.find((s) => s.prefix === prefix);
     if (!slot) this.slots.push((slot = { prefix, allow: [] }));
     if (!methods) {
@@ -117,8 +114,8 @@ class PathTable<T> {
     return undefined;
   }
 
-  values(): RouteMatchBase<T>[] {
-    const out: RouteMatchBase<T>[] = [];
+  values(): RouteMatch<T>[] {
+    const out: RouteMatch<T>[] = [];
     for (const s of this.slots) {
       if (s.any) out.push(s.any);
       for (const m of s.byMethod?.values() ?? []) if (!out.includes(m)) out.push(m);
@@ -222,8 +219,8 @@ export class Router<T> {
 
   constructor(routes: readonly RouteConfig[], makeValue: (route: RouteConfig, index: number) => T) {
     routes.forEach((route, index) => {
-      const m: RouteMatchBase<T> = { route, index, value: makeValue(route, index) };
       const prefix = normalizePrefix(route.path);
+      const m: RouteMatch<T> = { route, index, prefix, value: makeValue(route, index) };
       const tables = route.hosts ? route.hosts.flatMap((h) => this.hosts.tablesOf(h)) : [this.anyHost];
       for (const t of new Set(tables)) t.add(prefix, m, route.methods);
     });
@@ -248,8 +245,7 @@ export class Router<T> {
       (method !== undefined ? slot.byMethod?.get(method) : undefined) ??
       slot.any ??
       (method === undefined ? slot.byMethod?.values().next().value : undefined);
-    if (!m) return undefined;
-    return { ...m, prefix: slot.prefix, rest: pathname.slice(slot.prefix.length) || '/' };
+    return m;
   }
 
   /** The methods answered on this path when match() found routes for it but none for the request's method; undefined otherwise. */
@@ -259,7 +255,7 @@ export class Router<T> {
   }
 
   values(): T[] {
-    const seen = new Set<RouteMatchBase<T>>();
+    const seen = new Set<RouteMatch<T>>();
     for (const t of [this.anyHost, ...this.hosts.tables()]) for (const m of t.values()) seen.add(m);
     return [...seen].sort((a, b) => a.index - b.index).map((m) => m.value);
   }

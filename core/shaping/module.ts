@@ -6,6 +6,7 @@
  * reports per-limit samples for the telemetry sampler.
  */
 import type { LimitSample } from '../api/types.js';
+import { sentHeader } from '../telemetry/sent-headers.js';
 import type { LimitConfig, LimitRuleConfig, SluiceConfig } from '../config/index.js';
 import { stableJson } from '../config/index.js';
 import type { EngineModule, EngineServices, Exchange, ExchangeHook, LinkHook, Stage } from '../kernel/index.js';
@@ -125,8 +126,8 @@ function matchInput(ex: Exchange, dir: Direction): MatchInput {
     return {
       pathname: ex.pathname,
       client: ex.client,
-      contentType: sentHeader(ex, 'content-type')?.toLowerCase(),
-      size: ex.responseSize ?? headerLength(sentHeader(ex, 'content-length')),
+      contentType: sentHeader(ex.res, 'content-type')?.toLowerCase(),
+      size: ex.responseSize ?? headerLength(sentHeader(ex.res, 'content-length')),
     };
   }
   return {
@@ -135,18 +136,4 @@ function matchInput(ex: Exchange, dir: Direction): MatchInput {
     contentType: ex.req.headers['content-type']?.toLowerCase(),
     size: headerLength(ex.req.headers['content-length']),
   };
-}
-
-/**
- * A response header by name. writeHead(status, object) without an earlier
- * setHeader() sends headers without storing them, so fall back to the header
- * block already rendered.
- */
-function sentHeader(ex: Exchange, name: string): string | undefined {
-  const v = ex.res.getHeader(name);
-  if (v !== undefined) return String(v);
-  const block = (ex.res as unknown as { _header?: string | null })._header;
-  if (!block) return undefined;
-  const m = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(block);
-  return m ? m[1]!.trim() : undefined;
 }

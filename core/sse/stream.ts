@@ -5,7 +5,7 @@
  */
 import type { SseConfig } from '../config/index.js';
 import type { Exchange, ExchangeRequest } from '../kernel/index.js';
-import { sentHeaders } from '../telemetry/sent-headers.js';
+import { keepSentHeaders } from '../telemetry/sent-headers.js';
 import { encodeRetry } from './encoder.js';
 import type { SseClient } from './client.js';
 
@@ -25,7 +25,7 @@ export function openStream(ex: Pick<Exchange, 'res' | 'record' | 'services'>): v
   ex.record.status = 200;
   // An open stream shows its type (and, while someone watches, its headers) before it ends.
   ex.record.contentType = SSE_HEADERS['content-type'];
-  if (ex.services.traffic.observed) ex.record.responseHeaders = sentHeaders(ex.res);
+  if (ex.services.traffic.observed) keepSentHeaders(ex.record, ex.res);
   // The headers are the first byte: the socket fast path never passes the outlet's first-byte hook.
   ex.record.ttfbMs ??= ex.services.clock.now() - ex.record.startedAt;
 }

@@ -40,7 +40,10 @@ export interface ExchangeRecord {
   tls?: ConnectionTls;
   requestHeaders: Record<string, string | string[] | undefined>;
   status?: number;
+  /** Read through `responseHeadersOf()`: until someone asks, an HTTP/1 response keeps only its rendered block. */
   responseHeaders?: Record<string, string | number | string[] | undefined>;
+  /** The rendered header block of an HTTP/1 response, not yet parsed (see sent-headers.ts). */
+  headerBlock?: string;
   contentType?: string;
   bytesIn: number;
   bytesOut: number;

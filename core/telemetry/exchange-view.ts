@@ -6,6 +6,7 @@
 import type { ExchangeDetail, ExchangeSummary } from '../api/types.js';
 import type { ExchangeRecord } from './exchange-record.js';
 import { recordDiagnostics } from './exchange-diagnostics.js';
+import { responseHeadersOf } from './sent-headers.js';
 
 /**
  * The traffic-table row of a record. Records keep monotonic engine-clock
@@ -46,7 +47,7 @@ export function toDetail(r: ExchangeRecord, epochOffset = 0, now?: number): Exch
   return {
     ...toSummary(r, epochOffset),
     requestHeaders: { ...r.requestHeaders },
-    responseHeaders: r.responseHeaders ? { ...r.responseHeaders } : undefined,
+    responseHeaders: responseHeadersOf(r) ? { ...r.responseHeaders } : undefined,
     connectMs: r.connectMs,
     tls: r.tls ? { ...r.tls } : undefined,
     upstreamTls: r.upstreamTls,

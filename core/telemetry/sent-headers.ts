@@ -1,14 +1,19 @@
 /**
  * The response headers as they went out. `res.getHeaders()` misses headers
  * passed straight to `writeHead(status, headers)` (Node writes those without
- * storing them), which is how proxies answer — so fall back to the rendered
- * header block. HTTP/2 responses store every header (and render no block).
+ * storing them), which is how most routes and proxies answer; an HTTP/1
+ * response's rendered header block has them all. Reading the block is left
+ * until someone asks (the traffic detail, diagnostics, a capture): keeping
+ * the string Node already made costs nothing per request, parsing it does.
+ * HTTP/2 responses store every header (and render no block).
  */
 import type { OutgoingHttpHeaders } from 'node:http';
+import type { ExchangeRecord } from './exchange-record.js';
 
 /** What both HTTP/1 and HTTP/2 responses offer here. */
 interface HeaderSource {
   getHeaders(): OutgoingHttpHeaders;
+  getHeader(name: string): unknown;
 }
 
 type SentHeaders = Record<string, string | number | string[] | undefined>;
@@ -27,16 +32,48 @@ function parseHeaderBlock(block: string): SentHeaders {
   return out;
 }
 
+/** The rendered header block of an HTTP/1 response whose headers are out. */
+function headerBlock(res: HeaderSource): string | undefined {
+  const rendered = (res as HeaderSource & { _header?: unknown })._header;
+  return typeof rendered === 'string' && rendered.length > 0 ? rendered : undefined;
+}
+
 /** Every header of a response whose headers are out (or set so far). */
 export function sentHeaders(res: HeaderSource): SentHeaders {
   const stored = res.getHeaders() as SentHeaders;
-  const rendered = (res as HeaderSource & { _header?: unknown })._header;
-  if (typeof rendered === 'string' && rendered.length > 0) return { ...parseHeaderBlock(rendered), ...stored };
-  return stored;
+  const block = headerBlock(res);
+  return block ? { ...parseHeaderBlock(block), ...stored } : stored;
+}
+
+/** One header as it went out (stored, else read from the block), or undefined. */
+export function sentHeader(res: HeaderSource, name: string): string | undefined {
+  const v = res.getHeader(name);
+  if (v !== undefined) return String(Array.isArray(v) ? v[0] : v);
+  const block = headerBlock(res);
+  if (!block) return undefined;
+  const m = new RegExp(`\\r\\n${name}:[ \\t]*([^\\r]*)`, 'i').exec(block);
+  return m ? m[1]!.trim() : undefined;
 }
 
 /** The response's Content-Type, or undefined. */
 export function sentContentType(res: HeaderSource): string | undefined {
-  const v = sentHeaders(res)['content-type'];
-  return v === undefined ? undefined : String(Array.isArray(v) ? v[0] : v) || undefined;
+  return sentHeader(res, 'content-type') || undefined;
+}
+
+/** Notes the headers of a response on its record without reading them: the block is parsed on first need. */
+export function keepSentHeaders(rec: ExchangeRecord, res: HeaderSource): void {
+  const block = headerBlock(res);
+  if (block) {
+    rec.headerBlock = block;
+    rec.responseHeaders = undefined;
+  } else rec.responseHeaders = res.getHeaders() as SentHeaders;
+}
+
+/** The response headers of a record, parsed now from the kept block if need be. */
+export function responseHeadersOf(rec: ExchangeRecord): SentHeaders | undefined {
+  if (rec.responseHeaders === undefined && rec.headerBlock !== undefined) {
+    rec.responseHeaders = parseHeaderBlock(rec.headerBlock);
+    rec.headerBlock = undefined;
+  }
+  return rec.responseHeaders;
 }

@@ -14,6 +14,7 @@ import { CAPTURE_LIMITS, streamNotes, type ExchangeRecord } from './exchange-rec
 import { isEventStream, SseCapture } from './sse-capture.js';
 import { StreamTally } from './stream-tally.js';
 import { contentEncoding } from './content-encoding.js';
+import { responseHeadersOf } from './sent-headers.js';
 
 /** Live exchanges that ended after leaving the ring and stay readable (their detail, a HAR export). */
 const ENDED_LIVE_KEPT = 100;
@@ -72,7 +73,10 @@ export class TrafficLog {
    * no dictionary mode when the listener fills them in).
    */
   begin(
-    fields: Omit<ExchangeRecord, 'id' | 'bytesIn' | 'bytesOut' | 'outcome' | 'chunks' | 'events' | 'stream'>,
+    fields: Omit<
+      ExchangeRecord,
+      'id' | 'bytesIn' | 'bytesOut' | 'outcome' | 'chunks' | 'events' | 'stream' | 'headerBlock'
+    >,
   ): ExchangeRecord {
     const rec: ExchangeRecord = {
       id: this.nextId++,
@@ -88,6 +92,7 @@ export class TrafficLog {
       requestHeaders: fields.requestHeaders,
       status: fields.status,
       responseHeaders: fields.responseHeaders,
+      headerBlock: undefined,
       contentType: fields.contentType,
       bytesIn: 0,
       bytesOut: 0,
@@ -137,7 +142,11 @@ export class TrafficLog {
     if (dec === undefined) {
       dec =
         rec.kind !== 'sse' && isEventStream(rec.contentType)
-          ? new SseCapture(rec, rec.bytesOut > chunk.length, contentEncoding(rec.responseHeaders?.['content-encoding']))
+          ? new SseCapture(
+              rec,
+              rec.bytesOut > chunk.length,
+              contentEncoding(responseHeadersOf(rec)?.['content-encoding']),
+            )
           : null;
       this.decoders.set(rec, dec);
     }

@@ -97,10 +97,15 @@ export async function readKeyPair(
 ): Promise<KeyPair> {
   const certLabel = labels.cert ?? certFile;
   const keyLabel = labels.key ?? keyFile;
-  const [certs, key] = await Promise.all([
+  // Both files are read at once, but a mistake in the certificate file is reported first, every time.
+  const [certsRead, keyRead] = await Promise.allSettled([
     readCertificates(certFile, certLabel),
     readText(keyFile, keyLabel).then((t) => parsePrivateKey(t, keyLabel)),
   ]);
+  if (certsRead.status === 'rejected') throw certsRead.reason;
+  if (keyRead.status === 'rejected') throw keyRead.reason;
+  const certs = certsRead.value;
+  const key = keyRead.value;
   const leaf = certs.certs[0]!;
   if (!leaf.checkPrivateKey(key.key))
     throw tlsError(

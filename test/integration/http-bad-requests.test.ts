@@ -55,7 +55,9 @@ for (const [name, request] of MALFORMED) {
 test('a malformed body after good headers closes the connection (the answer may already be on its way)', async () => {
   const r = await rawRequest(addr, 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
   assert.ok(r.closed);
-  assert.ok(r.status === 0 || r.status === 400, r.text);
+  // A route that answers without reading the body may have sent its whole answer before the bad chunk is read.
+  if (r.status === 200) assert.match(r.text, /\r\n\r\nok$/);
+  else assert.ok(r.status === 0 || r.status === 400, r.text);
 });
 
 test('oversized headers → 431', async () => {
