@@ -126,10 +126,16 @@ test('curl -r: explicit, open and suffix ranges give 206 with exact bytes', asyn
     ['1000-', 1000, 199_999],
     ['-500', 199_500, 199_999],
     ['199990-300000', 199_990, 199_999],
+    // Ending at the last byte, at the size (one past the last byte) and one further: all end at the last byte.
+    ['199000-199999', 199_000, 199_999],
+    ['199000-200000', 199_000, 199_999],
+    ['199000-200001', 199_000, 199_999],
+    ['0-200000', 0, 199_999],
   ];
   for (const [spec, start, end] of cases) {
     const out = join(dir, 'range.out');
     const r = await run('curl', ['-s', '-D', '-', '-o', out, '-r', spec, `${base}/files/blob.bin`]);
+    assert.equal(r.code, 0, `${spec}: curl exit ${r.code} (18: fewer bytes than Content-Length promised)`);
     assert.match(r.stdout, /^HTTP\/1\.1 206/, spec);
     assert.match(r.stdout, new RegExp(`content-range: bytes ${start}-${end}/200000`, 'i'), spec);
     assert.match(r.stdout, new RegExp(`content-length: ${end - start + 1}\\r`, 'i'), spec);

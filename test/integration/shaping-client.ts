@@ -19,6 +19,8 @@ export interface Download {
   /** Time of the first and the last data event (same clock as marks). */
   first: number;
   last: number;
+  /** Time the request was sent (same clock as marks): the server cannot have sent anything before. */
+  sent: number;
 }
 
 /**
@@ -32,12 +34,13 @@ import { createHash } from 'node:crypto';
 const jobs = JSON.parse(process.argv[1]);
 const now = () => performance.timeOrigin + performance.now();
 const one = ({ url, localAddress }) => new Promise((resolve, reject) => {
+  const sent = now();
   const req = http.get(url, { localAddress, agent: false }, (res) => {
     const hash = createHash('sha256');
     const marks = [];
     let bytes = 0;
     res.on('data', (c) => { bytes += c.length; hash.update(c); marks.push([now(), bytes]); });
-    res.on('end', () => resolve({ status: res.statusCode, bytes, sha256: hash.digest('hex'), marks, first: marks[0]?.[0] ?? 0, last: marks.at(-1)?.[0] ?? 0 }));
+    res.on('end', () => resolve({ status: res.statusCode, bytes, sha256: hash.digest('hex'), marks, first: marks[0]?.[0] ?? 0, last: marks.at(-1)?.[0] ?? 0, sent }));
   });
   req.on('error', reject);
 });

@@ -11,7 +11,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, startEngine, type TestEngine } from '../helpers/engine.js';
-import { commonWindow, download, downloadAll, randomFile, rateBetween } from './shaping-client.js';
+import { bytesAt, commonWindow, download, downloadAll, randomFile, rateBetween } from './shaping-client.js';
+import { sleep } from '../helpers/wait.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -88,6 +89,28 @@ test('per: route — 8 parallel downloads share 1 MiB/s fairly (Jain >= 0.95)', 
   const jain = (sum * sum) / (xs.length * xs.reduce((a, x) => a + x * x, 0));
   assert.ok(jain >= 0.95, `Jain ${jain.toFixed(3)}: ${xs.map((x) => (x / KiB).toFixed(0)).join(', ')} KiB/s`);
   near(sum, MiB, 0.1, 'together');
+});
+
+test('per: route — a shared bucket idle for seconds holds only its burst: the next download is paced from its start', async () => {
+  const url = `${te.url('web')}/r/a.bin`;
+  const first = await download(url);
+  assert.equal(first.sha256, f512.sha256);
+  // Idle: nobody reads the route for 3 s; at 1 MiB/s an uncapped bucket would bank 3 MiB.
+  await sleep(3000);
+  const bucket = te.modules.shaping.scope('route web /r')!.bucket('out *');
+  assert.ok(bucket.available() <= 16 * KiB, `an idle bucket keeps at most its burst: ${bucket.available()} tokens`);
+  const d = await download(url);
+  assert.equal(d.sha256, f512.sha256);
+  // Whatever the scheduling, the server cannot have sent more than burst + rate × time since the request
+  // (plus one write slice): a starved client only reads less.
+  for (const ms of [100, 250, 400]) {
+    const got = bytesAt(d, d.sent + ms);
+    const allowed = 16 * KiB + (MiB * ms) / 1000 + 16 * KiB;
+    assert.ok(
+      got <= allowed,
+      `${(got / KiB).toFixed(0)} KiB within ${ms} ms of the request, at most ${allowed / KiB} KiB`,
+    );
+  }
 });
 
 test('a re-tune reaches an open download within a second, bytes intact', async () => {
