@@ -38,7 +38,10 @@ after(async () => {
   await up?.close();
 });
 
-/** A raw HTTP/1.1 GET: every byte received (head + body), when each arrived, and how the socket ended. */
+/**
+ * A raw HTTP/1.1 GET: every byte received (head + body), when each arrived, and how the socket ended —
+ * `open` when it neither closed nor reset within `watchMs` (10 s unless given), so a hang fails the test.
+ */
 function rawGet(
   path: string,
   opts: { watchMs?: number } = {},
@@ -63,7 +66,7 @@ function rawGet(
     });
     s.on('error', (e: NodeJS.ErrnoException) => finish(e.code === 'ECONNRESET' ? 'reset' : 'close'));
     s.on('end', () => finish('close'));
-    if (opts.watchMs) setTimeout(() => finish('open'), opts.watchMs);
+    setTimeout(() => finish('open'), opts.watchMs ?? 10_000);
     s.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
   });
 }

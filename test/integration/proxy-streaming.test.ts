@@ -198,7 +198,17 @@ test('SSE through the proxy: every event arrives on its own, within ~50 ms of be
   assert.equal(rec.kind, 'proxy');
   assert.equal(rec.upstream, up.address);
   assert.equal(rec.contentType, 'text/event-stream');
-  assert.ok(rec.connectMs !== undefined && rec.connectMs >= 0 && rec.ttfbMs !== undefined);
+  // Timings from the request's start: connected, then the first upstream byte, then the end (6 events 200 ms apart).
+  const { connectMs, ttfbMs, durationMs } = rec;
+  assert.ok(
+    connectMs !== undefined && ttfbMs !== undefined && durationMs !== undefined,
+    JSON.stringify({ connectMs, ttfbMs, durationMs }),
+  );
+  assert.ok(
+    connectMs >= 0 && connectMs <= ttfbMs && ttfbMs <= durationMs,
+    `connect ${connectMs} ≤ first byte ${ttfbMs} ≤ end ${durationMs}`,
+  );
+  assert.ok(durationMs >= 1000, `the stream lasted its six events: ${durationMs} ms`);
   assert.equal(rec.outcome, 'complete');
   assert.ok(rec.chunks.length >= 6, `chunk timeline captured while observed: ${rec.chunks.length}`);
 });

@@ -4,10 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ExchangeRecord } from '../../core/telemetry/exchange-record.js';
+import type { TestEngine } from '../helpers/engine.js';
 
 /** A finished download: arrival times of cumulative byte counts. */
 export interface Download {
@@ -47,8 +49,53 @@ const one = ({ url, localAddress }) => new Promise((resolve, reject) => {
 Promise.all(jobs.map(one)).then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e.message); process.exit(1); });
 `;
 
+/**
+ * Rate measurements and heavy transfers take turns, across test files and
+ * processes: two of them at once on a small machine mostly measure each other. A lock
+ * directory in the temp dir (mkdir is atomic) says who measures; one left by a
+ * process that died is taken over.
+ */
+let held = 0;
+export async function measuring<T>(fn: () => Promise<T>): Promise<T> {
+  if (held > 0) return fn(); // this process measures already (a test body around its downloads)
+  const lock = join(tmpdir(), 'sluice-rate-measurement.lock');
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch {
+      if (lockIsStale(lock)) rmSync(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  held++;
+  try {
+    return await fn();
+  } finally {
+    held--;
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function lockIsStale(lock: string): boolean {
+  try {
+    if (Date.now() - statSync(lock).mtimeMs > 120_000) return true;
+    const pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+    if (!pid) return Date.now() - statSync(lock).mtimeMs > 1000; // being created: give it a moment
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /** Downloads in parallel from one separate process (one connection each); `localAddress` binds a client (127.0.0.2 …). */
 export function downloadAll(jobs: { url: string; localAddress?: string }[]): Promise<Download[]> {
+  return measuring(() => downloadAllNow(jobs));
+}
+
+function downloadAllNow(jobs: { url: string; localAddress?: string }[]): Promise<Download[]> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -94,8 +141,39 @@ export function max100ms(d: Pick<Download, 'marks'>, from: number, to: number): 
   return max;
 }
 
+/** What the engine sent on one exchange: cumulative bytes per write, on the engine's clock (ms). */
+export interface Sent {
+  marks: [number, number][];
+  first: number;
+  last: number;
+}
+
+/**
+ * The engine's own timeline of an exchange (the traffic log's chunk marks,
+ * kept while observed), on its clock: comparable across exchanges, and
+ * independent of how a loaded machine schedules the client process.
+ */
+export function sentTimeline(rec: ExchangeRecord): Sent {
+  let total = 0;
+  const marks = rec.chunks.map((c): [number, number] => [rec.startedAt + c.t, (total += c.bytes)]);
+  return { marks, first: marks[0]?.[0] ?? 0, last: marks.at(-1)?.[0] ?? 0 };
+}
+
+/** Runs `fn` while the traffic log keeps chunk timelines; returns its result and the exchanges made meanwhile. */
+export async function withTimelines<T>(te: TestEngine, fn: () => Promise<T>): Promise<[T, ExchangeRecord[]]> {
+  const log = te.engine.services.traffic;
+  const before = log.recent(1)[0]?.id ?? 0;
+  const stop = log.observe();
+  try {
+    const result = await fn();
+    return [result, log.since(before)];
+  } finally {
+    stop();
+  }
+}
+
 /** The window all downloads were running in: [latest first byte + skip, earliest last byte - 50 ms]. */
-export function commonWindow(ds: Download[], skip: number): [number, number] {
+export function commonWindow(ds: Pick<Download, 'first' | 'last'>[], skip: number): [number, number] {
   return [Math.max(...ds.map((d) => d.first)) + skip, Math.min(...ds.map((d) => d.last)) - 50];
 }
 
@@ -111,15 +189,25 @@ export async function curl(
 ): Promise<{ size: number; speed: number; total: number; start: number; sha256: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-curl-'));
   const out = join(dir, 'body');
-  const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(
-      'curl',
-      ['-sS', '-o', out, '-w', '%{size_download} %{speed_download} %{time_total} %{time_starttransfer}', ...args, url],
-      (err, so) => (err ? reject(err) : resolve(so)),
-    );
-  });
+  const stdout = await measuring(
+    () =>
+      new Promise<string>((resolve, reject) => {
+        execFile(
+          'curl',
+          [
+            '-sS',
+            '-o',
+            out,
+            '-w',
+            '%{size_download} %{speed_download} %{time_total} %{time_starttransfer}',
+            ...args,
+            url,
+          ],
+          (err, so) => (err ? reject(err) : resolve(so)),
+        );
+      }),
+  );
   const [size, speed, total, start] = stdout.trim().split(' ').map(Number) as [number, number, number, number];
-  const { readFileSync } = await import('node:fs');
   const sha256 = createHash('sha256').update(readFileSync(out)).digest('hex');
   return { size, speed, total, start, sha256 };
 }

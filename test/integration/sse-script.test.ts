@@ -9,7 +9,7 @@ import http from 'node:http';
 import { EventSource } from 'eventsource';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 import { run } from '../helpers/process.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const YAML = `version: 1
 http:
@@ -47,9 +47,7 @@ test('eventsource: named events, a close step, a reconnect after retry with Last
   const got: { data: string; id: string; at: number }[] = [];
   es.addEventListener('greet', (e) => got.push({ data: e.data, id: e.lastEventId, at: Date.now() }));
   try {
-    const end = Date.now() + 8000;
-    while (got.length < 3 && Date.now() < end) await sleep(20);
-    assert.ok(got.length >= 3, `got ${got.length} events`);
+    await waitFor(() => got.length >= 3, 'three greetings (two, a close, a reconnect)', 8000);
     assert.deepEqual(
       got.slice(0, 3).map((g) => [g.id, g.data]),
       [
@@ -78,10 +76,17 @@ test('stall keeps the connection open and silent (no events, no heartbeats)', as
     });
   });
   req.on('error', () => {});
-  await sleep(700);
-  req.destroy();
-  assert.equal(body, 'data: one\n\n');
-  assert.equal(ended, false);
+  const route = t.engine.services.counters.get('route', 'mock /stall');
+  try {
+    await waitFor(() => body === 'data: one\n\n', 'the event before the stall');
+    // Five heartbeat periods (100 ms) of silence on an open connection.
+    await sleep(500);
+    assert.equal(body, 'data: one\n\n', 'no event and no heartbeat after the stall');
+    assert.equal(ended, false);
+    assert.equal(route.active, 1, 'the server still holds the stream open');
+  } finally {
+    req.destroy();
+  }
 });
 
 test('reset destroys the socket mid-stream; curl sees a failed transfer', async () => {
@@ -102,8 +107,7 @@ test('the openai scenario streams chunks an OpenAI client can reassemble, ending
   const data: string[] = [];
   es.addEventListener('message', (e) => data.push(e.data));
   try {
-    const end = Date.now() + 8000;
-    while (!data.includes('[DONE]') && Date.now() < end) await sleep(20);
+    await waitFor(() => data.includes('[DONE]'), 'the [DONE] sentinel', 8000);
   } finally {
     es.close();
   }
@@ -116,7 +120,13 @@ test('the openai scenario streams chunks an OpenAI client can reassemble, ending
 
 test('script events are counted on the route', async () => {
   const route = t.engine.services.counters.get('route', 'mock /hello');
-  assert.ok(route.events >= 3, `route counted ${route.events} events`);
+  const before = route.events;
+  // One connection plays the script once: two events, then the close step.
+  const r = await run('curl', ['-sN', '--max-time', '5', `${t.url('mock')}/hello?name=bo`], { timeoutMs: 10000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((r.stdout.match(/^event: greet$/gm) ?? []).length, 2, r.stdout);
+  await waitFor(() => route.active === 0, 'the exchange to end on the server');
+  assert.equal(route.events - before, 2, 'the route counted exactly the two events it sent');
 });
 
 test('stopping the engine ends open SSE streams cleanly at once (channel, script and stall)', async () => {
@@ -146,7 +156,8 @@ http:
           .on('error', () => resolve('error'));
       }),
   );
-  await sleep(300);
+  const routes = ['/ch', '/forever', '/stall'].map((path) => e.engine.services.counters.get('route', `s ${path}`));
+  await waitFor(() => routes.every((c) => c.active === 1), 'three open streams');
   const started = Date.now();
   await e.engine.stop(5000);
   assert.deepEqual(await Promise.all(ends), ['end', 'end', 'end']);

@@ -1,13 +1,14 @@
 /** export-nginx: the output is accepted by `nginx -t` and carries the ideas nginx shares; import-nginx reads it back. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../helpers/engine.js';
+import { needs } from '../helpers/peers.js';
 import { exportNginx } from '../../core/nginx/export.js';
 import { importNginx } from '../../core/nginx/import.js';
 import { parseNginx } from '../../core/nginx/parse.js';
@@ -66,7 +67,7 @@ function nginxTest(conf: string): { ok: boolean; out: string } {
   return { ok: r.status === 0, out: `${r.stdout}${r.stderr}` };
 }
 
-test('the export of a full document passes nginx -t', () => {
+test('the export of a full document passes nginx -t', { skip: needs('nginx', 'nginx-stream') }, () => {
   const conf = exportNginx(parseConfig(DOC), { streamModule: STREAM_MODULE });
   const r = nginxTest(conf);
   assert.ok(r.ok, `${r.out}\n${conf}`);
@@ -101,59 +102,63 @@ test('the export carries limits, aliases, upstreams and stream rates; notes what
   assert.match(conf, /limit rule 3 .* left out: nginx cannot compare response sizes/);
 });
 
-test("server-wide rules act in nginx: the map chain yields the rule's rate per request", async () => {
-  const cfg = parseConfig(DOC);
-  cfg.stream.servers = [];
-  const port = await new Promise<number>((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(p));
+test(
+  "server-wide rules act in nginx: the map chain yields the rule's rate per request",
+  { skip: needs('nginx') },
+  async () => {
+    const cfg = parseConfig(DOC);
+    cfg.stream.servers = [];
+    const port = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
     });
-  });
-  cfg.http.servers[0]!.listen = `127.0.0.1:${port}`;
-  const conf = exportNginx(cfg).replace(
-    /server_name mock;/,
-    'server_name mock;\n        location ~ ^/(probe|big)/ { return 200 "$sluice_limit_rate $sluice_limit_after"; }',
-  );
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-nginx-run-'));
-  mkdirSync(join(dir, 'logs'));
-  writeFileSync(join(dir, 'nginx.conf'), conf);
-  const proc = spawn(
-    'nginx',
-    ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;`],
-    { stdio: 'ignore' },
-  );
-  try {
-    const get = async (path: string, localAddress: string): Promise<string> => {
-      for (let i = 0; ; i++) {
-        try {
-          return await new Promise<string>((resolve, reject) => {
-            http
-              .get({ host: '127.0.0.1', port, path, localAddress, agent: false }, (res) => {
-                let b = '';
-                res.on('data', (c) => {
-                  b += c;
-                });
-                res.on('end', () => resolve(b));
-              })
-              .on('error', reject);
-          });
-        } catch (err) {
-          if (i > 50) throw err;
-          await new Promise((r) => setTimeout(r, 100));
+    cfg.http.servers[0]!.listen = `127.0.0.1:${port}`;
+    const conf = exportNginx(cfg).replace(
+      /server_name mock;/,
+      'server_name mock;\n        location ~ ^/(probe|big)/ { return 200 "$sluice_limit_rate $sluice_limit_after"; }',
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-nginx-run-'));
+    mkdirSync(join(dir, 'logs'));
+    writeFileSync(join(dir, 'nginx.conf'), conf);
+    const proc = spawn(
+      'nginx',
+      ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;`],
+      { stdio: 'ignore' },
+    );
+    try {
+      const get = async (path: string, localAddress: string): Promise<string> => {
+        for (let i = 0; ; i++) {
+          try {
+            return await new Promise<string>((resolve, reject) => {
+              http
+                .get({ host: '127.0.0.1', port, path, localAddress, agent: false }, (res) => {
+                  let b = '';
+                  res.on('data', (c) => {
+                    b += c;
+                  });
+                  res.on('end', () => resolve(b));
+                })
+                .on('error', reject);
+            });
+          } catch (err) {
+            if (i > 50) throw err;
+            await new Promise((r) => setTimeout(r, 100));
+          }
         }
-      }
-    };
-    assert.equal(await get('/probe/a.txt', '127.0.0.1'), '1m 0', 'default');
-    assert.equal(await get('/probe/a.MP4', '127.0.0.1'), '256k 0', 'ext rule');
-    assert.equal(await get('/big/a.txt', '127.0.0.2'), '64k 10m', 'client + path rule');
-    assert.equal(await get('/big/a.txt', '127.0.0.3'), '1m 0', 'path alone is not enough');
-    assert.equal(await get('/big/a.zip', '127.0.0.2'), '256k 0', 'first match wins');
-  } finally {
-    proc.kill('SIGTERM');
-    await new Promise((r) => proc.once('exit', r));
-  }
-});
+      };
+      assert.equal(await get('/probe/a.txt', '127.0.0.1'), '1m 0', 'default');
+      assert.equal(await get('/probe/a.MP4', '127.0.0.1'), '256k 0', 'ext rule');
+      assert.equal(await get('/big/a.txt', '127.0.0.2'), '64k 10m', 'client + path rule');
+      assert.equal(await get('/big/a.txt', '127.0.0.3'), '1m 0', 'path alone is not enough');
+      assert.equal(await get('/big/a.zip', '127.0.0.2'), '256k 0', 'first match wins');
+    } finally {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    }
+  },
+);
 
 test('import reads the export back (servers, routes, limits, upstreams, stream)', () => {
   const conf = exportNginx(parseConfig(DOC), { streamModule: STREAM_MODULE });
@@ -222,8 +227,7 @@ test('nginx syntax errors come back with line:col', () => {
   const c = parseNginx('a b c');
   assert.ok(!c.ok && /not terminated/.test(c.error.message));
   const r = importNginx('http { server { listen 80 }');
-  assert.ok(!r.ok);
-  assert.ok(execFileSync('nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) !== undefined);
+  assert.deepEqual(r, { ok: false, errors: [{ line: 1, col: 27, message: 'unexpected "}" in directive "listen"' }] });
 });
 
 test('CLI: sluice export-nginx prints the config; import-nginx reports syntax errors as file:line:col', () => {

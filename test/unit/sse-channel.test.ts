@@ -46,8 +46,11 @@ test('Last-Event-ID gets exactly the events after it', () => {
   assert.deepEqual(ch.missedSince('8'), { events: [], gap: false });
   assert.deepEqual(ids(ch.missedSince('4').events), ['5', '6', '7', '8']);
   // 3 is just before the oldest kept event: nothing it missed was lost.
-  assert.deepEqual(ch.missedSince('3'), { events: ch.missedSince('3').events, gap: false });
+  assert.equal(ch.missedSince('3').gap, false);
   assert.deepEqual(ids(ch.missedSince('3').events), ['4', '5', '6', '7', '8']);
+  // 2 is older still: events 3 was lost, so the reconnect is told about the gap.
+  assert.equal(ch.missedSince('2').gap, true);
+  assert.deepEqual(ids(ch.missedSince('2').events), ['4', '5', '6', '7', '8']);
 });
 
 test('an id that fell out of the ring (or is unknown) is a gap with the whole ring', () => {
