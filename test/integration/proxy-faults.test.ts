@@ -2,7 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
-import { startUpstream, get, sleep, type Upstream } from './proxy-fixtures.js';
+import { startUpstream, get, type Upstream } from './proxy-fixtures.js';
+import { waitFor } from '../helpers/wait.js';
 
 let t: TestEngine;
 let up: Upstream;
@@ -100,9 +101,9 @@ test('reset_after sends exactly N body bytes, then resets the connection', async
   assert.match(r.text, /^HTTP\/1\.1 200/);
   assert.equal(r.body.length, 1024);
   assert.equal(r.end, 'reset');
-  await sleep(20);
-  const rec = t.engine.services.traffic.recent(100).find((x) => x.url === '/reset')!;
-  assert.equal(rec.outcome, 'aborted');
+  const find = () => t.engine.services.traffic.recent(100).find((x) => x.url === '/reset');
+  await waitFor(() => find()?.outcome === 'aborted', 'the exchange to end as aborted in the traffic log');
+  const rec = find()!;
   assert.match(rec.error ?? '', /reset after 1024 bytes/);
 });
 

@@ -10,6 +10,8 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 import { run } from '../helpers/process.js';
 import { startUpstream, get, sleep, type Upstream } from './proxy-fixtures.js';
+import { waitFor } from '../helpers/wait.js';
+import type { ExchangeRecord } from '../../core/telemetry/exchange-record.js';
 
 /** Deterministic bytes (so both sides agree without sending a seed). */
 function bytes(n: number): Buffer {
@@ -148,6 +150,28 @@ after(async () => {
   await up?.close();
 });
 
+/** The traffic record matching `match` once its exchange has ended (records are written as exchanges end). */
+async function finished(match: (r: ExchangeRecord) => boolean): Promise<ExchangeRecord> {
+  const find = () => t.engine.services.traffic.recent(50).find(match);
+  await waitFor(() => (find()?.outcome ?? 'open') !== 'open', 'the exchange to end in the traffic log');
+  return find()!;
+}
+
+/** Waits until `value()` has not changed for `quietMs` (a writer blocked by backpressure). */
+async function stable(value: () => number, quietMs: number, what: string): Promise<void> {
+  let last = value();
+  let since = Date.now();
+  await waitFor(
+    () => {
+      const now = value();
+      if (now !== last) [last, since] = [now, Date.now()];
+      return Date.now() - since >= quietMs;
+    },
+    what,
+    15_000,
+  );
+}
+
 /** Reads an SSE response through Node http, stamping each event's arrival. */
 function readEvents(
   url: string,
@@ -192,8 +216,7 @@ test('SSE through the proxy: every event arrives on its own, within ~50 ms of be
   const sorted = [...lags].sort((a, b) => a - b);
   assert.ok(sorted[Math.floor(sorted.length / 2)]! < 50, `median lag ${lags}`);
   assert.ok(Math.max(...lags) < 150, `no event waits for the next one (200 ms later): ${lags}`);
-  await sleep(50);
-  const rec = t.engine.services.traffic.recent(50).find((x) => x.url.startsWith('/sse/stream?n=6'))!;
+  const rec = await finished((x) => x.url.startsWith('/sse/stream?n=6'));
   assert.equal(rec.status, 200);
   assert.equal(rec.kind, 'proxy');
   assert.equal(rec.upstream, up.address);
@@ -223,8 +246,7 @@ test('a client closing an SSE stream shows as closed, not as an error', async ()
     });
     req.on('error', () => {});
   });
-  await sleep(100);
-  const rec = t.engine.services.traffic.recent(50).find((x) => x.url.includes('tag=close'))!;
+  const rec = await finished((x) => x.url.includes('tag=close'));
   assert.equal(rec.outcome, 'closed');
   assert.equal(rec.status, 200);
   assert.equal(rec.error, undefined);
@@ -354,14 +376,19 @@ test('a client that stops reading stops the upstream (backpressure end to end, n
     });
   });
   req.on('error', () => {});
-  await sleep(700);
-  const early = endlessWritten;
-  await sleep(700);
-  const late = endlessWritten;
-  req.destroy();
-  assert.ok(received < 2 * 1024 * 1024, `client read ${received}`);
-  assert.equal(late, early, `the upstream is paused: ${early} then ${late} bytes written`);
-  assert.ok(late < 48 * 1024 * 1024, `only socket buffers are in flight: ${late} bytes`);
+  try {
+    // The upstream writes until every buffer on the way is full, then waits for a drain that never comes.
+    await stable(() => endlessWritten, 500, 'the upstream to stop writing');
+    const paused = endlessWritten;
+    assert.ok(received < 2 * 1024 * 1024, `client read ${received}`);
+    assert.ok(paused < 48 * 1024 * 1024, `only socket buffers are in flight: ${paused} bytes`);
+    assert.ok(paused > received, 'the upstream wrote what the client read, and buffers filled');
+    // Still paused a while later: nothing in between keeps reading on the client's behalf.
+    await sleep(500);
+    assert.equal(endlessWritten, paused, `the upstream stays paused: ${paused} then ${endlessWritten} bytes written`);
+  } finally {
+    req.destroy();
+  }
 });
 
 test('HEAD and 304 pass through with their headers and no body', async () => {
@@ -508,12 +535,10 @@ test('a client that disconnects aborts the upstream request', async () => {
     req.on('error', () => {});
   });
   const cut = Date.now();
-  while (!upstreamClosedAt && Date.now() - cut < 2000) await sleep(20);
-  assert.ok(upstreamClosedAt > 0, 'upstream saw the close');
+  await waitFor(() => upstreamClosedAt > 0, 'the upstream to see the close');
   assert.ok(upstreamClosedAt - cut < 500, `closed ${upstreamClosedAt - cut} ms after the client left`);
-  await sleep(50);
-  const s = t.modules.upstreams.servers().find((x) => x.group === 'be')!;
-  assert.equal(s.active, 0);
+  const s = () => t.modules.upstreams.servers().find((x) => x.group === 'be')!;
+  await waitFor(() => s().active === 0, 'the upstream request to be released');
 });
 
 test('buffering: on sends a collected response with Content-Length; X-Accel-Buffering: no streams it', async () => {
