@@ -34,6 +34,14 @@ http:
           sse: { script: [ { status: 503, body: "try later" }, { data: never } ] }
         - path: /chat
           sse: { scenario: { type: openai, text: "Streams are fun to test.", tokens_per_second: 100 } }
+        - path: /anthropic
+          sse: { scenario: { type: anthropic, text: "Claude streams too.", tokens_per_second: 200 } }
+        - path: /progress
+          sse: { scenario: { type: progress, count: 4, every: 20ms } }
+        - path: /ticker
+          sse: { scenario: { type: ticker, count: 5, every: 20ms } }
+        - path: /log
+          sse: { scenario: { type: log, count: 6, every: 20ms } }
 `;
 
 let t: TestEngine;
@@ -162,4 +170,78 @@ http:
   await e.engine.stop(5000);
   assert.deepEqual(await Promise.all(ends), ['end', 'end', 'end']);
   assert.ok(Date.now() - started < 2000, `stop took ${Date.now() - started} ms`);
+});
+
+/** Every event of a finite stream, read with the `eventsource` package until the server ends it. */
+async function allEvents(path: string, types: string[]): Promise<{ type: string; id: string; data: string }[]> {
+  const es = new EventSource(`${t.url('mock')}${path}`);
+  const got: { type: string; id: string; data: string }[] = [];
+  for (const type of types) es.addEventListener(type, (e) => got.push({ type, id: e.lastEventId, data: e.data }));
+  const ended = new Promise<void>((resolve) => es.addEventListener('error', () => resolve()));
+  try {
+    await ended; // the scenario ends the stream; the client sees that as an error and would reconnect
+  } finally {
+    es.close();
+  }
+  return got;
+}
+
+test('the anthropic scenario is a Messages stream the official SDK reads to the final text', async () => {
+  const { default: Anthropic } = await import('@anthropic-ai/sdk');
+  const client = new Anthropic({ apiKey: 'test-key', baseURL: `${t.url('mock')}/anthropic`, maxRetries: 0 });
+  const stream = client.messages.stream({
+    model: 'claude-sonnet-4-5',
+    max_tokens: 100,
+    messages: [{ role: 'user', content: 'hi' }],
+  });
+  const deltas: string[] = [];
+  stream.on('text', (d) => deltas.push(d));
+  const message = await stream.finalMessage();
+  assert.equal(message.role, 'assistant');
+  assert.equal(message.stop_reason, 'end_turn');
+  assert.equal(message.content.length, 1);
+  assert.equal(message.content[0]!.type === 'text' && message.content[0]!.text, 'Claude streams too.');
+  assert.equal(deltas.join(''), 'Claude streams too.');
+  assert.ok(deltas.length > 1, 'token by token');
+  assert.equal(message.usage.output_tokens, deltas.length);
+});
+
+test('the progress scenario counts 0 to 100 percent with ids, then completes', async () => {
+  const got = await allEvents('/progress', ['progress', 'complete']);
+  assert.deepEqual(
+    got.map((e) => [e.type, e.id, JSON.parse(e.data)]),
+    [
+      ['progress', '1', { percent: 0, step: 0, of: 4 }],
+      ['progress', '2', { percent: 25, step: 1, of: 4 }],
+      ['progress', '3', { percent: 50, step: 2, of: 4 }],
+      ['progress', '4', { percent: 75, step: 3, of: 4 }],
+      ['progress', '5', { percent: 100, step: 4, of: 4 }],
+      ['complete', '6', { percent: 100, status: 'done' }],
+    ],
+  );
+});
+
+test('the ticker scenario sends count ticks: sequence, symbol, price, change, time', async () => {
+  const got = await allEvents('/ticker', ['tick']);
+  assert.deepEqual(
+    got.map((e) => e.id),
+    ['1', '2', '3', '4', '5'],
+  );
+  for (const [i, e] of got.entries()) {
+    const tick = JSON.parse(e.data) as { seq: number; symbol: string; price: number; change: number; time: string };
+    assert.equal(tick.seq, i + 1);
+    assert.ok(['ACME', 'GLOBX', 'INITECH', 'UMBRL', 'HOOLI'].includes(tick.symbol), tick.symbol);
+    assert.ok(tick.price >= 1 && Math.abs(tick.change) <= 1, e.data);
+    assert.ok(Math.abs(Date.parse(tick.time) - Date.now()) < 60_000, tick.time);
+  }
+});
+
+test('the log scenario sends count plausible log lines', async () => {
+  const got = await allEvents('/log', ['log']);
+  assert.deepEqual(
+    got.map((e) => e.id),
+    ['1', '2', '3', '4', '5', '6'],
+  );
+  for (const e of got)
+    assert.match(e.data, /^\d{4}-\d\d-\d\dT[\d:.]+Z (INFO |DEBUG|WARN |ERROR) \[(http|app)\] \S/, e.data);
 });
