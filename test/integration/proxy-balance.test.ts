@@ -102,6 +102,8 @@ http:
       health_check: { interval: 100ms, timeout: 200ms, path: /health, fails: 1, passes: 2 }
 `);
   cleanup.push(() => t.stop());
+  const logs: { level: string; message: string }[] = [];
+  t.engine.events.on('log', (e) => logs.push({ level: e.level, message: e.message }));
   const changes: string[] = [];
   t.modules.upstreams.events.on('health', (c) =>
     changes.push(`${c.address === a.address ? 'a' : 'b'} ${c.up ? 'up' : 'down'}`),
@@ -142,6 +144,12 @@ http:
   await waitFor(() => state().health === 'up', 'the health check to mark a up again');
   await waitFor(async () => (await seen(4)).includes('200 a'), 'a to get traffic again after it returns');
   assert.deepEqual(changes, ['a down', 'a up']);
+  // The log says it in one line each: a warning with the reason, then that it is back.
+  const health = logs.filter((l) => l.message.startsWith('upstream be '));
+  assert.equal(health.length, 2, JSON.stringify(logs));
+  assert.equal(health[0]!.level, 'warn');
+  assert.match(health[0]!.message, new RegExp(`^upstream be ${a.address} is down: \\S.*ECONNREFUSED`));
+  assert.deepEqual(health[1], { level: 'info', message: `upstream be ${a.address} is up again` });
 });
 
 test('backup is used only when every primary is down; all down → 502 with a one-line reason', async () => {
