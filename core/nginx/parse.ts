@@ -82,6 +82,7 @@ function tokenize(text: string): Token[] {
             word += text[i];
             adv();
           }
+          if (i >= text.length) break; // an unclosed `${` runs to the end of the text
         }
         if (text[i] === '\\' && i + 1 < text.length) {
           word += text[i];

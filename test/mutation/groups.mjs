@@ -8,7 +8,7 @@ export const GROUPS = {
   },
   balance: {
     mutate: ['core/balance/*.ts', '!core/balance/index.ts'],
-    tests: ['test/unit/balance-pick.test.ts'],
+    tests: ['test/unit/balance-pick.test.ts', 'test/unit/balance-peers.test.ts'],
   },
   shaping: {
     mutate: ['core/shaping/token-bucket.ts'],

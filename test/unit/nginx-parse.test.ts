@@ -71,6 +71,17 @@ test('bare words keep ${var} with braces and backslash escapes', () => {
   assert.deepEqual(shape(ds), [['a', '${x}', 'b']]);
 });
 
+test('text that ends inside a word names that word as written in the error', () => {
+  const message = (text: string) => {
+    const r = parseNginx(text);
+    assert.ok(!r.ok);
+    return r.error.message;
+  };
+  assert.equal(message('events {}\nlisten'), 'directive "listen" is not terminated by ";"');
+  assert.equal(message('${a'), 'directive "${a" is not terminated by ";"', 'an unclosed ${ ends with the text');
+  assert.equal(message('a\\'), 'directive "a\\" is not terminated by ";"', 'a backslash at the very end is kept');
+});
+
 const ERRORS: [string, string, number, number][] = [
   ['unclosed block', 'http {\n  server {\n    listen 80;\n', 2, 10],
   ['unclosed outer block', 'http {\n  x;\n', 1, 6],
