@@ -24,6 +24,7 @@ import { sleep, waitFor } from '../helpers/wait.js';
 import { startNginx, waitForPort, freePort, type Peer } from '../bench/harness.js';
 import { createEngine } from '../../core/runtime/create-engine.js';
 import type { ExchangeDetail, ExchangeSummary } from '../../core/api/types.js';
+import { takeTurn } from '../helpers/exclusive.js';
 
 const NCHAN = '/usr/lib/nginx/modules/ngx_nchan_module.so';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -247,7 +248,8 @@ test(
   },
 );
 
-test('a 64 MiB file from nginx over TLS is sha256-exact through Sluice (curl)', { skip }, async () => {
+test('a 64 MiB file from nginx over TLS is sha256-exact through Sluice (curl)', { skip }, async (ctx) => {
+  ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
   const out = join(dir, 'download.bin');
   const r = await run('curl', ['-sS', '--fail', '-o', out, `${t.url('front')}/big.bin`], { timeoutMs: 120_000 });
   assert.equal(r.code, 0, r.stderr);

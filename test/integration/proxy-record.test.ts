@@ -84,8 +84,9 @@ http:
 
   // The gaps as the engine saw them (300 and 150 ms upstream) at speed 2: ~150 and ~75 ms.
   const delays = route.sse.script.map((s: { delay?: string }) => Number(/^(\d+)ms$/.exec(s.delay ?? '0ms')![1]));
-  assert.ok(delays[1] >= 148 && delays[1] < 400, `recorded gap 1: ${delays[1]} ms`);
-  assert.ok(delays[2] >= 73 && delays[2] < 325, `recorded gap 2: ${delays[2]} ms`);
+  // (The engine timestamps arrivals: a late first arrival shortens the gap after it.)
+  assert.ok(delays[1] >= 100 && delays[1] < 400, `recorded gap 1: ${delays[1]} ms`);
+  assert.ok(delays[2] >= 40 && delays[2] < 325, `recorded gap 2: ${delays[2]} ms`);
 
   // Serve the recorded route: the replay keeps those gaps, on the replaying engine's own clock.
   const indented = made.yaml

@@ -12,6 +12,7 @@ import { run } from '../helpers/process.js';
 import { startUpstream, get, sleep, type Upstream } from './proxy-fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 import type { ExchangeRecord } from '../../core/telemetry/exchange-record.js';
+import { takeTurn } from '../helpers/exclusive.js';
 
 /** Deterministic bytes (so both sides agree without sending a seed). */
 function bytes(n: number): Buffer {
@@ -35,7 +36,7 @@ const DOWNLOAD = bytes(8 * 1024 * 1024 + 17);
 async function handler(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://x');
   // Proxy routes forward the full path: /timeout/hang reaches us as is.
-  switch (url.pathname.replace(/^\/(timeout|hosted|buffered|metered)(?=\/)/, '')) {
+  switch (url.pathname.replace(/^\/(timeout|idle|hosted|buffered|metered)(?=\/)/, '')) {
     case '/sse/stream': {
       const n = Number(url.searchParams.get('n') ?? 6);
       const every = Number(url.searchParams.get('every') ?? 200);
@@ -136,6 +137,7 @@ http:
         - { path: /page, respond: { content_type: text/html, body: '<!doctype html><title>es</title>' } }
         - { path: /, proxy: { upstream: be } }
         - { path: /timeout, proxy: { upstream: patient, read_timeout: 300ms } }
+        - { path: /idle, proxy: { upstream: patient, read_timeout: 1s } }
         - { path: /hosted, proxy: { upstream: be, host: backend.internal, headers: { x-extra: one } } }
         - { path: /buffered, proxy: { upstream: be, buffering: on } }
         - { path: /metered, proxy: { upstream: be }, limit: { rate: 1m, burst: 64k, direction: in } }
@@ -202,7 +204,8 @@ function readEvents(
   });
 }
 
-test('SSE through the proxy: every event arrives on its own, within ~50 ms of being sent', async () => {
+test('SSE through the proxy: every event arrives on its own, within ~50 ms of being sent', async (ctx) => {
+  ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
   const stop = t.engine.services.traffic.observe();
   const r = await readEvents(`${t.url('front')}/sse/stream?n=6&every=200`);
   stop();
@@ -254,12 +257,12 @@ test('a client closing an SSE stream shows as closed, not as an error', async ()
 });
 
 test('SSE read_timeout is idle time between bytes, never total stream time', async () => {
-  // 5 events 200 ms apart (1 s total) through read_timeout 300 ms, then silence: the stream ends ~300 ms later.
+  // 8 events 200 ms apart (1.6 s in all) through read_timeout 1 s, then silence: the stream ends ~1 s later.
   const started = Date.now();
-  const r = await readEvents(`${t.url('front')}/timeout/sse/stream?n=5&every=200&hold=1`);
+  const r = await readEvents(`${t.url('front')}/idle/sse/stream?n=8&every=200&hold=1`);
   const took = Date.now() - started;
-  assert.equal(r.events.length, 5, 'the stream outlives read_timeout while bytes flow');
-  assert.ok(took >= 1200 && took < 2500, `ended ${took} ms after start (1000 ms of events + 300 ms idle)`);
+  assert.equal(r.events.length, 8, 'the stream outlives read_timeout while bytes flow');
+  assert.ok(took >= 2500 && took < 6000, `ended ${took} ms after start (1600 ms of events + 1000 ms idle)`);
 });
 
 test('Chromium EventSource through the proxy receives each event', async () => {
@@ -304,7 +307,8 @@ test('Chromium EventSource through the proxy receives each event', async () => {
   }
 });
 
-test('curl uploads and downloads through the proxy are sha256-exact', async () => {
+test('curl uploads and downloads through the proxy are sha256-exact', async (ctx) => {
+  ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
   const dir = mkdtempSync(join(tmpdir(), 'sluice-proxy-'));
   const body = bytes(5 * 1024 * 1024 + 3);
   writeFileSync(join(dir, 'up.bin'), body);
@@ -346,7 +350,8 @@ test('curl uploads and downloads through the proxy are sha256-exact', async () =
   assert.equal(sha(readFileSync(join(dir, 'slow.bin'))), sha(DOWNLOAD));
 });
 
-test('a limit on the in direction paces request bodies streamed upstream', async () => {
+test('a limit on the in direction paces request bodies streamed upstream', async (ctx) => {
+  ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
   const dir = mkdtempSync(join(tmpdir(), 'sluice-proxy-'));
   const body = bytes(1536 * 1024);
   writeFileSync(join(dir, 'up.bin'), body);
@@ -366,7 +371,8 @@ test('a limit on the in direction paces request bodies streamed upstream', async
   assert.ok(took > 1200 && took < 4000, `took ${took} ms`);
 });
 
-test('a client that stops reading stops the upstream (backpressure end to end, no unbounded buffer)', async () => {
+test('a client that stops reading stops the upstream (backpressure end to end, no unbounded buffer)', async (ctx) => {
+  ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
   endlessWritten = 0;
   let received = 0;
   const req = http.get(`${t.url('front')}/endless`, { agent: false }, (res) => {

@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { exclusive } from '../helpers/exclusive.js';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,50 +50,9 @@ const one = ({ url, localAddress }) => new Promise((resolve, reject) => {
 Promise.all(jobs.map(one)).then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e.message); process.exit(1); });
 `;
 
-/**
- * Rate measurements and heavy transfers take turns, across test files and
- * processes: two of them at once on a small machine mostly measure each other. A lock
- * directory in the temp dir (mkdir is atomic) says who measures; one left by a
- * process that died is taken over.
- */
-let held = 0;
-export async function measuring<T>(fn: () => Promise<T>): Promise<T> {
-  if (held > 0) return fn(); // this process measures already (a test body around its downloads)
-  const lock = join(tmpdir(), 'sluice-rate-measurement.lock');
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, 'pid'), String(process.pid));
-      break;
-    } catch {
-      if (lockIsStale(lock)) rmSync(lock, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  held++;
-  try {
-    return await fn();
-  } finally {
-    held--;
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-function lockIsStale(lock: string): boolean {
-  try {
-    if (Date.now() - statSync(lock).mtimeMs > 120_000) return true;
-    const pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
-    if (!pid) return Date.now() - statSync(lock).mtimeMs > 1000; // being created: give it a moment
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
 /** Downloads in parallel from one separate process (one connection each); `localAddress` binds a client (127.0.0.2 …). */
 export function downloadAll(jobs: { url: string; localAddress?: string }[]): Promise<Download[]> {
-  return measuring(() => downloadAllNow(jobs));
+  return exclusive(() => downloadAllNow(jobs));
 }
 
 function downloadAllNow(jobs: { url: string; localAddress?: string }[]): Promise<Download[]> {
@@ -189,7 +149,7 @@ export async function curl(
 ): Promise<{ size: number; speed: number; total: number; start: number; sha256: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-curl-'));
   const out = join(dir, 'body');
-  const stdout = await measuring(
+  const stdout = await exclusive(
     () =>
       new Promise<string>((resolve, reject) => {
         execFile(

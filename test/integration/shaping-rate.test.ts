@@ -10,6 +10,7 @@
 import { test, after as afterAll, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
+import { takeTurn } from '../helpers/exclusive.js';
 import {
   bytesAt,
   curl,
@@ -67,7 +68,8 @@ async function observed<T>(url: string, scope: string, fetch: () => Promise<T>):
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 
-test('curl at 256 KiB/s: rate within 3% after the burst, sha256 unchanged', async () => {
+test('curl at 256 KiB/s: rate within 3% after the burst, sha256 unchanged', async (ctx) => {
+  ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
   const [r, sent, waited] = await observed('/slow/one.bin', 'route web /slow', () =>
     curl(`${te.url('web')}/slow/one.bin`),
   );
@@ -82,18 +84,20 @@ test('curl at 256 KiB/s: rate within 3% after the burst, sha256 unchanged', asyn
   assert.ok(r.speed <= 256 * KiB * 1.1, `curl never saw more than the rate (and the burst): ${r.speed}`);
 });
 
-test("4 MiB/s: rate within 3% over the transfer after the burst; no 100 ms window nears a second's worth", async () => {
+test("curl at 4 MiB/s: rate within 3% over the transfer after the burst; no 100 ms window nears a second's worth", async (ctx) => {
+  ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
+  // curl reads with a fraction of the CPU a Node client needs: on a busy machine it keeps up.
   const [d, sent, waited] = await observed('/fast/big.bin', 'route web /fast', () =>
-    download(`${te.url('web')}/fast/big.bin`),
+    curl(`${te.url('web')}/fast/big.bin`),
   );
-  assert.equal(d.bytes, 14 * MiB);
+  assert.equal(d.size, 14 * MiB);
   assert.equal(d.sha256, big.sha256);
   // The burst (rate/10) leaves at once; the rest at the rate. Over the whole transfer, so a stall of the
   // engine and the catch-up that repays it (at up to +50%) fall in the same window.
   const burst = (4 * MiB) / 10;
   assert.ok(sent.last - sent.first >= 3000, `a transfer of ${sent.last - sent.first} ms`);
   const rate = (14 * MiB - burst) / ((sent.last - sent.first) / 1000);
-  const client = (d.bytes - burst) / ((d.last - d.first) / 1000);
+  const client = (d.size - burst) / (d.total - d.start);
   // No tolerance widened for a slow machine: a limit that under-delivers fails here.
   assert.ok(
     Math.abs(rate / (4 * MiB) - 1) <= 0.03,
@@ -108,7 +112,8 @@ test("4 MiB/s: rate within 3% over the transfer after the burst; no 100 ms windo
   assert.ok(peak <= 2.5 * 0.1 * 4 * MiB, `largest 100 ms window ${(peak / KiB).toFixed(0)} KiB (nginx: 5x)`);
 });
 
-test('after: the first 100000 bytes go at once, then 64 KiB/s', async () => {
+test('after: the first 100000 bytes go at once, then 64 KiB/s', async (ctx) => {
+  ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
   const [d, sent] = await observed('/after/small.bin', 'route web /after', () =>
     download(`${te.url('web')}/after/small.bin`),
   );

@@ -16,7 +16,6 @@ import {
   commonWindow,
   download,
   downloadAll,
-  measuring,
   randomFile,
   rateBetween,
   sentTimeline,
@@ -25,6 +24,7 @@ import {
   type Sent,
 } from './shaping-client.js';
 import { sleep, waitFor } from '../helpers/wait.js';
+import { exclusive } from '../helpers/exclusive.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -169,7 +169,7 @@ test('a re-tune reaches an open download within a second, bytes intact', async (
 });
 
 test('a client that does not read: the engine does not buffer the file', () =>
-  measuring(async () => {
+  exclusive(async () => {
     const routeCounters = te.engine.services.counters.get('route', 'web /m');
     const base = routeCounters.bytesOut;
     const heap0 = process.memoryUsage().heapUsed;
@@ -205,7 +205,7 @@ test('a client that does not read: the engine does not buffer the file', () =>
   }));
 
 test('direction: in — an upload body is read at 128 KiB/s', () =>
-  measuring(async () => {
+  exclusive(async () => {
     const body = Buffer.alloc(256 * KiB, 7);
     const status = await new Promise<number>((resolve, reject) => {
       const req = http.request(

@@ -12,6 +12,7 @@ import net from 'node:net';
 import { parseConfig, startEngine, type TestEngine } from '../helpers/engine.js';
 import { needs } from '../helpers/peers.js';
 import { sleep, waitFor } from '../helpers/wait.js';
+import { takeTurn } from '../helpers/exclusive.js';
 
 /** A TCP server on port 0 (or `port`) that notes when each chunk arrives and runs `onData`. */
 async function serve(
@@ -185,7 +186,8 @@ stream:
     },
   );
 
-  it('a burst changed on an open connection applies to it: after an idle spell the new burst goes at once', async () => {
+  it('a burst changed on an open connection applies to it: after an idle spell the new burst goes at once', async (ctx) => {
+    ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
     // The upstream sends `n` bytes when asked with "n\n".
     const up = await serve((s, d) => {
       for (const line of d.toString().trim().split('\n')) s.write(Buffer.alloc(Number(line), 7));

@@ -12,6 +12,7 @@ import { freePort } from '../bench/harness.js';
 import { parseConfig, startEngine } from '../helpers/engine.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 import { relayOptions, relayStats } from '../../core/stream/read-relay.js';
+import { takeTurn } from '../helpers/exclusive.js';
 
 async function serve(onConn: (s: net.Socket) => void): Promise<{ port: number; server: net.Server }> {
   const server = net.createServer({ allowHalfOpen: true }, onConn);
@@ -113,7 +114,8 @@ stream:
     },
   );
 
-  it('moves 1 GiB exactly (sha256) through a slow reader with bounded memory', { timeout: 60000 }, async () => {
+  it('moves 1 GiB exactly (sha256) through a slow reader with bounded memory', { timeout: 60000 }, async (ctx) => {
+    ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
     const TOTAL = 1024 ** 3;
     const block = randomBytes(64 * 1024);
     const sent = createHash('sha256');
@@ -171,7 +173,8 @@ stream:
   it(
     'uploads 256 MiB exactly (sha256) to an upstream that reads in small, slow bites, and the echo comes back whole',
     { timeout: 60000 },
-    async () => {
+    async (ctx) => {
+      ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
       // Client → upstream on the relay path, with the upstream pausing often: a read buffer reused
       // before its write finished would corrupt the stream; the echo checks the reverse path too.
       const TOTAL = 256 * 1024 ** 2;
@@ -249,7 +252,8 @@ stream:
   it(
     'when the client socket cannot be re-wrapped, it streams and the upstream side still relays: both ways exact',
     { timeout: 30000 },
-    async () => {
+    async (ctx) => {
+      ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
       relayOptions.adoptClients = false;
       try {
         const up = await serve((s) => s.pipe(s)); // echo everything back, FIN included
@@ -386,7 +390,8 @@ stream:
     b.server.close();
   });
 
-  it('limits, resets and stalls the byte stream through the link pipeline', { timeout: 15000 }, async () => {
+  it('limits, resets and stalls the byte stream through the link pipeline', { timeout: 15000 }, async (ctx) => {
+    ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
     const payload = randomBytes(256 * 1024);
     const up = await serve((s) => {
       s.on('error', () => undefined);
@@ -433,7 +438,8 @@ stream:
   it(
     "a changed limit reaches an open connection; a changed group keeps its servers' state",
     { timeout: 15000 },
-    async () => {
+    async (ctx) => {
+      ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
       const up = await serve((s) => {
         s.on('error', () => undefined);
         const block = Buffer.alloc(16 * 1024, 7);

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { parseConfig, startEngine, type TestEngine } from '../helpers/engine.js';
 import { sleep, waitFor } from '../helpers/wait.js';
+import { takeTurn } from '../helpers/exclusive.js';
 
 /** A UDP echo server that notes when each datagram arrived (to tell request delay from reply delay). */
 async function echoServer(): Promise<{ port: number; arrivals: number[]; close(): void }> {
@@ -109,7 +110,8 @@ ${servers}`);
     await stop();
   });
 
-  it('limit 32k on out: 20 replies of 4 KiB take the time the rate allows after the burst, in order', async () => {
+  it('limit 32k on out: 20 replies of 4 KiB take the time the rate allows after the burst, in order', async (ctx) => {
+    ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
     await start(`
     - { name: lim, listen: 0, protocol: udp, upstream: e, limit: { rate: 32k, burst: 16k } }
 `);
@@ -135,7 +137,8 @@ ${servers}`);
     await stop();
   });
 
-  it('limit on in shapes client → upstream datagrams, in order; replies are not limited', async () => {
+  it('limit on in shapes client → upstream datagrams, in order; replies are not limited', async (ctx) => {
+    ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
     await start(`
     - { name: up, listen: 0, protocol: udp, upstream: e, limit: { rate: 32k, burst: 16k, direction: in } }
 `);
@@ -282,7 +285,8 @@ ${servers}`);
     await stop();
   });
 
-  it('a changed rate re-tunes an open session live; new sessions use new faults', async () => {
+  it('a changed rate re-tunes an open session live; new sessions use new faults', async (ctx) => {
+    ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
     const server = (limit: string, faults = '') => `
     - { name: lv, listen: 0, protocol: udp, upstream: e, limit: { rate: ${limit}, burst: 4k }${faults} }
 `;
