@@ -12,7 +12,7 @@ export const GROUPS = {
   },
   shaping: {
     mutate: ['core/shaping/token-bucket.ts'],
-    tests: ['test/unit/shaping-bucket.test.ts'],
+    tests: ['test/unit/shaping-token-bucket.test.ts', 'test/unit/shaping-bucket.test.ts'],
   },
   http: {
     mutate: ['core/http/ranges.ts', 'core/http/static-path.ts'],
