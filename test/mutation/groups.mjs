@@ -4,7 +4,12 @@
 export const GROUPS = {
   config: {
     mutate: ['core/config/units.ts', 'core/config/schema.ts', 'core/config/semantic.ts'],
-    tests: ['test/unit/config-units.test.ts', 'test/unit/config-load.test.ts', 'test/unit/config-tls.test.ts'],
+    tests: [
+      'test/unit/config-checks.test.ts',
+      'test/unit/config-units.test.ts',
+      'test/unit/config-load.test.ts',
+      'test/unit/config-tls.test.ts',
+    ],
   },
   balance: {
     mutate: ['core/balance/*.ts', '!core/balance/index.ts'],

@@ -69,6 +69,7 @@ const RATES: [string | number, number | undefined][] = [
   ['1m/h', undefined],
   ['1m/ss', undefined],
   ['/s', undefined],
+  ['5/s2', undefined],
 ];
 for (const [input, want] of RATES) {
   test(`rate ${JSON.stringify(input)} → ${want}`, () => assert.equal(parseRate(input), want));
@@ -80,6 +81,9 @@ const DURATIONS: [string | number, number | undefined][] = [
   ['250', 250],
   ['-5', -5],
   ['2.5', 2.5],
+  ['2.55', 2.55],
+  ['x5', undefined],
+  ['1.25s', 1250],
   ['500ms', 500],
   ['15s', 15_000],
   ['1.5s', 1500],
@@ -110,6 +114,8 @@ test('formatSize: bytes below 1 KiB whole, then two, one or no decimals by magni
   assert.equal(formatSize(1536), '1.5 KiB');
   assert.equal(formatSize(1100), '1.07 KiB');
   assert.equal(formatSize(10 * KiB + 100), '10.1 KiB');
+  assert.equal(formatSize(10.06 * KiB), '10.1 KiB', 'one decimal from 10 up');
+  assert.equal(formatSize(9.996 * KiB), '10 KiB');
   assert.equal(formatSize(100 * KiB + 600), '101 KiB');
   assert.equal(formatSize(512 * KiB), '512 KiB');
   assert.equal(formatSize(1023 * KiB), '1023 KiB');
@@ -173,6 +179,9 @@ const ADDRESSES: [string | number, string | undefined][] = [
   ['nowhere', undefined],
   ['host:', undefined],
   ['host:http', undefined],
+  ['host:80x', undefined],
+  ['x[::1]:80', undefined],
+  ['[::1]:80x', undefined],
   ['host:-1', undefined],
   ['ho st:80', undefined],
   ['host_name:80', undefined],
