@@ -10,7 +10,16 @@ import { hostname, networkInterfaces } from 'node:os';
 import { allowedHosts, assertBindAllowed, checkRequest, isLoopbackHost } from '../../core/admin/guard.js';
 
 test('loopback hosts: 127.0.0.0/8, ::1 (bracketed or not), localhost in any case, mapped IPv4', () => {
-  for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '::ffff:127.0.0.1'])
+  for (const h of [
+    '127.0.0.1',
+    '127.1.2.3',
+    '127.10.200.30',
+    'localhost',
+    'LOCALHOST',
+    '::1',
+    '[::1]',
+    '::ffff:127.0.0.1',
+  ])
     assert.equal(isLoopbackHost(h), true, h);
   for (const h of [
     '0.0.0.0',
@@ -44,6 +53,7 @@ test('allowed hosts of a loopback listener: every loopback name with the port, n
   assert.deepEqual([...allowedHosts('127.0.0.1', 9900)].sort(), ['127.0.0.1:9900', '[::1]:9900', 'localhost:9900']);
   assert.deepEqual([...allowedHosts('localhost', 9900)].sort(), ['127.0.0.1:9900', '[::1]:9900', 'localhost:9900']);
   assert.deepEqual([...allowedHosts('::1', 9900)].sort(), ['127.0.0.1:9900', '[::1]:9900', 'localhost:9900']);
+  assert.deepEqual([...allowedHosts('[::1]', 9900)].sort(), ['127.0.0.1:9900', '[::1]:9900', 'localhost:9900']);
   // Port 80 may be left out of a Host header.
   assert.deepEqual([...allowedHosts('127.0.0.1', 80)].sort(), [
     '127.0.0.1',
@@ -90,6 +100,17 @@ test('Host must name this listener: a foreign or portless Host is 403 (DNS rebin
     ok: false,
     status: 403,
     message: 'refused: Host "" is not this admin listener (allowed: 127.0.0.1:9900, localhost:9900, [::1]:9900)',
+  });
+});
+
+test('a refusal names at most three of the allowed hosts', () => {
+  const wide = allowedHosts('0.0.0.0', 9900);
+  assert.ok(wide.size > 3);
+  const r = checkRequest({ host: 'evil.example' }, wide, undefined);
+  assert.deepEqual(r, {
+    ok: false,
+    status: 403,
+    message: `refused: Host "evil.example" is not this admin listener (allowed: ${[...wide].slice(0, 3).join(', ')})`,
   });
 });
 

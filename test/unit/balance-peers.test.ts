@@ -247,3 +247,45 @@ test('weighted random draws: each peer owns a slice of [0, 1) proportional to it
   assert.equal(draws([0.75, 0]), '2', 'the boundary belongs to the next peer');
   assert.equal(draws([0.9999, 0]), '2');
 });
+
+test('random (two choices) keeps the less loaded per weight of its two draws, whichever comes first', () => {
+  const clock = new FakeClock();
+  let seed = 3;
+  const rng = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+  const a = new Peer(server(A, { weight: 4 }));
+  const b = new Peer(server(B, { weight: 1 }));
+  const r = new RandomBalancer([a, b], { clock, rng });
+  // a: 4 active over weight 4 (1 each); b: 2 over weight 1 (2 each): a is the less loaded.
+  a.active = 4;
+  b.active = 2;
+  for (let i = 0; i < 40; i++) {
+    const p = r.pick()!;
+    assert.equal(p, a, `pick ${i}`);
+    p.active--;
+  }
+  // One peer available: it is the pick (there is no second draw).
+  const only = new RandomBalancer([new Peer(server(C))], { clock, rng });
+  assert.equal(only.pick()!.address, C);
+  assert.equal(new RandomBalancer([], { clock, rng }).pick(), undefined);
+});
+
+test('weighted draws over three peers walk the weights in order', () => {
+  const clock = new FakeClock();
+  const pick = (x: number) =>
+    new RandomBalancer([new Peer(server(A)), new Peer(server(B)), new Peer(server(C))], { clock, rng: () => x })
+      .pick()!
+      .address.slice(-1);
+  assert.deepEqual([0, 0.34, 0.5, 0.67, 0.99].map(pick), ['1', '2', '2', '3', '3']);
+});
+
+test('failure windows: a failure exactly fail_timeout after the last starts counting afresh; max_fails 0 counts none', () => {
+  const p = new Peer(server(A, { max_fails: 2, fail_timeout: 1000 }));
+  p.recordFailure(0);
+  p.recordFailure(1000);
+  assert.equal(p.fails, 1);
+  assert.equal(p.failed(1000), false);
+  const off = new Peer(server(A, { max_fails: 0 }));
+  off.recordFailure(0);
+  off.recordFailure(1);
+  assert.deepEqual([off.fails, off.failures], [0, 2]);
+});
