@@ -289,3 +289,13 @@ test('failure windows: a failure exactly fail_timeout after the last starts coun
   off.recordFailure(1);
   assert.deepEqual([off.fails, off.failures], [0, 2]);
 });
+
+test('random (two choices): the second draw is never the first peer again', () => {
+  const clock = new FakeClock();
+  const a = new Peer(server(A));
+  const b = new Peer(server(B));
+  a.active = 1;
+  // Every draw lands in the first half: the first is a; the second, among the others, can only be b.
+  const r = new RandomBalancer([a, b], { clock, rng: () => 0.1 });
+  assert.equal(r.pick(), b, 'b, idle, beats a');
+});
