@@ -17,10 +17,10 @@ const CLI = new URL('../dist/cli/main.mjs', import.meta.url);
 const CLIENT_COMMANDS = new Set([
   'validate',
   'publish',
+  'client',
   'schema',
   'import-nginx',
   'export-nginx',
-  'ca',
   'help',
   '--help',
   '-h',

@@ -1,7 +1,7 @@
 /**
  * What the preload exposes, built from the API channel table: one function per
  * call and `on(event, cb)` returning a remover — never a channel parameter, never
- * the raw ipcRenderer (STYLE 12). Kept apart from preload.ts so tests can build
+ * the raw ipcRenderer. Kept apart from preload.ts so tests can build
  * it with a stub ipcRenderer.
  */
 import {
@@ -10,6 +10,8 @@ import {
   callChannel,
   eventChannel,
   type ApiEventName,
+  type DesktopBridge,
+  type MenuCommand,
   type SluiceApi,
 } from '../core/api/index.js';
 import { DESKTOP_CHANNELS, type IpcResult } from './channels.js';
@@ -48,11 +50,12 @@ export function buildSluiceBridge(ipc: IpcRendererLike): SluiceApi {
 }
 
 /** `window.sluiceDesktop`: menus and native dialogs. */
-export function buildDesktopBridge(ipc: IpcRendererLike) {
+export function buildDesktopBridge(ipc: IpcRendererLike): DesktopBridge {
   return Object.freeze({
-    onMenu: (cb: (cmd: unknown) => void) => subscribe(ipc, DESKTOP_CHANNELS.menu, cb),
-    openFile: () => unwrap(ipc.invoke(DESKTOP_CHANNELS.openFile)),
-    chooseSavePath: (current?: string) => unwrap(ipc.invoke(DESKTOP_CHANNELS.chooseSavePath, current)),
+    onMenu: (cb: (cmd: MenuCommand) => void) => subscribe(ipc, DESKTOP_CHANNELS.menu, (cmd) => cb(cmd as MenuCommand)),
+    openFile: () => unwrap(ipc.invoke(DESKTOP_CHANNELS.openFile)) as ReturnType<DesktopBridge['openFile']>,
+    chooseSavePath: (current?: string) =>
+      unwrap(ipc.invoke(DESKTOP_CHANNELS.chooseSavePath, current)) as ReturnType<DesktopBridge['chooseSavePath']>,
     setTitle: (title: string) => ipc.send(DESKTOP_CHANNELS.setTitle, String(title)),
   });
 }

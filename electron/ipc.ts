@@ -1,6 +1,6 @@
 /**
  * IPC between the main process and the one window, driven by the API channel
- * table (STYLE 12): one `ipcMain.handle` per entry of API_CALLS, each checking
+ * table: one `ipcMain.handle` per entry of API_CALLS, each checking
  * the sender frame and validating arguments; results and errors travel as
  * values (`{ ok, result | error }`). Electron's modules are passed in, so this
  * is testable with stubs.
@@ -10,6 +10,7 @@ import {
   API_EVENTS,
   callChannel,
   eventChannel,
+  type DesktopBridge,
   type SluiceApi,
   type SluiceApiCalls,
 } from '../core/api/index.js';
@@ -70,12 +71,8 @@ export function registerApiHandlers(
   };
 }
 
-/** Native dialogs and window chrome the preload's desktop bridge reaches. */
-export interface DesktopHandlers {
-  openFile(): Promise<{ file: string; text: string } | null>;
-  chooseSavePath(current?: string): Promise<string | null>;
-  setTitle(title: string): void;
-}
+/** Native dialogs and window chrome the preload's desktop bridge reaches (the bridge's calls, answered in main). */
+export type DesktopHandlers = Pick<DesktopBridge, 'openFile' | 'chooseSavePath' | 'setTitle'>;
 
 /** Registers the desktop-only handlers (same sender checks, validated arguments). */
 export function registerDesktopHandlers(

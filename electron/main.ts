@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatConfigError, loadConfig } from '../core/config/index.js';
+import type { MenuCommand } from '../core/api/index.js';
 import type { ApiHost } from '../core/host/api-host.js';
 import { createEngine, type Runtime } from '../core/runtime/create-engine.js';
 import {
@@ -50,7 +51,7 @@ async function remember(file: string): Promise<void> {
   app.addRecentDocument(file);
 }
 
-function sendMenu(cmd: unknown): void {
+function sendMenu(cmd: MenuCommand): void {
   win?.webContents.send(DESKTOP_CHANNELS.menu, cmd);
 }
 

@@ -4,6 +4,7 @@
  * template is testable without Electron.
  */
 import type { MenuItemConstructorOptions } from 'electron';
+import { APP_VIEWS, type AppView } from '../core/api/desktop.js';
 
 /** What the menu items do (wired by main.ts). */
 export interface MenuActions {
@@ -15,18 +16,11 @@ export interface MenuActions {
   start(): void;
   stop(): void;
   apply(): void;
-  view(name: string): void;
+  view(name: AppView): void;
 }
 
-/** The views, in menu order, with their accelerators. */
-export const MENU_VIEWS: [string, string][] = [
-  ['dashboard', 'Dashboard'],
-  ['config', 'Config'],
-  ['traffic', 'Traffic'],
-  ['channels', 'Channels'],
-  ['upstreams', 'Upstreams'],
-  ['tuner', 'Rate tuner'],
-];
+/** The views, in menu order (CmdOrCtrl+1…), as `[view, label]`. */
+export const MENU_VIEWS: [AppView, string][] = APP_VIEWS.map((v) => [v.id, v.title]);
 
 /** Builds the menu template. */
 export function buildMenuTemplate(

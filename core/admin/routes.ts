@@ -1,5 +1,5 @@
 /**
- * The control API's routes: SPEC's table, each a thin mapping from HTTP onto
+ * The control API's routes, each a thin mapping from HTTP onto
  * one ApiHost call (so the admin API, IPC and the WebSocket cannot drift).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -32,16 +32,10 @@ interface AdminRoute {
   handle: Handler;
 }
 
-/** Parses a publish body: `{ data, event?, id? }`; non-string data is sent as its JSON text. */
-function parsePublish(body: string): PublishRequest {
-  let v: unknown;
-  try {
-    v = JSON.parse(body);
-  } catch {
-    throw new SluiceError('E_BAD_REQUEST', 'body must be JSON: {"data": "…", "event"?: "…", "id"?: "…"}');
-  }
+/** Parses the JSON form of a publish: `{ data, event?, id? }`; non-string data is sent as its JSON text. */
+function parseJsonPublish(v: unknown): PublishRequest {
   if (!v || typeof v !== 'object' || Array.isArray(v))
-    throw new SluiceError('E_BAD_REQUEST', 'body must be a JSON object with "data"');
+    throw new SluiceError('E_BAD_REQUEST', 'body must be a JSON object with "data" (or plain text, sent as the data)');
   const o = v as Record<string, unknown>;
   if (o.data === undefined || o.data === null) throw new SluiceError('E_BAD_REQUEST', 'the event needs "data"');
   for (const k of Object.keys(o))
@@ -53,6 +47,35 @@ function parsePublish(body: string): PublishRequest {
   }
   const data = typeof o.data === 'string' ? o.data : JSON.stringify(o.data);
   return { data, event: o.event as string | undefined, id: o.id as string | undefined };
+}
+
+/**
+ * A publish body, as Sluice and nchan both take it: a `text/*` body, or any
+ * body that is not JSON, is the event's data as sent (the event type may come
+ * in `X-EventSource-Event`, as nchan reads it); a JSON body is
+ * `{ data, event?, id? }`. So `sluice publish` and `curl -d` work against
+ * Sluice and against an exported nginx + nchan alike.
+ */
+export function parsePublish(body: string, headers: IncomingMessage['headers']): PublishRequest {
+  const type = String(headers['content-type'] ?? '').toLowerCase();
+  const header = headers['x-eventsource-event'];
+  const event = (Array.isArray(header) ? header[0] : header) || undefined;
+  if (!type.startsWith('text/')) {
+    let v: unknown;
+    let json = true;
+    try {
+      v = JSON.parse(body);
+    } catch {
+      json = false;
+    }
+    if (json) {
+      const r = parseJsonPublish(v);
+      return event && r.event === undefined ? { ...r, event } : r;
+    }
+  }
+  if (event !== undefined && /[\r\n]/.test(event))
+    throw new SluiceError('E_BAD_REQUEST', 'X-EventSource-Event must be one line');
+  return { data: body, event };
 }
 
 const ROUTES: AdminRoute[] = [
@@ -91,7 +114,7 @@ const ROUTES: AdminRoute[] = [
     method: 'POST',
     pattern: /^\/api\/channels\/([^/]+)\/events$/,
     handle: async (req, res, [name], _u, { host }) => {
-      const event = parsePublish(await readBody(req, 1024 * 1024));
+      const event = parsePublish(await readBody(req, 1024 * 1024), req.headers);
       sendJson(res, 202, await host.publish(name!, event));
     },
   },

@@ -2,10 +2,12 @@
  * The one Sluice API. The Electron preload exposes it as `window.sluice`, the
  * browser mode carries it over a WebSocket, the admin HTTP listener serves the
  * same calls as JSON. The channel table below drives all three, so they cannot
- * drift (STYLE 12–13).
+ * drift.
  */
+import type { ClientBatch, ClientRequest, ClientSessionView } from './client.js';
 import type {
   ApplyResponse,
+  CaInfoResult,
   ChannelInfo,
   ConfigState,
   ExchangeDetail,
@@ -15,6 +17,7 @@ import type {
   Stats,
   TelemetryTick,
   TrafficQuery,
+  TrustedBrowserResult,
   UpstreamServerState,
   ValidateResult,
 } from './types.js';
@@ -42,6 +45,23 @@ export interface SluiceApiCalls {
     id: number,
     options?: { speed?: number; path?: string },
   ): Promise<{ ok: true; yaml: string } | { ok: false; message: string }>;
+  /** Starts a stream client session in the engine; its events arrive as `client` batches. */
+  startClient(request: ClientRequest): Promise<{ ok: true; id: number } | { ok: false; message: string }>;
+  stopClient(id: number): Promise<{ ok: true }>;
+  /** A session with its newest events, reconnects and connections (for a view opened later). */
+  getClientSession(id: number): Promise<ClientSessionView | null>;
+  /** Turns a session into a route that plays it back with its timing; returns the route as YAML text. */
+  clientAsMock(
+    id: number,
+    options?: { speed?: number; path?: string },
+  ): Promise<{ ok: true; yaml: string; note?: string } | { ok: false; message: string }>;
+  /** The local CA behind `tls: {}` listeners (created on first use): its certificate's path and SPKI hash. */
+  getCaInfo(): Promise<CaInfoResult>;
+  /**
+   * Starts Chromium or Chrome on the machine running Sluice with a throwaway
+   * profile that trusts the local CA (by its SPKI hash), opening `url`.
+   */
+  openTrustedBrowser(url?: string): Promise<TrustedBrowserResult>;
 }
 
 /** Pushed events: one telemetry tick per 250 ms, new/changed traffic rows in batches, log lines. */
@@ -50,6 +70,8 @@ export interface SluiceApiEvents {
   traffic: ExchangeSummary[];
   log: LogLine;
   state: { running: boolean };
+  /** Client sessions that changed, once per telemetry tick. */
+  client: ClientBatch[];
 }
 
 /** The API surface a renderer sees: the calls plus removable listeners. */
@@ -73,6 +95,12 @@ export const API_CALLS = [
   'getTraffic',
   'getExchange',
   'recordAsMock',
+  'startClient',
+  'stopClient',
+  'getClientSession',
+  'clientAsMock',
+  'getCaInfo',
+  'openTrustedBrowser',
 ] as const satisfies readonly (keyof SluiceApiCalls)[];
 
 /** Every pushed event name. */
@@ -81,6 +109,7 @@ export const API_EVENTS = [
   'traffic',
   'log',
   'state',
+  'client',
 ] as const satisfies readonly (keyof SluiceApiEvents)[];
 
 export type ApiCallName = (typeof API_CALLS)[number];

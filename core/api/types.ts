@@ -79,6 +79,20 @@ export interface ExchangeSummary {
   error?: string;
   upstream?: string;
   events: number;
+  /** The client's wire protocol: `h2`, `http/1.1` or `http/1.0`. */
+  protocol?: string;
+  /** The TLS version of the client's connection (`TLSv1.3`), on HTTPS listeners. */
+  tlsVersion?: string;
+}
+
+/** The TLS of a client's connection to an HTTPS listener. */
+export interface ConnectionTls {
+  /** `TLSv1.3`, `TLSv1.2`. */
+  version: string;
+  /** The cipher suite (OpenSSL name, as nginx's `$ssl_cipher`). */
+  cipher: string;
+  /** The server name the client asked for (SNI), when it sent one. */
+  serverName?: string;
 }
 
 /** A TLS connection as the traffic detail shows it: protocol, cipher and the peer's certificate. */
@@ -99,15 +113,53 @@ export interface TlsSummary {
   };
 }
 
+/** Why a stream may not arrive as it is sent ("why isn't it streaming?"): a stable code and what to change. */
+export interface Diagnostic {
+  code: DiagnosticCode;
+  message: string;
+}
+
+/** Codes of stream diagnostics. */
+export type DiagnosticCode =
+  | 'buffering'
+  | 'clumped'
+  | 'compression'
+  | 'content-length'
+  | 'cache-control'
+  | 'export-buffering'
+  | 'proxy-buffering'
+  | 'h2-connection-headers'
+  | 'large-event'
+  | 'heartbeat'
+  | 'invalid-utf8';
+
+/** What a channel route did for a client that came back with `Last-Event-ID`. */
+export interface ResumeReport {
+  /** The Last-Event-ID the client sent. */
+  from: string;
+  /** Events sent again from the replay ring. */
+  replayed: number;
+  /** Events it missed that the ring no longer held; null when that cannot be counted (an id not in the ring, not numeric). */
+  missed: number | null;
+}
+
 /** The detail pane: headers, timings, chunks and decoded SSE events. */
 export interface ExchangeDetail extends ExchangeSummary {
   requestHeaders: Record<string, string | string[] | undefined>;
   responseHeaders?: Record<string, string | number | string[] | undefined>;
   connectMs?: number;
+  /** The TLS of the client's connection, on HTTPS listeners. */
+  tls?: ConnectionTls;
   /** The TLS connection to the upstream server, for HTTPS upstreams. */
   upstreamTls?: TlsSummary;
   chunks: { t: number; bytes: number }[];
   sseEvents: { t: number; event?: string; data: string; id?: string; retry?: number }[];
+  /** Why this stream may not arrive as sent, with what to change (empty when nothing looks wrong). */
+  diagnostics: Diagnostic[];
+  /** Capture began after `bytes` had gone out, `t` ms into the exchange: earlier events are not listed. */
+  captureFrom?: { t: number; bytes: number };
+  /** A channel reconnect with Last-Event-ID: what was replayed and what was lost. */
+  resume?: ResumeReport;
 }
 
 /** Query for the traffic table. */
@@ -170,3 +222,18 @@ export interface LogLine {
   message: string;
   at: number;
 }
+
+/** Sluice's local CA, as the HTTPS helpers show it: what to trust, and how. */
+export interface CaInfo {
+  /** Path of the CA certificate (PEM) on the machine running Sluice: NODE_EXTRA_CA_CERTS, curl --cacert. */
+  certPath: string;
+  /** Base64 SHA-256 of the CA's public key: Chromium's --ignore-certificate-errors-spki-list. */
+  spki: string;
+}
+
+/** The local CA, or why it could not be opened (an unwritable data directory). */
+export type CaInfoResult = { ok: true; ca: CaInfo } | { ok: false; message: string };
+
+/** A browser started to trust the local CA: which one, and its throwaway profile folder. */
+export type TrustedBrowserResult =
+  { ok: true; browser: string; profile: string; pid: number } | { ok: false; message: string };

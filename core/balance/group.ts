@@ -1,7 +1,9 @@
 /**
  * An upstream group: the peers of one `upstreams` entry and its balancing
  * algorithm. Primaries are tried first; backups only when no primary can take
- * the attempt (down, failed, at max_conns or already tried). `update()` adopts
+ * the attempt (down, failed, at max_conns or already tried). A group's only
+ * server is never ruled out by failures (nginx), only by `down` or a failed
+ * active health check. `update()` adopts
  * a new config keeping the live state of addresses that stay.
  */
 import type { BalanceKind, UpstreamServerConfig } from '../config/schema.js';
@@ -75,6 +77,8 @@ export class UpstreamGroup implements Balancer {
       kept.configure(s);
       return kept;
     });
+    const primaries = this.all.filter((p) => !p.backup);
+    for (const p of this.all) p.sole = this.all.length === 1 && primaries.length === 1;
     const Algo = ALGORITHMS[this.kind];
     this.primary = new Algo(
       this.all.filter((p) => !p.backup),

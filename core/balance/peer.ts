@@ -22,6 +22,13 @@ export class Peer {
   maxFails = 1;
   failTimeout = 10_000;
   maxConns = 0;
+  /**
+   * The group's only server (no other primary, no backup): as in nginx, its
+   * failures are counted but never take it out, since there is nothing to
+   * fall back to and refusing every request would only turn one bad answer
+   * into many.
+   */
+  sole = false;
 
   /** Attempts in flight (picked and not yet released). */
   active = 0;
@@ -53,7 +60,7 @@ export class Peer {
 
   /** True while `max_fails` failures within `fail_timeout` keep the peer out. */
   failed(now: number): boolean {
-    return this.maxFails > 0 && this.fails >= this.maxFails && now - this.lastFailAt < this.failTimeout;
+    return !this.sole && this.maxFails > 0 && this.fails >= this.maxFails && now - this.lastFailAt < this.failTimeout;
   }
 
   /** True when the peer may take a new attempt now. */

@@ -1,6 +1,6 @@
 /**
- * Further commands, one installer each (ui, publish, import-nginx, …), so
- * their owners add them without touching main.ts.
+ * The commands beyond run and validate, one installer each (ui, publish,
+ * import-nginx, …), registered on the program in this order.
  */
 import type { Command } from 'commander';
 import { installPublish } from './publish.js';
@@ -9,6 +9,7 @@ import { installDesktop } from './desktop.js';
 import { installSchema } from './schema.js';
 import { installNginxCommands } from './nginx.js';
 import { installCa } from './ca.js';
+import { installClient } from './client.js';
 
 export type CommandInstaller = (program: Command) => void;
 
@@ -19,4 +20,5 @@ export const COMMANDS: CommandInstaller[] = [
   installSchema,
   installNginxCommands,
   installCa,
+  installClient,
 ];

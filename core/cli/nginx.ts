@@ -3,33 +3,51 @@
  * document; `sluice import-nginx FILE` prints a Sluice document (YAML) for
  * the subset of an nginx.conf Sluice understands, with notes for the rest.
  */
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve, isAbsolute } from 'node:path';
 import type { Command } from 'commander';
 import { formatConfigError } from '../config/index.js';
 import { loadConfigFile } from '../engine/config-file.js';
-import { exportNginx } from '../nginx/export.js';
-import { importNginx } from '../nginx/import.js';
+import { exportNeeds, exportNginx } from '../nginx/export.js';
+import { findNginxModules } from '../nginx/modules.js';
+import { formatImportError, importNginxSource } from '../nginx/import.js';
+import { readNginxSource } from '../nginx/source.js';
 
 /** Adds both commands to the program. */
 export function installNginxCommands(program: Command): void {
   program
     .command('export-nginx')
-    .description('print an nginx.conf equivalent of a Sluice config (comments for what nginx cannot express)')
+    .description(
+      'print an nginx.conf equivalent of a Sluice config that nginx -t accepts (comments for what nginx cannot express; SSE channels through nchan)',
+    )
     .argument('<config>', 'Sluice config file (YAML or JSON)')
-    .option('--stream-module <path>', 'emit load_module for a dynamic ngx_stream_module.so')
-    .action(async (file: string, o: { streamModule?: string }) => {
+    .option('--redis <url>', 'keep SSE channels in Redis (nchan_redis_url), so several nginx nodes share them')
+    .option(
+      '--modules-dir <dir>',
+      "where ngx_stream_module.so and ngx_nchan_module.so are (default: what nginx -V says, else Debian's /usr/lib/nginx/modules)",
+    )
+    .action(async (file: string, o: { redis?: string; modulesDir?: string }) => {
       const r = await loadConfigFile(file);
       if (!r.ok) {
         for (const e of r.errors) console.error(formatConfigError({ ...e, file }));
         process.exitCode = 1;
         return;
       }
+      if (o.redis !== undefined && !/^rediss?:\/\/[^\s]+$/.test(o.redis)) {
+        console.error(`sluice export-nginx: --redis takes a URL like redis://127.0.0.1:6379, not "${o.redis}"`);
+        process.exitCode = 1;
+        return;
+      }
       const base = dirname(resolve(file));
+      const found = findNginxModules(o.modulesDir);
+      const needed = exportNeeds(r.config);
+      for (const m of found.missing)
+        if ((m.includes('stream') && needed.stream) || (m.includes('nchan') && needed.nchan))
+          console.error(`sluice export-nginx: module not found: ${m}`);
       process.stdout.write(
         exportNginx(r.config, {
           source: file,
-          streamModule: o.streamModule,
+          modules: found.files,
+          redis: o.redis,
           resolvePath: (p) => (isAbsolute(p) ? p : resolve(base, p)),
         }),
       );
@@ -37,27 +55,32 @@ export function installNginxCommands(program: Command): void {
   program
     .command('import-nginx')
     .description(
-      'print a Sluice config (YAML) for an nginx.conf: servers, locations, limit_rate, alias, proxy_pass, upstreams, stream',
+      'print a Sluice config (YAML) for an nginx configuration (includes followed); every directive not imported is listed on stderr as file:line',
     )
-    .argument('<file>', 'nginx.conf')
+    .argument('<file>', 'nginx.conf, a sites-enabled file, or any file nginx would include')
     .action(async (file: string) => {
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (err) {
-        console.error(
-          `${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}`,
-        );
-        process.exitCode = 1;
-        return;
-      }
-      const r = importNginx(text, file);
-      if (!r.ok) {
-        for (const e of r.errors) console.error(`${file}:${e.line}:${e.col}: ${e.message}`);
-        process.exitCode = 1;
-        return;
-      }
-      for (const n of r.notes) console.error(`note: ${n}`);
-      process.stdout.write(r.yaml);
+      process.exitCode = await importCommand(file, {
+        yaml: (text) => process.stdout.write(text),
+        error: (line) => console.error(line),
+      });
     });
+}
+
+/** Where `import-nginx` writes: the YAML (stdout), and notes and errors one per line (stderr). */
+export interface ImportOut {
+  yaml(text: string): void;
+  error(line: string): void;
+}
+
+/** `sluice import-nginx FILE`: the YAML and its notes, or every error and nothing else; returns the exit code. */
+export async function importCommand(file: string, out: ImportOut): Promise<number> {
+  const read = await readNginxSource(file);
+  const r = read.ok ? importNginxSource(read.source) : read;
+  if (!r.ok) {
+    for (const e of r.errors) out.error(formatImportError(e));
+    return 1;
+  }
+  for (const n of r.notes) out.error(n);
+  out.yaml(r.yaml);
+  return 0;
 }

@@ -1,6 +1,7 @@
 /**
  * `sluice publish CHANNEL DATA [--event E] [--id I] [--admin URL] [--token T] [--config FILE]`:
- * publishes one event through a running engine's admin API and prints its id.
+ * publishes one event through a running engine's admin API (or the nchan
+ * publisher of an exported nginx, at the same path) and prints its id.
  * The admin address comes from --admin, else the config file's `admin.listen`,
  * else 127.0.0.1:9900; the token from --token, else the config file.
  */
@@ -56,6 +57,36 @@ function networkReason(err: unknown): string {
   return cause?.message ?? (err as Error).message;
 }
 
+/**
+ * The request of one publish. The data goes as the raw body (text/plain) with
+ * the type in `X-EventSource-Event`, which Sluice and nginx + nchan both
+ * read; only an explicit id needs Sluice's JSON form (nchan assigns ids).
+ */
+export function publishRequest(
+  data: string,
+  opts: Pick<PublishOptions, 'event' | 'id'>,
+): { headers: Record<string, string>; body: string } {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (opts.id !== undefined) {
+    headers['content-type'] = 'application/json';
+    return { headers, body: JSON.stringify({ data, event: opts.event, id: opts.id }) };
+  }
+  headers['content-type'] = 'text/plain; charset=utf-8';
+  if (opts.event !== undefined) headers['x-eventsource-event'] = opts.event;
+  return { headers, body: data };
+}
+
+/** The event id in a publish answer: Sluice's `{ id }` or nchan's `{ last_message_id }`. */
+function answeredId(text: string): { id?: string; error?: string } {
+  try {
+    const body = JSON.parse(text) as { id?: unknown; last_message_id?: unknown; error?: string };
+    const id = body.id ?? body.last_message_id;
+    return { id: typeof id === 'string' ? id : undefined, error: body.error };
+  } catch {
+    return {};
+  }
+}
+
 /** Publishes; returns the process exit code (0 ok, 1 failed). */
 export async function publish(
   channel: string,
@@ -66,16 +97,11 @@ export async function publish(
   const t = await target(opts, out);
   if (!t) return 1;
   const url = `${t.base}/api/channels/${encodeURIComponent(channel)}/events`;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const { headers, body } = publishRequest(data, opts);
   if (t.token) headers.authorization = `Bearer ${t.token}`;
   let res: Response;
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ data, event: opts.event, id: opts.id }),
-      signal: AbortSignal.timeout(10_000),
-    });
+    res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
   } catch (err) {
     out.error(
       `sluice publish: cannot reach the admin API at ${t.base} (${networkReason(err)}); is \`sluice run\` running with an admin section?`,
@@ -83,17 +109,13 @@ export async function publish(
     return 1;
   }
   const text = await res.text();
-  let body: { id?: string; error?: string } = {};
-  try {
-    body = JSON.parse(text) as typeof body;
-  } catch {
-    /* not JSON: reported below */
-  }
-  if (res.status === 202 && body.id !== undefined) {
-    out.log(body.id);
+  const answer = answeredId(text);
+  // Sluice answers 202; nchan 202 (nobody subscribed) or 201 (delivered).
+  if ((res.status === 202 || res.status === 201) && answer.id !== undefined) {
+    out.log(answer.id);
     return 0;
   }
-  out.error(`sluice publish: ${res.status} ${body.error ?? text.trim().slice(0, 200)}`);
+  out.error(`sluice publish: ${res.status} ${answer.error ?? text.trim().slice(0, 200)}`);
   return 1;
 }
 
@@ -105,7 +127,7 @@ export function installPublish(program: Command): void {
     .argument('<channel>', 'channel name (an sse route with channel: NAME)')
     .argument('<data>', 'event data (multi-line data becomes several data: lines)')
     .option('-e, --event <type>', 'event type (the "event:" field)')
-    .option('-i, --id <id>', 'event id (default: the channel assigns one)')
+    .option('-i, --id <id>', 'event id (default: the channel assigns one; Sluice only — nchan assigns its own)')
     .option('-a, --admin <address>', 'admin API address, e.g. 127.0.0.1:9900 or http://host:port')
     .option('-t, --token <token>', 'admin.token, when the admin API requires one')
     .option('-c, --config <file>', 'read the admin address and token from this config file')

@@ -27,9 +27,7 @@ export async function runFromFile(file: string, out: Out = consoleOut): Promise<
   // The host serves the admin API (and a UI) with the file's own text, comments kept.
   const rt = createEngine({ baseDir: dirname(path), file: path, text: loaded.text });
   const { engine } = rt;
-  engine.events.on('listening', (l) =>
-    out.log(`${l.kind} ${l.name} listening on ${l.kind === 'http' || l.kind === 'admin' ? 'http://' : ''}${l.address}`),
-  );
+  engine.events.on('listening', (l) => out.log(`${l.kind} ${l.name} listening on ${l.url ?? l.address}`));
   engine.events.on('log', (e) => (e.level === 'info' ? out.log(e.message) : out.error(`${e.level}: ${e.message}`)));
   const result = await engine.start(loaded.config);
   if (!result.ok) {

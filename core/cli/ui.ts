@@ -14,6 +14,7 @@ import type { Engine } from '../engine/engine.js';
 import type { ApiHost } from '../host/api-host.js';
 import { startUiServer, type UiServer } from '../host/ws-server.js';
 import { createEngine } from '../runtime/create-engine.js';
+import type { EngineModules } from '../runtime/modules.js';
 import { consoleOut, type Out } from './run.js';
 
 /** The package root (package.json and dist/ live there): two folders up, from core/cli/ and from its bundle in dist/cli/ alike. */
@@ -42,6 +43,8 @@ export interface UiSession {
   url: string;
   engine: Engine;
   host: ApiHost;
+  /** The engine's modules (SSE hub, upstreams, limits). */
+  modules: EngineModules;
   server: UiServer;
   close(): Promise<void>;
 }
@@ -62,9 +65,7 @@ export async function startUi(opts: UiOptions = {}): Promise<UiSession> {
   }
   const rt = createEngine({ baseDir: file ? dirname(file) : process.cwd(), file, text: text ?? '' });
   const { engine, host } = rt;
-  engine.events.on('listening', (l) =>
-    out.log(`${l.kind} ${l.name} listening on ${l.kind === 'http' || l.kind === 'admin' ? 'http://' : ''}${l.address}`),
-  );
+  engine.events.on('listening', (l) => out.log(`${l.kind} ${l.name} listening on ${l.url ?? l.address}`));
   engine.events.on('log', (e) => (e.level === 'info' ? out.log(e.message) : out.error(`${e.level}: ${e.message}`)));
   if (text !== undefined) {
     const loaded = loadConfig(text, opts.file);
@@ -89,6 +90,7 @@ export async function startUi(opts: UiOptions = {}): Promise<UiSession> {
     url: server.url,
     engine,
     host,
+    modules: rt.modules,
     server,
     close: async () => {
       await server.close();

@@ -1,5 +1,16 @@
 /** The config module's public surface: schema, types, loading, diffing, editing. Isomorphic (no Node built-ins). */
 export * from './schema.js';
+export {
+  LLM_FORMATS,
+  LLM_FAIL_KINDS,
+  RECHUNK_MODES,
+  regexParts,
+  llmSchema,
+  llmCaseSchema,
+  llmToolCallSchema,
+  llmFailSchema,
+  rechunkSchema,
+} from './llm-schema.js';
 export * from './units.js';
 export * from './errors.js';
 export { loadConfig, validateConfigObject, type LoadResult } from './load.js';

@@ -2,7 +2,7 @@
  * Checks that need the whole document: references between sections,
  * duplicates, and combinations the schema alone cannot express.
  */
-import type { FaultsConfig, LimitConfig, SluiceConfig } from './schema.js';
+import type { FaultsConfig, LimitConfig, RouteConfig, SluiceConfig } from './schema.js';
 import { isUpstreamUrl } from './upstream-url.js';
 
 /** A problem found after the schema passed, located by path. */
@@ -26,6 +26,7 @@ function checkLimit(limit: LimitConfig | undefined, path: (string | number)[], o
 /** Faults that only mean something for byte streams and HTTP, with why, for a UDP server. */
 const NOT_FOR_DATAGRAMS = {
   slice: 'a datagram is delivered whole, never split into pieces',
+  rechunk: 'a datagram is delivered whole, never split into pieces',
   status: 'there is no HTTP status to answer with',
 } as const;
 
@@ -54,6 +55,36 @@ function duplicates<T>(
     const first = seen.get(k);
     if (first === undefined) seen.set(k, i);
     else out.push({ path: path(i), message: `${what} "${k}" is already used by item ${first}` });
+  });
+}
+
+/** What one route answers: its path, host patterns ('' = any host) and methods ('*' = any). */
+function routeKeys(r: RouteConfig): { path: string; hosts: string[]; methods: string[] } {
+  return { path: r.path.replace(/\/+$/, '') || '/', hosts: r.hosts ?? [''], methods: r.methods ?? ['*'] };
+}
+
+/**
+ * Two routes may share a path when their hosts or methods tell them apart;
+ * a path answered twice for the same host and method is an error.
+ */
+function checkRouteOverlaps(routes: readonly RouteConfig[], base: (string | number)[], out: SemanticIssue[]): void {
+  const seen = new Map<string, number>();
+  routes.forEach((r, ri) => {
+    const k = routeKeys(r);
+    for (const host of k.hosts) {
+      for (const m of k.methods) {
+        const key = `${k.path} ${host} ${m}`;
+        const first = seen.get(key);
+        if (first === undefined) {
+          seen.set(key, ri);
+          continue;
+        }
+        if (first === ri) continue;
+        const what = `${m === '*' ? '' : `${m} `}${k.path}${host ? ` on host ${host}` : ''}`;
+        out.push({ path: [...base, ri, 'path'], message: `route path "${what}" is already used by item ${first}` });
+        return;
+      }
+    }
   });
 }
 
@@ -129,13 +160,7 @@ export function semanticIssues(config: SluiceConfig): SemanticIssue[] {
         message:
           "http2 needs tls on this server (browsers speak HTTP/2 only over TLS); add tls: {} for a certificate from Sluice's local CA",
       });
-    duplicates(
-      server.routes,
-      (r) => r.path.replace(/\/+$/, '') || '/',
-      (ri) => ['http', 'servers', si, 'routes', ri, 'path'],
-      'route path',
-      out,
-    );
+    checkRouteOverlaps(server.routes, ['http', 'servers', si, 'routes'], out);
     server.routes.forEach((route, ri) => {
       const base = ['http', 'servers', si, 'routes', ri];
       // A URL names its own group (materialised after parsing); when the schema refused the document, it is not there yet.

@@ -11,6 +11,7 @@ import {
   type ApplyPlan,
   type ConfigError,
   type ListenerDef,
+  type PlanItem,
   type SluiceConfig,
 } from '../config/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -129,6 +130,10 @@ export class Engine {
     const defs = new Map(listenersOf(next).map((d) => [d.key, d]));
     this.services.traffic.setCapacity(next.admin?.traffic_log ?? 1000);
 
+    // Kept listeners read their certificate files first: a bad file fails the apply before anything changed.
+    const unready = await this.prepareListeners([...plan.update, ...plan.unchanged], defs);
+    if (unready) return unready;
+
     // Modules first, so new routes find their upstreams and channels.
     for (const m of this.modules) await m.apply(next, prev);
 
@@ -152,7 +157,7 @@ export class Engine {
     }
     for (const l of started) {
       this.listeners.set(l.def.key, l);
-      this.events.emit('listening', { name: l.def.name, kind: l.def.kind, address: l.address() });
+      this.events.emit('listening', { name: l.def.name, kind: l.def.kind, address: l.address(), url: urlOf(l) });
     }
     for (const item of plan.update) {
       const l = this.listeners.get(item.key)!;
@@ -177,6 +182,23 @@ export class Engine {
     return { ok: true, plan, changes };
   }
 
+  /** Runs prepare() of the listeners an apply keeps; a failed apply's result when one rejects. */
+  private async prepareListeners(items: PlanItem[], defs: Map<string, ListenerDef>): Promise<ApplyResult | undefined> {
+    for (const item of items) {
+      const l = this.listeners.get(item.key);
+      if (!l?.prepare) continue;
+      try {
+        await l.prepare(defs.get(item.key)!);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        this.events.emit('apply-failed', { errors: [], message });
+        this.log('error', `apply failed: ${message}`);
+        return { ok: false, message, errors: [] };
+      }
+    }
+    return undefined;
+  }
+
   /** Stops every listener (drain until the deadline) and module. */
   stop(deadlineMs = this.drainMs): Promise<void> {
     const run = this.queue.then(async () => {
@@ -196,4 +218,12 @@ export class Engine {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** `http://host:port` of an HTTP or admin listener, `https://` when it serves TLS. */
+function urlOf(l: Listener): string | undefined {
+  const def = l.def;
+  if (def.kind === 'admin') return `http://${l.address()}`;
+  if (def.kind === 'http') return `${def.server.tls ? 'https' : 'http'}://${l.address()}`;
+  return undefined;
 }

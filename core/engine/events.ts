@@ -3,8 +3,8 @@ import type { ApplyPlan, ConfigError } from '../config/index.js';
 import type { LogEntry } from '../kernel/index.js';
 
 export interface EngineEvents {
-  /** A listener is bound (address has the real port). */
-  listening: { name: string; kind: string; address: string };
+  /** A listener is bound (address has the real port); HTTP and admin listeners give their URL (`https://…` with tls). */
+  listening: { name: string; kind: string; address: string; url?: string };
   /** A listener stopped. */
   closed: { name: string; kind: string; address: string };
   /** A config was applied; `changes` are describePlan() lines. */

@@ -2,17 +2,16 @@
  * The faults hooks. On every HTTP exchange whose route has `faults`:
  *
  *   before handler: latency ± jitter ─▶ drop_connection (probability) ─▶ status injection (probability)
- *   response path:  slice ─▶ stall_after / reset_after (./stages.ts)
+ *   response path:  slice ─▶ stall_after / reset_after ─▶ rechunk (./stages.ts)
  *
  * On TCP/UDP stream servers the same byte stages (with latency per chunk) sit
  * on the `out` direction: what the client receives. Limits come after (their
  * hooks are later in the list), so a sliced response is shaped too.
  * Randomness is injected for deterministic tests.
  */
-import type { Socket } from 'node:net';
 import type { FaultsConfig } from '../config/index.js';
 import type { Exchange, ExchangeHook, LinkHook, Stage } from '../kernel/index.js';
-import { sendText, untilEnded } from '../kernel/index.js';
+import { dropExchange, resetExchange, sendText, untilEnded } from '../kernel/index.js';
 import { sleep } from '../util/wait.js';
 import { faultStages, hasByteFaults, StageChain, type Rng } from './stages.js';
 
@@ -25,7 +24,7 @@ export function latencyOf(f: FaultsConfig, rng: Rng): number {
 
 /** True when the faults config has anything for the HTTP response path. */
 export function hasOutFaults(f: FaultsConfig): boolean {
-  return f.stall_after !== undefined || f.reset_after !== undefined || f.slice !== undefined;
+  return f.stall_after !== undefined || f.reset_after !== undefined || f.slice !== undefined || f.rechunk !== undefined;
 }
 
 /** Builds the HTTP faults hook. */
@@ -43,14 +42,14 @@ export function createFaultsHook(rng: Rng = Math.random): ExchangeHook {
           ended: () => untilEnded(ex),
           reset: () => {
             ex.record.outcome = 'aborted';
-            resetSocket(ex.req.socket);
+            resetExchange(ex);
           },
           note: (m) => {
             ex.record.error = m;
           },
         },
         rng,
-        false,
+        'response',
       );
       return new StageChain(stages);
     },
@@ -61,7 +60,7 @@ export function createFaultsHook(rng: Rng = Math.random): ExchangeHook {
 export function createLinkFaultsHook(rng: Rng = Math.random): LinkHook {
   return {
     applies: (server) => hasByteFaults(server.faults),
-    linkStages: (server, target, dir) => (dir === 'out' ? faultStages(server.faults, target, rng, true) : []),
+    linkStages: (server, target, dir) => (dir === 'out' ? faultStages(server.faults, target, rng, 'link') : []),
   };
 }
 
@@ -72,7 +71,7 @@ async function beforeHandler(ex: Exchange, f: FaultsConfig, rng: Rng): Promise<b
   if (f.drop_connection !== undefined && rng() < f.drop_connection) {
     ex.record.outcome = 'aborted';
     ex.record.error = 'fault: connection dropped';
-    ex.req.socket.destroy();
+    dropExchange(ex);
     return true;
   }
   if (f.status && rng() < f.status.probability) {
@@ -81,22 +80,4 @@ async function beforeHandler(ex: Exchange, f: FaultsConfig, rng: Rng): Promise<b
     return true;
   }
   return false;
-}
-
-/**
- * Sends a TCP RST — but only after the bytes already passed have left our
- * buffers (an RST discards unsent data, and the client must see exactly N
- * bytes). The write callback of an empty write fires once earlier writes
- * are flushed; the response corks the socket until the next tick.
- */
-function resetSocket(s: Socket): void {
-  const rst = () => {
-    if (s.destroyed) return;
-    if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
-    else s.destroy();
-  };
-  setImmediate(() => {
-    if (s.destroyed) return;
-    s.write(Buffer.alloc(0), () => setTimeout(rst, 10));
-  });
 }

@@ -12,3 +12,4 @@ export {
   type FaultTarget,
   type Rng,
 } from './stages.js';
+export { RechunkStage, rechunk, cutPoints, seededRng } from './rechunk.js';

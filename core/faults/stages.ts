@@ -5,30 +5,21 @@
  *   chunk ─▶ latency ± jitter (links: per chunk) ─▶ slice into `size` pieces, `delay` apart
  *         ─▶ byte budget: stall_after: pass N bytes, then hold (the connection stays open)
  *                         reset_after: pass N bytes, then reset the connection (RST)
+ *         ─▶ rechunk: the same bytes cut where stream parsers break (./rechunk.ts)
  *
  * Held writes resolve when the stream ends, so no producer waits forever;
  * time comes from the target's clock, randomness from an injected RNG.
  */
 import type { FaultsConfig } from '../config/index.js';
 import type { ChunkInfo, Stage, StageTarget } from '../kernel/index.js';
+import { pause } from './pause.js';
+import { RechunkStage } from './rechunk.js';
 
 /** A random number in [0, 1). */
 export type Rng = () => number;
 
 /** What fault stages act on: the clock, their stream's end, reset and notes. */
 export type FaultTarget = StageTarget;
-
-/** Resolves true after `ms` on the clock, or false as soon as the stream ends. */
-function pause(t: FaultTarget, ms: number): Promise<boolean> {
-  if (ms <= 0) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = t.clock.setTimeout(() => resolve(true), ms);
-    void t.ended().then(() => {
-      timer.cancel();
-      resolve(false);
-    });
-  });
-}
 
 /** Delays each chunk until `latency ± jitter` after it arrived; chunks stay in order. */
 export class LatencyStage implements Stage {
@@ -62,11 +53,16 @@ export class SliceStage implements Stage {
   }
 }
 
+/** Where a stream's faults act: an HTTP response, or a TCP/UDP link. */
+export type FaultSite = 'response' | 'link';
+
 /**
  * stall_after and reset_after share one byte count: exactly the smaller
- * budget passes, and the first byte beyond it triggers that fault (a reset
- * wins a tie); nothing more passes. A stream that ends within its budget is
- * left alone.
+ * budget passes, then that fault acts (a reset wins a tie) and nothing more
+ * passes. On a response the fault acts as soon as the budget is spent (an
+ * SSE stream resets right after the event that filled it); on a link, when
+ * a byte beyond it arrives (a connection that carried exactly N bytes is
+ * left alone, as toxiproxy's limit_data does).
  */
 export class BudgetStage implements Stage {
   private passed = 0;
@@ -76,19 +72,21 @@ export class BudgetStage implements Stage {
   constructor(
     private readonly budget: { stall_after?: number; reset_after?: number },
     private readonly t: FaultTarget,
+    private readonly site: FaultSite = 'link',
   ) {
     this.limit = Math.min(budget.stall_after ?? Infinity, budget.reset_after ?? Infinity);
   }
 
   async write(chunk: Buffer, next: (chunk: Buffer) => Promise<void>): Promise<void> {
     const room = this.limit - this.passed;
-    if (room >= chunk.length) {
+    const fits = this.site === 'response' ? room > chunk.length : room >= chunk.length;
+    if (fits) {
       this.passed += chunk.length;
       return next(chunk);
     }
     if (room > 0) {
-      this.passed += room;
-      await next(chunk.subarray(0, room));
+      this.passed += Math.min(room, chunk.length);
+      await next(room >= chunk.length ? chunk : chunk.subarray(0, room));
     }
     if (!this.acted) {
       this.acted = true;
@@ -136,17 +134,19 @@ export function hasByteFaults(f: FaultsConfig | undefined): boolean {
 }
 
 /**
- * The fault stages of one stream, in toxiproxy's order: latency (only when
- * `perChunkLatency`: links delay each chunk, HTTP delays the exchange once
- * before its handler), slice, stall, reset.
+ * The fault stages of one stream, in toxiproxy's order: latency (links only:
+ * they delay each chunk, HTTP delays the exchange once before its handler),
+ * slice, stall/reset; then re-chunking.
  */
-export function faultStages(f: FaultsConfig | undefined, t: FaultTarget, rng: Rng, perChunkLatency: boolean): Stage[] {
+export function faultStages(f: FaultsConfig | undefined, t: FaultTarget, rng: Rng, site: FaultSite): Stage[] {
   if (!f) return [];
   const out: Stage[] = [];
-  if (perChunkLatency && (f.latency !== undefined || f.jitter !== undefined))
+  if (site === 'link' && (f.latency !== undefined || f.jitter !== undefined))
     out.push(new LatencyStage(f.latency ?? 0, f.jitter ?? 0, rng, t));
   if (f.slice) out.push(new SliceStage(f.slice.size, f.slice.delay, t));
-  if (f.stall_after !== undefined || f.reset_after !== undefined) out.push(new BudgetStage(f, t));
+  if (f.stall_after !== undefined || f.reset_after !== undefined) out.push(new BudgetStage(f, t, site));
+  // Re-chunking comes last: it cuts what the other faults let through.
+  if (f.rechunk) out.push(new RechunkStage(f.rechunk, t));
   return out;
 }
 

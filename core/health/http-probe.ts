@@ -5,6 +5,7 @@
  * certificate is down with that reason. The body is drained and the
  * connection closed, so probes never hold sockets.
  */
+import type { SecureContext } from 'node:tls';
 import http from 'node:http';
 import https from 'node:https';
 import { parseAddress, tlsHostHeader } from '../config/index.js';
@@ -16,7 +17,8 @@ export interface ProbeTls {
   /** SNI and the name checked against the certificate ('' for none: an IP address is checked). */
   servername: string;
   rejectUnauthorized: boolean;
-  ca?: string[];
+  /** The roots to verify against, when not Node's defaults. */
+  secureContext?: SecureContext;
 }
 
 /** Settings of an HTTP probe. */

@@ -10,6 +10,7 @@
 import { API_CALLS, type ApiCallName, type ApiEventName, type SluiceApi, type SluiceApiEvents } from '../api/index.js';
 import type {
   ApplyResponse,
+  CaInfoResult,
   ChannelInfo,
   ConfigState,
   ExchangeDetail,
@@ -17,6 +18,7 @@ import type {
   PublishRequest,
   Stats,
   TrafficQuery,
+  TrustedBrowserResult,
   UpstreamServerState,
   ValidateResult,
 } from '../api/types.js';
@@ -26,9 +28,13 @@ import { toDetail, toSummary } from '../telemetry/exchange-view.js';
 import { TelemetrySampler } from '../telemetry/sampler.js';
 import { sampleOf } from '../telemetry/scope-samples.js';
 import type { TelemetrySources } from '../telemetry/sources.js';
+import type { CaSource } from '../tls/index.js';
 import { SluiceError } from '../util/errors.js';
+import type { ClientRequest } from '../api/client.js';
+import { ClientSessions } from './client-sessions.js';
 import { ConfigDocument } from './config-document.js';
 import { recordAsMock, type RecordResult } from './record.js';
+import { launchTrustedBrowser } from './trusted-browser.js';
 import { VERSION } from './version.js';
 
 /** Options of a host. */
@@ -44,6 +50,8 @@ export interface ApiHostOptions {
   text?: string;
   /** Telemetry tick interval, ms (default 250). */
   tickMs?: number;
+  /** The local CA behind `tls: {}` listeners (the HTTPS helpers show and trust it). */
+  ca?: CaSource;
 }
 
 /** The API over one engine, plus lifecycle. */
@@ -71,17 +79,21 @@ class EngineApiHost implements ApiHost {
   readonly sampler: TelemetrySampler;
   private readonly hub: SseHub;
   private readonly doc: ConfigDocument;
+  private readonly ca: CaSource | undefined;
   /** Epoch ms − engine clock ms: traffic times go out as wall-clock times. */
   private readonly epochOffset: number;
   private readonly unsubscribers = new Set<() => void>();
   private trafficWatchers = 0;
   /** Held while someone listens to `traffic`: chunk timelines and SSE decoding run only then. */
   private releaseObserve: (() => void) | undefined;
+  /** Stream client sessions, batched at the telemetry tick. */
+  private readonly clients = new ClientSessions((fn) => this.sampler.onTick(fn));
 
   constructor(opts: ApiHostOptions) {
     this.engine = opts.engine;
     this.sources = opts.sources;
     this.hub = opts.hub;
+    this.ca = opts.ca;
     this.doc = new ConfigDocument(opts.engine, opts.file, opts.text);
     const { counters, traffic, clock } = opts.engine.services;
     this.epochOffset = Date.now() - clock.now();
@@ -150,7 +162,7 @@ class EngineApiHost implements ApiHost {
 
   async getExchange(id: number): Promise<ExchangeDetail | null> {
     const rec = this.services.traffic.get(Number(id));
-    return rec ? toDetail(rec, this.epochOffset) : null;
+    return rec ? toDetail(rec, this.epochOffset, this.services.clock.now()) : null;
   }
 
   async recordAsMock(id: number, options?: { speed?: number; path?: string }): Promise<RecordResult> {
@@ -159,12 +171,56 @@ class EngineApiHost implements ApiHost {
     return recordAsMock(rec, options ?? {});
   }
 
+  startClient(r: ClientRequest) {
+    return this.clients.startClient(r);
+  }
+  stopClient(id: number) {
+    return this.clients.stopClient(id);
+  }
+  getClientSession(id: number) {
+    return this.clients.getClientSession(id);
+  }
+  clientAsMock(id: number, o?: { speed?: number; path?: string }) {
+    return this.clients.clientAsMock(id, o);
+  }
+
+  async getCaInfo(): Promise<CaInfoResult> {
+    if (!this.ca) return { ok: false, message: 'this Sluice has no local CA' };
+    try {
+      const ca = await this.ca();
+      return { ok: true, ca: { certPath: ca.certPath, spki: ca.spki() } };
+    } catch (err) {
+      return { ok: false, message: (err as Error).message };
+    }
+  }
+
+  async openTrustedBrowser(url?: string): Promise<TrustedBrowserResult> {
+    if (url !== undefined && (typeof url !== 'string' || !/^https?:\/\//.test(url)))
+      return { ok: false, message: 'the address to open must start with http:// or https://' };
+    const ca = await this.getCaInfo();
+    if (!ca.ok) return ca;
+    try {
+      const b = await launchTrustedBrowser(ca.ca.spki, url ?? this.firstHttpsUrl() ?? 'about:blank');
+      return { ok: true, ...b };
+    } catch (err) {
+      return { ok: false, message: (err as Error).message };
+    }
+  }
+
+  /** The address of the first HTTPS listener, what the trusting browser opens by default. */
+  private firstHttpsUrl(): string | undefined {
+    const server = this.engine.config?.http.servers.find((s) => s.tls);
+    const address = server && this.engine.address(server.name);
+    return address ? `https://${address}/` : undefined;
+  }
+
   on<K extends ApiEventName>(event: K, listener: (payload: SluiceApiEvents[K]) => void): () => void {
     let off: () => void;
     if (event === 'telemetry') off = this.sampler.onTick(listener as (p: SluiceApiEvents['telemetry']) => void);
     else if (event === 'traffic') off = this.watchTraffic(listener as (p: SluiceApiEvents['traffic']) => void);
     else if (event === 'log') off = this.engine.events.on('log', listener as (p: SluiceApiEvents['log']) => void);
     else if (event === 'state') off = this.engine.events.on('state', listener as (p: SluiceApiEvents['state']) => void);
+    else if (event === 'client') off = this.clients.on(listener as (p: SluiceApiEvents['client']) => void);
     else throw new SluiceError('E_BAD_REQUEST', `unknown event "${String(event)}"`);
     let done = false;
     const remove = () => {
@@ -197,6 +253,7 @@ class EngineApiHost implements ApiHost {
   }
 
   close(): void {
+    this.clients.close();
     for (const off of [...this.unsubscribers]) off();
     this.sampler.close();
   }

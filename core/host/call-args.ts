@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { API_CALLS, type ApiCallName, type SluiceApiCalls } from '../api/index.js';
+import { CLIENT_CALL_ARGS } from './client-sessions.js';
 
 const text = z.string().max(4 * 1024 * 1024);
 const none = z.tuple([]);
@@ -47,6 +48,17 @@ const ARGS: { [K in ApiCallName]: z.ZodType<Parameters<SluiceApiCalls[K]>> } = {
         .optional(),
     ]),
   ]) as z.ZodType<[number, ({ speed?: number; path?: string } | undefined)?]>,
+  ...CLIENT_CALL_ARGS,
+  getCaInfo: none,
+  openTrustedBrowser: z.union([
+    none,
+    z.tuple([
+      z
+        .string()
+        .max(4096)
+        .regex(/^https?:\/\//, 'the address to open must start with http:// or https://'),
+    ]),
+  ]) as z.ZodType<[string?]>,
 };
 
 /** True for names in the API channel table (the allowlist). */

@@ -5,6 +5,7 @@
  *   browser ──GET /?token=T──▶ index.html (+ cookie)      static assets: public bundle
  *   browser ──WS /ws?token=T─▶ {id, call, args} ─▶ invokeCall(host) ─▶ {id, ok, result|error}
  *                              ◀─ {event, payload}  (telemetry, traffic, log, state)
+ *                           ──▶ {events: [names]}   the events this page listens to (default: all)
  *
  * A random token (in the printed URL) is required for the page and the socket;
  * Host and Origin must name this server (no DNS rebinding, no cross-site
@@ -115,13 +116,21 @@ async function serveStatic(dir: string, req: IncomingMessage, res: ServerRespons
   }
 }
 
-/** Answers one `{id, call, args}` message on a socket. */
+/** Events each socket listens to; a socket that never said gets every event. */
+const listening = new WeakMap<WebSocket, ReadonlySet<string>>();
+
+/** Answers one `{id, call, args}` message on a socket, or records its `{events}` choice. */
 async function answer(host: SluiceApi, ws: WebSocket, raw: string): Promise<void> {
-  let msg: { id?: unknown; call?: unknown; args?: unknown };
+  let msg: { id?: unknown; call?: unknown; args?: unknown; events?: unknown };
   try {
     msg = JSON.parse(raw) as typeof msg;
   } catch {
     ws.send(JSON.stringify({ id: null, ok: false, error: 'messages must be JSON' }));
+    return;
+  }
+  // A page off the Traffic view need not receive (and parse) hundreds of rows per tick.
+  if (Array.isArray(msg.events) && msg.call === undefined) {
+    listening.set(ws, new Set(msg.events.filter((e): e is string => (API_EVENTS as readonly unknown[]).includes(e))));
     return;
   }
   const id = typeof msg.id === 'number' || typeof msg.id === 'string' ? msg.id : null;
@@ -159,7 +168,8 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   const broadcast = (event: string, payload: unknown) => {
     const frame = JSON.stringify({ event, payload });
     for (const ws of wss.clients) {
-      if (ws.readyState !== ws.OPEN || ws.bufferedAmount > MAX_BUFFERED) continue;
+      if (ws.readyState !== ws.OPEN || ws.bufferedAmount > MAX_BUFFERED || listening.get(ws)?.has(event) === false)
+        continue;
       ws.send(frame);
     }
   };

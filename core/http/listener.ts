@@ -1,29 +1,59 @@
 /**
- * An HTTP listener: one `http.Server` bound to a server's `listen` address.
- * A config apply swaps its router in place (open connections stay up);
- * stop() stops accepting, lets exchanges finish until the deadline, then
- * closes what is left.
+ * An HTTP listener: one server bound to a server's `listen` address — plain
+ * HTTP/1.1, or HTTPS with HTTP/2 and HTTP/1.1 on the same port (see
+ * ./node-server.ts). A config apply swaps its router in place (open
+ * connections stay up); a new certificate is swapped in for new connections;
+ * switching TLS or HTTP/2 on or off re-binds the port while connections
+ * already open finish on the old server. stop() stops accepting, lets
+ * exchanges finish until the deadline, then closes what is left.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Http2SecureServer, ServerHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
-import { parseAddress, routeKind, type HttpServerConfig, type ListenerDef } from '../config/index.js';
-import type { EngineServices, Exchange, ExchangeHook, Listener, RouteKinds } from '../kernel/index.js';
-import { sendText } from '../kernel/index.js';
+import { parseAddress, routeKind, stableJson, type HttpServerConfig, type ListenerDef } from '../config/index.js';
+import type {
+  EngineServices,
+  Exchange,
+  ExchangeHook,
+  ExchangeRequest,
+  ExchangeResponse,
+  Listener,
+  RouteKinds,
+} from '../kernel/index.js';
+import { closeConnectionAfter, sendText, wireProtocol } from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
+import { serverTlsOptions, type CaSource, type LoadedCredentials } from '../tls/index.js';
 import { CleanAbort, listenError, SluiceError, statusOf } from '../util/errors.js';
 import { boundAddress, clientIp } from '../util/net.js';
+import { connectionTls } from './connection-info.js';
+import { H2Sessions } from './h2-sessions.js';
 import { DrainSet, finishRecord, LiveExchange, RouteEntry, type ListenerScope } from './live-exchange.js';
+import { declaredTooLarge, refuseMethodHere, refuseOverCap, refuseTooLarge } from './request-guards.js';
+import { ListenerCertificates } from './listener-certificates.js';
+import {
+  closeIdle,
+  createNodeServer,
+  describeTransport,
+  h2Settings,
+  retire,
+  transportKind,
+  updateHttp1Limits,
+  type BoundServer,
+} from './node-server.js';
+import { guardPlainHttp } from './plain-http-guard.js';
 import { parseTarget, Router } from './router.js';
-
-/** How often Node looks for requests whose headers are overdue (the granularity of header_timeout). */
-const HEADER_CHECK_MS = 250;
+import { ServerLog } from './server-log.js';
+import type { ExchangeRecord } from '../telemetry/exchange-record.js';
 
 /** Serves one `http.servers[]` entry. */
 export class HttpListener implements Listener {
-  private server: http.Server | undefined;
+  private bound: BoundServer | undefined;
   private config: HttpServerConfig;
   private router: Router<RouteEntry>;
+  /** Raw TCP connections of every server this listener ran (a re-bind leaves old ones to finish). */
   private readonly sockets = new Set<Socket>();
+  /** The certificate being served, and one read ahead by prepare(). */
+  private readonly certs: ListenerCertificates;
   /**
    * Exchanges whose signal exists: stop() aborts endless ones (SSE, count: 0
    * streams — they would only hold the deadline) at once, finite ones (files,
@@ -31,6 +61,10 @@ export class HttpListener implements Listener {
    */
   private readonly drain = new DrainSet();
   private readonly counters: Counters;
+  /** Connections accepted past max_connections: their requests get 503. */
+  private readonly overCap = new WeakSet<Socket>();
+  /** The access log (writes nothing when the server has none). */
+  private readonly log: ServerLog;
 
   constructor(
     public def: Extract<ListenerDef, { kind: 'http' }>,
@@ -38,9 +72,14 @@ export class HttpListener implements Listener {
     private readonly routeKinds: RouteKinds,
     /** Run on every exchange, in order (faults first, then limits, so a sliced response is shaped too). */
     private readonly hooks: readonly ExchangeHook[],
+    /** The local CA that issues `tls: {}` certificates. */
+    ca: CaSource,
   ) {
     this.config = def.server;
+    this.certs = new ListenerCertificates(ca, services.baseDir);
     this.counters = services.counters.get('listener', def.name, { kind: 'http', listen: def.listen });
+    this.log = new ServerLog(services);
+    this.log.configure(def.server.access_log);
     this.router = this.buildRouter(def.server);
   }
 
@@ -54,6 +93,7 @@ export class HttpListener implements Listener {
       hooks: this.hooks,
       counters: this.counters,
       drain: this.drain,
+      log: this.log,
     };
     return new Router(server.routes, (route, index) => {
       const kind = routeKind(route);
@@ -63,20 +103,44 @@ export class HttpListener implements Listener {
 
   /** The bound address (`127.0.0.1:54321` for port 0). */
   address(): string {
-    return boundAddress(this.server, this.def.listen);
+    return boundAddress(this.bound?.server, this.def.listen);
   }
 
   async start(): Promise<void> {
-    const { host, port } = parseAddress(this.def.listen)!;
-    const server = http.createServer({
-      maxHeaderSize: this.config.max_header_size,
-      headersTimeout: this.config.header_timeout,
-      requestTimeout: 0, // uploads and streams are long; header_timeout guards slow headers
-      // Node checks header timeouts on this tick (default 30 s, far past a typical header_timeout).
-      connectionsCheckingInterval: HEADER_CHECK_MS,
-      keepAliveTimeout: this.config.keepalive_timeout,
-      noDelay: true,
+    const creds = this.config.tls ? await this.certs.read(this.config) : undefined;
+    this.bound = await this.bind(this.config, creds);
+    this.certs.serve(creds);
+  }
+
+  /** Creates, wires and binds a server for `config` (on `samePort` when re-binding a port-0 listener). */
+  private async bind(
+    config: HttpServerConfig,
+    creds: LoadedCredentials | undefined,
+    samePort?: number,
+  ): Promise<BoundServer> {
+    const { host, port: configured } = parseAddress(config.listen)!;
+    const port = samePort ?? configured;
+    const server = createNodeServer(config, creds);
+    const kind = transportKind(config);
+    const bound: BoundServer = { server, kind };
+    if (kind !== 'http')
+      bound.guard = guardPlainHttp(server, {
+        firstByteTimeoutMs: config.header_timeout,
+        onPlainHttp: () => this.counters.errors++,
+      });
+    this.wire(bound);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, config.listen)));
+      server.listen({ host, port, backlog: 1024 }, () => resolve());
     });
+    server.on('error', (err) => this.services.log('error', `${this.def.name}: ${err.message}`));
+    return bound;
+  }
+
+  /** Connects a server's events to this listener. */
+  private wire(bound: BoundServer): void {
+    // The three servers share these events; their typings differ only in the request/response classes.
+    const server = bound.server as http.Server;
     server.on('request', (req, res) => void this.serve(req, res));
     // Expect: 100-continue — invite the body unless the route will refuse it anyway (413 before any upload).
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
@@ -93,15 +157,15 @@ export class HttpListener implements Listener {
       sockets.add(socket);
       counters.active++;
       socket.on('close', forget);
+      const cap = this.config.max_connections;
+      if (cap > 0 && sockets.size > cap) this.overCap.add(socket);
     });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, this.def.listen)));
-      server.listen({ host, port, backlog: 1024 }, () => resolve());
-    });
-    server.on('error', (err) => this.services.log('error', `${this.def.name}: ${err.message}`));
-    this.server = server;
+    if (bound.kind === 'h2') {
+      const sessions = (bound.sessions = new H2Sessions(this.config.keepalive_timeout));
+      (bound.server as Http2SecureServer).on('session', (s: ServerHttp2Session) => sessions.add(s));
+    }
   }
 
   /** Malformed or oversized requests get the right 4xx and a closed socket, never a crash. */
@@ -111,7 +175,9 @@ export class HttpListener implements Listener {
       return;
     }
     this.counters.errors++;
-    if (!socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+    // A failed or timed-out TLS handshake: there is no HTTP connection to answer on.
+    const tlsFailure = err.code?.startsWith('ERR_SSL_') || err.code?.startsWith('ERR_TLS_');
+    if (tlsFailure || !socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
       socket.destroy();
       return;
     }
@@ -136,8 +202,17 @@ export class HttpListener implements Listener {
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const pathname = parseTarget(req.url ?? '/')?.pathname ?? '/'; // a bad target is served below: 400
-    const handler = this.router.match(pathname)?.value.handler;
-    if (handler?.upgrade) return handler.upgrade({ req, socket, head, client: clientIp(socket) });
+    const match = this.overCap.has(socket) ? undefined : this.router.match(pathname, req.method, req.headers.host);
+    const handler = match?.value.handler;
+    if (handler?.upgrade) {
+      return handler.upgrade({
+        req,
+        socket,
+        head,
+        client: clientIp(socket),
+        route: { prefix: match!.prefix, pathname },
+      });
+    }
     const res = new http.ServerResponse(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket);
@@ -151,56 +226,131 @@ export class HttpListener implements Listener {
   /** Asks the matched route whether it wants this request's body (default yes). */
   private acceptsBody(req: IncomingMessage): boolean {
     const target = parseTarget(req.url ?? '/');
-    const handler = target && this.router.match(target.pathname)?.value.handler;
-    return handler?.acceptsBody?.(req) ?? true;
+    const match = target && this.router.match(target.pathname, req.method, req.headers.host);
+    if (!match || this.overCap.has(req.socket) || declaredTooLarge(req, match.route)) return false;
+    return match.value.handler.acceptsBody?.(req) ?? true;
   }
 
-  /** Applies a changed server definition in place: new requests see the new routes. */
-  update(def: ListenerDef): void {
+  /**
+   * Reads the certificate the next definition needs before the apply changes
+   * anything (a missing or mismatched file fails the apply, the running config
+   * stays). Also runs when the definition is unchanged: applying the same
+   * config again picks up renewed certificate files.
+   */
+  async prepare(def: ListenerDef): Promise<void> {
+    if (def.kind !== 'http' || !def.server.tls) return;
+    const creds = await this.certs.read(def.server);
+    if (stableJson(def.server) === stableJson(this.config) && this.bound) this.useCertificate(creds);
+    else this.certs.hold(def.server, creds);
+  }
+
+  /** Serves `creds` to new connections; open ones keep the certificate they shook hands with. */
+  private useCertificate(creds: LoadedCredentials): void {
+    if (!this.certs.serve(creds) || !this.bound || this.bound.kind === 'http') return;
+    (this.bound.server as Http2SecureServer).setSecureContext(serverTlsOptions(creds));
+  }
+
+  /**
+   * Applies a changed server definition in place: new requests see the new
+   * routes, new connections the new certificate. Turning TLS or HTTP/2 on or
+   * off needs another server on the port: it is bound in place of the old
+   * one, whose open connections finish there.
+   */
+  async update(def: ListenerDef): Promise<void> {
     if (def.kind !== 'http') return;
     const old = this.router;
+    const next = def.server;
+    const creds = next.tls ? await this.certs.read(next) : undefined;
     this.def = def;
-    this.config = def.server;
-    this.router = this.buildRouter(def.server);
-    if (this.server) {
-      this.server.keepAliveTimeout = def.server.keepalive_timeout;
-      this.server.headersTimeout = def.server.header_timeout;
-    }
+    this.config = next;
+    this.log.configure(next.access_log);
+    this.router = this.buildRouter(next);
     for (const e of old.values()) e.handler.dispose?.();
+    const bound = this.bound;
+    if (!bound) return;
+    if (transportKind(next) !== bound.kind) return this.rebind(next, creds);
+    if (creds) this.useCertificate(creds);
+    updateHttp1Limits(bound.server, next);
+    bound.guard?.setTimeout(next.header_timeout);
+    if (bound.sessions) {
+      bound.sessions.setIdleTimeout(next.keepalive_timeout);
+      const settings = h2Settings(next);
+      (bound.server as Http2SecureServer).updateSettings(settings);
+      bound.sessions.setMaxConcurrentStreams(settings.maxConcurrentStreams!);
+    }
+  }
+
+  /** Binds a server of another transport on the same address; the old one stops accepting and finishes what it has. */
+  private async rebind(next: HttpServerConfig, creds: LoadedCredentials | undefined): Promise<void> {
+    const old = this.bound!;
+    const port = (old.server.address() as { port: number } | null)?.port;
+    // close() stops accepting at once; its callback would wait for open connections, which finish on their own.
+    old.server.close(() => undefined);
+    retire(old);
+    this.bound = await this.bindAgain(next, creds, port);
+    this.certs.serve(creds);
+    this.services.log('info', `${this.def.name}: now ${describeTransport(this.bound.kind)} on ${this.address()}`);
+  }
+
+  /** Binds the address just released; the port may take a moment to be free again. */
+  private async bindAgain(
+    next: HttpServerConfig,
+    creds: LoadedCredentials | undefined,
+    port?: number,
+  ): Promise<BoundServer> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.bind(next, creds, port);
+      } catch (err) {
+        if (attempt >= 20 || (err as SluiceError).code !== 'E_ADDR_IN_USE') throw err;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
   }
 
   async stop(deadlineMs: number): Promise<void> {
-    const server = this.server;
-    if (!server) return;
+    const bound = this.bound;
+    if (!bound) return;
+    const server = bound.server;
     this.drain.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
+    retire(bound);
     // Keep-alive connections whose exchange finished during the drain go idle: close them as they do.
-    const sweep = setInterval(() => server.closeIdleConnections(), 100);
-    // Upgraded (WebSocket) sockets are no longer the http server's: destroy them too.
+    const sweep = setInterval(() => closeIdle(server), 100);
+    // Upgraded (WebSocket) sockets are no longer the server's, nor are those of a server replaced by a re-bind.
     const timer = setTimeout(() => {
       this.drain.drain();
-      server.closeAllConnections();
+      (server as Partial<http.Server>).closeAllConnections?.();
+      bound.sessions?.destroyAll();
       for (const s of this.sockets) s.destroy();
     }, deadlineMs);
     await closed;
     clearInterval(sweep);
     clearTimeout(timer);
     for (const e of this.router.values()) e.handler.dispose?.();
-    this.server = undefined;
+    await this.log.close();
+    this.bound = undefined;
   }
 
   /** Starts the traffic record, matches the route and runs hooks and handler on a LiveExchange. */
-  private serve(req: IncomingMessage, res: ServerResponse): void {
+  private serve(req: ExchangeRequest, res: ExchangeResponse): void {
     const services = this.services;
     const client = clientIp(req.socket);
     const url = req.url ?? '/';
+    const protocol = wireProtocol(req);
+    // HTTP/2 names the host in :authority; routes and the proxy read Host, as from an HTTP/1.1 client.
+    if (protocol === 'h2' && req.headers.host === undefined) {
+      const authority = req.headers[':authority'];
+      if (typeof authority === 'string') req.headers.host = authority;
+    }
     const rec = services.traffic.begin({
       listener: this.def.name,
       method: req.method ?? 'GET',
       url,
       client,
       startedAt: services.clock.now(),
+      protocol,
+      tls: this.bound?.kind === 'http' ? undefined : connectionTls(req),
       requestHeaders: req.headers,
     });
     this.counters.requests++;
@@ -209,20 +359,35 @@ export class HttpListener implements Listener {
       rec.outcome = 'error';
       return sendText({ res }, 400, 'malformed request URL');
     }
-    const match = this.router.match(target.pathname);
+    if (this.overCap.has(req.socket)) {
+      this.finishBare(rec, req, res, 503);
+      return refuseOverCap({ res }, this.def.name, this.config.max_connections);
+    }
+    const method = req.method ?? 'GET';
+    const match = this.router.match(target.pathname, method, req.headers.host);
     if (!match) {
-      rec.status = 404;
-      const counters = [this.counters];
-      res.once('close', () => finishRecord(rec, res, counters, services));
+      const allow = this.router.allowed(target.pathname, req.headers.host);
+      this.finishBare(rec, req, res, allow ? 405 : 404);
+      if (allow) return refuseMethodHere({ res }, method, target.pathname, allow);
       return sendText({ res }, 404, `no route for ${target.pathname} on ${this.def.name}`);
     }
     const entry = match.value;
     rec.route = entry.route.path;
     rec.kind = entry.kind;
-    if (this.drain.stopping) res.shouldKeepAlive = false;
+    if (this.drain.stopping) closeConnectionAfter(res);
     const ex = new LiveExchange(req, res, entry, match.prefix, target.pathname, target.search, client, rec);
     this.applyRouteHeaders(ex);
     void this.run(ex);
+  }
+
+  /** Finishes the record (and logs) of a request the listener answers itself (no route, 405, over the cap). */
+  private finishBare(rec: ExchangeRecord, req: ExchangeRequest, res: ExchangeResponse, status: number): void {
+    rec.status = status;
+    const counters = [this.counters];
+    res.once('close', () => {
+      finishRecord(rec, res, counters, this.services);
+      this.log.write(rec, req, res);
+    });
   }
 
   /** CORS preflight, hooks (faults), then the route's handler; a throw becomes the right status or a closed connection. */
@@ -238,6 +403,8 @@ export class HttpListener implements Listener {
         res.end();
         return;
       }
+      const tooLarge = declaredTooLarge(req, ex.route);
+      if (tooLarge) return refuseTooLarge(ex, tooLarge);
       for (const h of this.hooks) if (h.before && (await h.before(ex))) return;
       // Not awaited here: an open exchange (SSE) then holds one small reaction, not this whole async frame.
       Promise.resolve(ex.handler.handle(ex)).then(undefined, (err: unknown) => this.fail(ex, err));

@@ -7,14 +7,23 @@
  * for `signal`; the listener aborts those through one `DrainSet` instead of a
  * listener per exchange on a shared signal.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpServerConfig, RouteConfig, RouteKind } from '../config/index.js';
-import type { EngineServices, Exchange, ExchangeHook, RouteHandler, Stage } from '../kernel/index.js';
+import type {
+  EngineServices,
+  Exchange,
+  ExchangeHook,
+  ExchangeRequest,
+  ExchangeResponse,
+  RouteHandler,
+  Stage,
+} from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import type { ExchangeRecord } from '../telemetry/exchange-record.js';
 import { sentContentType, sentHeaders } from '../telemetry/sent-headers.js';
 import { CleanAbort } from '../util/errors.js';
 import { ResponseOutlet, type OutletObserver } from './outlet.js';
+import { BodyMeter } from './request-guards.js';
+import type { ServerLog } from './server-log.js';
 
 /** What every exchange of one listener shares (rebuilt with the router on a config apply). */
 export interface ListenerScope {
@@ -25,6 +34,8 @@ export interface ListenerScope {
   readonly hooks: readonly ExchangeHook[];
   readonly counters: Counters;
   readonly drain: DrainSet;
+  /** The server's access log (writes nothing when it has none). */
+  readonly log?: ServerLog;
 }
 
 /** One route of a built router: its handler beside what its exchanges share. */
@@ -92,7 +103,7 @@ const NO_STAGES: Stage[] = Object.freeze([]) as unknown as Stage[];
 
 /** Where a response keeps its exchange, for the one shared close handler. */
 const EXCHANGE = Symbol('sluice.exchange');
-type TaggedResponse = ServerResponse & { [EXCHANGE]?: LiveExchange };
+type TaggedResponse = ExchangeResponse & { [EXCHANGE]?: LiveExchange };
 
 /** The one 'close' listener of every response: no closure per exchange. */
 function onResponseClose(this: TaggedResponse): void {
@@ -103,7 +114,7 @@ function onResponseClose(this: TaggedResponse): void {
 /** Records how an exchange ended (complete, closed by either side cleanly, error) and counts its status class. */
 export function finishRecord(
   rec: ExchangeRecord,
-  res: ServerResponse,
+  res: ExchangeResponse,
   counters: readonly Counters[],
   services: EngineServices,
 ): void {
@@ -129,13 +140,15 @@ export class LiveExchange implements Exchange, OutletObserver {
   private isClosed = false;
   /** abortWith() ran (a drain ended this exchange). */
   private wasEnded = false;
+  /** Counts the request body against the route's max_body_size (made when such a route reads a body). */
+  private meter: BodyMeter | undefined = undefined;
 
   /**
    * @param search the raw query after `?` (no `#`), parsed on first read of `query`
    */
   constructor(
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
+    readonly req: ExchangeRequest,
+    readonly res: ExchangeResponse,
     private readonly entry: RouteEntry,
     readonly prefix: string,
     readonly pathname: string,
@@ -259,6 +272,8 @@ export class LiveExchange implements Exchange, OutletObserver {
   }
 
   private async push(chunk: Buffer, consume: (chunk: Buffer) => Promise<void> | void): Promise<void> {
+    const max = this.entry.route.max_body_size;
+    if (max !== undefined) (this.meter ??= new BodyMeter(max, this.entry.route.path)).add(chunk.length);
     for (const c of this.counters) c.bytesIn += chunk.length;
     this.record.bytesIn += chunk.length;
     await consume(chunk);
@@ -303,6 +318,7 @@ export class LiveExchange implements Exchange, OutletObserver {
       this.abortWith('client closed');
     }
     finishRecord(this.record, this.res, counters, this.services);
+    this.entry.scope.log?.write(this.record, this.req, this.res);
     this.outlet.dispose(); // stages release timers and shared-bucket membership
   }
 }

@@ -63,3 +63,14 @@ export function contentTypeOf(fileName: string): string {
   if (dot <= 0) return DEFAULT_TYPE;
   return TYPES[base.slice(dot + 1).toLowerCase()] ?? DEFAULT_TYPE;
 }
+
+/** The whole table as type → extensions, in table order (the nginx export writes it as a `types {}` block). */
+export function typesByExtension(): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [ext, type] of Object.entries(TYPES)) {
+    const list = out.get(type) ?? [];
+    list.push(ext);
+    out.set(type, list);
+  }
+  return out;
+}

@@ -11,8 +11,7 @@
  * bound. Stages are decided at the first write, when status and headers are
  * known (limit rules match on content type and size).
  */
-import type { ServerResponse } from 'node:http';
-import type { Outlet, Stage } from '../kernel/index.js';
+import type { ExchangeResponse, Outlet, Stage } from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import { drainedOrClosed } from '../util/wait.js';
 
@@ -33,7 +32,7 @@ export class ResponseOutlet implements Outlet {
   private firstByte = true;
 
   constructor(
-    readonly res: ServerResponse,
+    readonly res: ExchangeResponse,
     private readonly observer: OutletObserver,
     private readonly decideStages?: () => Stage[],
   ) {}

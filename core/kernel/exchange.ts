@@ -6,16 +6,40 @@
  * TCP/UDP link.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { HttpServerConfig, RouteConfig, RouteKind, StreamServerConfig } from '../config/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import type { ExchangeRecord } from '../telemetry/exchange-record.js';
 import type { EngineServices } from './services.js';
 import type { Stage, StageTarget } from './stage.js';
 
-/** The request side of an exchange. */
-export type ExchangeRequest = IncomingMessage;
-/** The response side of an exchange. */
-export type ExchangeResponse = ServerResponse;
+/** The request side of an exchange: HTTP/1's message or HTTP/2's compatibility request (same fields). */
+export type ExchangeRequest = IncomingMessage | Http2ServerRequest;
+
+/**
+ * HTTP/2's compatibility response as the listener hands it out: Node has
+ * `flushHeaders` (its typings miss it), and the listener's subclass adds
+ * `destroyed` and makes `destroy()` a RST_STREAM with an error code, so a
+ * broken-off body never looks complete.
+ */
+export interface Http2ExchangeResponse extends Omit<Http2ServerResponse, 'write'> {
+  flushHeaders(): void;
+  // Declared as a Writable's (as ServerResponse has them), so calls on either response type check.
+  write(chunk: string | Uint8Array, callback?: (error: Error | null | undefined) => void): boolean;
+  write(
+    chunk: string | Uint8Array,
+    encoding: BufferEncoding,
+    callback?: (error: Error | null | undefined) => void,
+  ): boolean;
+}
+
+/**
+ * The response side of an exchange: HTTP/1's response or HTTP/2's. Handlers
+ * use what both offer (status, headers, write/end with backpressure, `drain`
+ * and `close`, destroy); what differs — ending the connection, a reset — goes
+ * through ./transport.ts.
+ */
+export type ExchangeResponse = ServerResponse | Http2ExchangeResponse;
 
 /** The one way bytes go from a handler to a client: through the exchange's stages, with backpressure. */
 export interface Outlet {

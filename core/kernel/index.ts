@@ -6,6 +6,7 @@ export type {
   ExchangeHook,
   ExchangeRequest,
   ExchangeResponse,
+  Http2ExchangeResponse,
   LinkHook,
   LinkTarget,
   Outlet,
@@ -14,3 +15,11 @@ export type { HandlerContext, HandlerFactory, RouteHandler, RouteKinds, UpgradeR
 export type { ChunkInfo, Stage, StageTarget } from './stage.js';
 export { hasEnded, untilAborted, untilEnded } from './exchange-end.js';
 export { refuseMethod, sendText } from './respond.js';
+export {
+  closeConnectionAfter,
+  dropExchange,
+  isHttp2,
+  resetExchange,
+  wireProtocol,
+  type WireProtocol,
+} from './transport.js';

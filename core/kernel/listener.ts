@@ -11,6 +11,13 @@ export interface Listener {
   def: ListenerDef;
   /** Binds; rejects with a SluiceError (`127.0.0.1:8080 is already in use`). */
   start(): Promise<void>;
+  /**
+   * Optional: reads what the next definition needs from outside the config
+   * (certificate files) before the apply changes anything; rejects with a
+   * one-line reason and the apply fails, the running config kept. Runs for
+   * every listener the apply keeps, changed or not.
+   */
+  prepare?(def: ListenerDef): Promise<void>;
   /** Adopts a changed definition on the same address without dropping open connections. */
   update(def: ListenerDef): void | Promise<void>;
   /** Stops accepting; open connections get until the deadline, then are closed. */

@@ -11,7 +11,11 @@ export function sendText(
   const { res } = ex;
   if (res.headersSent || res.destroyed) return;
   const body = Buffer.from(text.endsWith('\n') ? text : `${text}\n`);
-  res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length });
+  // Set one by one (not as writeHead's argument) so the traffic log and the access log can read them back.
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.setHeader('content-type', 'text/plain; charset=utf-8');
+  res.setHeader('content-length', body.length);
+  res.writeHead(status);
   res.end(body);
 }
 

@@ -16,6 +16,8 @@ export interface UpgradeRequest {
   head: Buffer;
   /** Client IP address. */
   client: string;
+  /** The matched route prefix and the parsed path (a route that replaces its prefix upstream needs both). */
+  route?: { prefix: string; pathname: string };
 }
 
 /** Serves exchanges for one route. */

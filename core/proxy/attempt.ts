@@ -21,6 +21,9 @@ export type FailureKind = 'connect' | 'tls' | 'connect-timeout' | 'read-timeout'
 
 /** A classified attempt failure; `message` is one line for the client. */
 export class AttemptError extends Error {
+  /** The client's side broke the attempt (its body grew past max_body_size): not the server's fault. */
+  clientFault?: Error;
+
   constructor(
     readonly kind: FailureKind,
     message: string,
@@ -106,9 +109,11 @@ export function attempt(o: AttemptOptions): Attempt {
     o.onConnect?.(socket!);
     if (!o.body) return;
     bodyStarted = true;
-    void sendBody(req, o.body).catch((err: Error) =>
-      fail(new AttemptError('reset', `request body: ${err.message}`, true)),
-    );
+    void sendBody(req, o.body).catch((err: Error) => {
+      const e = new AttemptError('reset', `request body: ${err.message}`, true);
+      if ((err as { code?: string }).code === 'E_BODY_TOO_LARGE') e.clientFault = err;
+      fail(e);
+    });
   };
   req.on('finish', () => readTimer.touch());
   req.on('socket', (s: Socket) => {

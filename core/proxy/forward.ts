@@ -14,9 +14,10 @@
 import type { IncomingMessage } from 'node:http';
 import { finished } from 'node:stream';
 import type { Exchange } from '../kernel/index.js';
-import { hasEnded } from '../kernel/index.js';
+import { hasEnded, isHttp2 } from '../kernel/index.js';
 import { drainedOrClosed } from '../util/wait.js';
 import type { Counters } from '../telemetry/counters.js';
+import { streamNotes } from '../telemetry/exchange-record.js';
 import { CleanAbort, SluiceError } from '../util/errors.js';
 import { clientResponseHeaders, isEventStream } from './headers.js';
 import { IdleTimer, WaitWatch } from './idle-timer.js';
@@ -42,6 +43,14 @@ export interface ForwardOptions {
 /** Bytes a client socket may hold before the upstream read pauses (a bound, not a buffer target). */
 const OUT_HIGH_WATER = 256 * 1024;
 
+/**
+ * Upstream chunks at least this big that arrive in one turn of the event
+ * loop leave in one write: a TLS upstream hands its body over a 16 KiB
+ * record at a time, which would otherwise be a syscall each. Smaller chunks
+ * (SSE events) go out at once.
+ */
+const COALESCE_FROM = 8 * 1024;
+
 /** Without body bytes for this long, a streamed response's head is sent alone (long polls see their status). */
 const HEAD_ALONE_MS = 50;
 
@@ -56,6 +65,9 @@ function head(ex: Exchange, up: IncomingMessage, o: ForwardOptions): { sse: bool
   const accel = String(up.headers['x-accel-buffering'] ?? '').toLowerCase();
   const buffer = !sse && (accel === 'no' ? false : accel === 'yes' ? true : o.buffering);
   ex.record.contentType = contentType;
+  // The client never sees X-Accel-Buffering (hidden as nginx does); the diagnostics need it.
+  if (o.buffering || accel !== '')
+    streamNotes(ex.record).proxy = { buffering: o.buffering, accelBuffering: accel || undefined };
   // A known length lets limit rules on min_size match proxied responses too.
   const length = Number(up.headers['content-length']);
   if (Number.isFinite(length) && up.headers['content-length'] !== undefined) ex.responseSize = length;
@@ -67,7 +79,7 @@ function head(ex: Exchange, up: IncomingMessage, o: ForwardOptions): { sse: bool
     for (const { name, values } of clientResponseHeaders(up).values())
       res.setHeader(name, values.length === 1 ? values[0]! : values);
     res.statusCode = up.statusCode ?? 502;
-    if (up.statusMessage) res.statusMessage = up.statusMessage;
+    if (up.statusMessage && !isHttp2(res)) res.statusMessage = up.statusMessage; // HTTP/2 has no reason phrase
   };
   return { sse, buffer, apply };
 }
@@ -161,6 +173,11 @@ function pump(ex: Exchange, up: IncomingMessage, h: PumpHooks): Promise<Buffer[]
     let pending: Buffer[] | undefined = h.buffer ? [] : undefined;
     let pendingBytes = 0;
     let inflight: Promise<void> | undefined;
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      ex.res.uncork();
+    };
     const resume = () => {
       inflight = undefined;
       h.watch.end();
@@ -169,6 +186,11 @@ function pump(ex: Exchange, up: IncomingMessage, h: PumpHooks): Promise<Buffer[]
     const send = (chunk: Buffer) => {
       h.apply();
       if (outlet.direct) {
+        if (!corked && chunk.length >= COALESCE_FROM && !outlet.closed) {
+          corked = true;
+          ex.res.cork();
+          setImmediate(uncork);
+        }
         // Keep reading while the socket holds less than OUT_HIGH_WATER: fewer pause/resume
         // cycles and larger writes than Node's 16 KiB default, still a fixed bound per connection.
         if (outlet.writeDirect(chunk) || outlet.closed || ex.res.writableLength < OUT_HIGH_WATER) return;

@@ -1,10 +1,13 @@
 /**
  * Header rewriting for the proxy: hop-by-hop headers never cross (RFC 9110
  * §7.6.1: Connection and every header it names, Keep-Alive, TE, Trailer,
- * Transfer-Encoding, Upgrade, Proxy-*), X-Forwarded-* are added, Host follows
- * the route's `host` or stays the client's.
+ * Transfer-Encoding, Upgrade, Proxy-*), X-Forwarded-* and X-Real-IP are set
+ * as an nginx proxy sets them, Host follows the route's `host` or stays the
+ * client's. An HTTP/2 client's request goes upstream as HTTP/1.1: its
+ * pseudo-headers stay behind and `:authority` becomes Host.
  */
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { ExchangeRequest } from '../kernel/index.js';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -32,14 +35,14 @@ export function hopByHop(headers: IncomingHttpHeaders): ReadonlySet<string> {
   return out;
 }
 
-/** Headers pairs from rawHeaders (keeps case and duplicates) minus the dropped names. */
-function forwardable(msg: IncomingMessage, drop: ReadonlySet<string>, also?: string): [string, string][] {
+/** Headers pairs from rawHeaders (keeps case and duplicates) minus the dropped names and HTTP/2 pseudo-headers. */
+function forwardable(msg: ExchangeRequest, drop: ReadonlySet<string>, also?: string): [string, string][] {
   const out: [string, string][] = [];
   const raw = msg.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
-    if (drop.has(lower) || lower === also || lower.startsWith('proxy-')) continue;
+    if (drop.has(lower) || lower === also || lower.startsWith('proxy-') || lower.startsWith(':')) continue;
     out.push([name, raw[i + 1]!]);
   }
   return out;
@@ -57,7 +60,7 @@ export interface ForwardOptions {
 }
 
 /** The request headers to send upstream, as an object Node's http.request accepts. */
-export function upstreamRequestHeaders(req: IncomingMessage, opts: ForwardOptions): OutgoingHttpHeaders {
+export function upstreamRequestHeaders(req: ExchangeRequest, opts: ForwardOptions): OutgoingHttpHeaders {
   const out: Record<string, string | string[]> = {};
   const add = (name: string, value: string) => {
     const k = name.toLowerCase();
@@ -68,10 +71,11 @@ export function upstreamRequestHeaders(req: IncomingMessage, opts: ForwardOption
   };
   // Expect: 100-continue was answered to the client by our server; the body streams once connected.
   for (const [k, v] of forwardable(req, hopByHop(req.headers), 'expect')) add(k, v);
-  const clientHost = req.headers.host ?? '';
+  const clientHost = req.headers.host ?? req.headers[':authority'] ?? '';
   const xff = req.headers['x-forwarded-for'];
   out['x-forwarded-for'] = xff ? `${Array.isArray(xff) ? xff.join(', ') : xff}, ${opts.client}` : opts.client;
-  out['x-forwarded-proto'] = 'http';
+  out['x-forwarded-proto'] = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  out['x-real-ip'] = opts.client;
   if (clientHost) out['x-forwarded-host'] = clientHost;
   const host = opts.host ?? clientHost;
   if (host) out.host = host; // else (HTTP/1.0 without Host) the attempt names the server

@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../util/clock.js';
 
-/** Fires `onIdle` after `ms` without `touch()`. */
+/** Fires `onIdle` after `ms` without `touch()`; `ms` 0 never fires (nginx-style "no timeout"). */
 export class IdleTimer {
   private timer: { cancel(): void } | undefined;
   private last = 0;
@@ -20,7 +20,7 @@ export class IdleTimer {
 
   touch(): void {
     this.last = this.clock.now();
-    if (!this.timer && !this.stopped) this.arm(this.ms);
+    if (!this.timer && !this.stopped && this.ms > 0) this.arm(this.ms);
   }
 
   private arm(ms: number): void {

@@ -10,22 +10,25 @@ import { TLSSocket } from 'node:tls';
 import type { ProxyConfig } from '../config/index.js';
 import type { Peer, UpstreamGroup } from '../balance/index.js';
 import type { Exchange } from '../kernel/index.js';
-import { hasEnded, untilEnded } from '../kernel/index.js';
+import { hasEnded, isHttp2, untilEnded } from '../kernel/index.js';
 import { CleanAbort, SluiceError } from '../util/errors.js';
 import { tlsSummary } from '../tls/peer-summary.js';
 import { attempt, AttemptError } from './attempt.js';
 import { forwardResponse } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
+import { upstreamTarget } from './rewrite.js';
 import type { HttpUpstreams } from './upstreams.js';
 import type { UpstreamTransport } from './upstream-transport.js';
 
 /** A stale keep-alive socket is retried on a fresh one this often, without counting a failure. */
 const STALE_RETRIES = 2;
 
-/** True when the request carries a body to stream upstream. */
+/** True when the request carries a body to stream upstream (HTTP/2: its headers did not end the stream). */
 export function hasBody(ex: Exchange): boolean {
   const h = ex.req.headers;
-  return h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0');
+  if (h['content-length'] !== undefined) return h['content-length'] !== '0';
+  if (isHttp2(ex.res)) return !ex.res.stream.endAfterHeaders;
+  return h['transfer-encoding'] !== undefined;
 }
 
 /** Forwards `ex` to `cfg.upstream`; throws SluiceError (502/504) when no server answered. */
@@ -73,7 +76,7 @@ async function tryPeer(
     address: peer.address,
     transport: mod.transport(group.name)!,
     method: ex.req.method ?? 'GET',
-    path: ex.req.url ?? '/',
+    path: upstreamTarget(ex.req.url ?? '/', ex.pathname, ex.prefix, cfg.uri),
     headers,
     connectTimeout: cfg.connect_timeout,
     readTimeout: cfg.read_timeout,
@@ -124,6 +127,10 @@ async function tryPeer(
     if (!(err instanceof AttemptError)) {
       if (err instanceof SluiceError && err.code !== 'E_UPSTREAM_TIMEOUT') ok = false; // broken body: count against the server
       throw err;
+    }
+    if (err.clientFault) {
+      ok = true;
+      throw err.clientFault; // 413: the client's body, not the server, ended the attempt
     }
     if (!err.staleSocket) counters.errors++;
     ok = err.staleSocket;

@@ -10,6 +10,7 @@ import type { ProxyConfig } from '../config/index.js';
 import type { UpgradeRequest } from '../kernel/index.js';
 import { tlsFailureReason } from '../util/tls-reason.js';
 import { upstreamRequestHeaders } from './headers.js';
+import { upstreamTarget } from './rewrite.js';
 import type { HttpUpstreams } from './upstreams.js';
 
 /** Writes a raw response head (the socket is no longer an http.ServerResponse). */
@@ -53,7 +54,7 @@ export function proxyUpgrade(u: UpgradeRequest, cfg: ProxyConfig, mod: HttpUpstr
   });
   const up = transport.request(peer.address, {
     method: u.req.method,
-    path: u.req.url,
+    path: u.route ? upstreamTarget(u.req.url ?? '/', u.route.pathname, u.route.prefix, cfg.uri) : u.req.url,
     headers,
     agent: false,
     setHost: false,

@@ -8,6 +8,7 @@
  */
 import http, { type ClientRequest, type RequestOptions } from 'node:http';
 import https from 'node:https';
+import type { SecureContext } from 'node:tls';
 import { isAbsolute, resolve } from 'node:path';
 import {
   parseAddress,
@@ -18,14 +19,14 @@ import {
   type UpstreamTlsConfig,
 } from '../config/index.js';
 import { readCaFileSync } from '../tls/pem-files.js';
-import { trustedRoots } from '../tls/secure-context.js';
+import { clientSecureContext } from '../tls/secure-context.js';
 
 /** TLS settings a connection to one server of the group uses. */
 export interface UpstreamTlsOptions {
   servername: string;
   rejectUnauthorized: boolean;
-  /** The trusted roots when the group adds a CA file; undefined: Node's defaults. */
-  ca?: string[];
+  /** The usual roots plus the group's CA file, when it has one; undefined: Node's defaults. */
+  secureContext?: SecureContext;
 }
 
 /** The transport of one upstream group: its agent and how it speaks to each server. */
@@ -33,7 +34,7 @@ export class UpstreamTransport {
   readonly agent: http.Agent;
   /** Why the group cannot be reached at all (an unreadable `tls.ca`); every request answers 502 with it. */
   readonly error?: string;
-  private readonly ca?: string[];
+  private readonly context?: SecureContext;
 
   private constructor(
     /** What the transport was built from: equal keys, same transport. */
@@ -43,13 +44,11 @@ export class UpstreamTransport {
     keepalive: number,
     ca: { extra?: string[]; error?: string },
   ) {
-    this.ca = ca.extra && trustedRoots(ca.extra);
+    this.context = ca.extra && clientSecureContext(ca.extra);
     this.error = ca.error;
     const options = { keepAlive: keepalive > 0, maxFreeSockets: Math.max(keepalive, 1), scheduling: 'lifo' as const };
-    // Verification settings live on the agent (they key its pool); SNI is per request, per server.
-    this.agent = tls
-      ? new https.Agent({ ...options, rejectUnauthorized: tls.verify, ca: this.ca })
-      : new http.Agent(options);
+    // Verification lives on the agent (it keys its pool); SNI and the trust context go with each request.
+    this.agent = tls ? new https.Agent({ ...options, rejectUnauthorized: tls.verify }) : new http.Agent(options);
   }
 
   /** The transport for a group's config; `baseDir` resolves a relative `tls.ca`. */
@@ -71,7 +70,7 @@ export class UpstreamTransport {
     return {
       servername: tlsServerName(address, this.tls.server_name),
       rejectUnauthorized: this.tls.verify,
-      ca: this.ca,
+      secureContext: this.context,
     };
   }
 

@@ -22,9 +22,11 @@ import { staticRoute } from '../http/routes/static.js';
 import { streamRoute } from '../http/routes/stream.js';
 import { uploadRoute } from '../http/routes/upload.js';
 import type { RouteKinds } from '../kernel/index.js';
+import { llmRoute } from '../llm/route.js';
 import { proxyRoute } from '../proxy/route.js';
 import { sseRoute } from '../sse/route.js';
 import { TcpListener } from '../stream/tcp-listener.js';
+import { LocalCa, sharedCa, type CaSource } from '../tls/index.js';
 import { UdpListener } from '../stream/udp-listener.js';
 import { createModules, moduleOrder, sourcesOf, type EngineModules } from './modules.js';
 
@@ -38,6 +40,8 @@ export interface RuntimeOptions extends EngineOptions {
   tickMs?: number;
   /** Randomness for faults and balancers (tests pass a seeded one). */
   rng?: Rng;
+  /** The local CA behind `tls: {}` listeners (default: the install's, opened on first use). */
+  ca?: CaSource;
 }
 
 /** An engine with its modules and API host. */
@@ -59,12 +63,14 @@ export function routeKinds(m: EngineModules): RouteKinds {
     upload: uploadRoute,
     sse: sseRoute(m.sse),
     proxy: proxyRoute(m.upstreams),
+    llm: llmRoute,
   };
 }
 
 /** Builds an engine with every feature wired, and its API host. */
 export function createEngine(opts: RuntimeOptions = {}): Runtime {
   let modules: EngineModules | undefined;
+  const ca = opts.ca ?? sharedCa(() => LocalCa.open());
   // The host is made after the engine it serves; admin listeners start on apply, once it exists.
   const late: { host?: ApiHost } = {};
   const engine = new Engine((services) => {
@@ -75,7 +81,7 @@ export function createEngine(opts: RuntimeOptions = {}): Runtime {
     const stream = { upstreams: m.streamUpstreams, hooks: [createLinkFaultsHook(opts.rng), m.shaping.linkHook] };
     return {
       listenerKinds: {
-        http: (def, s) => new HttpListener(def, s, routes, hooks),
+        http: (def, s) => new HttpListener(def, s, routes, hooks, ca),
         tcp: (def, s) => new TcpListener(def, s, stream),
         udp: (def, s) => new UdpListener(def, s, stream),
         admin: (def, s) => new AdminListener(def, s, late.host!),
@@ -91,6 +97,7 @@ export function createEngine(opts: RuntimeOptions = {}): Runtime {
     file: opts.file,
     text: opts.text,
     tickMs: opts.tickMs,
+    ca,
   });
   late.host = apiHost;
   return {

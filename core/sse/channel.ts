@@ -30,6 +30,8 @@ export interface Missed {
   events: ChannelEvent[];
   /** True when some events it missed are no longer in the ring (or the id is unknown). */
   gap: boolean;
+  /** How many it missed that the ring no longer holds; null when that cannot be counted (unknown or custom ids). */
+  lost: number | null;
 }
 
 /** The event name of the notice sent when a reconnect asks for events the ring no longer holds. */
@@ -173,10 +175,10 @@ export class Channel {
 
   /** The events a client that last saw `lastEventId` missed. */
   missedSince(lastEventId: string): Missed {
-    if (this.last && lastEventId === this.last.id) return { events: [], gap: false };
+    if (this.last && lastEventId === this.last.id) return { events: [], gap: false, lost: 0 };
     const n = this.ring.size;
     for (let i = n - 1; i >= 0; i--) {
-      if (this.ring.at(i).id === lastEventId) return { events: this.ring.from(i + 1), gap: false };
+      if (this.ring.at(i).id === lastEventId) return { events: this.ring.from(i + 1), gap: false, lost: 0 };
     }
     // Not in the ring: an auto id just before the oldest kept event missed nothing that is lost.
     const oldest = n > 0 ? this.ring.at(0) : undefined;
@@ -186,9 +188,19 @@ export class Channel {
       Number(lastEventId) === oldest.seq - 1 &&
       oldest.id === String(oldest.seq)
     ) {
-      return { events: this.ring.from(0), gap: false };
+      return { events: this.ring.from(0), gap: false, lost: 0 };
     }
-    return { events: this.ring.from(0), gap: true };
+    const events = this.ring.from(0);
+    return { events, gap: true, lost: this.lostSince(lastEventId, events.length) };
+  }
+
+  /** Events published after an auto id that the ring no longer holds; null for ids that are not this channel's auto ids. */
+  private lostSince(lastEventId: string, replayed: number): number | null {
+    const last = this.last;
+    if (!last || last.id !== String(last.seq) || !/^\d+$/.test(lastEventId)) return null;
+    const seen = Number(lastEventId);
+    if (seen > last.seq) return null;
+    return Math.max(0, last.seq - seen - replayed);
   }
 
   /** Adds a subscriber (call after sending what it missed, in the same tick). */

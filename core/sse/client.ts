@@ -15,8 +15,8 @@
  * bytes plus the socket's own buffer — then it is gone.
  */
 import type { Socket } from 'node:net';
-import type { ServerResponse } from 'node:http';
-import type { Exchange } from '../kernel/index.js';
+import type { Exchange, ExchangeResponse } from '../kernel/index.js';
+import { isHttp2 } from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import { CAPTURE_LIMITS } from '../telemetry/exchange-record.js';
 import { frameChunk } from './encoder.js';
@@ -41,8 +41,12 @@ interface ResponseInternals {
   outputSize?: number;
 }
 
-/** The socket a response may write to directly, or undefined when it must go through ServerResponse. */
-function ownedSocket(res: ServerResponse): Socket | undefined {
+/**
+ * The socket a response may write to directly, or undefined when it must go
+ * through the response (an HTTP/2 stream shares its connection: never).
+ */
+function ownedSocket(res: ExchangeResponse): Socket | undefined {
+  if (isHttp2(res)) return undefined;
   const socket = res.socket as (Socket & { _httpMessage?: unknown }) | null;
   const internals = res as unknown as ResponseInternals;
   if (!socket || socket._httpMessage !== res || !res.headersSent || (internals.outputSize ?? 0) !== 0) return undefined;

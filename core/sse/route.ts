@@ -5,8 +5,9 @@
  */
 import type { RouteConfig, SseConfig } from '../config/index.js';
 import type { Exchange, HandlerFactory, RouteHandler } from '../kernel/index.js';
-import { sendText, untilAborted, untilEnded } from '../kernel/index.js';
+import { resetExchange, sendText, untilAborted, untilEnded } from '../kernel/index.js';
 import { SluiceError } from '../util/errors.js';
+import { streamNotes, type ExchangeRecord } from '../telemetry/exchange-record.js';
 import { compileTemplate } from '../util/template.js';
 import { GAP_EVENT, type Channel } from './channel.js';
 import { SseClient } from './client.js';
@@ -17,9 +18,10 @@ import { describeScenario, scenarioSteps } from './scenarios.js';
 import { ScriptPlayer, scriptSteps, type PlayOutcome, type PlayStep, type ScriptSink } from './script-player.js';
 import { lastEventId, openStream, sendRetry } from './stream.js';
 
-/** Sends what a reconnecting client missed; a gap notice first when the ring no longer has it all. */
-function replayMissed(ch: Channel, client: SseClient, last: string): void {
+/** Sends what a reconnecting client missed (a gap notice first when the ring no longer has it all) and notes it on the record. */
+function replayMissed(ch: Channel, client: SseClient, last: string, rec: ExchangeRecord): void {
   const missed = ch.missedSince(last);
+  streamNotes(rec).resume = { from: last, replayed: missed.events.length, missed: missed.lost };
   if (missed.gap) {
     const data = JSON.stringify({
       lastEventId: last,
@@ -51,7 +53,7 @@ function channelHandler(cfg: SseConfig, hub: SseHub): RouteHandler {
       const client: SseClient = new SseClient(ex, cfg.queue, [ch.counters], () => ch.unsubscribe(client));
       sendRetry(client, cfg);
       const last = lastEventId(ex.req, ex.query);
-      if (last !== undefined) replayMissed(ch, client, last);
+      if (last !== undefined) replayMissed(ch, client, last, ex.record);
       ch.subscribe(client);
       const stopBeat = startHeartbeat(client, cfg.heartbeat, ex.services.clock);
       // Returned, not awaited: an idle subscriber holds one small reaction instead of this async frame.
@@ -97,9 +99,7 @@ async function finish(ex: Exchange, client: SseClient | undefined, outcome: Play
       return;
     case 'reset': {
       client?.dispose();
-      const socket = ex.res.socket;
-      if (socket && typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
-      else ex.res.destroy();
+      resetExchange(ex);
       ex.record.outcome = 'aborted';
       return;
     }

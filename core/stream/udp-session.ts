@@ -26,6 +26,7 @@ import dgram from 'node:dgram';
 import type { Peer } from '../balance/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import type { StreamGroup } from './upstreams.js';
+import { MAX_BYTES } from './udp-link.js';
 import type { SessionLinks, SessionSinks } from './udp-shaping.js';
 
 /** What a session needs from its listener. */
@@ -84,7 +85,10 @@ export class UdpSession {
       reset: () => this.reset(),
     });
     const target = ctx.group.extra.target(ctx.peer);
-    this.socket = dgram.createSocket(target.host.includes(':') ? 'udp6' : 'udp4');
+    const type: dgram.SocketType = target.host.includes(':') ? 'udp6' : 'udp4';
+    // A shaped session queues up to MAX_BYTES of replies itself: give the kernel as much room, so a burst
+    // is dropped (and counted) by the link's bounded queue rather than unseen by a full socket buffer.
+    this.socket = this.links ? dgram.createSocket({ type, recvBufferSize: MAX_BYTES }) : dgram.createSocket(type);
     this.socket.on('message', (msg) => this.onReply(msg));
     this.socket.on('error', (err: NodeJS.ErrnoException) => this.fail(err));
     this.socket.connect(target.port, target.host, () => this.connected());

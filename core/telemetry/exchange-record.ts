@@ -3,7 +3,8 @@
  * timings, bytes, and — only while someone observes — a capped chunk timeline
  * and decoded SSE events.
  */
-import type { TlsSummary } from '../api/types.js';
+import type { ConnectionTls, ResumeReport, TlsSummary } from '../api/types.js';
+import type { StreamTally } from './stream-tally.js';
 
 /** How an exchange ended. `closed` is a clean close by either side, not an error. */
 export type ExchangeOutcome = 'open' | 'complete' | 'closed' | 'error' | 'aborted';
@@ -33,6 +34,10 @@ export interface ExchangeRecord {
   url: string;
   client: string;
   startedAt: number;
+  /** The client's wire protocol: `h2`, `http/1.1`, `http/1.0`. */
+  protocol?: string;
+  /** The TLS of the client's connection (shared by the exchanges of one connection). */
+  tls?: ConnectionTls;
   requestHeaders: Record<string, string | string[] | undefined>;
   status?: number;
   responseHeaders?: Record<string, string | number | string[] | undefined>;
@@ -50,6 +55,27 @@ export interface ExchangeRecord {
   upstreamTls?: TlsSummary;
   chunks: ChunkMark[];
   events: SseEventMark[];
+  /** What the stream diagnostics and the detail pane know beyond the above; made on first need. */
+  stream?: StreamNotes;
+}
+
+/** Stream facts of one exchange, gathered while it runs. */
+export interface StreamNotes {
+  /** Body timing (measured while observed). */
+  tally?: StreamTally;
+  /** Capture began after `bytes` had gone out, `t` ms into the exchange. */
+  captureFrom?: { t: number; bytes: number };
+  /** A channel reconnect with Last-Event-ID. */
+  resume?: ResumeReport;
+  /** A proxy route: its `buffering` and the upstream's X-Accel-Buffering (hidden from the client). */
+  proxy?: { buffering: boolean; accelBuffering?: string };
+  /** Where a decoded event stream stopped being valid UTF-8. */
+  invalidUtf8At?: number;
+}
+
+/** The record's stream notes, made on first use. */
+export function streamNotes(rec: ExchangeRecord): StreamNotes {
+  return (rec.stream ??= {});
 }
 
 /** Caps that keep capture bounded whatever the traffic. */

@@ -5,6 +5,7 @@
  */
 import type { ExchangeDetail, ExchangeSummary } from '../api/types.js';
 import type { ExchangeRecord } from './exchange-record.js';
+import { recordDiagnostics } from './exchange-diagnostics.js';
 
 /**
  * The traffic-table row of a record. Records keep monotonic engine-clock
@@ -30,19 +31,30 @@ export function toSummary(r: ExchangeRecord, epochOffset = 0): ExchangeSummary {
     error: r.error,
     upstream: r.upstream,
     events: r.events.length,
+    protocol: r.protocol,
+    tlsVersion: r.tls?.version,
   };
 }
 
-/** The detail pane of a record: summary plus headers, timings, chunks and decoded SSE events. */
-export function toDetail(r: ExchangeRecord, epochOffset = 0): ExchangeDetail {
+/**
+ * The detail pane of a record: summary plus headers, timings, chunks, decoded
+ * SSE events and the stream diagnostics (`now`, on the engine clock, lets an
+ * open stream's current silence count).
+ */
+export function toDetail(r: ExchangeRecord, epochOffset = 0, now?: number): ExchangeDetail {
+  const notes = r.stream;
   return {
     ...toSummary(r, epochOffset),
     requestHeaders: { ...r.requestHeaders },
     responseHeaders: r.responseHeaders ? { ...r.responseHeaders } : undefined,
     connectMs: r.connectMs,
+    tls: r.tls ? { ...r.tls } : undefined,
     upstreamTls: r.upstreamTls,
     chunks: r.chunks.slice(),
     sseEvents: r.events.map((e) => ({ ...e })),
+    diagnostics: recordDiagnostics(r, now),
+    ...(notes?.captureFrom ? { captureFrom: { ...notes.captureFrom } } : {}),
+    ...(notes?.resume ? { resume: { ...notes.resume } } : {}),
   };
 }
 

@@ -2,8 +2,8 @@
  * The telemetry sampler: at a fixed tick (250 ms) it reads every counter
  * scope, turns deltas into per-second rates and emits one `TelemetryTick`,
  * plus one batch of new/changed traffic rows. Whatever the traffic, the
- * engine emits at most one tick and one batch per interval (SPEC: the IPC
- * message rate does not grow with traffic). With nobody subscribed the timer
+ * engine emits at most one tick and one batch per interval (the IPC message
+ * rate does not grow with traffic). With nobody subscribed the timer
  * is stopped and nothing is read.
  *
  *   counters (per chunk) ──▶ [tick: deltas → rates] ──▶ telemetry listeners
@@ -33,6 +33,8 @@ export interface SamplerOptions {
 
 /** Most rows one traffic batch carries; the table pulls older ones on demand. */
 const MAX_ROWS_PER_BATCH = 500;
+/** Open rows followed for byte/event updates (each costs a signature per tick). */
+const MAX_OPEN_ROWS = 1000;
 
 /** Builds fixed-interval telemetry ticks and traffic batches for its subscribers. */
 export class TelemetrySampler {
@@ -219,6 +221,10 @@ export class TelemetrySampler {
   private startRows(): void {
     this.lastRowId = this.services.traffic.lastId;
     this.stopChangeWatch = this.services.traffic.onChange((r) => this.changedRows.add(r));
+    // Exchanges already open (streams started before anyone watched) are sent on the first tick and followed from then on.
+    for (const rec of this.services.traffic.recent(Number.MAX_SAFE_INTEGER)) {
+      if (rec.outcome === 'open' && this.openRows.size < MAX_OPEN_ROWS) this.openRows.set(rec.id, { rec, sig: '' });
+    }
   }
 
   private stopRows(): void {
@@ -244,9 +250,9 @@ export class TelemetrySampler {
       if (rec.outcome === 'open') this.openRows.set(rec.id, { rec, sig: rowSignature(rec) });
       else this.openRows.delete(rec.id);
     }
-    // Bound the open-row watch list to what the traffic log itself keeps.
+    // Bound the open-row watch list; a row past the bound still reports its end (changedRows).
     for (const id of this.openRows.keys()) {
-      if (this.openRows.size <= 1000) break;
+      if (this.openRows.size <= MAX_OPEN_ROWS) break;
       this.openRows.delete(id);
     }
     return out;

@@ -2,9 +2,14 @@
  * The response headers as they went out. `res.getHeaders()` misses headers
  * passed straight to `writeHead(status, headers)` (Node writes those without
  * storing them), which is how proxies answer — so fall back to the rendered
- * header block.
+ * header block. HTTP/2 responses store every header (and render no block).
  */
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
+
+/** What both HTTP/1 and HTTP/2 responses offer here. */
+interface HeaderSource {
+  getHeaders(): OutgoingHttpHeaders;
+}
 
 type SentHeaders = Record<string, string | number | string[] | undefined>;
 
@@ -23,15 +28,15 @@ function parseHeaderBlock(block: string): SentHeaders {
 }
 
 /** Every header of a response whose headers are out (or set so far). */
-export function sentHeaders(res: ServerResponse): SentHeaders {
+export function sentHeaders(res: HeaderSource): SentHeaders {
   const stored = res.getHeaders() as SentHeaders;
-  const rendered = (res as ServerResponse & { _header?: string | null })._header;
+  const rendered = (res as HeaderSource & { _header?: unknown })._header;
   if (typeof rendered === 'string' && rendered.length > 0) return { ...parseHeaderBlock(rendered), ...stored };
   return stored;
 }
 
 /** The response's Content-Type, or undefined. */
-export function sentContentType(res: ServerResponse): string | undefined {
+export function sentContentType(res: HeaderSource): string | undefined {
   const v = sentHeaders(res)['content-type'];
   return v === undefined ? undefined : String(Array.isArray(v) ? v[0] : v) || undefined;
 }

@@ -2,24 +2,51 @@
  * A bounded log of recent exchanges. Records are created per request (cheap:
  * a small object); chunk timelines and SSE decoding happen only while someone
  * observes (`observed`), and are capped.
+ *
+ * Retention has two parts, so a flood of short requests cannot push live
+ * streams out:
+ *
+ *   ring  ── the `capacity` most recent exchanges, in id order
+ *   live  ── exchanges pushed out of the ring while still open, until they end
+ *            (at most `liveCapacity`); the last few that ended stay readable
  */
-import { CAPTURE_LIMITS, type ExchangeRecord } from './exchange-record.js';
+import { CAPTURE_LIMITS, streamNotes, type ExchangeRecord } from './exchange-record.js';
 import { isEventStream, SseCapture } from './sse-capture.js';
+import { StreamTally } from './stream-tally.js';
+import { contentEncoding } from './content-encoding.js';
 
-/** The recent-exchanges ring plus observer bookkeeping. */
+/** Live exchanges that ended after leaving the ring and stay readable (their detail, a HAR export). */
+const ENDED_LIVE_KEPT = 100;
+
+/** The recent-exchanges ring, the live exchanges it let go, plus observer bookkeeping. */
 export class TrafficLog {
   private readonly ring: ExchangeRecord[] = [];
+  /** Open exchanges evicted from the ring, by id (insertion order = id order). */
+  private readonly live = new Map<number, ExchangeRecord>();
+  /** Exchanges that ended after moving to `live`, oldest first. */
+  private readonly endedLive: ExchangeRecord[] = [];
   private nextId = 1;
   private observers = 0;
   private readonly updateListeners = new Set<(r: ExchangeRecord) => void>();
   /** SSE decoders of observed event-stream exchanges (null: not an event stream). */
   private readonly decoders = new WeakMap<ExchangeRecord, SseCapture | null>();
 
-  constructor(private capacity = 1000) {}
+  constructor(
+    private capacity = 1000,
+    private readonly liveCapacity = 10_000,
+  ) {}
 
   setCapacity(n: number): void {
     this.capacity = n;
-    while (this.ring.length > n) this.ring.shift();
+    while (this.ring.length > n) this.evictOldest();
+  }
+
+  /** Drops the ring's oldest record; one still open moves to `live` instead of going. */
+  private evictOldest(): void {
+    const old = this.ring.shift()!;
+    if (old.outcome !== 'open') return;
+    this.live.set(old.id, old);
+    if (this.live.size > this.liveCapacity) this.live.delete(this.live.keys().next().value!);
   }
 
   /** True while a UI or API client watches traffic detail; gates capture work. */
@@ -44,7 +71,9 @@ export class TrafficLog {
    * known later too, so all records share one shape (no hidden-class change,
    * no dictionary mode when the listener fills them in).
    */
-  begin(fields: Omit<ExchangeRecord, 'id' | 'bytesIn' | 'bytesOut' | 'outcome' | 'chunks' | 'events'>): ExchangeRecord {
+  begin(
+    fields: Omit<ExchangeRecord, 'id' | 'bytesIn' | 'bytesOut' | 'outcome' | 'chunks' | 'events' | 'stream'>,
+  ): ExchangeRecord {
     const rec: ExchangeRecord = {
       id: this.nextId++,
       listener: fields.listener,
@@ -54,6 +83,8 @@ export class TrafficLog {
       url: fields.url,
       client: fields.client,
       startedAt: fields.startedAt,
+      protocol: fields.protocol,
+      tls: fields.tls,
       requestHeaders: fields.requestHeaders,
       status: fields.status,
       responseHeaders: fields.responseHeaders,
@@ -66,19 +97,33 @@ export class TrafficLog {
       outcome: 'open',
       error: fields.error,
       upstream: fields.upstream,
+      upstreamTls: fields.upstreamTls,
       chunks: [],
       events: [],
+      stream: undefined,
     };
     if (this.capacity > 0) {
       this.ring.push(rec);
-      if (this.ring.length > this.capacity) this.ring.shift();
+      if (this.ring.length > this.capacity) this.evictOldest();
     }
     return rec;
   }
 
-  /** Records a chunk arrival when observed. */
+  /**
+   * Records a chunk arrival when observed (call after adding it to
+   * `bytesOut`): its time in the capped timeline, and in the tally the
+   * diagnostics read. The first one notes when capture began mid-stream.
+   */
   chunk(rec: ExchangeRecord, bytes: number, now: number): void {
-    if (rec.chunks.length < CAPTURE_LIMITS.chunks) rec.chunks.push({ t: now - rec.startedAt, bytes });
+    const t = now - rec.startedAt;
+    const notes = streamNotes(rec);
+    if (!notes.tally) {
+      const midStream = rec.bytesOut > bytes;
+      if (midStream) notes.captureFrom = { t, bytes: rec.bytesOut - bytes };
+      notes.tally = new StreamTally(midStream ? t : 0);
+    }
+    notes.tally.chunk(t, bytes);
+    if (rec.chunks.length < CAPTURE_LIMITS.chunks) rec.chunks.push({ t, bytes });
   }
 
   /**
@@ -91,14 +136,21 @@ export class TrafficLog {
     let dec = this.decoders.get(rec);
     if (dec === undefined) {
       dec =
-        rec.kind !== 'sse' && isEventStream(rec.contentType) ? new SseCapture(rec, rec.bytesOut > chunk.length) : null;
+        rec.kind !== 'sse' && isEventStream(rec.contentType)
+          ? new SseCapture(rec, rec.bytesOut > chunk.length, contentEncoding(rec.responseHeaders?.['content-encoding']))
+          : null;
       this.decoders.set(rec, dec);
     }
     if (dec && !dec.done) dec.feed(chunk, now);
   }
 
-  /** Notifies listeners that a record changed state (started, ended). */
+  /** Notifies listeners that a record changed state (started, ended); an ended one's decoder reads the last bytes, and an ended live record moves to the ended few. */
   changed(rec: ExchangeRecord): void {
+    if (rec.outcome !== 'open') this.decoders.get(rec)?.end(rec.startedAt + (rec.durationMs ?? 0));
+    if (rec.outcome !== 'open' && this.live.delete(rec.id)) {
+      this.endedLive.push(rec);
+      if (this.endedLive.length > ENDED_LIVE_KEPT) this.endedLive.shift();
+    }
     for (const fn of this.updateListeners) fn(rec);
   }
 
@@ -107,16 +159,32 @@ export class TrafficLog {
     return () => this.updateListeners.delete(fn);
   }
 
-  /** Most recent first. */
-  recent(limit = 100): ExchangeRecord[] {
-    return this.ring.slice(-limit).reverse();
+  /** Records outside the ring (live, then ended), in id order: all older than the ring's. */
+  private kept(): ExchangeRecord[] {
+    if (this.live.size === 0 && this.endedLive.length === 0) return [];
+    return [...this.live.values(), ...this.endedLive].sort((a, b) => a.id - b.id);
   }
 
-  /** Records newer than `afterId`, oldest first. */
+  /** Most recent first: the ring, then the live exchanges it let go. */
+  recent(limit = 100): ExchangeRecord[] {
+    const out = this.ring.slice(-limit).reverse();
+    if (out.length < limit)
+      out.push(
+        ...this.kept()
+          .reverse()
+          .slice(0, limit - out.length),
+      );
+    return out;
+  }
+
+  /** Records newer than `afterId`, oldest first (live ones included: a stream may have left the ring before anyone looked). */
   since(afterId: number): ExchangeRecord[] {
     let i = this.ring.length;
     while (i > 0 && this.ring[i - 1]!.id > afterId) i--;
-    return this.ring.slice(i);
+    const fromRing = this.ring.slice(i);
+    const first = this.ring[0]?.id ?? Infinity;
+    if (afterId + 1 >= first) return fromRing;
+    return [...this.kept().filter((r) => r.id > afterId), ...fromRing];
   }
 
   /** The id the next record will get (ids only grow). */
@@ -124,7 +192,22 @@ export class TrafficLog {
     return this.nextId - 1;
   }
 
+  /** Open exchanges kept outside the ring (diagnostics, tests). */
+  get liveCount(): number {
+    return this.live.size;
+  }
+
   get(id: number): ExchangeRecord | undefined {
-    return this.ring.find((r) => r.id === id);
+    // The ring is in id order: binary search.
+    let lo = 0;
+    let hi = this.ring.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = this.ring[mid]!;
+      if (r.id === id) return r;
+      if (r.id < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return this.live.get(id) ?? this.endedLive.find((r) => r.id === id);
   }
 }

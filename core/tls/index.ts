@@ -23,7 +23,15 @@ export {
   serverSecureContext,
   serverTlsOptions,
   trustedRoots,
+  clientSecureContext,
   localServerNames,
   type ServerCredentials,
 } from './secure-context.js';
 export { tlsSummary } from './peer-summary.js';
+export {
+  loadServerCredentials,
+  sharedCa,
+  type CaSource,
+  type CredentialsContext,
+  type LoadedCredentials,
+} from './server-credentials.js';

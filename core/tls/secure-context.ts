@@ -40,6 +40,17 @@ export function trustedRoots(extra: readonly string[]): string[] | undefined {
   return extra.length === 0 ? undefined : [...defaultRoots(), ...extra];
 }
 
+/**
+ * A client context trusting `extra` besides the usual roots, built once per
+ * upstream group: handed to each connection as `secureContext`, so no
+ * request carries the root list (an https.Agent keys its pool by every
+ * option, `ca` included — a few hundred KiB of PEM joined per request).
+ */
+export function clientSecureContext(extra: readonly string[]): tls.SecureContext | undefined {
+  const ca = trustedRoots(extra);
+  return ca && tls.createSecureContext({ ca });
+}
+
 /** Names a `tls: {}` certificate covers: the listen host (unless a wildcard), localhost, 127.0.0.1 and ::1. */
 export function localServerNames(listenHost: string): string[] {
   const host = listenHost.replace(/^\[|\]$/g, '').toLowerCase();

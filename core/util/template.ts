@@ -7,6 +7,7 @@
  *   {{rand 1 100}}     random integer, both ends inclusive
  *   {{choice a b c}}   one of the words ("quoted words" may hold spaces)
  *   {{query.name}}     a query parameter  {{header.name}}  a request header
+ *   {{name}}           a variable the caller supplies (`vars`), e.g. {{last_user_message}}
  *
  * A placeholder that is not one of these stays in the output as written, so
  * JSON with literal braces and typos are visible instead of vanishing.
@@ -27,6 +28,8 @@ export interface TemplateContext {
   rng?: () => number;
   /** Wall-clock epoch ms; injected for deterministic tests. */
   now?: () => number;
+  /** Named values for `{{name}}` placeholders (an LLM route's `last_user_message`); a name not here stays as written. */
+  vars?: Readonly<Record<string, string>>;
 }
 
 /** One compiled piece: literal text or a function of the context. */
@@ -105,6 +108,12 @@ function compilePlaceholder(body: string): { fn: (ctx: TemplateContext) => strin
   return undefined;
 }
 
+/** A bare name (`last_user_message`) read from the render context's vars, or the placeholder as written when absent. */
+function variable(body: string, written: string): { fn: (ctx: TemplateContext) => string; seq: boolean } | undefined {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(body)) return undefined;
+  return { fn: (c) => c.vars?.[body] ?? written, seq: false };
+}
+
 /** Parses a template once; unknown placeholders are kept as literal text. */
 export function compileTemplate(source: string): Template {
   const parts: Part[] = [];
@@ -114,7 +123,7 @@ export function compileTemplate(source: string): Template {
   for (const m of source.matchAll(PLACEHOLDER)) {
     literal += source.slice(last, m.index);
     last = m.index + m[0].length;
-    const compiled = compilePlaceholder(m[1]!);
+    const compiled = compilePlaceholder(m[1]!) ?? variable(m[1]!, m[0]);
     if (!compiled) {
       literal += m[0];
       continue;

@@ -1,42 +1,38 @@
 /** The app frame: navigation, engine status and controls, notices, and the current view. */
 import { useEffect, useSyncExternalStore } from 'react';
 import { api, connection, desktop } from './api.js';
+import { Client } from './views/Client.js';
 import { ConfigView } from './views/ConfigView.js';
 import { Channels } from './views/Channels.js';
-import { Dashboard } from './views/Dashboard.js';
-import { Traffic } from './views/Traffic.js';
+import { Dashboard } from './views/dashboard/Dashboard.js';
+import { Traffic } from './views/traffic/Traffic.js';
 import { Tuner } from './views/Tuner.js';
 import { Upstreams } from './views/Upstreams.js';
 import { newConfig, openText, previewApply, save, saveAs } from './views/config-actions.js';
-import { configDoc, ui, useConfigDoc, useUi, VIEWS, type View } from './state.js';
+import { APP_VIEWS, isAppView } from '../../core/api/index.js';
+import { configDoc, ui, useConfigDoc, useUi, type View } from './state.js';
 
-const TITLES: Record<View, string> = {
-  dashboard: 'Dashboard',
-  config: 'Config',
-  traffic: 'Traffic',
-  channels: 'Channels',
-  upstreams: 'Upstreams',
-  tuner: 'Rate tuner',
-};
+/** The component of each view; the list, order and titles come from APP_VIEWS (shared with the app menu). */
 const VIEW_COMPONENTS: Record<View, () => React.JSX.Element> = {
   dashboard: Dashboard,
+  client: Client,
   config: ConfigView,
   traffic: Traffic,
   channels: Channels,
   upstreams: Upstreams,
   tuner: Tuner,
 };
+const TITLES = Object.fromEntries(APP_VIEWS.map((v) => [v.id, v.title])) as Record<View, string>;
 
+/** Start/Stop; the shown state follows the engine's own `state` events. */
 function EngineControls() {
   const running = useUi((s) => s.running);
   const start = async () => {
     const r = await api.startEngine();
-    if (r.ok) ui.setState({ running: true });
     ui.getState().notify(r.ok ? 'ok' : 'error', r.ok ? 'engine started' : `start failed: ${r.message}`);
   };
   const stop = async () => {
     await api.stopEngine();
-    ui.setState({ running: false });
     ui.getState().notify('ok', 'engine stopped');
   };
   return (
@@ -81,8 +77,7 @@ function useDesktopMenu() {
         else if (cmd.type === 'apply') {
           ui.getState().setView('config');
           void previewApply();
-        } else if (cmd.type === 'view' && (VIEWS as readonly string[]).includes(cmd.view))
-          ui.getState().setView(cmd.view as View);
+        } else if (cmd.type === 'view' && isAppView(cmd.view)) ui.getState().setView(cmd.view);
       }),
     [],
   );
@@ -107,14 +102,14 @@ export function App() {
     <div className="app">
       <aside className="nav">
         <div className="brand">Sluice</div>
-        {VIEWS.map((v) => (
+        {APP_VIEWS.map(({ id, title }) => (
           <button
-            key={v}
-            data-testid={`nav-${v}`}
-            className={v === view ? 'on' : ''}
-            onClick={() => ui.getState().setView(v)}
+            key={id}
+            data-testid={`nav-${id}`}
+            className={id === view ? 'on' : ''}
+            onClick={() => ui.getState().setView(id)}
           >
-            {TITLES[v]}
+            {title}
           </button>
         ))}
         <div className="nav-foot">

@@ -1,27 +1,10 @@
 /**
- * THE seam between the UI and Sluice (STYLE 13): `window.sluice` from the
+ * THE seam between the UI and Sluice: `window.sluice` from the
  * Electron preload when present, otherwise the same API over a WebSocket
  * (browser mode). Nothing else in the renderer knows about transports.
  */
-import type { SluiceApi } from '../../core/api/index.js';
+import type { DesktopBridge, SluiceApi } from '../../core/api/index.js';
 import { createWsApi, type ConnState } from './ws-client.js';
-
-/** Desktop-only extras from the preload (menus and native dialogs). */
-export interface DesktopBridge {
-  onMenu(cb: (cmd: MenuCommand) => void): () => void;
-  openFile(): Promise<{ file: string; text: string } | null>;
-  chooseSavePath(current?: string): Promise<string | null>;
-  setTitle(title: string): void;
-}
-
-/** Commands the Electron app menu sends to the UI. */
-export type MenuCommand =
-  | { type: 'new' }
-  | { type: 'open'; file: string; text: string }
-  | { type: 'save' }
-  | { type: 'saveAs' }
-  | { type: 'apply' }
-  | { type: 'view'; view: string };
 
 declare global {
   interface Window {

@@ -33,9 +33,23 @@ export function fmtMs(ms: number | undefined): string {
   return `${Math.floor(ms / 60_000)} m ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+// One formatter for every call (see INT above): times are formatted per row and per tooltip.
+const CLOCK = new Intl.DateTimeFormat('en-GB', {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
+
 /** `14:03:07` local time. */
 export function fmtClock(t: number): string {
-  return new Date(t).toLocaleTimeString('en-GB', { hour12: false });
+  return CLOCK.format(t);
+}
+
+/** `14:03:07.123` local time, to the millisecond. */
+export function fmtClockMs(t: number): string {
+  const ms = Math.floor(((t % 1000) + 1000) % 1000);
+  return `${CLOCK.format(t)}.${String(ms).padStart(3, '0')}`;
 }
 
 /** Seconds ago relative to `now`, for chart axes (`-30s`). */

@@ -3,7 +3,8 @@
  * answered by `{id, ok, result|error}`; events arrive as `{event, payload}`.
  * The access token comes from the page URL (kept in sessionStorage so a reload
  * without it still works). Reconnects with backoff; calls made while
- * disconnected wait for the socket.
+ * disconnected wait for the socket. The page tells the server which events it
+ * listens to (`{events}`), again after each reconnect.
  */
 import { API_CALLS, API_EVENTS, type ApiCallName, type SluiceApi, type SluiceApiEvents } from '../../core/api/index.js';
 
@@ -32,6 +33,8 @@ export function createWsApi(onState: (s: ConnState) => void = () => undefined): 
   const queue: string[] = [];
   let nextId = 1;
   let ws: WebSocket | undefined;
+  /** The last `{events}` message: sent again on every (re)connect. */
+  let told = '';
   let backoff = 250;
 
   const connect = () => {
@@ -40,6 +43,7 @@ export function createWsApi(onState: (s: ConnState) => void = () => undefined): 
     ws.onopen = () => {
       backoff = 250;
       onState('open');
+      if (told) ws!.send(told);
       for (const m of queue.splice(0)) ws!.send(m);
     };
     ws.onmessage = (e) => {
@@ -80,13 +84,21 @@ export function createWsApi(onState: (s: ConnState) => void = () => undefined): 
       else queue.push(frame);
     });
 
+  // The server pushes only the events this page has listeners for (rows of traffic only while the Traffic view shows).
+  const tellEvents = () => {
+    told = JSON.stringify({ events: API_EVENTS.filter((e) => (handlers.get(e)?.size ?? 0) > 0) });
+    if (ws?.readyState === WebSocket.OPEN) ws.send(told);
+  };
   const api: Record<string, unknown> = {
     on: <K extends keyof SluiceApiEvents>(event: K, cb: (p: SluiceApiEvents[K]) => void) => {
       if (!(API_EVENTS as readonly string[]).includes(event)) throw new Error(`unknown event ${event}`);
       let set = handlers.get(event);
       if (!set) handlers.set(event, (set = new Set()));
       set.add(cb as Handler);
-      return () => set!.delete(cb as Handler);
+      if (set.size === 1) tellEvents();
+      return () => {
+        if (set!.delete(cb as Handler) && set!.size === 0) tellEvents();
+      };
     },
   };
   for (const name of API_CALLS) api[name] = (...args: unknown[]) => call(name, args);

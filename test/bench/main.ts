@@ -15,6 +15,9 @@ const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   proxy: () => import('./proxy.js'),
   telemetry: () => import('./telemetry.js'),
   static: () => import('./static.js'),
+  llm: () => import('./llm.js'),
+  ui: () => import('./ui.js'),
+  tls: () => import('./tls.js'),
 };
 
 function printTable(t: BenchTable): void {

@@ -101,6 +101,21 @@ test(
         'the Save As notice',
       );
       assert.match(readFileSync(target, 'utf8'), /status: 418/);
+
+      // Stop and Start: the toolbar shows what the engine reports.
+      assert.equal(await page.textContent('[data-testid=engine-state]'), 'running');
+      await page.click('header >> text=Stop');
+      await until(
+        async () => (await page.textContent('[data-testid=engine-state]')) === 'stopped',
+        'the stopped state',
+      );
+      assert.equal(ui.session.engine.running, false);
+      await page.click('header >> text=Start');
+      await until(
+        async () => (await page.textContent('[data-testid=engine-state]')) === 'running',
+        'the running state',
+      );
+      assert.equal(ui.session.engine.running, true);
     } finally {
       await ui.close();
     }

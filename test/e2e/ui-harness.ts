@@ -117,11 +117,53 @@ export async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(DOCS, name), timeout: 60_000, animations: 'disabled' });
 }
 
-/** The `d` attributes of a chart's line paths (recharts `.recharts-line-curve`). */
-export async function linePaths(page: Page, testId: string): Promise<string[]> {
-  return page
-    .locator(`[data-testid=${testId}] path.recharts-line-curve`)
-    .evaluateAll((els) => els.map((e) => e.getAttribute('d') ?? ''));
+/** The series a chart draws, by key (its canvas' `data-series`: listener names, `(total)`, `(others)`). */
+export async function drawnSeries(page: Page, testId: string): Promise<string[]> {
+  const keys = await page.locator(`[data-testid=${testId}] canvas.series`).getAttribute('data-series');
+  return (keys ?? '').split(' ').filter(Boolean);
+}
+
+/**
+ * Ink on a chart's canvas: pixels drawn (lines, edges and translucent bands).
+ * `above`: only pixels higher than that fraction of the canvas from its
+ * bottom — a flat line at zero does not count.
+ */
+export async function chartInk(page: Page, testId: string, above = 0): Promise<number> {
+  return page.locator(`[data-testid=${testId}] canvas.series`).evaluate((c, frac) => {
+    const canvas = c as unknown as {
+      width: number;
+      height: number;
+      getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+    };
+    const rows = Math.floor(canvas.height * (1 - frac));
+    if (rows <= 0 || canvas.width === 0) return 0;
+    const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, rows).data;
+    let n = 0;
+    for (let i = 3; i < px.length; i += 4) if (px[i]! >= 50) n++;
+    return n;
+  }, above);
+}
+
+/** Canvas pixels of each colour (`rgb(r, g, b)` strings; a translucent band counts by its own colour), one count per colour. */
+export async function inkByColour(page: Page, testId: string, colours: string[]): Promise<number[]> {
+  return page.locator(`[data-testid=${testId}] canvas.series`).evaluate((c, list) => {
+    const canvas = c as unknown as {
+      width: number;
+      height: number;
+      getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+    };
+    const want = list.map((s) => (/(\d+)\D+(\d+)\D+(\d+)/.exec(s) ?? []).slice(1).map(Number));
+    const counts = want.map(() => 0);
+    const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 0; i < px.length; i += 4) {
+      if (px[i + 3]! < 50) continue;
+      for (let k = 0; k < want.length; k++) {
+        const [r, g, b] = want[k]!;
+        if (Math.abs(px[i]! - r!) + Math.abs(px[i + 1]! - g!) + Math.abs(px[i + 2]! - b!) <= 12) counts[k]!++;
+      }
+    }
+    return counts;
+  }, colours);
 }
 
 /** Polls `fn` until it returns a truthy value or the timeout passes. */

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { linePaths, openUi, shoot, until } from './ui-harness.js';
+import { chartInk, openUi, shoot, until } from './ui-harness.js';
 
 const CONFIG = `version: 1
 http:
@@ -166,14 +166,8 @@ test(
         async () => Number((await page.textContent('[data-testid=tile-events] .tile-value'))?.replace(/,/g, '')) >= 8,
         'SSE events counted',
       );
-      await until(
-        async () => (await linePaths(page, 'chart-events')).some((d) => d.length > 20),
-        'a line in the SSE events chart',
-      );
-      await until(
-        async () => (await linePaths(page, 'chart-active')).some((d) => d.length > 20),
-        'a line in the connections chart',
-      );
+      await until(async () => (await chartInk(page, 'chart-events', 0.3)) > 100, 'a line in the SSE events chart');
+      await until(async () => (await chartInk(page, 'chart-active', 0.3)) > 100, 'a line in the connections chart');
       assert.ok(Number(await page.textContent('[data-testid=tile-active] .tile-value')) >= 1, 'open connections shown');
       await page.waitForTimeout(1500);
       await shoot(page, 'dashboard.png');

@@ -17,7 +17,7 @@ export interface TestEngine {
   /** The engine's API host. */
   host: ApiHost;
   config: SluiceConfig;
-  /** `http://127.0.0.1:PORT` of an HTTP listener (or admin). */
+  /** `http://127.0.0.1:PORT` of an HTTP listener (or admin); `https://` when the server has tls. */
   url(listener: string): string;
   /** `127.0.0.1:PORT` of any listener. */
   addr(listener: string): string;
@@ -51,7 +51,7 @@ export async function startEngine(yaml: string, opts: RuntimeOptions = {}): Prom
     host: rt.host,
     config,
     addr,
-    url: (name) => `http://${addr(name)}`,
+    url: (name) => `${config.http.servers.some((s) => s.name === name && s.tls) ? 'https' : 'http'}://${addr(name)}`,
     stop: () => rt.close(500),
   };
 }

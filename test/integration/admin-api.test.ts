@@ -142,7 +142,12 @@ test('publish: 202 with the id, the subscriber gets it; 404 unknown channel; 400
   const unknown = await call('POST', '/api/channels/nope/events', { body: '{"data":"x"}' });
   assert.equal(unknown.status, 404);
   assert.match(unknown.json().error, /unknown channel "nope"/);
-  for (const body of ['not json', '{}', '{"data":"x","event":5}', '[1]', '{"data":"x","bogus":1}']) {
+  const raw = await call('POST', '/api/channels/news/events', {
+    body: 'not json',
+    headers: { 'x-eventsource-event': 'note' },
+  });
+  assert.equal(raw.status, 202, `a body that is not JSON is the data: ${raw.text}`);
+  for (const body of ['{}', '{"data":"x","event":5}', '[1]', '{"data":"x","bogus":1}']) {
     const r = await call('POST', '/api/channels/news/events', { body });
     assert.equal(r.status, 400, `${body} → ${r.text}`);
     assert.equal(typeof r.json().error, 'string');

@@ -186,6 +186,8 @@ test('garbage arguments come back as values or rejections with a message, never 
     const garbage: unknown[][] = [[], [null], [undefined], [123], [{}], ['x', 'y', 'z'], [[1, 2]]];
     for (const name of API_CALLS) {
       if (name === 'stopEngine' || name === 'startEngine' || name === 'saveConfig') continue;
+      // These open the install's CA and start a browser: https-trust.test.ts calls them with a CA of its own.
+      if (name === 'getCaInfo' || name === 'openTrustedBrowser') continue;
       for (const args of garbage) {
         try {
           const out = await host.invoke(name, args);

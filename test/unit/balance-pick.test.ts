@@ -282,3 +282,24 @@ test('update keeps state for unchanged addresses and drops removed ones', () => 
   assert.equal(sequence(g, 2), 'dd');
   assert.match(g.explain(), /fewest active/);
 });
+
+test("a group's only server is never taken out by failures (nginx); with a second server or a backup it is", () => {
+  for (const balance of ['round_robin', 'least_conn', 'ip_hash', 'random'] as const) {
+    const { g, clock } = group(balance, [{ address: A, max_fails: 1, fail_timeout: 10_000 }]);
+    for (let i = 0; i < 3; i++) g.release(g.pick({ clientIp: '10.0.0.1' })!, 'fail');
+    clock.advance(1);
+    assert.equal(letter(g.pick({ clientIp: '10.0.0.1' })), 'a', `${balance}: the sole server still answers`);
+    assert.equal(g.peers[0]!.failures, 3, 'its failures are still counted');
+  }
+  const withBackup = group('round_robin', [{ address: A }, { address: B, backup: true }]);
+  withBackup.g.release(withBackup.g.pick()!, 'fail');
+  assert.equal(letter(withBackup.g.pick()), 'b', 'a failed primary with a backup is skipped');
+  const two = group('round_robin', [{ address: A }, { address: B }]);
+  two.g.release(two.g.pick()!, 'fail');
+  assert.equal(sequence(two.g, 2), 'bb');
+  const down = group('round_robin', [{ address: A, down: true }]);
+  assert.equal(letter(down.g.pick()), '-', 'down: true still rules it out');
+  const one = group('round_robin', [{ address: A }]);
+  one.g.peers[0]!.setHealth(false);
+  assert.equal(letter(one.g.pick()), '-', 'a failed active health check still rules it out');
+});

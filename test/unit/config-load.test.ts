@@ -163,7 +163,7 @@ test('a valid document comes out normalised with defaults', () => {
   assert.equal(r.config.http.servers[0]!.listen, '127.0.0.1:8080');
 });
 
-test('the full SPEC example validates', async () => {
+test('the full example of every section (examples/spec-example.yaml) validates', async () => {
   const { readFileSync } = await import('node:fs');
   const text = readFileSync(new URL('../../examples/spec-example.yaml', import.meta.url), 'utf8');
   const r = loadConfig(text, 'spec-example.yaml');

@@ -18,7 +18,7 @@ function stage(faults: Record<string, unknown>) {
     reset: () => events.push('reset'),
     note: (m: string) => events.push(m),
   };
-  const st = new StageChain(faultStages(faultsSchema.parse(faults), target, Math.random, false));
+  const st = new StageChain(faultStages(faultsSchema.parse(faults), target, Math.random, 'response'));
   const next = async (c: Buffer) => {
     out.push({ t: clock.now(), s: c.toString() });
   };

@@ -43,10 +43,10 @@ test('Last-Event-ID gets exactly the events after it', () => {
   // ring holds 4..8
   assert.deepEqual(ids(ch.missedSince('6').events), ['7', '8']);
   assert.equal(ch.missedSince('6').gap, false);
-  assert.deepEqual(ch.missedSince('8'), { events: [], gap: false });
+  assert.deepEqual(ch.missedSince('8'), { events: [], gap: false, lost: 0 });
   assert.deepEqual(ids(ch.missedSince('4').events), ['5', '6', '7', '8']);
   // 3 is just before the oldest kept event: nothing it missed was lost.
-  assert.equal(ch.missedSince('3').gap, false);
+  assert.deepEqual(ch.missedSince('3'), { events: ch.missedSince('3').events, gap: false, lost: 0 });
   assert.deepEqual(ids(ch.missedSince('3').events), ['4', '5', '6', '7', '8']);
   // 2 is older still: events 3 was lost, so the reconnect is told about the gap.
   assert.equal(ch.missedSince('2').gap, true);
@@ -59,7 +59,10 @@ test('an id that fell out of the ring (or is unknown) is a gap with the whole ri
   const m = ch.missedSince('2');
   assert.equal(m.gap, true);
   assert.deepEqual(ids(m.events), ['8', '9', '10']);
+  assert.equal(m.lost, 5, 'ids 3..7 were published after 2 and are no longer kept');
   assert.equal(ch.missedSince('nonsense').gap, true);
+  assert.equal(ch.missedSince('nonsense').lost, null, 'an unknown id: what it missed cannot be counted');
+  assert.equal(ch.missedSince('99').lost, null, "an id from the future is not this channel's");
 });
 
 test('custom ids are looked up too; replay 0 keeps nothing', () => {
@@ -71,7 +74,7 @@ test('custom ids are looked up too; replay 0 keeps nothing', () => {
   const none = new Channel('n', 0, new Counters());
   none.publish({ data: 'a' });
   assert.equal(none.recent().length, 0);
-  assert.deepEqual(none.missedSince('1'), { events: [], gap: false });
+  assert.deepEqual(none.missedSince('1'), { events: [], gap: false, lost: 0 });
 });
 
 test('resizing the ring keeps the newest events; close ends every client', () => {
@@ -180,7 +183,7 @@ test('an empty id gets the automatic one; an empty event name is a plain message
 
 test('Last-Event-ID edge cases: a fresh channel, ids around the oldest kept, custom ids at the edge', () => {
   const fresh = new Channel('c', 3, new Counters());
-  assert.deepEqual(fresh.missedSince('5'), { events: [], gap: true }, 'nothing published: unknown id');
+  assert.deepEqual(fresh.missedSince('5'), { events: [], gap: true, lost: null }, 'nothing published: unknown id');
   const ch = new Channel('c', 3, new Counters());
   for (let i = 0; i < 13; i++) ch.publish({ data: String(i) });
   // The ring holds 11, 12, 13: "10" missed nothing that is lost, even with two digits.

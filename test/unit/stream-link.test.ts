@@ -120,7 +120,7 @@ describe('stream link fault stages', () => {
         reset = true;
       }),
       () => 0.5,
-      true,
+      'link',
     );
     assert.equal(stages.length, 3);
     const h = harness(clock, stages);

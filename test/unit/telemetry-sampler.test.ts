@@ -143,6 +143,31 @@ test('traffic rows come in one batch per tick: new rows, and open rows when they
   sampler.close();
 });
 
+test('streams opened before anyone watched come in the first batch and are followed from then on, even after a flood pushed them out of the ring', () => {
+  const { clock, services, sampler } = setup();
+  services.traffic.setCapacity(50);
+  const streams = [begin(services, '/events/1'), begin(services, '/events/2')];
+  for (let i = 0; i < 500; i++) {
+    const rec = begin(services, '/health');
+    rec.outcome = 'complete';
+    services.traffic.changed(rec);
+  }
+  const batches: ExchangeSummary[][] = [];
+  sampler.onTraffic((rows) => batches.push(rows));
+  clock.advance(250);
+  assert.deepEqual(
+    batches[0]!.map((r) => r.url),
+    ['/events/1', '/events/2'],
+  );
+  streams[1]!.bytesOut += 42;
+  clock.advance(250);
+  assert.deepEqual(
+    batches[1]!.map((r) => [r.url, r.bytesOut]),
+    [['/events/2', 42]],
+  );
+  sampler.close();
+});
+
 test('no telemetry subscriber: counters are not read; a late subscriber gets rates over one interval at most', () => {
   const { clock, services, sampler } = setup();
   const l = services.counters.get('listener', 'a', { kind: 'http' });

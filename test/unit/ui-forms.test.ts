@@ -16,7 +16,9 @@ import {
   proxySchema,
   respondSchema,
   ROUTE_KINDS,
+  llmSchema,
   routeSchema,
+  serverTlsSchema,
   sseScenarioSchema,
   sseSchema,
   sseStepSchema,
@@ -25,6 +27,7 @@ import {
   streamServerSchema,
   uploadSchema,
   upstreamServerSchema,
+  upstreamTlsSchema,
   type RouteKind,
 } from '../../core/config/index.js';
 import {
@@ -32,6 +35,10 @@ import {
   defaultBody,
   errorsUnder,
   FAULT_FIELDS,
+  httpsUrlOf,
+  SERVER_H2_FIELDS,
+  SERVER_TLS_FIELDS,
+  UPSTREAM_TLS_FIELDS,
   HTTP_HEALTH_FIELDS,
   LIMIT_MATCH_FIELDS,
   STREAM_HEALTH_FIELDS,
@@ -71,6 +78,7 @@ const KIND_SCHEMAS: Record<RouteKind, z.ZodType> = {
   respond: respondSchema,
   sse: sseSchema,
   proxy: proxySchema,
+  llm: llmSchema,
 };
 const rate = LIMIT_FIELDS.find((f) => f.key === 'rate')!;
 const num: FieldSpec = { key: 'status', label: 'Status', type: 'number' };
@@ -139,6 +147,9 @@ test("every form field maps to a key its schema knows and accepts the form's kin
     ['limit match', LIMIT_MATCH_FIELDS, limitMatchSchema, {}],
     ['http health check', HTTP_HEALTH_FIELDS, httpHealthCheckSchema, {}],
     ['stream health check', STREAM_HEALTH_FIELDS, streamHealthCheckSchema, {}],
+    ['server tls', SERVER_TLS_FIELDS, serverTlsSchema, { cert: 'site.pem', key: 'site.key' }],
+    ['server http2', SERVER_H2_FIELDS, httpServerSchema, { name: 'a', listen: 0, tls: {} }],
+    ['upstream tls', UPSTREAM_TLS_FIELDS, upstreamTlsSchema, {}],
   ];
   for (const [name, fields, schema, base] of tables) {
     for (const f of fields) {
@@ -146,6 +157,25 @@ test("every form field maps to a key its schema knows and accepts the form's kin
       const r = schema.safeParse(obj);
       assert.ok(r.success, `${name}.${f.key} = ${JSON.stringify(obj[f.key])}: ${JSON.stringify(r.error?.issues)}`);
     }
+  }
+});
+
+test('every select offers exactly the values its schema accepts (the lists come from core/config)', () => {
+  const selects: [FieldSpec[], string, z.ZodType, Plain][] = [
+    [LIMIT_FIELDS, 'per', limitSchema, { rate: '1m' }],
+    [LIMIT_FIELDS, 'direction', limitSchema, { rate: '1m' }],
+    [ROUTE_KIND_FIELDS.stream, 'format', streamSchema, {}],
+    [SSE_SCENARIO_FIELDS, 'type', sseScenarioSchema, {}],
+    [SSE_STEP_FIELDS, 'fault', sseStepSchema, {}],
+    [UPSTREAM_FIELDS, 'balance', httpUpstreamSchema, { name: 'a', servers: [{ address: 1 }] }],
+    [STREAM_SERVER_FIELDS, 'protocol', streamServerSchema, { name: 'a', listen: 0, upstream: 'b' }],
+  ];
+  for (const [fields, key, schema, base] of selects) {
+    const f = fields.find((x) => x.key === key)!;
+    const options = (f.options ?? []).filter((o) => o !== '');
+    assert.ok(options.length >= 2, `${key} has options`);
+    for (const o of options) assert.ok(schema.safeParse(writeField(base, f, o)).success, `${key} = ${o}`);
+    assert.ok(!schema.safeParse({ ...base, [key]: 'nonsense' }).success, `${key} rejects other values`);
   }
 });
 
@@ -250,4 +280,12 @@ test('the starter documents (File → New, the dashboard example) are valid conf
     'working\n',
     'done\n',
   ]);
+});
+
+test('the trust panel addresses a listener as a local browser reaches it', () => {
+  assert.equal(httpsUrlOf('127.0.0.1:8443'), 'https://127.0.0.1:8443/');
+  assert.equal(httpsUrlOf('0.0.0.0:8443'), 'https://127.0.0.1:8443/');
+  assert.equal(httpsUrlOf(8443), 'https://127.0.0.1:8443/');
+  assert.equal(httpsUrlOf('[::]:8443'), 'https://[::1]:8443/');
+  assert.equal(httpsUrlOf('api.test:443'), 'https://api.test:443/');
 });

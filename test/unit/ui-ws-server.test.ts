@@ -157,3 +157,31 @@ test('traffic capture runs only while a page is connected', async () => {
   ws.close();
   assert.equal(await waitFor(false), false, 'the last page left: capture off');
 });
+
+test('a page receives only the events it says it listens to ({events}); one that never says gets them all', async () => {
+  const chooser = await socket();
+  const silent = await socket();
+  const seen = (ws: WebSocket) => {
+    const got = new Set<string>();
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString());
+      if (m.event) got.add(m.event);
+    });
+    return got;
+  };
+  const a = seen(chooser);
+  const b = seen(silent);
+  chooser.send(JSON.stringify({ events: ['log', 'nonsense'] }));
+  await new Promise((r) => setTimeout(r, 150)); // the choice is in before the next tick
+  a.clear();
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(a.has('telemetry'), false, 'ticks withheld from a page that does not listen to them');
+  assert.equal(b.has('telemetry'), true, 'the other page still gets them');
+  chooser.send(JSON.stringify({ events: ['telemetry'] }));
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(a.has('telemetry'), true, 'and again once it listens');
+  const answer = await call(chooser, 9, 'health', []);
+  assert.equal(answer.ok, true, 'calls are unaffected');
+  chooser.close();
+  silent.close();
+});

@@ -18,32 +18,20 @@
  * a byte is read; one that grows past it mid-stream is stopped, its partial
  * file deleted, and the error event sent. The file name comes from `?name=`,
  * the `X-File-Name` header or the last path segment; an existing file is
- * never overwritten (`a-1.bin`, `a-2.bin`, …).
+ * never overwritten (`a-1.bin`, `a-2.bin`, …). A `multipart/form-data` body
+ * (a form, `curl -F`) stores each file part instead (upload-multipart.ts).
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { link, mkdir, open, unlink } from 'node:fs/promises';
-import { basename, extname, join, resolve as resolvePath } from 'node:path';
-import type { IncomingMessage } from 'node:http';
+import { mkdir } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
 import type { UploadConfig } from '../../config/index.js';
 import type { Exchange } from '../../kernel/index.js';
 import type { HandlerFactory } from '../../kernel/index.js';
-import { refuseMethod, sendText } from '../../kernel/index.js';
+import { closeConnectionAfter, refuseMethod, sendText } from '../../kernel/index.js';
+import { declaredLength } from '../request-guards.js';
+import { checkSize, FileSink, openProgress, safeFileName, TooLarge } from './upload-files.js';
+import { isMultipart, receiveMultipart } from './upload-multipart.js';
 
-const PROGRESS_EVERY_MS = 250;
-
-class TooLarge extends Error {}
-
-/** A safe file name from what the client suggested (no directories, no leading dots). */
-export function safeFileName(suggested: string | undefined): string {
-  let name: string;
-  try {
-    name = basename(decodeURIComponent(suggested ?? '').replace(/\\/g, '/'));
-  } catch {
-    name = basename(suggested ?? '');
-  }
-  name = name.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '');
-  return name.slice(0, 200) || `upload-${Date.now()}.bin`;
-}
+export { safeFileName } from './upload-files.js';
 
 function suggestedName(ex: Exchange): string | undefined {
   const header = ex.req.headers['x-file-name'];
@@ -51,114 +39,24 @@ function suggestedName(ex: Exchange): string | undefined {
   return ex.query.get('name') ?? (Array.isArray(header) ? header[0] : header) ?? fromRest;
 }
 
-/** Publishes the finished temp file under `name` without overwriting: link() fails on an existing name. */
-async function publish(tmp: string, dir: string, name: string): Promise<string> {
-  const ext = extname(name);
-  const stem = name.slice(0, name.length - ext.length);
-  for (let n = 0; n < 1000; n++) {
-    const candidate = n === 0 ? name : `${stem}-${n}${ext}`;
-    try {
-      await link(tmp, join(dir, candidate));
-      await unlink(tmp);
-      return candidate;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-  throw new Error(`too many files named like ${name}`);
-}
-
-/** The progress side of one upload: throttled, never more than one write in flight. */
-class Progress {
-  private inflight: Promise<void> | undefined;
-  private lastPercent = -1;
-  private lastAt = 0;
-
-  constructor(
-    private readonly ex: Exchange,
-    private readonly total: number | undefined,
-  ) {}
-
-  tick(received: number, force = false): void {
-    const percent = this.total ? Math.floor((received / this.total) * 100) : null;
-    const now = this.ex.services.clock.now();
-    const due = force || (percent !== null && percent > this.lastPercent) || now - this.lastAt >= PROGRESS_EVERY_MS;
-    if (!due || this.inflight || this.ex.res.writableNeedDrain) return;
-    this.lastPercent = percent ?? this.lastPercent;
-    this.lastAt = now;
-    const line = `data: ${JSON.stringify({ received, total: this.total ?? null, percent })}\n\n`;
-    this.inflight = this.ex.outlet.write(line).finally(() => {
-      this.inflight = undefined;
-    });
-  }
-
-  /** Sends the closing event (after any progress write in flight) and ends the response. */
-  async finish(event: 'result' | 'error', payload: object): Promise<void> {
-    await this.inflight;
-    await this.ex.outlet.end(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
-  }
-}
-
-/** The Content-Length a client declared, if any. */
-function declaredLength(req: IncomingMessage): number | undefined {
-  const length = req.headers['content-length'];
-  return length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
-}
-
-/** Resolves when the response has been handed to the socket (or the socket is gone). */
-function finished(ex: Exchange): Promise<void> {
-  if (ex.res.writableFinished || ex.res.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    ex.res.once('finish', resolve);
-    ex.res.once('close', resolve);
-  });
-}
-
 async function receive(ex: Exchange, cfg: UploadConfig, dir: string, total: number | undefined): Promise<void> {
-  const name = safeFileName(suggestedName(ex));
-  const tmp = join(dir, `.${name}.${randomUUID()}.part`);
-  const fh = await open(tmp, 'wx', 0o644);
-  const hash = createHash('sha256');
-  const progress = new Progress(ex, total);
+  const sink = await FileSink.open(dir, safeFileName(suggestedName(ex)));
+  const progress = openProgress(ex, total);
   let received = 0;
-  let closed = false;
-  const closeFile = async () => {
-    if (!closed) {
-      closed = true;
-      await fh.close();
-    }
-  };
-  ex.res.writeHead(200, {
-    'content-type': 'text/event-stream',
-    'cache-control': 'no-cache',
-    'x-accel-buffering': 'no',
-  });
-  ex.res.flushHeaders();
-  progress.tick(0, true);
   try {
     await ex.pipeBody(async (chunk) => {
       received += chunk.length;
-      if (received > cfg.max_size) {
-        // Answer first: stopping the body destroys the socket, so the error event must be out before.
-        const message = `the upload exceeds max_size (${cfg.max_size} bytes)`;
-        await progress.finish('error', { error: message, received });
-        await finished(ex);
-        throw new TooLarge(message);
-      }
-      hash.update(chunk);
-      await fh.write(chunk);
+      await checkSize(progress, ex, received, cfg.max_size);
+      await sink.write(chunk);
       progress.tick(received);
     });
-    await fh.sync();
-    await closeFile();
     if (total !== undefined && received !== total)
       throw new Error(`the body ended after ${received} of ${total} bytes`);
-    const saved = await publish(tmp, dir, name);
+    const saved = await sink.keep();
     progress.tick(received, true);
-    await progress.finish('result', { name: saved, bytes: received, sha256: hash.digest('hex') });
+    await progress.finish('result', saved);
   } catch (err) {
-    await closeFile().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
+    await sink.discard();
     const message = err instanceof Error ? err.message : String(err);
     ex.record.error = message;
     if (ex.signal.aborted || err instanceof TooLarge) return; // the client left, or was told already
@@ -176,15 +74,16 @@ export const uploadRoute: HandlerFactory = (route, ctx) => {
       const total = declaredLength(ex.req);
       if (total !== undefined && total > cfg.max_size) {
         // Refuse before reading; close so the unread body is not parsed as a next request.
-        ex.res.shouldKeepAlive = false;
+        closeConnectionAfter(ex.res);
         return sendText(ex, 413, `the upload is ${total} bytes; max_size is ${cfg.max_size} bytes`, {
           connection: 'close',
         });
       }
       await mkdir(dir, { recursive: true });
-      await receive(ex, cfg, dir, total);
+      await (isMultipart(ex) ? receiveMultipart(ex, cfg, dir, total) : receive(ex, cfg, dir, total));
     },
-    explain: () => `stores uploads in ${cfg.dir} (up to ${cfg.max_size} bytes) and streams progress back`,
+    explain: () =>
+      `stores uploads (raw bodies or multipart form files) in ${cfg.dir} (up to ${cfg.max_size} bytes) and streams progress back`,
     // A client sending `Expect: 100-continue` learns of a 413 before sending a byte.
     acceptsBody: (req) => (req.method === 'POST' || req.method === 'PUT') && (declaredLength(req) ?? 0) <= cfg.max_size,
   };

@@ -4,7 +4,18 @@
  * so writing a form back through updateConfigText keeps the user's units and
  * comments. Field tables follow core/config/schema.ts, one per route kind.
  */
-import { ROUTE_KINDS, type RouteKind } from '../../../core/config/index.js';
+import {
+  BALANCE_KINDS,
+  LIMIT_DIRECTIONS,
+  LIMIT_PER,
+  RECHUNK_MODES,
+  ROUTE_KINDS,
+  SSE_SCENARIOS,
+  SSE_STEP_FAULTS,
+  STREAM_FORMATS,
+  STREAM_PROTOCOLS,
+  type RouteKind,
+} from '../../../core/config/index.js';
 
 /** How a form field reads and writes its value. */
 export type FieldType = 'text' | 'textarea' | 'number' | 'size' | 'duration' | 'bool' | 'select' | 'list';
@@ -43,7 +54,7 @@ export const ROUTE_KIND_FIELDS: Record<RouteKind, FieldSpec[]> = {
     f('content_type', 'Content type', 'text', { placeholder: 'text/plain; charset=utf-8' }),
   ],
   stream: [
-    f('format', 'Format', 'select', { options: ['ndjson', 'text', 'binary'] }),
+    f('format', 'Format', 'select', { options: STREAM_FORMATS }),
     f('line', 'Line template', 'text', { placeholder: '{"n": {{seq}}}' }),
     f('size', 'Chunk size (binary)', 'size', { placeholder: '1k' }),
     f('every', 'Every', 'duration', { placeholder: '1s' }),
@@ -64,6 +75,7 @@ export const ROUTE_KIND_FIELDS: Record<RouteKind, FieldSpec[]> = {
     f('retry', 'Retry (client)', 'duration', { placeholder: '3s' }),
     f('max_clients', 'Max clients', 'number', { placeholder: '10000' }),
   ],
+  llm: [],
   proxy: [
     f('upstream', 'Upstream', 'select'),
     f('buffering', 'Buffering', 'bool'),
@@ -80,7 +92,7 @@ export const SSE_CHANNEL_FIELDS: FieldSpec[] = [
 ];
 /** Fields of a built-in SSE scenario. */
 export const SSE_SCENARIO_FIELDS: FieldSpec[] = [
-  f('type', 'Scenario', 'select', { options: ['openai', 'anthropic', 'progress', 'ticker', 'log'] }),
+  f('type', 'Scenario', 'select', { options: SSE_SCENARIOS }),
   f('text', 'Text', 'textarea'),
   f('tokens_per_second', 'Tokens/s', 'number'),
   f('every', 'Every', 'duration'),
@@ -94,14 +106,15 @@ export const SSE_STEP_FIELDS: FieldSpec[] = [
   f('delay', 'Delay', 'duration'),
   f('every', 'Every', 'duration'),
   f('repeat', 'Repeat', 'text'),
-  f('fault', 'Fault', 'select', { options: ['', 'close', 'stall', 'reset'] }),
+  f('fault', 'Fault', 'select', { options: ['', ...SSE_STEP_FAULTS] }),
 ];
 /** Fields of a limit (route or stream server). */
 export const LIMIT_FIELDS: FieldSpec[] = [
   f('rate', 'Rate (bytes/s)', 'size', { placeholder: '512k' }),
   f('burst', 'Burst', 'size', { placeholder: '64k' }),
   f('after', 'Unlimited first', 'size', { placeholder: '0' }),
-  f('per', 'Per', 'select', { options: ['connection', 'client', 'route'] }),
+  f('per', 'Per', 'select', { options: LIMIT_PER }),
+  f('direction', 'Direction', 'select', { options: LIMIT_DIRECTIONS }),
 ];
 /** Fields of faults. */
 export const FAULT_FIELDS: FieldSpec[] = [
@@ -110,6 +123,7 @@ export const FAULT_FIELDS: FieldSpec[] = [
   f('stall_after', 'Stall after', 'size'),
   f('reset_after', 'Reset after', 'size'),
   f('drop_connection', 'Drop probability', 'number'),
+  f('rechunk', 'Re-chunk', 'select', { options: ['', ...RECHUNK_MODES] }),
 ];
 /** Conditions of a server-wide limit rule (lists are comma-separated in the form). */
 export const LIMIT_MATCH_FIELDS: FieldSpec[] = [
@@ -141,10 +155,26 @@ export const SERVER_FIELDS: FieldSpec[] = [
   f('name', 'Name'),
   f('listen', 'Listen', 'text', { placeholder: '127.0.0.1:8080' }),
 ];
+/** Fields of a server's `tls` (both empty: a certificate from Sluice's local CA). */
+export const SERVER_TLS_FIELDS: FieldSpec[] = [
+  f('cert', 'Certificate file (PEM)', 'text', { placeholder: "empty: issued by Sluice's local CA" }),
+  f('key', 'Key file (PEM)', 'text', { placeholder: 'with a certificate file' }),
+];
+/** HTTP/2 fields of a TLS server (on by default with tls). */
+export const SERVER_H2_FIELDS: FieldSpec[] = [
+  f('http2', 'HTTP/2', 'select', { options: ['on', 'off'], placeholder: 'on' }),
+  f('max_concurrent_streams', 'Streams per connection', 'number', { placeholder: '1000' }),
+];
+/** Fields of an upstream's `tls` (HTTPS to its servers). */
+export const UPSTREAM_TLS_FIELDS: FieldSpec[] = [
+  f('server_name', 'Server name (SNI)', 'text', { placeholder: "the server's host" }),
+  f('verify', 'Verify certificate', 'select', { options: ['on', 'off'] }),
+  f('ca', 'Extra CA file (PEM)', 'text', { placeholder: 'system roots only' }),
+];
 /** Fields of an upstream group. */
 export const UPSTREAM_FIELDS: FieldSpec[] = [
   f('name', 'Name'),
-  f('balance', 'Balance', 'select', { options: ['round_robin', 'least_conn', 'ip_hash', 'random'] }),
+  f('balance', 'Balance', 'select', { options: BALANCE_KINDS }),
 ];
 /** Columns of an upstream's server list. */
 export const UPSTREAM_SERVER_FIELDS: FieldSpec[] = [
@@ -159,7 +189,7 @@ export const UPSTREAM_SERVER_FIELDS: FieldSpec[] = [
 export const STREAM_SERVER_FIELDS: FieldSpec[] = [
   f('name', 'Name'),
   f('listen', 'Listen', 'text', { placeholder: '127.0.0.1:15432' }),
-  f('protocol', 'Protocol', 'select', { options: ['tcp', 'udp'] }),
+  f('protocol', 'Protocol', 'select', { options: STREAM_PROTOCOLS }),
   f('upstream', 'Upstream', 'select'),
   f('proxy_timeout', 'Idle timeout', 'duration', { placeholder: '10m' }),
   f('proxy_responses', 'UDP replies', 'number'),
@@ -229,6 +259,8 @@ export function defaultBody(kind: RouteKind): Plain {
       };
     case 'proxy':
       return { upstream: 'backend' };
+    case 'llm':
+      return { format: 'auto', reply: 'You said: {{last_user_message}}', first_token: '400ms', tokens_per_second: 40 };
   }
 }
 
@@ -278,4 +310,15 @@ export function errorsUnder<E extends { path: string }>(errors: readonly E[], pr
 export function chunkLines(chunked: Plain): string[] {
   const chunks = Array.isArray(chunked.chunks) ? chunked.chunks : [];
   return chunks.map((c) => (typeof c === 'string' ? c : String((c as Plain).data ?? '')));
+}
+
+/** The https:// address a browser on this machine reaches a listener at (`0.0.0.0:8443` → `https://127.0.0.1:8443/`). */
+export function httpsUrlOf(listen: unknown): string {
+  const s = String(listen ?? '').trim();
+  const v6 = /^\[([^\]]*)\]:(\d+)$/.exec(s);
+  if (v6) return `https://[${v6[1] === '::' ? '::1' : v6[1]}]:${v6[2]}/`;
+  const i = s.lastIndexOf(':');
+  const host = i < 0 ? '' : s.slice(0, i);
+  const port = i < 0 ? s : s.slice(i + 1);
+  return `https://${host === '' || host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/`;
 }

@@ -6,5 +6,5 @@ export function pushRing<T>(ring: readonly T[], item: T, cap: number): T[] {
   return out;
 }
 
-/** Telemetry points kept per series: 240 ticks of 250 ms = the last 60 s. */
+/** Points kept per limit and route history (the rate tuner's chart): 240 ticks of 250 ms = the last 60 s. */
 export const HISTORY_POINTS = 240;

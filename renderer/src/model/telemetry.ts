@@ -1,26 +1,14 @@
 /**
- * The telemetry store: one update per tick (STYLE 9). A tick is reduced into
- * fixed-size ring buffers of chart points — total plus per listener — and per
- * limit (achieved vs target), so charts never hold more than 60 s of points.
+ * The telemetry store: one update per tick. The dashboard's history is a
+ * columnar ring (history.ts) written in place, and `version` counts ticks so
+ * charts re-render exactly once per tick; the tuner's limit and route
+ * histories are small rings of points. Ticks arrive every 250 ms whatever the
+ * traffic, so the UI's work does not grow with the request rate.
  */
 import { createStore } from 'zustand/vanilla';
 import type { LimitSample, ScopeSample, TelemetryTick } from '../../../core/api/index.js';
+import { TelemetryHistory, TOTAL } from './history.js';
 import { HISTORY_POINTS, pushRing } from './ring.js';
-
-/** The four charted rates of one scope at one tick. */
-export interface Rates {
-  active: number;
-  bytesIn: number;
-  bytesOut: number;
-  requests: number;
-  events: number;
-}
-
-/** One chart point: time plus rates per scope (`total` and each listener name). */
-export interface ChartPoint {
-  t: number;
-  scopes: Record<string, Rates>;
-}
 
 /** One point of a limit's history: achieved rate against the configured target. */
 export interface LimitPoint {
@@ -32,28 +20,29 @@ export interface LimitPoint {
 
 /** What the dashboard and the tuner read. */
 export interface TelemetryState {
-  points: ChartPoint[];
+  /** Per-scope history of the charted metrics (mutated in place; `version` tells when). */
+  history: TelemetryHistory;
+  /** Ticks folded into `history`; a chart's data changes exactly when this does. */
+  version: number;
   /** Listener names seen in the window, in first-seen order (chart series). */
   listeners: string[];
+  /** Limit histories (the last 60 s), by LimitSample.scope. */
   limits: Record<string, LimitPoint[]>;
-  /** Route throughput history (bytes/s out), for routes without a limit sample. */
+  /** Route throughput history (bytes/s out, the last 60 s), for routes without a limit sample. */
   routes: Record<string, { t: number; bytesOut: number }[]>;
   last?: TelemetryTick;
   ticks: number;
 }
 
 /** The state before the first tick. */
-export const emptyTelemetry = (): TelemetryState => ({ points: [], listeners: [], limits: {}, routes: {}, ticks: 0 });
-
-function rates(s: ScopeSample): Rates {
-  return {
-    active: s.active,
-    bytesIn: s.bytesInPerSec,
-    bytesOut: s.bytesOutPerSec,
-    requests: s.requestsPerSec,
-    events: s.eventsPerSec,
-  };
-}
+export const emptyTelemetry = (capacity?: number): TelemetryState => ({
+  history: new TelemetryHistory(capacity),
+  version: 0,
+  listeners: [],
+  limits: {},
+  routes: {},
+  ticks: 0,
+});
 
 function reduceLimits(
   prev: TelemetryState['limits'],
@@ -71,17 +60,19 @@ function reduceLimits(
   return out;
 }
 
-/** Folds one tick into the state (pure: returns a new state; old arrays are not mutated). */
+/** Folds one tick into the state: the history ring is written in place, the rest is new objects. */
 export function reduceTick(state: TelemetryState, tick: TelemetryTick, cap = HISTORY_POINTS): TelemetryState {
-  const scopes: Record<string, Rates> = { total: rates(tick.total) };
-  for (const l of tick.listeners) scopes[l.name] = rates(l);
-  const listeners = [...state.listeners];
-  for (const l of tick.listeners) if (!listeners.includes(l.name)) listeners.push(l.name);
+  const scopes = new Map<string, ScopeSample>([[TOTAL, tick.total]]);
+  for (const l of tick.listeners) scopes.set(l.name, l);
+  state.history.push(tick.t, scopes);
+  let listeners = state.listeners;
+  for (const l of tick.listeners) if (!listeners.includes(l.name)) listeners = [...listeners, l.name];
   const routes: TelemetryState['routes'] = {};
   for (const r of tick.routes)
     routes[r.name] = pushRing(state.routes[r.name] ?? [], { t: tick.t, bytesOut: r.bytesOutPerSec }, cap);
   return {
-    points: pushRing(state.points, { t: tick.t, scopes }, cap),
+    history: state.history,
+    version: state.version + 1,
     listeners,
     limits: reduceLimits(state.limits, tick.limits, tick.t, cap),
     routes,
@@ -91,19 +82,10 @@ export function reduceTick(state: TelemetryState, tick: TelemetryTick, cap = HIS
 }
 
 /** Creates the store; `push` is the one update per tick. */
-export function createTelemetryStore() {
+export function createTelemetryStore(capacity?: number) {
   return createStore<TelemetryState & { push(tick: TelemetryTick): void; reset(): void }>()((set) => ({
-    ...emptyTelemetry(),
+    ...emptyTelemetry(capacity),
     push: (tick) => set((s) => reduceTick(s, tick)),
-    reset: () => set(emptyTelemetry()),
+    reset: () => set(emptyTelemetry(capacity)),
   }));
-}
-
-/** Chart rows for one metric: `{ t, total, <listener>… }` (what recharts plots). */
-export function seriesOf(points: ChartPoint[], metric: keyof Rates, names: string[]): Record<string, number>[] {
-  return points.map((p) => {
-    const row: Record<string, number> = { t: p.t, total: p.scopes.total?.[metric] ?? 0 };
-    for (const n of names) row[n] = p.scopes[n]?.[metric] ?? 0;
-    return row;
-  });
 }

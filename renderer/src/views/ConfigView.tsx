@@ -8,6 +8,7 @@ import { useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { formatConfigError, type ConfigError } from '../../../core/config/index.js';
 import { Field } from '../components/Field.js';
+import { errorAt, Fields, Optional, withoutKey as without } from '../components/Fields.js';
 import {
   errorsUnder,
   HTTP_HEALTH_FIELDS,
@@ -35,7 +36,8 @@ import {
   save,
   saveAs,
 } from './config-actions.js';
-import { errorAt, Fields, Optional, RouteForm } from './RouteForm.js';
+import { RouteForm } from './RouteForm.js';
+import { ServerTlsSection, UpstreamTlsSection } from './TlsForms.js';
 
 type Sel =
   | { t: 'limits' }
@@ -376,9 +378,11 @@ function Editor({
         });
       }}
     >
+      {sel.t === 'server' && <ServerTlsSection obj={obj} prefix={prefix} errors={errors} onChange={onChange} />}
       {(sel.t === 'upstream' || sel.t === 'streamUpstream') && (
         <ServerList obj={obj} prefix={prefix} errors={errors} onChange={onChange} />
       )}
+      {sel.t === 'upstream' && <UpstreamTlsSection obj={obj} prefix={prefix} errors={errors} onChange={onChange} />}
       {(sel.t === 'upstream' || sel.t === 'streamUpstream') && (
         <Optional
           title="Health check"
@@ -413,11 +417,6 @@ function Editor({
       )}
     </SimpleForm>
   );
-}
-
-function without(o: Plain, key: string): Plain {
-  const { [key]: _drop, ...rest } = o;
-  return rest;
 }
 
 /** Server-wide limits: a default and rules (first match wins). */

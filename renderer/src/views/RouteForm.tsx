@@ -1,24 +1,34 @@
-/** The form of one route: path and kind, the kind's own fields (SSE event list, chunk list), limit and faults. */
+/**
+ * The form of one route: path and kind, the kind's fields (ROUTE_KIND_FIELDS)
+ * and its own editor if it has one (KIND_EDITORS: the SSE event list, the
+ * chunk list), then the limit and faults every route may have.
+ */
 import { ROUTE_KINDS, type ConfigError, type RouteKind } from '../../../core/config/index.js';
 import { Field } from '../components/Field.js';
+import { errorAt, Fields, Optional, withoutKey } from '../components/Fields.js';
 import {
   changeRouteKind,
-  chunkLines,
   errorsUnder,
   FAULT_FIELDS,
   LIMIT_FIELDS,
   ROUTE_KIND_FIELDS,
   routeKindOf,
-  setSseMode,
-  SSE_CHANNEL_FIELDS,
-  SSE_SCENARIO_FIELDS,
-  SSE_STEP_FIELDS,
-  sseModeOf,
   writeField,
-  type FieldSpec,
   type Plain,
-  type SseMode,
 } from '../model/forms.js';
+import { ChunkEditor } from './route-kinds/ChunkEditor.js';
+import type { KindEditor } from './route-kinds/kind-editor.js';
+import { SseEditor } from './route-kinds/SseEditor.js';
+import { LlmRouteForm } from './LlmRouteForm.js';
+
+/** Kinds with an editor above their field table; a kind without an entry shows its fields only. */
+const KIND_EDITORS: Partial<Record<RouteKind, KindEditor>> = {
+  sse: SseEditor,
+  chunked: ChunkEditor,
+  llm: ({ body, prefix, errors, onChange }) => (
+    <LlmRouteForm llm={body} prefix={prefix} errors={errors} onChange={onChange} />
+  ),
+};
 
 /** Props of the route form. */
 export interface RouteFormProps {
@@ -31,214 +41,13 @@ export interface RouteFormProps {
   onDelete(): void;
 }
 
-/** The message of the first error exactly at `path` (without the repeated path prefix). */
-export function errorAt(errors: ConfigError[], path: string): string | undefined {
-  const e = errors.find((x) => x.path === path);
-  return e ? e.message.replace(`${path}: `, '') : undefined;
-}
-
-/** A grid of fields over one object, errors looked up under `prefix`. */
-export function Fields({
-  specs,
-  obj,
-  prefix,
-  errors,
-  onChange,
-  options,
-}: {
-  specs: FieldSpec[];
-  obj: Plain | undefined;
-  prefix: string;
-  errors: ConfigError[];
-  onChange(o: Plain): void;
-  options?: Record<string, string[]>;
-}) {
-  return (
-    <div className="fields">
-      {specs.map((s) => (
-        <Field
-          key={s.key}
-          spec={s}
-          obj={obj}
-          options={options?.[s.key]}
-          testId={`${prefix}.${s.key}`.replace(/[^\w.-]/g, '_')}
-          error={errorAt(errors, `${prefix}.${s.key}`)}
-          onChange={(v) => onChange(writeField(obj, s, v))}
-        />
-      ))}
-    </div>
-  );
-}
-
-function StepEditor({
-  steps,
-  prefix,
-  errors,
-  onChange,
-}: {
-  steps: Plain[];
-  prefix: string;
-  errors: ConfigError[];
-  onChange(s: Plain[]): void;
-}) {
-  const set = (i: number, step: Plain) => onChange(steps.map((s, j) => (j === i ? step : s)));
-  return (
-    <div className="steps" data-testid="sse-steps">
-      <div className="steps-head">
-        {SSE_STEP_FIELDS.map((f) => (
-          <span key={f.key}>{f.label}</span>
-        ))}
-        <span />
-      </div>
-      {steps.map((step, i) => (
-        <div className="step" key={i} data-testid={`sse-step-${i}`}>
-          {SSE_STEP_FIELDS.map((f) => (
-            <Field
-              key={f.key}
-              spec={{ ...f, label: '' }}
-              obj={step}
-              testId={`step-${i}-${f.key}`}
-              error={errorAt(errors, `${prefix}[${i}].${f.key}`)}
-              onChange={(v) => set(i, writeField(step, f, v))}
-            />
-          ))}
-          <span className="step-tools">
-            <button
-              title="move up"
-              disabled={i === 0}
-              onClick={() => onChange(steps.map((s, j) => (j === i - 1 ? steps[i]! : j === i ? steps[i - 1]! : s)))}
-            >
-              ↑
-            </button>
-            <button
-              title="remove"
-              disabled={steps.length <= 1}
-              onClick={() => onChange(steps.filter((_, j) => j !== i))}
-            >
-              ✕
-            </button>
-          </span>
-        </div>
-      ))}
-      <button data-testid="add-step" onClick={() => onChange([...steps, { event: 'message', data: '' }])}>
-        + event
-      </button>
-    </div>
-  );
-}
-
-function SseExtras({
-  sse,
-  prefix,
-  errors,
-  onChange,
-}: {
-  sse: Plain;
-  prefix: string;
-  errors: ConfigError[];
-  onChange(s: Plain): void;
-}) {
-  const mode = sseModeOf(sse);
-  return (
-    <>
-      <label className="field">
-        <span className="field-label">Mode</span>
-        <select
-          data-testid="sse-mode"
-          value={mode}
-          onChange={(e) => onChange(setSseMode(sse, e.target.value as SseMode))}
-        >
-          <option value="script">script (played per connection)</option>
-          <option value="channel">channel (publishable)</option>
-          <option value="scenario">built-in scenario</option>
-        </select>
-      </label>
-      {mode === 'channel' && (
-        <Fields specs={SSE_CHANNEL_FIELDS} obj={sse} prefix={prefix} errors={errors} onChange={onChange} />
-      )}
-      {mode === 'scenario' && (
-        <Fields
-          specs={SSE_SCENARIO_FIELDS}
-          obj={typeof sse.scenario === 'object' ? (sse.scenario as Plain) : { type: sse.scenario }}
-          prefix={`${prefix}.scenario`}
-          errors={errors}
-          onChange={(sc) => onChange({ ...sse, scenario: sc })}
-        />
-      )}
-      {mode === 'script' && (
-        <>
-          <StepEditor
-            steps={(Array.isArray(sse.script) ? sse.script : []) as Plain[]}
-            prefix={`${prefix}.script`}
-            errors={errors}
-            onChange={(script) => onChange({ ...sse, script })}
-          />
-          <Fields
-            specs={[{ key: 'loop', label: 'Loop forever', type: 'bool' }]}
-            obj={sse}
-            prefix={prefix}
-            errors={errors}
-            onChange={onChange}
-          />
-        </>
-      )}
-    </>
-  );
-}
-
-function ChunkEditor({ chunked, onChange }: { chunked: Plain; onChange(c: Plain): void }) {
-  const lines = chunkLines(chunked);
-  return (
-    <label className="field wide">
-      <span className="field-label">Chunks (one per line, \n kept)</span>
-      <textarea
-        data-testid="chunks"
-        rows={4}
-        value={lines.map((l) => l.replace(/\n$/, '')).join('\n')}
-        onChange={(e) => onChange({ ...chunked, chunks: e.target.value.split('\n').map((l) => `${l}\n`) })}
-      />
-    </label>
-  );
-}
-
-/** A fieldset switched on and off by a checkbox (an optional section such as a limit). */
-export function Optional({
-  title,
-  obj,
-  onToggle,
-  children,
-  testId,
-}: {
-  title: string;
-  obj: unknown;
-  onToggle(on: boolean): void;
-  children: React.ReactNode;
-  testId: string;
-}) {
-  return (
-    <fieldset className="optional">
-      <legend>
-        <label>
-          <input
-            type="checkbox"
-            data-testid={testId}
-            checked={obj !== undefined}
-            onChange={(e) => onToggle(e.target.checked)}
-          />{' '}
-          {title}
-        </label>
-      </legend>
-      {obj !== undefined && children}
-    </fieldset>
-  );
-}
-
 /** The route editor. */
 export function RouteForm({ route, prefix, errors, upstreams, onChange, onDelete }: RouteFormProps) {
   const kind = routeKindOf(route);
   const body = kind ? ((route[kind] as Plain) ?? {}) : undefined;
   const setBody = (b: Plain) => kind && onChange({ ...route, [kind]: b });
   const own = errorsUnder(errors, prefix).filter((e) => e.path === prefix);
+  const Editor = kind ? KIND_EDITORS[kind] : undefined;
   return (
     <div className="form" data-testid="route-form">
       <div className="form-head">
@@ -279,8 +88,7 @@ export function RouteForm({ route, prefix, errors, upstreams, onChange, onDelete
       {kind && body && (
         <fieldset>
           <legend>{kind}</legend>
-          {kind === 'sse' && <SseExtras sse={body} prefix={`${prefix}.sse`} errors={errors} onChange={setBody} />}
-          {kind === 'chunked' && <ChunkEditor chunked={body} onChange={setBody} />}
+          {Editor && <Editor body={body} prefix={`${prefix}.${kind}`} errors={errors} onChange={setBody} />}
           <Fields
             specs={ROUTE_KIND_FIELDS[kind]}
             obj={body}
@@ -321,9 +129,4 @@ export function RouteForm({ route, prefix, errors, upstreams, onChange, onDelete
       </Optional>
     </div>
   );
-}
-
-function withoutKey(o: Plain, key: string): Plain {
-  const { [key]: _drop, ...rest } = o;
-  return rest;
 }

@@ -3,10 +3,11 @@
  * burst, and the change is written into the config text and applied live;
  * the chart beside shows the achieved rate with the target as a reference line.
  */
-import { useDeferredValue, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { limitSchema, parseRate, parseSize } from '../../../core/config/index.js';
 import { explainLimit } from '../../../core/shaping/explain.js';
-import { LiveChart } from '../components/LiveChart.js';
+import { LiveChart } from '../components/chart/LiveChart.js';
+import { lineChart, seriesColour } from '../model/chart-data.js';
 import { fmtRate, fmtBytes, sizeText } from '../format.js';
 import { editText } from '../model/config-doc.js';
 import type { Plain } from '../model/forms.js';
@@ -84,6 +85,9 @@ export function withLimit(text: string, path: (string | number)[], rate: number,
   });
 }
 
+/** The tuner chart's one series. */
+const ACHIEVED = { key: 'achieved', label: 'achieved', colour: seriesColour(0) };
+
 /** One empty list for selectors: a fresh `[]` per call would make zustand re-render forever (React #185) before the first tick. */
 const NONE: never[] = [];
 
@@ -142,16 +146,14 @@ export function Tuner() {
   const last = useTelemetry((s) =>
     s.last?.limits.find((l) => l.scope === chosen?.scope || l.scope === `limit ${chosen?.scope}`),
   );
-  const data = useDeferredValue(
-    useMemo(
-      () =>
-        (samples ?? routeHist?.map((p) => ({ t: p.t, achieved: p.bytesOut })) ?? []).map((p) => ({
-          t: p.t,
-          achieved: p.achieved,
-        })),
-      [samples, routeHist],
-    ),
+  const points = useMemo(
+    () =>
+      samples?.map((p) => ({ t: p.t, value: p.achieved })) ??
+      routeHist?.map((p) => ({ t: p.t, value: p.bytesOut })) ??
+      [],
+    [samples, routeHist],
   );
+  const build = useCallback(() => lineChart(points, ACHIEVED, 60_000), [points]);
   if (!chosen) {
     return (
       <div className="view tuner">
@@ -243,12 +245,18 @@ export function Tuner() {
         <LiveChart
           testId="tuner-chart"
           title={`Throughput of ${chosen.label}`}
-          data={data}
-          series={['achieved']}
+          unit="bytes/s"
+          build={build}
           format={fmtRate}
           bytes
           height={320}
           reference={{ value: chosen.rate, label: `target ${fmtRate(chosen.rate)}` }}
+          aside={
+            <span className="chart-key">
+              <i style={{ background: ACHIEVED.colour }} />
+              achieved
+            </span>
+          }
         />
         <AllLimits />
       </div>

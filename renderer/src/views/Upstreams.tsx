@@ -1,7 +1,7 @@
 /** Upstreams: per group, each server's health, weight, active connections, requests, failures and share of traffic. */
 import { Bar, BarChart, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { UpstreamServerState } from '../../../core/api/index.js';
-import { PALETTE } from '../components/LiveChart.js';
+import { PALETTE_SIZE, seriesColour } from '../model/chart-data.js';
 import { fmtBytes, fmtNum } from '../format.js';
 import { useTelemetry } from '../state.js';
 
@@ -65,7 +65,7 @@ function Group({ name, servers }: { name: string; servers: UpstreamServerState[]
           />
           <Bar dataKey="share" isAnimationActive={false}>
             {data.map((_, i) => (
-              <Cell key={i} fill={PALETTE[i % PALETTE.length]} />
+              <Cell key={i} fill={seriesColour(i % PALETTE_SIZE)} />
             ))}
           </Bar>
         </BarChart>

@@ -89,7 +89,6 @@ export async function confirmApply(): Promise<void> {
   applyDialog.setState({ plan: undefined, text: undefined, busy: false });
   if (r.ok) {
     configDoc.getState().markApplied();
-    ui.setState({ running: true });
     ui.getState().notify('ok', r.changes.length ? `applied: ${r.changes.join('; ')}` : 'applied: no changes');
   } else ui.getState().notify('error', `apply failed: ${r.message}`);
 }

@@ -1,17 +1,20 @@
 /**
- * Traffic: a virtualised table of exchanges (newest first), filter, pause, and
- * a detail pane pulled on demand (headers, timing waterfall, chunk timeline,
- * decoded SSE events as a live list). A clean close is shown as closed.
+ * The detail pane of one exchange, pulled on demand (and every 500 ms while
+ * it is open): status line, timing waterfall, chunk timeline, decoded SSE
+ * events, headers, and "record as mock".
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
-import type { ExchangeDetail, ExchangeSummary } from '../../../core/api/index.js';
-import { api } from '../api.js';
-import { fmtBytes, fmtClock, fmtMs } from '../format.js';
-import { matchesFilter, rowType } from '../model/traffic.js';
+import { useEffect, useState } from 'react';
 import { parse } from 'yaml';
-import type { Plain } from '../model/forms.js';
-import { configDoc, refreshTraffic, traffic, ui, useTraffic } from '../state.js';
+import type { ExchangeDetail as Detail } from '../../../../core/api/index.js';
+import { api } from '../../api.js';
+import { LlmStreamView } from '../../components/LlmStreamView.js';
+import { StreamNotes } from '../../components/StreamFindings.js';
+import { fmtBytes, fmtClockMs, fmtMs } from '../../format.js';
+import type { Plain } from '../../model/forms.js';
+import { rowType } from '../../model/traffic.js';
+import { configDoc, traffic, ui } from '../../state.js';
+import { ConnectionTls } from '../TrafficTls.js';
+import { outcomeLabel } from './TrafficRow.js';
 
 /** Adds a recorded route (YAML of one route) to the first HTTP server of the edited config. */
 function addRecordedRoute(yaml: string): void {
@@ -32,39 +35,7 @@ function addRecordedRoute(yaml: string): void {
   ui.getState().setView('config');
 }
 
-const COLS = ['Time', 'Method', 'Path', 'Status', 'Type', 'Bytes', 'Duration', 'Client', 'State'];
-
-function outcomeLabel(r: ExchangeSummary): string {
-  if (r.outcome === 'open') return r.events > 0 ? `open · ${r.events} ev` : 'open';
-  if (r.outcome === 'error') return `error${r.error ? `: ${r.error}` : ''}`;
-  return r.events > 0 ? `${r.outcome} · ${r.events} ev` : r.outcome;
-}
-
-function Row({ r, selected, style }: { r: ExchangeSummary; selected: boolean; style: React.CSSProperties }) {
-  const status = r.status ?? 0;
-  return (
-    <div
-      className={`trow${selected ? ' sel' : ''} o-${r.outcome}`}
-      style={style}
-      data-testid="traffic-row"
-      onClick={() => traffic.getState().select(r.id)}
-    >
-      <span>{fmtClock(r.startedAt)}</span>
-      <span className="method">{r.method}</span>
-      <span className="path" title={r.url}>
-        {r.url}
-      </span>
-      <span className={`st s${Math.floor(status / 100)}`}>{r.status ?? '…'}</span>
-      <span>{rowType(r)}</span>
-      <span className="num">{fmtBytes(r.bytesOut)}</span>
-      <span className="num">{fmtMs(r.durationMs)}</span>
-      <span>{r.client}</span>
-      <span className={`outcome ${r.outcome}`}>{outcomeLabel(r)}</span>
-    </div>
-  );
-}
-
-function Waterfall({ d }: { d: ExchangeDetail }) {
+function Waterfall({ d }: { d: Detail }) {
   const total = Math.max(d.durationMs ?? Date.now() - d.startedAt, 1);
   const bar = (label: string, from: number, to: number | undefined, cls: string) =>
     to === undefined ? null : (
@@ -88,7 +59,7 @@ function Waterfall({ d }: { d: ExchangeDetail }) {
   );
 }
 
-function ChunkTimeline({ d }: { d: ExchangeDetail }) {
+function ChunkTimeline({ d }: { d: Detail }) {
   if (d.chunks.length === 0)
     return <p className="muted">No chunks captured (capture runs while the Traffic view is open).</p>;
   const end = Math.max(...d.chunks.map((c) => c.t), 1);
@@ -118,18 +89,17 @@ function Headers({ h }: { h: Record<string, unknown> | undefined }) {
   );
 }
 
-function Detail({ id }: { id: number }) {
-  const [d, setD] = useState<ExchangeDetail | null>(null);
-  const [mock, setMock] = useState<string>();
+/** Loads exchange `id`, again every 500 ms while it is open (a live list of events). */
+function useExchange(id: number): Detail | null | undefined {
+  const [d, setD] = useState<Detail | null>();
   useEffect(() => {
     let alive = true;
     let timer: ReturnType<typeof setTimeout>;
-    setMock(undefined);
     const load = async () => {
       const x = await api.getExchange(id).catch(() => null);
       if (!alive) return;
       setD(x);
-      if (x && x.outcome === 'open') timer = setTimeout(() => void load(), 500); // live list while the stream is open
+      if (x && x.outcome === 'open') timer = setTimeout(() => void load(), 500);
     };
     void load();
     return () => {
@@ -137,7 +107,21 @@ function Detail({ id }: { id: number }) {
       clearTimeout(timer);
     };
   }, [id]);
-  if (!d)
+  return d;
+}
+
+/** The pane; `group` says how many listed requests the selected one stands for. */
+export function ExchangeDetail({ id, group }: { id: number; group?: number }) {
+  const d = useExchange(id);
+  const [mock, setMock] = useState<string>();
+  useEffect(() => setMock(undefined), [id]);
+  if (d === undefined)
+    return (
+      <div className="detail">
+        <p className="muted">Loading exchange {id}…</p>
+      </div>
+    );
+  if (d === null)
     return (
       <div className="detail">
         <p className="muted">Exchange {id} is no longer in the log.</p>
@@ -154,14 +138,22 @@ function Detail({ id }: { id: number }) {
         <h3>
           <span className="method">{d.method}</span> {d.url}
         </h3>
-        <button onClick={() => traffic.getState().select(undefined)}>✕</button>
+        <button title="close (Esc)" onClick={() => traffic.getState().select(undefined)}>
+          ✕
+        </button>
       </div>
+      {group !== undefined && <p className="muted">The newest of {group} requests like it in the table.</p>}
       <p>
         <b className={`st s${Math.floor((d.status ?? 0) / 100)}`}>{d.status ?? '…'}</b> · {rowType(d)} ·{' '}
         {fmtBytes(d.bytesOut)} out · {fmtBytes(d.bytesIn)} in · {fmtMs(d.durationMs)} ·{' '}
         <span className={`outcome ${d.outcome}`}>{outcomeLabel(d)}</span>
         {d.upstream && <> · upstream {d.upstream}</>}
+        <br />
+        <span className="muted">
+          started {fmtClockMs(d.startedAt)} · {d.listener} · from {d.client}
+        </span>
       </p>
+      <StreamNotes d={d} />
       {(d.kind === 'proxy' || d.sseEvents.length > 0 || d.chunks.length > 1) && (
         <button data-testid="record-mock" onClick={() => void record()}>
           Record as mock
@@ -177,10 +169,12 @@ function Detail({ id }: { id: number }) {
           </button>
         </>
       )}
+      <ConnectionTls d={d} />
       <h4>Timing</h4>
       <Waterfall d={d} />
       <h4>Chunks ({d.chunks.length})</h4>
       <ChunkTimeline d={d} />
+      <LlmStreamView d={d} />
       {d.sseEvents.length > 0 && (
         <>
           <h4>SSE events ({d.sseEvents.length})</h4>
@@ -210,86 +204,6 @@ function Detail({ id }: { id: number }) {
       <Headers h={d.requestHeaders} />
       <h4>Response headers</h4>
       <Headers h={d.responseHeaders} />
-    </div>
-  );
-}
-
-/** The Traffic view. */
-export function Traffic() {
-  const rows = useTraffic((s) => s.rows);
-  const filter = useTraffic((s) => s.filter);
-  const paused = useTraffic((s) => s.paused);
-  const missed = useTraffic((s) => s.missed);
-  const selected = useTraffic((s) => s.selected);
-  const shown = useMemo(() => rows.filter((r) => matchesFilter(r, filter)), [rows, filter]);
-  const scroller = useRef<HTMLDivElement>(null);
-  const virt = useVirtualizer({
-    count: shown.length,
-    getScrollElement: () => scroller.current,
-    estimateSize: () => 24,
-    overscan: 12,
-  });
-  return (
-    <div className={`view traffic${selected !== undefined ? ' with-detail' : ''}`}>
-      <div className="toolbar">
-        <input
-          className="search"
-          data-testid="traffic-filter"
-          placeholder="filter: method, path, status, type, client…"
-          value={filter}
-          onChange={(e) => traffic.getState().setFilter(e.target.value)}
-        />
-        <span className="muted">
-          {shown.length} of {rows.length}
-        </span>
-        <span className="spacer" />
-        <button
-          data-testid="pause"
-          onClick={() => {
-            const p = !paused;
-            traffic.getState().setPaused(p);
-            if (!p) void refreshTraffic();
-          }}
-        >
-          {paused ? `Resume${missed ? ` (${missed} new)` : ''}` : 'Pause'}
-        </button>
-        <button onClick={() => traffic.getState().clear()}>Clear</button>
-      </div>
-      <div className="traffic-body">
-        <div className="table">
-          <div className="thead">
-            {COLS.map((c) => (
-              <span key={c}>{c}</span>
-            ))}
-          </div>
-          <div className="tbody" ref={scroller}>
-            {shown.length === 0 && (
-              <p className="muted pad">No exchanges yet. Requests to Sluice's listeners appear here as they happen.</p>
-            )}
-            <div style={{ height: virt.getTotalSize(), position: 'relative' }}>
-              {virt.getVirtualItems().map((v) => {
-                const r = shown[v.index]!;
-                return (
-                  <Row
-                    key={r.id}
-                    r={r}
-                    selected={r.id === selected}
-                    style={{
-                      position: 'absolute',
-                      top: 0,
-                      left: 0,
-                      right: 0,
-                      height: v.size,
-                      transform: `translateY(${v.start}px)`,
-                    }}
-                  />
-                );
-              })}
-            </div>
-          </div>
-        </div>
-        {selected !== undefined && <Detail id={selected} />}
-      </div>
     </div>
   );
 }
