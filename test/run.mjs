@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The one test command (`npm test`): every test file under test/ runs with
 // node:test (TypeScript through tsx), and the run ends with the plain line
-// `N passed, N failed` that CI reads. Pass file paths to run just those.
+// `N passed, N failed, N skipped` that CI reads (it matches the line's start,
+// `N passed, N failed`). Skipped tests are listed above it with their reasons,
+// so a missing peer program never passes silently. Pass file paths to run just those.
 // Tests run what users run: the CLI and Electron bundles are rebuilt first
 // when a source changed (esbuild, about a second), and the renderer too when
 // an end-to-end test is in the run.
@@ -35,9 +37,14 @@ const files =
         }
       }).map((f) => relative(root, f));
 
-/** Prints the closing line (and keeps it for CI), then exits. */
-function finish(pass, fail) {
-  const summary = `${pass} passed, ${fail} failed`;
+/** Skipped tests and suites with their reasons, as the spec reporter printed them (`﹣ name (1ms) # reason`). */
+const skippedTests = [];
+
+/** Prints the skipped tests and the closing line (and keeps it for CI), then exits. */
+function finish(pass, fail, skipped = 0) {
+  if (skippedTests.length > 0) process.stdout.write(`\nskipped:\n${skippedTests.map((s) => `  ${s}\n`).join('')}`);
+  // node:test counts skipped tests but not the tests of a skipped suite: a skipped suite counts as one.
+  const summary = `${pass} passed, ${fail} failed, ${Math.max(skipped, skippedTests.length)} skipped`;
   mkdirSync(join(root, '.tmp'), { recursive: true });
   writeFileSync(join(root, '.tmp', 'test-summary.txt'), summary + '\n');
   process.stdout.write(`\n${summary}\n`);
@@ -73,24 +80,32 @@ const child = spawn(
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } },
 );
 
-// The closing `ℹ pass N` / `ℹ fail N` lines are the last such lines of the run; a long
-// failure list may follow them, so every line is scanned as it streams by.
+// The closing `ℹ pass N` / `ℹ fail N` / `ℹ skipped N` lines are the last such lines of the run;
+// a long failure list may follow them, so every line is scanned as it streams by.
 let pass = 0;
 let fail = 0;
+let skipped = 0;
+let cancelled = 0;
 let partial = '';
-child.stdout.on('data', (buf) => {
-  process.stdout.write(buf);
-  const lines = (partial + buf.toString()).split('\n');
+child.stdout.setEncoding('utf8'); // a character split across reads stays whole
+child.stdout.on('data', (text) => {
+  process.stdout.write(text);
+  const lines = (partial + text).split('\n');
   partial = lines.pop() ?? '';
   for (const line of lines) scan(line);
 });
 function scan(line) {
-  const m = /^(?:ℹ|#) (pass|fail) (\d+)\s*$/.exec(line.trim());
+  const m = /^(?:ℹ|#) (pass|fail|skipped|cancelled) (\d+)\s*$/.exec(line.trim());
   if (m?.[1] === 'pass') pass = Number(m[2]);
   else if (m?.[1] === 'fail') fail = Number(m[2]);
+  else if (m?.[1] === 'skipped') skipped = Number(m[2]);
+  else if (m?.[1] === 'cancelled') cancelled = Number(m[2]); // a test cut short by a timeout did not pass
+  const s = /^\s*﹣ (.*?) \([\d.]+m?s\) # (.*)$/.exec(line);
+  if (s && !/^test name does not match pattern$/.test(s[2])) skippedTests.push(`${s[1]}: ${s[2]}`);
 }
 child.on('close', (code) => {
   scan(partial);
+  fail += cancelled;
   if (code !== 0 && fail === 0) fail = 1; // the runner itself failed (e.g. a file that does not load)
-  finish(pass, fail);
+  finish(pass, fail, skipped);
 });

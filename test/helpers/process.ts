@@ -41,13 +41,3 @@ export function run(
     else child.stdin.end();
   });
 }
-
-/** True when a program exists on PATH (tests needing a Debian peer skip with a clear reason otherwise). */
-export async function have(cmd: string): Promise<boolean> {
-  try {
-    const r = await run('sh', ['-c', `command -v ${cmd}`], { timeoutMs: 5000 });
-    return r.code === 0;
-  } catch {
-    return false;
-  }
-}

@@ -214,6 +214,24 @@ test('guard: foreign Host or Origin is 403; own names pass', async () => {
   }
   assert.equal((await call('GET', '/api/health', { headers: { origin: `http://localhost:${port}` } })).status, 200);
   assert.equal((await call('GET', '/api/health', { headers: { origin: `http://127.0.0.1:${port}` } })).status, 200);
+  // A page served by another local program (a dev server on another port) is another origin; so is https.
+  const other = port === 3000 ? 3001 : 3000;
+  for (const origin of [
+    `http://localhost:${other}`,
+    `http://127.0.0.1:${other}`,
+    `http://[::1]:${other}`,
+    'http://localhost',
+    'http://127.0.0.1',
+    `https://127.0.0.1:${port}`,
+    `https://localhost:${port}`,
+    `ws://127.0.0.1:${port}`,
+  ]) {
+    const refused = await call('GET', '/api/health', { headers: { origin } });
+    assert.equal(refused.status, 403, origin);
+    assert.equal(refused.json().error, `refused: cross-origin request from ${origin}`);
+    const publish = await call('POST', '/api/channels/news/events', { headers: { origin }, body: '{"data":"x"}' });
+    assert.equal(publish.status, 403, `publish from ${origin}`);
+  }
 });
 
 test('token: required on every call when set; off-loopback binds need one', async () => {

@@ -83,7 +83,8 @@ test('limits: the tick carries the limit with its target and achieved rate', asy
   assert.ok(withLimit.length > 0, 'limit samples in ticks');
   const sample = withLimit.at(-1)!.limits[0]!;
   assert.equal(sample.rate, 8192);
-  assert.equal(typeof sample.explain, 'string');
+  assert.equal(sample.explain, '8 KiB/s per connection, burst 1 KiB');
+  assert.equal(sample.burst, 1024);
   assert.ok(
     withLimit.some((tk) => tk.limits.some((l) => l.achievedPerSec > 0)),
     'achieved rate seen while sending',

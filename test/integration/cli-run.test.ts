@@ -2,7 +2,9 @@
  * The `sluice` command as a user runs it (`node bin/sluice.mjs …`):
  * validate's exit codes and file:line:col errors; run's one line per
  * listener, SIGHUP reloads (and refuses an invalid file while running on),
- * SIGTERM drains and exits 0, a taken port is one clear line and exit 1.
+ * SIGTERM drains and exits 0, the launcher follows its engine (a killed
+ * launcher stops the engine; an engine killed by a signal takes the launcher
+ * with it), a taken port is one clear line and exit 1.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,6 +36,8 @@ const doc = (...servers: string[]) => `version: 1\nhttp:\n  servers:\n${servers.
 class Running {
   readonly lines: string[] = [];
   readonly exited: Promise<number | null>;
+  /** The signal the process died of, if any (set once exited). */
+  exitSignal: NodeJS.Signals | null = null;
   private readonly child: ChildProcess;
   constructor(file: string) {
     this.child = spawn(process.execPath, [BIN, 'run', file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -45,7 +49,12 @@ class Running {
     };
     this.child.stdout!.on('data', take);
     this.child.stderr!.on('data', take);
-    this.exited = new Promise((r) => this.child.on('exit', (code) => r(code)));
+    this.exited = new Promise((r) =>
+      this.child.on('exit', (code, signal) => {
+        this.exitSignal = signal;
+        r(code);
+      }),
+    );
   }
   signal(sig: NodeJS.Signals): void {
     this.child.kill(sig);
@@ -170,6 +179,30 @@ test(
       await assert.rejects(fetch(url), 'its listener is gone');
     } finally {
       proc.kill();
+    }
+  },
+);
+
+test(
+  'run: the launcher follows its engine: a drained engine exits 0, one killed by a signal takes the launcher with it',
+  { timeout: 60_000 },
+  async () => {
+    const file = join(dir, 'follow.yaml');
+    await writeFile(file, doc(server('solo', 'hi')));
+    for (const [signal, code, dies] of [
+      ['SIGTERM', 0, null],
+      ['SIGKILL', null, 'SIGKILL'],
+    ] as const) {
+      const proc = new Running(file);
+      try {
+        await proc.waitFor(/^http solo listening on http:\/\/127\.0\.0\.1:\d+$/);
+        const engine = await engineProcess(proc.pid);
+        process.kill(engine.pid, signal);
+        assert.equal(await proc.exited, code, `engine sent ${signal}: the launcher's exit code`);
+        assert.equal(proc.exitSignal, dies, `engine sent ${signal}: the launcher's signal`);
+      } finally {
+        proc.kill();
+      }
     }
   },
 );

@@ -9,6 +9,7 @@ import net from 'node:net';
 import http from 'node:http';
 import { createEngine } from '../../core/runtime/create-engine.js';
 import { parseConfig } from '../helpers/engine.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** A config with server `a` (an endless ndjson feed) and optionally server `b` on `bListen`. */
 function config(opts: { bListen?: string | number; extraRoute?: boolean } = {}) {
@@ -48,20 +49,13 @@ function openFeed(address: string): { seen: number[]; closed: () => boolean; sto
   return { seen, closed: () => ended, stop: () => req.destroy() };
 }
 
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await wait(10);
-}
-
 test('adding a listener and changing routes keeps an open stream on an unchanged listener', async () => {
   const engine = createEngine({ drainMs: 500 }).engine;
   assert.ok((await engine.start(config())).ok);
   const addrA = engine.address('a')!;
   const feed = openFeed(addrA);
   try {
-    await waitFor(() => feed.seen.length >= 3);
+    await waitFor(() => feed.seen.length >= 3, 'three lines of the feed');
     const applied = await engine.apply(config({ bListen: 0 }));
     assert.ok(applied.ok);
     assert.equal(engine.address('a'), addrA, 'listener a was not rebound');
@@ -70,7 +64,7 @@ test('adding a listener and changing routes keeps an open stream on an unchanged
     assert.ok(changed.ok);
     assert.equal(await (await fetch(`http://${addrA}/new`)).text(), 'added', 'the new route serves at once');
     const before = feed.seen.length;
-    await waitFor(() => feed.seen.length >= before + 5);
+    await waitFor(() => feed.seen.length >= before + 5, 'five more lines after the applies');
     assert.equal(feed.closed(), false, 'the stream is still open');
     assert.deepEqual(
       feed.seen,
@@ -94,7 +88,7 @@ test('a failed apply (port in use) keeps the last good config and says why', asy
   const good = engine.config;
   const feed = openFeed(engine.address('a')!);
   try {
-    await waitFor(() => feed.seen.length >= 2);
+    await waitFor(() => feed.seen.length >= 2, 'two lines of the feed');
     const r = await engine.apply(config({ bListen: port, extraRoute: true }));
     assert.equal(r.ok, false);
     assert.equal(!r.ok && r.message, `127.0.0.1:${port} is already in use`);
@@ -107,7 +101,7 @@ test('a failed apply (port in use) keeps the last good config and says why', asy
       'the failed config did not half-apply',
     );
     const before = feed.seen.length;
-    await waitFor(() => feed.seen.length >= before + 3);
+    await waitFor(() => feed.seen.length >= before + 3, 'three more lines after the failed apply');
     assert.equal(feed.closed(), false, 'the open stream survived the failed apply');
   } finally {
     feed.stop();
@@ -122,11 +116,11 @@ test('stop() refuses new connections, lets a finite response finish, and ends wi
   const addr = engine.address('a')!;
   const slow = fetch(`http://${addr}/slow`).then((r) => r.text());
   const feed = openFeed(addr);
-  await waitFor(() => feed.seen.length >= 2);
-  await wait(50);
+  await waitFor(() => feed.seen.length >= 2, 'two lines of the feed');
   const t0 = performance.now();
   const stopped = engine.stop(4000);
-  await wait(20);
+  // Stopping takes the listener out of the engine first, then drains it.
+  await waitFor(() => engine.address('a') === undefined, 'the listener to leave the engine');
   const refused = await fetch(`http://${addr}/slow`).then(
     () => false,
     () => true,
@@ -139,7 +133,6 @@ test('stop() refuses new connections, lets a finite response finish, and ends wi
     took < 2500,
     `stop took ${took.toFixed(0)} ms: it should end when the last finite response does, not at the 4 s deadline`,
   );
-  await waitFor(() => feed.closed());
-  assert.equal(feed.closed(), true, 'the endless stream was closed');
+  await waitFor(() => feed.closed(), 'the endless stream to close');
   assert.equal(engine.running, false);
 });

@@ -9,6 +9,8 @@ import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 import { run } from '../helpers/process.js';
+import { waitFor } from '../helpers/wait.js';
+import type { ChunkMark } from '../../core/telemetry/exchange-record.js';
 
 let te: TestEngine;
 let base: string;
@@ -81,12 +83,31 @@ test('curl --raw: exact chunk framing, empty chunks skipped, one zero-size chunk
   assert.equal(body, '6\r\nstart\n\r\n8\r\nworking\n\r\n5\r\ndone\n\r\n0\r\n\r\n');
 });
 
+/** GETs `path` while the traffic log keeps chunk timelines; returns the response and the engine's chunk marks. */
+async function observedGet(path: string): Promise<{ res: Awaited<ReturnType<typeof timedGet>>; marks: ChunkMark[] }> {
+  const stop = te.engine.services.traffic.observe();
+  try {
+    const res = await timedGet(path);
+    const find = () => te.engine.services.traffic.recent(20).find((r) => r.url === path);
+    await waitFor(() => find()?.outcome === 'complete', `${path} to end in the traffic log`);
+    return { res, marks: find()!.chunks };
+  } finally {
+    stop();
+  }
+}
+
 test('each chunk is flushed when due', async () => {
-  const r = await timedGet('/timed');
-  assert.equal(r.chunks.map((c) => c.text).join(''), 'abc');
-  assert.equal(r.chunks.length, 3, 'three separate arrivals');
-  const gaps = r.chunks.map((c, i) => c.at - (i === 0 ? 0 : r.chunks[i - 1]!.at));
-  for (const g of gaps) assert.ok(g > 180 && g < 800, `gap ${g.toFixed(0)} ms, want ≈250`);
+  const { res, marks } = await observedGet('/timed');
+  assert.equal(res.chunks.map((c) => c.text).join(''), 'abc');
+  // On the engine's clock: three writes of one byte, 250 ms apart (a timer is never early, may be late).
+  assert.deepEqual(
+    marks.map((m) => m.bytes),
+    [1, 1, 1],
+  );
+  const gaps = marks.map((m, i) => m.t - (i === 0 ? 0 : marks[i - 1]!.t));
+  for (const g of gaps) assert.ok(g >= 248 && g < 1000, `gap ${g.toFixed(0)} ms, want ≈250`);
+  // Flushed as written, not collected: the client did not get everything at once (that would take a 500 ms stall).
+  assert.ok(res.chunks.length >= 2, `the client saw ${res.chunks.length} arrivals`);
 });
 
 test('repeat, status, content type and templates in chunks', async () => {
@@ -106,7 +127,7 @@ test('a chunked response stops when the client disconnects', async () => {
 });
 
 test('ndjson stream: count lines at the configured pace, templated from the query', async () => {
-  const r = await timedGet('/ndjson?who=bo');
+  const { res: r, marks } = await observedGet('/ndjson?who=bo');
   assert.equal(r.headers['content-type'], 'application/x-ndjson');
   assert.equal(r.headers['transfer-encoding'], 'chunked');
   const lines = r.chunks
@@ -119,8 +140,11 @@ test('ndjson stream: count lines at the configured pace, templated from the quer
     lines,
     [1, 2, 3, 4, 5].map((n) => ({ n, who: 'bo' })),
   );
-  const last = r.chunks.at(-1)!.at;
-  assert.ok(last >= 350 && last < 2000, `5 lines every 100 ms ended after ${last.toFixed(0)} ms`);
+  // On the engine's clock: one line per write, on a 100 ms schedule (a late line does not push back the rest).
+  assert.equal(marks.length, 5);
+  const due = marks.map((m) => m.t - marks[0]!.t);
+  for (const [k, at] of due.entries())
+    assert.ok(at >= k * 100 - 2 && at < k * 100 + 1000, `lines at ${due.map((x) => x.toFixed(0)).join(', ')} ms`);
 });
 
 test('text and binary streams', async () => {

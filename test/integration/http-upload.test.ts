@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 import { run } from '../helpers/process.js';
+import { needs } from '../helpers/peers.js';
 import { rawRequest } from '../helpers/http-raw.js';
 
 let dir: string;
@@ -178,7 +179,7 @@ test('a client that disconnects mid-upload leaves no partial file', async () => 
   assert.ok(!files.some((f) => f.startsWith('cut') || f.includes('.part')), `left behind: ${files.join(', ')}`);
 });
 
-test('python3 http.client uploads and reads the result', async () => {
+test('python3 http.client uploads and reads the result', { skip: needs('python3') }, async () => {
   const [host, port] = te.addr('up').split(':');
   const script = `
 import http.client, json

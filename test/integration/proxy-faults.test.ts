@@ -2,7 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
-import { startUpstream, get, sleep, type Upstream } from './proxy-fixtures.js';
+import { startUpstream, get, type Upstream } from './proxy-fixtures.js';
+import { waitFor } from '../helpers/wait.js';
 
 let t: TestEngine;
 let up: Upstream;
@@ -38,7 +39,10 @@ after(async () => {
   await up?.close();
 });
 
-/** A raw HTTP/1.1 GET: every byte received (head + body), when each arrived, and how the socket ended. */
+/**
+ * A raw HTTP/1.1 GET: every byte received (head + body), when each arrived, and how the socket ended —
+ * `open` when it neither closed nor reset within `watchMs` (10 s unless given), so a hang fails the test.
+ */
 function rawGet(
   path: string,
   opts: { watchMs?: number } = {},
@@ -63,7 +67,7 @@ function rawGet(
     });
     s.on('error', (e: NodeJS.ErrnoException) => finish(e.code === 'ECONNRESET' ? 'reset' : 'close'));
     s.on('end', () => finish('close'));
-    if (opts.watchMs) setTimeout(() => finish('open'), opts.watchMs);
+    setTimeout(() => finish('open'), opts.watchMs ?? 10_000);
     s.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
   });
 }
@@ -97,9 +101,9 @@ test('reset_after sends exactly N body bytes, then resets the connection', async
   assert.match(r.text, /^HTTP\/1\.1 200/);
   assert.equal(r.body.length, 1024);
   assert.equal(r.end, 'reset');
-  await sleep(20);
-  const rec = t.engine.services.traffic.recent(100).find((x) => x.url === '/reset')!;
-  assert.equal(rec.outcome, 'aborted');
+  const find = () => t.engine.services.traffic.recent(100).find((x) => x.url === '/reset');
+  await waitFor(() => find()?.outcome === 'aborted', 'the exchange to end as aborted in the traffic log');
+  const rec = find()!;
   assert.match(rec.error ?? '', /reset after 1024 bytes/);
 });
 

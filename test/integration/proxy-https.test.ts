@@ -19,10 +19,12 @@ import { fileURLToPath } from 'node:url';
 import { startEngine, parseConfig, type TestEngine } from '../helpers/engine.js';
 import { makeTestPki, type TestPki } from '../helpers/tls.js';
 import { run } from '../helpers/process.js';
+import { needs } from '../helpers/peers.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 import { startNginx, waitForPort, freePort, type Peer } from '../bench/harness.js';
 import { createEngine } from '../../core/runtime/create-engine.js';
 import type { ExchangeDetail, ExchangeSummary } from '../../core/api/types.js';
+import { takeTurn } from '../helpers/exclusive.js';
 
 const NCHAN = '/usr/lib/nginx/modules/ngx_nchan_module.so';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -79,7 +81,11 @@ function nginxConf(): string {
 }`;
 }
 
+/** nginx with the nchan module serves every upstream here. */
+const skip = needs('nginx', 'nchan');
+
 before(async () => {
+  if (skip) return;
   dir = mkdtempSync(join(tmpdir(), 'sluice-https-'));
   chmodSync(dir, 0o755); // nginx workers run as another user
   pki = await makeTestPki(dir);
@@ -170,70 +176,80 @@ function connInfo(body: string): Record<string, string> {
   );
 }
 
-test('SSE from nginx over TLS: each event arrives before the next is published; the inspector decodes them', async () => {
-  await admin('/api/traffic?limit=1'); // someone watches: the traffic log captures chunks and events
-  const events: { data: string; at: number }[] = [];
-  let res!: http.IncomingMessage;
-  const req = http.get(`${t.url('front')}/sub/news`, { agent: false, headers: { accept: 'text/event-stream' } });
-  await new Promise<void>((resolve, reject) => {
-    req.on('response', (r) => {
-      res = r;
-      resolve();
+test(
+  'SSE from nginx over TLS: each event arrives before the next is published; the inspector decodes them',
+  { skip },
+  async () => {
+    await admin('/api/traffic?limit=1'); // someone watches: the traffic log captures chunks and events
+    const events: { data: string; at: number }[] = [];
+    let res!: http.IncomingMessage;
+    const req = http.get(`${t.url('front')}/sub/news`, { agent: false, headers: { accept: 'text/event-stream' } });
+    await new Promise<void>((resolve, reject) => {
+      req.on('response', (r) => {
+        res = r;
+        resolve();
+      });
+      req.on('error', reject);
     });
-    req.on('error', reject);
-  });
-  assert.equal(res.statusCode, 200);
-  assert.match(String(res.headers['content-type']), /^text\/event-stream/);
-  let buf = '';
-  res.setEncoding('utf8');
-  res.on('data', (c: string) => {
-    buf += c;
-    let k;
-    while ((k = buf.indexOf('\n\n')) >= 0) {
-      const data = buf
-        .slice(0, k)
-        .split('\n')
-        .filter((l) => l.startsWith('data: '))
-        .map((l) => l.slice(6))
-        .join('\n');
-      buf = buf.slice(k + 2);
-      if (data) events.push({ data, at: Date.now() });
+    assert.equal(res.statusCode, 200);
+    assert.match(String(res.headers['content-type']), /^text\/event-stream/);
+    let buf = '';
+    res.setEncoding('utf8');
+    res.on('data', (c: string) => {
+      buf += c;
+      let k;
+      while ((k = buf.indexOf('\n\n')) >= 0) {
+        const data = buf
+          .slice(0, k)
+          .split('\n')
+          .filter((l) => l.startsWith('data: '))
+          .map((l) => l.slice(6))
+          .join('\n');
+        buf = buf.slice(k + 2);
+        if (data) events.push({ data, at: Date.now() });
+      }
+    });
+    const lags: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const sent = Date.now();
+      const pub = await fetch(`http://127.0.0.1:${port.plain}/pub/news`, {
+        method: 'POST',
+        body: JSON.stringify({ i }),
+      });
+      assert.ok(pub.status === 201 || pub.status === 202, `nchan accepted event ${i}: ${pub.status}`);
+      await waitFor(() => events.length > i, `event ${i} through Sluice before the next is published`, 5000);
+      lags.push(events[i]!.at - sent);
     }
-  });
-  const lags: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const sent = Date.now();
-    const pub = await fetch(`http://127.0.0.1:${port.plain}/pub/news`, { method: 'POST', body: JSON.stringify({ i }) });
-    assert.ok(pub.status === 201 || pub.status === 202, `nchan accepted event ${i}: ${pub.status}`);
-    await waitFor(() => events.length > i, `event ${i} through Sluice before the next is published`, 5000);
-    lags.push(events[i]!.at - sent);
-  }
-  req.destroy();
-  assert.deepEqual(
-    events.map((e) => JSON.parse(e.data) as unknown),
-    [0, 1, 2, 3, 4].map((i) => ({ i })),
-  );
-  const median = [...lags].sort((a, b) => a - b)[2]!;
-  assert.ok(median < 1000, `events arrive as published (median ${median} ms: ${lags.join(', ')})`);
+    req.destroy();
+    assert.deepEqual(
+      events.map((e) => JSON.parse(e.data) as unknown),
+      [0, 1, 2, 3, 4].map((i) => ({ i })),
+    );
+    const median = [...lags].sort((a, b) => a - b)[2]!;
+    assert.ok(median < 1000, `events arrive as published (median ${median} ms: ${lags.join(', ')})`);
 
-  await sleep(100);
-  const rows = await admin<ExchangeSummary[]>('/api/traffic?limit=50');
-  const row = rows.find((r) => r.url === '/sub/news');
-  assert.ok(row, 'the stream is in the traffic log');
-  const detail = await admin<ExchangeDetail>(`/api/traffic/${row.id}`);
-  assert.deepEqual(
-    detail.sseEvents.map((e) => JSON.parse(e.data) as unknown),
-    [0, 1, 2, 3, 4].map((i) => ({ i })),
-  );
-  assert.equal(detail.upstream, `127.0.0.1:${port.good}`);
-  const tls = detail.upstreamTls!;
-  assert.match(tls.protocol ?? '', /^TLSv1\.[23]$/);
-  assert.equal(tls.authorized, true);
-  assert.equal(tls.certificate?.issuer, 'CN=Sluice test CA');
-  assert.deepEqual(tls.certificate?.altNames, ['localhost', '127.0.0.1']);
-});
+    let row: ExchangeSummary | undefined;
+    await waitFor(async () => {
+      row = (await admin<ExchangeSummary[]>('/api/traffic?limit=50')).find((r) => r.url === '/sub/news');
+      return row !== undefined && row.outcome !== 'open';
+    }, 'the ended stream in the traffic log');
+    assert.ok(row);
+    const detail = await admin<ExchangeDetail>(`/api/traffic/${row.id}`);
+    assert.deepEqual(
+      detail.sseEvents.map((e) => JSON.parse(e.data) as unknown),
+      [0, 1, 2, 3, 4].map((i) => ({ i })),
+    );
+    assert.equal(detail.upstream, `127.0.0.1:${port.good}`);
+    const tls = detail.upstreamTls!;
+    assert.match(tls.protocol ?? '', /^TLSv1\.[23]$/);
+    assert.equal(tls.authorized, true);
+    assert.equal(tls.certificate?.issuer, 'CN=Sluice test CA');
+    assert.deepEqual(tls.certificate?.altNames, ['localhost', '127.0.0.1']);
+  },
+);
 
-test('a 64 MiB file from nginx over TLS is sha256-exact through Sluice (curl)', async () => {
+test('a 64 MiB file from nginx over TLS is sha256-exact through Sluice (curl)', { skip }, async (ctx) => {
+  ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
   const out = join(dir, 'download.bin');
   const r = await run('curl', ['-sS', '--fail', '-o', out, `${t.url('front')}/big.bin`], { timeoutMs: 120_000 });
   assert.equal(r.code, 0, r.stderr);
@@ -243,80 +259,92 @@ test('a 64 MiB file from nginx over TLS is sha256-exact through Sluice (curl)', 
   rmSync(out);
 });
 
-test('keep-alive over TLS: one upstream connection serves request after request; SNI and Host name the upstream', async () => {
-  const infos = [];
-  for (let i = 0; i < 5; i++) {
-    const r = await get(`${t.url('front')}/conn`);
-    assert.equal(r.status, 200, r.body);
-    infos.push(connInfo(r.body));
-  }
-  assert.equal(
-    new Set(infos.map((x) => x.conn)).size,
-    1,
-    `one TLS connection reused: ${infos.map((x) => x.conn).join(', ')}`,
-  );
-  assert.equal(infos[0]!.sni, 'localhost');
-  assert.equal(
-    infos[0]!.host,
-    'localhost',
-    `Host is the upstream's name (${port.good} is not 443, nginx's $host drops the port)`,
-  );
+test(
+  'keep-alive over TLS: one upstream connection serves request after request; SNI and Host name the upstream',
+  { skip },
+  async () => {
+    const infos = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await get(`${t.url('front')}/conn`);
+      assert.equal(r.status, 200, r.body);
+      infos.push(connInfo(r.body));
+    }
+    assert.equal(
+      new Set(infos.map((x) => x.conn)).size,
+      1,
+      `one TLS connection reused: ${infos.map((x) => x.conn).join(', ')}`,
+    );
+    assert.equal(infos[0]!.sni, 'localhost');
+    assert.equal(
+      infos[0]!.host,
+      'localhost',
+      `Host is the upstream's name (${port.good} is not 443, nginx's $host drops the port)`,
+    );
 
-  // nginx closes idle connections after 300 ms here: the next request gets a fresh one, no error.
-  const first = await get(`${t.url('front')}/short/conn`);
-  await sleep(700);
-  const second = await get(`${t.url('front')}/short/conn`);
-  assert.equal(first.status, 200, first.body);
-  assert.equal(second.status, 200, second.body);
-  assert.notEqual(connInfo(first.body).conn, connInfo(second.body).conn);
-});
+    // nginx closes idle connections after 300 ms here: the next request gets a fresh one, no error.
+    const first = await get(`${t.url('front')}/short/conn`);
+    await sleep(700);
+    const second = await get(`${t.url('front')}/short/conn`);
+    assert.equal(first.status, 200, first.body);
+    assert.equal(second.status, 200, second.body);
+    assert.notEqual(connInfo(first.body).conn, connInfo(second.body).conn);
+  },
+);
 
-test('bad certificates are 502s that name the reason, counted against the server; the engine carries on', async () => {
-  const cases: [string, string][] = [
-    ['/expired/x', `upstream expired: certificate has expired (127.0.0.1:${port.expired})`],
-    [
-      '/wrong-name/x',
-      `upstream wrong_name: hostname mismatch: the certificate is for other.test, not localhost (127.0.0.1:${port.wrongName})`,
-    ],
-    ['/wrong-ca/x', `upstream wrong_ca: self-signed certificate in chain (127.0.0.1:${port.good})`],
-    ['/self-signed/x', `upstream self_signed: self-signed certificate (127.0.0.1:${port.selfSigned})`],
-    // The shorthand verifies against the usual roots, which do not hold the test CA.
-    ['/url/x', `upstream https://localhost:${port.good}: self-signed certificate in chain (127.0.0.1:${port.good})`],
-    ['/missing-ca/x', 'upstream missing_ca: tls.ca ./nope.pem: cannot read (no such file)'],
-    [
-      '/not-tls/x',
-      `upstream not_tls: TLS handshake failed: the server does not speak TLS on this port (127.0.0.1:${port.plain})`,
-    ],
-  ];
-  for (const [path, reason] of cases) {
-    const r = await get(`${t.url('front')}${path}`);
-    assert.equal(r.status, 502, `${path}: ${r.body}`);
-    assert.equal(r.body.trim(), reason);
-  }
-  const servers = t.modules.upstreams.servers();
-  for (const group of ['expired', 'wrong_name', 'wrong_ca', 'self_signed']) {
-    const s = servers.find((x) => x.group === group)!;
-    assert.ok(s.failures >= 1, `${group}: the failure counts against the server (${s.failures})`);
-  }
-  const rows = await admin<ExchangeSummary[]>('/api/traffic?limit=100');
-  assert.equal(rows.find((r) => r.url === '/expired/x')?.status, 502);
+test(
+  'bad certificates are 502s that name the reason, counted against the server; the engine carries on',
+  { skip },
+  async () => {
+    const cases: [string, string][] = [
+      ['/expired/x', `upstream expired: certificate has expired (127.0.0.1:${port.expired})`],
+      [
+        '/wrong-name/x',
+        `upstream wrong_name: hostname mismatch: the certificate is for other.test, not localhost (127.0.0.1:${port.wrongName})`,
+      ],
+      ['/wrong-ca/x', `upstream wrong_ca: self-signed certificate in chain (127.0.0.1:${port.good})`],
+      ['/self-signed/x', `upstream self_signed: self-signed certificate (127.0.0.1:${port.selfSigned})`],
+      // The shorthand verifies against the usual roots, which do not hold the test CA.
+      ['/url/x', `upstream https://localhost:${port.good}: self-signed certificate in chain (127.0.0.1:${port.good})`],
+      ['/missing-ca/x', 'upstream missing_ca: tls.ca ./nope.pem: cannot read (no such file)'],
+      [
+        '/not-tls/x',
+        `upstream not_tls: TLS handshake failed: the server does not speak TLS on this port (127.0.0.1:${port.plain})`,
+      ],
+    ];
+    for (const [path, reason] of cases) {
+      const r = await get(`${t.url('front')}${path}`);
+      assert.equal(r.status, 502, `${path}: ${r.body}`);
+      assert.equal(r.body.trim(), reason);
+    }
+    const servers = t.modules.upstreams.servers();
+    for (const group of ['expired', 'wrong_name', 'wrong_ca', 'self_signed']) {
+      const s = servers.find((x) => x.group === group)!;
+      assert.ok(s.failures >= 1, `${group}: the failure counts against the server (${s.failures})`);
+    }
+    const rows = await admin<ExchangeSummary[]>('/api/traffic?limit=100');
+    assert.equal(rows.find((r) => r.url === '/expired/x')?.status, 502);
 
-  const lax = await get(`${t.url('front')}/lax/x`);
-  assert.equal(lax.status, 200, 'verify: off accepts the self-signed certificate');
-  assert.equal(lax.body, 'self-signed ok\n');
-  await sleep(50);
-  const laxRow = (await admin<ExchangeSummary[]>('/api/traffic?limit=100')).find((r) => r.url === '/lax/x')!;
-  const laxTls = (await admin<ExchangeDetail>(`/api/traffic/${laxRow.id}`)).upstreamTls!;
-  assert.equal(laxTls.authorized, false, 'the inspector still says it did not verify');
-  assert.equal(laxTls.authorizationError, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+    const lax = await get(`${t.url('front')}/lax/x`);
+    assert.equal(lax.status, 200, 'verify: off accepts the self-signed certificate');
+    assert.equal(lax.body, 'self-signed ok\n');
+    let laxRow: ExchangeSummary | undefined;
+    await waitFor(async () => {
+      laxRow = (await admin<ExchangeSummary[]>('/api/traffic?limit=100')).find((r) => r.url === '/lax/x');
+      return laxRow?.outcome === 'complete';
+    }, 'the completed exchange in the traffic log');
+    assert.ok(laxRow);
+    const laxTls = (await admin<ExchangeDetail>(`/api/traffic/${laxRow.id}`)).upstreamTls!;
+    assert.equal(laxTls.authorized, false, 'the inspector still says it did not verify');
+    assert.equal(laxTls.authorizationError, 'DEPTH_ZERO_SELF_SIGNED_CERT');
 
-  const plain = await get(`${t.url('front')}/plain/conn`);
-  assert.equal(plain.status, 200);
-  assert.equal(connInfo(plain.body).host, '127.0.0.1', 'an http:// shorthand names its host too');
-  assert.equal((await get(`${t.url('front')}/conn`)).status, 200, 'still serving');
-});
+    const plain = await get(`${t.url('front')}/plain/conn`);
+    assert.equal(plain.status, 200);
+    assert.equal(connInfo(plain.body).host, '127.0.0.1', 'an http:// shorthand names its host too');
+    assert.equal((await get(`${t.url('front')}/conn`)).status, 200, 'still serving');
+  },
+);
 
-test('a changed tls.ca file is read again on apply', async () => {
+test('a changed tls.ca file is read again on apply', { skip }, async () => {
   const before = await get(`${t.url('front')}/rotating/conn`);
   assert.equal(before.status, 502, 'trusting another CA');
   copyFileSync(pki.ca, join(dir, 'rotating-ca.pem'));
@@ -326,7 +354,7 @@ test('a changed tls.ca file is read again on apply', async () => {
   assert.equal(afterApply.status, 200, afterApply.body);
 });
 
-test('WebSocket upgrades reach a TLS upstream and echo both ways', async () => {
+test('WebSocket upgrades reach a TLS upstream and echo both ways', { skip }, async () => {
   const ws = new WebSocket(`ws://${t.addr('front')}/ws`);
   const reply = await new Promise<string>((resolve, reject) => {
     ws.on('open', () => ws.send('hello'));
@@ -337,12 +365,15 @@ test('WebSocket upgrades reach a TLS upstream and echo both ways', async () => {
   assert.equal(reply, 'echo hello');
 });
 
-test('health checks over TLS: a server whose certificate expired is down with that reason; traffic goes to the good one', async () => {
-  const { engine, modules } = createEngine({ baseDir: dir, drainMs: 200 });
-  const logs: string[] = [];
-  engine.events.on('log', (e) => logs.push(e.message));
-  const r = await engine.start(
-    parseConfig(`version: 1
+test(
+  'health checks over TLS: a server whose certificate expired is down with that reason; traffic goes to the good one',
+  { skip },
+  async () => {
+    const { engine, modules } = createEngine({ baseDir: dir, drainMs: 200 });
+    const logs: string[] = [];
+    engine.events.on('log', (e) => logs.push(e.message));
+    const r = await engine.start(
+      parseConfig(`version: 1
 http:
   servers:
     - { name: hc, listen: 0, routes: [ { path: /, proxy: { upstream: mixed } } ] }
@@ -350,62 +381,68 @@ http:
     - name: mixed
       servers: [ { address: 127.0.0.1:${port.good} }, { address: 127.0.0.1:${port.expired} } ]
       tls: { server_name: localhost, ca: ./ca.pem }
-      health_check: { interval: 100ms, timeout: 2s, path: /health, fails: 1, passes: 1 }
+      # Generous: a TLS handshake with nginx on a loaded machine can take seconds; one slow check is no verdict.
+      health_check: { interval: 100ms, timeout: 5s, path: /health, fails: 2, passes: 1 }
 `),
-  );
-  assert.ok(r.ok);
-  try {
-    const states = () => modules.upstreams.servers();
-    await waitFor(
-      () => states().find((s) => s.address.endsWith(`:${port.expired}`))?.health === 'down',
-      'the expired server marked down',
-      10_000,
     );
-    await waitFor(
-      () => states().find((s) => s.address.endsWith(`:${port.good}`))?.health === 'up',
-      'the good server marked up',
-      10_000,
-    );
-    assert.ok(
-      logs.some((l) => l === `upstream mixed 127.0.0.1:${port.expired} is down: certificate has expired`),
-      logs.join('\n'),
-    );
-    for (let i = 0; i < 10; i++) {
-      const res = await get(`http://${engine.address('hc')}/conn`);
-      assert.equal(res.status, 200, res.body);
+    assert.ok(r.ok);
+    try {
+      const states = () => modules.upstreams.servers();
+      await waitFor(
+        () => states().find((s) => s.address.endsWith(`:${port.expired}`))?.health === 'down',
+        'the expired server marked down',
+        10_000,
+      );
+      await waitFor(
+        () => states().find((s) => s.address.endsWith(`:${port.good}`))?.health === 'up',
+        'the good server marked up',
+        10_000,
+      );
+      assert.ok(
+        logs.some((l) => l === `upstream mixed 127.0.0.1:${port.expired} is down: certificate has expired`),
+        logs.join('\n'),
+      );
+      for (let i = 0; i < 10; i++) {
+        const res = await get(`http://${engine.address('hc')}/conn`);
+        assert.equal(res.status, 200, res.body);
+      }
+    } finally {
+      await engine.stop(200);
     }
-  } finally {
-    await engine.stop(200);
-  }
-});
+  },
+);
 
-test('sluice run with NODE_EXTRA_CA_CERTS: the https:// shorthand reaches nginx, verified, with SNI and Host of the URL', async () => {
-  const file = join(dir, 'shorthand.yaml');
-  writeFileSync(
-    file,
-    `version: 1\nhttp:\n  servers:\n    - name: front\n      listen: 0\n      routes: [ { path: /, proxy: { upstream: "https://localhost:${port.good}" } } ]\n`,
-  );
-  const child = spawn(process.execPath, [join(ROOT, 'bin/sluice.mjs'), 'run', file], {
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: pki.ca },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (b: Buffer) => {
-    output += b.toString();
-  });
-  child.stderr.on('data', (b: Buffer) => {
-    output += b.toString();
-  });
-  try {
-    await waitFor(() => /http front listening on http:\/\/[\d.:]+/.test(output), 'sluice run to listen', 30_000);
-    const url = /http front listening on (http:\/\/[\d.:]+)/.exec(output)![1]!;
-    const r = await get(`${url}/conn`);
-    assert.equal(r.status, 200, r.body);
-    const info = connInfo(r.body);
-    assert.equal(info.sni, 'localhost');
-    assert.equal(info.host, 'localhost');
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
-  }
-});
+test(
+  'sluice run with NODE_EXTRA_CA_CERTS: the https:// shorthand reaches nginx, verified, with SNI and Host of the URL',
+  { skip },
+  async () => {
+    const file = join(dir, 'shorthand.yaml');
+    writeFileSync(
+      file,
+      `version: 1\nhttp:\n  servers:\n    - name: front\n      listen: 0\n      routes: [ { path: /, proxy: { upstream: "https://localhost:${port.good}" } } ]\n`,
+    );
+    const child = spawn(process.execPath, [join(ROOT, 'bin/sluice.mjs'), 'run', file], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: pki.ca },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (b: Buffer) => {
+      output += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      output += b.toString();
+    });
+    try {
+      await waitFor(() => /http front listening on http:\/\/[\d.:]+/.test(output), 'sluice run to listen', 30_000);
+      const url = /http front listening on (http:\/\/[\d.:]+)/.exec(output)![1]!;
+      const r = await get(`${url}/conn`);
+      assert.equal(r.status, 200, r.body);
+      const info = connInfo(r.body);
+      assert.equal(info.sni, 'localhost');
+      assert.equal(info.host, 'localhost');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  },
+);

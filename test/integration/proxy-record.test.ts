@@ -6,6 +6,7 @@ import { startEngine } from '../helpers/engine.js';
 import { recordAsMock } from '../../core/proxy/record.js';
 import type { ExchangeRecord } from '../../core/telemetry/exchange-record.js';
 import { startUpstream, sleep } from './proxy-fixtures.js';
+import { waitFor } from '../helpers/wait.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 after(async () => {
@@ -62,9 +63,10 @@ http:
   cleanup.push(() => t.stop());
   const stop = t.engine.services.traffic.observe();
   await readBlocks(`${t.url('front')}/feed`);
+  const find = () => t.engine.services.traffic.recent(10).find((r) => r.url === '/feed');
+  await waitFor(() => find()?.outcome === 'complete', 'the recorded exchange to end');
   stop();
-  await sleep(30);
-  const rec = t.engine.services.traffic.recent(10).find((r) => r.url === '/feed')!;
+  const rec = find()!;
   assert.equal(rec.events.length, 3, 'the traffic log decoded the proxied events');
 
   const made = recordAsMock(rec, { speed: 2, path: '/replay' });
@@ -80,7 +82,13 @@ http:
     ],
   );
 
-  // Serve the recorded route and check the replayed timing: gaps of 300 and 150 ms at speed 2 → ~150 and ~75 ms.
+  // The gaps as the engine saw them (300 and 150 ms upstream) at speed 2: ~150 and ~75 ms.
+  const delays = route.sse.script.map((s: { delay?: string }) => Number(/^(\d+)ms$/.exec(s.delay ?? '0ms')![1]));
+  // (The engine timestamps arrivals: a late first arrival shortens the gap after it.)
+  assert.ok(delays[1] >= 100 && delays[1] < 400, `recorded gap 1: ${delays[1]} ms`);
+  assert.ok(delays[2] >= 40 && delays[2] < 325, `recorded gap 2: ${delays[2]} ms`);
+
+  // Serve the recorded route: the replay keeps those gaps, on the replaying engine's own clock.
   const indented = made.yaml
     .trimEnd()
     .split('\n')
@@ -88,7 +96,9 @@ http:
     .join('\n');
   const r = await startEngine(`http:\n  servers:\n    - name: mock\n      listen: 0\n      routes:\n${indented}\n`);
   cleanup.push(() => r.stop());
+  const stopReplay = r.engine.services.traffic.observe();
   const replay = await readBlocks(`${r.url('mock')}/replay`);
+  stopReplay();
   // Field order within an event is the encoder's; data lines keep their order.
   assert.deepEqual(
     replay.map((b) =>
@@ -100,10 +110,16 @@ http:
     ),
     ['data: one|event: tick|id: 1', 'data: lines|data: two|id: 2', 'data: {"ok":true}|event: done'],
   );
-  const gap1 = replay[1]!.at - replay[0]!.at;
-  const gap2 = replay[2]!.at - replay[1]!.at;
-  assert.ok(gap1 > 110 && gap1 < 260, `gap1 ${gap1}`);
-  assert.ok(gap2 > 45 && gap2 < 180, `gap2 ${gap2}`);
+  const played = r.engine.services.traffic
+    .recent(10)
+    .find((x) => x.url === '/replay')!
+    .events.map((e) => e.t);
+  assert.equal(played.length, 3);
+  const gap1 = played[1]! - played[0]!;
+  const gap2 = played[2]! - played[1]!;
+  // Never early; late only by what a loaded machine adds to a timer.
+  assert.ok(gap1 >= delays[1] - 2 && gap1 < delays[1] + 400, `replayed gap 1: ${gap1} ms for ${delays[1]}`);
+  assert.ok(gap2 >= delays[2] - 2 && gap2 < delays[2] + 400, `replayed gap 2: ${gap2} ms for ${delays[2]}`);
 });
 
 const base: ExchangeRecord = {

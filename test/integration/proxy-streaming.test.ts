@@ -10,6 +10,9 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 import { run } from '../helpers/process.js';
 import { startUpstream, get, sleep, type Upstream } from './proxy-fixtures.js';
+import { waitFor } from '../helpers/wait.js';
+import type { ExchangeRecord } from '../../core/telemetry/exchange-record.js';
+import { takeTurn } from '../helpers/exclusive.js';
 
 /** Deterministic bytes (so both sides agree without sending a seed). */
 function bytes(n: number): Buffer {
@@ -33,7 +36,7 @@ const DOWNLOAD = bytes(8 * 1024 * 1024 + 17);
 async function handler(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://x');
   // Proxy routes forward the full path: /timeout/hang reaches us as is.
-  switch (url.pathname.replace(/^\/(timeout|hosted|buffered|metered)(?=\/)/, '')) {
+  switch (url.pathname.replace(/^\/(timeout|idle|hosted|buffered|metered)(?=\/)/, '')) {
     case '/sse/stream': {
       const n = Number(url.searchParams.get('n') ?? 6);
       const every = Number(url.searchParams.get('every') ?? 200);
@@ -134,6 +137,7 @@ http:
         - { path: /page, respond: { content_type: text/html, body: '<!doctype html><title>es</title>' } }
         - { path: /, proxy: { upstream: be } }
         - { path: /timeout, proxy: { upstream: patient, read_timeout: 300ms } }
+        - { path: /idle, proxy: { upstream: patient, read_timeout: 1s } }
         - { path: /hosted, proxy: { upstream: be, host: backend.internal, headers: { x-extra: one } } }
         - { path: /buffered, proxy: { upstream: be, buffering: on } }
         - { path: /metered, proxy: { upstream: be }, limit: { rate: 1m, burst: 64k, direction: in } }
@@ -147,6 +151,28 @@ after(async () => {
   await t?.stop();
   await up?.close();
 });
+
+/** The traffic record matching `match` once its exchange has ended (records are written as exchanges end). */
+async function finished(match: (r: ExchangeRecord) => boolean): Promise<ExchangeRecord> {
+  const find = () => t.engine.services.traffic.recent(50).find(match);
+  await waitFor(() => (find()?.outcome ?? 'open') !== 'open', 'the exchange to end in the traffic log');
+  return find()!;
+}
+
+/** Waits until `value()` has not changed for `quietMs` (a writer blocked by backpressure). */
+async function stable(value: () => number, quietMs: number, what: string): Promise<void> {
+  let last = value();
+  let since = Date.now();
+  await waitFor(
+    () => {
+      const now = value();
+      if (now !== last) [last, since] = [now, Date.now()];
+      return Date.now() - since >= quietMs;
+    },
+    what,
+    15_000,
+  );
+}
 
 /** Reads an SSE response through Node http, stamping each event's arrival. */
 function readEvents(
@@ -178,7 +204,8 @@ function readEvents(
   });
 }
 
-test('SSE through the proxy: every event arrives on its own, within ~50 ms of being sent', async () => {
+test('SSE through the proxy: every event arrives on its own, within ~50 ms of being sent', async (ctx) => {
+  ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
   const stop = t.engine.services.traffic.observe();
   const r = await readEvents(`${t.url('front')}/sse/stream?n=6&every=200`);
   stop();
@@ -192,13 +219,22 @@ test('SSE through the proxy: every event arrives on its own, within ~50 ms of be
   const sorted = [...lags].sort((a, b) => a - b);
   assert.ok(sorted[Math.floor(sorted.length / 2)]! < 50, `median lag ${lags}`);
   assert.ok(Math.max(...lags) < 150, `no event waits for the next one (200 ms later): ${lags}`);
-  await sleep(50);
-  const rec = t.engine.services.traffic.recent(50).find((x) => x.url.startsWith('/sse/stream?n=6'))!;
+  const rec = await finished((x) => x.url.startsWith('/sse/stream?n=6'));
   assert.equal(rec.status, 200);
   assert.equal(rec.kind, 'proxy');
   assert.equal(rec.upstream, up.address);
   assert.equal(rec.contentType, 'text/event-stream');
-  assert.ok(rec.connectMs !== undefined && rec.connectMs >= 0 && rec.ttfbMs !== undefined);
+  // Timings from the request's start: connected, then the first upstream byte, then the end (6 events 200 ms apart).
+  const { connectMs, ttfbMs, durationMs } = rec;
+  assert.ok(
+    connectMs !== undefined && ttfbMs !== undefined && durationMs !== undefined,
+    JSON.stringify({ connectMs, ttfbMs, durationMs }),
+  );
+  assert.ok(
+    connectMs >= 0 && connectMs <= ttfbMs && ttfbMs <= durationMs,
+    `connect ${connectMs} ≤ first byte ${ttfbMs} ≤ end ${durationMs}`,
+  );
+  assert.ok(durationMs >= 1000, `the stream lasted its six events: ${durationMs} ms`);
   assert.equal(rec.outcome, 'complete');
   assert.ok(rec.chunks.length >= 6, `chunk timeline captured while observed: ${rec.chunks.length}`);
 });
@@ -213,8 +249,7 @@ test('a client closing an SSE stream shows as closed, not as an error', async ()
     });
     req.on('error', () => {});
   });
-  await sleep(100);
-  const rec = t.engine.services.traffic.recent(50).find((x) => x.url.includes('tag=close'))!;
+  const rec = await finished((x) => x.url.includes('tag=close'));
   assert.equal(rec.outcome, 'closed');
   assert.equal(rec.status, 200);
   assert.equal(rec.error, undefined);
@@ -222,12 +257,12 @@ test('a client closing an SSE stream shows as closed, not as an error', async ()
 });
 
 test('SSE read_timeout is idle time between bytes, never total stream time', async () => {
-  // 5 events 200 ms apart (1 s total) through read_timeout 300 ms, then silence: the stream ends ~300 ms later.
+  // 8 events 200 ms apart (1.6 s in all) through read_timeout 1 s, then silence: the stream ends ~1 s later.
   const started = Date.now();
-  const r = await readEvents(`${t.url('front')}/timeout/sse/stream?n=5&every=200&hold=1`);
+  const r = await readEvents(`${t.url('front')}/idle/sse/stream?n=8&every=200&hold=1`);
   const took = Date.now() - started;
-  assert.equal(r.events.length, 5, 'the stream outlives read_timeout while bytes flow');
-  assert.ok(took >= 1200 && took < 2500, `ended ${took} ms after start (1000 ms of events + 300 ms idle)`);
+  assert.equal(r.events.length, 8, 'the stream outlives read_timeout while bytes flow');
+  assert.ok(took >= 2500 && took < 6000, `ended ${took} ms after start (1600 ms of events + 1000 ms idle)`);
 });
 
 test('Chromium EventSource through the proxy receives each event', async () => {
@@ -248,6 +283,7 @@ test('Chromium EventSource through the proxy receives each event', async () => {
   try {
     const page = await browser.newPage();
     await page.goto(`${t.url('front')}/page`);
+    const stopObserving = t.engine.services.traffic.observe();
     const got = await page.evaluate(
       () =>
         new Promise<{ ids: string[]; gaps: number[] }>((resolve, reject) => {
@@ -265,14 +301,21 @@ test('Chromium EventSource through the proxy receives each event', async () => {
           setTimeout(() => reject(new Error(`only ${ids.length} events`)), 8000);
         }),
     );
+    stopObserving();
     assert.deepEqual(got.ids, ['0', '1', '2', '3']);
-    for (const g of got.gaps) assert.ok(g > 75, `events arrive spread out, not batched: ${got.gaps}`);
+    // The proxy wrote each event as it came (its own chunk timeline), and the browser saw them over
+    // time, not all at the end (450 ms of gaps; a stalled browser may merge two, not all four).
+    const rec = await finished((x) => x.url === '/sse/stream?n=4&every=150');
+    assert.ok(rec.chunks.length >= 4, `written one by one: ${rec.chunks.length} writes`);
+    const span = got.gaps.reduce((a, b) => a + b, 0);
+    assert.ok(span >= 150, `events arrive spread out, not batched: ${got.gaps}`);
   } finally {
     await browser.close();
   }
 });
 
-test('curl uploads and downloads through the proxy are sha256-exact', async () => {
+test('curl uploads and downloads through the proxy are sha256-exact', async (ctx) => {
+  ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
   const dir = mkdtempSync(join(tmpdir(), 'sluice-proxy-'));
   const body = bytes(5 * 1024 * 1024 + 3);
   writeFileSync(join(dir, 'up.bin'), body);
@@ -314,7 +357,8 @@ test('curl uploads and downloads through the proxy are sha256-exact', async () =
   assert.equal(sha(readFileSync(join(dir, 'slow.bin'))), sha(DOWNLOAD));
 });
 
-test('a limit on the in direction paces request bodies streamed upstream', async () => {
+test('a limit on the in direction paces request bodies streamed upstream', async (ctx) => {
+  ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
   const dir = mkdtempSync(join(tmpdir(), 'sluice-proxy-'));
   const body = bytes(1536 * 1024);
   writeFileSync(join(dir, 'up.bin'), body);
@@ -334,7 +378,8 @@ test('a limit on the in direction paces request bodies streamed upstream', async
   assert.ok(took > 1200 && took < 4000, `took ${took} ms`);
 });
 
-test('a client that stops reading stops the upstream (backpressure end to end, no unbounded buffer)', async () => {
+test('a client that stops reading stops the upstream (backpressure end to end, no unbounded buffer)', async (ctx) => {
+  ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
   endlessWritten = 0;
   let received = 0;
   const req = http.get(`${t.url('front')}/endless`, { agent: false }, (res) => {
@@ -344,14 +389,19 @@ test('a client that stops reading stops the upstream (backpressure end to end, n
     });
   });
   req.on('error', () => {});
-  await sleep(700);
-  const early = endlessWritten;
-  await sleep(700);
-  const late = endlessWritten;
-  req.destroy();
-  assert.ok(received < 2 * 1024 * 1024, `client read ${received}`);
-  assert.equal(late, early, `the upstream is paused: ${early} then ${late} bytes written`);
-  assert.ok(late < 48 * 1024 * 1024, `only socket buffers are in flight: ${late} bytes`);
+  try {
+    // The upstream writes until every buffer on the way is full, then waits for a drain that never comes.
+    await stable(() => endlessWritten, 500, 'the upstream to stop writing');
+    const paused = endlessWritten;
+    assert.ok(received < 2 * 1024 * 1024, `client read ${received}`);
+    assert.ok(paused < 48 * 1024 * 1024, `only socket buffers are in flight: ${paused} bytes`);
+    assert.ok(paused > received, 'the upstream wrote what the client read, and buffers filled');
+    // Still paused a while later: nothing in between keeps reading on the client's behalf.
+    await sleep(500);
+    assert.equal(endlessWritten, paused, `the upstream stays paused: ${paused} then ${endlessWritten} bytes written`);
+  } finally {
+    req.destroy();
+  }
 });
 
 test('HEAD and 304 pass through with their headers and no body', async () => {
@@ -498,12 +548,10 @@ test('a client that disconnects aborts the upstream request', async () => {
     req.on('error', () => {});
   });
   const cut = Date.now();
-  while (!upstreamClosedAt && Date.now() - cut < 2000) await sleep(20);
-  assert.ok(upstreamClosedAt > 0, 'upstream saw the close');
+  await waitFor(() => upstreamClosedAt > 0, 'the upstream to see the close');
   assert.ok(upstreamClosedAt - cut < 500, `closed ${upstreamClosedAt - cut} ms after the client left`);
-  await sleep(50);
-  const s = t.modules.upstreams.servers().find((x) => x.group === 'be')!;
-  assert.equal(s.active, 0);
+  const s = () => t.modules.upstreams.servers().find((x) => x.group === 'be')!;
+  await waitFor(() => s().active === 0, 'the upstream request to be released');
 });
 
 test('buffering: on sends a collected response with Content-Length; X-Accel-Buffering: no streams it', async () => {

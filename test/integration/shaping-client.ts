@@ -4,10 +4,13 @@
  */
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { exclusive } from '../helpers/exclusive.js';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ExchangeRecord } from '../../core/telemetry/exchange-record.js';
+import type { TestEngine } from '../helpers/engine.js';
 
 /** A finished download: arrival times of cumulative byte counts. */
 export interface Download {
@@ -19,6 +22,8 @@ export interface Download {
   /** Time of the first and the last data event (same clock as marks). */
   first: number;
   last: number;
+  /** Time the request was sent (same clock as marks): the server cannot have sent anything before. */
+  sent: number;
 }
 
 /**
@@ -32,12 +37,13 @@ import { createHash } from 'node:crypto';
 const jobs = JSON.parse(process.argv[1]);
 const now = () => performance.timeOrigin + performance.now();
 const one = ({ url, localAddress }) => new Promise((resolve, reject) => {
+  const sent = now();
   const req = http.get(url, { localAddress, agent: false }, (res) => {
     const hash = createHash('sha256');
     const marks = [];
     let bytes = 0;
     res.on('data', (c) => { bytes += c.length; hash.update(c); marks.push([now(), bytes]); });
-    res.on('end', () => resolve({ status: res.statusCode, bytes, sha256: hash.digest('hex'), marks, first: marks[0]?.[0] ?? 0, last: marks.at(-1)?.[0] ?? 0 }));
+    res.on('end', () => resolve({ status: res.statusCode, bytes, sha256: hash.digest('hex'), marks, first: marks[0]?.[0] ?? 0, last: marks.at(-1)?.[0] ?? 0, sent }));
   });
   req.on('error', reject);
 });
@@ -46,6 +52,10 @@ Promise.all(jobs.map(one)).then((r) => process.stdout.write(JSON.stringify(r)), 
 
 /** Downloads in parallel from one separate process (one connection each); `localAddress` binds a client (127.0.0.2 …). */
 export function downloadAll(jobs: { url: string; localAddress?: string }[]): Promise<Download[]> {
+  return exclusive(() => downloadAllNow(jobs));
+}
+
+function downloadAllNow(jobs: { url: string; localAddress?: string }[]): Promise<Download[]> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -91,8 +101,39 @@ export function max100ms(d: Pick<Download, 'marks'>, from: number, to: number): 
   return max;
 }
 
+/** What the engine sent on one exchange: cumulative bytes per write, on the engine's clock (ms). */
+export interface Sent {
+  marks: [number, number][];
+  first: number;
+  last: number;
+}
+
+/**
+ * The engine's own timeline of an exchange (the traffic log's chunk marks,
+ * kept while observed), on its clock: comparable across exchanges, and
+ * independent of how a loaded machine schedules the client process.
+ */
+export function sentTimeline(rec: ExchangeRecord): Sent {
+  let total = 0;
+  const marks = rec.chunks.map((c): [number, number] => [rec.startedAt + c.t, (total += c.bytes)]);
+  return { marks, first: marks[0]?.[0] ?? 0, last: marks.at(-1)?.[0] ?? 0 };
+}
+
+/** Runs `fn` while the traffic log keeps chunk timelines; returns its result and the exchanges made meanwhile. */
+export async function withTimelines<T>(te: TestEngine, fn: () => Promise<T>): Promise<[T, ExchangeRecord[]]> {
+  const log = te.engine.services.traffic;
+  const before = log.recent(1)[0]?.id ?? 0;
+  const stop = log.observe();
+  try {
+    const result = await fn();
+    return [result, log.since(before)];
+  } finally {
+    stop();
+  }
+}
+
 /** The window all downloads were running in: [latest first byte + skip, earliest last byte - 50 ms]. */
-export function commonWindow(ds: Download[], skip: number): [number, number] {
+export function commonWindow(ds: Pick<Download, 'first' | 'last'>[], skip: number): [number, number] {
   return [Math.max(...ds.map((d) => d.first)) + skip, Math.min(...ds.map((d) => d.last)) - 50];
 }
 
@@ -108,15 +149,25 @@ export async function curl(
 ): Promise<{ size: number; speed: number; total: number; start: number; sha256: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-curl-'));
   const out = join(dir, 'body');
-  const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(
-      'curl',
-      ['-sS', '-o', out, '-w', '%{size_download} %{speed_download} %{time_total} %{time_starttransfer}', ...args, url],
-      (err, so) => (err ? reject(err) : resolve(so)),
-    );
-  });
+  const stdout = await exclusive(
+    () =>
+      new Promise<string>((resolve, reject) => {
+        execFile(
+          'curl',
+          [
+            '-sS',
+            '-o',
+            out,
+            '-w',
+            '%{size_download} %{speed_download} %{time_total} %{time_starttransfer}',
+            ...args,
+            url,
+          ],
+          (err, so) => (err ? reject(err) : resolve(so)),
+        );
+      }),
+  );
   const [size, speed, total, start] = stdout.trim().split(' ').map(Number) as [number, number, number, number];
-  const { readFileSync } = await import('node:fs');
   const sha256 = createHash('sha256').update(readFileSync(out)).digest('hex');
   return { size, speed, total, start, sha256 };
 }

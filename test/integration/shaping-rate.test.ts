@@ -1,12 +1,27 @@
 /**
- * Real downloads through a limited static route: the configured rate holds
- * (curl's speed and a Node client's per-window figures), bytes arrive intact,
- * `after` passes the first N bytes at once.
+ * Real downloads through a limited static route: the configured rate holds,
+ * bytes arrive intact, `after` passes the first N bytes at once.
+ *
+ * Rates are read on the engine's own clock — the traffic log's chunk
+ * timeline, recorded while observed — so a client process that a loaded
+ * machine starves now and then cannot pass for a slow limit; what the client
+ * saw is checked for integrity and never above the rate.
  */
 import { test, after as afterAll, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
-import { curl, download, max100ms, randomFile, rateBetween, bytesAt } from './shaping-client.js';
+import { takeTurn } from '../helpers/exclusive.js';
+import {
+  bytesAt,
+  curl,
+  download,
+  max100ms,
+  randomFile,
+  rateBetween,
+  sentTimeline,
+  withTimelines,
+  type Sent,
+} from './shaping-client.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -17,7 +32,7 @@ let small: { dir: string; sha256: string };
 
 before(async () => {
   files = randomFile('one.bin', 1 * MiB);
-  big = randomFile('big.bin', 16 * MiB);
+  big = randomFile('big.bin', 14 * MiB);
   small = randomFile('small.bin', 360_000);
   te = await startEngine(`
 http:
@@ -38,47 +53,77 @@ http:
 });
 afterAll(() => te.stop());
 
-test('curl at 256 KiB/s: rate within 3% after the burst, sha256 unchanged', async () => {
-  const r = await curl(`${te.url('web')}/slow/one.bin`);
+/**
+ * Runs one download while the traffic log keeps chunk timelines; returns the
+ * client's result, the engine's timeline of that exchange, and the share of
+ * it the writer spent waiting on the bucket.
+ */
+async function observed<T>(url: string, scope: string, fetch: () => Promise<T>): Promise<[T, Sent, number]> {
+  const limit = te.modules.shaping.scope(scope)!;
+  const throttled0 = limit.throttledMs();
+  const [result, recs] = await withTimelines(te, fetch);
+  const sent = sentTimeline(recs.find((r) => r.url === url)!);
+  return [result, sent, (limit.throttledMs() - throttled0) / (sent.last - sent.first)];
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+
+test('curl at 256 KiB/s: rate within 3% after the burst, sha256 unchanged', async (ctx) => {
+  ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
+  const [r, sent, waited] = await observed('/slow/one.bin', 'route web /slow', () =>
+    curl(`${te.url('web')}/slow/one.bin`),
+  );
   assert.equal(r.size, MiB);
   assert.equal(r.sha256, files.sha256);
   const burst = (256 * KiB) / 10;
-  const rate = (r.size - burst) / (r.total - r.start);
+  const rate = (MiB - burst) / ((sent.last - sent.first) / 1000);
   assert.ok(
     Math.abs(rate / (256 * KiB) - 1) < 0.03,
-    `measured ${(rate / KiB).toFixed(1)} KiB/s (curl speed_download ${(r.speed / KiB).toFixed(1)})`,
+    `the engine sent ${(rate / KiB).toFixed(1)} KiB/s (curl speed_download ${(r.speed / KiB).toFixed(1)}, waiting on the bucket ${pct(waited)} of the time)`,
   );
+  assert.ok(r.speed <= 256 * KiB * 1.1, `curl never saw more than the rate (and the burst): ${r.speed}`);
 });
 
-test("Node client at 4 MiB/s: rate within 3% over a 3 s window, no 100 ms window near a second's worth", async () => {
-  const scope = te.modules.shaping.scope('route web /fast')!;
-  const th0 = scope.throttledMs();
-  const d = await download(`${te.url('web')}/fast/big.bin`);
-  const waited = (scope.throttledMs() - th0) / (d.last - d.first);
-  assert.equal(d.bytes, 16 * MiB);
-  assert.equal(d.sha256, big.sha256);
-  const from = d.first + 300;
-  const end = d.last - 50;
-  const rate = rateBetween(d, from, end);
-  assert.ok(end - from >= 3000, `window ${end - from} ms`);
-  // Never above the rate. Within 3% when the client kept up (the writer waited on the bucket, not on the
-  // socket); a client process starved by a loaded machine can fall behind for longer than the burst covers.
-  const tol = waited >= 0.9 ? 0.03 : 0.2;
-  assert.ok(
-    rate <= 4 * MiB * 1.03 && rate >= 4 * MiB * (1 - tol),
-    `measured ${(rate / MiB).toFixed(3)} MiB/s (waiting on the bucket ${(waited * 100).toFixed(0)}% of the time)`,
+test("curl at 4 MiB/s: rate within 3% over the transfer after the burst; no 100 ms window nears a second's worth", async (ctx) => {
+  ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
+  // curl reads with a fraction of the CPU a Node client needs: on a busy machine it keeps up.
+  const [d, sent, waited] = await observed('/fast/big.bin', 'route web /fast', () =>
+    curl(`${te.url('web')}/fast/big.bin`),
   );
-  // 1.5x is the goal on a quiet machine (see the bench); stalls of a loaded one are repaid at up to +50%.
-  const peak = max100ms(d, from, end);
+  assert.equal(d.size, 14 * MiB);
+  assert.equal(d.sha256, big.sha256);
+  // The burst (rate/10) leaves at once; the rest at the rate. Over the whole transfer, so a stall of the
+  // engine and the catch-up that repays it (at up to +50%) fall in the same window.
+  const burst = (4 * MiB) / 10;
+  assert.ok(sent.last - sent.first >= 3000, `a transfer of ${sent.last - sent.first} ms`);
+  const rate = (14 * MiB - burst) / ((sent.last - sent.first) / 1000);
+  const client = (d.size - burst) / (d.total - d.start);
+  // No tolerance widened for a slow machine: a limit that under-delivers fails here.
+  assert.ok(
+    Math.abs(rate / (4 * MiB) - 1) <= 0.03,
+    `the engine sent ${(rate / MiB).toFixed(3)} MiB/s (the client read ${(client / MiB).toFixed(3)}, waiting on the bucket ${pct(waited)} of the time)`,
+  );
+  // The bucket paced it: the writer spent a good part of the transfer waiting for tokens (the rest goes to
+  // writing, and to a client process that a loaded machine starves now and then).
+  assert.ok(waited >= 0.25, `the writer waited on the bucket ${pct(waited)} of the time`);
+  assert.ok(client <= 4 * MiB * 1.03, `the client never read faster than the rate: ${(client / MiB).toFixed(3)} MiB/s`);
+  // 1.5x is the goal (see the bench); stalls of a loaded machine are repaid at up to +50%.
+  const peak = max100ms(sent, sent.first + 300, sent.last);
   assert.ok(peak <= 2.5 * 0.1 * 4 * MiB, `largest 100 ms window ${(peak / KiB).toFixed(0)} KiB (nginx: 5x)`);
 });
 
-test('after: the first 100000 bytes arrive at once, then 64 KiB/s', async () => {
-  const d = await download(`${te.url('web')}/after/small.bin`);
+test('after: the first 100000 bytes go at once, then 64 KiB/s', async (ctx) => {
+  ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
+  const [d, sent] = await observed('/after/small.bin', 'route web /after', () =>
+    download(`${te.url('web')}/after/small.bin`),
+  );
   assert.equal(d.sha256, small.sha256);
-  const early = bytesAt(d, d.first + 250);
-  assert.ok(early >= 100_000, `by 250 ms: ${early}`);
-  assert.ok(early <= 100_000 + 1024 + 64 * KiB * 0.5, `by 250 ms no more than after + burst + a little rate: ${early}`);
-  const rate = rateBetween(d, d.first + 500, d.last - 50);
-  assert.ok(Math.abs(rate / (64 * KiB) - 1) < 0.05, `then ${(rate / KiB).toFixed(1)} KiB/s`);
+  // On the engine's clock: `after` and the burst leave with the first writes; the rest waits for the rate.
+  const early = bytesAt(sent, sent.first + 250);
+  assert.ok(early >= 100_000, `within 250 ms: ${early}`);
+  assert.ok(early <= 100_000 + 1024 + 64 * KiB * 0.3, `no more than after + burst + 250 ms of rate: ${early}`);
+  const rate = rateBetween(sent, sent.first + 500, sent.last);
+  assert.ok(Math.abs(rate / (64 * KiB) - 1) < 0.03, `then ${(rate / KiB).toFixed(1)} KiB/s`);
+  // The client got the free bytes early too (it can only see them later than the engine sent them).
+  assert.ok(bytesAt(d, d.sent + 5000) >= 100_000, 'the client had the first 100000 bytes within 5 s');
 });

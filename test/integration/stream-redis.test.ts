@@ -10,7 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { freePort, stopProc, waitForPort } from '../bench/harness.js';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
-import { have, run } from '../helpers/process.js';
+import { run } from '../helpers/process.js';
+import { needs } from '../helpers/peers.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
 interface Redis {
@@ -90,7 +91,7 @@ async function pings(addr: string, n: number, parallel = 8, retry = false): Prom
   return broken;
 }
 
-describe('stream tcp with redis', { skip: !(await have('redis-server')) && 'redis-server not installed' }, () => {
+describe('stream tcp with redis', { skip: needs('redis-server', 'redis-benchmark') }, () => {
   const redis: Redis[] = [];
   let t: TestEngine | undefined;
 

@@ -10,8 +10,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { freePort } from '../bench/harness.js';
 import { parseConfig, startEngine } from '../helpers/engine.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import { relayOptions, relayStats } from '../../core/stream/read-relay.js';
+import { takeTurn } from '../helpers/exclusive.js';
 
 async function serve(onConn: (s: net.Socket) => void): Promise<{ port: number; server: net.Server }> {
   const server = net.createServer({ allowHalfOpen: true }, onConn);
@@ -74,11 +75,12 @@ stream:
     c2.write('still ');
     c2.end('talking');
     await new Promise((r) => c2.once('close', r));
-    await sleep(50);
-    assert.equal(afterFin, 'still talking', 'bytes sent after the upstream FIN still arrive');
+    await waitFor(() => afterFin === 'still talking', 'bytes sent after the upstream FIN to arrive');
     const counters = t2.engine.services.counters.get('listener', 's');
-    assert.equal(counters.active, 0);
-    assert.equal(t2.engine.services.counters.get('listener', 's2').active, 0);
+    await waitFor(
+      () => counters.active === 0 && t2.engine.services.counters.get('listener', 's2').active === 0,
+      'both connections closed on the proxy',
+    );
     await t2.stop();
     up.server.close();
     up2.server.close();
@@ -103,14 +105,17 @@ stream:
       c.end('request');
       await new Promise((r) => c.once('close', r));
       assert.equal(got, 'hi');
-      await sleep(50);
-      assert.equal(t.engine.services.counters.get('listener', 's').active, 0);
+      await waitFor(
+        () => t.engine.services.counters.get('listener', 's').active === 0,
+        'the proxy to close both sides',
+      );
       await t.stop();
       up.server.close();
     },
   );
 
-  it('moves 1 GiB exactly (sha256) through a slow reader with bounded memory', { timeout: 60000 }, async () => {
+  it('moves 1 GiB exactly (sha256) through a slow reader with bounded memory', { timeout: 60000 }, async (ctx) => {
+    ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
     const TOTAL = 1024 ** 3;
     const block = randomBytes(64 * 1024);
     const sent = createHash('sha256');
@@ -168,7 +173,8 @@ stream:
   it(
     'uploads 256 MiB exactly (sha256) to an upstream that reads in small, slow bites, and the echo comes back whole',
     { timeout: 60000 },
-    async () => {
+    async (ctx) => {
+      ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
       // Client → upstream on the relay path, with the upstream pausing often: a read buffer reused
       // before its write finished would corrupt the stream; the echo checks the reverse path too.
       const TOTAL = 256 * 1024 ** 2;
@@ -246,7 +252,8 @@ stream:
   it(
     'when the client socket cannot be re-wrapped, it streams and the upstream side still relays: both ways exact',
     { timeout: 30000 },
-    async () => {
+    async (ctx) => {
+      ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
       relayOptions.adoptClients = false;
       try {
         const up = await serve((s) => s.pipe(s)); // echo everything back, FIN included
@@ -281,22 +288,21 @@ stream:
     await new Promise<void>((r) => c.once('data', () => r()));
     const closed = new Promise<void>((r) => c.on('close', () => r()));
     const t0 = Date.now();
-    const stopped = t.engine.stop(800);
+    const stopped = t.engine.stop(2000);
     let stopDone = false;
     void stopped.then(() => {
       stopDone = true;
     });
-    await sleep(300);
-    assert.equal(stopDone, false, 'stop is still draining an open connection');
     c.write('still here');
     assert.equal(
       (await new Promise<Buffer>((r) => c.once('data', r))).toString(),
       'still here',
       'the connection works while draining',
     );
+    assert.equal(stopDone, false, 'stop is still draining an open connection');
     await stopped;
     await closed;
-    assert.ok(Date.now() - t0 >= 700, 'the deadline closed it');
+    assert.ok(Date.now() - t0 >= 1900, `the deadline closed it (after ${Date.now() - t0} ms)`);
     up.server.close();
   });
 
@@ -305,7 +311,8 @@ stream:
     const t = await startEngine(streamYaml(up.port, ', proxy_timeout: 300ms, max_connections: 2'));
     const a = await connect(t.addr('s'));
     const b = await connect(t.addr('s'));
-    await sleep(50);
+    const counters = t.engine.services.counters.get('listener', 's');
+    await waitFor(() => counters.active === 2, 'two connections on the proxy');
     const c = await connect(t.addr('s'));
     const cClosed = new Promise((r) => c.once('close', r));
     c.on('error', () => undefined);
@@ -316,11 +323,9 @@ stream:
     assert.equal(await echo, 'ping');
     await Promise.all([new Promise((r) => a.once('close', r)), new Promise((r) => b.once('close', r))]);
     const waited = Date.now() - started;
-    await sleep(50);
     assert.ok(waited >= 250 && waited < 2000, `closed after ~300ms idle, took ${waited}ms`);
-    const counters = t.engine.services.counters.get('listener', 's');
     assert.equal(counters.drops, 1);
-    assert.equal(counters.active, 0);
+    await waitFor(() => counters.active === 0, 'the idle connections closed on the proxy');
     await t.stop();
     up.server.close();
   });
@@ -372,8 +377,7 @@ stream:
     second.destroy();
     // The slot frees when Sluice has seen both sides close; poll instead of guessing a delay.
     const counters = t.engine.services.counters.get('listener', 's');
-    for (let i = 0; i < 100 && counters.active > 0; i++) await sleep(20);
-    assert.equal(counters.active, 0, 'both connections closed on the proxy');
+    await waitFor(() => counters.active === 0, 'both connections closed on the proxy');
     const third = await connect(t.addr('s'));
     assert.equal(
       await new Promise<string>((r) => third.once('data', (d) => r(String(d)))),
@@ -386,7 +390,8 @@ stream:
     b.server.close();
   });
 
-  it('limits, resets and stalls the byte stream through the link pipeline', { timeout: 15000 }, async () => {
+  it('limits, resets and stalls the byte stream through the link pipeline', { timeout: 15000 }, async (ctx) => {
+    ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
     const payload = randomBytes(256 * 1024);
     const up = await serve((s) => {
       s.on('error', () => undefined);
@@ -421,7 +426,8 @@ stream:
     const stl = await connect(t.addr('stl'));
     let m = 0;
     stl.on('data', (d: Buffer) => (m += d.length));
-    await sleep(400);
+    await waitFor(() => m >= 1000, 'the first 1000 bytes');
+    await sleep(300); // and then nothing
     assert.equal(m, 1000, 'stalled after 1000 bytes, connection still open');
     assert.equal(stl.destroyed, false);
     stl.destroy();
@@ -432,7 +438,8 @@ stream:
   it(
     "a changed limit reaches an open connection; a changed group keeps its servers' state",
     { timeout: 15000 },
-    async () => {
+    async (ctx) => {
+      ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
       const up = await serve((s) => {
         s.on('error', () => undefined);
         const block = Buffer.alloc(16 * 1024, 7);
@@ -448,17 +455,21 @@ stream:
   servers: [ { name: s, listen: 0, upstream: up, limit: { rate: ${rate}, burst: 16k } } ]
 `;
       const t = await startEngine(yaml('64k', 1));
+      const started = Date.now();
       const c = await connect(t.addr('s'));
       let n = 0;
       c.on('data', (d: Buffer) => (n += d.length));
-      await sleep(1000);
-      const slow = n;
-      assert.ok(slow > 20 * 1024 && slow < 160 * 1024, `~64 KiB in the first second, got ${slow}`);
+      await waitFor(() => n >= 48 * 1024, 'the first 48 KiB', 5000);
+      // However late this process looks, the proxy cannot have passed more than burst + rate × time (+ a slice).
+      const allowed = 16 * 1024 + (64 * 1024 * (Date.now() - started)) / 1000 + 16 * 1024;
+      assert.ok(n <= allowed, `at 64 KiB/s: ${n} bytes after ${Date.now() - started} ms`);
       const r = await t.engine.apply(parseConfig(yaml('4m', 5)));
       assert.ok(r.ok);
-      await sleep(1000);
-      const fast = n - slow;
-      assert.ok(fast > 1024 * 1024, `the open connection sped up to ~4 MiB/s, got ${fast} bytes in 1 s`);
+      const slow = n;
+      // 1 MiB more would take 16 s at the old rate; at the new one it takes a quarter of a second.
+      const applied = Date.now();
+      await waitFor(() => n - slow >= 1024 * 1024, 'a MiB more at the new rate', 5000);
+      assert.ok(Date.now() - applied < 5000, `the open connection sped up: 1 MiB in ${Date.now() - applied} ms`);
       const group = t.engine.services.counters.get('upstream', `up 127.0.0.1:${up.port}`);
       assert.equal(group.active, 1, 'the open connection is still counted on its server');
       c.destroy();

@@ -10,7 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { freePort, stopProc } from '../bench/harness.js';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
-import { have, run } from '../helpers/process.js';
+import { run } from '../helpers/process.js';
+import { needs } from '../helpers/peers.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
 async function startDnsmasq(answer: string): Promise<{ port: number; proc: ChildProcess }> {
@@ -75,7 +76,7 @@ async function echoServer(): Promise<{ port: number; socket: dgram.Socket }> {
   return { port: socket.address().port, socket };
 }
 
-describe('stream udp', { skip: !(await have('dnsmasq')) && 'dnsmasq not installed' }, () => {
+describe('stream udp', { skip: needs('dnsmasq', 'dig') }, () => {
   const dns: { port: number; proc: ChildProcess }[] = [];
   let t: TestEngine | undefined;
 

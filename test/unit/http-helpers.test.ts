@@ -1,38 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRange, contentRange } from '../../core/http/ranges.js';
 import { contentTypeOf } from '../../core/http/mime.js';
 import { acceptsGzip, gzipEligible } from '../../core/http/gzip.js';
-import { pathSegments, isInside } from '../../core/http/static-path.js';
 import { safeFileName } from '../../core/http/routes/upload.js';
 import { fileETag, notModified } from '../../core/http/routes/static.js';
-
-/** Range header → expected meaning, for a 1000-byte body. */
-const RANGES: [string | undefined, ReturnType<typeof parseRange>][] = [
-  [undefined, { kind: 'none' }],
-  ['bytes=0-99', { kind: 'range', range: { start: 0, end: 99 } }],
-  ['bytes=500-', { kind: 'range', range: { start: 500, end: 999 } }],
-  ['bytes=-100', { kind: 'range', range: { start: 900, end: 999 } }],
-  ['bytes=-5000', { kind: 'range', range: { start: 0, end: 999 } }],
-  ['bytes=990-5000', { kind: 'range', range: { start: 990, end: 999 } }],
-  ['bytes=1000-', { kind: 'unsatisfiable' }],
-  ['bytes=-0', { kind: 'unsatisfiable' }],
-  ['bytes=5-2', { kind: 'none' }],
-  ['bytes=0-1,4-5', { kind: 'none' }],
-  ['items=0-1', { kind: 'none' }],
-  ['bytes=-', { kind: 'none' }],
-  [' bytes = 1 - 2 ', { kind: 'range', range: { start: 1, end: 2 } }],
-];
-
-for (const [header, want] of RANGES) {
-  test(`Range ${JSON.stringify(header)} on 1000 bytes`, () => assert.deepEqual(parseRange(header, 1000), want));
-}
-
-test('a range of an empty body is unsatisfiable; Content-Range format', () => {
-  assert.deepEqual(parseRange('bytes=0-', 0), { kind: 'unsatisfiable' });
-  assert.deepEqual(parseRange('bytes=-1', 0), { kind: 'unsatisfiable' });
-  assert.equal(contentRange({ start: 0, end: 9 }, 100), 'bytes 0-9/100');
-});
 
 test('content types by extension, with a safe default', () => {
   assert.equal(contentTypeOf('/a/b/index.HTML'), 'text/html; charset=utf-8');
@@ -70,33 +41,6 @@ test('gzip eligibility: configured types and min_length; never event streams', (
     false,
   );
   assert.equal(gzipEligible({ server: {} as never }, 'text/html', 10_000), false);
-});
-
-const SEGMENTS: [string, string[] | number][] = [
-  ['/', []],
-  ['/a/b.txt', ['a', 'b.txt']],
-  ['//a/./b', ['a', 'b']],
-  ['/a%20b', ['a b']],
-  ['/..', 403],
-  ['/a/%2e%2e', 403],
-  ['/a%2fb', 403],
-  ['/a%5cb', 403],
-  ['/a%00', 403],
-  ['/%E0%A4%A', 400],
-];
-for (const [rest, want] of SEGMENTS) {
-  test(`path segments of ${rest}`, () => {
-    const got = pathSegments(rest);
-    if (typeof want === 'number') assert.equal(!Array.isArray(got) && got.status, want);
-    else assert.deepEqual(got, want);
-  });
-}
-
-test('isInside: the root and below, never a sibling with the same prefix', () => {
-  assert.equal(isInside('/srv/www', '/srv/www'), true);
-  assert.equal(isInside('/srv/www', '/srv/www/a'), true);
-  assert.equal(isInside('/srv/www', '/srv/www2/a'), false);
-  assert.equal(isInside('/', '/etc/passwd'), true);
 });
 
 test('upload names are reduced to a safe base name', () => {

@@ -130,6 +130,25 @@ test('setRate applies to a waiting writer at once; no byte dropped or duplicated
   assert.ok(Buffer.concat(received).equals(data), 'bytes arrive complete and in order');
 });
 
+test('an idle bucket refills to its burst and no further, however long nobody asks', () => {
+  const clock = new FakeClock();
+  const bucket = new TokenBucket(1 * MiB, 16 * KiB, clock);
+  let got = 0;
+  bucket.request(16 * KiB, (n) => (got += n));
+  assert.equal(got, 16 * KiB, 'a new bucket starts full');
+  assert.equal(bucket.available(), 0);
+  clock.advance(5);
+  assert.equal(bucket.available(), (5 * MiB) / 1000, 'refills at the rate');
+  clock.advance(3000);
+  assert.equal(bucket.available(), 16 * KiB, 'three idle seconds bank the burst, not 3 MiB');
+  assert.equal(bucket.idle(), true);
+  // The next writer after the idle spell gets the burst at once, then waits for the rate.
+  got = 0;
+  bucket.request(1 * MiB, (n) => (got += n));
+  assert.equal(got, 16 * KiB);
+  assert.equal(bucket.idle(), false, 'nobody waits, but the bucket is empty');
+});
+
 test('setBurst lowers the tokens kept', () => {
   const clock = new FakeClock();
   const bucket = new TokenBucket(1 * MiB, 512 * KiB, clock);

@@ -89,6 +89,27 @@ test('a foreign Host (DNS rebinding) or Origin is refused with 403', async () =>
   await assert.rejects(socket(''), /HTTP 403/);
   const ws = await socket('', { cookie: 'sluice_token=tok-123', origin: `http://127.0.0.1:${server.port}` });
   ws.close();
+  const own = await socket('', { cookie: 'sluice_token=tok-123', origin: `http://localhost:${server.port}` });
+  own.close();
+});
+
+test('an Origin of another local port, or of https on our own port, is another site: page and socket refused', async () => {
+  const other = server.port === 3000 ? 3001 : 3000;
+  for (const origin of [
+    `http://localhost:${other}`,
+    `http://127.0.0.1:${other}`,
+    'http://localhost',
+    'http://127.0.0.1',
+    `https://127.0.0.1:${server.port}`,
+    `https://localhost:${server.port}`,
+  ]) {
+    assert.equal((await get('/?token=tok-123', { origin })).status, 403, `page from ${origin}`);
+    await assert.rejects(
+      socket('?token=tok-123', { origin }),
+      /HTTP 403/,
+      `a WebSocket from ${origin} (with the right token) is refused`,
+    );
+  }
 });
 
 test('calls: allowed ones answer, unknown ones and bad arguments are refused with a message', async () => {
