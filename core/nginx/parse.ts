@@ -34,7 +34,6 @@ type TokenKind = 'word' | ';' | '{' | '}';
 interface Token {
   text: string;
   kind: TokenKind;
-  quoted: boolean;
   line: number;
   col: number;
 }
@@ -83,8 +82,9 @@ class Tokenizer {
     const col = this.col;
     const c = t.charCodeAt(this.i);
     if (SPECIAL.has(c)) {
+      const kind = t[this.i] as TokenKind;
       this.advance();
-      return { text: t[this.i - 1]!, kind: t[this.i - 1] as TokenKind, quoted: false, line, col };
+      return { text: kind, kind, line, col };
     }
     if (c === 0x22 || c === 0x27) return this.quoted(line, col);
     return this.word(line, col);
@@ -120,7 +120,7 @@ class Tokenizer {
     if (this.i < t.length && !SPACE.has(after) && !SPECIAL.has(after)) {
       throw new SyntaxProblem(this.line, this.col, `unexpected "${t[this.i]}" after a quoted string`);
     }
-    return { text: out, kind: 'word', quoted: true, line, col };
+    return { text: out, kind: 'word', line, col };
   }
 
   private word(line: number, col: number): Token {
@@ -140,7 +140,7 @@ class Tokenizer {
       if (c === 0x5c && this.i + 1 < t.length) this.advance();
       this.advance();
     }
-    return { text: t.slice(from, this.i), kind: 'word', quoted: false, line, col };
+    return { text: t.slice(from, this.i), kind: 'word', line, col };
   }
 }
 

@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
-import { have } from '../helpers/process.js';
+import { needs } from '../helpers/peers.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 import { ClientSession } from '../../core/client/session.js';
 import type { ClientEvent } from '../../core/api/client.js';
@@ -94,10 +94,8 @@ async function startNginx(name: string, port: number, upstreamPort: number, fixe
 }
 
 before(async () => {
-  if (!(await have('nginx'))) {
-    skip = 'nginx is not installed';
-    return;
-  }
+  skip = needs('nginx');
+  if (skip) return;
   upstream = http.createServer(async (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     for (let i = 1; i <= EVENTS; i++) {

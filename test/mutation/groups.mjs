@@ -33,6 +33,6 @@ export const GROUPS = {
   },
   nginx: {
     mutate: ['core/nginx/parse.ts'],
-    tests: ['test/unit/nginx-tokens.test.ts'],
+    tests: ['test/unit/nginx-parse.test.ts'],
   },
 };
