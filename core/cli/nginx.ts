@@ -1,14 +1,18 @@
 /**
  * `sluice export-nginx CONFIG` prints the nginx.conf equivalent of a Sluice
- * document; `sluice import-nginx FILE` prints a Sluice document (YAML) for
- * the subset of an nginx.conf Sluice understands, with notes for the rest.
+ * document (for `tls: {}` servers it first writes the local CA's certificate
+ * to files nginx loads); `sluice import-nginx FILE` prints a Sluice document
+ * (YAML) for the subset of an nginx.conf Sluice understands, with notes for
+ * the rest.
  */
 import { dirname, resolve, isAbsolute } from 'node:path';
 import type { Command } from 'commander';
-import { formatConfigError } from '../config/index.js';
+import { formatConfigError, type SluiceConfig } from '../config/index.js';
 import { loadConfigFile } from '../engine/config-file.js';
-import { exportNeeds, exportNginx } from '../nginx/export.js';
-import { findNginxModules } from '../nginx/modules.js';
+import { exportNeeds, exportNginx, type LocalCertificateFiles } from '../nginx/export.js';
+import { defaultCertificateDir, needsLocalCertificates, writeLocalCertificates } from '../nginx/local-certificates.js';
+import { findNginxModules, nginxTarget, systemRootBundle } from '../nginx/modules.js';
+import { LocalCa } from '../tls/index.js';
 import { formatImportError, importNginxSource } from '../nginx/import.js';
 import { readNginxSource } from '../nginx/source.js';
 
@@ -25,7 +29,15 @@ export function installNginxCommands(program: Command): void {
       '--modules-dir <dir>',
       "where ngx_stream_module.so and ngx_nchan_module.so are (default: what nginx -V says, else Debian's /usr/lib/nginx/modules)",
     )
-    .action(async (file: string, o: { redis?: string; modulesDir?: string }) => {
+    .option(
+      '--cert-dir <dir>',
+      "where the local CA's certificates for tls: {} servers are written (default: the nginx folder in Sluice's data directory)",
+    )
+    .option(
+      '--nginx-version <version>',
+      'the nginx the output is for, e.g. 1.25.3 (default: the installed one; HTTP/2 as `http2 on;` from 1.25.1)',
+    )
+    .action(async (file: string, o: ExportFlags) => {
       const r = await loadConfigFile(file);
       if (!r.ok) {
         for (const e of r.errors) console.error(formatConfigError({ ...e, file }));
@@ -37,7 +49,18 @@ export function installNginxCommands(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      if (o.nginxVersion !== undefined && !/^\d+\.\d+\.\d+$/.test(o.nginxVersion)) {
+        console.error(`sluice export-nginx: --nginx-version takes a version like 1.25.3, not "${o.nginxVersion}"`);
+        process.exitCode = 1;
+        return;
+      }
       const base = dirname(resolve(file));
+      const localCertificates = await localCertificatesFor(r.config, o.certDir);
+      if (typeof localCertificates === 'string') {
+        console.error(`sluice export-nginx: ${localCertificates}`);
+        process.exitCode = 1;
+        return;
+      }
       const found = findNginxModules(o.modulesDir);
       const needed = exportNeeds(r.config);
       for (const m of found.missing)
@@ -49,6 +72,9 @@ export function installNginxCommands(program: Command): void {
           modules: found.files,
           redis: o.redis,
           resolvePath: (p) => (isAbsolute(p) ? p : resolve(base, p)),
+          nginx: nginxTarget(o.nginxVersion),
+          localCertificates,
+          systemRoots: systemRootBundle(),
         }),
       );
     });
@@ -64,6 +90,36 @@ export function installNginxCommands(program: Command): void {
         error: (line) => console.error(line),
       });
     });
+}
+
+interface ExportFlags {
+  redis?: string;
+  modulesDir?: string;
+  certDir?: string;
+  nginxVersion?: string;
+}
+
+/**
+ * The local CA's certificate files for the config's `tls: {}` servers,
+ * written to `certDir` (each named on stderr); a string is why they could
+ * not be written.
+ */
+async function localCertificatesFor(
+  config: SluiceConfig,
+  certDir: string | undefined,
+): Promise<Record<string, LocalCertificateFiles> | string> {
+  if (!needsLocalCertificates(config)) return {};
+  const dir = resolve(certDir ?? defaultCertificateDir());
+  try {
+    const files = await writeLocalCertificates(config, await LocalCa.open(), dir);
+    for (const [server, f] of Object.entries(files))
+      console.error(
+        `sluice export-nginx: server ${server} (tls: {}): the local CA's certificate for ${f.hosts.join(', ')} is in ${f.cert} and ${f.key}; clients trust ${f.ca}`,
+      );
+    return files;
+  } catch (err) {
+    return `cannot write the local CA's certificates for tls: {} servers to ${dir} (${(err as Error).message}); pass --cert-dir DIR, or give the servers tls: { cert, key }`;
+  }
 }
 
 /** Where `import-nginx` writes: the YAML (stdout), and notes and errors one per line (stderr). */

@@ -7,16 +7,25 @@
  * nchan; mock kinds nginx cannot run answer 501 with a comment naming the
  * route. Isomorphic.
  */
-import { formatDuration, sizeToConfig, type RouteConfig } from '../config/index.js';
+import {
+  formatDuration,
+  isUpstreamUrl,
+  sizeToConfig,
+  type HttpUpstreamConfig,
+  type RouteConfig,
+} from '../config/index.js';
 import { explainLimit } from '../shaping/explain.js';
 import { quote, type Conf } from './conf-writer.js';
 import { exportSubscriber } from './export-sse.js';
+import { exportProxyTls, upstreamHost, type TlsExportOptions } from './export-tls.js';
 import { NGINX_NO_TIMEOUT } from './import-proxy.js';
 
 /** What route bodies need from the export's options. */
-export interface RouteExportOptions {
-  /** Turns a config-relative path (static root, upload dir) into an absolute one. */
+export interface RouteExportOptions extends TlsExportOptions {
+  /** Turns a config-relative path (static root, upload dir, certificate) into an absolute one. */
   resolvePath?: (p: string) => string;
+  /** The HTTP upstream group a proxy names (URL shorthands included). */
+  upstream?: (name: string) => HttpUpstreamConfig | undefined;
 }
 
 const ms = (v: number) => formatDuration(v);
@@ -71,7 +80,7 @@ function routeBody(c: Conf, r: RouteConfig, opts: RouteExportOptions): void {
     if (!redirect) c.line(`default_type ${quote(r.respond.content_type)};`);
     c.line(`return ${r.respond.status}${text ? ` ${quote(text)}` : ''};`);
   } else if (r.proxy) {
-    exportProxy(c, r.proxy);
+    exportProxy(c, r.proxy, opts);
   } else if (channel) {
     exportSubscriber(c, r);
   } else {
@@ -99,11 +108,21 @@ function exportLimit(c: Conf, l: NonNullable<RouteConfig['limit']>): void {
   if (l.direction === 'both') c.comment('the upload direction is not limited by nginx');
 }
 
-function exportProxy(c: Conf, p: NonNullable<RouteConfig['proxy']>): void {
-  c.line(`proxy_pass http://${p.upstream}${p.uri ?? ''};`);
+/**
+ * A proxy location. A URL shorthand (`upstream: https://api.example.com`)
+ * is proxied to directly, as the user wrote it; a group by name through its
+ * `upstream` block, over https when the group has `tls`.
+ */
+function exportProxy(c: Conf, p: NonNullable<RouteConfig['proxy']>, opts: RouteExportOptions): void {
+  const group = opts.upstream?.(p.upstream);
+  const target = isUpstreamUrl(p.upstream) ? p.upstream : `${group?.tls ? 'https' : 'http'}://${p.upstream}`;
+  c.line(`proxy_pass ${target}${p.uri ?? ''};`);
+  if (group?.tls) exportProxyTls(c, group, opts);
   c.line('proxy_http_version 1.1;');
   c.line('proxy_set_header Upgrade $http_upgrade;').line('proxy_set_header Connection $sluice_connection;');
-  c.line(`proxy_set_header Host ${p.host ? quote(p.host) : '$http_host'};`);
+  // The client's Host, unless the route sets one or the upstream is named by its own host (TLS and URL upstreams).
+  const host = p.host ?? upstreamHost(group);
+  c.line(`proxy_set_header Host ${host !== undefined ? quote(host) : '$http_host'};`);
   // What Sluice's proxy sends: the client chain, its scheme and Host, its address.
   c.line('proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;');
   c.line('proxy_set_header X-Forwarded-Proto $scheme;');

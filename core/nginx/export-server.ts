@@ -9,6 +9,7 @@
 import { formatDuration, sizeToConfig, type HttpServerConfig, type RouteConfig } from '../config/index.js';
 import { quote, type Conf } from './conf-writer.js';
 import { exportRoute, type RouteExportOptions } from './export-route.js';
+import { exportServerTls, listenTlsParams } from './export-tls.js';
 
 /** The zone every server's connection cap counts in (keyed by the listening address). */
 export const CONN_ZONE = 'sluice_conn';
@@ -45,8 +46,9 @@ export function serverBlocks(s: HttpServerConfig): Block[] {
 export function exportServer(c: Conf, s: HttpServerConfig, opts: RouteExportOptions): void {
   for (const block of serverBlocks(s)) {
     c.open('server');
-    c.line(`listen ${s.listen}${tlsParams(s)}${block.isDefault ? ' default_server' : ''};`);
+    c.line(`listen ${s.listen}${listenTlsParams(s, opts)}${block.isDefault ? ' default_server' : ''};`);
     c.line(`server_name ${block.names.join(' ')};`);
+    exportServerTls(c, s, opts);
     listenerSettings(c, s);
     // Longest prefix first reads best; nginx picks the longest match itself.
     const routes = [...block.routes].sort(byPath);
@@ -76,13 +78,6 @@ function byPath(a: RouteConfig, b: RouteConfig): number {
   );
 }
 
-/** ` ssl` (and ` http2`, on by default with TLS) for a server with its own certificate files. */
-function tlsParams(s: HttpServerConfig): string {
-  const tls = (s as { tls?: { cert?: string; key?: string } }).tls;
-  if (!tls?.cert || !tls.key) return '';
-  return (s as { http2?: boolean }).http2 === false ? ' ssl' : ' ssl http2';
-}
-
 function listenerSettings(c: Conf, s: HttpServerConfig): void {
   c.line(`client_header_timeout ${ms(s.header_timeout)};`);
   c.line(`keepalive_timeout ${ms(s.keepalive_timeout)};`);
@@ -91,13 +86,6 @@ function listenerSettings(c: Conf, s: HttpServerConfig): void {
   if (s.access_log)
     c.line(
       `access_log ${quote(s.access_log.path)}${s.access_log.format === 'json' ? ` ${JSON_LOG_FORMAT}` : ' combined'};`,
-    );
-  const tls = (s as { tls?: { cert?: string; key?: string } }).tls;
-  if (tls?.cert && tls.key)
-    c.line(`ssl_certificate ${quote(tls.cert)};`).line(`ssl_certificate_key ${quote(tls.key)};`);
-  else if (tls)
-    c.comment(
-      "tls: {} uses a certificate from Sluice's local CA; give the server tls: { cert, key } to export it for nginx",
     );
   if (s.gzip) {
     c.line('gzip on;').line(`gzip_min_length ${s.gzip.min_length};`);

@@ -13,6 +13,7 @@
  */
 import {
   formatDuration,
+  isUpstreamUrl,
   sizeToConfig,
   type HttpUpstreamConfig,
   type SluiceConfig,
@@ -26,8 +27,10 @@ import { Conf, quote } from './conf-writer.js';
 import { exportLimitRules } from './export-limits.js';
 import { exportServer, exportServerShared } from './export-server.js';
 import { channelsOf, exportChannelStore, exportPublishers } from './export-sse.js';
+import type { TlsExportOptions } from './export-tls.js';
 
 export { quote } from './conf-writer.js';
+export { DEBIAN_SYSTEM_ROOTS, type LocalCertificateFiles, type NginxTarget } from './export-tls.js';
 
 /** Dynamic module files to load; undefined when nginx has the module built in. */
 export interface ModuleFiles {
@@ -42,8 +45,8 @@ export const DEBIAN_MODULES: Required<ModuleFiles> = {
 };
 
 /** Options of the export. */
-export interface ExportOptions {
-  /** Turns a config-relative path (static root, upload dir) into an absolute one. */
+export interface ExportOptions extends TlsExportOptions {
+  /** Turns a config-relative path (static root, upload dir, certificate and CA files) into an absolute one. */
   resolvePath?: (p: string) => string;
   /** Shown in the header comment. */
   source?: string;
@@ -112,8 +115,10 @@ function exportHttp(c: Conf, config: SluiceConfig, opts: ExportOptions): void {
   const chains = exportLimitRules(c, http.limits);
   if (chains.rate) c.line(`limit_rate ${chains.rate};`);
   if (chains.after) c.line(`limit_rate_after ${chains.after};`);
-  for (const u of http.upstreams) exportUpstream(c, u, 'http');
-  for (const s of http.servers) exportServer(c, s, { resolvePath: opts.resolvePath });
+  // A URL shorthand's group is the URL itself in proxy_pass: no upstream block.
+  for (const u of http.upstreams) if (!isUpstreamUrl(u.name)) exportUpstream(c, u, 'http');
+  const groups = new Map(http.upstreams.map((u) => [u.name, u]));
+  for (const s of http.servers) exportServer(c, s, { ...opts, upstream: (name) => groups.get(name) });
   exportPublishers(c, config);
   c.close();
 }

@@ -1,11 +1,14 @@
 /**
  * A proxying location (`proxy_pass`) as a Sluice `proxy`: the target group
- * (an upstream block, or a one-server group made for an address), nginx's
+ * (an upstream block, or a one-server group made for an address; over TLS
+ * for https, or the URL shorthand for a host named directly), nginx's
  * prefix replacement when proxy_pass has a URI part, buffering, timeouts,
  * next-upstream tries, and the request headers — the X-Forwarded-* / X-Real-IP
  * / Upgrade set Sluice sends anyway is recognised, literal extras are kept.
  */
+import { isIpLiteral, parseUpstreamUrl } from '../config/index.js';
 import { hasVariable, nginxTime, onOff, type Obj, type Scope } from './import-context.js';
+import { fitsUrlShorthand, groupHost, groupTls, readProxyTls } from './import-proxy-tls.js';
 import type { UpstreamTable } from './import-upstream.js';
 import type { Directive } from './parse.js';
 
@@ -32,21 +35,67 @@ export function importProxy(scope: Scope, pass: Directive, ups: UpstreamTable): 
   if (!m) return void ctx.skip(pass, `"${url}" is not an http:// or https:// URL`);
   const [, scheme, host, uri] = m;
   if (host!.startsWith('unix:')) return void ctx.skip(pass, `unix sockets are not supported (${host})`);
-  let upstream: string;
-  if (ups.has(host!)) upstream = host!;
-  else upstream = ups.implicit(/:\d+$/.test(host!) ? host! : `${host}:${scheme === 'https' ? 443 : 80}`);
-  if (scheme === 'https')
-    ctx.info(pass, `${url}: the upstream is reached over plain HTTP (TLS to upstreams is not imported)`);
-  const out: Obj = { upstream };
+  const out: Obj = {};
   if (uri !== undefined) out.uri = uri;
   const loc = scope.node;
   if (loc && /^(~|~\*|@)/.test(loc.args[0] ?? '') && uri !== undefined)
     ctx.info(pass, 'a URI part after a regex location is applied as a prefix replacement');
   proxySettings(scope, out);
-  proxyHeaders(scope, out, host!);
+  const clientHost = proxyHeaders(scope, out, host!);
+  const upstream =
+    scheme === 'https' ? secureTarget(scope, pass, ups, host!, out, clientHost) : plainTarget(pass, ups, host!);
   const hc = scope.own('health_check');
   if (hc) ups.attachHealthCheck(upstream, hc);
-  return out;
+  return { upstream, ...out };
+}
+
+/** `http://NAME`: the upstream block of that name, else a one-server group for the address. */
+function plainTarget(pass: Directive, ups: UpstreamTable, host: string): string {
+  const upstream = ups.has(host) ? host : ups.implicit(/:\d+$/.test(host) ? host : `${host}:80`);
+  ups.useTls(upstream, undefined, pass);
+  return upstream;
+}
+
+/**
+ * `https://NAME`: the URL shorthand when a host is named directly with the
+ * shorthand's settings, else a group (the upstream block, or one made for the
+ * address) carrying the location's TLS settings. The Host Sluice sends such
+ * an upstream by default is left out of the route.
+ */
+function secureTarget(
+  scope: Scope,
+  pass: Directive,
+  ups: UpstreamTable,
+  host: string,
+  out: Obj,
+  clientHost: Directive | undefined,
+): string {
+  const t = readProxyTls(scope, pass, host);
+  let upstream: string;
+  let defaultHost: string;
+  const url = parseUpstreamUrl(`https://${host}`);
+  if (!ups.has(host) && !scope.has('health_check') && typeof url !== 'string' && fitsUrlShorthand(host, t)) {
+    upstream = url.name;
+    defaultHost = url.authority;
+    if (!t.sni && !isIpLiteral(url.host))
+      scope.ctx.info(
+        scope.inherited('proxy_ssl_server_name') ?? pass,
+        `nginx sends no server name (SNI) without proxy_ssl_server_name on; Sluice sends ${url.host}`,
+      );
+  } else {
+    upstream = ups.has(host) ? host : ups.implicit(/:\d+$/.test(host) ? host : `${host}:443`);
+    const first = ((ups.get(upstream)!.servers as Obj[])[0]?.address as string | undefined) ?? host;
+    const tls = groupTls(scope, pass, t, first);
+    ups.useTls(upstream, tls, pass);
+    defaultHost = groupHost(first, (ups.get(upstream)!.tls as Obj | undefined) ?? tls);
+  }
+  if (out.host === defaultHost) delete out.host;
+  if (clientHost)
+    scope.ctx.info(
+      clientHost,
+      `Sluice names a TLS upstream by its own host (Host: ${(out.host as string | undefined) ?? defaultHost}); the client's Host is not forwarded`,
+    );
+  return upstream;
 }
 
 function proxySettings(scope: Scope, out: Obj): void {
@@ -91,18 +140,26 @@ function proxySettings(scope: Scope, out: Obj): void {
     ctx.skip(nextTimeout, 'Sluice bounds retries by next_upstream_tries, not by time');
 }
 
-/** Request headers; `proxyHost` is the proxy_pass host as written (nginx's `$proxy_host`, its default Host). */
-function proxyHeaders(scope: Scope, out: Obj, proxyHost: string): void {
+/**
+ * Request headers; `proxyHost` is the proxy_pass host as written (nginx's
+ * `$proxy_host`, its default Host). Returns the directive asking for the
+ * client's Host, if one does.
+ */
+function proxyHeaders(scope: Scope, out: Obj, proxyHost: string): Directive | undefined {
   const ctx = scope.ctx;
   const extra: Record<string, string> = {};
   let host: string | undefined;
   let hostSet = false;
+  let clientHost: Directive | undefined;
   for (const d of scope.inheritedList('proxy_set_header')) {
     const [name = '', value = ''] = d.args;
     const lower = name.toLowerCase();
     if (lower === 'host') {
       hostSet = true;
-      if (value === '$host' || value === '$http_host') continue; // Sluice's default: the client's Host
+      if (value === '$host' || value === '$http_host') {
+        clientHost = d; // Sluice's default for a plain group: the client's Host
+        continue;
+      }
       if (value === '$proxy_host') host = proxyHost;
       else if (hasVariable(value))
         ctx.skip(d, `the Host value ${value} uses variables; Sluice sends the client's Host`);
@@ -120,4 +177,5 @@ function proxyHeaders(scope: Scope, out: Obj, proxyHost: string): void {
   if (!hostSet) host = proxyHost;
   if (host !== undefined) out.host = host;
   if (Object.keys(extra).length) out.headers = extra;
+  return clientHost;
 }

@@ -5,12 +5,13 @@
  * each non-default server carry its `server_name`s as `hosts` (nginx's
  * default server — `default_server`, else the first — answers every other
  * host, as routes without hosts do). Listener-wide settings come from the
- * default server: gzip, timeouts, access_log, limit_conn, TLS.
+ * default server: gzip, timeouts, access_log, limit_conn, TLS and HTTP/2.
  */
-import { httpServerSchema, hostPattern } from '../config/index.js';
+import { hostPattern } from '../config/index.js';
 import { hasVariable, nginxSize, nginxTime, onOff, Scope, type ImportContext, type Obj } from './import-context.js';
 import { importLocation, type HttpSettings, type RouteDraft } from './import-location.js';
 import { parseListen, type Listen } from './import-listen.js';
+import { addressTls, readServerTls, type ServerTls, type SettingSink } from './import-tls.js';
 import type { Directive } from './parse.js';
 
 /** A server block read so far: its listens, routes and listener-wide settings. */
@@ -20,11 +21,8 @@ interface ServerDraft {
   routes: RouteDraft[];
   names: string[];
   settings: Map<string, { value: unknown; d: Directive }>;
+  tls: ServerTls;
 }
-
-/** Sluice supports TLS listeners when its schema has the keys (they arrive with TLS support). */
-const TLS_KEYS = 'tls' in httpServerSchema.shape;
-const HTTP2_KEY = 'http2' in httpServerSchema.shape;
 
 /** Reads every server of an http section (or of a bare server file) into Sluice servers. */
 export function importServers(servers: Scope[], http: HttpSettings): Obj[] {
@@ -70,7 +68,8 @@ function readServer(scope: Scope, http: HttpSettings): ServerDraft | undefined {
   }
   if (listens.length === 0) return void ctx.skipBlock(scope.node!, 'none of its listen addresses can be imported');
   const names = scope.ownAll('server_name').flatMap((d) => d.args);
-  return { scope, listens, names, routes: serverRoutes(scope, http), settings: listenerSettings(scope, listens) };
+  const tls = readServerTls(scope, listens);
+  return { scope, listens, names, routes: serverRoutes(scope, http), settings: listenerSettings(scope), tls };
 }
 
 /** The routes of one server: a server-level `return` answers everything; else its locations, and its root at `/`. */
@@ -146,9 +145,9 @@ function stable(v: unknown): string {
 }
 
 /** Listener-wide settings of one server, each with the directive it came from. */
-function listenerSettings(scope: Scope, listens: Listen[]): ServerDraft['settings'] {
+function listenerSettings(scope: Scope): ServerDraft['settings'] {
   const out: ServerDraft['settings'] = new Map();
-  const set = (key: string, value: unknown, d: Directive | undefined) => {
+  const set: SettingSink = (key, value, d) => {
     if (d) out.set(key, { value, d });
   };
   const gz = scope.inherited('gzip');
@@ -165,7 +164,6 @@ function listenerSettings(scope: Scope, listens: Listen[]): ServerDraft['setting
   if (lchb && hsize) set('max_header_size', hsize, lchb);
   maxConnections(scope, set);
   accessLog(scope, set);
-  tls(scope, listens, set);
   return out;
 }
 
@@ -179,7 +177,7 @@ function gzipSettings(scope: Scope): Obj {
 }
 
 /** `limit_conn ZONE N` with a zone keyed by the server (not the client) → max_connections. */
-function maxConnections(scope: Scope, set: (key: string, value: unknown, d: Directive | undefined) => void): void {
+function maxConnections(scope: Scope, set: SettingSink): void {
   const lc = scope.inherited('limit_conn');
   if (!lc) return;
   const [zone = '', n = ''] = lc.args;
@@ -197,7 +195,7 @@ function maxConnections(scope: Scope, set: (key: string, value: unknown, d: Dire
 }
 
 /** access_log PATH [FORMAT] → { path, format }; a log_format written as JSON is read as JSON lines. */
-function accessLog(scope: Scope, set: (key: string, value: unknown, d: Directive | undefined) => void): void {
+function accessLog(scope: Scope, set: SettingSink): void {
   const logs = scope.inheritedList('access_log');
   const [first, ...rest] = logs;
   for (const r of rest) scope.ctx.skip(r, 'Sluice writes one access log per server');
@@ -214,46 +212,6 @@ function accessLog(scope: Scope, set: (key: string, value: unknown, d: Directive
     else scope.ctx.info(first, `log_format ${format} is written as nginx's combined format`);
   }
   set('access_log', { path, format: f }, first);
-}
-
-/** `listen … ssl` with ssl_certificate(_key) → tls; `http2` → http2, where Sluice has TLS listeners. */
-function tls(
-  scope: Scope,
-  listens: Listen[],
-  set: (key: string, value: unknown, d: Directive | undefined) => void,
-): void {
-  const ssl = listens.find((l) => l.ssl);
-  const h2 = listens.find((l) => l.http2);
-  const h2dir = scope.inherited('http2');
-  if (!TLS_KEYS) {
-    if (ssl) scope.ctx.skip(ssl.d, 'TLS listeners are not available in this Sluice version', 'listen ssl');
-    for (const name of ['ssl_certificate', 'ssl_certificate_key']) {
-      const d = scope.inherited(name);
-      if (d) scope.ctx.skip(d, 'TLS listeners are not available in this Sluice version');
-    }
-  } else if (ssl) {
-    const cert = scope.inherited('ssl_certificate');
-    const key = scope.inherited('ssl_certificate_key');
-    const files = cert && key && !hasVariable(cert.args[0]!) && !hasVariable(key.args[0]!);
-    if (!files)
-      scope.ctx.info(
-        ssl.d,
-        "no usable ssl_certificate / ssl_certificate_key: imported as tls: {}, a certificate from Sluice's local CA",
-      );
-    set('tls', files ? { cert: cert.args[0], key: key.args[0] } : {}, ssl.d);
-  }
-  if (!HTTP2_KEY) {
-    if (h2) scope.ctx.skip(h2.d, 'HTTP/2 listeners are not available in this Sluice version', 'listen http2');
-    if (h2dir) scope.ctx.skip(h2dir, 'HTTP/2 listeners are not available in this Sluice version');
-  } else if (h2 || onOff(h2dir)) {
-    if (ssl) set('http2', 'on', h2?.d ?? h2dir);
-    else
-      scope.ctx.skip(
-        (h2?.d ?? h2dir)!,
-        'Sluice serves HTTP/2 over TLS only (no cleartext h2c)',
-        h2 ? 'listen http2' : 'http2',
-      );
-  } else if (ssl) set('http2', 'off', ssl.d); // nginx speaks HTTP/2 only where it is asked to
 }
 
 /** The Sluice server for one address: the default server's settings, every member's routes (non-default ones with hosts). */
@@ -275,6 +233,10 @@ function buildServer(address: string, members: { listen: Listen; draft: ServerDr
         ctx.skip(s.d, `Sluice sets ${key} per address; the default server's setting applies to ${address}`);
     }
   }
+  const tlsOf = (m: (typeof members)[number]) => ({ listen: m.listen, tls: m.draft.tls });
+  addressTls(ctx, address, members.map(tlsOf), tlsOf(def), (key, value, d) => {
+    if (d) server[key] = value;
+  });
   const routes: Obj[] = [];
   for (const m of members) {
     const hosts = m === def || members.length === 1 ? undefined : hostsOf(m.draft);

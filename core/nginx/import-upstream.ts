@@ -3,7 +3,8 @@
  * balancing method, servers with weight/max_fails/fail_timeout/backup/down/
  * max_conns, `keepalive`, and active checks written as ANX does inside the
  * block (`health_check interval=5s timeout=3s`) or as NGINX Plus does in a
- * proxying location (`health_check interval=5 fails=3 passes=2 uri=/health`).
+ * proxying location (`health_check interval=5 fails=3 passes=2 uri=/health`),
+ * and how the locations proxying to a group reach it (plain HTTP or TLS).
  */
 import { nginxTime, type ImportContext, type Obj, type Scope } from './import-context.js';
 import type { Directive } from './parse.js';
@@ -12,6 +13,8 @@ import type { Directive } from './parse.js';
 export class UpstreamTable {
   readonly list: Obj[] = [];
   private readonly names = new Set<string>();
+  /** How each group is reached, as the first location proxying to it said. */
+  private readonly transports = new Map<string, { key: string; d: Directive }>();
 
   constructor(
     private readonly ctx: ImportContext,
@@ -58,6 +61,31 @@ export class UpstreamTable {
       this.list.push({ name, servers: [{ address }] });
     }
     return name;
+  }
+
+  /**
+   * Sets a group's TLS (undefined: plain HTTP) from the first location
+   * proxying to it; nginx sets it per location, Sluice per group, so a
+   * location asking for something else is noted.
+   */
+  useTls(group: string, tls: Obj | undefined, d: Directive): void {
+    const key = JSON.stringify(tls ?? null);
+    const first = this.transports.get(group);
+    if (first) {
+      if (first.key === key) return;
+      const at = `${first.d.file}:${first.d.line}`;
+      const how =
+        first.key === 'null'
+          ? `stays plain HTTP as ${at} proxies to it`
+          : tls
+            ? `keeps the TLS settings of ${at}`
+            : `is reached over TLS as ${at} says`;
+      this.ctx.info(d, `Sluice sets TLS per upstream group: ${group} ${how}`);
+      return;
+    }
+    this.transports.set(group, { key, d });
+    const u = this.get(group);
+    if (u && tls) u.tls = tls;
   }
 
   /** NGINX Plus `health_check` in a location: applies to the group the location proxies to. */

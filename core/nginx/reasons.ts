@@ -18,6 +18,8 @@ const MAPPED = new Set(
   nchan_eventsource_ping_comment nchan_eventsource_ping_event nchan_subscriber_first_message nchan_max_channel_subscribers
   nchan_message_timeout default_type client_header_timeout keepalive_timeout large_client_header_buffers
   proxy_timeout proxy_responses proxy_download_rate proxy_upload_rate keepalive ssl_certificate ssl_certificate_key http2
+  ssl http2_max_concurrent_streams proxy_ssl_verify proxy_ssl_trusted_certificate proxy_ssl_server_name proxy_ssl_name
+  proxy_ssl_verify_depth
 `
     .split(/\s+/)
     .filter(Boolean),
@@ -34,6 +36,13 @@ const GROUPS: [RegExp, string][] = [
     'Sluice tunes its socket and file I/O itself',
   ],
   [/^ssl_preread$/, 'Sluice does not read the TLS server name to route streams'],
+  [/^ssl_(client_certificate|verify_client|verify_depth|crl|ocsp)/, 'Sluice does not ask clients for certificates'],
+  [/^ssl_(stapling|trusted_certificate)/, 'Sluice sends no OCSP staples'],
+  [/^proxy_ssl_(certificate|certificate_key|password_file)$/, 'Sluice presents no client certificate to upstreams'],
+  [
+    /^proxy_ssl_/,
+    'Sluice reaches TLS upstreams with a server name, verification and a CA file; protocols, ciphers and session reuse follow Node.js defaults',
+  ],
   [
     /^ssl_/,
     'Sluice takes a certificate and key per server; protocols, ciphers and session settings follow Node.js defaults',
