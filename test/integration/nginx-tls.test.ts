@@ -20,7 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { parseConfig, startEngine, type TestEngine } from '../helpers/engine.js';
 import { testCa, type TestCa } from '../helpers/local-ca.js';
 import { freePort, nginxTest, startNginx, type Peer } from '../helpers/nginx.js';
-import { have, run } from '../helpers/process.js';
+import { run } from '../helpers/process.js';
+import { needs } from '../helpers/peers.js';
 import { makeTestPki, type TestPki } from '../helpers/tls.js';
 
 const BIN = join(fileURLToPath(new URL('../..', import.meta.url)), 'bin/sluice.mjs');
@@ -65,10 +66,8 @@ http:
 }
 
 before(async () => {
-  if (!(await have('nginx'))) {
-    skip = 'nginx is not installed';
-    return;
-  }
+  skip = needs('nginx');
+  if (skip) return;
   dir = mkdtempSync(join(tmpdir(), 'sluice-nginx-tls-'));
   pki = await makeTestPki(dir);
   ca = await testCa();
