@@ -9,6 +9,7 @@ import type { BenchSuite, BenchTable } from './harness.js';
 
 const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   // name: () => import('./file.js'),
+  small: () => import('./small.js'),
   stream: () => import('./stream.js'),
   sse: () => import('./sse.js'),
   limit: () => import('./limit.js'),

@@ -165,9 +165,9 @@ const CASES: [string, string, string[]][] = [
     ['c.yaml:7:81: http.servers[0].routes[0].proxy.connect_timeout: duration must be at least 1ms, got 0'],
   ],
   [
-    'read_timeout 0',
+    'read_timeout 0 is no timeout, as in nginx',
     route('{ path: /a, proxy: { upstream: "http://127.0.0.1:1", read_timeout: 0 } }'),
-    ['c.yaml:7:78: http.servers[0].routes[0].proxy.read_timeout: duration must be at least 1ms, got 0'],
+    [],
   ],
   [
     'send_timeout 0',
@@ -774,6 +774,7 @@ stream:
           header_timeout: 10000,
           keepalive_timeout: 5000,
           max_header_size: 16384,
+          max_connections: 0,
         },
       ],
       upstreams: [
@@ -858,7 +859,7 @@ test('routeKind names the one kind of a route; a route without one is a bug', ()
       '        - { path: /b, static: { root: . } }\n        - { path: /c, proxy: { upstream: "http://127.0.0.1:1" } }\n',
   ).http.servers[0]!.routes;
   assert.deepEqual(routes.map(routeKind), ['respond', 'static', 'proxy']);
-  assert.deepEqual([...ROUTE_KINDS], ['static', 'chunked', 'stream', 'upload', 'respond', 'sse', 'proxy']);
+  assert.deepEqual([...ROUTE_KINDS], ['static', 'chunked', 'stream', 'upload', 'respond', 'sse', 'proxy', 'llm']);
   assert.throws(
     () => routeKind({ path: '/x', headers: {} } as unknown as RouteConfig),
     /^Error: route \/x has no kind$/,
