@@ -2,7 +2,7 @@
 import { useEffect, useSyncExternalStore } from 'react';
 import { api, connection, desktop } from './api.js';
 import { Client } from './views/Client.js';
-import { ConfigView } from './views/ConfigView.js';
+import { ConfigView } from './views/config/ConfigView.js';
 import { Channels } from './views/Channels.js';
 import { Dashboard } from './views/dashboard/Dashboard.js';
 import { Traffic } from './views/traffic/Traffic.js';
