@@ -4,7 +4,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, writeFile, symlink, rm, readFile, utimes } from 'node:fs/promises';
+import { mkdtemp, mkdir, writeFile, symlink, rm, readFile, utimes, stat, rename } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
@@ -246,4 +246,44 @@ print(json.dumps({'status': r.status, 'sha': hashlib.sha256(body).hexdigest(), '
     part: blob.subarray(10, 20).toString('hex'),
     nstatus: 304,
   });
+});
+
+test('a file edited between requests is served as it is now, even at the same size and within the same second', async () => {
+  const path = join(dir, 'www/edit.txt');
+  await writeFile(path, 'version-1');
+  const first = await fetch(`${base}/files/edit.txt`);
+  assert.equal(await first.text(), 'version-1');
+  assert.equal(await (await fetch(`${base}/files/edit.txt`)).text(), 'version-1', 'a second read of the same version');
+  // Same length, so only the modification time (sub-second) or the inode tells the versions apart.
+  await writeFile(path, 'version-2');
+  assert.equal(await (await fetch(`${base}/files/edit.txt`)).text(), 'version-2');
+  // Replaced by another file (a new inode) with the same size and modification time.
+  const { mtime } = await stat(path);
+  await writeFile(`${path}.new`, 'version-3');
+  await utimes(`${path}.new`, mtime, mtime);
+  await rename(`${path}.new`, path);
+  assert.equal(await (await fetch(`${base}/files/edit.txt`)).text(), 'version-3');
+  await writeFile(path, 'a longer version 4');
+  const r = await fetch(`${base}/files/edit.txt`);
+  assert.equal(r.headers.get('content-length'), '18');
+  assert.equal(await r.text(), 'a longer version 4');
+});
+
+test('ranges of a file served from memory and of one streamed from disk (over 1 MiB) give the same exact bytes', async () => {
+  const big = randomBytes(1024 * 1024 + 4097);
+  await writeFile(join(dir, 'www/big.bin'), big);
+  for (const [name, bytes] of [
+    ['blob.bin', blob],
+    ['big.bin', big],
+  ] as const) {
+    for (let round = 0; round < 2; round++) {
+      const whole = Buffer.from(await (await fetch(`${base}/files/${name}`)).arrayBuffer());
+      assert.equal(sha(whole), sha(bytes), `${name}, read ${round + 1}`);
+      const last = bytes.length - 1;
+      const r = await fetch(`${base}/files/${name}`, { headers: { range: `bytes=100-${last}` } });
+      assert.equal(r.status, 206);
+      assert.equal(r.headers.get('content-range'), `bytes 100-${last}/${bytes.length}`);
+      assert.equal(sha(Buffer.from(await r.arrayBuffer())), sha(bytes.subarray(100)));
+    }
+  }
 });
