@@ -393,6 +393,26 @@ const server = cert
 server.listen(Number(port), '127.0.0.1', 1024);
 `;
 
+/**
+ * The runtime's floor for the same job: a minimal Node proxy (http in, https
+ * out with a keep-alive agent verifying against the CA, pipe both ways).
+ * Arguments: listen port, upstream port, CA file.
+ */
+const NODE_PROXY = `
+const [port, upstream, ca] = process.argv.slice(1);
+const fs = require('node:fs');
+const https = require('node:https');
+const agent = new https.Agent({ keepAlive: true, maxSockets: 64, ca: fs.readFileSync(ca), servername: 'localhost' });
+require('node:http').createServer({ keepAliveTimeout: 60000 }, (req, res) => {
+  const up = https.request({ host: '127.0.0.1', port: Number(upstream), path: req.url, method: req.method, headers: req.headers, agent, servername: 'localhost' }, (r) => {
+    res.writeHead(r.statusCode, r.headers);
+    r.pipe(res);
+  });
+  up.on('error', () => res.destroy());
+  req.pipe(up);
+}).listen(Number(port), '127.0.0.1', 1024);
+`;
+
 /** nginx proxying one location to an upstream group, as the peers table sets it up (64 KiB buffers, keep-alive). */
 function nginxProxyServer(port: number, upstream: string, scheme: 'http' | 'https', ca: string): string {
   const tls =
@@ -423,6 +443,7 @@ async function proxyToHttps(dir: string, pki: TestPki): Promise<BenchTable> {
     sluice: await freePort(),
     nginxTls: await freePort(),
     nginx: await freePort(),
+    nodeTls: await freePort(),
   };
   const procs = [
     await nodeScript(ORIGIN, [p.tlsOrigin, pki.good.cert, pki.good.key], p.tlsOrigin),
@@ -457,10 +478,13 @@ async function proxyToHttps(dir: string, pki: TestPki): Promise<BenchTable> {
       p.nginxTls,
     );
     procs.push(nginxProc);
+    const nodeProxy = await nodeScript(NODE_PROXY, [p.nodeTls, p.tlsOrigin, pki.ca], p.nodeTls);
+    procs.push(nodeProxy);
     const targets: Target[] = [
       ['direct (https origin)', `https://127.0.0.1:${p.tlsOrigin}/mib`, undefined],
       ['sluice → https upstream', `http://127.0.0.1:${p.sluiceTls}/mib`, sluiceProc],
       ['nginx proxy_pass https://', `http://127.0.0.1:${p.nginxTls}/mib`, nginxProc],
+      ['minimal Node → https upstream', `http://127.0.0.1:${p.nodeTls}/mib`, nodeProxy],
       ['sluice → http upstream', `http://127.0.0.1:${p.sluice}/mib`, sluiceProc],
       ['nginx proxy_pass http://', `http://127.0.0.1:${p.nginx}/mib`, nginxProc],
     ];
@@ -474,7 +498,7 @@ async function proxyToHttps(dir: string, pki: TestPki): Promise<BenchTable> {
       rows: targets.map(([name, , proc]) => [
         name,
         med(name).toFixed(0),
-        name.startsWith('sluice') ? ratio(med(name), med(peerOf(name))) : '',
+        name.startsWith('sluice') || name.startsWith('minimal') ? ratio(med(name), med(peerOf(name))) : '',
         proc ? median(runs.get(name)!.cpuPer).toFixed(2) : '',
         runs
           .get(name)!
@@ -483,6 +507,7 @@ async function proxyToHttps(dir: string, pki: TestPki): Promise<BenchTable> {
       ]),
       notes: [
         'goal: sluice → https ≥ 0.8× nginx proxy_pass https://; the plain-upstream pair shows what TLS itself costs',
+        "the minimal Node proxy is the runtime's floor for this job (node:https with a keep-alive agent, pipe)",
         'origins (Node), proxies and wrk share the 2 cores; CPU per MiB is the proxy process alone',
       ],
     };
