@@ -38,9 +38,11 @@ import {
   retire,
   transportKind,
   updateHttp1Limits,
+  whileAddressInUse,
   type BoundServer,
 } from './node-server.js';
 import { guardPlainHttp } from './plain-http-guard.js';
+import { answerClientError } from './client-errors.js';
 import { parseTarget, Router } from './router.js';
 import { ServerLog } from './server-log.js';
 import type { ExchangeRecord } from '../telemetry/exchange-record.js';
@@ -160,37 +162,12 @@ export class HttpListener implements Listener {
       const cap = this.config.max_connections;
       if (cap > 0 && sockets.size > cap) this.overCap.add(socket);
     });
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, counters));
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
     if (bound.kind === 'h2') {
       const sessions = (bound.sessions = new H2Sessions(this.config.keepalive_timeout));
       (bound.server as Http2SecureServer).on('session', (s: ServerHttp2Session) => sessions.add(s));
     }
-  }
-
-  /** Malformed or oversized requests get the right 4xx and a closed socket, never a crash. */
-  private clientError(err: NodeJS.ErrnoException, socket: Socket): void {
-    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
-      socket.destroy(); // the client left mid-request: nothing to answer, nothing wrong here
-      return;
-    }
-    this.counters.errors++;
-    // A failed or timed-out TLS handshake: there is no HTTP connection to answer on.
-    const tlsFailure = err.code?.startsWith('ERR_SSL_') || err.code?.startsWith('ERR_TLS_');
-    if (tlsFailure || !socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
-      socket.destroy();
-      return;
-    }
-    const code =
-      err.code === 'HPE_HEADER_OVERFLOW'
-        ? '431 Request Header Fields Too Large'
-        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? '408 Request Timeout'
-          : '400 Bad Request';
-    const body = `${code.slice(4)}\n`;
-    socket.end(
-      `HTTP/1.1 ${code}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
-    );
   }
 
   /**
@@ -287,25 +264,10 @@ export class HttpListener implements Listener {
     // close() stops accepting at once; its callback would wait for open connections, which finish on their own.
     old.server.close(() => undefined);
     retire(old);
-    this.bound = await this.bindAgain(next, creds, port);
+    // The address was just released: the port may take a moment to be free again.
+    this.bound = await whileAddressInUse(() => this.bind(next, creds, port));
     this.certs.serve(creds);
     this.services.log('info', `${this.def.name}: now ${describeTransport(this.bound.kind)} on ${this.address()}`);
-  }
-
-  /** Binds the address just released; the port may take a moment to be free again. */
-  private async bindAgain(
-    next: HttpServerConfig,
-    creds: LoadedCredentials | undefined,
-    port?: number,
-  ): Promise<BoundServer> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.bind(next, creds, port);
-      } catch (err) {
-        if (attempt >= 20 || (err as SluiceError).code !== 'E_ADDR_IN_USE') throw err;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    }
   }
 
   async stop(deadlineMs: number): Promise<void> {

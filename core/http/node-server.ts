@@ -17,6 +17,7 @@ import { serverTlsOptions, type ServerCredentials } from '../tls/index.js';
 import { Http2Response } from './h2-response.js';
 import type { H2Sessions } from './h2-sessions.js';
 import type { PlainHttpGuard } from './plain-http-guard.js';
+import type { SluiceError } from '../util/errors.js';
 
 /** How a listener speaks: plain HTTP/1.1, HTTP/1.1 over TLS, or TLS with HTTP/2 and HTTP/1.1. */
 export type TransportKind = 'http' | 'https' | 'h2';
@@ -106,4 +107,16 @@ export function retire(bound: BoundServer): void {
 /** `HTTPS (h2, http/1.1)` and the like, for the log. */
 export function describeTransport(kind: TransportKind): string {
   return kind === 'h2' ? 'HTTPS (h2, http/1.1)' : kind === 'https' ? 'HTTPS (http/1.1)' : 'HTTP';
+}
+
+/** Runs `bind` again while the address is still taken (a port just released), up to about half a second. */
+export async function whileAddressInUse<T>(bind: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await bind();
+    } catch (err) {
+      if (attempt >= 20 || (err as SluiceError).code !== 'E_ADDR_IN_USE') throw err;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
 }
