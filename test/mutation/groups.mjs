@@ -6,6 +6,8 @@ export const GROUPS = {
     mutate: ['core/config/units.ts', 'core/config/schema.ts', 'core/config/semantic.ts'],
     tests: [
       'test/unit/config-checks.test.ts',
+      'test/unit/config-document-checks.test.ts',
+      'test/unit/config-defaults.test.ts',
       'test/unit/config-units.test.ts',
       'test/unit/config-load.test.ts',
       'test/unit/config-tls.test.ts',
