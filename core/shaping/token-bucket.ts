@@ -195,7 +195,7 @@ export class TokenBucket {
       if (this.tokens + EPS < need) break;
       this.queue.shift();
       // Alone, a writer may take what has piled up (up to ~5 ms of rate); with others waiting, one slice.
-      const cap = this.queue.length > 0 ? need : Math.max(need, this.slice_, this.rate_ / 200);
+      const cap = this.queue.length > 0 ? need : Math.max(need, this.slice_, Math.floor(this.rate_ / 200));
       const n = Math.max(need, Math.min(head.want, Math.floor(this.tokens), cap));
       this.tokens -= n;
       head.grant(n);

@@ -224,7 +224,7 @@ export const suite: BenchSuite = {
         title: 'Limits: CPU per MiB throttled (server process utime+stime, /proc, 10 ms resolution)',
         columns: ['server', 'CPU ms', 'MiB', 'CPU ms per MiB', 'ratio'],
         notes: [
-          'nginx sends files with sendfile(2); Sluice copies through Node (≈3.5 ms/MiB unlimited on this machine) plus ~500 timed wake-ups/s at high rates',
+          'nginx sends files with sendfile(2); Sluice copies through Node (≈3.5 ms/MiB unlimited on this machine) plus ~100 timed wake-ups/s per transfer at high rates (10 ms slices)',
         ],
         rows: ['sluice', 'nginx'].map((n) => [
           n,

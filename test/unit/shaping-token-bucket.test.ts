@@ -109,23 +109,35 @@ test('a stall of five seconds is owed only up to two seconds of rate: no flood a
   assert.ok(w.total() >= 12 * MiB - 32 * KiB, `granted ${(w.total() / MiB).toFixed(2)} MiB: the 2 s were repaid`);
 });
 
-test('alone a writer takes up to 5 ms of rate per grant; with others waiting, one slice', () => {
+test('at high rates a grant is 10 ms of rate, alone or not; with others waiting, each takes one slice in turn', () => {
   const clock = new HandClock();
-  // 100 MiB/s: slice ≈ 2 ms of rate (209715 bytes), 5 ms of rate = 512 KiB.
+  // 100 MiB/s: one slice is 10 ms of rate (1 MiB), so a wake-up comes every 10 ms, not every 2.
   const bucket = new TokenBucket(100 * MiB, 10 * MiB, clock);
   const slice = bucket.slice;
-  assert.equal(slice, 209_715);
+  assert.equal(slice, MiB);
   let alone = 0;
-  bucket.request(MiB, (n) => (alone = n));
-  assert.equal(alone, 512 * KiB, 'a lone writer: 5 ms of rate at once');
+  bucket.request(4 * MiB, (n) => (alone = n));
+  assert.equal(alone, MiB, 'a lone writer: one slice at once');
   const shared = new TokenBucket(100 * MiB, 10 * MiB, clock, { full: false });
   const got: [string, number][] = [];
-  shared.request(MiB, (n) => got.push(['a', n]));
-  shared.request(MiB, (n) => got.push(['b', n]));
-  clock.to(clock.due + 20);
-  assert.deepEqual(got[0], ['a', slice], 'b waits: a gets one slice');
-  assert.equal(got[1]![0], 'b');
-  assert.ok(got[1]![1] > slice, `b, alone now, takes more: ${got[1]![1]}`);
+  shared.request(4 * MiB, (n) => got.push(['a', n]));
+  shared.request(4 * MiB, (n) => got.push(['b', n]));
+  clock.to(clock.due);
+  assert.deepEqual(got, [['a', slice]], 'b waits: a gets one slice');
+  clock.to(clock.due);
+  assert.deepEqual(got[1], ['b', slice], 'then b, one slice');
+});
+
+test('with a burst below 5 ms of rate, a lone writer may still take what a late wake-up piled up, up to 5 ms of rate', () => {
+  const clock = new HandClock();
+  // 32 MiB/s with a 16 KiB burst: the slice is the burst; 5 ms of rate is ~164 KiB.
+  const bucket = new TokenBucket(32 * MiB, 16 * KiB, clock, { full: false });
+  assert.equal(bucket.slice, 16 * KiB);
+  const got: number[] = [];
+  bucket.request(MiB, (n) => got.push(n));
+  clock.to(clock.due + 40); // the timer fires 40 ms late: tokens for 40 ms are kept (under LATE_MS)
+  assert.equal(got.length, 1);
+  assert.equal(got[0], Math.floor((32 * MiB) / 200), 'one grant of 5 ms of rate, not the whole 40 ms');
 });
 
 test('setRate and setBurst refuse nonsense and ignore no-ops; a lower burst drops the tokens above it', () => {
