@@ -150,7 +150,7 @@ describe('stream tcp', { timeout: 60000 }, () => {
 
   it(
     'when the client socket cannot be re-wrapped, it streams and the upstream side still relays: both ways exact',
-    { timeout: 30000 },
+    { timeout: 60_000 }, // its turn may wait behind other heavy tests
     async (ctx) => {
       ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
       relayOptions.adoptClients = false;

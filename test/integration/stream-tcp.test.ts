@@ -200,7 +200,8 @@ stream:
     b.server.close();
   });
 
-  it('limits, resets and stalls the byte stream through the link pipeline', { timeout: 15000 }, async (ctx) => {
+  // 60 s: the test itself takes about a second, but its turn may wait behind other heavy tests.
+  it('limits, resets and stalls the byte stream through the link pipeline', { timeout: 60_000 }, async (ctx) => {
     ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
     const payload = randomBytes(256 * 1024);
     const up = await serve((s) => {
@@ -247,7 +248,7 @@ stream:
 
   it(
     "a changed limit reaches an open connection; a changed group keeps its servers' state",
-    { timeout: 15000 },
+    { timeout: 60_000 }, // its turn may wait behind other heavy tests
     async (ctx) => {
       ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
       const up = await serve((s) => {
