@@ -65,13 +65,14 @@ const concurrency = process.env.TEST_CONCURRENCY ?? '3';
 const child = spawn(
   process.execPath,
   [
-    // force-exit: a file whose tests are done never hangs the run on a leaked handle;
-    // the timeout bounds any single test that waits forever.
+    // exit-after-tests: a file whose tests are done never hangs the run on a leaked handle (see the
+    // file for why not --test-force-exit); the timeout bounds any single test that waits forever.
     '--import',
     'tsx',
+    '--import',
+    './test/helpers/exit-after-tests.mjs',
     '--test',
     `--test-concurrency=${concurrency}`,
-    '--test-force-exit',
     '--test-timeout=180000',
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',

@@ -99,8 +99,10 @@ http:
   upstreams:
     - name: be
       servers: [ { address: ${a.address}, max_fails: 1, fail_timeout: 30s }, { address: ${b.address} } ]
-      health_check: { interval: 100ms, timeout: 200ms, path: /health, fails: 1, passes: 2 }
+      health_check: { interval: 100ms, timeout: 1s, path: /health, fails: 1, passes: 2 }
 `);
+  // A 1 s probe timeout: engine, upstreams and clients share this process, and on a loaded machine a
+  // 200 ms timeout failed a probe now and then, so two passes in a row could take longer than the wait.
   cleanup.push(() => t.stop());
   const logs: { level: string; message: string }[] = [];
   t.engine.events.on('log', (e) => logs.push({ level: e.level, message: e.message }));
@@ -141,7 +143,7 @@ http:
   await waitFor(() => state().health === 'down', 'the health check to mark a down');
   await a.revive();
   // Two passing checks at 100 ms mark it up (fail_timeout 30 s would keep it out without health checks).
-  await waitFor(() => state().health === 'up', 'the health check to mark a up again');
+  await waitFor(() => state().health === 'up', 'the health check to mark a up again', 15_000);
   await waitFor(async () => (await seen(4)).includes('200 a'), 'a to get traffic again after it returns');
   assert.deepEqual(changes, ['a down', 'a up']);
   // The log says it in one line each: a warning with the reason, then that it is back.
