@@ -20,7 +20,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { ensureFreshRenderer } from '../e2e/ui-harness.js';
 import { freePort, stopProc, waitForPort, type BenchSuite, type BenchTable } from './harness.js';
 import { loadConfig, openStreams, startWrk } from './ui-load.js';
@@ -29,15 +30,6 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SECONDS = Number(process.env.UI_BENCH_SECONDS) || 8;
 const SETTLE_MS = 2500;
 const STREAMS = 100;
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** Counters the page keeps for the bench: long tasks and animation frames. */
 const PAGE_PROBE = `
@@ -146,7 +138,7 @@ async function runWith(
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-ui-'));
   writeFileSync(join(dir, 'sluice.yaml'), loadConfig(listeners));
   const { proc, url, bases } = await startSluiceUi(join(dir, 'sluice.yaml'), listeners);
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   let wrk: ReturnType<typeof startWrk> | undefined;
   let streams: Awaited<ReturnType<typeof openStreams>> | undefined;
   try {

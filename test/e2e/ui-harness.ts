@@ -9,19 +9,11 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { ROOT, startUi, type UiSession } from '../../core/cli/ui.js';
 
 export const DOCS = resolve(ROOT, 'docs');
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /**
  * Builds dist/renderer when missing or older than its sources (`build.mjs
@@ -82,7 +74,7 @@ export async function openUi(
   writeFileSync(file, yaml);
   const logs: string[] = [];
   const session = await startUi({ file, out: { log: (l) => logs.push(l), error: (l) => logs.push(l) } });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 860 } });
   // tsx compiles test functions with esbuild's keepNames; page.evaluate ships them as source, so give pages its helper.
   await context.addInitScript({ content: 'globalThis.__name = (f) => f;' });

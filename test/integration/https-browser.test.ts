@@ -7,7 +7,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 import { testCa, type TestCa } from '../helpers/local-ca.js';
 import { sleep, waitFor } from '../helpers/wait.js';
@@ -39,20 +40,7 @@ http:
 `,
     { ca: ca.source },
   );
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--ignore-certificate-errors-spki-list=${ca.ca.spki()}`,
-    ],
-  });
+  browser = await launchChromium([`--ignore-certificate-errors-spki-list=${ca.ca.spki()}`]);
 });
 
 after(async () => {

@@ -24,6 +24,8 @@ import {
   connInfo,
   get,
   startHttpsUpstreams,
+  TRUSTED,
+  upstreamLine,
   type HttpsPorts,
   type HttpsUpstreams,
 } from './proxy-https-fixtures.js';
@@ -44,9 +46,8 @@ before(async () => {
   upstreams = await startHttpsUpstreams();
   ({ dir, pki, port } = upstreams);
   copyFileSync(pki.otherCa, join(dir, 'rotating-ca.pem'));
-  const up = (name: string, p: number, tls: string) =>
-    `    - { name: ${name}, servers: [ { address: 127.0.0.1:${p} } ], tls: ${tls} }\n`;
-  const trusted = '{ server_name: localhost, ca: ./ca.pem }';
+  const up = upstreamLine;
+  const trusted = TRUSTED;
   t = await startEngine(
     `version: 1
 admin: { listen: 0 }

@@ -42,6 +42,13 @@ export interface HttpsUpstreams {
 }
 
 /** sha256 of the bytes, in hex. */
+/** One `http.upstreams[]` line: a group of one server on `port` with these `tls` settings. */
+export const upstreamLine = (name: string, port: number, tls: string) =>
+  `    - { name: ${name}, servers: [ { address: 127.0.0.1:${port} } ], tls: ${tls} }\n`;
+
+/** Upstream TLS that trusts the test CA for the name the upstream certificates carry. */
+export const TRUSTED = '{ server_name: localhost, ca: ./ca.pem }';
+
 export const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 function nginxConf(dir: string, pki: TestPki, port: HttpsPorts): string {

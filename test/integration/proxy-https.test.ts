@@ -27,6 +27,8 @@ import {
   get,
   sha,
   startHttpsUpstreams,
+  TRUSTED,
+  upstreamLine,
   type HttpsPorts,
   type HttpsUpstreams,
 } from './proxy-https-fixtures.js';
@@ -53,9 +55,8 @@ before(async () => {
     ws.on('message', (m) => ws.send(`echo ${String(m)}`)),
   );
   await new Promise<void>((r) => wsServer.listen(wsPort, '127.0.0.1', () => r()));
-  const up = (name: string, p: number, tls: string) =>
-    `    - { name: ${name}, servers: [ { address: 127.0.0.1:${p} } ], tls: ${tls} }\n`;
-  const trusted = '{ server_name: localhost, ca: ./ca.pem }';
+  const up = upstreamLine;
+  const trusted = TRUSTED;
   t = await startEngine(
     `version: 1
 admin: { listen: 0 }

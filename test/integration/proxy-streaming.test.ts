@@ -234,20 +234,8 @@ test('SSE read_timeout is idle time between bytes, never total stream time', asy
 });
 
 test('Chromium EventSource through the proxy receives each event', async () => {
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const { launchChromium } = await import('../helpers/chromium.js');
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.goto(`${t.url('front')}/page`);

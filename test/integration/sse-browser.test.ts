@@ -5,7 +5,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 import type { SseHub } from '../../core/sse/hub.js';
 import { sleep } from '../helpers/wait.js';
@@ -42,19 +43,7 @@ let page: Page;
 before(async () => {
   t = await startEngine(YAML);
   hub = t.modules.sse;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
   await page.goto(`${t.url('mock')}/`);
 });
