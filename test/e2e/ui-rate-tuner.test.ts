@@ -3,11 +3,17 @@
  * chart shows the achieved rate against the target; moving the rate slider
  * applies live (the open download speeds up within a second or two) and the
  * chart follows.
+ *
+ * The limiter's accuracy is measured on the engine's own timeline in
+ * test/integration/shaping-rate.test.ts; here the rates are the client's, so
+ * the test asserts what the tuner changes: a download held at (never above)
+ * the old rate that speeds up about fourfold, within the new one.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { get, type IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { takeTurn } from '../helpers/exclusive.js';
 import { chartInk, openUi, shoot, until } from './ui-harness.js';
 
 const CONFIG = `version: 1
@@ -52,7 +58,8 @@ function download(url: string) {
 
 const KiB = 1024;
 
-test('drag the rate in the tuner: the open download and the chart follow', { timeout: 90_000 }, async () => {
+test('drag the rate in the tuner: the open download and the chart follow', { timeout: 90_000 }, async (ctx) => {
+  ctx.after(await takeTurn()); // a rate measurement: runs alone among heavy tests (see helpers/exclusive.ts)
   const ui = await openUi(CONFIG);
   const { page } = ui;
   const dl = download(`${ui.listenerUrl('files')}/bytes`);
@@ -64,8 +71,8 @@ test('drag the rate in the tuner: the open download and the chart follow', { tim
     await sleep(3500);
     const before = dl.rate(2500);
     assert.ok(
-      before > 180 * KiB && before < 340 * KiB,
-      `download at ~256 KiB/s before tuning, got ${Math.round(before / KiB)} KiB/s`,
+      before > 128 * KiB && before < 256 * KiB * 1.15,
+      `download held at (never above) 256 KiB/s before tuning, got ${Math.round(before / KiB)} KiB/s`,
     );
     await until(async () => (await chartInk(page, 'tuner-chart', 0.3)) > 100, 'the achieved line');
     assert.match((await page.textContent('[data-testid=tuner-chart]')) ?? '', /target 256 KiB\/s/);
@@ -88,8 +95,8 @@ test('drag the rate in the tuner: the open download and the chart follow', { tim
     await sleep(3000);
     const after = dl.rate(2000);
     assert.ok(
-      after > 700 * KiB && after < 1400 * KiB,
-      `download at ~1 MiB/s after tuning, got ${Math.round(after / KiB)} KiB/s`,
+      after > before * 2.5 && after < 1024 * KiB * 1.15,
+      `download sped up from ${Math.round(before / KiB)} KiB/s to about 1 MiB/s (never above), got ${Math.round(after / KiB)} KiB/s`,
     );
     // The UI's achieved figure follows: the median of its readings over ~2.5 s (one tick can overshoot while lag is repaid).
     const readings: number[] = [];
@@ -100,7 +107,7 @@ test('drag the rate in the tuner: the open download and the chart follow', { tim
     }
     const median = readings.sort((x, y) => x - y)[Math.floor(readings.length / 2)] ?? 0;
     assert.ok(
-      median > 700 && median < 1400,
+      median > (before / KiB) * 2.5 && median < 1400,
       `achieved (UI) ~1 MiB/s, readings ${readings.map(Math.round).join(', ')} KiB/s`,
     );
     // The config text carries the new rate (so Save and export keep it).
