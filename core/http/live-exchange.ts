@@ -9,6 +9,7 @@
  */
 import type { HttpServerConfig, RouteConfig, RouteKind } from '../config/index.js';
 import type {
+  EndListener,
   EngineServices,
   Exchange,
   ExchangeHook,
@@ -21,6 +22,7 @@ import type { Counters } from '../telemetry/counters.js';
 import type { ExchangeRecord } from '../telemetry/exchange-record.js';
 import { keepSentHeaders, sentContentType } from '../telemetry/sent-headers.js';
 import { CleanAbort } from '../util/errors.js';
+import type { RouteHeader } from './http1-response.js';
 import { ResponseOutlet, type OutletObserver } from './outlet.js';
 import { BodyMeter } from './request-guards.js';
 import type { ServerLog } from './server-log.js';
@@ -45,7 +47,7 @@ export class RouteEntry {
   /** Endless exchanges (SSE, `count: 0` streams) abort as soon as the listener stops; others may finish until the deadline. */
   readonly endless: boolean;
   /** Headers every response of the route carries: CORS (default `*` on mock routes) and the route's `headers`. */
-  readonly headers: readonly (readonly [string, string])[];
+  readonly headers: readonly RouteHeader[];
 
   constructor(
     readonly handler: RouteHandler,
@@ -56,10 +58,11 @@ export class RouteEntry {
   ) {
     this.endless = kind === 'sse' || (kind === 'stream' && route.stream!.count === 0);
     const cors = route.cors ?? (kind === 'proxy' ? undefined : '*');
-    this.headers = [
-      ...(cors ? [['access-control-allow-origin', cors] as const] : []),
+    const pairs: [string, string][] = [
+      ...(cors ? [['access-control-allow-origin', cors] as [string, string]] : []),
       ...Object.entries(route.headers),
     ];
+    this.headers = pairs.map(([name, value]) => [name, value, name.toLowerCase()] as const);
   }
 
   /** The counters every exchange on this route updates. */
@@ -143,6 +146,8 @@ export class LiveExchange implements Exchange, OutletObserver {
   private abort: AbortController | undefined = undefined;
   /** Resolves the promise whenEnded() handed out. */
   private release: (() => void) | undefined = undefined;
+  /** Told once when the exchange ends (onEnded()). */
+  private endListener: EndListener | undefined = undefined;
   private endedWait: Promise<void> | undefined = undefined;
   private isClosed = false;
   /** abortWith() ran (a drain ended this exchange). */
@@ -235,6 +240,16 @@ export class LiveExchange implements Exchange, OutletObserver {
     return this.endedWait;
   }
 
+  /** Tells `listener` once when the exchange ends (at once, on the next microtask, when it already has). */
+  onEnded(listener: EndListener): void {
+    if (this.ended || this.abort?.signal.aborted) {
+      queueMicrotask(() => listener.exchangeEnded());
+      return;
+    }
+    this.endListener = listener;
+    this.entry.scope.drain.add(this);
+  }
+
   /** True once the signal aborted or would have: client gone, or the listener draining this exchange. */
   get ended(): boolean {
     if (this.isClosed || this.wasEnded) return true; // a signal only ever aborts through these or the drain below
@@ -251,6 +266,11 @@ export class LiveExchange implements Exchange, OutletObserver {
     if (release) {
       this.release = undefined;
       release();
+    }
+    const listener = this.endListener;
+    if (listener) {
+      this.endListener = undefined;
+      listener.exchangeEnded();
     }
   }
 
@@ -320,7 +340,7 @@ export class LiveExchange implements Exchange, OutletObserver {
     this.isClosed = true;
     const counters = this.counters;
     counters[1]!.active--;
-    if (this.abort || this.release) {
+    if (this.abort || this.release || this.endListener) {
       this.entry.scope.drain.delete(this);
       this.abortWith('client closed');
     }

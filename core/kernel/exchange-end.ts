@@ -3,11 +3,17 @@
  * way: LiveExchange offers `whenEnded()` and `ended`, which need no
  * AbortController; a hand-made Exchange (tests) falls back to its signal.
  */
-import type { Exchange } from './exchange.js';
+import type { EndListener, Exchange } from './exchange.js';
 
 /** Resolves when the exchange ends. */
 export function untilEnded(ex: Pick<Exchange, 'signal' | 'whenEnded'>): Promise<void> {
   return ex.whenEnded ? ex.whenEnded() : untilAborted(ex.signal);
+}
+
+/** Tells `listener` once when the exchange ends (held by the exchange itself where it can: no promise). */
+export function atEnd(ex: Pick<Exchange, 'signal' | 'whenEnded' | 'onEnded'>, listener: EndListener): void {
+  if (ex.onEnded) ex.onEnded(listener);
+  else void untilEnded(ex).then(() => listener.exchangeEnded());
 }
 
 /** True once the exchange ended (what `signal.aborted` would say, without making a signal). */

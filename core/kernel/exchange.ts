@@ -110,10 +110,21 @@ export interface Exchange {
    * hand-made Exchange may leave it out — see `untilEnded()`.
    */
   whenEnded?(): Promise<void>;
+  /**
+   * Calls `listener.exchangeEnded()` once when the exchange ends — the cheapest
+   * wait: no promise, no closure (tens of thousands of idle SSE subscribers
+   * each hold one). One listener per exchange; optional like whenEnded, see `atEnd()`.
+   */
+  onEnded?(listener: EndListener): void;
   /** True once `signal` aborted or would have (client gone, listener draining), without making a signal; optional like whenEnded. */
   readonly ended?: boolean;
   /** Known response length (static files) so limit rules on min_size can match; set before the first write. */
   responseSize?: number;
   /** Reads the request body through inbound stages (limits), calling `consume` per chunk with backpressure. */
   pipeBody(consume: (chunk: Buffer) => Promise<void> | void): Promise<void>;
+}
+
+/** Told once when its exchange ends (client gone, listener draining). */
+export interface EndListener {
+  exchangeEnded(): void;
 }

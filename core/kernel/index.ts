@@ -2,6 +2,7 @@
 export type { EngineModule, EngineServices, LogEntry } from './services.js';
 export type { Listener, ListenerFactory, ListenerKinds } from './listener.js';
 export type {
+  EndListener,
   Exchange,
   ExchangeHook,
   ExchangeRequest,
@@ -13,7 +14,7 @@ export type {
 } from './exchange.js';
 export type { HandlerContext, HandlerFactory, RouteHandler, RouteKinds, UpgradeRequest } from './route.js';
 export type { ChunkInfo, Stage, StageTarget } from './stage.js';
-export { hasEnded, untilAborted, untilEnded } from './exchange-end.js';
+export { atEnd, hasEnded, untilAborted, untilEnded } from './exchange-end.js';
 export { refuseMethod, sendText } from './respond.js';
 export {
   closeConnectionAfter,

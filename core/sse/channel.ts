@@ -95,11 +95,15 @@ export class Channel {
   private inTurn = false;
   private readonly endBatch: () => void;
 
+  /** `[counters]`, shared by every subscriber (its extra counters). */
+  readonly counterList: Counters[];
+
   constructor(
     readonly name: string,
     private replaySize: number,
     readonly counters: Counters,
   ) {
+    this.counterList = [counters];
     this.ring = new EventRing(replaySize);
     this.endBatch = this.uncorkAll.bind(this);
   }
@@ -210,6 +214,7 @@ export class Channel {
     this.counters.requests++;
   }
 
+  /** Removes a subscriber (gone, dropped); a second call does nothing. */
   unsubscribe(client: SseClient): void {
     if (this.subscribers.delete(client)) this.counters.active = this.subscribers.size;
   }

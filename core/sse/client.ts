@@ -15,7 +15,7 @@
  * bytes plus the socket's own buffer — then it is gone.
  */
 import type { Socket } from 'node:net';
-import type { Exchange, ExchangeResponse } from '../kernel/index.js';
+import type { EndListener, Exchange, ExchangeResponse } from '../kernel/index.js';
 import { isHttp2 } from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import { CAPTURE_LIMITS } from '../telemetry/exchange-record.js';
@@ -58,8 +58,17 @@ const NO_COUNTERS: Counters[] = [];
 /** What a client needs from its exchange. */
 export type ClientExchange = Pick<Exchange, 'outlet' | 'res' | 'record' | 'services' | 'counters'>;
 
-/** A subscriber with a bounded per-client queue. */
-export class SseClient {
+/** A set of clients this one belongs to (its channel, its heartbeat group): left when it goes. */
+export interface ClientGroup {
+  unsubscribe(client: SseClient): void;
+}
+
+/**
+ * A subscriber with a bounded per-client queue. As its exchange's end
+ * listener it leaves its groups and ends the stream, so an idle subscriber
+ * holds no promise or closure.
+ */
+export class SseClient implements EndListener {
   private queue: Buffer[] | null = null;
   private queuedBytes = 0;
   private dead = false;
@@ -74,24 +83,44 @@ export class SseClient {
   private flush: (() => void) | null = null;
   /** Producers waiting in idle() (scripts); allocated on first use. */
   private waiters: (() => void)[] | null = null;
+  /** The heartbeat group sending this client comments (see joinHeartbeat). */
+  private heartbeat: ClientGroup | undefined = undefined;
 
   /**
    * @param ex the exchange (headers already sent)
    * @param cap queued bytes past which the client is dropped
-   * @param extra counters besides the exchange's (the channel's)
-   * @param onDrop called once when the client is dropped for not reading
+   * @param extra counters besides the exchange's (the channel's), shared by its clients
+   * @param channel left when the client is dropped for not reading or its exchange ends
    */
   constructor(
     private readonly ex: ClientExchange,
     private readonly cap: number,
-    extra: Counters[] = [],
-    private readonly onDrop?: () => void,
+    extra: Counters[] = NO_COUNTERS,
+    private readonly channel?: ClientGroup,
   ) {
     this.socket = ex.outlet.direct ? ownedSocket(ex.res) : undefined;
     this.mode = this.socket ? 'socket' : ex.outlet.direct ? 'direct' : 'staged';
     this.chunked = (ex.res as unknown as ResponseInternals).chunkedEncoding === true;
     this.scopeCounters = ex.counters;
     this.extra = extra.length > 0 ? extra : NO_COUNTERS;
+  }
+
+  /** Notes the heartbeat group this client is in, so ending the exchange takes it out. */
+  joinHeartbeat(group: ClientGroup): void {
+    this.heartbeat = group;
+  }
+
+  /** The exchange ended (client gone, listener draining): leave the groups and end cleanly so clients reconnect. */
+  exchangeEnded(): void {
+    this.leave();
+    this.end();
+  }
+
+  /** Leaves the heartbeat group and the channel. */
+  leave(): void {
+    this.heartbeat?.unsubscribe(this);
+    this.heartbeat = undefined;
+    this.channel?.unsubscribe(this);
   }
 
   /** The drain callback, bound on first need (bind, not an arrow: no name property under tsx keepNames). */
@@ -229,7 +258,7 @@ export class SseClient {
     this.ex.record.error = `dropped: send queue over ${this.cap} bytes (client not reading)`;
     this.unhookDrain();
     this.ex.res.destroy();
-    this.onDrop?.();
+    this.leave();
     this.wake();
   }
 

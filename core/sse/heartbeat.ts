@@ -11,7 +11,7 @@ import type { SseClient } from './client.js';
 const HEARTBEAT_FRAMED = frameChunk(HEARTBEAT);
 
 /** Clients beating at one period. */
-class HeartbeatGroup {
+export class HeartbeatGroup {
   readonly members = new Set<SseClient>();
   private timer: { cancel(): void } | undefined;
   private readonly tick: () => void;
@@ -28,7 +28,7 @@ class HeartbeatGroup {
     this.timer ??= this.clock.setTimeout(this.tick, this.everyMs);
   }
 
-  remove(client: SseClient): void {
+  unsubscribe(client: SseClient): void {
     this.members.delete(client);
     if (this.members.size === 0) {
       this.timer?.cancel();
@@ -48,13 +48,12 @@ class HeartbeatGroup {
 
 const groups = new WeakMap<Clock, Map<number, HeartbeatGroup>>();
 
-/** Sends `client` a heartbeat comment every `everyMs` (shared timer); returns the function that stops it. */
-export function startHeartbeat(client: SseClient, everyMs: number, clock: Clock): () => void {
+/** Sends `client` a heartbeat comment every `everyMs` (shared timer); returns its group (`unsubscribe(client)` stops it). */
+export function startHeartbeat(client: SseClient, everyMs: number, clock: Clock): HeartbeatGroup {
   let byPeriod = groups.get(clock);
   if (!byPeriod) groups.set(clock, (byPeriod = new Map()));
   let group = byPeriod.get(everyMs);
   if (!group) byPeriod.set(everyMs, (group = new HeartbeatGroup(clock, everyMs)));
   group.add(client);
-  const g = group;
-  return () => g.remove(client);
+  return group;
 }

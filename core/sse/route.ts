@@ -5,7 +5,7 @@
  */
 import type { RouteConfig, SseConfig } from '../config/index.js';
 import type { Exchange, HandlerFactory, RouteHandler } from '../kernel/index.js';
-import { resetExchange, sendText, untilAborted, untilEnded } from '../kernel/index.js';
+import { atEnd, resetExchange, sendText, untilAborted } from '../kernel/index.js';
 import { SluiceError } from '../util/errors.js';
 import { streamNotes, type ExchangeRecord } from '../telemetry/exchange-record.js';
 import { compileTemplate } from '../util/template.js';
@@ -34,35 +34,38 @@ function replayMissed(ch: Channel, client: SseClient, last: string, rec: Exchang
   for (const ev of missed.events) client.deliver(ev);
 }
 
+/** What a handler that is done at once returns. */
+const DONE: Promise<void> = Promise.resolve();
+
 function channelHandler(cfg: SseConfig, hub: SseHub): RouteHandler {
   const name = cfg.channel!;
   return {
-    async handle(ex) {
+    // Not async, and nothing awaited: an idle subscriber is its SseClient (the exchange's end listener), no frame or promise.
+    handle(ex) {
       const ch = hub.channel(name);
       if (!ch) throw new SluiceError('E_UNKNOWN_CHANNEL', `unknown channel "${name}"`);
       if (ch.clientCount >= cfg.max_clients) {
-        return sendText(
+        sendText(
           ex,
           503,
           `channel "${name}" is full: ${cfg.max_clients} clients connected (max_clients); try again later`,
-          { 'retry-after': '5' },
+          {
+            'retry-after': '5',
+          },
         );
+        return DONE;
       }
       openStream(ex);
       if (ex.req.method === 'HEAD') return ex.outlet.end();
-      const client: SseClient = new SseClient(ex, cfg.queue, [ch.counters], () => ch.unsubscribe(client));
+      const client = new SseClient(ex, cfg.queue, ch.counterList, ch);
       sendRetry(client, cfg);
       const last = lastEventId(ex.req, ex.query);
       if (last !== undefined) replayMissed(ch, client, last, ex.record);
       ch.subscribe(client);
-      const stopBeat = startHeartbeat(client, cfg.heartbeat, ex.services.clock);
-      // Returned, not awaited: an idle subscriber holds one small reaction instead of this async frame.
-      return untilEnded(ex).then(() => {
-        stopBeat();
-        ch.unsubscribe(client);
-        // Aborted by a draining listener rather than the client: end cleanly so clients reconnect.
-        client.end();
-      });
+      client.joinHeartbeat(startHeartbeat(client, cfg.heartbeat, ex.services.clock));
+      // Ends with its exchange: leaves the channel and the heartbeat, and ends cleanly (a draining listener) so clients reconnect.
+      atEnd(ex, client);
+      return DONE;
     },
     explain: () =>
       `SSE channel "${name}": replays the last ${cfg.replay} events on reconnect, heartbeat every ${cfg.heartbeat} ms, up to ${cfg.max_clients} clients`,
@@ -115,7 +118,6 @@ function scriptHandler(cfg: SseConfig): RouteHandler {
   return {
     async handle(ex) {
       let client: SseClient | undefined;
-      let stopBeat = () => {};
       const sink: ScriptSink = {
         respond: (status, body) => sendText(ex, status, body),
         open: () => {
@@ -125,7 +127,7 @@ function scriptHandler(cfg: SseConfig): RouteHandler {
           // A client gone while the script waits for its queue to drain must wake the script.
           ex.signal.addEventListener('abort', () => c.dispose(), { once: true });
           sendRetry(c, cfg);
-          stopBeat = startHeartbeat(c, cfg.heartbeat, ex.services.clock);
+          c.joinHeartbeat(startHeartbeat(c, cfg.heartbeat, ex.services.clock));
         },
         event: (ev) => client!.deliver(ev),
         raw: (buf) => client!.send(buf),
@@ -143,10 +145,10 @@ function scriptHandler(cfg: SseConfig): RouteHandler {
       });
       try {
         const outcome = await player.play(connectionSteps(cfg, ex));
-        stopBeat();
+        client?.leave();
         await finish(ex, client, outcome);
       } finally {
-        stopBeat();
+        client?.leave();
         client?.dispose();
       }
     },

@@ -80,7 +80,7 @@ test('a lagging client queues, then everything queued leaves in ONE write on dra
 test('past the cap the client is dropped: socket destroyed, drop counted, nothing more queued', () => {
   const { ex, socket, res, counters } = fakeExchange();
   let dropped = 0;
-  const client = new SseClient(ex, 2048, [], () => dropped++);
+  const client = new SseClient(ex, 2048, [], { unsubscribe: () => dropped++ });
   socket.full = true;
   const big = ev('x'.repeat(500));
   for (let i = 0; i < 10; i++) client.deliver(big);

@@ -26,19 +26,20 @@ test('clients with the same period share one timer; each gets a comment per peri
   const clock = new FakeClock();
   const a = fake();
   const b = fake();
-  const stopA = startHeartbeat(a.client, 1000, clock);
-  const stopB = startHeartbeat(b.client, 1000, clock);
+  const groupA = startHeartbeat(a.client, 1000, clock);
+  const groupB = startHeartbeat(b.client, 1000, clock);
+  assert.equal(groupA, groupB, 'one group (one timer) per period');
   clock.advance(3000);
   assert.deepEqual(a.beats, [': heartbeat\n\n', ': heartbeat\n\n', ': heartbeat\n\n']);
   assert.equal(b.beats.length, 3);
-  stopA();
+  groupA.unsubscribe(a.client);
   clock.advance(2000);
   assert.equal(a.beats.length, 3);
   assert.equal(b.beats.length, 5);
   b.close(); // a closed client is skipped and forgotten
   clock.advance(2000);
   assert.equal(b.beats.length, 5);
-  stopB();
+  groupB.unsubscribe(b.client);
 });
 
 test('different periods beat independently', () => {
@@ -50,6 +51,6 @@ test('different periods beat independently', () => {
   clock.advance(1000);
   assert.equal(fast.beats.length, 10);
   assert.equal(slow.beats.length, 1);
-  s1();
-  s2();
+  s1.unsubscribe(fast.client);
+  s2.unsubscribe(slow.client);
 });
