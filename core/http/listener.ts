@@ -42,6 +42,7 @@ import {
   type BoundServer,
 } from './node-server.js';
 import { guardPlainHttp } from './plain-http-guard.js';
+import { Http1Response } from './http1-response.js';
 import { answerClientError } from './client-errors.js';
 import { parseTarget, Router } from './router.js';
 import { ServerLog } from './server-log.js';
@@ -190,7 +191,7 @@ export class HttpListener implements Listener {
         route: { prefix: match!.prefix, pathname },
       });
     }
-    const res = new http.ServerResponse(req);
+    const res = new Http1Response(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket);
     res.once('finish', () => {
@@ -400,10 +401,13 @@ export class HttpListener implements Listener {
     }
   }
 
-  /** CORS (default * on mock routes) and the route's extra headers, worked out once per route. */
+  /** CORS (default * on mock routes) and the route's extra headers, worked out once per route; HTTP/1 adds them with the head. */
   private applyRouteHeaders(ex: LiveExchange): void {
     const res = ex.res;
-    for (const [k, v] of ex.entry.headers) res.setHeader(k, v);
+    const headers = ex.entry.headers;
+    if (headers.length === 0) return;
+    if (res instanceof Http1Response) res.routeHeaders = headers;
+    else for (const [k, v] of headers) res.setHeader(k, v);
   }
 
   private fail(ex: Exchange, err: unknown): void {

@@ -15,6 +15,7 @@ import https from 'node:https';
 import { http2Enabled, type HttpServerConfig } from '../config/index.js';
 import { serverTlsOptions, type ServerCredentials } from '../tls/index.js';
 import { Http2Response } from './h2-response.js';
+import { Http1Response } from './http1-response.js';
 import type { H2Sessions } from './h2-sessions.js';
 import type { PlainHttpGuard } from './plain-http-guard.js';
 import type { SluiceError } from '../util/errors.js';
@@ -54,6 +55,8 @@ function http1Options(c: HttpServerConfig) {
     // Node checks header timeouts on this tick (default 30 s, far past a typical header_timeout).
     connectionsCheckingInterval: HEADER_CHECK_MS,
     noDelay: true,
+    // Route headers join the head as it goes out (see ./http1-response.ts); typed as Node's own class.
+    ServerResponse: Http1Response as typeof http.ServerResponse,
   };
 }
 
@@ -76,6 +79,7 @@ export function createNodeServer(config: HttpServerConfig, creds: ServerCredenti
     settings: h2Settings(config),
     // Node's typings want the exact class; the subclass is one (see ./h2-response.ts).
     Http2ServerResponse: Http2Response as unknown as typeof http2.Http2ServerResponse,
+    Http1ServerResponse: Http1Response as typeof http.ServerResponse,
   });
   // HTTP/1.1 connections on this port follow the same limits as on the other two servers.
   Object.assign(server, {

@@ -51,8 +51,17 @@ export function sentHeader(res: HeaderSource, name: string): string | undefined 
   if (v !== undefined) return String(Array.isArray(v) ? v[0] : v);
   const block = headerBlock(res);
   if (!block) return undefined;
-  const m = new RegExp(`\\r\\n${name}:[ \\t]*([^\\r]*)`, 'i').exec(block);
+  const m = headerPattern(name).exec(block);
   return m ? m[1]!.trim() : undefined;
+}
+
+/** One compiled pattern per header name read from blocks (a handful: Content-Type on every request). */
+const patterns = new Map<string, RegExp>();
+
+function headerPattern(name: string): RegExp {
+  let re = patterns.get(name);
+  if (!re) patterns.set(name, (re = new RegExp(`\\r\\n${name}:[ \\t]*([^\\r]*)`, 'i')));
+  return re;
 }
 
 /** The response's Content-Type, or undefined. */

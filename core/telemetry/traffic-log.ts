@@ -15,13 +15,14 @@ import { isEventStream, SseCapture } from './sse-capture.js';
 import { StreamTally } from './stream-tally.js';
 import { contentEncoding } from './content-encoding.js';
 import { responseHeadersOf } from './sent-headers.js';
+import { RecordRing } from './record-ring.js';
 
 /** Live exchanges that ended after leaving the ring and stay readable (their detail, a HAR export). */
 const ENDED_LIVE_KEPT = 100;
 
 /** The recent-exchanges ring, the live exchanges it let go, plus observer bookkeeping. */
 export class TrafficLog {
-  private readonly ring: ExchangeRecord[] = [];
+  private readonly ring: RecordRing;
   /** Open exchanges evicted from the ring, by id (insertion order = id order). */
   private readonly live = new Map<number, ExchangeRecord>();
   /** Exchanges that ended after moving to `live`, oldest first. */
@@ -33,18 +34,18 @@ export class TrafficLog {
   private readonly decoders = new WeakMap<ExchangeRecord, SseCapture | null>();
 
   constructor(
-    private capacity = 1000,
+    capacity = 1000,
     private readonly liveCapacity = 10_000,
-  ) {}
-
-  setCapacity(n: number): void {
-    this.capacity = n;
-    while (this.ring.length > n) this.evictOldest();
+  ) {
+    this.ring = new RecordRing(capacity);
   }
 
-  /** Drops the ring's oldest record; one still open moves to `live` instead of going. */
-  private evictOldest(): void {
-    const old = this.ring.shift()!;
+  setCapacity(n: number): void {
+    for (const old of this.ring.resize(n)) this.evicted(old);
+  }
+
+  /** A record left the ring; one still open moves to `live` instead of going. */
+  private evicted(old: ExchangeRecord): void {
     if (old.outcome !== 'open') return;
     this.live.set(old.id, old);
     if (this.live.size > this.liveCapacity) this.live.delete(this.live.keys().next().value!);
@@ -107,9 +108,9 @@ export class TrafficLog {
       events: [],
       stream: undefined,
     };
-    if (this.capacity > 0) {
-      this.ring.push(rec);
-      if (this.ring.length > this.capacity) this.evictOldest();
+    if (this.ring.capacity > 0) {
+      const old = this.ring.push(rec);
+      if (old !== undefined) this.evicted(old);
     }
     return rec;
   }
@@ -176,7 +177,7 @@ export class TrafficLog {
 
   /** Most recent first: the ring, then the live exchanges it let go. */
   recent(limit = 100): ExchangeRecord[] {
-    const out = this.ring.slice(-limit).reverse();
+    const out = this.ring.newest(limit);
     if (out.length < limit)
       out.push(
         ...this.kept()
@@ -189,9 +190,9 @@ export class TrafficLog {
   /** Records newer than `afterId`, oldest first (live ones included: a stream may have left the ring before anyone looked). */
   since(afterId: number): ExchangeRecord[] {
     let i = this.ring.length;
-    while (i > 0 && this.ring[i - 1]!.id > afterId) i--;
-    const fromRing = this.ring.slice(i);
-    const first = this.ring[0]?.id ?? Infinity;
+    while (i > 0 && this.ring.at(i - 1)!.id > afterId) i--;
+    const fromRing = this.ring.from(i);
+    const first = this.ring.at(0)?.id ?? Infinity;
     if (afterId + 1 >= first) return fromRing;
     return [...this.kept().filter((r) => r.id > afterId), ...fromRing];
   }
@@ -212,7 +213,7 @@ export class TrafficLog {
     let hi = this.ring.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const r = this.ring[mid]!;
+      const r = this.ring.at(mid)!;
       if (r.id === id) return r;
       if (r.id < id) lo = mid + 1;
       else hi = mid - 1;

@@ -2,26 +2,37 @@
 import type { HandlerFactory } from '../../kernel/index.js';
 import { gzipBuffer, negotiateGzip } from '../gzip.js';
 
-/** Builds the handler of a `respond` route (gzip variant made once, on first use). */
+/**
+ * Builds the handler of a `respond` route. Everything a response carries is
+ * worked out once: the head with and without a body, and the gzip variant
+ * on first use. A request then costs one writeHead and one end, with no
+ * promise turn (the handler is not async).
+ */
 export const respondRoute: HandlerFactory = (route) => {
   const cfg = route.respond!;
   const body = Buffer.from(cfg.body);
-  let gzipped: Buffer | undefined; // compressed once, on first use
+  const contentType = cfg.content_type;
+  const bare: Record<string, string | number> = { 'content-type': contentType, ...cfg.headers };
+  const plain = { ...bare, 'content-length': body.length };
+  const noBody = cfg.status === 204 || cfg.status === 304;
+  let gzipped: { body: Buffer; head: Record<string, string | number> } | undefined; // made on first use
   return {
-    async handle(ex) {
-      const headers: Record<string, string | number> = { 'content-type': cfg.content_type, ...cfg.headers };
-      if (ex.req.method === 'HEAD' || cfg.status === 204 || cfg.status === 304) {
-        ex.res.writeHead(cfg.status, headers);
+    handle(ex) {
+      if (noBody || ex.req.method === 'HEAD') {
+        ex.res.writeHead(cfg.status, bare);
         return ex.outlet.end();
       }
       ex.responseSize = body.length;
-      if (negotiateGzip(ex, String(headers['content-type']), body.length)) {
-        gzipped ??= gzipBuffer(body);
-        ex.res.writeHead(cfg.status, { ...headers, 'content-encoding': 'gzip', 'content-length': gzipped.length });
-        return ex.outlet.end(gzipped);
+      if (negotiateGzip(ex, contentType, body.length)) {
+        if (!gzipped) {
+          const zipped = gzipBuffer(body);
+          gzipped = { body: zipped, head: { ...bare, 'content-encoding': 'gzip', 'content-length': zipped.length } };
+        }
+        ex.res.writeHead(cfg.status, gzipped.head);
+        return ex.outlet.end(gzipped.body);
       }
-      ex.res.writeHead(cfg.status, { ...headers, 'content-length': body.length });
-      await ex.outlet.end(body);
+      ex.res.writeHead(cfg.status, plain);
+      return ex.outlet.end(body);
     },
     explain: () => `answers ${cfg.status} with ${body.length} bytes`,
   };
