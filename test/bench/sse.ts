@@ -4,9 +4,10 @@
  * single-process Node SSE server. The load generator runs in its own process
  * (test/bench/sse-load.ts) with raw sockets.
  *
- * Per server: connect 1k clients → latency at 10 publishes/s of 100-byte
- * events → max deliveries/s under a publish flood → grow to 5k, 10k clients
- * (latency at each) → RSS per idle connection.
+ * Per server: RSS per idle connection at 1k, 5k, 10k clients (nothing
+ * published yet; those clients then leave) → connect 1k clients → latency at
+ * 10 publishes/s of 100-byte events → max deliveries/s under a publish flood
+ * → grow to 5k, 10k clients (latency at each).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -171,12 +172,33 @@ interface Result {
   kibPerConn: Map<number, number>;
 }
 
-async function measure(target: Target): Promise<Result> {
+/**
+ * RSS per idle connection: clients that only connect, on a server that has
+ * seen nothing else yet (publishing first would leave its garbage in the
+ * figure), from the RSS before the first one; then the clients leave.
+ */
+async function idleMemory(target: Target, res: Result): Promise<void> {
+  const sumRss = () => target.pids().reduce((a, p) => a + rss(p), 0);
   const gen = new LoadGen();
   await gen.ready;
-  const sumRss = () => target.pids().reduce((a, p) => a + rss(p), 0);
-  const res: Result = { name: target.name, latency: new Map(), kibPerConn: new Map() };
   const base = sumRss();
+  try {
+    for (const n of LEVELS) {
+      const c = await gen.ask<{ alive: number }>({ cmd: 'connect', port: target.port, path: target.sub, total: n });
+      if (c.alive < n * 0.95) break;
+      await new Promise((r) => setTimeout(r, 1000));
+      res.kibPerConn.set(n, (sumRss() - base) / c.alive / 1024);
+    }
+  } finally {
+    await gen.close();
+  }
+}
+
+async function measure(target: Target): Promise<Result> {
+  const res: Result = { name: target.name, latency: new Map(), kibPerConn: new Map() };
+  await idleMemory(target, res);
+  const gen = new LoadGen();
+  await gen.ready;
   try {
     for (const n of LEVELS) {
       const c = await gen.ask<{ alive: number; failed: number }>({
@@ -189,8 +211,6 @@ async function measure(target: Target): Promise<Result> {
         console.error(`${target.name}: only ${c.alive}/${n} clients connected`);
         break;
       }
-      await new Promise((r) => setTimeout(r, 500));
-      res.kibPerConn.set(n, (sumRss() - base) / c.alive / 1024);
       const l = await gen.ask<{ p50: number; p99: number; received: number; expected: number }>({
         cmd: 'latency',
         pub: target.pub,

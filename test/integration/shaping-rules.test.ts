@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 import { bodyRate, downloadAll, randomFile, type Download } from './shaping-client.js';
+import { takeTurn } from '../helpers/exclusive.js';
 
 const KiB = 1024;
 let te: TestEngine;
@@ -41,7 +42,8 @@ http:
 });
 afterAll(() => te.stop());
 
-test('content_type, ext + min_size rules and the route override, on real downloads', async () => {
+test('content_type, ext + min_size rules and the route override, on real downloads', async (ctx) => {
+  ctx.after(await takeTurn()); // rate measurements: run alone among heavy tests (see helpers/exclusive.ts)
   const base = `${te.url('web')}`;
   const [mp4, bin, txt, ownD] = await downloadAll(
     ['/f/a.mp4', '/f/a.bin', '/f/a.txt', '/own/a.mp4'].map((p) => ({ url: `${base}${p}` })),

@@ -24,7 +24,7 @@ import {
   type Sent,
 } from './shaping-client.js';
 import { sleep, waitFor } from '../helpers/wait.js';
-import { exclusive } from '../helpers/exclusive.js';
+import { exclusive, takeTurn } from '../helpers/exclusive.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -90,7 +90,8 @@ async function parallel(jobs: { url: string; localAddress?: string }[]): Promise
   return { ds, sent };
 }
 
-test('per: client — two connections from one IP share the bucket; two IPs do not', async () => {
+test('per: client — two connections from one IP share the bucket; two IPs do not', async (ctx) => {
+  ctx.after(await takeTurn()); // a rate measurement: runs alone among heavy tests (see helpers/exclusive.ts)
   const url = `${te.url('web')}/c/a.bin`;
   const same = await parallel([
     { url, localAddress: '127.0.0.2' },
@@ -107,7 +108,8 @@ test('per: client — two connections from one IP share the bucket; two IPs do n
   for (const d of [...same.ds, ...apart.ds]) assert.equal(d.sha256, f512.sha256);
 });
 
-test('per: route — 8 parallel downloads share 1 MiB/s fairly (Jain >= 0.95)', async () => {
+test('per: route — 8 parallel downloads share 1 MiB/s fairly (Jain >= 0.95)', async (ctx) => {
+  ctx.after(await takeTurn()); // a rate measurement: runs alone among heavy tests (see helpers/exclusive.ts)
   const url = `${te.url('web')}/r/a.bin`;
   const { ds, sent } = await parallel(Array.from({ length: 8 }, () => ({ url })));
   for (const d of ds) assert.equal(d.sha256, f512.sha256);
@@ -144,7 +146,8 @@ test('per: route — a shared bucket idle for seconds banks no more than its bur
   }
 });
 
-test('a re-tune reaches an open download within a second, bytes intact', async () => {
+test('a re-tune reaches an open download within a second, bytes intact', async (ctx) => {
+  ctx.after(await takeTurn()); // a rate measurement: runs alone among heavy tests (see helpers/exclusive.ts)
   const counters = te.engine.services.counters.get('route', 'web /t');
   const base = counters.bytesOut;
   let appliedAt = 0;
