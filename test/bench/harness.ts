@@ -59,17 +59,8 @@ export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 
   }
 }
 
-/** A free high port (bind 0, read it, release). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** A free port a peer's config can name before it starts (see ../helpers/free-port.ts). */
+export { freePort } from '../helpers/free-port.js';
 
 /** A peer process (nginx, haproxy…) started in the foreground. */
 export interface Peer {

@@ -26,7 +26,7 @@ async function headOf(handler: (res: Http1Response) => void): Promise<string> {
     return await new Promise<string>((resolve, reject) => {
       http
         .get({ port, host: '127.0.0.1', agent: false }, (res) => {
-          const lines = [];
+          const lines: string[] = [];
           for (let i = 0; i < res.rawHeaders.length; i += 2)
             lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
           res.resume();

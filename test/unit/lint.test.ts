@@ -1,7 +1,9 @@
 /**
- * The house style holds on every file: ESLint finds nothing (recommended
- * rules, React's rules of hooks) and Prettier would change nothing. Run
- * `npm run lint` and `npm run format` to see and fix what this reports.
+ * The house style holds on every file: the TypeScript compiler finds no type
+ * error (tests are run through tsx, which only strips types), ESLint finds
+ * nothing (recommended rules, React's rules of hooks) and Prettier would
+ * change nothing. Run `npm run typecheck`, `npm run lint` and `npm run format`
+ * to see and fix what this reports.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +20,11 @@ function run(cmd: string, args: string[]): Promise<{ code: number; out: string }
     });
   });
 }
+
+test('TypeScript reports no type error (tsc -b)', async () => {
+  const r = await run(bin('tsc'), ['-b']);
+  assert.equal(r.code, 0, r.out);
+});
 
 test('ESLint reports no problem', async () => {
   const r = await run(bin('eslint'), ['--cache', '--cache-location', '.tmp/eslint/', '--max-warnings', '0', '.']);
