@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { openUi, shoot, until } from './ui-harness.js';
+import { freePort } from '../helpers/free-port.js';
 
 /** A real upstream: `/stream` is an SSE stream fed by `publish`, everything else answers with its own name. */
 async function upstream(name: string) {
@@ -40,22 +41,13 @@ async function upstream(name: string) {
   };
 }
 
-/** A port nothing listens on (a down server). */
-async function deadPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 test(
   'proxy a real SSE upstream: events decoded live in the detail pane, record as mock, upstream health and share',
   { timeout: 90_000 },
   async () => {
     const a = await upstream('a');
     const b = await upstream('b');
-    const dead = await deadPort();
+    const dead = await freePort(); // a down server: nothing listens there
     const ui = await openUi(`version: 1
 http:
   upstreams:

@@ -21,6 +21,7 @@ import { ClientSession } from '../../core/client/session.js';
 import type { ClientEvent } from '../../core/api/client.js';
 import { makeCertificates } from '../helpers/x509-pair.js';
 import { sleep } from '../helpers/wait.js';
+import { freePort } from '../helpers/free-port.js';
 
 let plain: http.Server;
 let secure: https.Server;
@@ -187,10 +188,7 @@ test('a page that is no stream, a 500 with an HTML body, a refused port: one lin
     /^sluice client: HTTP 500 Internal Server Error: <!doctype html> <html> <head><title>Internal error<\/title><\/head> <body>trace line trace line/,
   );
   assert.ok(boom.err[0]!.length < 300, 'the body is quoted up to 200 bytes');
-  const closed = http.createServer();
-  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
-  const port = (closed.address() as AddressInfo).port;
-  await new Promise((r) => closed.close(r));
+  const port = await freePort(); // nothing listens there
   const refused = await client(`http://127.0.0.1:${port}/sse`);
   assert.deepEqual(refused, { code: 1, out: [], err: [`sluice client: connection refused by 127.0.0.1:${port}`] });
 });

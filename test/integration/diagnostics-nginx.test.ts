@@ -21,6 +21,7 @@ import { sleep, waitFor } from '../helpers/wait.js';
 import { ClientSession } from '../../core/client/session.js';
 import type { ClientEvent } from '../../core/api/client.js';
 import type { ExchangeDetail, ExchangeSummary } from '../../core/api/types.js';
+import { freePort } from '../helpers/free-port.js';
 
 const EVENTS = 8;
 const EVERY_MS = 120;
@@ -31,15 +32,6 @@ const nginx: ChildProcess[] = [];
 let t: TestEngine | undefined;
 let ports: { broken: number; fixed: number };
 let skip: string | false = false;
-
-/** A port that was free a moment ago (nginx needs a number up front). */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** An nginx config with every path inside `root`. */
 function nginxConf(root: string, port: number, upstreamPort: number, fixed: boolean): string {
