@@ -74,6 +74,16 @@ export interface StreamNotes {
   proxy?: { buffering: boolean; accelBuffering?: string };
   /** Where a decoded event stream stopped being valid UTF-8. */
   invalidUtf8At?: number;
+  /** The decoder of a captured event stream; null once capture found the body is not one. */
+  decoder?: BodyDecoder | null;
+}
+
+/** Decodes a captured body as it goes out (an event stream the SSE handler did not write: proxied ones). */
+export interface BodyDecoder {
+  readonly done: boolean;
+  feed(chunk: Uint8Array, now: number): void;
+  /** The body ended at `now`: decode what is left. */
+  end(now: number): void;
 }
 
 /** The record's stream notes, made on first use. */

@@ -12,7 +12,13 @@
  */
 import type { Transform } from 'node:stream';
 import { createDecompressor } from './content-encoding.js';
-import { CAPTURE_LIMITS, streamNotes, type ExchangeRecord, type SseEventMark } from './exchange-record.js';
+import {
+  CAPTURE_LIMITS,
+  streamNotes,
+  type BodyDecoder,
+  type ExchangeRecord,
+  type SseEventMark,
+} from './exchange-record.js';
 import { SseDecoder } from './sse-decoder.js';
 
 /** Longest unterminated line or event the decoder buffers before giving up on an exchange. */
@@ -24,7 +30,7 @@ export function isEventStream(contentType: string | undefined): boolean {
 }
 
 /** Incremental SSE decoding of one exchange's response body. */
-export class SseCapture {
+export class SseCapture implements BodyDecoder {
   private readonly decoder: SseDecoder;
   private now = 0;
   private retry: number | undefined;

@@ -30,8 +30,6 @@ export class TrafficLog {
   private nextId = 1;
   private observers = 0;
   private readonly updateListeners = new Set<(r: ExchangeRecord) => void>();
-  /** SSE decoders of observed event-stream exchanges (null: not an event stream). */
-  private readonly decoders = new WeakMap<ExchangeRecord, SseCapture | null>();
 
   constructor(
     capacity = 1000,
@@ -139,9 +137,11 @@ export class TrafficLog {
    */
   capture(rec: ExchangeRecord, chunk: Uint8Array, now: number): void {
     this.chunk(rec, chunk.length, now);
-    let dec = this.decoders.get(rec);
+    // The notes exist now (chunk() made them): the decoder lives there, not in a map beside every record.
+    const notes = rec.stream!;
+    let dec = notes.decoder;
     if (dec === undefined) {
-      dec =
+      dec = notes.decoder =
         rec.kind !== 'sse' && isEventStream(rec.contentType)
           ? new SseCapture(
               rec,
@@ -149,14 +149,13 @@ export class TrafficLog {
               contentEncoding(responseHeadersOf(rec)?.['content-encoding']),
             )
           : null;
-      this.decoders.set(rec, dec);
     }
     if (dec && !dec.done) dec.feed(chunk, now);
   }
 
   /** Notifies listeners that a record changed state (started, ended); an ended one's decoder reads the last bytes, and an ended live record moves to the ended few. */
   changed(rec: ExchangeRecord): void {
-    if (rec.outcome !== 'open') this.decoders.get(rec)?.end(rec.startedAt + (rec.durationMs ?? 0));
+    if (rec.outcome !== 'open') rec.stream?.decoder?.end(rec.startedAt + (rec.durationMs ?? 0));
     if (rec.outcome !== 'open' && this.live.delete(rec.id)) {
       this.endedLive.push(rec);
       if (this.endedLive.length > ENDED_LIVE_KEPT) this.endedLive.shift();
