@@ -5,10 +5,14 @@
  * Rates are read on the engine's own clock — the traffic log's chunk
  * timeline, recorded while observed — so a client process that a loaded
  * machine starves now and then cannot pass for a slow limit; what the client
- * saw is checked for integrity and never above the rate.
+ * saw is checked for integrity and never above the rate. The engine runs in
+ * this process: when its event loop stalls longer than the limit's burst can
+ * repay (the machine's doing, not the limit's), the measurement is taken
+ * again, up to three times.
  */
 import { test, after as afterAll, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 import { takeTurn } from '../helpers/exclusive.js';
 import {
@@ -66,12 +70,35 @@ async function observed<T>(url: string, scope: string, fetch: () => Promise<T>):
   return [result, sent, (limit.throttledMs() - throttled0) / (sent.last - sent.first)];
 }
 
+/**
+ * Runs `measure` until the engine's event loop (this process's) never stalled
+ * longer than `burstMs` meanwhile, at most three times; returns the last
+ * result and its longest stall. A bucket holds at most its burst, so a longer
+ * stall is time it cannot repay; a limit that under-delivers by itself fails
+ * on every try.
+ */
+async function unstalled<T>(burstMs: number, measure: () => Promise<T>): Promise<[T, number]> {
+  let result: [T, number] | undefined;
+  for (let i = 0; i < 3 && !(result && result[1] <= burstMs); i++) {
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    try {
+      result = [await measure(), delay.max / 1e6];
+    } finally {
+      delay.disable();
+    }
+  }
+  return result!;
+}
+
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+const ms = (x: number) => `${x.toFixed(0)} ms`;
 
 test('curl at 256 KiB/s: rate within 3% after the burst, sha256 unchanged', async (ctx) => {
   ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
-  const [r, sent, waited] = await observed('/slow/one.bin', 'route web /slow', () =>
-    curl(`${te.url('web')}/slow/one.bin`),
+  // The burst (rate/10) covers a 100 ms stall.
+  const [[r, sent, waited], stall] = await unstalled(100, () =>
+    observed('/slow/one.bin', 'route web /slow', () => curl(`${te.url('web')}/slow/one.bin`)),
   );
   assert.equal(r.size, MiB);
   assert.equal(r.sha256, files.sha256);
@@ -79,7 +106,7 @@ test('curl at 256 KiB/s: rate within 3% after the burst, sha256 unchanged', asyn
   const rate = (MiB - burst) / ((sent.last - sent.first) / 1000);
   assert.ok(
     Math.abs(rate / (256 * KiB) - 1) < 0.03,
-    `the engine sent ${(rate / KiB).toFixed(1)} KiB/s (curl speed_download ${(r.speed / KiB).toFixed(1)}, waiting on the bucket ${pct(waited)} of the time)`,
+    `the engine sent ${(rate / KiB).toFixed(1)} KiB/s (curl speed_download ${(r.speed / KiB).toFixed(1)}, waiting on the bucket ${pct(waited)} of the time, longest stall ${ms(stall)})`,
   );
   assert.ok(r.speed <= 256 * KiB * 1.1, `curl never saw more than the rate (and the burst): ${r.speed}`);
 });
@@ -87,8 +114,8 @@ test('curl at 256 KiB/s: rate within 3% after the burst, sha256 unchanged', asyn
 test("curl at 4 MiB/s: rate within 3% over the transfer after the burst; no 100 ms window nears a second's worth", async (ctx) => {
   ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
   // curl reads with a fraction of the CPU a Node client needs: on a busy machine it keeps up.
-  const [d, sent, waited] = await observed('/fast/big.bin', 'route web /fast', () =>
-    curl(`${te.url('web')}/fast/big.bin`),
+  const [[d, sent, waited], stall] = await unstalled(100, () =>
+    observed('/fast/big.bin', 'route web /fast', () => curl(`${te.url('web')}/fast/big.bin`)),
   );
   assert.equal(d.size, 14 * MiB);
   assert.equal(d.sha256, big.sha256);
@@ -101,7 +128,7 @@ test("curl at 4 MiB/s: rate within 3% over the transfer after the burst; no 100 
   // No tolerance widened for a slow machine: a limit that under-delivers fails here.
   assert.ok(
     Math.abs(rate / (4 * MiB) - 1) <= 0.03,
-    `the engine sent ${(rate / MiB).toFixed(3)} MiB/s (the client read ${(client / MiB).toFixed(3)}, waiting on the bucket ${pct(waited)} of the time)`,
+    `the engine sent ${(rate / MiB).toFixed(3)} MiB/s (the client read ${(client / MiB).toFixed(3)}, waiting on the bucket ${pct(waited)} of the time, longest stall ${ms(stall)})`,
   );
   // The bucket paced it: the writer spent a good part of the transfer waiting for tokens (the rest goes to
   // writing, and to a client process that a loaded machine starves now and then).
@@ -114,8 +141,9 @@ test("curl at 4 MiB/s: rate within 3% over the transfer after the burst; no 100 
 
 test('after: the first 100000 bytes go at once, then 64 KiB/s', async (ctx) => {
   ctx.after(await takeTurn()); // heavy: runs alone (see helpers/exclusive.ts)
-  const [d, sent] = await observed('/after/small.bin', 'route web /after', () =>
-    download(`${te.url('web')}/after/small.bin`),
+  // A 1 KiB burst repays almost no stall; one of 50 ms costs under 1% of this window.
+  const [[d, sent], stall] = await unstalled(50, () =>
+    observed('/after/small.bin', 'route web /after', () => download(`${te.url('web')}/after/small.bin`)),
   );
   assert.equal(d.sha256, small.sha256);
   // On the engine's clock: `after` and the burst leave with the first writes; the rest waits for the rate.
@@ -123,7 +151,10 @@ test('after: the first 100000 bytes go at once, then 64 KiB/s', async (ctx) => {
   assert.ok(early >= 100_000, `within 250 ms: ${early}`);
   assert.ok(early <= 100_000 + 1024 + 64 * KiB * 0.3, `no more than after + burst + 250 ms of rate: ${early}`);
   const rate = rateBetween(sent, sent.first + 500, sent.last);
-  assert.ok(Math.abs(rate / (64 * KiB) - 1) < 0.03, `then ${(rate / KiB).toFixed(1)} KiB/s`);
+  assert.ok(
+    Math.abs(rate / (64 * KiB) - 1) < 0.03,
+    `then ${(rate / KiB).toFixed(1)} KiB/s (longest stall ${ms(stall)})`,
+  );
   // The client got the free bytes early too (it can only see them later than the engine sent them).
   assert.ok(bytesAt(d, d.sent + 5000) >= 100_000, 'the client had the first 100000 bytes within 5 s');
 });
