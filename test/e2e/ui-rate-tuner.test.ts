@@ -8,8 +8,8 @@
  * clock (the client's reads bunch up whenever the shared process is busy and
  * make a paced stream look faster or slower). The limiter's accuracy is
  * measured in test/integration/shaping-rate.test.ts; here the test asserts
- * what the tuner changes: a download held at (never above) the old rate that
- * speeds up about fourfold, within the new one.
+ * what the tuner changes: a download held to the old rate that speeds up
+ * about fourfold, and never more sent than the limits allowed since it began.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,13 +45,18 @@ function download(url: string) {
   };
 }
 
-/** Bytes per second the engine wrote on the route over the next `ms` (its counters, its clock). */
-async function sentRate(ui: UiHarness, ms: number): Promise<number> {
+/** What the engine has written on the route so far, and when (its counters, its clock). */
+function sentSoFar(ui: UiHarness): { bytes: number; t: number } {
   const { counters, clock } = ui.session.engine.services;
-  const route = counters.get('route', 'files /bytes');
-  const [b0, t0] = [route.bytesOut, clock.now()];
+  return { bytes: counters.get('route', 'files /bytes').bytesOut, t: clock.now() };
+}
+
+/** Bytes per second the engine wrote on the route over the next `ms`. */
+async function sentRate(ui: UiHarness, ms: number): Promise<number> {
+  const a = sentSoFar(ui);
   await sleep(ms);
-  return ((route.bytesOut - b0) * 1000) / (clock.now() - t0);
+  const b = sentSoFar(ui);
+  return ((b.bytes - a.bytes) * 1000) / (b.t - a.t);
 }
 
 const KiB = 1024;
@@ -60,7 +65,26 @@ test('drag the rate in the tuner: the open download and the chart follow', { tim
   ctx.after(await takeTurn()); // a rate measurement: runs alone among heavy tests (see helpers/exclusive.ts)
   const ui = await openUi(CONFIG);
   const { page } = ui;
+  const start = sentSoFar(ui).t;
   const dl = download(`${ui.listenerUrl('files')}/bytes`);
+  /**
+   * The most the limits allowed since the download began: the burst and the chunk being written, then
+   * 256 KiB/s until the apply and the new rate after it (1020–1029k). A limit holds this over seconds even
+   * while it repays a stall at up to 1.5× (a window may show that; the total never exceeds the allowance).
+   */
+  let applyClicked: number | undefined;
+  const allowed = (t: number) => {
+    const old = ((applyClicked ?? t) - start) * 256;
+    const tuned = applyClicked === undefined ? 0 : (t - applyClicked) * 1029;
+    return (32 * KiB + 16 * KiB + ((old + tuned) * KiB) / 1000) * 1.02; // burst, one 16 KiB chunk in flight, 2%
+  };
+  const heldToLimit = (what: string) => {
+    const now = sentSoFar(ui);
+    assert.ok(
+      now.bytes <= allowed(now.t),
+      `${what}: the engine sent ${Math.round(now.bytes / KiB)} KiB in ${Math.round(now.t - start)} ms, the limits allowed ${Math.round(allowed(now.t) / KiB)} KiB`,
+    );
+  };
   try {
     await page.click('[data-testid=nav-tuner]');
     await page.waitForSelector('[data-testid=tuner-chart]');
@@ -69,9 +93,10 @@ test('drag the rate in the tuner: the open download and the chart follow', { tim
     await sleep(1000); // past the burst
     const before = await sentRate(ui, 2500);
     assert.ok(
-      before > 128 * KiB && before < 256 * KiB * 1.15,
-      `download held at (never above) 256 KiB/s before tuning, got ${Math.round(before / KiB)} KiB/s`,
+      before > 128 * KiB,
+      `the download runs at about 256 KiB/s before tuning, got ${Math.round(before / KiB)} KiB/s`,
     );
+    heldToLimit('before tuning');
     await until(async () => (await chartInk(page, 'tuner-chart', 0.3)) > 100, 'the achieved line');
     assert.match((await page.textContent('[data-testid=tuner-chart]')) ?? '', /target 256 KiB\/s/);
 
@@ -82,6 +107,7 @@ test('drag the rate in the tuner: the open download and the chart follow', { tim
       (await page.textContent('[data-testid=tuner-explain]')) ?? '',
       /After apply: 1(\.\d+)? MiB\/s per connection/,
     );
+    applyClicked = sentSoFar(ui).t;
     await page.click('[data-testid=tuner-apply]');
     await until(
       async () => /applied/.test((await page.textContent('[data-testid=notice]').catch(() => '')) ?? ''),
@@ -93,10 +119,11 @@ test('drag the rate in the tuner: the open download and the chart follow', { tim
     await sleep(1000);
     const after = await sentRate(ui, 2000);
     assert.ok(
-      after > before * 2.5 && after < 1024 * KiB * 1.15,
-      `download sped up from ${Math.round(before / KiB)} KiB/s to about 1 MiB/s (never above), got ${Math.round(after / KiB)} KiB/s`,
+      after > before * 2.5,
+      `the download sped up from ${Math.round(before / KiB)} KiB/s to about 1 MiB/s, got ${Math.round(after / KiB)} KiB/s`,
     );
-    // The UI's achieved figure follows: the median of its readings over ~2.5 s (one tick can overshoot while lag is repaid).
+    heldToLimit('after tuning');
+    // The UI's achieved figure follows: the median of its readings over ~2.5 s (a tick may show up to 1.5× while a stall is repaid).
     const readings: number[] = [];
     for (let i = 0; i < 10; i++) {
       const m = /achieved ([\d.]+) (B|KiB|MiB)\/s/.exec((await page.textContent('.tuner-controls')) ?? '');
@@ -105,7 +132,7 @@ test('drag the rate in the tuner: the open download and the chart follow', { tim
     }
     const median = readings.sort((x, y) => x - y)[Math.floor(readings.length / 2)] ?? 0;
     assert.ok(
-      median > (before / KiB) * 2.5 && median < 1400,
+      median > (before / KiB) * 2 && median < 1024 * 1.5 + 32,
       `achieved (UI) ~1 MiB/s, readings ${readings.map(Math.round).join(', ')} KiB/s`,
     );
     // The config text carries the new rate (so Save and export keep it).
