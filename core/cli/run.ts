@@ -56,23 +56,25 @@ export async function reload(rt: Runtime, file: string, out: Out = consoleOut): 
   return true;
 }
 
-/** The `run` command: start, then wait for signals. */
+/**
+ * The `run` command: start, then wait for signals. The handlers are in place
+ * before the engine starts: a SIGTERM that arrives as the first listener
+ * says it is listening drains too (once the start is done) instead of
+ * killing the engine outright.
+ */
 export async function runCommand(file: string): Promise<void> {
-  const rt = await runFromFile(file);
-  if (!rt) {
-    process.exitCode = 1;
-    return;
-  }
+  const started = runFromFile(file);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: draining…`);
-    await rt.close();
+    await (await started)?.close();
     console.log('stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGHUP', () => void reload(rt, file));
+  process.on('SIGHUP', () => void started.then((rt) => rt && reload(rt, file)));
+  if (!(await started)) process.exitCode = 1;
 }
