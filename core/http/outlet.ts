@@ -12,6 +12,7 @@
  * known (limit rules match on content type and size).
  */
 import type { ExchangeResponse, Outlet, Stage } from '../kernel/index.js';
+import { DONE } from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import { drainedOrClosed } from '../util/wait.js';
 
@@ -25,9 +26,6 @@ export interface OutletObserver {
   /** The stages for this response, asked once at the first write (unless the outlet was given `decideStages`). */
   stages?(): Stage[];
 }
-
-/** A write that needs no waiting. */
-const DONE: Promise<void> = Promise.resolve();
 
 /** Writes to a response through stages, honouring backpressure. */
 export class ResponseOutlet implements Outlet {

@@ -15,6 +15,7 @@ export type {
 export type { HandlerContext, HandlerFactory, RouteHandler, RouteKinds, UpgradeRequest } from './route.js';
 export type { ChunkInfo, Stage, StageTarget } from './stage.js';
 export { atEnd, hasEnded, untilAborted, untilEnded } from './exchange-end.js';
+export { DONE } from './route.js';
 export { refuseMethod, sendText } from './respond.js';
 export {
   closeConnectionAfter,

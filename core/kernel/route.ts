@@ -20,9 +20,19 @@ export interface UpgradeRequest {
   route?: { prefix: string; pathname: string };
 }
 
+/**
+ * The settled promise of work that needed no waiting: a handler that answered
+ * at once, a write the socket took. A listener seeing it skips the promise
+ * turn a `.then` would cost on every small response.
+ */
+export const DONE: Promise<void> = Promise.resolve();
+
 /** Serves exchanges for one route. */
 export interface RouteHandler {
-  /** Serves one exchange; throw a SluiceError for a clear 4xx/5xx, CleanAbort to close quietly. */
+  /**
+   * Serves one exchange; throw a SluiceError for a clear 4xx/5xx, CleanAbort to
+   * close quietly. Returns `DONE` when it finished without waiting.
+   */
   handle(ex: Exchange): Promise<void>;
   /** Takes a protocol upgrade (only routes that forward them, like proxy). */
   upgrade?(u: UpgradeRequest): void;

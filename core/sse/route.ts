@@ -5,7 +5,7 @@
  */
 import type { RouteConfig, SseConfig } from '../config/index.js';
 import type { Exchange, HandlerFactory, RouteHandler } from '../kernel/index.js';
-import { atEnd, resetExchange, sendText, untilAborted } from '../kernel/index.js';
+import { atEnd, DONE, resetExchange, sendText, untilAborted } from '../kernel/index.js';
 import { SluiceError } from '../util/errors.js';
 import { streamNotes, type ExchangeRecord } from '../telemetry/exchange-record.js';
 import { compileTemplate } from '../util/template.js';
@@ -33,9 +33,6 @@ function replayMissed(ch: Channel, client: SseClient, last: string, rec: Exchang
   }
   for (const ev of missed.events) client.deliver(ev);
 }
-
-/** What a handler that is done at once returns. */
-const DONE: Promise<void> = Promise.resolve();
 
 function channelHandler(cfg: SseConfig, hub: SseHub): RouteHandler {
   const name = cfg.channel!;

@@ -14,6 +14,7 @@
  * apply to a datagram socket, hence the bound instead of pausing a reader.
  */
 import type { ChunkInfo, Stage } from '../kernel/index.js';
+import { DONE } from '../kernel/index.js';
 
 /**
  * Datagrams a link holds (queued or in flight) before it drops new ones; the
@@ -39,8 +40,6 @@ interface Item {
   msg: Buffer;
   info: ChunkInfo;
 }
-
-const DONE: Promise<void> = Promise.resolve();
 
 /** A bounded, ordered pipeline of stages for the datagrams of one session direction. */
 export class DatagramLink {

@@ -15,6 +15,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort, median, ratio, stopProc, type BenchSuite, type BenchTable } from './harness.js';
+import { ENGINE_FLAGS } from '../../bin/engine-flags.mjs';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const STREAMS = Number(process.env.LLM_BENCH_STREAMS ?? 1000);
@@ -55,9 +56,7 @@ async function startServer(
 ): Promise<{ proc: ChildProcess; port: number; lateness: Promise<ServerLateness | undefined> }> {
   const port = await freePort();
   const flags =
-    (kind === 'sluice' && !process.env.LLM_BENCH_NO_FLAGS) || process.env.LLM_BENCH_SAME_FLAGS
-      ? ['--no-memory-reducer', '--max-semi-space-size=4']
-      : [];
+    (kind === 'sluice' && !process.env.LLM_BENCH_NO_FLAGS) || process.env.LLM_BENCH_SAME_FLAGS ? [...ENGINE_FLAGS] : [];
   if (kind === 'sluice' && process.env.LLM_BENCH_PROF) flags.push('--cpu-prof', '--cpu-prof-dir=.tmp/prof');
   const proc = spawn(
     process.execPath,

@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium.js';
 import { ensureFreshRenderer } from '../e2e/ui-harness.js';
+import { ENGINE_FLAGS } from '../../bin/engine-flags.mjs';
 import { freePort, stopProc, waitForPort, type BenchSuite, type BenchTable } from './harness.js';
 import { loadConfig, openStreams, startWrk } from './ui-load.js';
 
@@ -57,16 +58,7 @@ async function startSluiceUi(
   const port = await freePort();
   const proc = spawn(
     process.execPath,
-    [
-      '--no-memory-reducer',
-      '--max-semi-space-size=4',
-      join(ROOT, 'bin/sluice.mjs'),
-      'ui',
-      config,
-      '--port',
-      String(port),
-      '--no-open',
-    ],
+    [...ENGINE_FLAGS, join(ROOT, 'bin/sluice.mjs'), 'ui', config, '--port', String(port), '--no-open'],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, BROWSER: 'none' },

@@ -117,7 +117,7 @@ test(
       // The engine runs with the V8 flags bin/sluice.mjs gives it (it says why): here in a second process.
       const engine = await engineProcess(proc.pid);
       assert.match(engine.cmdline, /--no-memory-reducer/);
-      assert.match(engine.cmdline, /--max-semi-space-size=4/);
+      assert.match(engine.cmdline, /--min-semi-space-size=16 --max-semi-space-size=16/);
 
       // Reload with a third server.
       let mark = proc.lines.length;
