@@ -43,7 +43,7 @@ export class Http1Response extends http.ServerResponse {
     const reason = typeof args[0] === 'string' ? args[0] : undefined;
     const given = typeof args[0] === 'string' ? args[1] : args[0];
     if (!this.stored && (given === undefined || !Array.isArray(given))) {
-      const head = joinHeads(route, given as OutgoingHttpHeaders | undefined);
+      const head = headFor(route, given as OutgoingHttpHeaders | undefined);
       return reason === undefined
         ? super.writeHead(statusCode, head as unknown as OutgoingHttpHeaders)
         : super.writeHead(statusCode, reason, head as unknown as OutgoingHttpHeaders);
@@ -52,6 +52,22 @@ export class Http1Response extends http.ServerResponse {
     for (const [name, value] of route) if (!this.hasHeader(name)) super.setHeader(name, value);
     return super.writeHead(statusCode, ...(args as [string]));
   }
+}
+
+/**
+ * Joined heads of frozen header objects (a respond route's, made once), per
+ * object, for the route they were joined with: such a route's answers take
+ * the same list every time instead of joining it again.
+ */
+const joinedHeads = new WeakMap<OutgoingHttpHeaders, { route: readonly RouteHeader[]; head: unknown[] }>();
+
+function headFor(route: readonly RouteHeader[], given: OutgoingHttpHeaders | undefined): unknown[] {
+  if (given === undefined || !Object.isFrozen(given)) return joinHeads(route, given);
+  const kept = joinedHeads.get(given);
+  if (kept?.route === route) return kept.head;
+  const head = joinHeads(route, given);
+  joinedHeads.set(given, { route, head });
+  return head;
 }
 
 /** The route's headers that `given` does not name, then `given`'s, as one flat name/value list. */

@@ -20,7 +20,7 @@ import type {
 } from '../kernel/index.js';
 import type { Counters } from '../telemetry/counters.js';
 import type { ExchangeRecord } from '../telemetry/exchange-record.js';
-import { keepSentHeaders, sentContentType } from '../telemetry/sent-headers.js';
+import { keepSentHeaders } from '../telemetry/sent-headers.js';
 import { CleanAbort } from '../util/errors.js';
 import type { RouteHeader } from './http1-response.js';
 import { ResponseOutlet, type OutletObserver } from './outlet.js';
@@ -130,8 +130,8 @@ export function finishRecord(
 ): void {
   rec.durationMs = services.clock.now() - rec.startedAt;
   rec.status ??= res.headersSent ? res.statusCode : undefined;
+  // The headers are kept as sent; their Content-Type is read from them when someone asks (recordContentType).
   if (rec.responseHeaders === undefined && rec.headerBlock === undefined) keepSentHeaders(rec, res);
-  rec.contentType ??= sentContentType(res);
   if (rec.outcome === 'open') rec.outcome = res.writableFinished ? 'complete' : 'closed';
   const cls = Math.floor((rec.status ?? 0) / 100);
   if (cls >= 1 && cls <= 5) for (const c of counters) c.status[cls]!++;
@@ -322,9 +322,8 @@ export class LiveExchange implements Exchange, OutletObserver {
     const res = this.res;
     rec.ttfbMs = this.services.clock.now() - rec.startedAt;
     rec.status = res.statusCode; // the table shows it while the exchange is still open
-    // Known now (headers are out); the traffic capture decides on SSE decoding by it.
+    // Known now (headers are out): the table shows them, and the traffic capture decides on SSE decoding by their Content-Type.
     keepSentHeaders(rec, res);
-    rec.contentType = sentContentType(res);
   }
 
   /** Outlet: a chunk reached the socket. */

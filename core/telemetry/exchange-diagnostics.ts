@@ -5,7 +5,7 @@
  */
 import type { Diagnostic } from '../api/types.js';
 import type { ExchangeRecord } from './exchange-record.js';
-import { responseHeadersOf } from './sent-headers.js';
+import { recordContentType, responseHeadersOf } from './sent-headers.js';
 import { diagnoseStream, type StreamFacts } from './stream-diagnostics.js';
 
 /** The rule inputs of a record; `now` (engine clock) measures an open stream's current silence. */
@@ -14,7 +14,7 @@ export function recordFacts(r: ExchangeRecord, now?: number): StreamFacts {
   const ended = r.outcome !== 'open';
   const at = ended ? (r.durationMs ?? 0) : now !== undefined ? now - r.startedAt : (notes?.tally?.lastChunkAt ?? 0);
   return {
-    contentType: r.contentType,
+    contentType: recordContentType(r),
     headers: responseHeadersOf(r) ?? {},
     // HTTP/2 requests carry pseudo-headers; HTTP/1 ones never do.
     http2: r.requestHeaders[':method'] !== undefined,

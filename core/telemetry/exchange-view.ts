@@ -6,7 +6,7 @@
 import type { ExchangeDetail, ExchangeSummary } from '../api/types.js';
 import type { ExchangeRecord } from './exchange-record.js';
 import { recordDiagnostics } from './exchange-diagnostics.js';
-import { responseHeadersOf } from './sent-headers.js';
+import { recordContentType, responseHeadersOf } from './sent-headers.js';
 
 /**
  * The traffic-table row of a record. Records keep monotonic engine-clock
@@ -22,7 +22,7 @@ export function toSummary(r: ExchangeRecord, epochOffset = 0): ExchangeSummary {
     url: r.url,
     client: r.client,
     status: r.status,
-    contentType: r.contentType,
+    contentType: recordContentType(r),
     bytesIn: r.bytesIn,
     bytesOut: r.bytesOut,
     startedAt: Math.round(r.startedAt + epochOffset),

@@ -64,9 +64,18 @@ function headerPattern(name: string): RegExp {
   return re;
 }
 
-/** The response's Content-Type, or undefined. */
-export function sentContentType(res: HeaderSource): string | undefined {
-  return sentHeader(res, 'content-type') || undefined;
+/**
+ * A record's Content-Type: as a route kind set it, else read from the headers
+ * kept when they went out — on first read, so a request nobody looks at never
+ * pays for the lookup.
+ */
+export function recordContentType(rec: ExchangeRecord): string | undefined {
+  if (rec.contentType !== undefined) return rec.contentType;
+  let found: string | string[] | number | undefined;
+  if (rec.responseHeaders !== undefined) found = rec.responseHeaders['content-type'];
+  else if (rec.headerBlock !== undefined) found = headerPattern('content-type').exec(rec.headerBlock)?.[1]?.trim();
+  const value = Array.isArray(found) ? found[0] : found;
+  return (rec.contentType = value === undefined || value === '' ? undefined : String(value));
 }
 
 /** Notes the headers of a response on its record without reading them: the block is parsed on first need. */

@@ -14,7 +14,7 @@ import { CAPTURE_LIMITS, streamNotes, type ExchangeRecord } from './exchange-rec
 import { isEventStream, SseCapture } from './sse-capture.js';
 import { StreamTally } from './stream-tally.js';
 import { contentEncoding } from './content-encoding.js';
-import { responseHeadersOf } from './sent-headers.js';
+import { recordContentType, responseHeadersOf } from './sent-headers.js';
 import { RecordRing } from './record-ring.js';
 
 /** Live exchanges that ended after leaving the ring and stay readable (their detail, a HAR export). */
@@ -133,7 +133,7 @@ export class TrafficLog {
   /**
    * Captures one response chunk while observed: its timing, and for
    * `text/event-stream` responses our own SSE handler did not write (proxied
-   * ones) the decoded events. `rec.contentType` must be set before the first chunk.
+   * ones) the decoded events. The response's headers must be kept (or its content type set) before the first chunk.
    */
   capture(rec: ExchangeRecord, chunk: Uint8Array, now: number): void {
     this.chunk(rec, chunk.length, now);
@@ -142,7 +142,7 @@ export class TrafficLog {
     let dec = notes.decoder;
     if (dec === undefined) {
       dec = notes.decoder =
-        rec.kind !== 'sse' && isEventStream(rec.contentType)
+        rec.kind !== 'sse' && isEventStream(recordContentType(rec))
           ? new SseCapture(
               rec,
               rec.bytesOut > chunk.length,

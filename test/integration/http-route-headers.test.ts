@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { startEngine, type TestEngine } from '../helpers/engine.js';
 import { run } from '../helpers/process.js';
 import { responseHeadersOf } from '../../core/telemetry/sent-headers.js';
+import { toSummary } from '../../core/telemetry/exchange-view.js';
 
 let te: TestEngine;
 
@@ -71,6 +72,8 @@ test('a respond route: the route headers and CORS once each; its own Cache-Contr
   const logged = responseHeadersOf(rec)!;
   assert.equal(logged['x-team'], 'blue');
   assert.equal(logged['access-control-allow-origin'], '*');
+  // The table's content type is read from the headers as they went out.
+  assert.equal(toSummary(rec).contentType, 'text/plain; charset=utf-8');
 });
 
 test('a static route: a file, a 404 and a 304 all carry the route headers', async () => {
@@ -86,6 +89,12 @@ test('a static route: a file, a 404 and a 304 all carry the route headers', asyn
   const cached = await head('/files/a.txt', ['-H', `If-None-Match: ${etag}`]);
   assert.equal(cached.status, 304);
   assert.deepEqual(all(cached.headers, 'x-team'), ['green']);
+  // The traffic table names each answer's content type as curl saw it.
+  const rows = te.engine.services.traffic.recent(20).map((r) => toSummary(r));
+  const typeOf = (url: string, status: number) => rows.find((r) => r.url === url && r.status === status)?.contentType;
+  assert.equal(typeOf('/files/a.txt', 200), all(file.headers, 'content-type')[0]);
+  assert.equal(typeOf('/files/nope.txt', 404), all(missing.headers, 'content-type')[0]);
+  assert.match(typeOf('/files/a.txt', 200) ?? '', /^text\/plain/);
 });
 
 test('an SSE stream carries them from its first byte', async () => {

@@ -14,10 +14,10 @@ const ROUTE: RouteHeader[] = [
 ];
 
 /** Serves one request with `handler` on a server using Http1Response; returns the raw head the client got. */
-async function headOf(handler: (res: Http1Response) => void): Promise<string> {
+async function headOf(handler: (res: Http1Response) => void, route: readonly RouteHeader[] = ROUTE): Promise<string> {
   const server = http.createServer({ ServerResponse: Http1Response as typeof http.ServerResponse }, (_req, res) => {
     const r = res as Http1Response;
-    r.routeHeaders = ROUTE;
+    r.routeHeaders = route;
     handler(r);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -89,4 +89,22 @@ test('implicit heads, status messages and raw header lists carry the route heade
   assert.match(raw, /x-route: raw/);
   assert.equal(count(raw, 'x-route'), 1);
   assert.equal(count(raw, 'access-control-allow-origin'), 1);
+});
+
+test("a frozen head (a respond route's) joins once per route: every answer alike, another route gets its own", async () => {
+  const head = Object.freeze({ 'content-type': 'text/plain', 'x-route': 'mine', 'content-length': 2 });
+  const answer = (res: Http1Response) => {
+    res.writeHead(200, head);
+    res.end('ok');
+  };
+  const first = await headOf(answer);
+  const again = await headOf(answer);
+  const strip = (h: string) => h.replace(/\nDate: [^\n]*/, '');
+  assert.equal(strip(again), strip(first));
+  assert.equal(count(first, 'x-route'), 1);
+  assert.match(first, /x-route: mine/);
+  const other: RouteHeader[] = [['X-Other', 'other', 'x-other']];
+  const elsewhere = await headOf(answer, other);
+  assert.match(elsewhere, /^X-Other: other\ncontent-type: text\/plain/);
+  assert.equal(count(elsewhere, 'access-control-allow-origin'), 0);
 });

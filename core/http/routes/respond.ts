@@ -12,10 +12,14 @@ export const respondRoute: HandlerFactory = (route) => {
   const cfg = route.respond!;
   const body = Buffer.from(cfg.body);
   const contentType = cfg.content_type;
-  const bare: Record<string, string | number> = { 'content-type': contentType, ...cfg.headers };
-  const plain = { ...bare, 'content-length': body.length };
+  // Frozen: the response joins the route's headers with these once and reuses the list.
+  const bare: Readonly<Record<string, string | number>> = Object.freeze({
+    'content-type': contentType,
+    ...cfg.headers,
+  });
+  const plain = Object.freeze({ ...bare, 'content-length': body.length });
   const noBody = cfg.status === 204 || cfg.status === 304;
-  let gzipped: { body: Buffer; head: Record<string, string | number> } | undefined; // made on first use
+  let gzipped: { body: Buffer; head: Readonly<Record<string, string | number>> } | undefined; // made on first use
   return {
     handle(ex) {
       if (noBody || ex.req.method === 'HEAD') {
@@ -26,7 +30,8 @@ export const respondRoute: HandlerFactory = (route) => {
       if (negotiateGzip(ex, contentType, body.length)) {
         if (!gzipped) {
           const zipped = gzipBuffer(body);
-          gzipped = { body: zipped, head: { ...bare, 'content-encoding': 'gzip', 'content-length': zipped.length } };
+          const head = Object.freeze({ ...bare, 'content-encoding': 'gzip', 'content-length': zipped.length });
+          gzipped = { body: zipped, head };
         }
         ex.res.writeHead(cfg.status, gzipped.head);
         return ex.outlet.end(gzipped.body);
