@@ -46,9 +46,7 @@ function channelHandler(cfg: SseConfig, hub: SseHub): RouteHandler {
           ex,
           503,
           `channel "${name}" is full: ${cfg.max_clients} clients connected (max_clients); try again later`,
-          {
-            'retry-after': '5',
-          },
+          { 'retry-after': '5' },
         );
         return DONE;
       }

@@ -50,9 +50,12 @@ export function sentHeader(res: HeaderSource, name: string): string | undefined 
   const v = res.getHeader(name);
   if (v !== undefined) return String(Array.isArray(v) ? v[0] : v);
   const block = headerBlock(res);
-  if (!block) return undefined;
-  const m = headerPattern(name).exec(block);
-  return m ? m[1]!.trim() : undefined;
+  return block ? headerInBlock(block, name) : undefined;
+}
+
+/** One header's value in a rendered header block, or undefined. */
+function headerInBlock(block: string, name: string): string | undefined {
+  return headerPattern(name).exec(block)?.[1]!.trim();
 }
 
 /** One compiled pattern per header name read from blocks (a handful: Content-Type on every request). */
@@ -73,7 +76,7 @@ export function recordContentType(rec: ExchangeRecord): string | undefined {
   if (rec.contentType !== undefined) return rec.contentType;
   let found: string | string[] | number | undefined;
   if (rec.responseHeaders !== undefined) found = rec.responseHeaders['content-type'];
-  else if (rec.headerBlock !== undefined) found = headerPattern('content-type').exec(rec.headerBlock)?.[1]?.trim();
+  else if (rec.headerBlock !== undefined) found = headerInBlock(rec.headerBlock, 'content-type');
   const value = Array.isArray(found) ? found[0] : found;
   return (rec.contentType = value === undefined || value === '' ? undefined : String(value));
 }
