@@ -31,6 +31,12 @@ export interface OutletObserver {
 export class ResponseOutlet implements Outlet {
   private stages: Stage[] | undefined;
   private firstByte = true;
+  /** Socket writes whose bytes the response still holds (see flushed()). */
+  private unflushed = 0;
+  private flushWaiters: (() => void)[] | undefined;
+  private readonly wrote = (): void => {
+    if (--this.unflushed === 0) this.wakeFlushWaiters();
+  };
 
   constructor(
     readonly res: ExchangeResponse,
@@ -88,8 +94,28 @@ export class ResponseOutlet implements Outlet {
   private toSocket(buf: Buffer): Promise<void> {
     if (this.closed) return DONE;
     this.count(buf);
-    if (this.res.write(buf)) return DONE;
+    this.unflushed++;
+    if (this.res.write(buf, this.wrote)) return DONE;
     return drainedOrClosed(this.res);
+  }
+
+  flushed(): Promise<void> {
+    if (this.unflushed === 0 || this.res.destroyed) return DONE;
+    return new Promise((resolve) => {
+      if (!this.flushWaiters) {
+        this.flushWaiters = [];
+        // A destroyed response may never call its write callbacks: closing releases the waiters too.
+        this.res.once('close', () => this.wakeFlushWaiters());
+      }
+      this.flushWaiters.push(resolve);
+    });
+  }
+
+  private wakeFlushWaiters(): void {
+    const waiters = this.flushWaiters;
+    if (!waiters?.length) return;
+    this.flushWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** Ends the response after everything written has passed the stages. */

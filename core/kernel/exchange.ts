@@ -53,6 +53,11 @@ export interface Outlet {
   writeDirect(buf: Buffer): boolean;
   /** Ends the response after everything written has passed the stages. */
   end(chunk?: Buffer | string): Promise<void>;
+  /**
+   * Resolves when every chunk written so far has left the process (handed to
+   * the kernel, or dropped with a closed client): its memory may be reused.
+   */
+  flushed(): Promise<void>;
 }
 
 /** Something that acts on every HTTP exchange: faults (before the handler), limits (stages). */

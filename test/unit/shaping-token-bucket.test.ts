@@ -72,30 +72,33 @@ test('an empty bucket wakes its waiter once, exactly when the tokens for one sli
 });
 
 test('a wake-up up to 50 ms late hands the writer everything earned at once; a later one owes the rest as lag', () => {
-  // 30 ms late: 45.6 ms of tokens, all kept (two 16 KiB grants at once).
+  // 1 MiB/s: a slice is 25 ms of rate. 30 ms late: 55 ms of tokens, all kept (two slices at once).
   const clock = new HandClock();
   const bucket = new TokenBucket(MiB, 64 * KiB, clock, { full: false });
+  const slice = bucket.slice;
+  assert.equal(slice, Math.floor(MiB / 40));
   const w = greedy(bucket, clock, MiB);
-  clock.to(15.625 + 30);
-  assert.equal(grantedAt(w.log, 45.625), 32 * KiB);
+  assert.equal(clock.due, (slice * 1000) / MiB);
+  clock.to(clock.due + 30);
+  assert.equal(grantedAt(w.log, clock.t), 2 * slice);
   // 150 ms late, the wake-up gives at most 50 ms of tokens; the rest comes later, on top of the rate.
   const late = new HandClock();
   const b2 = new TokenBucket(MiB, 64 * KiB, late, { full: false });
   const w2 = greedy(b2, late, MiB);
-  late.to(15.625 + 150);
-  assert.ok(w2.total() <= 0.05 * MiB + 16 * KiB, `at the late wake-up: ${w2.total()}`);
+  late.to(late.due + 150);
+  assert.ok(w2.total() <= 0.05 * MiB + slice, `at the late wake-up: ${w2.total()}`);
   // While the debt lasts, the next wake-up is due when the missing tokens flow in at 1.5× the rate.
   const before = late.t;
-  const missing = 16 * KiB - b2.available();
+  const missing = slice - b2.available();
   late.to(late.due);
   assert.ok(
     Math.abs(late.t - before - (missing * 1000) / (1.5 * MiB)) < 0.01,
     `woken after ${(late.t - before).toFixed(2)} ms for ${missing.toFixed(0)} missing bytes`,
   );
-  // Over the next second the debt is repaid and no more: 165 ms in all, never more than rate × elapsed.
+  // Over the next second the debt is repaid and no more: never more than rate × elapsed.
   while (late.due <= 1500) late.to(late.due);
-  assert.ok(w2.total() <= 1.5 * MiB + 16 * KiB, `by 1.5 s: ${w2.total()}`);
-  assert.ok(w2.total() >= 1.5 * MiB - 32 * KiB, `by 1.5 s: ${w2.total()} (the stall was repaid)`);
+  assert.ok(w2.total() <= 1.5 * MiB + slice, `by 1.5 s: ${w2.total()}`);
+  assert.ok(w2.total() >= 1.5 * MiB - 2 * slice, `by 1.5 s: ${w2.total()} (the stall was repaid)`);
 });
 
 test('a stall of five seconds is owed only up to two seconds of rate: no flood after the machine wakes up', () => {
@@ -109,15 +112,15 @@ test('a stall of five seconds is owed only up to two seconds of rate: no flood a
   assert.ok(w.total() >= 12 * MiB - 32 * KiB, `granted ${(w.total() / MiB).toFixed(2)} MiB: the 2 s were repaid`);
 });
 
-test('at high rates a grant is 10 ms of rate, alone or not; with others waiting, each takes one slice in turn', () => {
+test('at high rates a grant is 25 ms of rate, alone or not; with others waiting, each takes one slice in turn', () => {
   const clock = new HandClock();
-  // 100 MiB/s: one slice is 10 ms of rate (1 MiB), so a wake-up comes every 10 ms, not every 2.
+  // 100 MiB/s: one slice is 25 ms of rate (2.5 MiB), so a wake-up comes every 25 ms, not every 2.
   const bucket = new TokenBucket(100 * MiB, 10 * MiB, clock);
   const slice = bucket.slice;
-  assert.equal(slice, MiB);
+  assert.equal(slice, 2.5 * MiB);
   let alone = 0;
   bucket.request(4 * MiB, (n) => (alone = n));
-  assert.equal(alone, MiB, 'a lone writer: one slice at once');
+  assert.equal(alone, 2.5 * MiB, 'a lone writer: one slice at once');
   const shared = new TokenBucket(100 * MiB, 10 * MiB, clock, { full: false });
   const got: [string, number][] = [];
   shared.request(4 * MiB, (n) => got.push(['a', n]));
