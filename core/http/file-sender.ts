@@ -12,7 +12,8 @@
  * limit lets it go, that was most of the CPU per MiB. A buffer is filled
  * again only after the outlet said every byte written from it has left the
  * process (`flushed()`), so a slow client or a limit never sees its bytes
- * change.
+ * change. Under a limit, a read is one step of it (up to 1 MiB at high
+ * rates), so a wake-up of the limit is also the only read it waits for.
  */
 import { open } from 'node:fs/promises';
 import type { Exchange } from '../kernel/index.js';
@@ -24,8 +25,10 @@ export interface FileSent {
 }
 
 /**
- * Sends `[start, end]` (inclusive) of `path` in reads of up to `chunk` bytes.
- * Resolves with fewer bytes than asked when the file shrank while being sent.
+ * Sends `[start, end]` (inclusive) of `path` in reads of `chunk` bytes, or of
+ * a limit's step when that is larger (up to `maxChunk`): one read per
+ * wake-up. Resolves with fewer bytes than asked when the file shrank while
+ * being sent.
  */
 export async function sendFileRange(
   ex: Exchange,
@@ -33,12 +36,18 @@ export async function sendFileRange(
   start: number,
   end: number,
   chunk: number,
+  maxChunk = chunk,
 ): Promise<FileSent> {
   const fh = await open(path, 'r');
   const sent: FileSent = { bytes: 0, stopped: false };
+  const total = end - start + 1;
+  // The stages are known after the first write; a live re-tune may change the step later.
+  const fit = (buf: Buffer | undefined): Buffer => {
+    const size = Math.max(1, Math.min(total, maxChunk, Math.max(chunk, ex.outlet.stepSize())));
+    return buf?.length === size ? buf : Buffer.allocUnsafeSlow(size);
+  };
   try {
-    const size = Math.max(1, Math.min(chunk, end - start + 1));
-    const buffers = [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)] as const;
+    const buffers: [Buffer, Buffer | undefined] = [fit(undefined), undefined];
     let pos = start;
     let turn = 0;
     const readInto = (buf: Buffer) =>
@@ -54,7 +63,8 @@ export async function sendFileRange(
       turn ^= 1;
       // The other buffer went out last turn: its bytes must have left before it is filled again.
       await ex.outlet.flushed();
-      reading = readInto(buffers[turn]!);
+      const next = (buffers[turn] = fit(buffers[turn]));
+      reading = readInto(next);
       sent.bytes += n;
       await ex.outlet.write(n === full.length ? full : full.subarray(0, n));
     }

@@ -111,6 +111,12 @@ export class ResponseOutlet implements Outlet {
     });
   }
 
+  stepSize(): number {
+    let n = 0;
+    for (const s of this.stages ?? []) n = Math.max(n, s.stepSize?.() ?? 0);
+    return n;
+  }
+
   private wakeFlushWaiters(): void {
     const waiters = this.flushWaiters;
     if (!waiters?.length) return;

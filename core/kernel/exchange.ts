@@ -58,6 +58,8 @@ export interface Outlet {
    * the kernel, or dropped with a closed client): its memory may be reused.
    */
   flushed(): Promise<void>;
+  /** The largest step a stage on the path passes on at once (a limit's grant); 0 when none works in steps. */
+  stepSize(): number;
 }
 
 /** Something that acts on every HTTP exchange: faults (before the handler), limits (stages). */

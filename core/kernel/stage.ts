@@ -22,6 +22,11 @@ export interface Stage {
   write(chunk: Buffer, next: (chunk: Buffer) => Promise<void>, info?: ChunkInfo): Promise<void>;
   /** The stream ended: release timers and shared-bucket membership. */
   dispose?(): void;
+  /**
+   * Bytes this stage passes on per step (a limit's grant), if it works in
+   * steps: a producer that reads this much at a time wakes up once per step.
+   */
+  stepSize?(): number | undefined;
 }
 
 /** What a stage acts on besides the bytes: the clock, the end of its stream, a reset, a note in the traffic record. */

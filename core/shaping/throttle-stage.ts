@@ -58,6 +58,11 @@ export class ThrottleStage implements Stage {
     }
   }
 
+  /** The bucket's slice: what one wake-up grants while others wait. */
+  stepSize(): number | undefined {
+    return this.target()?.bucket.slice;
+  }
+
   private grant(bucket: TokenBucket, want: number): Promise<number> {
     return new Promise((resolve) => {
       const p = { cancel: () => {}, resolve };

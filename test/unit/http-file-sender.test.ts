@@ -24,8 +24,9 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
  * only when flushed() is next called and a turn has passed — as a socket does
  * with bytes it could not send at once.
  */
-function lazyOutlet() {
+function lazyOutlet(step = 0) {
   const held: Buffer[] = [];
+  const sizes: number[] = [];
   const out: Buffer[] = [];
   const take = () => {
     for (const b of held.splice(0)) out.push(Buffer.from(b));
@@ -35,13 +36,15 @@ function lazyOutlet() {
     direct: true,
     write: (chunk) => {
       held.push(chunk as Buffer);
+      sizes.push(chunk.length);
       return Promise.resolve();
     },
     writeDirect: () => true,
     end: async () => take(),
     flushed: () => new Promise<void>((resolve) => setImmediate(() => (take(), resolve()))),
+    stepSize: () => step,
   };
-  return { outlet, bytes: () => (take(), Buffer.concat(out)) };
+  return { outlet, sizes, bytes: () => (take(), Buffer.concat(out)) };
 }
 
 test('a buffer is filled again only after the bytes written from it were flushed', async () => {
@@ -59,6 +62,34 @@ test('a buffer is filled again only after the bytes written from it were flushed
       const sent = await sendFileRange(ex, path, start, end, 64 * 1024);
       assert.deepEqual(sent, { bytes: end - start + 1, stopped: false });
       assert.equal(sha(lazy.bytes()), sha(data.subarray(start, end + 1)), `bytes ${start}-${end}`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("under a limit, reads follow the limit's step, between the usual read and the cap", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-file-sender-'));
+  try {
+    const data = randomBytes(3 * 1024 * 1024);
+    const path = join(dir, 'f.bin');
+    await writeFile(path, data);
+    const KiB = 1024;
+    for (const [step, expected] of [
+      [0, 64 * KiB],
+      [200 * KiB, 200 * KiB],
+      [4096 * KiB, 256 * KiB],
+    ] as const) {
+      const lazy = lazyOutlet(step);
+      const ex = { outlet: lazy.outlet, ended: false } as unknown as Exchange;
+      await sendFileRange(ex, path, 0, data.length - 1, 64 * KiB, 256 * KiB);
+      assert.equal(sha(lazy.bytes()), sha(data), `step ${step}`);
+      // The first read is sized before the first write decides the stages.
+      assert.deepEqual(
+        new Set(lazy.sizes.slice(1, -1)),
+        new Set([expected]),
+        `step ${step}: ${lazy.sizes.slice(0, 4).join(', ')}…`,
+      );
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -313,3 +313,15 @@ test('a full bucket hands out its burst at once even when the clock moves betwee
   assert.ok(got >= 16 * KiB - bucket.slice, `granted at once: ${got}`);
   assert.ok(got <= 16 * KiB + 1, `no more than the burst: ${got}`);
 });
+
+test("a throttle's step is its bucket's slice: it follows a re-tune, and there is none once the limit is removed", () => {
+  const clock = new FakeClock();
+  const bucket = new TokenBucket(32 * 1024 * KiB, 4096 * KiB, clock);
+  let limited = true;
+  const stage = new ThrottleStage(() => (limited ? { bucket, after: 0 } : undefined));
+  assert.equal(stage.stepSize(), Math.floor((32 * 1024 * KiB) / 40), '25 ms of 32 MiB/s');
+  bucket.setRate(4 * 1024 * KiB);
+  assert.equal(stage.stepSize(), sliceSize(4 * 1024 * KiB, 4096 * KiB));
+  limited = false;
+  assert.equal(stage.stepSize(), undefined);
+});

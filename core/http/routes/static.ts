@@ -5,10 +5,11 @@
  *   path ─▶ segments (refuse .., encoded /) ─▶ realpath inside root? ─▶ dir: index / autoindex
  *                                                                    └▶ file: 304 │ 416 │ 206 │ 200
  *   file ≤ 1 MiB ─▶ FileCache (checked against the stat) ─▶ outlet.end(bytes): one write
- *   larger ─▶ sendFileRange: two 256k buffers, reused ─▶ outlet.write() (awaits drain: backpressure)
+ *   larger ─▶ sendFileRange: two reused buffers of 256k (a limit's step, ≤ 1m) ─▶ outlet.write() (awaits drain)
  *   gzip ─▶ createReadStream(256k) ─▶ gzip ─▶ outlet.write()
  *
- * Large bodies are streamed; at most two 256 KiB buffers sit in memory per response.
+ * Large bodies are streamed; at most two reads (256 KiB, or one step of a high limit, up to
+ * 1 MiB) sit in memory per response.
  */
 import { readdir } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
@@ -30,6 +31,8 @@ import { CleanAbort } from '../../util/errors.js';
 // 256 KiB reads: fewer read and write calls per MiB (1 MiB files went from 870 to 1280 MiB/s
 // in the bench); backpressure still keeps about one chunk per connection in memory.
 const READ_CHUNK = 256 * 1024;
+// Under a limit a read follows the limit's step (one wake-up, one read), up to this.
+const MAX_READ_CHUNK = 1024 * 1024;
 
 /** The validator of a file version: size and mtime, as nginx builds it. */
 export function fileETag(st: Pick<Stats, 'size' | 'mtimeMs'>): string {
@@ -117,7 +120,7 @@ async function streamFile(ex: Exchange, path: string, range: ByteRange, gzip: bo
     await pipeline(src, gzipStream(), toOutlet(ex), { signal: ex.signal });
     return void (await ex.outlet.end());
   }
-  const sent = await sendFileRange(ex, path, range.start, range.end, READ_CHUNK);
+  const sent = await sendFileRange(ex, path, range.start, range.end, READ_CHUNK, MAX_READ_CHUNK);
   if (sent.stopped) throw new CleanAbort('client closed');
   // A file that shrank while being sent must not look complete (or hang a keep-alive client).
   if (sent.bytes !== range.end - range.start + 1) throw new Error(`${path} changed while it was being sent`);
