@@ -4,7 +4,20 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, writeFile, symlink, rm, readFile, utimes, stat, rename } from 'node:fs/promises';
+import {
+  mkdtemp,
+  mkdir,
+  writeFile,
+  symlink,
+  rm,
+  readFile,
+  utimes,
+  stat,
+  rename,
+  truncate,
+  readdir,
+  readlink,
+} from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
@@ -48,6 +61,9 @@ http:
           static: { root: ./www, max_age: 30s }
         - path: /browse
           static: { root: ./www, autoindex: true }
+        - path: /limited
+          static: { root: ./www }
+          limit: { rate: 1m }
 `,
     { baseDir: dir },
   );
@@ -287,3 +303,56 @@ test('ranges of a file served from memory and of one streamed from disk (over 1 
     }
   }
 });
+
+test('a file that shrinks while it streams is cut off, never passed off as complete; the next request is served', async () => {
+  const data = randomBytes(3 * 1024 * 1024);
+  await writeFile(join(dir, 'www/shrinks.bin'), data);
+  const download = run(
+    'curl',
+    ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', `${base}/limited/shrinks.bin`],
+    {
+      timeoutMs: 20_000,
+    },
+  );
+  await new Promise((r) => setTimeout(r, 400));
+  await truncate(join(dir, 'www/shrinks.bin'), 1024 * 1024);
+  const r = await download;
+  assert.equal(r.code, 18, `curl: partial file (${r.stdout}; ${r.stderr.trim()})`);
+  const [status, got] = r.stdout.split(' ').map(Number);
+  assert.equal(status, 200);
+  assert.ok(got! <= 1024 * 1024, `at most what is left of the file: ${got}`);
+  // The traffic table says why, at once (not when a keep-alive timeout gives up on the missing bytes).
+  const rec = te.engine.services.traffic.recent(20).find((x) => x.url === '/limited/shrinks.bin');
+  assert.equal(rec?.outcome, 'error');
+  assert.match(rec?.error ?? '', /changed while it was being sent/);
+  const after = await fetch(`${base}/files/blob.bin`);
+  assert.equal(sha(Buffer.from(await after.arrayBuffer())), sha(blob));
+});
+
+test(
+  'a client that leaves in the middle of a streamed file leaves no open file behind',
+  { skip: process.platform !== 'linux' },
+  async () => {
+    const path = join(dir, 'www/left.bin');
+    await writeFile(path, randomBytes(2 * 1024 * 1024));
+    const r = await run('curl', ['-sS', '-o', '/dev/null', '--max-time', '0.5', `${base}/limited/left.bin`]);
+    assert.equal(r.code, 28, 'curl gave up (timeout)');
+    const openOnFile = async () => {
+      let n = 0;
+      for (const fd of await readdir('/proc/self/fd')) {
+        const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+        if (target.endsWith('left.bin')) n++;
+      }
+      return n;
+    };
+    const deadline = Date.now() + 5000;
+    let rec;
+    while (Date.now() < deadline) {
+      rec = te.engine.services.traffic.recent(20).find((x) => x.url === '/limited/left.bin');
+      if (rec && rec.outcome !== 'open' && (await openOnFile()) === 0) break;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.notEqual(rec?.outcome, 'open', 'the exchange ended');
+    assert.equal(await openOnFile(), 0, 'the file was closed');
+  },
+);
