@@ -5,14 +5,14 @@
  */
 import { formatRate, formatSize, type LimitConfig, type LimitRuleConfig, type LimitsConfig } from '../config/index.js';
 
-/** Smallest default burst: one write of a usual size. */
-export const DEFAULT_SLICE = 16 * 1024;
+/** The smallest default burst (16k): one write of a usual size at once. */
+export const MIN_DEFAULT_BURST = 16 * 1024;
 /** Smallest slice: below this, per-write overhead dominates. */
 export const MIN_SLICE = 1024;
 
-/** The burst a limit runs with: as configured, else one slice (16k) or rate/10, whichever is larger. */
+/** The burst a limit runs with: as configured, else 16k or rate/10, whichever is larger. */
 export function effectiveBurst(limit: Pick<LimitConfig, 'rate' | 'burst'>): number {
-  return limit.burst ?? Math.max(DEFAULT_SLICE, Math.round(limit.rate / 10));
+  return limit.burst ?? Math.max(MIN_DEFAULT_BURST, Math.round(limit.rate / 10));
 }
 
 /**

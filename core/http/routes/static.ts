@@ -29,7 +29,7 @@ import { sendFileRange } from '../file-sender.js';
 import { CleanAbort } from '../../util/errors.js';
 
 // 256 KiB reads: fewer read and write calls per MiB (1 MiB files went from 870 to 1280 MiB/s
-// in the bench); backpressure still keeps about one chunk per connection in memory.
+// in the bench); backpressure keeps at most two of them per connection in memory.
 const READ_CHUNK = 256 * 1024;
 // Under a limit a read follows the limit's step (one wake-up, one read), up to this.
 const MAX_READ_CHUNK = 1024 * 1024;
