@@ -4,7 +4,7 @@
  * with `sendfile off; output_buffers 2 1m` (nginx copying through user space,
  * as Sluice must). Load: `wrk -t2 -c50 -d5s`, three runs each, medians.
  *
- * Bodies: a 1 MiB file (Content-Length), and the same 1 MiB sent chunked —
+ * Bodies: a 1 MiB file (Content-Length), a 16 MiB one (streamed from disk), and the same 1 MiB sent chunked —
  * Sluice's `chunked` route with 16 × 64 KiB chunks; nginx serves the file
  * through SSI (no directives inside), which drops the length and streams it
  * with Transfer-Encoding: chunked.
@@ -71,6 +71,8 @@ function wrk(url: string): Promise<WrkResult> {
 interface Target {
   name: string;
   staticUrl: string;
+  /** A file too large for the in-memory cache: streamed from disk. */
+  bigUrl: string;
   chunkedUrl: string;
   stop(): Promise<void>;
 }
@@ -98,6 +100,7 @@ http:
   return {
     name: 'Sluice',
     staticUrl: `${base}/static/1m.bin`,
+    bigUrl: `${base}/static/16m.bin`,
     chunkedUrl: `${base}/chunked`,
     stop: () => stopProc(proc),
   };
@@ -121,6 +124,7 @@ async function startNginxTarget(dir: string, sendfile: boolean): Promise<Target>
   return {
     name: sendfile ? 'nginx (sendfile on)' : 'nginx (sendfile off, output_buffers 2 1m)',
     staticUrl: `${base}/static/1m.bin`,
+    bigUrl: `${base}/static/16m.bin`,
     chunkedUrl: `${base}/chunked`,
     stop: async () => {
       await peer.stop();
@@ -165,7 +169,8 @@ export const suite: BenchSuite = {
     chmodSync(dir, 0o755); // nginx workers run as nobody when started as root
     mkdirSync(join(dir, 'www'));
     writeFileSync(join(dir, 'www/1m.bin'), randomBytes(MiB));
-    const results: { name: string; stat: WrkResult; chunked: WrkResult }[] = [];
+    writeFileSync(join(dir, 'www/16m.bin'), randomBytes(16 * MiB));
+    const results: { name: string; stat: WrkResult; big: WrkResult; chunked: WrkResult }[] = [];
     try {
       for (const start of [
         () => startSluice(dir),
@@ -175,7 +180,12 @@ export const suite: BenchSuite = {
         const t = await start();
         try {
           await checkBodies(t);
-          results.push({ name: t.name, stat: await measure(t.staticUrl), chunked: await measure(t.chunkedUrl) });
+          results.push({
+            name: t.name,
+            stat: await measure(t.staticUrl),
+            big: await measure(t.bigUrl),
+            chunked: await measure(t.chunkedUrl),
+          });
         } finally {
           await t.stop();
         }
@@ -184,7 +194,7 @@ export const suite: BenchSuite = {
       rmSync(dir, { recursive: true, force: true });
     }
     const sluice = results[0]!;
-    const row = (kind: 'stat' | 'chunked') => (r: (typeof results)[number]) => [
+    const row = (kind: 'stat' | 'big' | 'chunked') => (r: (typeof results)[number]) => [
       r.name,
       r[kind].rps.toFixed(0),
       r[kind].mibps.toFixed(0),
@@ -198,6 +208,12 @@ export const suite: BenchSuite = {
     ];
     return [
       { title: '1 MiB static file (Content-Length)', columns, rows: results.map(row('stat')), notes },
+      {
+        title: '16 MiB static file (Content-Length; Sluice streams it from disk through two reused 256 KiB buffers)',
+        columns,
+        rows: results.map(row('big')),
+        notes,
+      },
       {
         title: '1 MiB chunked body (16 × 64 KiB chunks; nginx via SSI)',
         columns,
