@@ -28,6 +28,8 @@ let upstream: http.Server;
 /** What the proxy's upstream saw last. */
 let seen: { method?: string; headers?: http.IncomingHttpHeaders; bodySha?: string; bodyLength?: number } = {};
 const file = randomBytes(300_000);
+/** Larger than the in-memory file cache: streamed from disk through the reused read buffers. */
+const bigFile = randomBytes(3 * 1024 * 1024 + 99);
 const upload = randomBytes(2 * 1024 * 1024 + 123);
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -35,6 +37,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sluice-https-'));
   mkdirSync(join(dir, 'www'));
   writeFileSync(join(dir, 'www', 'data.bin'), file);
+  writeFileSync(join(dir, 'www', 'big.bin'), bigFile);
   writeFileSync(join(dir, 'body.bin'), upload);
   upstream = http.createServer((req, res) => {
     const parts: Buffer[] = [];
@@ -81,6 +84,9 @@ http:
           chunked: { chunks: ["one\\n", "two\\n", "three\\n"], delay: 400ms }
         - path: /files
           static: { root: ./www }
+        - path: /limited
+          static: { root: ./www }
+          limit: { rate: 4m }
         - path: /upload
           upload: { dir: ./incoming, max_size: 8m }
         - path: /small-upload
@@ -184,6 +190,30 @@ test('static over HTTP/2: whole file exact, Range gives 206 with the exact slice
   assert.match(head, /^HTTP\/2 206/);
   assert.match(head, /content-range: bytes 1000-4999\/300000/);
   assert.equal(sha(part.stdoutBuffer), sha(file.subarray(1000, 5000)));
+});
+
+test('a file streamed from disk over HTTP/2 arrives exact, unlimited and through a limit', async () => {
+  for (const path of ['/files/big.bin', '/limited/big.bin']) {
+    const r = await run(
+      'curl',
+      [
+        '-sS',
+        '--cacert',
+        ca.ca.certPath,
+        '--http2',
+        '-w',
+        '%{http_version}',
+        '-o',
+        join(dir, 'big.out'),
+        `${base}${path}`,
+      ],
+      {
+        timeoutMs: 20_000,
+      },
+    );
+    assert.equal(r.stdout, '2', `${path}: HTTP/2 (${r.stderr.trim()})`);
+    assert.equal(sha(readFileSync(join(dir, 'big.out'))), sha(bigFile), path);
+  }
 });
 
 test('upload over HTTP/2: the stored file is byte-exact', async () => {
